@@ -1,0 +1,156 @@
+// Turns the module's numeric output into the answer JSON of API.md, with reasons and an
+// explanation a person can read.
+import { OUT, REASON, RULES, type Rule, type Views } from "./abi.ts";
+import type { Catalogue } from "./catalogue.ts";
+import type { Constraints } from "./request.ts";
+import { LEVEL_IDS, PLACEABLE_LEVELS, type LevelId } from "./vocabulary.ts";
+
+/** What one call of decide/rank left in the output buffer. */
+export interface Readout {
+  level: number; runtime: number; fallback: number; fallbackRuntime: number; rule: Rule;
+  order: number[]; reasons: number[]; levelRuntime: number[]; scores: number[];
+}
+
+export function readOut(v: Views): Readout {
+  const o = v.output;
+  const reasons = [0, 0, 0, 0, 0], levelRuntime = [-1, -1, -1, -1, -1], scores = [NaN, NaN, NaN, NaN, NaN];
+  for (let l = 1; l <= 4; l++) {
+    reasons[l] = o[OUT.reasons + l - 1];
+    levelRuntime[l] = o[OUT.levelRuntime + l - 1];
+    scores[l] = v.scores[l];
+  }
+  return {
+    level: o[OUT.level], runtime: o[OUT.runtime], fallback: o[OUT.fallback], fallbackRuntime: o[OUT.fallbackRuntime],
+    rule: RULES[o[OUT.rule]] ?? "none",
+    order: [o[OUT.order], o[OUT.order + 1], o[OUT.order + 2], o[OUT.order + 3]],
+    reasons, levelRuntime, scores,
+  };
+}
+
+export interface RankingEntry { level: LevelId; feasible: boolean; score: number | null; reasons: string[] }
+
+export interface NodeInfo { source: "request" | "configured" | "detected" | "planning"; runtimes: string[] }
+
+export interface Situation {
+  scenario: number;               // -1 none
+  performance: number[]; security: number[];
+  constraints: Constraints;
+  node: NodeInfo;
+}
+
+const round = (x: number) => Math.round(x * 1e4) / 1e4;
+
+export class Explainer {
+  readonly catalogue: Catalogue;
+  private readonly providers: string[];  // per level: "kvm or kata", …
+
+  constructor(catalogue: Catalogue) {
+    this.catalogue = catalogue;
+    this.providers = LEVEL_IDS.map((id) => {
+      const names = catalogue.runtimes
+        .filter((r) => r.levels.includes(id as (typeof PLACEABLE_LEVELS)[number]))
+        .map((r) => [r.id, ...r.requires].join("+"));
+      return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names[0] ?? "none";
+    });
+  }
+
+  levelName(level: number): string { return this.catalogue.levels[level].name; }
+
+  /** Why a level is out, in words. */
+  rejections(level: number, bits: number, s: Situation): string[] {
+    const c = this.catalogue, fig = c.levels[level].figures, out: string[] = [];
+    if (bits & REASON.scenario) {
+      const sc = c.scenarios[s.scenario];
+      out.push(`not suitable for ${sc.name} (${sc.levels[level - 1].note})`);
+    }
+    const k = s.constraints;
+    if (bits & REASON.coldStart) out.push(`cold start ${fig[1]} can exceed maxColdStartMs ${k.maxColdStartMs} ms`);
+    if (bits & REASON.memory) {
+      out.push(fig[2]?.endsWith("+")
+        ? `memory ${fig[2]} has no upper bound, so it can exceed maxMemoryMb ${k.maxMemoryMb} MB`
+        : `memory ${fig[2]} can exceed maxMemoryMb ${k.maxMemoryMb} MB`);
+    }
+    if (bits & REASON.cpu) out.push(`CPU overhead ${fig[3]} can exceed maxCpuOverheadPct ${k.maxCpuOverheadPct} %`);
+    if (bits & REASON.isolation) out.push(`isolation ${fig[0]} is below minIsolation ${k.minIsolation}`);
+    if (bits & REASON.runtime) {
+      out.push(s.node.runtimes.length
+        ? `no runtime for it on this node (needs ${this.providers[level]}; the node has ${s.node.runtimes.join(", ")})`
+        : `no runtime for it on this node (needs ${this.providers[level]}; the node has none)`);
+    }
+    return out;
+  }
+
+  /** Caveats of a feasible level: its fit for the scenario. */
+  notes(level: number, s: Situation): string[] {
+    if (s.scenario < 0) return [];
+    const sc = this.catalogue.scenarios[s.scenario], row = sc.levels[level - 1];
+    return [row.fit === "⚠️" ? `usable for ${sc.name} with drawbacks: ${row.note}` : `${row.fit} for ${sc.name}: ${row.note}`];
+  }
+
+  ranking(r: Readout, s: Situation): RankingEntry[] {
+    return r.order.map((l) => {
+      const feasible = r.reasons[l] === 0;
+      return {
+        level: LEVEL_IDS[l],
+        feasible,
+        score: feasible ? round(r.scores[l]) : null,
+        reasons: feasible ? this.notes(l, s) : this.rejections(l, r.reasons[l], s),
+      };
+    });
+  }
+
+  stack(level: number, runtime: number, scenario: number): string | null {
+    if (!level) return null;
+    if (scenario >= 0) return this.catalogue.scenarios[scenario].levels[level - 1].stack;
+    if (runtime < 0) return null;
+    const rt = this.catalogue.runtimes[runtime], version = this.catalogue.versions[rt.id];
+    return version ? `${rt.name} ${version}` : rt.name;
+  }
+
+  explanation(r: Readout, s: Situation): string {
+    const c = this.catalogue;
+    if (!r.level) {
+      const why = [1, 2, 3, 4].map((l) => `${LEVEL_IDS[l]} ${this.rejections(l, r.reasons[l], s).join(", ")}`);
+      return `0/4 levels are available: ${why.join("; ")}.`;
+    }
+    const head = `${LEVEL_IDS[r.level]} (${this.levelName(r.level)})`;
+    const rt = c.runtimes[r.runtime];
+    const runtime = s.node.source === "planning"
+      ? `${rt.name} assumed (planning mode: no node profile, every runtime counted)`
+      : `${rt.name} is ${s.node.source === "request" ? "on the node" : "installed"}`;
+    const sc = s.scenario >= 0 ? c.scenarios[s.scenario] : undefined;
+    const need = (i: number) => c.needs[i];
+    switch (r.rule) {
+      case "scenario": return `${head}: the recommended level for ${sc!.name}; ${runtime}.`;
+      case "performance":
+      case "security": {
+        const n = need((r.rule === "performance" ? s.performance : s.security)[0]);
+        return `${head}: the level for ${n.name} (${n.reason}); ${runtime}.`;
+      }
+      case "default": return `${head}: the default level when no scenario or need decides; ${runtime}.`;
+      case "second-choice":
+        return `${head}: the second choice for ${sc!.name}, since ${this.unavailable(r, s)}; ${runtime}.`;
+      default: {
+        const score = round(r.scores[r.level]);
+        const since = this.ruleCandidates(s).length ? `, since ${this.unavailable(r, s)}` : "";
+        return `${head}: the best feasible level by score (${score})${since}; ${runtime}.`;
+      }
+    }
+  }
+
+  /** The levels the source's rule would have picked (rule 2). */
+  private ruleCandidates(s: Situation): number[] {
+    const c = this.catalogue;
+    const ids = s.scenario >= 0 ? [c.scenarios[s.scenario].first]
+      : s.performance.length ? c.needs[s.performance[0]].levels
+      : s.security.length ? c.needs[s.security[0]].levels
+      : [c.defaultLevel];
+    return ids.map((id) => LEVEL_IDS.indexOf(id));
+  }
+
+  private unavailable(r: Readout, s: Situation): string {
+    return this.ruleCandidates(s)
+      .map((l) => `${LEVEL_IDS[l]} is not available (${this.rejections(l, r.reasons[l], s).join(", ")})`)
+      .join(" and ");
+  }
+}

@@ -1,0 +1,49 @@
+// The policy's catalogue: the text half of a policy module, stored in it once as UTF-8 JSON.
+// Numbers (figures, fit ratings) live in the module's tables and are joined in by the engine.
+import type { LevelId, MetricId, NeedGroup, PlaceableLevel } from "./vocabulary.ts";
+
+export interface CatalogueMetric { id: MetricId; name: string; zh: string; direction: "higher" | "lower"; unit: Unit }
+export type Unit = "stars" | "ms" | "MB" | "%" | "scale";
+
+export interface CatalogueLevel {
+  id: LevelId; name: string; zh: string; what: string; examples: string[];
+  /** Per metric, in METRIC_IDS order: the figure's text, or null where the source has none. */
+  figures: (string | null)[];
+  /** Per technical dimension, in `technical` order. */
+  technical: string[];
+}
+
+export interface CatalogueNeed {
+  id: string; group: NeedGroup; name: string; zh: string;
+  levels: PlaceableLevel[]; reason: string; metrics: MetricId[];
+}
+
+export interface CatalogueScenarioLevel { fit: string; note: string; stack: string; added?: boolean }
+export interface CatalogueScenario {
+  id: string; name: string; zh: string; first: PlaceableLevel; second?: PlaceableLevel; added?: boolean;
+  /** L1..L4. */
+  levels: CatalogueScenarioLevel[];
+}
+
+export interface CatalogueRuntime {
+  id: string; name: string; levels: PlaceableLevel[]; requires: string[];
+  runtimeClassName: string | null;
+  detect?: { device?: string; socket?: string[]; binary?: string[] };
+}
+
+export interface Catalogue {
+  name: string; version: string;
+  source?: { title: string; updated: string };
+  versions: Record<string, string>;
+  defaultLevel: PlaceableLevel;
+  metrics: CatalogueMetric[];
+  technical: { id: string; name: string; zh: string }[];
+  levels: CatalogueLevel[];
+  needs: CatalogueNeed[];
+  scenarios: CatalogueScenario[];
+  runtimes: CatalogueRuntime[];
+  outcomes: { name: string; placements: Record<string, string>; results: string[] }[];
+}
+
+/** The module's metadata, in its `isoplace.meta` custom section and behind its meta() export. */
+export interface PolicyMeta { name: string; version: string; sourceSha256: string; abi: number; compiler: string }

@@ -1,0 +1,308 @@
+// The engine: loads and verifies a policy module, then answers decide / rank / compare and the
+// catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
+// library) uses it as is.
+import { instantiate, instantiateSync } from "@assemblyscript/loader";
+import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
+import { Explainer, readOut, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
+import type { Catalogue, PolicyMeta } from "./catalogue.ts";
+import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
+import { figureOf, type Figure } from "./figures.ts";
+import { CONSTRAINT_KEYS, fieldErrors, parseOrThrow, requestSchemas, type Constraints, type Placement, type RequestSchemas } from "./request.ts";
+import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
+import { readMeta } from "./meta.ts";
+
+export interface NodeProfile { source: "configured" | "detected"; runtimes: string[] }
+export interface EngineOptions {
+  /** The node's runtimes when a request names none; absent: planning mode (every runtime). */
+  node?: NodeProfile;
+}
+
+export interface PolicyInfo { name: string; version: string; sha256: string; abi: number; moduleSha256?: string; compiler: string }
+
+export interface Decision {
+  level: LevelId | null; levelName: string | null;
+  runtime: string | null; runtimeClassName: string | null;
+  stack: string | null;
+  fallback: { level: LevelId; levelName: string; runtime: string | null; runtimeClassName: string | null; stack: string | null } | null;
+  rule: string;
+  ranking: RankingEntry[];
+  explanation: string;
+  node: NodeInfo;
+  policy: { name: string; version: string; sha256: string };
+  decisionId: string;
+}
+
+export interface RankAnswer { best: LevelId | null; ranking: RankingEntry[]; explanation: string; node: NodeInfo; policy: Decision["policy"] }
+
+export interface Comparison {
+  a: LevelId; b: LevelId;
+  metrics: { metric: MetricId; direction: "higher" | "lower"; a: Figure | null; b: Figure | null; better: LevelId | "tie" | null }[];
+  wins: Record<string, number>;
+}
+
+const imports = { env: { abort: () => { throw new Error("policy module aborted"); } } };
+
+export class Engine {
+  readonly policy: PolicyInfo;
+  readonly catalogue: Catalogue;
+  readonly module: WebAssembly.Module;
+  readonly schemas: RequestSchemas;
+  private x!: PolicyExports;
+  private v!: Views;
+  private decideFn!: PolicyExports["decide"];
+  private readonly explain: Explainer;
+  private readonly node: NodeInfo;
+  private readonly allRuntimes: number;
+
+  /** Use loadPolicy()/createEngine(); the constructor takes an already verified instance. */
+  constructor(module: WebAssembly.Module, exports: PolicyExports, catalogue: Catalogue, policy: PolicyInfo, options: EngineOptions) {
+    this.module = module;
+    this.catalogue = catalogue;
+    this.policy = policy;
+    this.attach(exports);
+    this.schemas = requestSchemas(catalogue);
+    this.explain = new Explainer(catalogue);
+    this.allRuntimes = (1 << catalogue.runtimes.length) - 1;
+    this.node = options.node
+      ? { source: options.node.source, runtimes: options.node.runtimes.filter((r) => this.schemas.tables.runtime.index.has(r)) }
+      : { source: "planning", runtimes: catalogue.runtimes.map((r) => r.id) };
+  }
+
+  private attach(exports: PolicyExports): void {
+    this.x = exports;
+    this.v = views(exports, this.catalogue.scenarios.length);
+    const fn = exports.decide as PolicyExports["decide"] & { original?: PolicyExports["decide"] };
+    this.decideFn = fn.original ?? fn;
+  }
+
+  /** Runs a call into the module; a trap costs that call only: the instance is re-created. */
+  private guard<T>(call: () => T): T {
+    try {
+      return call();
+    } catch (err) {
+      if (!(err instanceof WebAssembly.RuntimeError) && !(err instanceof RangeError) && !String(err).includes("aborted")) throw err;
+      this.attach(instantiateSync(this.module, imports).exports as unknown as PolicyExports);
+      throw new PolicyTrapError(err);
+    }
+  }
+
+  /** The node profile a request runs against. */
+  private nodeFor(runtimes: number[] | undefined): { mask: number; info: NodeInfo } {
+    if (runtimes) {
+      let mask = 0;
+      for (const r of runtimes) mask |= 1 << r;
+      return { mask, info: { source: "request", runtimes: [...new Set(runtimes)].map((r) => this.catalogue.runtimes[r].id) } };
+    }
+    if (this.node.source === "planning") return { mask: this.allRuntimes, info: this.node };
+    let mask = 0;
+    for (const id of this.node.runtimes) mask |= 1 << this.schemas.tables.runtime.index.get(id)!;
+    return { mask, info: this.node };
+  }
+
+  private writeInput(constraints: Constraints, weights: Float64Array | undefined): void {
+    const input = this.v.input;
+    for (let i = 0; i < CONSTRAINT_KEYS.length; i++) input[i] = constraints[CONSTRAINT_KEYS[i]] ?? NaN;
+    if (weights) input.set(weights, 4);
+  }
+
+  /** One placement decision (POST /v1/decide). Throws InvalidRequestError on a bad request. */
+  decide(request: unknown): Decision {
+    return this.decideValid(parseOrThrow(this.schemas.decide, request ?? {}));
+  }
+
+  decideValid(p: Placement): Decision {
+    const node = this.nodeFor(p.runtimes);
+    let needs = 0;
+    for (const n of p.performance) needs |= 1 << n;
+    for (const n of p.security) needs |= 1 << n;
+    for (const n of p.cost) needs |= 1 << n;
+    const r = this.guard(() => {
+      this.writeInput(p.constraints, p.weights);
+      this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, node.mask, p.weights ? 1 : 0);
+      return readOut(this.v);
+    });
+    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info };
+    return this.decisionOf(r, s);
+  }
+
+  private decisionOf(r: Readout, s: Situation): Decision {
+    const c = this.catalogue, e = this.explain;
+    const runtime = r.level ? c.runtimes[r.runtime] : undefined;
+    const fbRuntime = r.fallback ? c.runtimes[r.fallbackRuntime] : undefined;
+    return {
+      level: r.level ? LEVEL_IDS[r.level] : null,
+      levelName: r.level ? e.levelName(r.level) : null,
+      runtime: runtime?.id ?? null,
+      runtimeClassName: runtime?.runtimeClassName ?? null,
+      stack: e.stack(r.level, r.runtime, s.scenario),
+      fallback: r.fallback
+        ? { level: LEVEL_IDS[r.fallback], levelName: e.levelName(r.fallback), runtime: fbRuntime?.id ?? null, runtimeClassName: fbRuntime?.runtimeClassName ?? null, stack: e.stack(r.fallback, r.fallbackRuntime, s.scenario) }
+        : null,
+      rule: r.rule,
+      ranking: e.ranking(r, s),
+      explanation: e.explanation(r, s),
+      node: s.node,
+      policy: { name: this.policy.name, version: this.policy.version, sha256: this.policy.sha256 },
+      decisionId: crypto.randomUUID(),
+    };
+  }
+
+  /** The best feasible level by weights alone (POST /v1/rank). */
+  rank(request: unknown): RankAnswer {
+    const q = parseOrThrow(this.schemas.rank, request);
+    const node = this.nodeFor(q.runtimes);
+    const r = this.guard(() => {
+      this.writeInput(q.constraints, q.weights);
+      this.x.rank(node.mask);
+      return readOut(this.v);
+    });
+    const s: Situation = { scenario: -1, performance: [], security: [], constraints: q.constraints, node: node.info };
+    const best = r.level ? LEVEL_IDS[r.level] : null;
+    return {
+      best,
+      ranking: this.explain.ranking(r, s),
+      explanation: best ? `${best} (${this.explain.levelName(r.level)}) scores best (${Math.round(r.scores[r.level] * 1e4) / 1e4}) by the weights given.` : this.explain.explanation(r, s),
+      node: s.node,
+      policy: { name: this.policy.name, version: this.policy.version, sha256: this.policy.sha256 },
+    };
+  }
+
+  /** Metric by metric over the core matrix (GET /v1/compare). Levels may be ids or aliases. */
+  compare(a: unknown, b: unknown): Comparison {
+    const ra = this.schemas.level.safeParse(a), rb = this.schemas.level.safeParse(b);
+    if (!ra.success || !rb.success) {
+      throw new InvalidRequestError([
+        ...(ra.success ? [] : fieldErrors(ra.error, "a")),
+        ...(rb.success ? [] : fieldErrors(rb.error, "b")),
+      ]);
+    }
+    const la = ra.data, lb = rb.data;
+    this.guard(() => this.x.compare(la, lb));
+    const ida = LEVEL_IDS[la], idb = LEVEL_IDS[lb];
+    const wins: Record<string, number> = { [ida]: 0, [idb]: 0, tie: 0 };
+    const metrics = METRIC_IDS.map((metric, m) => {
+      const verdict = this.v.comparison[m];
+      const better = verdict === 1 ? ida : verdict === 2 ? idb : verdict === 0 ? "tie" as const : null;
+      if (better) wins[better] = (wins[better] ?? 0) + 1;
+      return {
+        metric, direction: this.catalogue.metrics[m].direction,
+        a: figureOf(this.v.figures, this.catalogue, la, m),
+        b: figureOf(this.v.figures, this.catalogue, lb, m),
+        better,
+      };
+    });
+    return { a: ida, b: idb, metrics, wins };
+  }
+
+  /** Both matrices, every level (GET /v1/levels). */
+  levels() {
+    const c = this.catalogue;
+    return {
+      metrics: c.metrics,
+      technical: c.technical,
+      levels: c.levels.map((l, i) => ({
+        id: l.id, name: l.name, zh: l.zh, what: l.what, examples: l.examples,
+        placeable: (PLACEABLE_LEVELS as readonly string[]).includes(l.id),
+        figures: Object.fromEntries(METRIC_IDS.map((m, j) => [m, figureOf(this.v.figures, c, i, j)])),
+        technical: Object.fromEntries(c.technical.map((t, j) => [t.id, l.technical[j]])),
+      })),
+    };
+  }
+
+  /** Scenarios with suitability, stacks and first/second choices; needs; runtimes (GET /v1/scenarios). */
+  scenarios() {
+    const c = this.catalogue, table = this.v.scenarios;
+    const choice = (s: (typeof c.scenarios)[number], level: string | undefined) =>
+      level ? { level, stack: s.levels[LEVEL_IDS.indexOf(level as LevelId) - 1].stack } : null;
+    return {
+      scenarios: c.scenarios.map((s, i) => ({
+        id: s.id, name: s.name, zh: s.zh, ...(s.added ? { added: true } : {}),
+        first: choice(s, s.first), second: choice(s, s.second),
+        levels: Object.fromEntries(PLACEABLE_LEVELS.map((id, j) => {
+          const row = s.levels[j];
+          return [id, { fit: table[i * 6 + 2 + j], symbol: row.fit, note: row.note, stack: row.stack, ...(row.added ? { added: true } : {}) }];
+        })),
+      })),
+      needs: c.needs,
+      runtimes: c.runtimes.map(({ detect: _detect, ...r }) => r),
+      versions: c.versions,
+      outcomes: c.outcomes,
+    };
+  }
+
+  /** The module's memory size in bytes (for the flat-memory checks). */
+  get memoryBytes(): number { return this.x.memory.buffer.byteLength; }
+}
+
+/**
+ * Compiles (when given bytes), verifies and instantiates a policy module: imports, metadata
+ * and ABI, then its own self-test vectors. Throws PolicyRejectedError naming the check failed.
+ */
+export async function createEngine(source: BufferSource | WebAssembly.Module, options: EngineOptions = {}): Promise<Engine> {
+  let module: WebAssembly.Module;
+  let moduleSha256: string | undefined;
+  if (source instanceof WebAssembly.Module) module = source;
+  else {
+    const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    try {
+      module = await WebAssembly.compile(bytes);
+    } catch (err) {
+      throw new PolicyRejectedError("compile", `not a valid WebAssembly module: ${(err as Error).message}`);
+    }
+    moduleSha256 = await sha256Hex(bytes);
+  }
+  return verify(module, moduleSha256, options);
+}
+
+async function inflateRaw(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Response(stream).text();
+}
+
+export async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function verify(module: WebAssembly.Module, moduleSha256: string | undefined, options: EngineOptions): Promise<Engine> {
+  for (const imp of WebAssembly.Module.imports(module)) {
+    const name = `${imp.module}.${imp.name}`;
+    if (!ALLOWED_IMPORTS.has(name)) throw new PolicyRejectedError("imports", `a policy module may import nothing but env.abort; this one imports ${name}`);
+  }
+  const meta = readMeta(WebAssembly.Module.customSections(module, META_SECTION));
+  if (meta.abi !== ABI_VERSION) throw new PolicyRejectedError("abi", `the module's ABI version is ${meta.abi}; this engine speaks ${ABI_VERSION}`);
+  const missing = REQUIRED_EXPORTS.filter((name) => !WebAssembly.Module.exports(module).some((e) => e.name === name));
+  if (missing.length) throw new PolicyRejectedError("abi", `the module lacks the exports ${missing.join(", ")}`);
+
+  let exports: PolicyExports;
+  try {
+    exports = (await instantiate(module, imports)).exports as unknown as PolicyExports;
+  } catch (err) {
+    throw new PolicyRejectedError("compile", `the module failed to instantiate: ${(err as Error).message}`);
+  }
+  const call = <T>(what: string, fn: () => T): T => {
+    try { return fn(); } catch (err) { throw new PolicyRejectedError("self-test", `the module trapped in ${what}: ${(err as Error).message}`); }
+  };
+  if (call("abiVersion", () => exports.abiVersion()) !== ABI_VERSION) throw new PolicyRejectedError("abi", `the module's abiVersion() is ${exports.abiVersion()}; this engine speaks ${ABI_VERSION}`);
+  const exported = call("meta", () => readUtf8(exports, exports.meta(), exports.metaLength()));
+  if (exported !== JSON.stringify(meta)) throw new PolicyRejectedError("meta", "the module's meta() export disagrees with its isoplace.meta section");
+
+  let catalogue: Catalogue;
+  try {
+    const deflated = call("catalogue", () => new Uint8Array(exports.memory.buffer, exports.catalogue(), exports.catalogueLength()).slice());
+    catalogue = JSON.parse(await inflateRaw(deflated));
+  } catch (err) {
+    throw err instanceof PolicyRejectedError ? err : new PolicyRejectedError("catalogue", `the module's catalogue is not valid JSON: ${(err as Error).message}`);
+  }
+  if (catalogue.name !== meta.name || catalogue.version !== meta.version) throw new PolicyRejectedError("catalogue", "the catalogue's name/version disagree with the module's metadata");
+
+  const failed = call("selfTest", () => exports.selfTest());
+  if (failed !== 0) {
+    const name = (catalogue as Catalogue & { tests?: string[] }).tests?.[failed - 1];
+    throw new PolicyRejectedError("self-test", `the module fails its own self-test vector ${failed}${name ? ` ("${name}")` : ""}`);
+  }
+  const policy: PolicyInfo = { name: meta.name, version: meta.version, sha256: meta.sourceSha256, abi: meta.abi, compiler: meta.compiler, ...(moduleSha256 ? { moduleSha256 } : {}) };
+  return new Engine(module, exports, catalogue, policy, options);
+}
+
+export type { PolicyMeta };

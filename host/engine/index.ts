@@ -1,0 +1,10 @@
+// The runtime-neutral engine: what every host (Node, Worker, CLI, library) builds on.
+export { createEngine, sha256Hex, Engine } from "./engine.ts";
+export type { Decision, RankAnswer, Comparison, EngineOptions, NodeProfile, PolicyInfo } from "./engine.ts";
+export { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
+export type { FieldError, RejectReason } from "./errors.ts";
+export { readMeta, customSections } from "./meta.ts";
+export type { Catalogue, PolicyMeta } from "./catalogue.ts";
+export type { Figure } from "./figures.ts";
+export { LEVEL_IDS, PLACEABLE_LEVELS, METRIC_IDS } from "./vocabulary.ts";
+export { ABI_VERSION, META_SECTION } from "./abi.ts";

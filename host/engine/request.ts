@@ -1,0 +1,201 @@
+// Request validation: zod schemas built from the active policy's catalogue, so the ids (and
+// their Chinese aliases) a request may use are exactly the policy's. A valid request comes out
+// as indices into the module's tables.
+import { z } from "zod";
+import type { Catalogue } from "./catalogue.ts";
+import { InvalidRequestError, type FieldError } from "./errors.ts";
+import { METRIC_IDS, PLACEABLE_LEVELS, LEVEL_IDS, type NeedGroup } from "./vocabulary.ts";
+
+export interface Constraints { maxColdStartMs?: number; maxMemoryMb?: number; maxCpuOverheadPct?: number; minIsolation?: number }
+
+/** A validated request, in the module's terms. */
+export interface Placement {
+  scenario: number;             // index, -1 none
+  performance: number[];        // need indices, in the order given
+  security: number[];
+  cost: number[];
+  constraints: Constraints;
+  weights?: Float64Array;       // one per metric, METRIC_IDS order
+  runtimes?: number[];          // runtime indices; undefined: the agent's node profile
+}
+
+export interface RankRequest { constraints: Constraints; weights: Float64Array; runtimes?: number[] }
+
+/** Ids with their Chinese aliases → index. */
+export interface IdTable { ids: string[]; index: Map<string, number>; allowed: string[] }
+
+function idTable(entries: { id: string; zh?: string }[]): IdTable {
+  const index = new Map<string, number>();
+  entries.forEach((e, i) => {
+    index.set(e.id, i);
+    if (e.zh && !index.has(e.zh)) index.set(e.zh, i);
+  });
+  return { ids: entries.map((e) => e.id), index, allowed: entries.map((e) => (e.zh && e.zh !== e.id ? `${e.id} (${e.zh})` : e.id)) };
+}
+
+const LIST_MAX = 32;
+
+/** One id of `kind` from `table`; an unknown id fails naming the allowed ones. */
+function idOf(kind: string, table: IdTable) {
+  return z.string({ error: `${kind} must be a string id; allowed: ${table.ids.join(", ")}` }).transform((s, ctx) => {
+    const i = table.index.get(s);
+    if (i === undefined) {
+      ctx.addIssue({ code: "custom", message: `unknown ${kind} "${clip(s)}"; allowed: ${table.allowed.join(", ")}`, params: { allowed: table.ids } });
+      return z.NEVER;
+    }
+    return i;
+  });
+}
+
+/** A need may be one id or a list of ids. */
+function needsOf(kind: string, table: IdTable) {
+  return z.preprocess(
+    (v) => (typeof v === "string" ? [v] : v),
+    z.array(idOf(kind, table), { error: `${kind} must be an id or a list of ids; allowed: ${table.ids.join(", ")}` }).max(LIST_MAX),
+  );
+}
+
+const nonNegative = (what: string) =>
+  z.number({ error: `${what} must be a finite number` }).finite(`${what} must be a finite number`).nonnegative(`${what} must be ≥ 0`);
+
+const constraintsSchema = z.strictObject({
+  maxColdStartMs: nonNegative("maxColdStartMs").optional(),
+  maxMemoryMb: nonNegative("maxMemoryMb").optional(),
+  maxCpuOverheadPct: nonNegative("maxCpuOverheadPct").optional(),
+  minIsolation: z.number({ error: "minIsolation must be a number of stars, 1–5" }).min(1, "minIsolation is 1–5 stars").max(5, "minIsolation is 1–5 stars").optional(),
+}, { error: "constraints must be an object" });
+
+export const CONSTRAINT_KEYS = ["maxColdStartMs", "maxMemoryMb", "maxCpuOverheadPct", "minIsolation"] as const;
+
+export function requestSchemas(catalogue: Catalogue) {
+  const group = (g: NeedGroup) => idTable(catalogue.needs.map((n, i) => ({ ...n, i })).filter((n) => n.group === g));
+  const needIndex = (g: NeedGroup) => {
+    const rows = catalogue.needs.map((n, i) => ({ n, i })).filter((r) => r.n.group === g);
+    return (local: number) => rows[local].i;
+  };
+  const tables = {
+    scenario: idTable(catalogue.scenarios),
+    performance: group("performance"),
+    security: group("security"),
+    cost: group("cost"),
+    metric: idTable(catalogue.metrics),
+    runtime: idTable(catalogue.runtimes),
+    level: idTable(catalogue.levels),
+  };
+  const toGlobal = { performance: needIndex("performance"), security: needIndex("security"), cost: needIndex("cost") };
+
+  const weights = z.record(z.string(), nonNegative("a weight"), { error: "weights must be an object of metric: number" })
+    .transform((record, ctx) => {
+      const out = new Float64Array(METRIC_IDS.length);
+      for (const [key, value] of Object.entries(record)) {
+        const i = tables.metric.index.get(key);
+        if (i === undefined) {
+          ctx.addIssue({ code: "custom", path: [key], message: `unknown metric "${clip(key)}"; allowed: ${tables.metric.allowed.join(", ")}`, params: { allowed: tables.metric.ids } });
+        } else out[i] += value;
+      }
+      return out;
+    });
+
+  const node = z.strictObject({
+    runtimes: z.array(idOf("runtime", tables.runtime)).max(LIST_MAX),
+  }, { error: "node must be an object with runtimes: [ids]" });
+
+  const workload = z.strictObject({
+    scenario: idOf("scenario", tables.scenario).optional(),
+    performance: needsOf("performance need", tables.performance).optional(),
+    security: needsOf("security need", tables.security).optional(),
+    cost: needsOf("cost need", tables.cost).optional(),
+    constraints: constraintsSchema.optional(),
+    weights: weights.optional(),
+  }, { error: "workload must be an object" });
+
+  const decide = z.strictObject({ workload: workload.optional(), node: node.optional() }, { error: "the request must be a JSON object" })
+    .transform(({ workload: w = {}, node: n }): Placement => ({
+      scenario: w.scenario ?? -1,
+      performance: (w.performance ?? []).map(toGlobal.performance),
+      security: (w.security ?? []).map(toGlobal.security),
+      cost: (w.cost ?? []).map(toGlobal.cost),
+      constraints: w.constraints ?? {},
+      weights: w.weights,
+      runtimes: n?.runtimes,
+    }));
+
+  const rank = z.strictObject({
+    weights,
+    constraints: constraintsSchema.optional(),
+    node: node.optional(),
+  }, { error: "the request must be a JSON object with weights" })
+    .transform((r): RankRequest => ({ weights: r.weights, constraints: r.constraints ?? {}, runtimes: r.node?.runtimes }));
+
+  const level = (placeableOnly: boolean) => {
+    const ids = placeableOnly ? PLACEABLE_LEVELS : LEVEL_IDS;
+    const table = idTable(catalogue.levels.filter((l) => (ids as readonly string[]).includes(l.id)));
+    return idOf("level", table).transform((i) => LEVEL_IDS.indexOf(table.ids[i] as (typeof LEVEL_IDS)[number]));
+  };
+
+  return { decide, rank, level: level(false), tables };
+}
+
+export type RequestSchemas = ReturnType<typeof requestSchemas>;
+
+/** Parses with a schema, or throws InvalidRequestError listing every bad field. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix = ""): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidRequestError(fieldErrors(result.error, prefix));
+}
+
+/** The fields each object of a request may have, by the key it sits under ("" = the top). */
+const KNOWN_FIELDS: Record<string, readonly string[]> = {
+  "": ["workload", "node"],
+  workload: ["scenario", "performance", "security", "cost", "constraints", "weights"],
+  constraints: CONSTRAINT_KEYS,
+  node: ["runtimes"],
+};
+
+export function fieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const issue of flatten(error.issues)) {
+    const path = joinPath(prefix, issue.path);
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+      const known = KNOWN_FIELDS[String(issue.path.at(-1) ?? "")];
+      message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${clip(k)}"`).join(", ")}${known ? `; allowed: ${known.join(", ")}` : ""}`;
+    }
+    const key = `${path}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const allowed = (issue as { params?: { allowed?: string[] } }).params?.allowed;
+    out.push(allowed ? { path, message, allowed } : { path, message });
+  }
+  return out;
+}
+
+// A union reports "invalid union" with the branches' issues inside; show the most specific.
+function flatten(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const out: z.core.$ZodIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code === "invalid_union" && issue.errors.length) {
+      const custom = issue.errors.flat().filter((i) => i.code === "custom");
+      if (custom.length) {
+        out.push(...custom.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
+        continue;
+      }
+    }
+    out.push(issue);
+  }
+  return out;
+}
+
+function joinPath(prefix: string, path: readonly PropertyKey[]): string {
+  let s = prefix;
+  for (const p of path) s += typeof p === "number" ? `[${p}]` : s ? `.${String(p)}` : String(p);
+  return s;
+}
+
+/** Long or hostile strings are cut before they are echoed back. */
+export function clip(s: string, max = 64): string {
+  const safe = s.replace(/[\u0000-\u001f\u007f]/g, "?");
+  return safe.length > max ? `${safe.slice(0, max)}…` : safe;
+}

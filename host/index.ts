@@ -1,0 +1,25 @@
+// The package's main export, for Node: `import { loadPolicy } from "isoplace"`.
+// Runtime-neutral code lives in ./engine; this adds the default policy module from disk.
+import { readFile } from "node:fs/promises";
+import { createEngine, type Engine, type EngineOptions } from "./engine/engine.ts";
+import { DEFAULT_POLICY_MODULE } from "./node/paths.ts";
+
+export * from "./engine/index.ts";
+
+/**
+ * Loads, verifies and instantiates a policy module: the default policy built into the package,
+ * or the given bytes / compiled module / file path.
+ */
+export async function loadPolicy(source?: string | URL | BufferSource | WebAssembly.Module, options?: EngineOptions): Promise<Engine> {
+  if (source === undefined) return createEngine(await readDefaultModule(), options);
+  if (typeof source === "string" || source instanceof URL) return createEngine(await readFile(source), options);
+  return createEngine(source, options);
+}
+
+export async function readDefaultModule(): Promise<Uint8Array> {
+  try {
+    return await readFile(DEFAULT_POLICY_MODULE);
+  } catch {
+    throw new Error(`isoplace: the default policy module ${DEFAULT_POLICY_MODULE} is missing; run \`npm run build\``);
+  }
+}

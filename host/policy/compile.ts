@@ -1,0 +1,43 @@
+// `policy build`: a policy source → a module, compiled in-process with the AssemblyScript
+// compiler's API. The rules in assembly/ are shared; only assembly/policy.ts is generated.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { deflateRawSync } from "node:zlib";
+import asc from "assemblyscript/asc";
+import { META_SECTION } from "../engine/abi.ts";
+import { sha256Hex } from "../engine/engine.ts";
+import { ASSEMBLY_DIR, PACKAGE_VERSION } from "../node/paths.ts";
+import { generate, type Generated } from "./generate.ts";
+import { appendCustomSection } from "./section.ts";
+import { parsePolicySource } from "./source.ts";
+
+export const COMPILER_FLAGS = ["--runtime", "stub", "-O3z", "--noAssert", "--converge"];
+
+export interface BuiltPolicy extends Generated { wasm: Uint8Array }
+
+/** Compiles policy source text into a module. Throws PolicySourceError naming line and field. */
+export async function buildPolicy(sourceText: string, file = "policy", entry = "index.ts", extraFlags: string[] = []): Promise<BuiltPolicy> {
+  const source = parsePolicySource(sourceText, file);
+  const generated = generate(source, await sha256Hex(new TextEncoder().encode(sourceText)), `isoplace ${PACKAGE_VERSION}, assemblyscript ${asc.version}`,
+    (bytes) => deflateRawSync(bytes, { level: 9 }));
+  const wasm = await compileAssembly(entry, { "policy.ts": generated.assembly }, extraFlags);
+  return { ...generated, wasm: appendCustomSection(wasm, META_SECTION, new TextEncoder().encode(JSON.stringify(generated.meta))) };
+}
+
+/** Runs asc on an entry in assembly/, with some files supplied in memory. */
+export async function compileAssembly(entry: string, virtual: Record<string, string>, extraFlags: string[] = []): Promise<Uint8Array> {
+  let wasm: Uint8Array | undefined;
+  const stderr: string[] = [];
+  const { error } = await asc.main([entry, "--outFile", "out.wasm", ...COMPILER_FLAGS, ...extraFlags], {
+    readFile: async (name: string) => {
+      if (name in virtual) return virtual[name];
+      try { return await readFile(join(ASSEMBLY_DIR, name), "utf8"); } catch { return null; }
+    },
+    writeFile: (name: string, contents: Uint8Array | string) => { if (name.endsWith(".wasm")) wasm = contents as Uint8Array; },
+    listFiles: () => [],
+    stderr: { write: (s: string | Uint8Array) => { stderr.push(String(s)); return true; } } as never,
+    stdout: { write: () => true } as never,
+  });
+  if (error || !wasm) throw new Error(`AssemblyScript compilation failed: ${error?.message ?? "no output"}\n${stderr.join("")}`);
+  return wasm;
+}

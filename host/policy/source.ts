@@ -1,0 +1,110 @@
+// Reading a policy source: YAML → a validated PolicySource. Every error names the line and the
+// field, so an operator can fix a policy without reading the schema.
+import { LineCounter, parseDocument, isNode } from "yaml";
+import type { z } from "zod";
+import { PLACEABLE_LEVELS, LEVEL_IDS, METRIC_IDS } from "../engine/vocabulary.ts";
+import { policySchema, type PolicySource } from "./schema.ts";
+
+export interface SourceError { line: number | null; path: string; message: string }
+
+export class PolicySourceError extends Error {
+  readonly errors: SourceError[];
+  constructor(file: string, errors: SourceError[]) {
+    super(`${file}: invalid policy source\n${errors.map((e) => `  ${e.line ? `line ${e.line}: ` : ""}${e.path || "(document)"}: ${e.message}`).join("\n")}`);
+    this.name = "PolicySourceError";
+    this.errors = errors;
+  }
+}
+
+export function parsePolicySource(text: string, file = "policy"): PolicySource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new PolicySourceError(file, doc.errors.map((e) => ({ line: e.linePos?.[0]?.line ?? null, path: "", message: e.message.split("\n")[0] })));
+  }
+  const lineOf = (path: (string | number)[]): number | null => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+    }
+    return null;
+  };
+  const parsed = policySchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    throw new PolicySourceError(file, parsed.error.issues.map((i: z.core.$ZodIssue) => {
+      const path = i.path.filter((p): p is string | number => typeof p !== "symbol");
+      return { line: lineOf(path), path: path.join("."), message: i.message };
+    }));
+  }
+  const problems = crossCheck(parsed.data);
+  if (problems.length) {
+    throw new PolicySourceError(file, problems.map(([path, message]) => ({ line: lineOf(path), path: path.join("."), message })));
+  }
+  return parsed.data;
+}
+
+/** What the schema cannot say: order, uniqueness, references between entries, ranges. */
+function crossCheck(p: PolicySource): [(string | number)[], string][] {
+  const out: [(string | number)[], string][] = [];
+  const unique = (kind: string, rows: { id: string; zh?: string }[]) => {
+    const seen = new Map<string, number>();
+    rows.forEach((r, i) => {
+      for (const name of [r.id, r.zh]) {
+        if (!name) continue;
+        if (seen.has(name) && seen.get(name) !== i) out.push([[kind, i], `"${name}" is used twice among ${kind}`]);
+        seen.set(name, i);
+      }
+    });
+  };
+  p.metrics.forEach((m, i) => { if (m.id !== METRIC_IDS[i]) out.push([["metrics", i, "id"], `metric ${i + 1} must be ${METRIC_IDS[i]} (metrics come in the order ${METRIC_IDS.join(", ")})`]); });
+  p.levels.forEach((l, i) => { if (l.id !== LEVEL_IDS[i]) out.push([["levels", i, "id"], `level ${i} must be ${LEVEL_IDS[i]}`]); });
+  unique("needs", p.needs);
+  unique("scenarios", p.scenarios);
+  unique("runtimes", p.runtimes);
+  unique("metrics", p.metrics);
+
+  p.levels.forEach((level, li) => {
+    for (const [mi, metric] of METRIC_IDS.entries()) {
+      const f = level.figures[metric];
+      const unit = p.metrics[mi]?.unit;
+      const at = ["levels", li, "figures", metric];
+      if (f === null) {
+        if (li > 0) out.push([at, `${level.id} needs a figure for ${metric}: placement compares L1–L4 on every metric`]);
+        continue;
+      }
+      const lo = typeof f === "number" ? f : f.min, hi = typeof f === "number" ? f : f.max;
+      if (lo < 0) out.push([at, "a figure is ≥ 0"]);
+      if (hi !== null && hi < lo) out.push([at, `max ${hi} is below min ${lo}`]);
+      if (unit === "stars" && (lo < 1 || (hi ?? 6) > 5)) out.push([at, "stars are 1–5"]);
+      if (unit === "scale" && (lo < 1 || (hi ?? 5) > 4)) out.push([at, "the density scale is 1 (low) … 4 (very high)"]);
+    }
+    for (const t of p.technical) {
+      if (!(t.id in level.technical)) out.push([["levels", li, "technical"], `missing ${t.id}`]);
+    }
+    for (const key of Object.keys(level.technical)) {
+      if (!p.technical.some((t) => t.id === key)) out.push([["levels", li, "technical", key], `unknown dimension; allowed: ${p.technical.map((t) => t.id).join(", ")}`]);
+    }
+  });
+
+  p.scenarios.forEach((s, si) => {
+    const fit = (id: string) => s.levels[id as (typeof PLACEABLE_LEVELS)[number]].fit;
+    if (fit(s.first) === "❌") out.push([["scenarios", si, "first"], `${s.id}'s first choice ${s.first} is marked ❌ for it`]);
+    if (s.second && fit(s.second) === "❌") out.push([["scenarios", si, "second"], `${s.id}'s second choice ${s.second} is marked ❌ for it`]);
+    if (s.second === s.first) out.push([["scenarios", si, "second"], "the second choice repeats the first"]);
+  });
+
+  const runtimeIds = new Set(p.runtimes.map((r) => r.id));
+  p.runtimes.forEach((r, ri) => {
+    (r.requires ?? []).forEach((req, k) => {
+      if (!runtimeIds.has(req)) out.push([["runtimes", ri, "requires", k], `unknown runtime "${req}"; allowed: ${[...runtimeIds].join(", ")}`]);
+      if (req === r.id) out.push([["runtimes", ri, "requires", k], "a runtime cannot require itself"]);
+    });
+  });
+  for (const level of PLACEABLE_LEVELS) {
+    if (!p.runtimes.some((r) => r.levels.includes(level))) out.push([["runtimes"], `no runtime provides ${level}`]);
+  }
+  for (const g of ["performance", "security", "cost"] as const) {
+    if (!p.needs.some((n) => n.group === g)) out.push([["needs"], `no ${g} need`]);
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// npm run build: TypeScript → dist/host, the default policy → dist/policies/default.wasm.
+// --if-missing: only when an output is missing or older than its sources (npm start, npm test).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outputs = ["dist/host/cli/main.js", "dist/policies/default.wasm"].map((p) => join(root, p));
+const sources = ["host", "assembly", "policies", "package.json", "tsconfig.json"].map((p) => join(root, p));
+const LIMIT = 8192;
+
+function newest(path) {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newest(join(path, f))));
+}
+
+if (process.argv.includes("--if-missing") && outputs.every(existsSync)) {
+  const built = Math.min(...outputs.map((p) => statSync(p).mtimeMs));
+  if (Math.max(...sources.map(newest)) <= built) process.exit(0);
+}
+
+const t0 = performance.now();
+execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+const { buildPolicy } = await import(join(root, "dist/host/policy/compile.js"));
+const source = join(root, "policies/default.yaml");
+const built = await buildPolicy(readFileSync(source, "utf8"), "policies/default.yaml");
+const out = join(root, "dist/policies/default.wasm");
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, built.wasm);
+const size = built.wasm.length;
+console.log(`dist/policies/default.wasm: ${size} bytes (${size <= LIMIT ? "within" : "OVER"} the ${LIMIT}-byte budget), policy ${built.meta.name} ${built.meta.version}, built in ${Math.round(performance.now() - t0)} ms`);
+if (size > LIMIT) process.exit(1);
