@@ -7,6 +7,7 @@ import { PACKAGE_VERSION } from "../node/paths.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { registerPolicy } from "./policy.ts";
 import { registerQueries } from "./query.ts";
+import { registerServe } from "./serve.ts";
 
 const program = new Command("isoplace")
   .description("placement policy for edge fleets: which isolation level and runtime a workload gets")
@@ -15,6 +16,7 @@ const program = new Command("isoplace")
   .showHelpAfterError("(isoplace --help lists the commands)");
 
 registerQueries(program);
+registerServe(program);
 registerPolicy(program);
 
 function fail(code: number, message: string): void {

@@ -230,6 +230,11 @@ export class Engine {
     };
   }
 
+  /** The same policy and instance, answering for another node profile. */
+  withNode(node: NodeProfile | undefined): Engine {
+    return new Engine(this.module, this.x, this.catalogue, this.policy, { node });
+  }
+
   /** The module's memory size in bytes (for the flat-memory checks). */
   get memoryBytes(): number { return this.x.memory.buffer.byteLength; }
 }

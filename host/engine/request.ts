@@ -44,7 +44,7 @@ function idOf(kind: string, table: IdTable) {
       return z.NEVER;
     }
     return i;
-  });
+  }).meta({ enum: [...table.index.keys()], description: `a ${kind} id (or its Chinese name)` });
 }
 
 /** A need may be one id or a list of ids. */
@@ -52,7 +52,7 @@ function needsOf(kind: string, table: IdTable) {
   return z.preprocess(
     (v) => (typeof v === "string" ? [v] : v),
     z.array(idOf(kind, table), { error: `${kind} must be an id or a list of ids; allowed: ${table.ids.join(", ")}` }).max(LIST_MAX),
-  );
+  ).meta({ oneOrMany: true, description: `one ${kind} id or a list (the first counts most)` });
 }
 
 const nonNegative = (what: string) =>

@@ -1,0 +1,117 @@
+// The API's routes, each described once: the app registers the handler and /openapi.json
+// documents it from the same description and the engine's own request schemas.
+import { z } from "zod";
+import { parseOrThrow } from "../engine/request.ts";
+import { InvalidRequestError } from "../engine/errors.ts";
+import { readJson } from "./body.ts";
+import { invalidRequest, problemOf } from "./problem.ts";
+import * as S from "./schemas.ts";
+import type { AppOptions, RouteSpec } from "./types.ts";
+
+export const MAX_BATCH = 1000;
+
+const json = "application/json";
+const problems = {
+  400: { description: "Invalid request: errors name each bad field", schema: S.problem, contentType: "application/problem+json" },
+  413: { description: "Body over 64 KiB", schema: S.problem, contentType: "application/problem+json" },
+  415: { description: "Body is not JSON", schema: S.problem, contentType: "application/problem+json" },
+} as const;
+
+const batchEnvelope = z.strictObject({
+  items: z.array(z.unknown(), { error: "items must be a list of decide requests" }).max(MAX_BATCH, `at most ${MAX_BATCH} items`),
+}, { error: "the request must be a JSON object with items: [...]" });
+
+export function coreRoutes(options: AppOptions): RouteSpec[] {
+  return [
+    {
+      method: "post", path: "/v1/decide", operationId: "decide",
+      summary: "Which isolation level and runtime for a workload",
+      body: { contentType: json, schema: (e) => e.schemas.decide },
+      responses: { 200: { description: "The decision (level null when nothing is feasible)", schema: S.decision }, ...problems },
+      handler: async (c) => {
+        const decision = c.get("engine").decide(await readJson(c));
+        c.set("decision", { id: decision.decisionId, level: decision.level });
+        options.onDecision?.(decision.level);
+        return c.json(decision);
+      },
+    },
+    {
+      method: "post", path: "/v1/decide/batch", operationId: "decideBatch",
+      summary: `Up to ${MAX_BATCH} decisions; a bad item answers its own problem`,
+      body: { contentType: json, schema: (e) => z.object({ items: z.array(e.schemas.decide).max(MAX_BATCH) }) },
+      responses: { 200: { description: "One decision or problem per item, in order", schema: S.batchAnswer }, ...problems },
+      handler: async (c) => {
+        const engine = c.get("engine");
+        const { items } = parseOrThrow(batchEnvelope, await readJson(c));
+        const results = items.map((item, i) => {
+          try {
+            const d = engine.decide(item);
+            options.onDecision?.(d.level);
+            return d;
+          } catch (err) {
+            if (!(err instanceof InvalidRequestError)) throw err;
+            return invalidRequest(err.errors.map((e) => ({ ...e, path: `items[${i}]${e.path ? `.${e.path}` : ""}` })), `Item ${i} is invalid; see errors.`);
+          }
+        });
+        return c.json({ results });
+      },
+    },
+    {
+      method: "post", path: "/v1/rank", operationId: "rank",
+      summary: "The best feasible level by a direction-aware, normalised weighted score",
+      body: { contentType: json, schema: (e) => e.schemas.rank },
+      responses: { 200: { description: "The ranking", schema: S.rankAnswer }, ...problems },
+      handler: async (c) => c.json(c.get("engine").rank(await readJson(c))),
+    },
+    {
+      method: "get", path: "/v1/compare", operationId: "compare",
+      summary: "Two levels, metric by metric over the core matrix, with the better one marked",
+      query: {
+        a: { description: "a level, L0–L4 (or its Chinese name)", schema: (e) => e.schemas.level, required: true },
+        b: { description: "a level, L0–L4 (or its Chinese name)", schema: (e) => e.schemas.level, required: true },
+      },
+      responses: { 200: { description: "The comparison", schema: S.comparison }, 400: problems[400] },
+      handler: (c) => c.json(c.get("engine").compare(c.req.query("a"), c.req.query("b"))),
+    },
+    {
+      method: "get", path: "/v1/levels", operationId: "levels",
+      summary: "Both matrices for every level, figures with ranges and units",
+      responses: { 200: { description: "The levels", schema: S.levels } },
+      handler: (c) => c.json(c.get("engine").levels()),
+    },
+    {
+      method: "get", path: "/v1/scenarios", operationId: "scenarios",
+      summary: "Scenarios with suitability, stacks and first/second choices; needs; runtimes",
+      responses: { 200: { description: "The scenarios", schema: S.scenarios } },
+      handler: (c) => c.json(c.get("engine").scenarios()),
+    },
+    {
+      method: "get", path: "/v1/policy", operationId: "policy",
+      summary: "The active policy and the previous ones kept for rollback",
+      responses: { 200: { description: "Policy status", schema: S.policyStatus } },
+      handler: (c) => c.json(options.policyStatus?.() ?? {
+        active: { ...c.get("engine").policy, activatedAt: startedAt(), source: "built-in" }, history: [], lastCheck: null, lastError: null,
+      }),
+    },
+    {
+      method: "get", path: "/healthz", operationId: "healthz", summary: "Alive",
+      responses: { 200: { description: "Alive", schema: S.health } },
+      handler: (c) => c.json({ status: "ok" }),
+    },
+    {
+      method: "get", path: "/readyz", operationId: "readyz", summary: "Ready: a verified policy is active",
+      responses: { 200: { description: "Ready", schema: S.ready }, 503: { description: "No verified policy yet", schema: S.problem, contentType: "application/problem+json" } },
+      handler: (c) => {
+        if (options.ready && !options.ready()) {
+          return c.json(problemOf(503, "not-ready", "Not ready", "No verified policy is active yet."), 503, { "content-type": "application/problem+json" });
+        }
+        const { name, version, sha256 } = c.get("engine").policy;
+        return c.json({ status: "ready", policy: { name, version, sha256 } });
+      },
+    },
+  ];
+}
+
+// Taken at the first request: Workers freeze the clock while a script's top level runs.
+let started: string | undefined;
+const startedAt = () => (started ??= new Date().toISOString());

@@ -1,0 +1,58 @@
+// What the HTTP app shares with its hosts (Node agent, Worker): options, the per-request
+// context, and the route description that both registers a handler and documents it.
+import type { Context } from "hono";
+import type { z } from "zod";
+import type { Engine } from "../engine/engine.ts";
+
+export interface DecisionLog { id: string; level: string | null }
+
+export type AppEnv = {
+  Variables: {
+    /** The engine this request runs on, read once when it arrives: a policy swap never changes it mid-request. */
+    engine: Engine;
+    decision?: DecisionLog;
+  };
+};
+
+export interface ResponseEntry {
+  method: string; route: string; status: number; ms: number;
+  decisionId?: string; level?: string | null;
+}
+
+export interface PolicyStatusView {
+  active: Record<string, unknown>;
+  history: Record<string, unknown>[];
+  lastCheck?: string | null;
+  lastError?: { at: string; reason: string; message: string } | null;
+}
+
+export interface AppOptions {
+  /** The active engine. Called once per request. */
+  engine: () => Engine;
+  /** Whether a verified policy is active (GET /readyz). Default: always. */
+  ready?: () => boolean;
+  /** GET /v1/policy. Default: the active engine's policy, built in, no history. */
+  policyStatus?: () => PolicyStatusView;
+  /** Called once per response (logging, metrics). */
+  onResponse?: (entry: ResponseEntry) => void;
+  /** Called once per decision, batch items included (metrics). */
+  onDecision?: (level: string | null) => void;
+  /** Routes a host adds (e.g. /metrics on Node, the policy admin routes). */
+  routes?: RouteSpec[];
+}
+
+export interface BodySpec { contentType: string; schema: (engine: Engine) => z.ZodType | Record<string, unknown> }
+export interface ResponseSpec { description: string; schema?: z.ZodType; contentType?: string }
+
+export interface RouteSpec {
+  method: "get" | "post" | "put";
+  path: string;
+  summary: string;
+  operationId: string;
+  body?: BodySpec;
+  query?: Record<string, { description: string; schema: (engine: Engine) => z.ZodType; required?: boolean }>;
+  headers?: Record<string, { description: string; required?: boolean }>;
+  security?: boolean;
+  responses: Record<number, ResponseSpec>;
+  handler: (c: Context<AppEnv>) => Response | Promise<Response>;
+}

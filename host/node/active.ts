@@ -1,0 +1,28 @@
+// The active policy of an agent: one engine at a time, swapped atomically. A request reads
+// `engine` once when it arrives and finishes on it, whatever is swapped in meanwhile.
+import type { Engine, NodeProfile } from "../engine/engine.ts";
+
+export interface Activation { engine: Engine; activatedAt: string; source: string }
+
+export class ActivePolicy {
+  private current: Activation;
+  private readonly listeners: ((a: Activation) => void)[] = [];
+  readonly node: NodeProfile | undefined;
+
+  constructor(engine: Engine, source: string, node?: NodeProfile) {
+    this.node = node;
+    this.current = { engine: engine.withNode(node), activatedAt: new Date().toISOString(), source };
+  }
+
+  get engine(): Engine { return this.current.engine; }
+  get activation(): Activation { return this.current; }
+
+  /** Makes `engine` the active one (with this node's profile). */
+  activate(engine: Engine, source: string): Activation {
+    this.current = { engine: engine.withNode(this.node), activatedAt: new Date().toISOString(), source };
+    for (const l of this.listeners) l(this.current);
+    return this.current;
+  }
+
+  onActivate(listener: (a: Activation) => void): void { this.listeners.push(listener); }
+}
