@@ -49,10 +49,10 @@ function idOf(kind: string, table: IdTable) {
 
 /** A need may be one id or a list of ids. */
 function needsOf(kind: string, table: IdTable) {
-  return z.preprocess(
-    (v) => (typeof v === "string" ? [v] : v),
-    z.array(idOf(kind, table), { error: `${kind} must be an id or a list of ids; allowed: ${table.ids.join(", ")}` }).max(LIST_MAX),
-  ).meta({ oneOrMany: true, description: `one ${kind} id or a list (the first counts most)` });
+  const one = idOf(kind, table);
+  return z.union([one.transform((i) => [i]), z.array(one).max(LIST_MAX)], {
+    error: `${kind} must be an id or a list of ids; allowed: ${table.ids.join(", ")}`,
+  }).meta({ description: `one ${kind} id or a list (the first counts most)` });
 }
 
 const nonNegative = (what: string) =>
@@ -172,14 +172,15 @@ export function fieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
   return out;
 }
 
-// A union reports "invalid union" with the branches' issues inside; show the most specific.
+// A union reports "invalid union" with each branch's issues inside. Show the issues of the
+// branch whose type matched (a string for one id, a list for several), else the union's own.
 function flatten(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   const out: z.core.$ZodIssue[] = [];
   for (const issue of issues) {
-    if (issue.code === "invalid_union" && issue.errors.length) {
-      const custom = issue.errors.flat().filter((i) => i.code === "custom");
-      if (custom.length) {
-        out.push(...custom.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
+    if (issue.code === "invalid_union") {
+      const matched = issue.errors.find((branch) => !branch.some((i) => i.code === "invalid_type" && i.path.length === 0));
+      if (matched) {
+        out.push(...flatten(matched.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
         continue;
       }
     }

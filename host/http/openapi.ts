@@ -10,15 +10,6 @@ function jsonSchema(schema: z.ZodType | JsonSchema, io: "input" | "output"): Jso
   if (!(schema instanceof z.ZodType)) return schema;
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
     io, unrepresentable: "any", target: "draft-2020-12",
-    // A need is one id or a list: the schema says so (validation accepts both).
-    override: (ctx) => {
-      const meta = z.globalRegistry.get(ctx.zodSchema as never) as { oneOrMany?: boolean } | undefined;
-      if (meta?.oneOrMany && ctx.jsonSchema.items) {
-        const { items, maxItems, type: _t, oneOrMany: _o, ...others } = ctx.jsonSchema as JsonSchema;
-        for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as JsonSchema)[key];
-        Object.assign(ctx.jsonSchema, { ...others, anyOf: [items, { type: "array", items, maxItems }] });
-      }
-    },
   }) as JsonSchema;
   return rest;
 }

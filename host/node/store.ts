@@ -1,0 +1,119 @@
+// The agent's data directory (--data-dir): the active policy module, its signature and the
+// previous ones kept for rollback, so that after a crash or restart the agent serves the last
+// policy it activated. Every file is written atomically: a temporary file, fsync, rename, fsync
+// of the directory — a crash leaves either the old file or the new one, never half of one.
+//
+//   DATA/state.json                   which modules are kept, newest (the active one) first
+//   DATA/modules/<sha256>.wasm        a kept module, named by the SHA-256 of its bytes
+//   DATA/modules/<sha256>.wasm.sig    its signature (base64), when it has one
+import { randomUUID } from "node:crypto";
+import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+export interface StoredEntry {
+  moduleSha256: string;
+  name: string;
+  version: string;
+  /** The policy source's SHA-256 (as in the module's metadata). */
+  sha256: string;
+  abi: number;
+  source: string;
+  activatedAt: string;
+  /** The default policy of the package: not stored, loaded from the package again. */
+  builtIn?: boolean;
+  /** The trusted key that signed it. */
+  keyId?: string | null;
+}
+
+export interface StoredState {
+  format: 1;
+  /** Newest first: kept[0] is the active policy, the rest are the rollback history. */
+  kept: StoredEntry[];
+  /** Per source, the tag (ETag or content digest) of what it last delivered, so a restart does not refetch it. */
+  sources: Record<string, string>;
+}
+
+export const emptyState = (): StoredState => ({ format: 1, kept: [], sources: {} });
+
+const SHA = /^[0-9a-f]{64}$/;
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, "r");
+  try { await fh.sync(); } finally { await fh.close(); }
+}
+
+/** Writes `data` to `path` atomically: temp file in the same directory, fsync, rename, fsync dir. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+  const tmp = `${path}.${randomUUID()}.tmp`;
+  const fh = await open(tmp, "w", mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  await rename(tmp, path);
+  await syncDir(dirname(path));
+}
+
+export class PolicyStore {
+  readonly dir: string;
+  private readonly modules: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    this.modules = join(dir, "modules");
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.modules, { recursive: true });
+  }
+
+  private modulePath(sha: string): string {
+    if (!SHA.test(sha)) throw new Error(`not a SHA-256: ${sha}`);
+    return join(this.modules, `${sha}.wasm`);
+  }
+
+  /** The saved state; empty when there is none. Throws when state.json exists but is unreadable. */
+  async load(): Promise<StoredState> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dir, "state.json"), "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
+      throw err;
+    }
+    const s = JSON.parse(text) as StoredState;
+    if (s?.format !== 1 || !Array.isArray(s.kept)) throw new Error(`${join(this.dir, "state.json")} is not an isoplace state file (format 1)`);
+    return { format: 1, kept: s.kept.filter((e) => e && SHA.test(e.moduleSha256)), sources: s.sources ?? {} };
+  }
+
+  /** A kept module's bytes and signature; null when its file is gone. */
+  async readModule(sha: string): Promise<{ bytes: Uint8Array; signature: string | null } | null> {
+    const path = this.modulePath(sha);
+    let bytes: Buffer;
+    try { bytes = await readFile(path); } catch { return null; }
+    let signature: string | null = null;
+    try { signature = (await readFile(`${path}.sig`, "utf8")).trim(); } catch { /* unsigned: the built-in default */ }
+    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), signature };
+  }
+
+  /** Saves a module (when given) and then the state that refers to it; removes modules no longer kept. */
+  async save(state: StoredState, module?: { sha: string; bytes: Uint8Array; signature: string | null }): Promise<void> {
+    await this.init();
+    if (module) {
+      const path = this.modulePath(module.sha);
+      if (module.signature) await writeFileAtomic(`${path}.sig`, `${module.signature}\n`);
+      await writeFileAtomic(path, module.bytes);
+    }
+    await writeFileAtomic(join(this.dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
+    const keep = new Set(state.kept.filter((e) => !e.builtIn).map((e) => `${e.moduleSha256}.wasm`));
+    for (const f of await readdir(this.modules)) {
+      const base = f.replace(/\.sig$/, "");
+      if (!keep.has(base)) await rm(join(this.modules, f), { force: true });
+    }
+  }
+}

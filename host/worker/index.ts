@@ -1,0 +1,37 @@
+// The Cloudflare Worker: the same Hono app as the Node agent, over the same engine. The policy
+// module is imported at build time (wrangler hands it over compiled): Workers refuse to compile
+// Wasm from bytes at run time, so on Workers a policy update is a deploy. No admin routes, no
+// /metrics (Workers have their own analytics), and nothing from Node.
+import policyModule from "../../dist/policies/default.wasm";
+import { createEngine, type Engine, type NodeProfile } from "../engine/engine.ts";
+import { createApp } from "../http/app.ts";
+
+export interface Env {
+  /** Optional: the runtimes every decision without `node` is made for (comma-separated); absent: planning mode. */
+  ISOPLACE_RUNTIMES?: string;
+}
+
+type App = ReturnType<typeof createApp>;
+
+/** Built on the first request, then reused by the isolate: verifying the module (self-test included) runs once. */
+let app: Promise<App> | undefined;
+
+function nodeProfile(env: Env): NodeProfile | undefined {
+  const runtimes = env.ISOPLACE_RUNTIMES?.split(",").map((s) => s.trim()).filter(Boolean);
+  return runtimes?.length ? { source: "configured", runtimes } : undefined;
+}
+
+async function build(env: Env): Promise<App> {
+  const engine: Engine = await createEngine(policyModule, { node: nodeProfile(env) });
+  return createApp({ engine: () => engine });
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    app ??= build(env).catch((err) => {
+      app = undefined;  // a failed start is retried by the next request, not cached
+      throw err;
+    });
+    return (await app).fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
