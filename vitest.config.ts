@@ -1,7 +1,8 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-// Node-side suites. (The Workers project, running the HTTP contract suite inside workerd, is
-// added beside this one.)
+// Two projects: the Node-side suites, and the Workers suites (tests/worker/), which run inside
+// real workerd with the Worker of wrangler.toml, so the HTTP contract cases run on both hosts.
 export default defineConfig({
   test: {
     projects: [
@@ -11,6 +12,15 @@ export default defineConfig({
           include: ["tests/**/*.test.ts"],
           exclude: ["tests/worker/**"],
           environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        test: {
+          name: "workers",
+          include: ["tests/worker/**/*.test.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

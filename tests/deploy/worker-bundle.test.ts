@@ -1,0 +1,52 @@
+// The Worker bundle, as `wrangler deploy` would upload it (--dry-run): nothing from Node and
+// none of the Node-only host code reaches it, and the policy module travels as a Wasm module.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, "../..");
+
+interface Meta {
+  inputs: Record<string, { imports: { path: string; external?: boolean }[] }>;
+  outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[] }>;
+}
+
+let out: string;
+let meta: Meta;
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), "isoplace-worker-"));
+  await run(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", out, "--metafile", join(out, "meta.json")],
+    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" } });
+  meta = JSON.parse(await readFile(join(out, "meta.json"), "utf8"));
+}, 120_000);
+
+afterAll(() => rm(out, { recursive: true, force: true }));
+
+describe("the Worker bundle", () => {
+  it("imports nothing from Node; its one import from outside the script is the policy module", () => {
+    const imported = Object.values(meta.inputs).flatMap((i) => i.imports.map((x) => x.path));
+    expect(imported.filter((p) => p.startsWith("node:") || /^(fs|path|os|child_process|zlib|crypto|url|http|net)(\/|$)/.test(p))).toEqual([]);
+    const external = Object.values(meta.outputs).flatMap((o) => o.imports.filter((x) => x.external).map((x) => x.path));
+    expect(external).toHaveLength(1);
+    expect(external[0]).toMatch(/-default\.wasm$/);
+  });
+
+  it("holds the engine and the HTTP app, none of the Node agent, CLI or policy compiler", () => {
+    const own = Object.keys(meta.inputs).filter((p) => p.startsWith("host/"));
+    expect(own).toEqual(expect.arrayContaining(["host/worker/index.ts", "host/http/app.ts", "host/engine/engine.ts"]));
+    expect(own.filter((p) => !/^host\/(worker|http|engine)\//.test(p))).toEqual([]);
+    expect(Object.keys(meta.inputs).filter((p) => /node_modules\/(pino|prom-client|@hono\/node-server|assemblyscript\/|commander)/.test(p))).toEqual([]);
+  });
+
+  it("carries the default policy module, byte for byte, as a Wasm module", async () => {
+    const files = await readdir(out);
+    const wasm = files.filter((f) => f.endsWith(".wasm"));
+    expect(wasm).toEqual([expect.stringMatching(/-default\.wasm$/)]);
+    expect(await readFile(join(out, wasm[0]))).toEqual(await readFile(join(root, "dist/policies/default.wasm")));
+  });
+});
