@@ -16,11 +16,19 @@ export const COMPILER_FLAGS = ["--runtime", "stub", "-O3z", "--noAssert", "--con
 export interface BuiltPolicy extends Generated { wasm: Uint8Array }
 
 /** Compiles policy source text into a module. Throws PolicySourceError naming line and field. */
-export async function buildPolicy(sourceText: string, file = "policy", entry = "index.ts", extraFlags: string[] = []): Promise<BuiltPolicy> {
+export interface BuildOptions {
+  /** The entry in assembly/ (default index.ts, the policy module's ABI). */
+  entry?: string;
+  extraFlags?: string[];
+  /** More files supplied in memory beside assembly/ (e.g. another entry). */
+  files?: Record<string, string>;
+}
+
+export async function buildPolicy(sourceText: string, file = "policy", { entry = "index.ts", extraFlags = [], files = {} }: BuildOptions = {}): Promise<BuiltPolicy> {
   const source = parsePolicySource(sourceText, file);
   const generated = generate(source, await sha256Hex(new TextEncoder().encode(sourceText)), `isoplace ${PACKAGE_VERSION}, assemblyscript ${asc.version}`,
     (bytes) => deflateRawSync(bytes, { level: 9 }));
-  const wasm = await compileAssembly(entry, { "policy.ts": generated.assembly }, extraFlags);
+  const wasm = await compileAssembly(entry, { ...files, "policy.ts": generated.assembly }, extraFlags);
   return { ...generated, wasm: appendCustomSection(wasm, META_SECTION, new TextEncoder().encode(JSON.stringify(generated.meta))) };
 }
 
