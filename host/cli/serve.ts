@@ -1,7 +1,25 @@
 // isoplace serve: the agent, until SIGTERM/SIGINT (then it drains and exits 0).
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { startAgent } from "../node/agent.ts";
-import { list, number } from "./input.ts";
+import { isUrl, startAgent } from "../node/agent.ts";
+import { loadTrustedKeys, trustedKeyPathsFromEnv } from "../node/keys.ts";
+import { UsageError } from "./errors.ts";
+import { collect, list, number } from "./input.ts";
+
+async function adminToken(file: string | undefined): Promise<string | undefined> {
+  let token = process.env.ISOPLACE_ADMIN_TOKEN;
+  if (file) {
+    try {
+      token = await readFile(file, "utf8");
+    } catch (err) {
+      throw new UsageError(`--admin-token-file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  token = token?.trim();
+  if (token === undefined || token === "") return undefined;
+  if (token.length < 16 || /\s/.test(token)) throw new UsageError("the admin token must be at least 16 characters without spaces (e.g. openssl rand -hex 32)");
+  return token;
+}
 
 export function registerServe(program: Command): void {
   program.command("serve")
@@ -11,8 +29,27 @@ export function registerServe(program: Command): void {
     .option("--runtimes <ids>", "this node's runtimes, comma-separated (env ISOPLACE_RUNTIMES)", list, process.env.ISOPLACE_RUNTIMES ? list(process.env.ISOPLACE_RUNTIMES) : undefined)
     .option("--detect", "probe this machine for runtimes (/dev/kvm, containerd's socket, shims on PATH)")
     .option("--host-root <dir>", "where the host's file system is mounted, for --detect (env ISOPLACE_HOST_ROOT)", process.env.ISOPLACE_HOST_ROOT ?? "/")
+    .option("--policy <file|url>", "a signed policy module: a file (watched, FILE.sig beside it) or an http(s) URL (polled, URL.sig beside it) (env ISOPLACE_POLICY)", process.env.ISOPLACE_POLICY)
+    .option("--trusted-key <file>", "a public key (PEM) whose signatures are accepted; repeatable (env ISOPLACE_TRUSTED_KEYS: comma-separated paths)", collect, [])
+    .option("--data-dir <dir>", "keeps the active policy and the last 5 for rollback; restored at start (env ISOPLACE_DATA_DIR)", process.env.ISOPLACE_DATA_DIR)
+    .option("--admin-token-file <file>", "enables PUT /v1/policy and POST /v1/policy/rollback with this bearer token (env ISOPLACE_ADMIN_TOKEN: the token itself)")
+    .option("--poll-interval <seconds>", "how often a --policy URL is polled (plus up to 20% jitter)", number("--poll-interval"), 30)
     .action(async (o) => {
-      const agent = await startAgent({ host: o.host, port: o.port, runtimes: o.runtimes, detect: o.detect, hostRoot: o.hostRoot });
+      const keyPaths: string[] = [...o.trustedKey, ...trustedKeyPathsFromEnv(process.env.ISOPLACE_TRUSTED_KEYS)];
+      let trustedKeys;
+      try {
+        trustedKeys = await loadTrustedKeys(keyPaths);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      if (o.pollInterval <= 0) throw new UsageError("--poll-interval must be a positive number of seconds");
+      if (o.policy && !isUrl(o.policy) && /^[a-z][a-z0-9+.-]*:\/\//i.test(o.policy)) throw new UsageError(`--policy: only file paths and http(s) URLs are supported, got "${o.policy}"`);
+      const token = await adminToken(o.adminTokenFile);
+      const agent = await startAgent({
+        host: o.host, port: o.port, runtimes: o.runtimes, detect: o.detect, hostRoot: o.hostRoot,
+        policy: o.policy, trustedKeys, dataDir: o.dataDir, adminToken: token, poll: { intervalMs: o.pollInterval * 1000 },
+      });
+      if (o.policy && trustedKeys.length === 0) agent.logger.warn("--policy is set but no --trusted-key: every module from it will be rejected (signature)");
       const stop = async (signal: string) => {
         agent.logger.info({ signal }, "stopping: draining in-flight requests");
         await agent.close();

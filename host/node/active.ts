@@ -9,17 +9,17 @@ export class ActivePolicy {
   private readonly listeners: ((a: Activation) => void)[] = [];
   readonly node: NodeProfile | undefined;
 
-  constructor(engine: Engine, source: string, node?: NodeProfile) {
+  constructor(engine: Engine, source: string, node?: NodeProfile, activatedAt = new Date().toISOString()) {
     this.node = node;
-    this.current = { engine: engine.withNode(node), activatedAt: new Date().toISOString(), source };
+    this.current = { engine: engine.withNode(node), activatedAt, source };
   }
 
   get engine(): Engine { return this.current.engine; }
   get activation(): Activation { return this.current; }
 
   /** Makes `engine` the active one (with this node's profile). */
-  activate(engine: Engine, source: string): Activation {
-    this.current = { engine: engine.withNode(this.node), activatedAt: new Date().toISOString(), source };
+  activate(engine: Engine, source: string, activatedAt = new Date().toISOString()): Activation {
+    this.current = { engine: engine.withNode(this.node), activatedAt, source };
     for (const l of this.listeners) l(this.current);
     return this.current;
   }

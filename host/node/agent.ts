@@ -1,5 +1,6 @@
 // The Node agent: the Hono app on @hono/node-server, with the node's profile, pino logs,
-// Prometheus metrics, sane timeouts and a graceful stop.
+// Prometheus metrics, sane timeouts and a graceful stop; its policy comes through the
+// PolicyManager (data directory, watched file, polled URL, admin PUT, rollback).
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
@@ -7,10 +8,16 @@ import pino, { type Logger } from "pino";
 import type { Engine, NodeProfile } from "../engine/engine.ts";
 import { createApp } from "../http/app.ts";
 import type { RouteSpec } from "../http/types.ts";
-import { loadPolicy } from "../index.ts";
-import { ActivePolicy } from "./active.ts";
+import { readDefaultModule } from "../index.ts";
+import type { TrustedKey } from "../policy/signing.ts";
+import type { ActivePolicy } from "./active.ts";
+import { adminRoutes } from "./admin.ts";
 import { detectRuntimes } from "./detect.ts";
+import { PolicyManager } from "./manager.ts";
 import { AgentMetrics } from "./metrics.ts";
+import { FileSource } from "./source-file.ts";
+import { UrlSource, type UrlSourceOptions } from "./source-url.ts";
+import { PolicyStore } from "./store.ts";
 
 export interface AgentOptions {
   host?: string;
@@ -22,9 +29,20 @@ export interface AgentOptions {
   /** Where the host's file system is mounted for --detect (default /). */
   hostRoot?: string;
   logger?: Logger;
-  /** The engine to start with; default: the policy built into the package. */
-  engine?: Engine;
-  source?: string;
+  /** Where the policy comes from besides the built-in default: a file (watched) or an http(s) URL (polled). */
+  policy?: string;
+  /** Public keys whose signatures the agent accepts (several at once while a key is rotated). */
+  trustedKeys?: TrustedKey[];
+  /** Where the active policy and the previous ones are kept (persisted across restarts). */
+  dataDir?: string;
+  /** Enables PUT /v1/policy and POST /v1/policy/rollback with this bearer token. */
+  adminToken?: string;
+  /** URL polling: interval, jitter, backoff, timeout. */
+  poll?: Pick<UrlSourceOptions, "intervalMs" | "jitter" | "maxBackoffMs" | "timeoutMs" | "firstDelayMs">;
+  /** File watching: debounce after a change event and the fallback poll period. */
+  watch?: { debounceMs?: number; pollMs?: number };
+  /** The built-in policy module's bytes (trusted as the agent's own code); default: the package's default policy. */
+  builtIn?: () => Promise<Uint8Array>;
 }
 
 export interface Agent {
@@ -32,6 +50,9 @@ export interface Agent {
   port: number;
   server: Server;
   policy: ActivePolicy;
+  manager: PolicyManager;
+  /** The --policy source, when there is one. */
+  source?: FileSource | UrlSource;
   metrics: AgentMetrics;
   logger: Logger;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
@@ -54,11 +75,23 @@ export function nodeProfile(o: AgentOptions, engine: Engine, logger: Logger): No
   return undefined;
 }
 
+export const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
 export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace" } });
-  const engine = o.engine ?? (await loadPolicy());
-  const policy = new ActivePolicy(engine, o.source ?? "built-in", nodeProfile(o, engine, logger));
   const metrics = new AgentMetrics();
+  let manager: PolicyManager | undefined;
+  const source = o.policy === undefined ? undefined
+    : isUrl(o.policy) ? new UrlSource({ url: o.policy, manager: () => manager, logger, ...o.poll })
+    : new FileSource({ path: o.policy, manager: () => manager, logger, ...o.watch });
+  manager = await PolicyManager.start({
+    trustedKeys: o.trustedKeys ?? [],
+    builtIn: o.builtIn ?? readDefaultModule,
+    node: (engine) => nodeProfile(o, engine, logger),
+    store: o.dataDir ? new PolicyStore(o.dataDir) : undefined,
+    metrics, logger,
+  }, source instanceof FileSource ? () => source.readCandidate() : undefined);
+  const policy = manager.active;
   metrics.policy(policy.engine.policy);
   policy.onActivate((a) => {
     metrics.policy(a.engine.policy);
@@ -70,9 +103,11 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     responses: { 200: { description: "Prometheus text exposition", contentType: "text/plain" } },
     handler: async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   };
+  const routes = [metricsRoute, ...(o.adminToken ? adminRoutes(() => manager, o.adminToken) : [])];
   const app = createApp({
     engine: () => policy.engine,
-    policyStatus: () => ({ active: { ...policy.activation.engine.policy, activatedAt: policy.activation.activatedAt, source: policy.activation.source }, history: [], lastCheck: null, lastError: null }),
+    ready: () => manager.ready,
+    policyStatus: () => manager.status(),
     onResponse: (e) => {
       metrics.response(e);
       // pino owns the key "level"; the placement level is logged as "placement"
@@ -80,7 +115,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
       logger.info(level === undefined ? rest : { ...rest, placement: level }, "request");
     },
     onDecision: (level) => metrics.decision(level),
-    routes: [metricsRoute],
+    routes,
   });
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -92,14 +127,16 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ url, policy: policy.engine.policy }, "isoplace agent listening");
+  logger.info({ url, policy: policy.engine.policy, source: policy.activation.source, admin: Boolean(o.adminToken) }, "isoplace agent listening");
+  source?.start();
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= new Promise<void>((resolve) => {
-    server.close(() => resolve());
+    source?.stop();
+    server.close(() => void manager.idle().then(resolve));
     server.closeIdleConnections();
     // keep-alive clients that never go idle get cut after the drain window
     setTimeout(() => server.closeAllConnections(), TIMEOUTS.drainMs).unref();
   }));
-  return { url, port: address.port, server, policy, metrics, logger, close };
+  return { url, port: address.port, server, policy, manager, source, metrics, logger, close };
 }

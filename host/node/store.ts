@@ -30,7 +30,7 @@ export interface StoredState {
   /** Newest first: kept[0] is the active policy, the rest are the rollback history. */
   kept: StoredEntry[];
   /** Per source, the tag (ETag or content digest) of what it last delivered, so a restart does not refetch it. */
-  sources: Record<string, string>;
+  sources: Record<string, { tag: string; moduleSha256: string }>;
 }
 
 export const emptyState = (): StoredState => ({ format: 1, kept: [], sources: {} });
