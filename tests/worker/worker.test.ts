@@ -29,7 +29,9 @@ describe("the Worker", () => {
     const put = await call("/v1/policy", { method: "PUT", headers: { "content-type": "application/wasm", authorization: "Bearer x" }, body: new Uint8Array([0, 97, 115, 109]) });
     expect(put.status).toBe(405);
     expect((await call("/v1/policy/rollback", { method: "POST" })).status).toBe(404);
-    const doc = await (await call("/openapi.json")).json<{ paths: Record<string, unknown> }>();
-    expect(Object.keys(doc.paths).sort()).toEqual(["/healthz", "/openapi.json", "/readyz", "/v1/compare", "/v1/decide", "/v1/decide/batch", "/v1/levels", "/v1/policy", "/v1/rank", "/v1/scenarios"]);
+    const doc = await (await call("/openapi.json")).json<{ paths: Record<string, Record<string, unknown>> }>();
+    expect(doc.paths["/v1/decide"]).toHaveProperty("post");
+    expect(Object.keys(doc.paths["/v1/policy"])).toEqual(["get"]);
+    expect(Object.keys(doc.paths).filter((p) => p === "/metrics" || p.startsWith("/v1/policy/"))).toEqual([]);
   });
 });
