@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseOrThrow } from "../engine/request.ts";
 import { InvalidRequestError } from "../engine/errors.ts";
 import { readJson } from "./body.ts";
+import { consoleRoutes } from "./console/routes.ts";
 import { invalidRequest, problemOf } from "./problem.ts";
 import * as S from "./schemas.ts";
 import type { AppOptions, RouteSpec } from "./types.ts";
@@ -109,6 +110,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
         return c.json({ status: "ready", policy: { name, version, sha256 } });
       },
     },
+    ...consoleRoutes(),
   ];
 }
 

@@ -1,0 +1,36 @@
+// The console's routes: GET / (the page) and its script and style sheet. They are served as
+// separate files so the Content-Security-Policy can allow scripts and styles from 'self' only,
+// with no inline code and no hash to keep in step.
+import type { RouteSpec } from "../types.ts";
+import { CONSOLE_HTML } from "./page.ts";
+import { CONSOLE_JS } from "./script.ts";
+import { CONSOLE_CSS } from "./style.ts";
+
+export const CONSOLE_CSP = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self'",
+  "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+].join("; ");
+
+const common = { "x-content-type-options": "nosniff", "cache-control": "no-cache", "referrer-policy": "no-referrer" };
+
+export function consoleRoutes(): RouteSpec[] {
+  return [
+    {
+      method: "get", path: "/", operationId: "console", summary: "The web console: the levels, a chart, the scenarios, decide and compare",
+      responses: { 200: { description: "The console page", contentType: "text/html" } },
+      handler: (c) => c.body(CONSOLE_HTML, 200, {
+        ...common, "content-type": "text/html; charset=utf-8", "content-security-policy": CONSOLE_CSP, "x-frame-options": "DENY",
+      }),
+    },
+    {
+      method: "get", path: "/console.js", operationId: "consoleScript", summary: "The web console's script",
+      responses: { 200: { description: "JavaScript", contentType: "text/javascript" } },
+      handler: (c) => c.body(CONSOLE_JS, 200, { ...common, "content-type": "text/javascript; charset=utf-8" }),
+    },
+    {
+      method: "get", path: "/console.css", operationId: "consoleStyle", summary: "The web console's style sheet",
+      responses: { 200: { description: "CSS", contentType: "text/css" } },
+      handler: (c) => c.body(CONSOLE_CSS, 200, { ...common, "content-type": "text/css; charset=utf-8" }),
+    },
+  ];
+}
