@@ -1,0 +1,36 @@
+// The strings the WASI command matches and prints (ids and their aliases, names, stacks,
+// RuntimeClass names), as the AssemblyScript file `assembly/wasi/catalogue.ts` (supplied in
+// memory, like policy.ts). The policy module keeps its catalogue deflated for hosts to inflate;
+// a WASI command has nothing to inflate with, so it carries these few strings plainly.
+import type { Catalogue, PolicyMeta } from "../engine/catalogue.ts";
+import { NEED_GROUPS } from "../engine/vocabulary.ts";
+
+const str = (s: string) => JSON.stringify(s);
+const strings = (name: string, values: (string | null | undefined)[]) =>
+  `export const ${name}: string[] = [${values.map((v) => str(v ?? "")).join(", ")}];`;
+
+export function wasiCatalogue(c: Catalogue, meta: PolicyMeta): string {
+  const stack = (id: string, name: string) => (c.versions[id] ? `${name} ${c.versions[id]}` : name);
+  return [
+    `// Generated from policy ${meta.name} ${meta.version} (source sha256 ${meta.sourceSha256}) for the WASI command. Do not edit.`,
+    `export const POLICY_NAME = ${str(meta.name)};`,
+    `export const POLICY_VERSION = ${str(meta.version)};`,
+    `export const POLICY_SHA256 = ${str(meta.sourceSha256)};`,
+    "// \"\" where there is no alias (or no RuntimeClass: the node's default handler).",
+    strings("LEVEL_NAMES", c.levels.map((l) => l.name)),
+    strings("SCENARIO_IDS", c.scenarios.map((s) => s.id)),
+    strings("SCENARIO_ALIASES", c.scenarios.map((s) => s.zh)),
+    "// By scenario, then L1..L4.",
+    strings("SCENARIO_STACKS", c.scenarios.flatMap((s) => s.levels.map((l) => l.stack))),
+    strings("NEED_IDS", c.needs.map((n) => n.id)),
+    strings("NEED_ALIASES", c.needs.map((n) => n.zh)),
+    `export const NEED_GROUPS: i32[] = [${c.needs.map((n) => NEED_GROUPS.indexOf(n.group)).join(", ")}];`,
+    strings("METRIC_IDS", c.metrics.map((m) => m.id)),
+    strings("METRIC_ALIASES", c.metrics.map((m) => m.zh)),
+    strings("RUNTIME_IDS", c.runtimes.map((r) => r.id)),
+    strings("RUNTIME_CLASSES", c.runtimes.map((r) => r.runtimeClassName)),
+    "// A runtime's stack when no scenario names one: its name and the policy's version of it.",
+    strings("RUNTIME_STACKS", c.runtimes.map((r) => stack(r.id, r.name))),
+    "",
+  ].join("\n");
+}
