@@ -114,6 +114,12 @@ function reasonsFor(level: i32, scenario: i32, runtimes: u32): i32 {
   return reasons;
 }
 
+/** An input weight relative to the largest, `top` (which may be Infinity). */
+@inline function inputWeight(m: i32, top: f64): f64 {
+  const w = input(4 + m);
+  return w == top ? 1 : w / top;
+}
+
 // Weights: each need spreads one unit over its own metrics; explicit weights add one unit in
 // their own proportions; with neither, every metric counts the same.
 function setWeights(needs: u32, useInputWeights: bool): void {
@@ -131,10 +137,12 @@ function setWeights(needs: u32, useInputWeights: bool): void {
   if (count > 1) {
     for (let m = 0; m < METRICS; m++) store<f64>(WEIGHTS + (m << 3), load<f64>(WEIGHTS + (m << 3)) / count);
   }
-  let sum: f64 = 0;
-  if (useInputWeights) for (let m = 0; m < METRICS; m++) sum += input(4 + m);
+  // Only proportions count: scaled by the largest weight first, huge weights keep a finite sum.
+  let top: f64 = 0, sum: f64 = 0;
+  if (useInputWeights) for (let m = 0; m < METRICS; m++) top = max(top, input(4 + m));
+  if (top > 0) for (let m = 0; m < METRICS; m++) sum += inputWeight(m, top);
   if (sum > 0) {
-    for (let m = 0; m < METRICS; m++) store<f64>(WEIGHTS + (m << 3), load<f64>(WEIGHTS + (m << 3)) + input(4 + m) / sum);
+    for (let m = 0; m < METRICS; m++) store<f64>(WEIGHTS + (m << 3), load<f64>(WEIGHTS + (m << 3)) + inputWeight(m, top) / sum);
   } else if (count == 0) {
     for (let m = 0; m < METRICS; m++) store<f64>(WEIGHTS + (m << 3), 1);
   }
