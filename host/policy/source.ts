@@ -20,7 +20,8 @@ export function parsePolicySource(text: string, file = "policy"): PolicySource {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length) {
-    throw new PolicySourceError(file, doc.errors.map((e) => ({ line: e.linePos?.[0]?.line ?? null, path: "", message: e.message.split("\n")[0] })));
+    // (linePos is only filled in with prettyErrors; the offset and the line counter always are)
+    throw new PolicySourceError(file, doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, path: "", message: e.message.split("\n")[0] })));
   }
   const lineOf = (path: (string | number)[]): number | null => {
     for (let n = path.length; n >= 0; n--) {
