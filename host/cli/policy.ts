@@ -5,7 +5,6 @@ import type { Command } from "commander";
 import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/engine.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
-import { buildPolicy } from "../policy/compile.ts";
 import { DEFAULT_POLICY_SOURCE } from "../node/paths.ts";
 import { generateKeyPair, importPrivateKey, importPublicKey, KeyFormatError, signModule, verifyModule, type TrustedKey } from "../policy/signing.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -43,6 +42,9 @@ export function registerPolicy(program: Command): Command {
     .argument("[source]", "policy source file", DEFAULT_POLICY_SOURCE)
     .requiredOption("--out <file.wasm>", "where to write the module")
     .action(async (source: string, o: { out: string }) => {
+      // loaded here, not at start: the compiler takes a second or more to import, and every
+      // other command (decide, rank, …) would pay for it
+      const { buildPolicy } = await import("../policy/compile.ts");
       const built = await buildPolicy((await read(source)).toString("utf8"), source);
       await mkdir(dirname(o.out), { recursive: true });
       await writeFile(o.out, built.wasm);
