@@ -1,0 +1,204 @@
+// The baseline: the placement rules of API.md (the same rules as assembly/rules.ts) written as
+// plain, idiomatic TypeScript over the same policy data, the way a team without Wasm would
+// write them. Tables come straight from the policy source (YAML), not from the module, so the
+// agreement check at bench start also checks what `policy build` put into the module.
+// Reasonable, not handicapped: normalisation is precomputed, tables are plain arrays.
+import { FIT_SYMBOLS, type PolicySource } from "../host/policy/schema.ts";
+import { LEVEL_IDS, METRIC_IDS, levelIndex } from "../host/engine/vocabulary.ts";
+
+const LEVELS: readonly number[] = [1, 2, 3, 4];
+const NONE: readonly number[] = [];
+const METRICS = METRIC_IDS.length;
+const COLD_START = METRIC_IDS.indexOf("coldStart");
+const MEMORY = METRIC_IDS.indexOf("memory");
+const CPU = METRIC_IDS.indexOf("cpu");
+const ISOLATION = METRIC_IDS.indexOf("isolation");
+
+/** Reason bits and rule codes, as the module writes them (host/engine/abi.ts). */
+export const REASON = { scenario: 1, coldStart: 2, memory: 4, cpu: 8, isolation: 16, runtime: 32 } as const;
+export const RULE = { none: 0, scenario: 1, performance: 2, security: 3, default: 4, secondChoice: 5, score: 6 } as const;
+
+export interface BaselineDecision {
+  level: number;              // 1..4, 0 when nothing is feasible
+  runtime: number;            // runtime index, -1 none
+  fallback: number;
+  fallbackRuntime: number;
+  rule: number;               // RULE
+  order: number[];            // the four levels, best first, infeasible last
+  reasons: number[];          // by level (index 0 unused): REASON bits, 0 = feasible
+  runtimes: number[];         // by level: the runtime that would provide it, -1 none
+  scores: number[];           // by level: weighted score, NaN when infeasible
+}
+
+interface Scenario { first: number; second: number; excluded: boolean[] }
+interface Runtime { provides: boolean[]; needs: number }   // needs: its own bit and those it requires
+interface Need { levels: number[]; metrics: number[] }
+
+export class BaselinePlacer {
+  private readonly worst: number[][] = [];      // [level][metric]: upper end (open: Infinity)
+  private readonly best: number[][] = [];       // [level][metric]: lower end
+  private readonly norm: number[][] = [];       // [level][metric]: 0..1, 1 = best among L1..L4
+  private readonly balanced: number[] = [];     // [level]: equal-weight score, the tie-breaker
+  private readonly scenarios: Scenario[];
+  private readonly runtimeTable: Runtime[];
+  private readonly needs: Need[];
+  private readonly defaultLevel: number;
+
+  constructor(policy: PolicySource) {
+    const higher = policy.metrics.map((m) => m.direction === "higher");
+    const mid: number[][] = [];
+    for (let l = 0; l <= 4; l++) {
+      const figures = METRIC_IDS.map((m) => policy.levels[l].figures[m]);
+      this.best[l] = figures.map((f) => (f === null ? NaN : typeof f === "number" ? f : f.min));
+      this.worst[l] = figures.map((f) => (f === null ? NaN : typeof f === "number" ? f : f.max ?? Infinity));
+      // A range compares by its midpoint; an open upper end by its known (lower) end.
+      mid[l] = figures.map((_, m) => (this.worst[l][m] === Infinity ? this.best[l][m] : (this.best[l][m] + this.worst[l][m]) * 0.5));
+    }
+    for (let l = 0; l <= 4; l++) this.norm[l] = new Array<number>(METRICS).fill(0);
+    for (let m = 0; m < METRICS; m++) {
+      const known = LEVELS.map((l) => mid[l][m]).filter((v) => !Number.isNaN(v));
+      const lo = Math.min(...known), hi = Math.max(...known);
+      for (const l of LEVELS) {
+        const v = mid[l][m];
+        if (Number.isNaN(v)) continue;
+        this.norm[l][m] = hi > lo ? (higher[m] ? v - lo : hi - v) / (hi - lo) : 1;
+      }
+    }
+    this.balanced = [0, ...LEVELS.map((l) => this.norm[l].reduce((a, b) => a + b, 0) / METRICS)];
+
+    this.scenarios = policy.scenarios.map((s) => ({
+      first: levelIndex(s.first),
+      second: s.second ? levelIndex(s.second) : 0,
+      excluded: [false, ...LEVELS.map((l) => s.levels[LEVEL_IDS[l] as "L1"].fit === FIT_SYMBOLS[0])],
+    }));
+    const runtimeIndex = new Map(policy.runtimes.map((r, i) => [r.id, i]));
+    this.runtimeTable = policy.runtimes.map((r, i) => ({
+      provides: LEVEL_IDS.map((id) => (r.levels as string[]).includes(id)),
+      needs: (r.requires ?? []).reduce((mask, id) => mask | (1 << runtimeIndex.get(id)!), 1 << i),
+    }));
+    this.needs = policy.needs.map((n) => ({
+      levels: n.levels.map(levelIndex),
+      metrics: [...new Set(n.metrics.map((m) => METRIC_IDS.indexOf(m)))],
+    }));
+    this.defaultLevel = levelIndex(policy.defaultLevel);
+  }
+
+  /**
+   * Rules 1–5 of API.md. scenario, performance, security: indices (-1 none); needs: a bit per
+   * need; runtimes: a bit per runtime on the node; constraints: maxColdStartMs, maxMemoryMb,
+   * maxCpuOverheadPct, minIsolation (NaN: none); weights: one per metric, or null.
+   */
+  decide(scenario: number, performance: number, security: number, needs: number, runtimes: number,
+    constraints: ArrayLike<number>, weights: ArrayLike<number> | null): BaselineDecision {
+    const w = this.weightsFor(needs, weights);
+    const reasons = [0, 0, 0, 0, 0], levelRuntimes = [-1, -1, -1, -1, -1], scores = [NaN, NaN, NaN, NaN, NaN];
+    for (const l of LEVELS) {
+      levelRuntimes[l] = this.providing(l, runtimes);
+      reasons[l] = this.reasonsFor(l, scenario, constraints, levelRuntimes[l]);
+      if (reasons[l] === 0) scores[l] = this.score(l, w);
+    }
+    // Rule 2: the source's own pick, when it is feasible.
+    const s = scenario >= 0 ? this.scenarios[scenario] : undefined;
+    let pick = 0, rule: number;
+    if (s) {
+      rule = RULE.scenario;
+      if (reasons[s.first] === 0) pick = s.first;
+    } else if (performance >= 0) {
+      rule = RULE.performance;
+      pick = this.bestOf(this.needs[performance].levels, reasons, scores, NONE);
+    } else if (security >= 0) {
+      rule = RULE.security;
+      pick = this.bestOf(this.needs[security].levels, reasons, scores, NONE);
+    } else {
+      rule = RULE.default;
+      if (reasons[this.defaultLevel] === 0) pick = this.defaultLevel;
+    }
+    // Rule 3: the scenario's second choice, else the best by score.
+    const second = s?.second ?? 0;
+    if (!pick) {
+      if (second && reasons[second] === 0) {
+        pick = second; rule = RULE.secondChoice;
+      } else {
+        pick = this.bestOf(LEVELS, reasons, scores, NONE); rule = pick ? RULE.score : RULE.none;
+      }
+    }
+    const fallback = second && second !== pick && reasons[second] === 0 ? second : this.bestOf(LEVELS, reasons, scores, [pick]);
+
+    // The ranking: the answer, the fallback, the other feasible levels by score, then the rest.
+    const order: number[] = [];
+    if (pick) order.push(pick);
+    if (fallback) order.push(fallback);
+    for (let next = this.bestOf(LEVELS, reasons, scores, order); next; next = this.bestOf(LEVELS, reasons, scores, order)) order.push(next);
+    for (const l of LEVELS) if (reasons[l] !== 0) order.push(l);
+    return {
+      level: pick, runtime: pick ? levelRuntimes[pick] : -1,
+      fallback, fallbackRuntime: fallback ? levelRuntimes[fallback] : -1,
+      rule, order, reasons, runtimes: levelRuntimes, scores,
+    };
+  }
+
+  /** The best feasible level among `candidates`, leaving out `exclude`; 0 when there is none. */
+  private bestOf(candidates: readonly number[], reasons: number[], scores: number[], exclude: readonly number[]): number {
+    let best = 0;
+    for (const l of candidates) {
+      if (reasons[l] !== 0 || exclude.includes(l)) continue;
+      if (best === 0 || this.better(l, best, scores)) best = l;
+    }
+    return best;
+  }
+
+  /** Higher score first; ties go to the higher equal-weight score, then to the lower level. */
+  private better(a: number, b: number, scores: number[]): boolean {
+    if (scores[a] !== scores[b]) return scores[a] > scores[b];
+    if (this.balanced[a] !== this.balanced[b]) return this.balanced[a] > this.balanced[b];
+    return a < b;
+  }
+
+  /** Each need spreads one unit over its metrics; explicit weights add one unit; with neither, all count the same. */
+  private weightsFor(needs: number, weights: ArrayLike<number> | null): number[] {
+    const w = new Array<number>(METRICS).fill(0);
+    let count = 0;
+    this.needs.forEach((need, n) => {
+      if (!(needs & (1 << n))) return;
+      const share = 1 / need.metrics.length;
+      for (const m of need.metrics) w[m] += share;
+      count++;
+    });
+    if (count > 1) for (let m = 0; m < METRICS; m++) w[m] /= count;
+    // Only proportions count: scaled by the largest weight first, huge weights keep a finite sum.
+    const top = weights ? Math.max(0, ...Array.from(weights)) : 0;
+    const relative = (m: number) => (weights![m] === top ? 1 : weights![m] / top);
+    let sum = 0;
+    if (top > 0) for (let m = 0; m < METRICS; m++) sum += relative(m);
+    if (sum > 0) for (let m = 0; m < METRICS; m++) w[m] += relative(m) / sum;
+    else if (count === 0) w.fill(1);
+    return w;
+  }
+
+  private score(level: number, w: number[]): number {
+    let s = 0, total = 0;
+    for (let m = 0; m < METRICS; m++) {
+      s += w[m] * this.norm[level][m];
+      total += w[m];
+    }
+    return s / total;
+  }
+
+  /** The first runtime, in policy order, that provides `level` on a node with `runtimes`. */
+  private providing(level: number, runtimes: number): number {
+    return this.runtimeTable.findIndex((r) => r.provides[level] && (runtimes & r.needs) === r.needs);
+  }
+
+  /** Constraints hold against the worst case: the upper end of a range (an open end breaks any maximum). */
+  private reasonsFor(level: number, scenario: number, c: ArrayLike<number>, runtime: number): number {
+    let reasons = 0;
+    if (scenario >= 0 && this.scenarios[scenario].excluded[level]) reasons |= REASON.scenario;
+    const worst = this.worst[level];
+    if (worst[COLD_START] > c[0]) reasons |= REASON.coldStart;
+    if (worst[MEMORY] > c[1]) reasons |= REASON.memory;
+    if (worst[CPU] > c[2]) reasons |= REASON.cpu;
+    if (this.best[level][ISOLATION] < c[3]) reasons |= REASON.isolation;
+    if (runtime < 0) reasons |= REASON.runtime;
+    return reasons;
+  }
+}

@@ -1,0 +1,46 @@
+// The module itself: its size on disk, and what loading it costs: createEngine (compile +
+// instantiate + verify + self-test + catalogue) from bytes, and from a precompiled
+// WebAssembly.Module (as a Worker gets it). Median of many loads.
+import { createEngine } from "../../host/engine/engine.ts";
+import type { Section } from "../section.ts";
+import { round, summarise } from "../stats.ts";
+
+async function timeMs(runs: number, fn: () => Promise<unknown>): Promise<ReturnType<typeof summarise>> {
+  const out = new Float64Array(runs);
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    out[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+  return summarise(out);
+}
+
+export const moduleSection: Section = {
+  name: "module",
+  title: "Module: size and load",
+  async run(ctx) {
+    const runs = ctx.quick ? 5 : 300;
+    const bytes = ctx.moduleBytes;
+    for (let i = 0; i < (ctx.quick ? 2 : 30); i++) await createEngine(bytes);  // warm the engine's own code
+    ctx.log(`module: ${runs} loads from bytes and from a compiled module`);
+    const fromBytes = await timeMs(runs, () => createEngine(bytes));
+    const fromModule = await timeMs(runs, () => createEngine(ctx.module));
+    const compile = await timeMs(runs, () => WebAssembly.compile(bytes));
+    const ms = (s: typeof fromBytes) => ({ medianMs: round(s.p50, 3), p99Ms: round(s.p99, 3) });
+    return {
+      figures: {
+        moduleBytes: bytes.length,
+        instantiateMs: round(fromBytes.p50, 3),
+        instantiate: {
+          fromBytes: ms(fromBytes), fromModule: ms(fromModule), compileOnly: ms(compile), runs,
+          method: "createEngine(bytes): compile + instantiate + verify imports/meta/ABI + inflate catalogue + self-test + request schemas; fromModule: the same from a precompiled WebAssembly.Module",
+        },
+      },
+      rows: [
+        { id: "moduleBytes", label: "module size", value: bytes.length, unit: "bytes", target: { op: "<=", limit: 8192 } },
+        { id: "instantiateMs", label: "createEngine(bytes) median", value: fromBytes.p50, unit: "ms", target: { op: "<=", limit: 1 }, note: `p99 ${round(fromBytes.p99, 3)} ms` },
+        { id: "instantiate.fromModule.medianMs", label: "createEngine(Module) median", value: fromModule.p50, unit: "ms", note: `compile alone ${round(compile.p50, 3)} ms` },
+      ],
+    };
+  },
+};
