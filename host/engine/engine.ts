@@ -6,6 +6,7 @@ import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, readUtf8,
 import { Explainer, readOut, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
 import type { Catalogue, PolicyMeta } from "./catalogue.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
+import { FastDecideParser } from "./fast-request.ts";
 import { figureOf, type Figure } from "./figures.ts";
 import { CONSTRAINT_KEYS, fieldErrors, parseOrThrow, requestSchemas, type Constraints, type Placement, type RequestSchemas } from "./request.ts";
 import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
@@ -51,6 +52,7 @@ export class Engine {
   private v!: Views;
   private decideFn!: PolicyExports["decide"];
   private readonly explain: Explainer;
+  private readonly fastDecide: FastDecideParser;
   private readonly node: NodeInfo;
   private readonly allRuntimes: number;
 
@@ -61,6 +63,7 @@ export class Engine {
     this.policy = policy;
     this.attach(exports);
     this.schemas = requestSchemas(catalogue);
+    this.fastDecide = new FastDecideParser(catalogue, this.schemas.tables);
     this.explain = new Explainer(catalogue);
     this.allRuntimes = (1 << catalogue.runtimes.length) - 1;
     this.node = options.node
@@ -107,7 +110,8 @@ export class Engine {
 
   /** One placement decision (POST /v1/decide). Throws InvalidRequestError on a bad request. */
   decide(request: unknown): Decision {
-    return this.decideValid(parseOrThrow(this.schemas.decide, request ?? {}));
+    const body = request ?? {};
+    return this.decideValid(this.fastDecide.parse(body) ?? parseOrThrow(this.schemas.decide, body));
   }
 
   decideValid(p: Placement): Decision {

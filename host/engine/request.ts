@@ -33,7 +33,7 @@ function idTable(entries: { id: string; zh?: string }[]): IdTable {
   return { ids: entries.map((e) => e.id), index, allowed: entries.map((e) => (e.zh && e.zh !== e.id ? `${e.id} (${e.zh})` : e.id)) };
 }
 
-const LIST_MAX = 32;
+export const LIST_MAX = 32;
 
 /** One id of `kind` from `table`; an unknown id fails naming the allowed ones. */
 function idOf(kind: string, table: IdTable) {
