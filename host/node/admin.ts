@@ -3,7 +3,7 @@
 // time (both sides hashed first, so their lengths say nothing either).
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
-import { problemOf, problemResponse } from "../http/problem.ts";
+import { problemOf, problemResponse, type Problem } from "../http/problem.ts";
 import * as S from "../http/schemas.ts";
 import type { AppEnv, RouteSpec } from "../http/types.ts";
 import type { OfferResult, PolicyManager } from "./manager.ts";
@@ -34,8 +34,12 @@ export function bearerCheck(token: string): (c: Context<AppEnv>) => Response | n
 
 function answer(c: Context<AppEnv>, manager: PolicyManager, result: OfferResult): Response {
   if (result.status === "rejected") {
-    return problemResponse(problemOf(422, `policy-rejected:${result.reason}`, "Policy rejected",
-      `The module failed the ${result.reason} check and was not activated; the active policy is unchanged. ${result.message}`));
+    // RFC 9457 extension member `reason`: the check that failed (as in the rejections metric)
+    return problemResponse({
+      ...problemOf(422, "policy-rejected", "Policy rejected",
+        `The module failed the ${result.reason} check and was not activated; the active policy is unchanged. ${result.message}`),
+      reason: result.reason,
+    } as Problem);
   }
   return c.json({ result: result.status, ...manager.status() });
 }
@@ -54,7 +58,7 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
         ...authProblems,
         413: asProblem("Body over 64 KiB"),
         415: asProblem("Body is not application/wasm"),
-        422: asProblem("The module failed a check (type names the reason); nothing changed"),
+        422: asProblem("The module failed a check (member `reason`: size, signature, abi, compile, imports, meta, catalogue, self-test); nothing changed"),
       },
       handler: async (c) => {
         const denied = auth(c);

@@ -8,9 +8,12 @@ import { sha256Hex } from "../engine/engine.ts";
 import type { OfferResult, PolicyManager } from "./manager.ts";
 import { MAX_MODULE_BYTES } from "./pipeline.ts";
 
+/** Where a poller hands what it finds: the agent's PolicyManager (or, in the fleet simulation, a lighter stand-in). */
+export type PolicySink = Pick<PolicyManager, "offer" | "tag" | "noteCheck" | "noteSourceError" | "reject">;
+
 export interface UrlSourceOptions {
   url: string;
-  manager: () => PolicyManager | undefined;
+  manager: () => PolicySink | undefined;
   intervalMs?: number;
   /** Fraction of the interval added at random to each wait. */
   jitter?: number;
@@ -36,7 +39,7 @@ class FetchError extends Error {}
 export class UrlSource {
   readonly url: string;
   readonly key: string;
-  /** Counters, for the fleet simulation and for tests. */
+  /** Counters (of completed polls), for the fleet simulation and for tests. */
   readonly stats = { polls: 0, notModified: 0, downloads: 0, errors: 0 };
   private readonly o: UrlSourceOptions;
   private etag: string | undefined;
@@ -88,9 +91,16 @@ export class UrlSource {
 
   /** One poll: fetch with If-None-Match, and on a new module fetch its signature and offer both. */
   async poll(): Promise<PollResult> {
+    try {
+      return await this.pollOnce();
+    } finally {
+      this.stats.polls++;
+    }
+  }
+
+  private async pollOnce(): Promise<PollResult> {
     const manager = this.o.manager();
     if (!manager) return { status: "error", message: "no policy manager" };
-    this.stats.polls++;
     this.abort = new AbortController();
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.timeoutMs ?? POLL_DEFAULTS.timeoutMs)]);
     try {
@@ -128,7 +138,7 @@ export class UrlSource {
     }
   }
 
-  private async offer(manager: PolicyManager, bytes: Uint8Array, signature: string | null, sigEtag: string | undefined, etag: string | undefined): Promise<PollResult> {
+  private async offer(manager: PolicySink, bytes: Uint8Array, signature: string | null, sigEtag: string | undefined, etag: string | undefined): Promise<PollResult> {
     // without ETags every poll downloads; the digest still keeps an unchanged module from being checked again
     const digest = `${await sha256Hex(bytes)}:${signature ?? ""}`;
     if (digest === this.lastDigest) {
@@ -141,7 +151,7 @@ export class UrlSource {
     return { status: "offered", result };
   }
 
-  private async recheckSignature(manager: PolicyManager, signal: AbortSignal): Promise<PollResult> {
+  private async recheckSignature(manager: PolicySink, signal: AbortSignal): Promise<PollResult> {
     const pending = this.unsigned!;
     const sig = await this.fetchSignature(signal, pending.sigEtag);
     if (sig.notModified) {

@@ -1,0 +1,34 @@
+// npm run bench:fleet [-- --agents 1000] [-- --interval-ms 1000] [-- --jitter 0.2] [-- --kinds signature,full] [-- --out FILE]
+// The fleet simulation on its own: N agents' pollers in this process against a bundle server on
+// 127.0.0.1, once per kind of agent (see fleet/simulate.ts); prints the figures and writes
+// bench/fleet-results.json.
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { describeFleet } from "./fleet/report.ts";
+import { runFleet } from "./fleet/run-fleet.ts";
+import type { AgentKind } from "./fleet/simulate.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values: a } = parseArgs({
+  options: {
+    agents: { type: "string", default: "1000" }, "interval-ms": { type: "string", default: "1000" },
+    jitter: { type: "string", default: "0.2" }, kinds: { type: "string", default: "signature,full" },
+    out: { type: "string", default: join(root, "bench", "fleet-results.json") },
+  },
+});
+const agents = Number(a.agents), intervalMs = Number(a["interval-ms"]), jitter = Number(a.jitter);
+const kinds = a.kinds!.split(",").map((k) => k.trim()) as AgentKind[];
+if (!(agents >= 1 && intervalMs > 0 && jitter >= 0) || kinds.some((k) => k !== "signature" && k !== "full")) {
+  console.error("bench:fleet: --agents ≥ 1, --interval-ms > 0, --jitter ≥ 0, --kinds from signature,full");
+  process.exit(2);
+}
+
+const load = loadavg()[0];
+const results = await runFleet({ agents, kinds, intervalMs, jitter, log: (m) => process.stderr.write(`bench: ${m}\n`) });
+console.log(`\n${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), load ${load.toFixed(2)} at start, Node ${process.version}`);
+for (const r of results) console.log(`\n${describeFleet(r)}`);
+writeFileSync(a.out!, `${JSON.stringify({ generatedAt: new Date().toISOString(), cores: cpus().length, loadAverage1m: load, node: process.version, runs: results }, null, 2)}\n`);
+console.log(`\nwrote ${relative(process.cwd(), a.out!) || a.out}`);

@@ -1,0 +1,31 @@
+// The fleet simulation's figures in words and as bench rows.
+import type { Row } from "../section.ts";
+import type { FleetResult } from "./simulate.ts";
+
+const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : "not converged");
+
+export function describeFleet(r: FleetResult): string {
+  const lines = [
+    `fleet (${r.kind} agents): ${r.agents} agents, poll every ${r.intervalMs} ms + up to ${Math.round(r.jitter * 100)}% jitter, module ${r.moduleBytes} bytes; setup ${ms(r.setupMs)}`,
+  ];
+  for (const [name, p] of [["startup (staggered first polls)", r.startup], ["update (v2 published)", r.update]] as const) {
+    lines.push(`  ${name}: ${p.converged}/${r.agents} in ${ms(p.convergedMs)} (p50 ${ms(p.p50Ms)}, p95 ${ms(p.p95Ms)}); `
+      + `in ${ms(p.windowMs)} the server sent ${p.server.full} modules, ${p.server.notModified} 304s, ${p.server.sigFull} signatures; `
+      + `≤ ${p.maxDownloadsPerAgent} download(s) per agent; ${p.rejected} rejected; ${p.pollErrors} failed polls`);
+  }
+  lines.push(`  target ≤ ${ms(r.targetMs)} (one interval + jitter): ${r.update.convergedMs <= r.targetMs ? "met" : "NOT met"}; `
+    + `≤ 1 download per agent per version: ${r.update.maxDownloadsPerAgent <= 1 ? "met" : "NOT met"}`);
+  return lines.join("\n");
+}
+
+export function fleetRows(r: FleetResult): Row[] {
+  const id = (s: string) => `fleet.${r.kind}.${s}`;
+  const p = r.update;
+  return [
+    { id: id("convergenceMs"), label: `${r.agents} ${r.kind} agents: all on v2 after publish`, value: Math.round(p.convergedMs), unit: "ms", target: { op: "<=", limit: r.targetMs }, note: `poll ${r.intervalMs} ms + ${Math.round(r.jitter * 100)}% jitter` },
+    { id: id("p50Ms"), label: `${r.kind}: median agent on v2`, value: Math.round(p.p50Ms), unit: "ms" },
+    { id: id("downloadsPerAgent"), label: `${r.kind}: module downloads per agent (max)`, value: p.maxDownloadsPerAgent, unit: "", target: { op: "<=", limit: 1 } },
+    { id: id("fullDownloads"), label: `${r.kind}: full downloads (server)`, value: p.server.full, unit: "" },
+    { id: id("notModified"), label: `${r.kind}: 304s (server)`, value: p.server.notModified, unit: "", note: `over ${Math.round(p.windowMs)} ms` },
+  ];
+}

@@ -1,0 +1,40 @@
+// Builds what the fleet simulation needs (the default module, a v2 of it, a key pair) and runs
+// it: shared by `npm run bench:fleet` (bench/fleet.ts) and the bench's fleet section.
+import { readFile } from "node:fs/promises";
+import { buildPolicy } from "../../host/policy/compile.ts";
+import { generateKeyPair, importPrivateKey, importPublicKey, signModule } from "../../host/policy/signing.ts";
+import { DEFAULT_POLICY_SOURCE } from "../../host/node/paths.ts";
+import { parsePolicySource } from "../../host/policy/source.ts";
+import { simulateFleet, type AgentKind, type FleetResult } from "./simulate.ts";
+
+export interface FleetRun { agents: number; kinds: AgentKind[]; intervalMs: number; jitter: number; log: (m: string) => void; v1?: Uint8Array }
+
+/** The default policy source with another version: what an operator publishes next. */
+async function nextVersionSource(): Promise<{ text: string; v1: string; v2: string }> {
+  const text = await readFile(DEFAULT_POLICY_SOURCE, "utf8");
+  const v1 = parsePolicySource(text, "policies/default.yaml").version;
+  const v2 = `${v1}.fleet`;
+  const next = text.replace(/^version: .*$/m, `version: ${v2}`);
+  if (next === text) throw new Error("bench/fleet: cannot find the version line in policies/default.yaml");
+  return { text: next, v1, v2 };
+}
+
+/** One simulation per kind of agent, on the same modules and key. */
+export async function runFleet(r: FleetRun): Promise<FleetResult[]> {
+  const src = await nextVersionSource();
+  r.log("fleet: building v1 (the default) and v2 (the default with another version)");
+  const v1 = r.v1 ?? (await buildPolicy(await readFile(DEFAULT_POLICY_SOURCE, "utf8"), "policies/default.yaml")).wasm;
+  const v2 = (await buildPolicy(src.text, "fleet-v2.yaml")).wasm;
+  const pair = await generateKeyPair();
+  const key = await importPrivateKey(pair.privatePem);
+  const trusted = await importPublicKey(pair.publicPem, "bench key");
+  const signed = {
+    v1: { bytes: v1, signature: await signModule(v1, key), version: src.v1 },
+    v2: { bytes: v2, signature: await signModule(v2, key), version: src.v2 },
+  };
+  const out: FleetResult[] = [];
+  for (const kind of r.kinds) {
+    out.push(await simulateFleet({ agents: r.agents, kind, intervalMs: r.intervalMs, jitter: r.jitter, builtIn: v1, trustedKeys: [trusted], ...signed, log: r.log }));
+  }
+  return out;
+}

@@ -1,0 +1,179 @@
+// The fleet simulation: N agents' URL pollers in one process against one bundle server on
+// 127.0.0.1. The fleet first converges on v1 from staggered starts; then v2 is published and the
+// run measures how long until every agent has it, and what the server served meanwhile (full
+// downloads vs 304s). Two kinds of agent:
+//   full      — each poller feeds a real PolicyManager: signature, ABI, compile, self-test, swap.
+//   signature — each poller feeds a stand-in that checks the Ed25519 signature and records the
+//               module: the poll protocol alone. In one process the full pipeline's CPU (a few ms
+//               per agent) is paid N times on one core, which a real fleet pays once per node, in
+//               parallel; this mode shows the protocol's convergence without that artefact.
+// Used by `npm run bench:fleet`, the bench's fleet section, and tests/shipping/fleet.test.ts.
+import { sha256Hex } from "../../host/engine/engine.ts";
+import { PolicyManager, type OfferResult, type PolicyError } from "../../host/node/manager.ts";
+import type { Candidate } from "../../host/node/pipeline.ts";
+import { UrlSource, type PolicySink } from "../../host/node/source-url.ts";
+import type { StoredEntry } from "../../host/node/store.ts";
+import { verifyModule, type TrustedKey } from "../../host/policy/signing.ts";
+import { BundleServer, type BundleCounts } from "./bundle-server.ts";
+
+export type AgentKind = "full" | "signature";
+
+export interface FleetOptions {
+  agents: number;
+  kind: AgentKind;
+  intervalMs: number;
+  /** Fraction of the interval added at random to each poll's wait. */
+  jitter: number;
+  builtIn: Uint8Array;
+  v1: { bytes: Uint8Array; signature: string; version: string };
+  v2: { bytes: Uint8Array; signature: string; version: string };
+  trustedKeys: TrustedKey[];
+  /** Give up waiting for convergence after this long (default: 5 intervals + 30 s). */
+  timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface Phase {
+  /** From the start (or the publish) until the last agent had the version active. */
+  convergedMs: number;
+  /** Time until each agent had it: median and 95th percentile. */
+  p50Ms: number;
+  p95Ms: number;
+  converged: number;
+  /** Agents that refused a candidate in this phase (e.g. a module and a .sig fetched across a publish). */
+  rejected: number;
+  /** How long the server's counts cover: until convergence, and at least one full poll cycle. */
+  windowMs: number;
+  server: BundleCounts;
+  /** Module downloads in this phase: the most any one agent made. */
+  maxDownloadsPerAgent: number;
+  /** Polls that failed on the agents' side (timeouts, refused connections) in this phase. */
+  pollErrors: number;
+}
+
+export interface FleetResult {
+  agents: number;
+  kind: AgentKind;
+  intervalMs: number;
+  jitter: number;
+  /** The target: one interval plus the largest jitter. */
+  targetMs: number;
+  moduleBytes: number;
+  setupMs: number;
+  startup: Phase;
+  update: Phase;
+}
+
+interface SimAgent { sink: PolicySink; activeSha(): string | undefined; lastError(): PolicyError | null; idle(): Promise<void> }
+
+/** The signature-only stand-in for an agent's PolicyManager. */
+class SignatureSink implements PolicySink {
+  active: string | undefined;
+  lastErr: PolicyError | null = null;
+  private readonly keys: TrustedKey[];
+  constructor(keys: TrustedKey[], active: string) {
+    this.keys = keys;
+    this.active = active;
+  }
+  async offer(c: Candidate): Promise<OfferResult> {
+    const check = await verifyModule(c.bytes, c.signature, this.keys);
+    if (!check.ok) return this.reject(c.source, "signature", check.message);
+    const sha = await sha256Hex(c.bytes);
+    const status = sha === this.active ? "unchanged" : "activated";
+    this.active = sha;
+    return { status, policy: { moduleSha256: sha } as StoredEntry };
+  }
+  reject(_source: string, reason: string, message: string): OfferResult {
+    this.lastErr = { at: new Date().toISOString(), reason, message };
+    return { status: "rejected", reason, message };
+  }
+  tag(): undefined { return undefined; }
+  noteCheck(): void {}
+  noteSourceError(_source: string, message: string): void { this.lastErr = { at: new Date().toISOString(), reason: "source", message }; }
+}
+
+const quantile = (sorted: number[], q: number) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+
+async function makeAgent(o: FleetOptions, builtInSha: string): Promise<SimAgent> {
+  if (o.kind === "signature") {
+    const s = new SignatureSink(o.trustedKeys, builtInSha);
+    return { sink: s, activeSha: () => s.active, lastError: () => s.lastErr, idle: async () => {} };
+  }
+  const m = await PolicyManager.start({ trustedKeys: o.trustedKeys, builtIn: async () => o.builtIn });
+  return { sink: m, activeSha: () => m.active.engine.policy.moduleSha256, lastError: () => m.lastError, idle: () => m.idle() };
+}
+
+export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
+  const log = o.log ?? (() => {});
+  const server = await BundleServer.start();
+  const sources: UrlSource[] = [];
+  try {
+    server.publish(o.v1.bytes, o.v1.signature);
+    const t0 = performance.now();
+    const builtInSha = await sha256Hex(o.builtIn);
+    const agents: SimAgent[] = [];
+    for (let i = 0; i < o.agents; i++) agents.push(await makeAgent(o, builtInSha));
+    const setupMs = performance.now() - t0;
+    log(`fleet: ${o.agents} ${o.kind} agents started on the built-in policy in ${Math.round(setupMs)} ms`);
+
+    // An agent has reached a phase's goal when its active module is the published one and its
+    // poller has completed a successful poll since the phase began (at start the built-in may already be v1).
+    const phase = async (target: Uint8Array, minWindowMs: number, start: () => void): Promise<Phase> => {
+      const sha = await sha256Hex(target);
+      const at: number[] = new Array(o.agents).fill(NaN);
+      const downloads = sources.map((s) => s.stats.downloads);
+      const okPolls = () => sources.map((s) => s.stats.polls - s.stats.errors);
+      const polls = okPolls();
+      const pollErrors = sources.reduce((n, s) => n + s.stats.errors, 0);
+      const errors = agents.map((a) => a.lastError());
+      server.resetCounts();
+      const t = performance.now();
+      start();
+      const timeout = o.timeoutMs ?? o.intervalMs * 5 + 30_000;
+      for (;;) {
+        const now = performance.now() - t;
+        agents.forEach((a, i) => {
+          if (Number.isNaN(at[i]) && a.activeSha() === sha && sources[i].stats.polls - sources[i].stats.errors > (polls[i] ?? 0)) at[i] = now;
+        });
+        if ((!at.some(Number.isNaN) && now >= minWindowMs) || now > timeout) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      // let the offers in flight land, so the counts cover the whole phase
+      await Promise.all(agents.map((a) => a.idle()));
+      const windowMs = performance.now() - t;
+      const done = at.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+      return {
+        convergedMs: done.length === o.agents ? done[done.length - 1] : NaN,
+        p50Ms: quantile(done, 0.5), p95Ms: quantile(done, 0.95),
+        converged: done.length,
+        rejected: agents.filter((a, i) => a.lastError() !== errors[i] && a.lastError()?.reason !== "source").length,
+        windowMs,
+        server: { ...server.counts },
+        maxDownloadsPerAgent: Math.max(0, ...sources.map((s, i) => s.stats.downloads - (downloads[i] ?? 0))),
+        pollErrors: sources.reduce((n, s) => n + s.stats.errors, 0) - pollErrors,
+      };
+    };
+
+    const startup = await phase(o.v1.bytes, 0, () => {
+      for (const a of agents) {
+        const s = new UrlSource({ url: server.url, manager: () => a.sink, intervalMs: o.intervalMs, jitter: o.jitter, timeoutMs: 30_000 });
+        sources.push(s);
+        s.start(); // the first poll at a random point of the jitter window, as after a fleet-wide restart
+      }
+    });
+    log(`fleet: startup: ${startup.converged}/${o.agents} on ${o.v1.version} after ${Math.round(startup.convergedMs)} ms; server ${JSON.stringify(startup.server)}`);
+
+    // settle: a full poll round on v1, so every poller's next poll is at a random point of its cycle
+    await new Promise((r) => setTimeout(r, o.intervalMs * (1 + o.jitter)));
+    const update = await phase(o.v2.bytes, o.intervalMs * (1 + o.jitter), () => server.publish(o.v2.bytes, o.v2.signature));
+    log(`fleet: update: ${update.converged}/${o.agents} on ${o.v2.version} after ${Math.round(update.convergedMs)} ms; server ${JSON.stringify(update.server)}`);
+
+    return {
+      agents: o.agents, kind: o.kind, intervalMs: o.intervalMs, jitter: o.jitter, targetMs: o.intervalMs * (1 + o.jitter),
+      moduleBytes: o.v2.bytes.length, setupMs, startup, update,
+    };
+  } finally {
+    for (const s of sources) s.stop();
+    await server.close();
+  }
+}

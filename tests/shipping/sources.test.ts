@@ -1,0 +1,189 @@
+// The agent's policy sources with real files and a real bundle server on 127.0.0.1: a watched
+// file (a plain overwrite, and a Kubernetes ConfigMap's `..data` symlink swap) and a polled URL
+// (ETag/304, a late signature, an outage with backoff, a restart while the URL is down).
+import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BundleServer } from "../../bench/fleet/bundle-server.ts";
+import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
+import { UrlSource } from "../../host/node/source-url.ts";
+import {
+  build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, edgeDecision, keyFiles, policyStatus, sign, silent, tamper, tempDir, until, variantSource, type KeyFiles,
+} from "./support/fixtures.ts";
+
+const V2 = "2025.11.15-2", V2_STACK = "K3s + WasmEdge 0.15.0 (v2)";
+let v1: Uint8Array, v2: Uint8Array, sig1: string, sig2: string;
+let keys: KeyFiles, root: string;
+const agents: Agent[] = [];
+const servers: BundleServer[] = [];
+
+beforeAll(async () => {
+  root = await tempDir();
+  [v1, v2, keys] = await Promise.all([defaultSource().then(build), variantSource(V2, V2_STACK).then(build), keyFiles(join(root, "keys"))]);
+  [sig1, sig2] = await Promise.all([sign(v1, keys), sign(v2, keys)]);
+});
+
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((a) => a.close()));
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+async function agent(o: Partial<AgentOptions>): Promise<Agent> {
+  const a = await startAgent({ port: 0, logger: silent, builtIn: async () => v1, trustedKeys: keys.trusted, ...o });
+  agents.push(a);
+  return a;
+}
+
+const activeVersion = async (a: Agent) => (await policyStatus(a.url)).active.version;
+
+describe("a watched file", () => {
+  it("serves the file at start, then activates an overwrite of it (and its .sig)", async () => {
+    const dir = join(root, "plain");
+    await mkdir(dir);
+    const file = join(dir, "policy.wasm");
+    await writeFile(`${file}.sig`, sig2);
+    await writeFile(file, v2);
+    const a = await agent({ policy: file, watch: { debounceMs: 50, pollMs: 60_000 } });
+    expect((await policyStatus(a.url)).active).toMatchObject({ version: V2, source: `file:${file}` });
+    expect((await edgeDecision(a.url)).stack).toBe(V2_STACK);
+
+    await writeFile(`${file}.sig`, sig1);
+    await writeFile(file, v1);
+    await until(async () => (await activeVersion(a)) === DEFAULT_VERSION, 5000, "the overwritten file to be activated");
+    expect((await edgeDecision(a.url)).stack).toBe(DEFAULT_EDGE_STACK);
+  });
+
+  it("activates a ConfigMap update (the ..data symlink swap), and rejects a tampered one", async () => {
+    // the kubelet's layout: FILE → ..data/FILE, ..data → ..<timestamp>/, swapped by rename
+    const dir = join(root, "configmap");
+    await mkdir(join(dir, "..2025_11_15_a"), { recursive: true });
+    await writeFile(join(dir, "..2025_11_15_a", "policy.wasm"), v1);
+    await writeFile(join(dir, "..2025_11_15_a", "policy.wasm.sig"), sig1);
+    await symlink("..2025_11_15_a", join(dir, "..data"));
+    await symlink("..data/policy.wasm", join(dir, "policy.wasm"));
+    await symlink("..data/policy.wasm.sig", join(dir, "policy.wasm.sig"));
+    const swap = async (name: string, wasm: Uint8Array, sig: string) => {
+      await mkdir(join(dir, name));
+      await writeFile(join(dir, name, "policy.wasm"), wasm);
+      await writeFile(join(dir, name, "policy.wasm.sig"), sig);
+      await symlink(name, join(dir, "..data_tmp"));
+      await rename(join(dir, "..data_tmp"), join(dir, "..data"));
+    };
+
+    const file = join(dir, "policy.wasm");
+    const a = await agent({ policy: file, watch: { debounceMs: 50, pollMs: 60_000 } });
+    expect((await policyStatus(a.url)).active).toMatchObject({ version: DEFAULT_VERSION, source: `file:${file}` });
+
+    await swap("..2025_11_15_b", v2, sig2);
+    await until(async () => (await activeVersion(a)) === V2, 5000, "the ConfigMap update to be activated");
+    expect((await edgeDecision(a.url)).stack).toBe(V2_STACK);
+
+    await swap("..2025_11_15_c", tamper(v1), sig1);
+    await until(async () => (await policyStatus(a.url)).lastError?.reason === "signature", 5000, "the tampered update to be rejected");
+    expect(await activeVersion(a)).toBe(V2);
+    expect((await edgeDecision(a.url)).stack).toBe(V2_STACK);
+  });
+
+  it("falls back to polling the file when no change event arrives", async () => {
+    const dir = join(root, "poll");
+    await mkdir(dir);
+    const file = join(dir, "policy.wasm");
+    await writeFile(`${file}.sig`, sig1);
+    await writeFile(file, v1);
+    const a = await agent({ policy: file, watch: { debounceMs: 60_000, pollMs: 100 } }); // events never fire in time
+    await writeFile(`${file}.sig`, sig2);
+    await writeFile(file, v2);
+    await until(async () => (await activeVersion(a)) === V2, 5000, "the poll to find the new file");
+  });
+});
+
+describe("a polled URL", () => {
+  it("activates what is published, with If-None-Match: one download per version, 304s otherwise", async () => {
+    const server = await BundleServer.start();
+    servers.push(server);
+    server.publish(v2, sig2);
+    const a = await agent({ policy: server.url, poll: { intervalMs: 100, jitter: 0.2, firstDelayMs: 0 } });
+    await until(async () => (await activeVersion(a)) === V2, 5000, "the published module to be activated");
+    expect((await policyStatus(a.url)).active.source).toBe(`url:${server.url}`);
+
+    await until(() => server.counts.notModified >= 3, 5000, "a few 304s");
+    expect(server.counts.full).toBe(1);
+
+    server.publish(v1, sig1);
+    await until(async () => (await activeVersion(a)) === DEFAULT_VERSION, 5000, "the new version to be activated");
+    expect((await edgeDecision(a.url)).stack).toBe(DEFAULT_EDGE_STACK);
+    expect(server.counts.full).toBe(2);
+    expect(server.counts.sigFull).toBe(2);
+    expect((await policyStatus(a.url)).lastCheck).not.toBeNull();
+  });
+
+  it("a signature published after its module is picked up without downloading the module again", async () => {
+    const server = await BundleServer.start();
+    servers.push(server);
+    server.publish(v1, sig1);
+    const a = await agent({ policy: server.url, poll: { intervalMs: 100, jitter: 0, firstDelayMs: 0 } });
+    await until(() => server.counts.notModified >= 1, 5000, "the first module to be seen");
+
+    server.publish(v2, undefined); // the new module, still with the old signature
+    await until(async () => (await policyStatus(a.url)).lastError?.reason === "signature", 5000, "the mismatched signature to be refused");
+    expect(await activeVersion(a)).toBe(DEFAULT_VERSION);
+    server.publish(undefined, sig2);
+    await until(async () => (await activeVersion(a)) === V2, 5000, "the late signature to be accepted");
+    expect(server.counts.full).toBe(2);
+  });
+
+  it("an outage backs off exponentially and keeps serving; the next version still arrives", async () => {
+    const server = await BundleServer.start();
+    servers.push(server);
+    server.publish(v1, sig1);
+    const a = await agent({ policy: server.url, poll: { intervalMs: 50, jitter: 0, firstDelayMs: 0, maxBackoffMs: 400 } });
+    const source = a.source as UrlSource;
+    await until(() => source.stats.polls >= 2, 5000, "polls");
+
+    server.failing = true;
+    await until(() => source.stats.errors >= 4, 5000, "failed polls");
+    expect(source.nextDelay()).toBeGreaterThanOrEqual(400); // 50, 100, 200, 400 (capped)
+    expect((await policyStatus(a.url)).lastError).toMatchObject({ reason: "source", message: expect.stringContaining("HTTP 503") });
+    expect((await edgeDecision(a.url)).stack).toBe(DEFAULT_EDGE_STACK);
+
+    server.failing = false;
+    server.publish(v2, sig2);
+    await until(async () => (await activeVersion(a)) === V2, 5000, "the update after the outage");
+    expect(source.nextDelay()).toBe(50);
+  });
+
+  it("a restart while the URL is unreachable serves the last activated policy from the data dir", async () => {
+    const server = await BundleServer.start();
+    servers.push(server);
+    server.publish(v2, sig2);
+    const dataDir = join(root, "data-url");
+    const url = server.url;
+    const first = await agent({ policy: url, dataDir, poll: { intervalMs: 100, firstDelayMs: 0 } });
+    await until(async () => (await activeVersion(first)) === V2, 5000, "the first activation");
+    await first.close();
+    await server.close();
+    servers.length = 0;
+
+    const second = await agent({ policy: url, dataDir, poll: { intervalMs: 100, firstDelayMs: 0 } });
+    expect((await policyStatus(second.url)).active).toMatchObject({ version: V2, source: `url:${url}` });
+    expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
+    await until(async () => (await policyStatus(second.url)).lastError?.reason === "source", 5000, "the failed poll");
+    expect((await edgeDecision(second.url)).stack).toBe(V2_STACK);
+  });
+
+  it("after a restart the stored ETag is sent: an unchanged module is not downloaded again", async () => {
+    const server = await BundleServer.start();
+    servers.push(server);
+    server.publish(v2, sig2);
+    const dataDir = join(root, "data-etag");
+    const first = await agent({ policy: server.url, dataDir, poll: { intervalMs: 100, firstDelayMs: 0 } });
+    await until(async () => (await activeVersion(first)) === V2, 5000, "the first activation");
+    await first.close();
+    server.resetCounts();
+
+    await agent({ policy: server.url, dataDir, poll: { intervalMs: 100, firstDelayMs: 0 } });
+    await until(() => server.counts.notModified >= 2, 5000, "304s after the restart");
+    expect(server.counts.full).toBe(0);
+  });
+});

@@ -1,0 +1,139 @@
+// Shared parts of the shipping tests: policy variants built from the default source (real asc
+// builds, cached on disk by the hash of everything that goes into a build, so the suites do not
+// rebuild the same module again and again), keys written to real files, and small helpers.
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, readdir, rename, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { META_SECTION } from "../../../host/engine/abi.ts";
+import { buildPolicy, COMPILER_FLAGS } from "../../../host/policy/compile.ts";
+import { appendCustomSection } from "../../../host/policy/section.ts";
+import { generateKeyPair, importPrivateKey, signModule, type TrustedKey } from "../../../host/policy/signing.ts";
+import { loadTrustedKeys } from "../../../host/node/keys.ts";
+import { ASSEMBLY_DIR, DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../../host/node/paths.ts";
+
+export const silent = pino({ level: "silent" });
+export const DEFAULT_VERSION = "2025.11.15-1";
+const EDGE_L4_STACK = "stack: K3s + WasmEdge 0.14.1 }";
+export const DEFAULT_EDGE_STACK = "K3s + WasmEdge 0.14.1";
+
+export const defaultSource = () => readFile(DEFAULT_POLICY_SOURCE, "utf8");
+
+/** The default source with another version and another stack for edge on L4 (so answers tell them apart). */
+export async function variantSource(version: string, edgeStack: string): Promise<string> {
+  const text = await defaultSource();
+  if (!text.includes(`version: ${DEFAULT_VERSION}`) || !text.includes(EDGE_L4_STACK)) throw new Error("the default policy source changed: update tests/shipping/support/fixtures.ts");
+  return text.replace(`version: ${DEFAULT_VERSION}`, `version: ${version}`).replace(EDGE_L4_STACK, `stack: ${edgeStack} }`);
+}
+
+/** The default source whose own first test expects the wrong level: a module that fails its self-test. */
+export async function failingSelfTestSource(): Promise<string> {
+  const text = (await variantSource("2025.11.15-selftest", DEFAULT_EDGE_STACK));
+  const marker = "    expect: L4\n";
+  if (!text.includes(marker)) throw new Error("the default policy's tests changed: update tests/shipping/support/fixtures.ts");
+  return text.replace(marker, "    expect: L1\n");
+}
+
+async function buildInputsHash(text: string): Promise<string> {
+  const h = createHash("sha256").update(text).update(COMPILER_FLAGS.join(" "));
+  for (const dir of [ASSEMBLY_DIR, join(PACKAGE_ROOT, "host", "policy")]) {
+    for (const f of (await readdir(dir)).sort()) if (f.endsWith(".ts")) h.update(f).update(await readFile(join(dir, f)));
+  }
+  return h.digest("hex");
+}
+
+/** buildPolicy, cached on disk under the OS temp dir by the hash of its inputs. */
+export async function build(text: string): Promise<Uint8Array> {
+  const cache = join(tmpdir(), "isoplace-test-builds");
+  const file = join(cache, `${await buildInputsHash(text)}.wasm`);
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch { /* not built yet */ }
+  const wasm = (await buildPolicy(text, "test-policy.yaml")).wasm;
+  await mkdir(cache, { recursive: true });
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, wasm);
+  await rename(tmp, file);
+  return wasm;
+}
+
+/** The module with its isoplace.meta section's JSON changed (e.g. another ABI version). */
+export function withMeta(wasm: Uint8Array, change: (meta: Record<string, unknown>) => Record<string, unknown>): Uint8Array {
+  const sections = walkSections(wasm);
+  const meta = sections.find((s) => s.name === META_SECTION);
+  if (!meta) throw new Error("no isoplace.meta section");
+  const json = JSON.parse(new TextDecoder().decode(wasm.subarray(meta.payloadStart, meta.end)));
+  const without = new Uint8Array([...wasm.subarray(0, meta.start), ...wasm.subarray(meta.end)]);
+  return appendCustomSection(without, META_SECTION, new TextEncoder().encode(JSON.stringify(change(json))));
+}
+
+/** A copy with one byte flipped inside the code section (not in a custom section). */
+export function tamper(wasm: Uint8Array): Uint8Array {
+  const code = walkSections(wasm).find((s) => s.id === 10);
+  if (!code) throw new Error("no code section");
+  const out = wasm.slice();
+  const at = code.payloadStart + Math.floor((code.end - code.payloadStart) / 2);
+  out[at] ^= 0x01;
+  return out;
+}
+
+function walkSections(bytes: Uint8Array): { id: number; name?: string; start: number; payloadStart: number; end: number }[] {
+  const out = [];
+  let at = 8;
+  const leb = () => {
+    let r = 0, shift = 0, b;
+    do { b = bytes[at++]; r += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    return r;
+  };
+  while (at < bytes.length) {
+    const start = at;
+    const id = bytes[at++];
+    const size = leb();
+    const end = at + size;
+    if (id === 0) {
+      const len = leb();
+      const name = new TextDecoder().decode(bytes.subarray(at, at + len));
+      out.push({ id, name, start, payloadStart: at + len, end });
+    } else out.push({ id, start, payloadStart: at, end });
+    at = end;
+  }
+  return out;
+}
+
+export interface KeyFiles { dir: string; key: string; pub: string; privateKey: CryptoKey; trusted: TrustedKey[] }
+
+/** A key pair written to real files (as `policy keygen` does), with the public key loaded as the agent loads it. */
+export async function keyFiles(dir: string): Promise<KeyFiles> {
+  await mkdir(dir, { recursive: true });
+  const pair = await generateKeyPair();
+  const key = join(dir, "policy.key"), pub = join(dir, "policy.pub");
+  await writeFile(key, pair.privatePem, { mode: 0o600 });
+  await writeFile(pub, pair.publicPem);
+  return { dir, key, pub, privateKey: await importPrivateKey(pair.privatePem), trusted: await loadTrustedKeys([pub]) };
+}
+
+export const sign = (bytes: Uint8Array, k: KeyFiles) => signModule(bytes, k.privateKey);
+
+export const tempDir = (prefix = "isoplace-shipping-") => mkdtemp(join(tmpdir(), prefix));
+
+/** Polls `probe` until it returns a truthy value (or throws after `ms`). */
+export async function until<T>(probe: () => T | Promise<T>, ms = 10_000, what = "condition"): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function edgeDecision(url: string): Promise<{ stack: string; policy: { version: string }; [k: string]: unknown }> {
+  const res = await fetch(`${url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workload: { scenario: "edge" } }) });
+  if (res.status !== 200) throw new Error(`decide: HTTP ${res.status}`);
+  return res.json() as never;
+}
+
+export async function policyStatus(url: string): Promise<{ active: Record<string, string>; history: Record<string, string>[]; lastCheck: string | null; lastError: { reason: string; message: string; at: string } | null }> {
+  return (await fetch(`${url}/v1/policy`)).json() as never;
+}
