@@ -19,13 +19,14 @@ import { mergeResults, missingFigures } from "./results.ts";
 import type { BenchContext, Section, SectionResult } from "./section.ts";
 import { coreSection } from "./sections/core.ts";
 import { engineSection } from "./sections/engine.ts";
+import { fleetSection } from "./sections/fleet.ts";
 import { memorySection } from "./sections/memory.ts";
 import { moduleSection } from "./sections/module.ts";
 import { rawCore } from "./wasm-core.ts";
 import { printTable } from "./table.ts";
 
 /** Every section, in the order they run. */
-const SECTIONS: Section[] = [moduleSection, coreSection, engineSection, memorySection];
+const SECTIONS: Section[] = [moduleSection, coreSection, engineSection, memorySection, fleetSection];
 
 const MIX_SIZE = 4096;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");

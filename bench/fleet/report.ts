@@ -13,6 +13,7 @@ export function describeFleet(r: FleetResult): string {
       + `in ${ms(p.windowMs)} the server sent ${p.server.full} modules, ${p.server.notModified} 304s, ${p.server.sigFull} signatures; `
       + `≤ ${p.maxDownloadsPerAgent} download(s) per agent; ${p.rejected} rejected; ${p.pollErrors} failed polls`);
   }
+  lines.splice(2, 0, `  steady (nothing new): in ${ms(r.steady.windowMs)} the server sent ${r.steady.server.notModified} 304s and ${r.steady.server.full} modules`);
   lines.push(`  target ≤ ${ms(r.targetMs)} (one interval + jitter): ${r.update.convergedMs <= r.targetMs ? "met" : "NOT met"}; `
     + `≤ 1 download per agent per version: ${r.update.maxDownloadsPerAgent <= 1 ? "met" : "NOT met"}`);
   return lines.join("\n");
@@ -26,6 +27,7 @@ export function fleetRows(r: FleetResult): Row[] {
     { id: id("p50Ms"), label: `${r.kind}: median agent on v2`, value: Math.round(p.p50Ms), unit: "ms" },
     { id: id("downloadsPerAgent"), label: `${r.kind}: module downloads per agent (max)`, value: p.maxDownloadsPerAgent, unit: "", target: { op: "<=", limit: 1 } },
     { id: id("fullDownloads"), label: `${r.kind}: full downloads (server)`, value: p.server.full, unit: "" },
-    { id: id("notModified"), label: `${r.kind}: 304s (server)`, value: p.server.notModified, unit: "", note: `over ${Math.round(p.windowMs)} ms` },
+    { id: id("notModified"), label: `${r.kind}: 304s (server) while publishing`, value: p.server.notModified, unit: "", note: `over ${Math.round(p.windowMs)} ms` },
+    { id: id("steadyNotModified"), label: `${r.kind}: 304s (server) in a poll cycle, nothing new`, value: r.steady.server.notModified, unit: "", note: `${r.steady.server.full} full, over ${Math.round(r.steady.windowMs)} ms` },
   ];
 }

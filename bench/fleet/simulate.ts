@@ -61,6 +61,8 @@ export interface FleetResult {
   moduleBytes: number;
   setupMs: number;
   startup: Phase;
+  /** One poll cycle with nothing new published: what an idle fleet costs the server. */
+  steady: { windowMs: number; server: BundleCounts };
   update: Phase;
 }
 
@@ -154,6 +156,8 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
       };
     };
 
+    // the first fetch in a process loads the HTTP client: not part of any agent's poll
+    await (await fetch(server.url)).arrayBuffer();
     const startup = await phase(o.v1.bytes, 0, () => {
       for (const a of agents) {
         const s = new UrlSource({ url: server.url, manager: () => a.sink, intervalMs: o.intervalMs, jitter: o.jitter, timeoutMs: 30_000 });
@@ -163,14 +167,18 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
     });
     log(`fleet: startup: ${startup.converged}/${o.agents} on ${o.v1.version} after ${Math.round(startup.convergedMs)} ms; server ${JSON.stringify(startup.server)}`);
 
-    // settle: a full poll round on v1, so every poller's next poll is at a random point of its cycle
+    // steady state: a full poll round on v1 (which also leaves each poller at a random point of its cycle)
+    server.resetCounts();
+    const ts = performance.now();
     await new Promise((r) => setTimeout(r, o.intervalMs * (1 + o.jitter)));
+    const steady = { windowMs: performance.now() - ts, server: { ...server.counts } };
+    log(`fleet: steady: in ${Math.round(steady.windowMs)} ms the server sent ${steady.server.notModified} 304s and ${steady.server.full} modules`);
     const update = await phase(o.v2.bytes, o.intervalMs * (1 + o.jitter), () => server.publish(o.v2.bytes, o.v2.signature));
     log(`fleet: update: ${update.converged}/${o.agents} on ${o.v2.version} after ${Math.round(update.convergedMs)} ms; server ${JSON.stringify(update.server)}`);
 
     return {
       agents: o.agents, kind: o.kind, intervalMs: o.intervalMs, jitter: o.jitter, targetMs: o.intervalMs * (1 + o.jitter),
-      moduleBytes: o.v2.bytes.length, setupMs, startup, update,
+      moduleBytes: o.v2.bytes.length, setupMs, startup, steady, update,
     };
   } finally {
     for (const s of sources) s.stop();
