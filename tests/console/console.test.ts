@@ -182,6 +182,7 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
   });
 
   it("shows 'no feasible level' with every level's reason", async () => {
+    // continues from the form as the previous test left it, with a cold-start budget no level meets
     const form = page.locator("#decide-form");
     await form.getByLabel("Max cold start (ms)").fill("5");
     await form.getByRole("button", { name: "Decide" }).click();
