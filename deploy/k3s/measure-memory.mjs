@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Measures the agent's memory, to size the DaemonSet's requests and limits: starts
+// `node dist/host/cli/main.js serve` (as the image does, logs at info to a sink), loads it with
+// autocannon (single decisions, then 1000-item batches, then both at once) and samples its RSS
+// from /proc. Linux only. NODE_OPTIONS passes through (the DaemonSet sets heap limits there).
+// Usage: npm run build && NODE_OPTIONS="…" node deploy/k3s/measure-memory.mjs [seconds per phase]
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const seconds = Number(process.argv[2] ?? 20);
+
+const freePort = () => new Promise((resolve) => {
+  const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+const status = (pid) => Object.fromEntries(readFileSync(`/proc/${pid}/status`, "utf8").split("\n")
+  .filter((l) => /^Vm(RSS|HWM):/.test(l)).map((l) => [l.split(":")[0], Number(l.split(/\s+/)[1]) / 1024]));
+const mb = (x) => `${x.toFixed(1)} MiB`;
+
+const port = await freePort();
+const agent = spawn(process.execPath, [join(root, "dist/host/cli/main.js"), "serve", "--host", "127.0.0.1", "--port", String(port)],
+  { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, LOG_LEVEL: "info" } });
+const url = `http://127.0.0.1:${port}`;
+for (let i = 0; ; i++) {
+  try { if ((await fetch(`${url}/readyz`)).ok) break; } catch { /* not yet */ }
+  if (i > 100) throw new Error("the agent did not become ready");
+  await new Promise((r) => setTimeout(r, 100));
+}
+await new Promise((r) => setTimeout(r, 1000));
+const idle = status(agent.pid).VmRSS;
+
+const decide = JSON.stringify({ workload: { scenario: "edge", performance: "fast-cold-start", constraints: { maxMemoryMb: 64 } }, node: { runtimes: ["containerd", "wasmedge"] } });
+const batch = JSON.stringify({ items: Array.from({ length: 1000 }, (_, i) => ({ workload: { scenario: ["edge", "microservices", "serverless", "ai-inference"][i % 4] } })) });
+const post = (path, body) => ({ method: "POST", path, headers: { "content-type": "application/json" }, body });
+const phases = [
+  ["decide", [post("/v1/decide", decide)]],
+  ["batch of 1000", [post("/v1/decide/batch", batch)]],
+  ["mixed", [post("/v1/decide", decide), post("/v1/decide/batch", batch), { method: "GET", path: "/v1/levels" }, { method: "GET", path: "/metrics" }]],
+];
+const rows = [];
+for (const [name, requests] of phases) {
+  let peak = 0;
+  const timer = setInterval(() => { peak = Math.max(peak, status(agent.pid).VmRSS); }, 100);
+  const r = await autocannon({ url, connections: 50, duration: seconds, requests });
+  clearInterval(timer);
+  rows.push({ phase: name, "req/s": Math.round(r.requests.average), errors: r.errors + r.non2xx, "peak RSS": mb(peak) });
+}
+await new Promise((r) => setTimeout(r, 2000));
+const after = status(agent.pid);
+agent.kill("SIGTERM");
+console.log(`node ${process.version}, ${seconds} s per phase, 50 connections`);
+console.table(rows);
+console.log(`idle RSS ${mb(idle)}; after load ${mb(after.VmRSS)}; high-water mark ${mb(after.VmHWM)}`);
