@@ -81,6 +81,7 @@ legend { font-weight: 700; padding: 0 .25rem; }
 .choices.narrow { grid-template-columns: repeat(auto-fill, minmax(9rem, 1fr)); }
 .choice { display: flex; gap: .5rem; align-items: flex-start; padding: .2rem 0; }
 .choice input { margin-top: .3rem; width: 1.1rem; height: 1.1rem; flex: none; }
+.choice label { min-width: 0; overflow-wrap: anywhere; hyphens: auto; }
 .order { margin: .25rem 0 0; font-size: .875rem; color: var(--muted); }
 .order:empty { display: none; }
 .swatches { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; }
