@@ -1,4 +1,4 @@
-// npm run bench:fleet [-- --agents 1000] [-- --interval-ms 1000] [-- --jitter 0.2] [-- --kinds signature,full] [-- --out FILE]
+// npm run bench:fleet [-- --agents 1000] [-- --interval-ms 5000] [-- --jitter 0.2] [-- --kinds signature,full] [-- --out FILE]
 // The fleet simulation on its own: N agents' pollers in this process against a bundle server on
 // 127.0.0.1, once per kind of agent (see fleet/simulate.ts); prints the figures and writes
 // bench/fleet-results.json.
@@ -14,7 +14,7 @@ import type { AgentKind } from "./fleet/simulate.ts";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values: a } = parseArgs({
   options: {
-    agents: { type: "string", default: "1000" }, "interval-ms": { type: "string", default: "1000" },
+    agents: { type: "string", default: "1000" }, "interval-ms": { type: "string", default: "5000" },
     jitter: { type: "string", default: "0.2" }, kinds: { type: "string", default: "signature,full" },
     out: { type: "string", default: join(root, "bench", "fleet-results.json") },
   },

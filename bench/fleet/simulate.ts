@@ -1,5 +1,5 @@
 // The fleet simulation: N agents' URL pollers in one process against one bundle server on
-// 127.0.0.1. The fleet first converges on v1 from staggered starts; then v2 is published and the
+// 127.0.0.1. The fleet first converges on v1 (first polls spread over one cycle); then v2 is published and the
 // run measures how long until every agent has it, and what the server served meanwhile (full
 // downloads vs 304s). Two kinds of agent:
 //   full      — each poller feeds a real PolicyManager: signature, ABI, compile, self-test, swap.
@@ -49,6 +49,8 @@ export interface Phase {
   maxDownloadsPerAgent: number;
   /** Polls that failed on the agents' side (timeouts, refused connections) in this phase. */
   pollErrors: number;
+  /** This process's CPU over the phase, in % of one core: near 100 the simulator itself is the bottleneck. */
+  cpuPct: number;
 }
 
 export interface FleetResult {
@@ -130,6 +132,7 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
       const errors = agents.map((a) => a.lastError());
       server.resetCounts();
       const t = performance.now();
+      const cpu0 = process.cpuUsage();
       start();
       const timeout = o.timeoutMs ?? o.intervalMs * 5 + 30_000;
       for (;;) {
@@ -143,6 +146,7 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
       // let the offers in flight land, so the counts cover the whole phase
       await Promise.all(agents.map((a) => a.idle()));
       const windowMs = performance.now() - t;
+      const cpu = process.cpuUsage(cpu0);
       const done = at.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
       return {
         convergedMs: done.length === o.agents ? done[done.length - 1] : NaN,
@@ -153,6 +157,7 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
         server: { ...server.counts },
         maxDownloadsPerAgent: Math.max(0, ...sources.map((s, i) => s.stats.downloads - (downloads[i] ?? 0))),
         pollErrors: sources.reduce((n, s) => n + s.stats.errors, 0) - pollErrors,
+        cpuPct: Math.round((cpu.user + cpu.system) / 10 / windowMs),
       };
     };
 
@@ -160,9 +165,15 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
     await (await fetch(server.url)).arrayBuffer();
     const startup = await phase(o.v1.bytes, 0, () => {
       for (const a of agents) {
-        const s = new UrlSource({ url: server.url, manager: () => a.sink, intervalMs: o.intervalMs, jitter: o.jitter, timeoutMs: 30_000 });
+        // agents of a running fleet started at unrelated times: each poller's first poll is at a
+        // random point of one poll cycle (a fleet-wide restart bunches them instead; the jitter
+        // then spreads them out over a few cycles)
+        const s = new UrlSource({
+          url: server.url, manager: () => a.sink, intervalMs: o.intervalMs, jitter: o.jitter, timeoutMs: 30_000,
+          firstDelayMs: Math.random() * o.intervalMs * (1 + o.jitter),
+        });
         sources.push(s);
-        s.start(); // the first poll at a random point of the jitter window, as after a fleet-wide restart
+        s.start();
       }
     });
     log(`fleet: startup: ${startup.converged}/${o.agents} on ${o.v1.version} after ${Math.round(startup.convergedMs)} ms; server ${JSON.stringify(startup.server)}`);
