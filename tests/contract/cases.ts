@@ -220,6 +220,15 @@ export const cases: ContractCase[] = [
       expect(p.active.sha256).toMatch(/^[0-9a-f]{64}$/);
     },
   },
+  {
+    name: "GET / is the web console (HTML, CSP 'self' only)", path: "/",
+    check: (a) => {
+      expect(a.status).toBe(200);
+      expect(a.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(a.headers.get("content-security-policy")).toContain("default-src 'none'");
+      expect(a.text).toContain('<script src="console.js" defer></script>');
+    },
+  },
   { name: "healthz", path: "/healthz", check: (a) => expect(a.json).toEqual({ status: "ok" }) },
   {
     name: "readyz: a verified policy is active", path: "/readyz",
