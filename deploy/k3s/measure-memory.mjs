@@ -45,7 +45,7 @@ const rows = [];
 for (const [name, requests] of phases) {
   let peak = 0;
   const timer = setInterval(() => { peak = Math.max(peak, status(agent.pid).VmRSS); }, 100);
-  const r = await autocannon({ url, connections: 50, duration: seconds, requests });
+  const r = await autocannon({ url, connections: 50, duration: seconds, timeout: 30, requests });  // 30 s: the agent's own request timeout
   clearInterval(timer);
   rows.push({ phase: name, "req/s": Math.round(r.requests.average), errors: r.errors + r.non2xx, "peak RSS": mb(peak) });
 }
