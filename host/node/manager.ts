@@ -83,7 +83,9 @@ export class PolicyManager {
 
     const tryCandidate = async (c: Candidate): Promise<Engine | null> => {
       try {
-        return (await checkCandidate(c, o)).engine;
+        const checked = await checkCandidate(c, o);
+        keyId = checked.keyId;
+        return checked.engine;
       } catch (err) {
         reject(err, c.source);
         return null;
@@ -92,39 +94,38 @@ export class PolicyManager {
 
     let kept: Kept[] = state.kept.map((entry) => ({ entry }));
     let engine: Engine | null = null;
-    let source = "built-in";
-    let restored = false;
+    let keyId: string | null = null;
+    let chosen: Candidate | null = null;
     if (kept.length) {
       const last = kept[0].entry;
       const c = await loadKept(o, kept[0]);
       engine = c ? await tryCandidate(c) : null;
       if (!c) reject(new PolicyRejectedError("source", `the module ${last.moduleSha256} is missing from the data directory`), last.source);
-      if (engine) {
-        source = last.source;
-        restored = true;
-        log?.info({ policy: engine.policy, source }, "serving the last activated policy from the data directory");
-      } else kept = kept.slice(1);
+      if (engine) log?.info({ policy: engine.policy, source: last.source }, "serving the last activated policy from the data directory");
+      else kept = kept.slice(1);
     }
+    const restored = engine !== null;
     if (!engine && initial) {
       const c = await initial().catch((err: Error) => {
         reject(new PolicyRejectedError("source", err.message), "initial");
         return null;
       });
-      if (c) {
-        engine = await tryCandidate(c);
-        if (engine) source = c.source;
-      }
+      if (c && (engine = await tryCandidate(c))) chosen = c;
     }
-    if (!engine) engine = (await checkCandidate({ bytes: await o.builtIn(), signature: null, source: "built-in", builtIn: true }, o)).engine;
+    if (!engine) {
+      chosen = { bytes: await o.builtIn(), signature: null, source: "built-in", builtIn: true };
+      engine = (await checkCandidate(chosen, o)).engine;
+      keyId = null;
+    }
 
     const activatedAt = new Date().toISOString();
-    if (kept[0]?.entry.moduleSha256 !== engine.policy.moduleSha256) {
-      kept.unshift({ entry: entryOf(engine, source, activatedAt, source === "built-in", null) });
-    }
-    kept[0].entry = { ...kept[0].entry, activatedAt };
-    const active = new ActivePolicy(engine, source, typeof o.node === "function" ? o.node(engine) : o.node, activatedAt);
+    if (chosen) {
+      const entry = entryOf(engine, chosen.source, activatedAt, chosen.builtIn ?? false, keyId);
+      kept = [{ entry, bytes: chosen.bytes, signature: chosen.signature }, ...kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)];
+    } else kept[0].entry = { ...kept[0].entry, activatedAt };
+    const active = new ActivePolicy(engine, kept[0].entry.source, typeof o.node === "function" ? o.node(engine) : o.node, activatedAt);
     const m = new PolicyManager(o, active, kept.slice(0, 1 + (o.historyLimit ?? HISTORY_LIMIT)), restored ? state.sources : {}, lastErr);
-    await m.persist();
+    await m.persist(chosen ? kept[0] : undefined);
     return m;
   }
 

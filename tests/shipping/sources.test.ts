@@ -85,6 +85,25 @@ describe("a watched file", () => {
     expect((await edgeDecision(a.url)).stack).toBe(V2_STACK);
   });
 
+  it("the file read at start is persisted: a restart serves it from the data dir even when the file is gone", async () => {
+    const dir = join(root, "persist-file");
+    await mkdir(dir);
+    const file = join(dir, "policy.wasm");
+    await writeFile(`${file}.sig`, sig2);
+    await writeFile(file, v2);
+    const dataDir = join(root, "data-file");
+    const first = await agent({ policy: file, dataDir, watch: { pollMs: 60_000 } });
+    expect(await activeVersion(first)).toBe(V2);
+    await first.close();
+    await rm(dir, { recursive: true });
+
+    const second = await agent({ policy: file, dataDir, watch: { pollMs: 60_000 } });
+    expect((await policyStatus(second.url)).active).toMatchObject({ version: V2, source: `file:${file}` });
+    expect((await edgeDecision(second.url)).stack).toBe(V2_STACK);
+    await until(async () => (await policyStatus(second.url)).lastError?.reason === "source", 5000, "the missing file to be noted");
+    expect(await activeVersion(second)).toBe(V2);
+  });
+
   it("falls back to polling the file when no change event arrives", async () => {
     const dir = join(root, "poll");
     await mkdir(dir);
