@@ -36,6 +36,8 @@ export interface Situation {
   performance: number[]; security: number[];
   constraints: Constraints;
   node: NodeInfo;
+  /** Each level's rejections, worded once per decision (the ranking and the explanation share them). */
+  rejected?: string[][];
 }
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
@@ -43,6 +45,8 @@ const round = (x: number) => Math.round(x * 1e4) / 1e4;
 export class Explainer {
   readonly catalogue: Catalogue;
   private readonly providers: string[];  // per level: "kvm or kata", …
+  private readonly unsuitable: string[][];  // per scenario, per level: "not suitable for …"
+  private readonly fitNotes: string[][];    // per scenario, per level: its fit, in words
 
   constructor(catalogue: Catalogue) {
     this.catalogue = catalogue;
@@ -52,17 +56,22 @@ export class Explainer {
         .map((r) => [r.id, ...r.requires].join("+"));
       return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names[0] ?? "none";
     });
+    this.unsuitable = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) => `not suitable for ${sc.name} (${row.note})`)]);
+    this.fitNotes = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) =>
+      row.fit === "⚠️" ? `usable for ${sc.name} with drawbacks: ${row.note}` : `${row.fit} for ${sc.name}: ${row.note}`)]);
   }
 
   levelName(level: number): string { return this.catalogue.levels[level].name; }
 
   /** Why a level is out, in words. */
   rejections(level: number, bits: number, s: Situation): string[] {
+    const rejected = (s.rejected ??= []);
+    return (rejected[level] ??= this.wordRejections(level, bits, s));
+  }
+
+  private wordRejections(level: number, bits: number, s: Situation): string[] {
     const c = this.catalogue, fig = c.levels[level].figures, out: string[] = [];
-    if (bits & REASON.scenario) {
-      const sc = c.scenarios[s.scenario];
-      out.push(`not suitable for ${sc.name} (${sc.levels[level - 1].note})`);
-    }
+    if (bits & REASON.scenario) out.push(this.unsuitable[s.scenario][level]);
     const k = s.constraints;
     if (bits & REASON.coldStart) out.push(`cold start ${fig[1]} can exceed maxColdStartMs ${k.maxColdStartMs} ms`);
     if (bits & REASON.memory) {
@@ -82,9 +91,7 @@ export class Explainer {
 
   /** Caveats of a feasible level: its fit for the scenario. */
   notes(level: number, s: Situation): string[] {
-    if (s.scenario < 0) return [];
-    const sc = this.catalogue.scenarios[s.scenario], row = sc.levels[level - 1];
-    return [row.fit === "⚠️" ? `usable for ${sc.name} with drawbacks: ${row.note}` : `${row.fit} for ${sc.name}: ${row.note}`];
+    return s.scenario < 0 ? [] : [this.fitNotes[s.scenario][level]];
   }
 
   ranking(r: Readout, s: Situation): RankingEntry[] {

@@ -1,14 +1,14 @@
 // The engine: loads and verifies a policy module, then answers decide / rank / compare and the
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
-import { instantiate, instantiateSync } from "@assemblyscript/loader";
+import { inflateSync } from "fflate/browser";  // the runtime-neutral build (no worker_threads)
 import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
 import { Explainer, readOut, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
 import type { Catalogue, PolicyMeta } from "./catalogue.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
 import { FastDecideParser } from "./fast-request.ts";
 import { figureOf, type Figure } from "./figures.ts";
-import { CONSTRAINT_KEYS, fieldErrors, parseOrThrow, requestSchemas, type Constraints, type Placement, type RequestSchemas } from "./request.ts";
+import { CONSTRAINT_KEYS, fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
 import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
 
@@ -47,7 +47,8 @@ export class Engine {
   readonly policy: PolicyInfo;
   readonly catalogue: Catalogue;
   readonly module: WebAssembly.Module;
-  readonly schemas: RequestSchemas;
+  readonly tables: RequestTables;
+  private zodSchemas?: RequestSchemas;
   private x!: PolicyExports;
   private v!: Views;
   private decideFn!: PolicyExports["decide"];
@@ -62,20 +63,24 @@ export class Engine {
     this.catalogue = catalogue;
     this.policy = policy;
     this.attach(exports);
-    this.schemas = requestSchemas(catalogue);
-    this.fastDecide = new FastDecideParser(catalogue, this.schemas.tables);
+    this.tables = requestTables(catalogue);
+    this.fastDecide = new FastDecideParser(catalogue, this.tables);
     this.explain = new Explainer(catalogue);
     this.allRuntimes = (1 << catalogue.runtimes.length) - 1;
     this.node = options.node
-      ? { source: options.node.source, runtimes: options.node.runtimes.filter((r) => this.schemas.tables.runtime.index.has(r)) }
+      ? { source: options.node.source, runtimes: options.node.runtimes.filter((r) => this.tables.runtime.index.has(r)) }
       : { source: "planning", runtimes: catalogue.runtimes.map((r) => r.id) };
+  }
+
+  /** The request schemas (zod): full validation with field errors, and OpenAPI. Built on first use. */
+  get schemas(): RequestSchemas {
+    return (this.zodSchemas ??= requestSchemas(this.catalogue, this.tables));
   }
 
   private attach(exports: PolicyExports): void {
     this.x = exports;
     this.v = views(exports, this.catalogue.scenarios.length);
-    const fn = exports.decide as PolicyExports["decide"] & { original?: PolicyExports["decide"] };
-    this.decideFn = fn.original ?? fn;
+    this.decideFn = exports.decide;
   }
 
   /** Runs a call into the module; a trap costs that call only: the instance is re-created. */
@@ -84,7 +89,7 @@ export class Engine {
       return call();
     } catch (err) {
       if (!(err instanceof WebAssembly.RuntimeError) && !(err instanceof RangeError) && !String(err).includes("aborted")) throw err;
-      this.attach(instantiateSync(this.module, imports).exports as unknown as PolicyExports);
+      this.attach(new WebAssembly.Instance(this.module, imports).exports as unknown as PolicyExports);
       throw new PolicyTrapError(err);
     }
   }
@@ -93,16 +98,21 @@ export class Engine {
   private nodeFor(runtimes: number[] | undefined): { mask: number; info: NodeInfo } {
     if (runtimes) {
       let mask = 0;
-      for (const r of runtimes) mask |= 1 << r;
-      return { mask, info: { source: "request", runtimes: [...new Set(runtimes)].map((r) => this.catalogue.runtimes[r].id) } };
+      const ids: string[] = [];
+      for (const r of runtimes) {
+        mask |= 1 << r;
+        const id = this.catalogue.runtimes[r].id;
+        if (!ids.includes(id)) ids.push(id);
+      }
+      return { mask, info: { source: "request", runtimes: ids } };
     }
     if (this.node.source === "planning") return { mask: this.allRuntimes, info: this.node };
     let mask = 0;
-    for (const id of this.node.runtimes) mask |= 1 << this.schemas.tables.runtime.index.get(id)!;
+    for (const id of this.node.runtimes) mask |= 1 << this.tables.runtime.index.get(id)!;
     return { mask, info: this.node };
   }
 
-  private writeInput(constraints: Constraints, weights: Float64Array | undefined): void {
+  private writeInput(constraints: Constraints, weights: number[] | undefined): void {
     const input = this.v.input;
     for (let i = 0; i < CONSTRAINT_KEYS.length; i++) input[i] = constraints[CONSTRAINT_KEYS[i]] ?? NaN;
     if (weights) input.set(weights, 4);
@@ -253,19 +263,16 @@ export async function createEngine(source: BufferSource | WebAssembly.Module, op
   if (source instanceof WebAssembly.Module) module = source;
   else {
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+    const digest = sha256Hex(bytes);  // hashes while the module compiles
     try {
       module = await WebAssembly.compile(bytes);
     } catch (err) {
+      digest.catch(() => {});
       throw new PolicyRejectedError("compile", `not a valid WebAssembly module: ${(err as Error).message}`);
     }
-    moduleSha256 = await sha256Hex(bytes);
+    moduleSha256 = await digest;
   }
   return verify(module, moduleSha256, options);
-}
-
-async function inflateRaw(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return new Response(stream).text();
 }
 
 export async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string> {
@@ -285,7 +292,7 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
 
   let exports: PolicyExports;
   try {
-    exports = (await instantiate(module, imports)).exports as unknown as PolicyExports;
+    exports = (await WebAssembly.instantiate(module, imports)).exports as unknown as PolicyExports;
   } catch (err) {
     throw new PolicyRejectedError("compile", `the module failed to instantiate: ${(err as Error).message}`);
   }
@@ -299,7 +306,7 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
   let catalogue: Catalogue;
   try {
     const deflated = call("catalogue", () => new Uint8Array(exports.memory.buffer, exports.catalogue(), exports.catalogueLength()).slice());
-    catalogue = JSON.parse(await inflateRaw(deflated));
+    catalogue = JSON.parse(new TextDecoder().decode(inflateSync(deflated)));
   } catch (err) {
     throw err instanceof PolicyRejectedError ? err : new PolicyRejectedError("catalogue", `the module's catalogue is not valid JSON: ${(err as Error).message}`);
   }

@@ -3,7 +3,7 @@
 // and produce the same Placement; on anything else (an error, an unusual value) it returns
 // undefined and the schemas decide, so they stay the one authority on what is valid and on
 // every error message. Validation was most of engine.decide's time (see bench/).
-import { CONSTRAINT_KEYS, LIST_MAX, type Constraints, type IdTable, type Placement, type RequestSchemas } from "./request.ts";
+import { CONSTRAINT_KEYS, LIST_MAX, type Constraints, type IdTable, type Placement, type RequestTables } from "./request.ts";
 import type { Catalogue } from "./catalogue.ts";
 import { METRIC_IDS } from "./vocabulary.ts";
 
@@ -26,7 +26,7 @@ export class FastDecideParser {
   private readonly metric: Map<string, number>;
   private readonly runtime: Map<string, number>;
 
-  constructor(catalogue: Catalogue, tables: RequestSchemas["tables"]) {
+  constructor(catalogue: Catalogue, tables: RequestTables) {
     // Need ids (and aliases) straight to the global need index, as the schemas map them.
     const global = (group: "performance" | "security" | "cost", table: IdTable) => {
       const rows = catalogue.needs.flatMap((n, i) => (n.group === group ? [i] : []));
@@ -111,9 +111,9 @@ export class FastDecideParser {
     return out;
   }
 
-  private weights(value: unknown): Float64Array | undefined {
+  private weights(value: unknown): number[] | undefined {
     if (!isPlain(value)) return undefined;
-    const out = new Float64Array(METRIC_IDS.length);
+    const out = METRIC_IDS.map(() => 0);
     for (const key of Object.keys(value)) {
       const w = value[key], i = this.metric.get(key);
       if (i === undefined || !nonNegative(w)) return undefined;

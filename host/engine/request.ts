@@ -15,11 +15,11 @@ export interface Placement {
   security: number[];
   cost: number[];
   constraints: Constraints;
-  weights?: Float64Array;       // one per metric, METRIC_IDS order
+  weights?: number[];           // one per metric, METRIC_IDS order (not a Float64Array: a small one is costly to make)
   runtimes?: number[];          // runtime indices; undefined: the agent's node profile
 }
 
-export interface RankRequest { constraints: Constraints; weights: Float64Array; runtimes?: number[] }
+export interface RankRequest { constraints: Constraints; weights: number[]; runtimes?: number[] }
 
 /** Ids with their Chinese aliases → index. */
 export interface IdTable { ids: string[]; index: Map<string, number>; allowed: string[] }
@@ -67,13 +67,10 @@ const constraintsSchema = z.strictObject({
 
 export const CONSTRAINT_KEYS = ["maxColdStartMs", "maxMemoryMb", "maxCpuOverheadPct", "minIsolation"] as const;
 
-export function requestSchemas(catalogue: Catalogue) {
+/** The policy's ids (and aliases) by kind: cheap, built with every engine. */
+export function requestTables(catalogue: Catalogue) {
   const group = (g: NeedGroup) => idTable(catalogue.needs.map((n, i) => ({ ...n, i })).filter((n) => n.group === g));
-  const needIndex = (g: NeedGroup) => {
-    const rows = catalogue.needs.map((n, i) => ({ n, i })).filter((r) => r.n.group === g);
-    return (local: number) => rows[local].i;
-  };
-  const tables = {
+  return {
     scenario: idTable(catalogue.scenarios),
     performance: group("performance"),
     security: group("security"),
@@ -82,11 +79,20 @@ export function requestSchemas(catalogue: Catalogue) {
     runtime: idTable(catalogue.runtimes),
     level: idTable(catalogue.levels),
   };
+}
+
+export type RequestTables = ReturnType<typeof requestTables>;
+
+export function requestSchemas(catalogue: Catalogue, tables: RequestTables = requestTables(catalogue)) {
+  const needIndex = (g: NeedGroup) => {
+    const rows = catalogue.needs.map((n, i) => ({ n, i })).filter((r) => r.n.group === g);
+    return (local: number) => rows[local].i;
+  };
   const toGlobal = { performance: needIndex("performance"), security: needIndex("security"), cost: needIndex("cost") };
 
   const weights = z.record(z.string(), nonNegative("a weight"), { error: "weights must be an object of metric: number" })
     .transform((record, ctx) => {
-      const out = new Float64Array(METRIC_IDS.length);
+      const out = METRIC_IDS.map(() => 0);
       for (const [key, value] of Object.entries(record)) {
         const i = tables.metric.index.get(key);
         if (i === undefined) {

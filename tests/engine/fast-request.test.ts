@@ -15,7 +15,7 @@ let engine: Engine;
 let fast: FastDecideParser;
 beforeAll(async () => {
   engine = await createEngine((await buildPolicy(await readFile(DEFAULT_POLICY_SOURCE, "utf8"))).wasm);
-  fast = new FastDecideParser(engine.catalogue, engine.schemas.tables);
+  fast = new FastDecideParser(engine.catalogue, engine.tables);
 });
 
 /** Ids of a kind, with their Chinese aliases, plus near misses. */
