@@ -15,6 +15,7 @@ type App = ReturnType<typeof createApp>;
 
 /** Built on the first request, then reused by the isolate: verifying the module (self-test included) runs once. */
 let app: Promise<App> | undefined;
+let builtFor: string | undefined;
 
 function nodeProfile(env: Env): NodeProfile | undefined {
   const runtimes = env.ISOPLACE_RUNTIMES?.split(",").map((s) => s.trim()).filter(Boolean);
@@ -28,10 +29,14 @@ async function build(env: Env): Promise<App> {
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    app ??= build(env).catch((err) => {
-      app = undefined;  // a failed start is retried by the next request, not cached
-      throw err;
-    });
+    const runtimes = env.ISOPLACE_RUNTIMES ?? "";
+    if (!app || builtFor !== runtimes) {
+      builtFor = runtimes;
+      app = build(env).catch((err) => {
+        app = undefined;  // a failed start is retried by the next request, not cached
+        throw err;
+      });
+    }
     return (await app).fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -2,6 +2,7 @@
 // time, the same answers as the engine, and none of the Node agent's extra routes.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import worker from "../../host/worker/index.ts";
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://isoplace.test${path}`, init));
 const post = (path: string, body: unknown) =>
@@ -33,5 +34,18 @@ describe("the Worker", () => {
     expect(doc.paths["/v1/decide"]).toHaveProperty("post");
     expect(Object.keys(doc.paths["/v1/policy"])).toEqual(["get"]);
     expect(Object.keys(doc.paths).filter((p) => p === "/metrics" || p.startsWith("/v1/policy/"))).toEqual([]);
+  });
+});
+
+describe("the Worker's node profile", () => {
+  it("comes from ISOPLACE_RUNTIMES when set (configured), for requests without node", async () => {
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    const request = () => new Request("http://isoplace.test/v1/decide", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workload: { scenario: "edge" } }) });
+    const configured = await (await worker.fetch(request(), { ISOPLACE_RUNTIMES: "containerd, kvm" }, ctx)).json<Record<string, any>>();
+    expect(configured.node).toEqual({ source: "configured", runtimes: ["containerd", "kvm"] });
+    expect(configured).toMatchObject({ level: "L3", runtime: "containerd", rule: "second-choice" });
+    const planning = await (await worker.fetch(request(), { ISOPLACE_RUNTIMES: "" }, ctx)).json<Record<string, any>>();
+    expect(planning.node.source).toBe("planning");
+    expect(planning.level).toBe("L4");
   });
 });
