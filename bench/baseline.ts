@@ -166,7 +166,8 @@ export class BaselinePlacer {
     });
     if (count > 1) for (let m = 0; m < METRICS; m++) w[m] /= count;
     // Only proportions count: scaled by the largest weight first, huge weights keep a finite sum.
-    const top = weights ? Math.max(0, ...Array.from(weights)) : 0;
+    let top = 0;
+    if (weights) for (let m = 0; m < METRICS; m++) top = Math.max(top, weights[m]);
     const relative = (m: number) => (weights![m] === top ? 1 : weights![m] / top);
     let sum = 0;
     if (top > 0) for (let m = 0; m < METRICS; m++) sum += relative(m);
