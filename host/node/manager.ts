@@ -29,6 +29,9 @@ export interface ManagerOptions {
   historyLimit?: number;
 }
 
+/** What a source remembers a delivery by: its key ("file:…", "url:…") and an ETag or digest. */
+export interface SourceTag { key: string; value: string }
+
 export interface PolicyError { at: string; reason: string; message: string; source?: string }
 
 export type OfferResult =
@@ -60,7 +63,7 @@ export class PolicyManager {
    * Chooses the policy to serve at start, in this order: the last one activated (from the data
    * directory, checked again), the `initial` candidate (--policy FILE), the built-in default.
    */
-  static async start(o: ManagerOptions, initial?: () => Promise<Candidate | null>): Promise<PolicyManager> {
+  static async start(o: ManagerOptions, initial?: () => Promise<{ candidate: Candidate; tag?: SourceTag } | null>): Promise<PolicyManager> {
     const log = o.logger;
     let lastErr: PolicyError | null = null;
     const reject = (err: unknown, source: string): void => {
@@ -96,6 +99,7 @@ export class PolicyManager {
     let engine: Engine | null = null;
     let keyId: string | null = null;
     let chosen: Candidate | null = null;
+    let chosenTag: SourceTag | undefined;
     if (kept.length) {
       const last = kept[0].entry;
       const c = await loadKept(o, kept[0]);
@@ -106,11 +110,14 @@ export class PolicyManager {
     }
     const restored = engine !== null;
     if (!engine && initial) {
-      const c = await initial().catch((err: Error) => {
-        reject(new PolicyRejectedError("source", err.message), "initial");
+      const i = await initial().catch((err: Error) => {
+        reject(err instanceof PolicyRejectedError ? err : new PolicyRejectedError("source", err.message), "initial");
         return null;
       });
-      if (c && (engine = await tryCandidate(c))) chosen = c;
+      if (i && (engine = await tryCandidate(i.candidate))) {
+        chosen = i.candidate;
+        chosenTag = i.tag;
+      }
     }
     if (!engine) {
       chosen = { bytes: await o.builtIn(), signature: null, source: "built-in", builtIn: true };
@@ -124,13 +131,15 @@ export class PolicyManager {
       kept = [{ entry, bytes: chosen.bytes, signature: chosen.signature }, ...kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)];
     } else kept[0].entry = { ...kept[0].entry, activatedAt };
     const active = new ActivePolicy(engine, kept[0].entry.source, typeof o.node === "function" ? o.node(engine) : o.node, activatedAt);
-    const m = new PolicyManager(o, active, kept.slice(0, 1 + (o.historyLimit ?? HISTORY_LIMIT)), restored ? state.sources : {}, lastErr);
+    const sources = restored ? state.sources : {};
+    if (chosenTag) sources[chosenTag.key] = { tag: chosenTag.value, moduleSha256: kept[0].entry.moduleSha256 };
+    const m = new PolicyManager(o, active, kept.slice(0, 1 + (o.historyLimit ?? HISTORY_LIMIT)), sources, lastErr);
     await m.persist(chosen ? kept[0] : undefined);
     return m;
   }
 
   /** Checks a candidate and, when it passes every check, activates it. `tag`: what the source remembers it by. */
-  offer(c: Candidate, tag?: { key: string; value: string }): Promise<OfferResult> {
+  offer(c: Candidate, tag?: SourceTag): Promise<OfferResult> {
     return this.serial(async () => {
       this.lastCheckAt = new Date().toISOString();
       let engine: Engine, keyId: string | null;
@@ -177,14 +186,11 @@ export class PolicyManager {
   }
 
   /**
-   * What a source last delivered (its ETag or digest), so that after a restart it does not fetch
-   * or offer it again. Only while that module is still kept and the data directory was restored:
-   * when the restored policy failed its checks (say, its key is no longer trusted), sources start afresh.
+   * What a source last delivered (its ETag or digest), so that after a restart it neither fetches
+   * nor offers it again — and a rollback holds until the source has something new. Empty when the
+   * data directory was not restored (say, its policy's key is no longer trusted): sources start afresh.
    */
-  tag(key: string): string | undefined {
-    const s = this.sources[key];
-    return s && this.kept.some((k) => k.entry.moduleSha256 === s.moduleSha256) ? s.tag : undefined;
-  }
+  tag(key: string): string | undefined { return this.sources[key]?.tag; }
 
   /** A source refused a candidate before it could be offered (e.g. a download over the size limit). */
   reject(source: string, reason: string, message: string): OfferResult {

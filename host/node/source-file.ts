@@ -9,7 +9,8 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import type { Logger } from "pino";
 import { sha256Hex } from "../engine/engine.ts";
-import type { OfferResult, PolicyManager } from "./manager.ts";
+import { PolicyRejectedError } from "../engine/errors.ts";
+import type { OfferResult, PolicyManager, SourceTag } from "./manager.ts";
 import { MAX_MODULE_BYTES, type Candidate } from "./pipeline.ts";
 
 export interface FileSourceOptions {
@@ -44,12 +45,12 @@ export class FileSource {
   }
 
   /** Reads FILE and FILE.sig as a candidate, remembering it as offered (used at start). Null when FILE is missing. */
-  async readCandidate(): Promise<Candidate | null> {
+  async readCandidate(): Promise<{ candidate: Candidate; tag: SourceTag } | null> {
     const read = await this.read();
     if (!read) return null;
     this.lastDigest = read.digest;
-    if ("tooBig" in read) throw new Error(`${this.path} is ${read.tooBig} bytes; the limit is ${this.maxBytes}`);
-    return read.candidate;
+    if ("tooBig" in read) throw new PolicyRejectedError("size", `${this.path} is ${read.tooBig} bytes; the limit is ${this.maxBytes}`);
+    return { candidate: read.candidate, tag: { key: this.key, value: read.digest } };
   }
 
   start(): void {

@@ -131,7 +131,7 @@ export class UrlSource {
     } catch (err) {
       this.failures++;
       this.stats.errors++;
-      const message = err instanceof FetchError ? err.message : `GET ${this.url}: ${(err as Error).message}`;
+      const message = err instanceof FetchError ? err.message : `GET ${this.url}: ${describe(err)}`;
       manager.noteSourceError(this.key, message);
       this.o.logger?.warn({ url: this.url, failures: this.failures, err: message }, "policy poll failed");
       return { status: "error", message };
@@ -178,6 +178,14 @@ export class UrlSource {
     const text = (await readLimited(res, 1024)) ?? new Uint8Array();
     return { signature: new TextDecoder().decode(text).trim() || null, etag: res.headers.get("etag") ?? undefined };
   }
+}
+
+/** fetch's own errors say "fetch failed"; the reason (ECONNREFUSED, a timeout…) is in its cause. */
+function describe(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e?.name === "TimeoutError") return "timed out";
+  const cause = e?.cause?.code ?? e?.cause?.message;
+  return cause ? `${e.message} (${cause})` : String(e?.message ?? err);
 }
 
 /** The body, or null when it is over `max` bytes (stops reading there). */

@@ -104,6 +104,35 @@ describe("a watched file", () => {
     expect(await activeVersion(second)).toBe(V2);
   });
 
+  it("a file that appears later is activated; a rollback holds across a restart while it is unchanged; a new one still activates", async () => {
+    const dir = join(root, "rollback-file");
+    await mkdir(dir);
+    const file = join(dir, "policy.wasm");
+    const dataDir = join(root, "data-rollback");
+    const token = "rollback-token-0123456789abcdef";
+    // no file yet (an optional ConfigMap not created): the built-in default; then the file appears
+    const first = await agent({ policy: file, dataDir, adminToken: token, watch: { debounceMs: 50, pollMs: 100 } });
+    expect((await policyStatus(first.url)).active.source).toBe("built-in");
+    await writeFile(`${file}.sig`, sig2);
+    await writeFile(file, v2);
+    await until(async () => (await activeVersion(first)) === V2, 5000, "the file that appeared");
+    const res = await fetch(`${first.url}/v1/policy/rollback`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(await activeVersion(first)).toBe(DEFAULT_VERSION);
+    await new Promise((r) => setTimeout(r, 300)); // a few file polls: the unchanged file is not offered again
+    expect(await activeVersion(first)).toBe(DEFAULT_VERSION);
+    await first.close();
+
+    const second = await agent({ policy: file, dataDir, watch: { debounceMs: 50, pollMs: 100 } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await activeVersion(second)).toBe(DEFAULT_VERSION);
+
+    const v2b = await build(await variantSource("2025.11.15-3", V2_STACK));
+    await writeFile(`${file}.sig`, await sign(v2b, keys));
+    await writeFile(file, v2b);
+    await until(async () => (await activeVersion(second)) === "2025.11.15-3", 10_000, "the new file after the rollback");
+  });
+
   it("falls back to polling the file when no change event arrives", async () => {
     const dir = join(root, "poll");
     await mkdir(dir);
