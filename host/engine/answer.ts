@@ -38,6 +38,7 @@ export interface Situation {
   node: NodeInfo;
   /** Each level's rejections, worded once per decision (the ranking and the explanation share them). */
   rejected?: string[][];
+  nodeRuntimes?: string;   // the node's runtimes, listed once
 }
 
 const round = (x: number) => Math.round(x * 1e4) / 1e4;
@@ -83,7 +84,7 @@ export class Explainer {
     if (bits & REASON.isolation) out.push(`isolation ${fig[0]} is below minIsolation ${k.minIsolation}`);
     if (bits & REASON.runtime) {
       out.push(s.node.runtimes.length
-        ? `no runtime for it on this node (needs ${this.providers[level]}; the node has ${s.node.runtimes.join(", ")})`
+        ? `no runtime for it on this node (needs ${this.providers[level]}; the node has ${(s.nodeRuntimes ??= s.node.runtimes.join(", "))})`
         : `no runtime for it on this node (needs ${this.providers[level]}; the node has none)`);
     }
     return out;

@@ -8,7 +8,7 @@ import type { Catalogue, PolicyMeta } from "./catalogue.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
 import { FastDecideParser } from "./fast-request.ts";
 import { figureOf, type Figure } from "./figures.ts";
-import { CONSTRAINT_KEYS, fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
+import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
 import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
 
@@ -114,8 +114,11 @@ export class Engine {
 
   private writeInput(constraints: Constraints, weights: number[] | undefined): void {
     const input = this.v.input;
-    for (let i = 0; i < CONSTRAINT_KEYS.length; i++) input[i] = constraints[CONSTRAINT_KEYS[i]] ?? NaN;
-    if (weights) input.set(weights, 4);
+    input[0] = constraints.maxColdStartMs ?? NaN;   // in CONSTRAINT_KEYS order
+    input[1] = constraints.maxMemoryMb ?? NaN;
+    input[2] = constraints.maxCpuOverheadPct ?? NaN;
+    input[3] = constraints.minIsolation ?? NaN;
+    if (weights) for (let m = 0; m < weights.length; m++) input[4 + m] = weights[m];  // faster than set() from an array
   }
 
   /** One placement decision (POST /v1/decide). Throws InvalidRequestError on a bad request. */

@@ -3,9 +3,8 @@
 // and produce the same Placement; on anything else (an error, an unusual value) it returns
 // undefined and the schemas decide, so they stay the one authority on what is valid and on
 // every error message. Validation was most of engine.decide's time (see bench/).
-import { CONSTRAINT_KEYS, LIST_MAX, type Constraints, type IdTable, type Placement, type RequestTables } from "./request.ts";
+import { CONSTRAINT_KEYS, LIST_MAX, NO_WEIGHTS, type Constraints, type IdTable, type Placement, type RequestTables } from "./request.ts";
 import type { Catalogue } from "./catalogue.ts";
-import { METRIC_IDS } from "./vocabulary.ts";
 
 type Plain = Record<string, unknown>;
 
@@ -113,7 +112,7 @@ export class FastDecideParser {
 
   private weights(value: unknown): number[] | undefined {
     if (!isPlain(value)) return undefined;
-    const out = METRIC_IDS.map(() => 0);
+    const out = NO_WEIGHTS.slice();
     for (const key of Object.keys(value)) {
       const w = value[key], i = this.metric.get(key);
       if (i === undefined || !nonNegative(w)) return undefined;

@@ -65,6 +65,9 @@ const constraintsSchema = z.strictObject({
   minIsolation: z.number({ error: "minIsolation must be a number of stars, 1–5" }).min(1, "minIsolation is 1–5 stars").max(5, "minIsolation is 1–5 stars").optional(),
 }, { error: "constraints must be an object" });
 
+/** One zero per metric: each request's weights start as a copy (cheaper than building one). */
+export const NO_WEIGHTS: readonly number[] = METRIC_IDS.map(() => 0);
+
 export const CONSTRAINT_KEYS = ["maxColdStartMs", "maxMemoryMb", "maxCpuOverheadPct", "minIsolation"] as const;
 
 /** The policy's ids (and aliases) by kind: cheap, built with every engine. */
@@ -92,7 +95,7 @@ export function requestSchemas(catalogue: Catalogue, tables: RequestTables = req
 
   const weights = z.record(z.string(), nonNegative("a weight"), { error: "weights must be an object of metric: number" })
     .transform((record, ctx) => {
-      const out = METRIC_IDS.map(() => 0);
+      const out = NO_WEIGHTS.slice();
       for (const [key, value] of Object.entries(record)) {
         const i = tables.metric.index.get(key);
         if (i === undefined) {
