@@ -3,6 +3,7 @@
 // rollback returns the previous; a restart with the same data dir serves the last one activated.
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
 import { checkCandidate, MAX_MODULE_BYTES } from "../../host/node/pipeline.ts";
@@ -208,9 +209,11 @@ describe("admin routes", () => {
     expect(doc.paths["/v1/policy"].put).toBeUndefined();
   });
 
-  it("the routes are documented in /openapi.json when enabled", async () => {
+  it("the routes are documented in /openapi.json when enabled, and the document stays valid OpenAPI 3.1", async () => {
     const a = await agent();
     const doc = await (await fetch(`${a.url}/openapi.json`)).json();
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
     expect(doc.paths["/v1/policy"].put.security).toEqual([{ bearer: [] }]);
     expect(doc.paths["/v1/policy/rollback"].post.responses).toHaveProperty("409");
   });
