@@ -36,8 +36,10 @@ export async function failingSelfTestSource(): Promise<string> {
 }
 
 async function buildInputsHash(text: string): Promise<string> {
-  const h = createHash("sha256").update(text).update(COMPILER_FLAGS.join(" "));
-  for (const dir of [ASSEMBLY_DIR, join(PACKAGE_ROOT, "host", "policy")]) {
+  const h = createHash("sha256").update(text).update(COMPILER_FLAGS.join(" "))
+    .update(await readFile(join(PACKAGE_ROOT, "package.json"))) // the package version is in the metadata
+    .update(await readFile(join(PACKAGE_ROOT, "node_modules", "assemblyscript", "package.json")));
+  for (const dir of [ASSEMBLY_DIR, join(PACKAGE_ROOT, "host", "policy"), join(PACKAGE_ROOT, "host", "engine")]) {
     for (const f of (await readdir(dir)).sort()) if (f.endsWith(".ts")) h.update(f).update(await readFile(join(dir, f)));
   }
   return h.digest("hex");
