@@ -12,13 +12,24 @@ import { runFleet } from "./fleet/run-fleet.ts";
 import type { AgentKind } from "./fleet/simulate.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { values: a } = parseArgs({
-  options: {
-    agents: { type: "string", default: "1000" }, "interval-ms": { type: "string", default: "5000" },
-    jitter: { type: "string", default: "0.2" }, kinds: { type: "string", default: "signature,full" },
-    out: { type: "string", default: join(root, "bench", "fleet-results.json") },
-  },
-});
+const USAGE = "usage: npm run bench:fleet [-- --agents 1000] [-- --interval-ms 5000] [-- --jitter 0.2] [-- --kinds signature,full] [-- --out FILE]";
+let a;
+try {
+  ({ values: a } = parseArgs({
+    options: {
+      agents: { type: "string", default: "1000" }, "interval-ms": { type: "string", default: "5000" },
+      jitter: { type: "string", default: "0.2" }, kinds: { type: "string", default: "signature,full" },
+      out: { type: "string", default: join(root, "bench", "fleet-results.json") }, help: { type: "boolean", default: false },
+    },
+  }));
+} catch (err) {
+  console.error(`bench:fleet: ${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (a.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const agents = Number(a.agents), intervalMs = Number(a["interval-ms"]), jitter = Number(a.jitter);
 const kinds = a.kinds!.split(",").map((k) => k.trim()) as AgentKind[];
 if (!(agents >= 1 && intervalMs > 0 && jitter >= 0) || kinds.some((k) => k !== "signature" && k !== "full")) {
