@@ -1,8 +1,6 @@
 // isoplace serve: the agent, until SIGTERM/SIGINT (then it drains and exits 0).
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { isUrl, startAgent } from "../node/agent.ts";
-import { loadTrustedKeys, trustedKeyPathsFromEnv } from "../node/keys.ts";
 import { UsageError } from "./errors.ts";
 import { collect, list, number } from "./input.ts";
 
@@ -35,6 +33,9 @@ export function registerServe(program: Command): void {
     .option("--admin-token-file <file>", "enables PUT /v1/policy and POST /v1/policy/rollback with this bearer token (env ISOPLACE_ADMIN_TOKEN: the token itself)")
     .option("--poll-interval <seconds>", "how often a --policy URL is polled (plus up to 20% jitter)", number("--poll-interval"), 30)
     .action(async (o) => {
+      // loaded here, not at the top: the other commands start faster without the agent's stack
+      const { isUrl, startAgent } = await import("../node/agent.ts");
+      const { loadTrustedKeys, trustedKeyPathsFromEnv } = await import("../node/keys.ts");
       const keyPaths: string[] = [...o.trustedKey, ...trustedKeyPathsFromEnv(process.env.ISOPLACE_TRUSTED_KEYS)];
       let trustedKeys;
       try {
