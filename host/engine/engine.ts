@@ -5,6 +5,7 @@ import { inflateSync } from "fflate/browser";  // the runtime-neutral build (no 
 import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
 import { Explainer, readOut, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
 import type { Catalogue, PolicyMeta } from "./catalogue.ts";
+import { decisionId } from "./decision-id.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
 import { FastDecideParser } from "./fast-request.ts";
 import { figureOf, type Figure } from "./figures.ts";
@@ -160,7 +161,7 @@ export class Engine {
       explanation: e.explanation(r, s),
       node: s.node,
       policy: { name: this.policy.name, version: this.policy.version, sha256: this.policy.sha256 },
-      decisionId: crypto.randomUUID(),
+      decisionId: decisionId(),
     };
   }
 
