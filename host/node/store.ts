@@ -36,6 +36,7 @@ export interface StoredState {
 export const emptyState = (): StoredState => ({ format: 1, kept: [], sources: {} });
 
 const SHA = /^[0-9a-f]{64}$/;
+const STATE_TEMP = /^state\.json\.[0-9a-f-]{36}\.tmp$/;
 
 async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, "r");
@@ -101,7 +102,7 @@ export class PolicyStore {
     return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), signature };
   }
 
-  /** Saves a module (when given) and then the state that refers to it; removes modules no longer kept. */
+  /** Saves a module (when given) and then the state that refers to it; removes modules no longer kept and temporary files a crash left. */
   async save(state: StoredState, module?: { sha: string; bytes: Uint8Array; signature: string | null }): Promise<void> {
     await this.init();
     if (module) {
@@ -115,5 +116,7 @@ export class PolicyStore {
       const base = f.replace(/\.sig$/, "");
       if (!keep.has(base)) await rm(join(this.modules, f), { force: true });
     }
+    // a crash inside writeFileAtomic(state.json) leaves its temporary file: nothing reads it, but it would stay forever
+    for (const f of await readdir(this.dir)) if (STATE_TEMP.test(f)) await rm(join(this.dir, f), { force: true });
   }
 }
