@@ -17,12 +17,13 @@ const isJson = (type: string) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.
 
 export async function readJson(c: Context): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
-  const text = await c.req.text();
-  if (text.length === 0 && !type) return {};
   if (!isJson(type)) {
+    // no body at all is an empty request (every field is optional); anything else must be JSON
+    if (!type && (c.req.raw.body === null || c.req.header("content-length") === "0")) return {};
     throw new BodyProblem(problemOf(415, "unsupported-media-type", "Unsupported media type",
       `The body must be JSON (content-type: application/json); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`));
   }
+  const text = await c.req.text();
   if (text.trim().length === 0) return {};
   try {
     return JSON.parse(text);

@@ -124,6 +124,11 @@ export const cases: ContractCase[] = [
     check: decision((d) => expect(d.level).toBe("L3")),
   },
   {
+    name: "a POST with no body at all is an empty request",
+    path: "/v1/decide", method: "POST",
+    check: decision((d) => expect(d.level).toBe("L3")),
+  },
+  {
     name: "batch: one bad item answers its own problem and does not fail the rest",
     path: "/v1/decide/batch",
     body: { items: [{ workload: { scenario: "serverless" } }, { workload: { scenario: "mainframe" } }, {}] },
