@@ -93,17 +93,24 @@ export function requestSchemas(catalogue: Catalogue, tables: RequestTables = req
   };
   const toGlobal = { performance: needIndex("performance"), security: needIndex("security"), cost: needIndex("cost") };
 
-  const weights = z.record(z.string(), nonNegative("a weight"), { error: "weights must be an object of metric: number" })
+  // Every own key is checked, "__proto__" included (a record schema would skip it), and every
+  // bad key and value is reported at once.
+  const weights = z.custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v)), { error: "weights must be an object of metric: number" })
     .transform((record, ctx) => {
       const out = NO_WEIGHTS.slice();
-      for (const [key, value] of Object.entries(record)) {
-        const i = tables.metric.index.get(key);
+      for (const key of Object.keys(record)) {
+        const value = record[key], i = tables.metric.index.get(key);
         if (i === undefined) {
           ctx.addIssue({ code: "custom", path: [key], message: `unknown metric "${clip(key)}"; allowed: ${tables.metric.allowed.join(", ")}`, params: { allowed: tables.metric.ids } });
+        } else if (typeof value !== "number" || !Number.isFinite(value)) {
+          ctx.addIssue({ code: "custom", path: [key], message: "a weight must be a finite number" });
+        } else if (value < 0) {
+          ctx.addIssue({ code: "custom", path: [key], message: "a weight must be ≥ 0" });
         } else out[i] += value;
       }
       return out;
-    });
+    })
+    .meta({ type: "object", additionalProperties: { type: "number", minimum: 0 }, propertyNames: { enum: [...tables.metric.index.keys()] }, description: "metric: weight ≥ 0" });
 
   const node = z.strictObject({
     runtimes: z.array(idOf("runtime", tables.runtime)).max(LIST_MAX),
