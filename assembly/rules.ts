@@ -89,6 +89,8 @@ function normalise(): void {
   }
 }
 normalise();
+// No constraint until the host writes one (zeroed memory would read as "at most 0").
+for (let k = 0; k < 4; k++) store<f64>(IN + (k << 3), NaN);
 
 /** The first runtime, in policy order, that provides `level` on a node with `runtimes`. */
 function providing(level: i32, runtimes: u32): i32 {

@@ -18,6 +18,8 @@ describe("random values into every export", () => {
     const bytes = await readDefaultModule();
     // the raw instance: every export the module really has, none of the loader's helpers
     const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new WebAssembly.RuntimeError("abort"); } } });
+    // a fresh instance has no constraints until the host writes some: edge, every runtime → L4
+    expect((instance.exports.decide as (...a: number[]) => number)(0, -1, -1, 0, 127, 0)).toBe(4);
     const fns = Object.entries(instance.exports).filter(([, v]) => typeof v === "function") as [string, (...a: number[]) => number][];
     expect(fns.map(([n]) => n)).toEqual(expect.arrayContaining(["decide", "rank", "compare", "selfTest", "abiVersion"]));
     const value = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-1, 0, 255, 256, 2 ** 31 - 1, -(2 ** 31), 2 ** 32 - 1, NaN, Infinity));
