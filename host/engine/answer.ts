@@ -48,6 +48,7 @@ export class Explainer {
   private readonly providers: string[];  // per level: "kvm or kata", …
   private readonly unsuitable: string[][];  // per scenario, per level: "not suitable for …"
   private readonly fitNotes: string[][];    // per scenario, per level: its fit, in words
+  private readonly stackRuntime: number[][]; // per scenario, per level: the runtime its stack names, or -1
 
   constructor(catalogue: Catalogue) {
     this.catalogue = catalogue;
@@ -60,6 +61,18 @@ export class Explainer {
     this.unsuitable = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) => `not suitable for ${sc.name} (${row.note})`)]);
     this.fitNotes = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) =>
       row.fit === "⚠️" ? `usable for ${sc.name} with drawbacks: ${row.note}` : `${row.fit} for ${sc.name}: ${row.note}`)]);
+    // The runtime a scenario's stack names (e.g. WasmEdge in "K3s + WasmEdge 0.14.1"), if any.
+    this.stackRuntime = catalogue.scenarios.map((sc) => [-1, ...sc.levels.map((row, i) => catalogue.runtimes.findIndex((r) =>
+      r.levels.includes(PLACEABLE_LEVELS[i]) && row.stack.toLowerCase().includes(r.name.toLowerCase())))]);
+  }
+
+  /** When the node's runtime is not the one the recommended stack names, say so. */
+  private stackNote(r: Readout, s: Situation): string {
+    if (s.scenario < 0) return "";
+    const named = this.stackRuntime[s.scenario][r.level];
+    if (named < 0 || named === r.runtime) return "";
+    const c = this.catalogue;
+    return ` The recommended stack uses ${c.runtimes[named].name}, which this node lacks; ${c.runtimes[r.runtime].name} provides ${LEVEL_IDS[r.level]} here.`;
   }
 
   levelName(level: number): string { return this.catalogue.levels[level].name; }
@@ -121,6 +134,11 @@ export class Explainer {
       const why = [1, 2, 3, 4].map((l) => `${LEVEL_IDS[l]} ${this.rejections(l, r.reasons[l], s).join(", ")}`);
       return `0/4 levels are available: ${why.join("; ")}.`;
     }
+    return this.why(r, s) + this.stackNote(r, s);
+  }
+
+  private why(r: Readout, s: Situation): string {
+    const c = this.catalogue;
     const head = `${LEVEL_IDS[r.level]} (${this.levelName(r.level)})`;
     const rt = c.runtimes[r.runtime];
     const runtime = s.node.source === "planning"

@@ -107,6 +107,14 @@ export const cases: ContractCase[] = [
     }),
   },
   {
+    name: "a node whose L4 runtime is not the stack's says so",
+    path: "/v1/decide", body: { workload: { scenario: "edge" }, node: { runtimes: ["gvisor", "containerd"] } },
+    check: decision((d) => {
+      expect(d).toMatchObject({ level: "L4", runtime: "gvisor", runtimeClassName: "gvisor" });
+      expect(d.explanation).toContain("uses WasmEdge, which this node lacks; gVisor provides L4 here");
+    }),
+  },
+  {
     name: "nothing feasible is an answer, not an error: level null and a reason on every entry",
     path: "/v1/decide", body: { workload: { constraints: { maxMemoryMb: 0.5 } } },
     check: decision((d) => {
