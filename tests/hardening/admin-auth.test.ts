@@ -5,7 +5,7 @@
 // routes" asks workerd itself, and tests/deploy/worker-bundle.test.ts shows no host/node/ code,
 // admin.ts included, reaches the Worker bundle.)
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
@@ -22,6 +22,7 @@ beforeAll(async () => {
   v2 = await build(await variantSource(V2, "K3s + WasmEdge 0.15.0 (auth)"));
   sig2 = await sign(v2, keys);
 });
+afterAll(() => rm(root, { recursive: true, force: true }));
 
 const put = (url: string, headers: Record<string, string>, query = "") =>
   fetch(`${url}/v1/policy${query}`, { method: "PUT", body: v2 as BufferSource, headers: { "content-type": "application/wasm", "isoplace-signature": sig2, ...headers } });

@@ -7,7 +7,7 @@
 // ISOPLACE_CRASH_TRIALS sets the count (npm run test:crash: 150; npm test: 10).
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { request } from "node:http";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { verifyModule } from "../../host/policy/signing.ts";
@@ -39,7 +39,10 @@ beforeAll(async () => {
   }));
   args = ["--data-dir", dataDir, "--trusted-key", keys.pub, "--admin-token-file", tokenFile];
 });
-afterAll(async () => { await agent?.kill(); });
+afterAll(async () => {
+  await agent?.kill();
+  await rm(root, { recursive: true, force: true });
+});
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const isTemp = (f: string) => f.endsWith(".tmp");

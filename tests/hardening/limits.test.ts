@@ -3,7 +3,7 @@
 // from a file or a URL (1 MiB: refused with reason `size`, a streamed download cut off there).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
@@ -170,4 +170,7 @@ describe("modules", () => {
   });
 });
 
-afterAll(async () => { await Promise.all(agents.map((a) => a.close())); });
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.close()));
+  await rm(root, { recursive: true, force: true });
+});

@@ -5,10 +5,10 @@
 // key, are held to the same rule.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { build, keyFiles, sign, tempDir, variantSource, type KeyFiles } from "../shipping/support/fixtures.ts";
 import { agentEntry, spawnAgent } from "./support/agent-process.ts";
 
@@ -21,6 +21,7 @@ beforeAll(async () => {
   [keys, other] = await Promise.all([keyFiles(join(root, "keys")), keyFiles(join(root, "other"))]);
   privatePem = await readFile(keys.key, "utf8");
 });
+afterAll(() => rm(root, { recursive: true, force: true }));
 
 /** The tokens, and every 24-character piece of the private key's base64 body (a key logged in part is logged). */
 function secretsIn(text: string): string[] {
