@@ -17,7 +17,7 @@ describe("random values into every export", () => {
   it("each call returns or traps as a WebAssembly.RuntimeError, and the instance keeps answering", async () => {
     const bytes = await readDefaultModule();
     // the raw instance: every export the module really has, none of the loader's helpers
-    const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new WebAssembly.RuntimeError("abort"); } } });
+    const { instance } = await WebAssembly.instantiate(bytes as BufferSource, { env: { abort: () => { throw new WebAssembly.RuntimeError("abort"); } } });
     // a fresh instance has no constraints until the host writes some: edge, every runtime → L4
     expect((instance.exports.decide as (...a: number[]) => number)(0, -1, -1, 0, 127, 0)).toBe(4);
     const fns = Object.entries(instance.exports).filter(([, v]) => typeof v === "function") as [string, (...a: number[]) => number][];
