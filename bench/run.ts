@@ -20,13 +20,14 @@ import type { BenchContext, Section, SectionResult } from "./section.ts";
 import { coreSection } from "./sections/core.ts";
 import { engineSection } from "./sections/engine.ts";
 import { fleetSection } from "./sections/fleet.ts";
+import { httpSection } from "./sections/http.ts";
 import { memorySection } from "./sections/memory.ts";
 import { moduleSection } from "./sections/module.ts";
 import { rawCore } from "./wasm-core.ts";
 import { printTable } from "./table.ts";
 
 /** Every section, in the order they run. */
-const SECTIONS: Section[] = [moduleSection, coreSection, engineSection, memorySection, fleetSection];
+const SECTIONS: Section[] = [moduleSection, coreSection, engineSection, memorySection, httpSection, fleetSection];
 
 const MIX_SIZE = 4096;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");

@@ -43,6 +43,8 @@ export interface AgentOptions {
   watch?: { debounceMs?: number; pollMs?: number };
   /** The built-in policy module's bytes (trusted as the agent's own code); default: the package's default policy. */
   builtIn?: () => Promise<Uint8Array>;
+  /** More routes, served and documented like the API's own (for embedding; the bench's baseline route). */
+  routes?: RouteSpec[];
 }
 
 export interface Agent {
@@ -103,7 +105,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     responses: { 200: { description: "Prometheus text exposition", contentType: "text/plain" } },
     handler: async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   };
-  const routes = [metricsRoute, ...(o.adminToken ? adminRoutes(() => manager, o.adminToken) : [])];
+  const routes = [metricsRoute, ...(o.adminToken ? adminRoutes(() => manager, o.adminToken) : []), ...(o.routes ?? [])];
   const app = createApp({
     engine: () => policy.engine,
     ready: () => manager.ready,
