@@ -1,12 +1,12 @@
 // The engine: loads and verifies a policy module, then answers decide / rank / compare and the
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
-import { inflateSync } from "fflate/browser";  // the runtime-neutral build (no worker_threads)
 import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
 import { Explainer, readOut, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
 import type { Catalogue, PolicyMeta } from "./catalogue.ts";
 import { decisionId } from "./decision-id.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
+import { inflateRaw } from "./inflate.ts";
 import { FastDecideParser } from "./fast-request.ts";
 import { figureOf, type Figure } from "./figures.ts";
 import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
@@ -43,6 +43,7 @@ export interface Comparison {
 }
 
 const imports = { env: { abort: () => { throw new Error("policy module aborted"); } } };
+const utf8 = new TextDecoder();
 
 export class Engine {
   readonly policy: PolicyInfo;
@@ -291,7 +292,8 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
   }
   const meta = readMeta(WebAssembly.Module.customSections(module, META_SECTION));
   if (meta.abi !== ABI_VERSION) throw new PolicyRejectedError("abi", `the module's ABI version is ${meta.abi}; this engine speaks ${ABI_VERSION}`);
-  const missing = REQUIRED_EXPORTS.filter((name) => !WebAssembly.Module.exports(module).some((e) => e.name === name));
+  const exportNames = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  const missing = REQUIRED_EXPORTS.filter((name) => !exportNames.has(name));
   if (missing.length) throw new PolicyRejectedError("abi", `the module lacks the exports ${missing.join(", ")}`);
 
   let exports: PolicyExports;
@@ -309,8 +311,8 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
 
   let catalogue: Catalogue;
   try {
-    const deflated = call("catalogue", () => new Uint8Array(exports.memory.buffer, exports.catalogue(), exports.catalogueLength()).slice());
-    catalogue = JSON.parse(new TextDecoder().decode(inflateSync(deflated)));
+    const deflated = call("catalogue", () => new Uint8Array(exports.memory.buffer, exports.catalogue(), exports.catalogueLength()));
+    catalogue = JSON.parse(utf8.decode(inflateRaw(deflated)));
   } catch (err) {
     throw err instanceof PolicyRejectedError ? err : new PolicyRejectedError("catalogue", `the module's catalogue is not valid JSON: ${(err as Error).message}`);
   }
