@@ -17,17 +17,21 @@ import { BaselinePlacer } from "./baseline.ts";
 import { buildMix } from "./mix.ts";
 import { mergeResults, missingFigures } from "./results.ts";
 import type { BenchContext, Section, SectionResult } from "./section.ts";
-import { coreSection } from "./sections/core.ts";
-import { engineSection } from "./sections/engine.ts";
-import { fleetSection } from "./sections/fleet.ts";
-import { httpSection } from "./sections/http.ts";
-import { memorySection } from "./sections/memory.ts";
-import { moduleSection } from "./sections/module.ts";
 import { rawCore } from "./wasm-core.ts";
 import { printTable } from "./table.ts";
 
-/** Every section, in the order they run. */
-const SECTIONS: Section[] = [moduleSection, coreSection, engineSection, memorySection, httpSection, fleetSection];
+/**
+ * Every section, in the order they run. Each is imported only when it runs, so what one loads
+ * (the policy compiler, a load generator) cannot weigh on the heap, and the figures, of another.
+ */
+const SECTIONS: Record<string, () => Promise<Section>> = {
+  module: async () => (await import("./sections/module.ts")).moduleSection,
+  core: async () => (await import("./sections/core.ts")).coreSection,
+  engine: async () => (await import("./sections/engine.ts")).engineSection,
+  memory: async () => (await import("./sections/memory.ts")).memorySection,
+  http: async () => (await import("./sections/http.ts")).httpSection,
+  fleet: async () => (await import("./sections/fleet.ts")).fleetSection,
+};
 
 const MIX_SIZE = 4096;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -37,12 +41,12 @@ const { values: args } = parseArgs({
   options: { quick: { type: "boolean", default: false }, only: { type: "string" }, out: { type: "string" } },
 });
 const only = args.only?.split(",").map((s) => s.trim()).filter(Boolean);
-const unknown = only?.filter((name) => !SECTIONS.some((s) => s.name === name)) ?? [];
+const unknown = only?.filter((name) => !(name in SECTIONS)) ?? [];
 if (unknown.length) {
-  console.error(`bench: unknown section ${unknown.join(", ")}; sections: ${SECTIONS.map((s) => s.name).join(", ")}`);
+  console.error(`bench: unknown section ${unknown.join(", ")}; sections: ${Object.keys(SECTIONS).join(", ")}`);
   process.exit(2);
 }
-const sections = only ? SECTIONS.filter((s) => only.includes(s.name)) : SECTIONS;
+const sections = Object.keys(SECTIONS).filter((name) => !only || only.includes(name));
 const out = args.out ?? (args.quick ? undefined : join(root, "bench", "results.json"));
 
 function newest(path: string): number {
@@ -82,7 +86,8 @@ const started = new Date();
 const load = { start: loadavg().map((x) => Math.round(x * 100) / 100) };
 const ctx = await context();
 const ran: { name: string; title: string; result: SectionResult }[] = [];
-for (const section of sections) {
+for (const name of sections) {
+  const section = await SECTIONS[name]();
   const t0 = performance.now();
   const result = await section.run(ctx);
   log(`${section.name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -6,14 +6,17 @@ import { createEngine } from "../../host/engine/engine.ts";
 import type { Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
 
-async function timeMs(runs: number, fn: () => Promise<unknown>): Promise<ReturnType<typeof summarise>> {
-  const out = new Float64Array(runs);
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    out[i] = Number(process.hrtime.bigint() - t0) / 1e6;
+/** Times each way of loading once per round, in turn, so warm-up and noise fall on all alike. */
+async function timeInTurn(rounds: number, ways: (() => Promise<unknown>)[]): Promise<ReturnType<typeof summarise>[]> {
+  const out = ways.map(() => new Float64Array(rounds));
+  for (let i = 0; i < rounds; i++) {
+    for (let w = 0; w < ways.length; w++) {
+      const t0 = process.hrtime.bigint();
+      await ways[w]();
+      out[w][i] = Number(process.hrtime.bigint() - t0) / 1e6;
+    }
   }
-  return summarise(out);
+  return out.map(summarise);
 }
 
 export const moduleSection: Section = {
@@ -22,16 +25,19 @@ export const moduleSection: Section = {
   async run(ctx) {
     const runs = ctx.quick ? 5 : 300;
     const bytes = ctx.moduleBytes;
-    for (let i = 0; i < (ctx.quick ? 2 : 30); i++) await createEngine(bytes);  // warm the engine's own code
-    ctx.log(`module: ${runs} loads from bytes and from a compiled module`);
-    const fromBytes = await timeMs(runs, () => createEngine(bytes));
-    const fromModule = await timeMs(runs, () => createEngine(ctx.module));
-    const compile = await timeMs(runs, () => WebAssembly.compile(bytes));
     const imports = { env: { abort: () => { throw new Error("policy module aborted"); } } };
-    const raw = await timeMs(runs, async () => {
-      const { instance } = await WebAssembly.instantiate(bytes, imports);
-      if ((instance.exports.selfTest as () => number)() !== 0) throw new Error("module: self-test failed");
-    });
+    const ways = [
+      () => createEngine(bytes),
+      () => createEngine(ctx.module),
+      () => WebAssembly.compile(bytes),
+      async () => {
+        const { instance } = await WebAssembly.instantiate(bytes, imports);
+        if ((instance.exports.selfTest as () => number)() !== 0) throw new Error("module: self-test failed");
+      },
+    ];
+    await timeInTurn(ctx.quick ? 2 : 50, ways);  // warm-up
+    ctx.log(`module: ${runs} loads each way, in turn`);
+    const [fromBytes, fromModule, compile, raw] = await timeInTurn(runs, ways);
     const ms = (s: typeof fromBytes) => ({ medianMs: round(s.p50, 3), p99Ms: round(s.p99, 3) });
     return {
       figures: {
