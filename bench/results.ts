@@ -22,7 +22,8 @@ export function mergeResults(file: string, ran: { name: string; result: SectionR
 }
 
 export function targetEntry(row: Row): TargetEntry {
-  return { label: row.label, value: row.value, op: row.target!.op, limit: row.target!.limit, met: met(row.value, row.target!) };
+  const value = row.value === null ? null : Math.round(row.value * 1000) / 1000;
+  return { label: row.label, value, op: row.target!.op, limit: row.target!.limit, met: met(row.value, row.target!) };
 }
 
 /** Every figure must be produced: each number finite, nothing null or undefined. Returns the paths that are not. */
