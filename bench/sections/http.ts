@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+// @ts-expect-error autocannon ships no types
 import autocannon from "autocannon";
 import type { Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
@@ -42,7 +43,7 @@ async function startToFirstDecision(root: string): Promise<number> {
 }
 
 async function startServer(root: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(root, "bench/http-server.ts")], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [join(root, "bench/http-server.mjs")], { stdio: ["ignore", "ignore", "pipe"] });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("bench server did not start")), 20_000);
     createInterface({ input: child.stderr! }).on("line", (line) => {
