@@ -1,17 +1,27 @@
 // `policy build`: a policy source → a module, compiled in-process with the AssemblyScript
 // compiler's API. The rules in assembly/ are shared; only assembly/policy.ts is generated.
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import asc from "assemblyscript/asc";
 import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/engine.ts";
-import { ASSEMBLY_DIR, PACKAGE_VERSION } from "../node/paths.ts";
+import { ASSEMBLY_DIR, PACKAGE_ROOT, PACKAGE_VERSION } from "../node/paths.ts";
 import { generate, type Generated } from "./generate.ts";
 import { appendCustomSection } from "./section.ts";
 import { parsePolicySource } from "./source.ts";
 
-export const COMPILER_FLAGS = ["--runtime", "stub", "-O3z", "--noAssert", "--converge"];
+/**
+ * The compiler options of asconfig.json's "policy" target, as asc flags. (`policy build` runs
+ * asc itself, because assembly/policy.ts is generated per policy and supplied in memory.)
+ */
+export const COMPILER_FLAGS = ascFlags(JSON.parse(readFileSync(join(PACKAGE_ROOT, "asconfig.json"), "utf8")).targets.policy);
+
+function ascFlags(target: Record<string, unknown>): string[] {
+  return Object.entries(target).filter(([key]) => key !== "outFile").flatMap(([key, value]) =>
+    value === true ? [`--${key}`] : value === false ? [] : [`--${key}`, String(value)]);
+}
 
 export interface BuiltPolicy extends Generated { wasm: Uint8Array }
 
