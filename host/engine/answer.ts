@@ -129,7 +129,6 @@ export class Explainer {
   }
 
   explanation(r: Readout, s: Situation): string {
-    const c = this.catalogue;
     if (!r.level) {
       const why = [1, 2, 3, 4].map((l) => `${LEVEL_IDS[l]} ${this.rejections(l, r.reasons[l], s).join(", ")}`);
       return `0/4 levels are available: ${why.join("; ")}.`;

@@ -108,11 +108,19 @@ export class Engine {
       }
       return { mask, info: { source: "request", runtimes: ids } };
     }
-    if (this.node.source === "planning") return { mask: this.allRuntimes, info: this.node };
-    let mask = 0;
-    for (const id of this.node.runtimes) mask |= 1 << this.tables.runtime.index.get(id)!;
-    return { mask, info: this.node };
+    return this.profile;
   }
+
+  /** The agent's own node profile, in the module's terms: computed once per engine. */
+  private get profile(): { mask: number; info: NodeInfo } {
+    if (!this.profileCache) {
+      let mask = this.node.source === "planning" ? this.allRuntimes : 0;
+      if (this.node.source !== "planning") for (const id of this.node.runtimes) mask |= 1 << this.tables.runtime.index.get(id)!;
+      this.profileCache = { mask, info: this.node };
+    }
+    return this.profileCache;
+  }
+  private profileCache: { mask: number; info: NodeInfo } | undefined;
 
   private writeInput(constraints: Constraints, weights: number[] | undefined): void {
     const input = this.v.input;

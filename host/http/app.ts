@@ -18,8 +18,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const openapi: RouteSpec = {
     method: "get", path: "/openapi.json", operationId: "openapi", summary: "This document",
     responses: { 200: { description: "OpenAPI 3.1" } },
-    handler: (c) => c.json(openApiDocument(routes.concat(openapi), c.get("engine"), API_VERSION)),
+    handler: (c) => {
+      // one document per active engine (its ids are in it), built on first request
+      const engine = c.get("engine");
+      let doc = documents.get(engine);
+      if (!doc) documents.set(engine, (doc = openApiDocument(routes, engine, API_VERSION)));
+      return c.json(doc);
+    },
   };
+  const documents = new WeakMap<object, Record<string, unknown>>();
   routes.push(openapi);
   // Route labels for logs and metrics: only paths the API has, so a scan cannot blow up cardinality.
   const knownPaths = new Set(routes.map((r) => r.path));

@@ -129,7 +129,11 @@ export class PolicyManager {
     if (chosen) {
       const entry = entryOf(engine, chosen.source, activatedAt, chosen.builtIn ?? false, keyId);
       kept = [{ entry, bytes: chosen.bytes, signature: chosen.signature }, ...kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)];
-    } else kept[0].entry = { ...kept[0].entry, activatedAt };
+    } else {
+      // described by the engine just checked: a built-in entry may come from a newer package
+      const k = kept[0].entry;
+      kept[0].entry = entryOf(engine, k.source, activatedAt, k.builtIn ?? false, k.keyId ?? null);
+    }
     const active = new ActivePolicy(engine, kept[0].entry.source, typeof o.node === "function" ? o.node(engine) : o.node, activatedAt);
     const sources = restored ? state.sources : {};
     if (chosenTag) sources[chosenTag.key] = { tag: chosenTag.value, moduleSha256: kept[0].entry.moduleSha256 };
@@ -176,7 +180,7 @@ export class PolicyManager {
       } catch (err) {
         return this.rejected(err, `rollback to ${prev.entry.source}`);
       }
-      const entry: StoredEntry = { ...prev.entry, activatedAt: new Date().toISOString() };
+      const entry = entryOf(engine, prev.entry.source, new Date().toISOString(), prev.entry.builtIn ?? false, prev.entry.keyId ?? null);
       this.kept = [{ ...prev, entry }, ...this.kept.slice(2)];
       await this.persist();
       this.swap(engine, entry);

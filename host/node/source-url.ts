@@ -38,6 +38,8 @@ class FetchError extends Error {}
 
 export class UrlSource {
   readonly url: string;
+  private readonly sigUrl: string;
+  private readonly shown: string;
   readonly key: string;
   /** Counters (of completed polls), for the fleet simulation and for tests. */
   readonly stats = { polls: 0, notModified: 0, downloads: 0, errors: 0 };
@@ -54,7 +56,15 @@ export class UrlSource {
   constructor(o: UrlSourceOptions) {
     this.o = o;
     this.url = o.url;
-    this.key = `url:${o.url}`;
+    const u = new URL(o.url);
+    // The signature sits beside the module: path + ".sig", the query kept (pre-signed URLs).
+    u.pathname += ".sig";
+    this.sigUrl = u.href;
+    // What logs, errors, GET /v1/policy and state.json show: never the query or credentials,
+    // which may carry a token.
+    const shown = new URL(o.url);
+    this.shown = `${shown.origin}${shown.pathname}${shown.search ? "?…" : ""}`;
+    this.key = `url:${this.shown}`;
   }
 
   private get interval(): number { return this.o.intervalMs ?? POLL_DEFAULTS.intervalMs; }
@@ -115,7 +125,7 @@ export class UrlSource {
       }
       if (!res.ok) {
         await res.body?.cancel();
-        throw new FetchError(`GET ${this.url}: HTTP ${res.status}`);
+        throw new FetchError(`GET ${this.shown}: HTTP ${res.status}`);
       }
       const etag = res.headers.get("etag") ?? undefined;
       const bytes = await readLimited(res, this.o.maxBytes ?? MAX_MODULE_BYTES);
@@ -123,7 +133,7 @@ export class UrlSource {
       this.failures = 0;
       if (!bytes) {
         this.etag = etag;
-        return { status: "offered", result: manager.reject(this.key, "size", `${this.url} is over the ${this.o.maxBytes ?? MAX_MODULE_BYTES}-byte limit`) };
+        return { status: "offered", result: manager.reject(this.key, "size", `${this.shown} is over the ${this.o.maxBytes ?? MAX_MODULE_BYTES}-byte limit`) };
       }
       const sig = await this.fetchSignature(signal, undefined);
       this.etag = etag;
@@ -131,9 +141,9 @@ export class UrlSource {
     } catch (err) {
       this.failures++;
       this.stats.errors++;
-      const message = err instanceof FetchError ? err.message : `GET ${this.url}: ${describe(err)}`;
+      const message = err instanceof FetchError ? err.message : `GET ${this.shown}: ${describe(err)}`;
       manager.noteSourceError(this.key, message);
-      this.o.logger?.warn({ url: this.url, failures: this.failures, err: message }, "policy poll failed");
+      this.o.logger?.warn({ url: this.shown, failures: this.failures, err: message }, "policy poll failed");
       return { status: "error", message };
     }
   }
@@ -162,7 +172,7 @@ export class UrlSource {
   }
 
   private async fetchSignature(signal: AbortSignal, etag: string | undefined): Promise<{ signature: string | null; etag?: string; notModified?: boolean }> {
-    const res = await this.fetch(`${this.url}.sig`, { headers: etag ? { "if-none-match": etag } : {}, signal });
+    const res = await this.fetch(this.sigUrl, { headers: etag ? { "if-none-match": etag } : {}, signal });
     if (res.status === 304) {
       await res.body?.cancel();
       return { signature: null, notModified: true };
@@ -173,7 +183,7 @@ export class UrlSource {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new FetchError(`GET ${this.url}.sig: HTTP ${res.status}`);
+      throw new FetchError(`GET ${this.shown}.sig: HTTP ${res.status}`);
     }
     const text = (await readLimited(res, 1024)) ?? new Uint8Array();
     return { signature: new TextDecoder().decode(text).trim() || null, etag: res.headers.get("etag") ?? undefined };
