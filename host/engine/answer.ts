@@ -41,7 +41,8 @@ export interface Situation {
   nodeRuntimes?: string;   // the node's runtimes, listed once
 }
 
-const round = (x: number) => Math.round(x * 1e4) / 1e4;
+/** Scores as answers show them: 4 decimals. */
+export const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 export class Explainer {
   readonly catalogue: Catalogue;

@@ -2,7 +2,8 @@
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
 import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
-import { Explainer, readOut, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
+import { sha256Hex } from "./digest.ts";
+import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
 import type { Catalogue, PolicyMeta } from "./catalogue.ts";
 import { decisionId } from "./decision-id.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
@@ -47,6 +48,8 @@ const utf8 = new TextDecoder();
 
 export class Engine {
   readonly policy: PolicyInfo;
+  /** The policy as every answer names it (one frozen object, not one per answer). */
+  private readonly policyRef: Decision["policy"];
   readonly catalogue: Catalogue;
   readonly module: WebAssembly.Module;
   readonly tables: RequestTables;
@@ -64,6 +67,7 @@ export class Engine {
     this.module = module;
     this.catalogue = catalogue;
     this.policy = policy;
+    this.policyRef = Object.freeze({ name: policy.name, version: policy.version, sha256: policy.sha256 });
     this.attach(exports);
     this.tables = requestTables(catalogue);
     this.fastDecide = new FastDecideParser(catalogue, this.tables);
@@ -169,7 +173,7 @@ export class Engine {
       ranking: e.ranking(r, s),
       explanation: e.explanation(r, s),
       node: s.node,
-      policy: { name: this.policy.name, version: this.policy.version, sha256: this.policy.sha256 },
+      policy: this.policyRef,
       decisionId: decisionId(),
     };
   }
@@ -188,9 +192,9 @@ export class Engine {
     return {
       best,
       ranking: this.explain.ranking(r, s),
-      explanation: best ? `${best} (${this.explain.levelName(r.level)}) scores best (${Math.round(r.scores[r.level] * 1e4) / 1e4}) by the weights given.` : this.explain.explanation(r, s),
+      explanation: best ? `${best} (${this.explain.levelName(r.level)}) scores best (${round(r.scores[r.level])}) by the weights given.` : this.explain.explanation(r, s),
       node: s.node,
-      policy: { name: this.policy.name, version: this.policy.version, sha256: this.policy.sha256 },
+      policy: this.policyRef,
     };
   }
 
@@ -288,10 +292,7 @@ export async function createEngine(source: BufferSource | WebAssembly.Module, op
   return verify(module, moduleSha256, options);
 }
 
-export async function sha256Hex(bytes: Uint8Array | ArrayBuffer): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex };
 
 async function verify(module: WebAssembly.Module, moduleSha256: string | undefined, options: EngineOptions): Promise<Engine> {
   for (const imp of WebAssembly.Module.imports(module)) {

@@ -3,6 +3,7 @@
 // ("BEGIN PRIVATE KEY"), the public key as SPKI ("BEGIN PUBLIC KEY") — the formats OpenSSL
 // writes and reads (`openssl pkey -in policy.key -pubout`). A signature is the 64 raw bytes,
 // base64-encoded on one line.
+import { sha256Hex } from "../engine/digest.ts";
 const ALGORITHM = { name: "Ed25519" } as const;
 export const SIGNATURE_BYTES = 64;
 
@@ -44,17 +45,12 @@ function unpem(text: string, label: string, what: string): Uint8Array {
   return der;
 }
 
-async function digestHex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return [...d].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** A new key pair as PEM text: `privatePem` (PKCS#8) and `publicPem` (SPKI), and the key's id. */
 export async function generateKeyPair(): Promise<{ privatePem: string; publicPem: string; id: string }> {
   const pair = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]) as CryptoKeyPair;
   const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey) as ArrayBuffer);
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey) as ArrayBuffer);
-  return { privatePem: pem("PRIVATE KEY", pkcs8), publicPem: pem("PUBLIC KEY", spki), id: (await digestHex(spki)).slice(0, 16) };
+  return { privatePem: pem("PRIVATE KEY", pkcs8), publicPem: pem("PUBLIC KEY", spki), id: (await sha256Hex(spki)).slice(0, 16) };
 }
 
 export async function importPrivateKey(text: string, what = "the private key"): Promise<CryptoKey> {
@@ -69,7 +65,7 @@ export async function importPublicKey(text: string, label = "the public key"): P
   const spki = unpem(text, "PUBLIC KEY", label);
   try {
     const key = await crypto.subtle.importKey("spki", spki as BufferSource, ALGORITHM, false, ["verify"]);
-    return { id: (await digestHex(spki)).slice(0, 16), key, label };
+    return { id: (await sha256Hex(spki)).slice(0, 16), key, label };
   } catch (err) {
     throw new KeyFormatError(`${label} is not an Ed25519 SPKI public key: ${(err as Error).message}`);
   }
