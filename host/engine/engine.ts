@@ -63,15 +63,17 @@ export class Engine {
   private readonly allRuntimes: number;
 
   /** Use loadPolicy()/createEngine(); the constructor takes an already verified instance. */
-  constructor(module: WebAssembly.Module, exports: PolicyExports, catalogue: Catalogue, policy: PolicyInfo, options: EngineOptions) {
+  constructor(module: WebAssembly.Module, exports: PolicyExports, catalogue: Catalogue, policy: PolicyInfo, options: EngineOptions, from?: Engine) {
     this.module = module;
     this.catalogue = catalogue;
     this.policy = policy;
     this.policyRef = Object.freeze({ name: policy.name, version: policy.version, sha256: policy.sha256 });
     this.attach(exports);
-    this.tables = requestTables(catalogue);
-    this.fastDecide = new FastDecideParser(catalogue, this.tables);
-    this.explain = new Explainer(catalogue);
+    // Another engine of the same policy (withNode) lends what depends on the policy alone.
+    this.tables = from?.tables ?? requestTables(catalogue);
+    this.fastDecide = from?.fastDecide ?? new FastDecideParser(catalogue, this.tables);
+    this.explain = from?.explain ?? new Explainer(catalogue);
+    this.zodSchemas = from?.zodSchemas;
     this.allRuntimes = (1 << catalogue.runtimes.length) - 1;
     this.node = options.node
       ? { source: options.node.source, runtimes: options.node.runtimes.filter((r) => this.tables.runtime.index.has(r)) }
@@ -263,7 +265,7 @@ export class Engine {
 
   /** The same policy and instance, answering for another node profile. */
   withNode(node: NodeProfile | undefined): Engine {
-    return new Engine(this.module, this.x, this.catalogue, this.policy, { node });
+    return new Engine(this.module, this.x, this.catalogue, this.policy, { node }, this);
   }
 
   /** The module's memory size in bytes (for the flat-memory checks). */
