@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/engine.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
-import { DEFAULT_POLICY_SOURCE } from "../node/paths.ts";
+import { DEFAULT_POLICY_SOURCE } from "../package.ts";
 import { generateKeyPair, importPrivateKey, importPublicKey, KeyFormatError, signModule, verifyModule, type TrustedKey } from "../policy/signing.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
