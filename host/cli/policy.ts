@@ -4,9 +4,10 @@ import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/engine.ts";
-import { customSections, readMeta } from "../engine/meta.ts";
+import { customSections, isWasmModule, readMeta } from "../engine/meta.ts";
 import { DEFAULT_POLICY_SOURCE } from "../package.ts";
 import { generateKeyPair, importPrivateKey, importPublicKey, KeyFormatError, signModule, verifyModule, type TrustedKey } from "../policy/signing.ts";
+import { loadCompiler } from "./compiler.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
 
@@ -43,8 +44,8 @@ export function registerPolicy(program: Command): Command {
     .requiredOption("--out <file.wasm>", "where to write the module")
     .action(async (source: string, o: { out: string }) => {
       // loaded here, not at start: the compiler takes a second or more to import, and every
-      // other command (decide, rank, …) would pay for it
-      const { buildPolicy } = await import("../policy/compile.ts");
+      // other command (decide, rank, …) would pay for it; the agent's install has none at all
+      const { buildPolicy } = await loadCompiler();
       const built = await buildPolicy((await read(source)).toString("utf8"), source);
       await mkdir(dirname(o.out), { recursive: true });
       await writeFile(o.out, built.wasm);
@@ -56,6 +57,7 @@ export function registerPolicy(program: Command): Command {
     .argument("<file.wasm>")
     .action(async (file: string) => {
       const bytes = new Uint8Array(await read(file));
+      if (!isWasmModule(bytes)) throw new UsageError(`${file} is not a WebAssembly module (a module starts with the bytes \\0asm)`);
       const meta = readMeta(customSections(bytes, META_SECTION));
       console.log(JSON.stringify({ ...meta, moduleSha256: await sha256Hex(bytes), bytes: bytes.length }, null, 2));
     });
