@@ -24,7 +24,8 @@ export async function loadCompiler(command = "policy build"): Promise<typeof imp
   } catch (err) {
     if (!missingCompiler(err)) throw err;
     const v = wantedVersion();
-    throw new UsageError(`${command} needs the AssemblyScript compiler, which this install leaves out (the agent does not need it). ` +
-      `Install it beside isoplace: npm install assemblyscript${v ? `@${v}` : ""} (in ${PACKAGE_ROOT}'s project, or run ${command} from a development checkout after npm ci)`);
+    throw new UsageError(`${command} needs the AssemblyScript compiler, which the agent's install leaves out (~100 MB). ` +
+      `Install it beside isoplace (${PACKAGE_ROOT}): npm install assemblyscript${v ? `@${v}` : ""} ` +
+      `(with -g for a global isoplace), or run ${command} from a development checkout after npm ci`);
   }
 }
