@@ -25,7 +25,7 @@ async function sizeOf(dir: string): Promise<number> {
 
 beforeAll(async () => {
   app = await mkdtemp(join(tmpdir(), "isoplace-slim-"));
-  for (const p of ["package.json", "package-lock.json", "dist", "policies"]) await cp(join(PACKAGE_ROOT, p), join(app, p), { recursive: true });
+  for (const p of ["package.json", "package-lock.json", "dist", "policies", "assembly", "asconfig.json"]) await cp(join(PACKAGE_ROOT, p), join(app, p), { recursive: true });
   // npm's cache holds every package after the repository's own npm ci, so this stays local
   await promisify(execFile)("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, timeout: 240_000 });
   bytes = await sizeOf(join(app, "node_modules"));
@@ -89,6 +89,15 @@ it("policy build without the compiler says how to get it, exit 2", async () => {
   expect(r.stderr).toMatch(/^isoplace: policy build needs the AssemblyScript compiler/);
   expect(r.stderr).toMatch(/npm install assemblyscript@0\.28\.20/);
 });
+
+it("policy build works there once the compiler is installed as it says", async () => {
+  const how = /npm install (assemblyscript@\S+)/.exec((await run(["policy", "build", "--out", join(app, "out.wasm")], inApp())).stderr);
+  expect(how).not.toBeNull();
+  await promisify(execFile)("npm", ["install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", how![1]], { cwd: app, timeout: 240_000 });
+  const r = await run(["policy", "build", "--out", join(app, "out.wasm")], { ...inApp(), timeoutMs: 120_000 });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/out\.wasm: \d+ bytes, policy default /);
+}, 300_000);
 
 it("a missing build says so once, without a doubled prefix", async () => {
   await rm(join(app, "dist/policies/default.wasm"));
