@@ -1,0 +1,55 @@
+// The engine's side of the meter (meter.ts): module bytes are metered before they are compiled,
+// and every call into an instance runs on a fresh budget. A call that spends it traps with the
+// budget at 0, which tells a runaway call from any other trap.
+import { PolicyRejectedError } from "./errors.ts";
+import { BUDGET_EXPORT, meter, MeterError } from "./meter.ts";
+
+/**
+ * Units one call into a module may spend (a loop iteration, a function entry, 64 bytes of a bulk
+ * copy or fill). The default module's largest need is 3,017 (selfTest; a decide needs at most
+ * 237 over 100,000 random requests): this is ~160× that, and a runaway loop spends it in about
+ * 1 ms (docs/SECURITY.md, "A bound on every call"; tests/engine/meter.test.ts measures both).
+ */
+export const CALL_BUDGET = 10_000_000;
+
+/** Meters and compiles a module's bytes. Refused as "compile" if the bytes are not valid Wasm, else as "meter". */
+export async function compileMetered(bytes: Uint8Array, budget = CALL_BUDGET): Promise<WebAssembly.Module> {
+  let metered: Uint8Array;
+  try {
+    metered = meter(bytes, { initial: budget });
+  } catch (err) {
+    if (!(err instanceof MeterError)) throw err;
+    await compileOriginal(bytes);  // invalid Wasm is a "compile" refusal, with the platform's message
+    throw new PolicyRejectedError("meter", `the module cannot be metered, so a call into it could not be bounded: ${err.message}`);
+  }
+  try {
+    return await WebAssembly.compile(metered as BufferSource);
+  } catch (err) {
+    await compileOriginal(bytes);
+    throw new PolicyRejectedError("meter", `the metered module does not compile: ${(err as Error).message}`);
+  }
+}
+
+async function compileOriginal(bytes: Uint8Array): Promise<void> {
+  try {
+    await WebAssembly.compile(bytes as BufferSource);
+  } catch (err) {
+    throw new PolicyRejectedError("compile", `not a valid WebAssembly module: ${(err as Error).message}`);
+  }
+}
+
+/** A metered instance's budget global; undefined for a module passed in compiled and not metered. */
+export function budgetOf(exports: object): WebAssembly.Global | undefined {
+  const g = (exports as Record<string, unknown>)[BUDGET_EXPORT];
+  return g instanceof WebAssembly.Global ? g : undefined;
+}
+
+/** Whether a trap was the budget running out (the meter leaves it at exactly 0). */
+export function exhausted(budget: WebAssembly.Global | undefined): boolean {
+  return budget !== undefined && budget.value === 0;
+}
+
+/** What a trap by exhaustion says (in the problem and the logs). */
+export function exhaustedError(what: string, budget = CALL_BUDGET): Error {
+  return new Error(`${what} did not return within its budget of ${budget.toLocaleString("en")} units (loop iterations and calls) and was stopped`);
+}
