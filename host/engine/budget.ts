@@ -5,15 +5,18 @@ import { PolicyRejectedError } from "./errors.ts";
 import { BUDGET_EXPORT, meter, MeterError } from "./meter.ts";
 
 /**
- * Units one call into a module may spend (a loop iteration, a function entry, 64 bytes of a bulk
- * copy or fill). The default module's largest need is 3,017 (selfTest; a decide needs at most
- * 237 over 100,000 random requests): this is ~160× that, and a runaway loop spends it in about
- * 1 ms (docs/SECURITY.md, "A bound on every call"; tests/engine/meter.test.ts measures both).
+ * Units (about one per instruction run; see meter.ts) one call into a module may spend while it
+ * answers a request. The default module's largest need is 12,179 (a decide, over 100,000 random
+ * requests; rank 8,318, compare 1,467): this is ~80× that, and a runaway call spends it in
+ * ~1–10 ms (docs/SECURITY.md, "A bound on every call"; bench section "meter").
  */
-export const CALL_BUDGET = 10_000_000;
+export const CALL_BUDGET = 1_000_000;
+
+/** The same for each call at activation (the self-test runs every vector: 151,458 for the default module, ~33× that). */
+export const ACTIVATION_BUDGET = 5_000_000;
 
 /** Meters and compiles a module's bytes. Refused as "compile" if the bytes are not valid Wasm, else as "meter". */
-export async function compileMetered(bytes: Uint8Array, budget = CALL_BUDGET): Promise<WebAssembly.Module> {
+export async function compileMetered(bytes: Uint8Array, budget = ACTIVATION_BUDGET): Promise<WebAssembly.Module> {
   let metered: Uint8Array;
   try {
     metered = meter(bytes, { initial: budget });
@@ -51,5 +54,5 @@ export function exhausted(budget: WebAssembly.Global | undefined): boolean {
 
 /** What a trap by exhaustion says (in the problem and the logs). */
 export function exhaustedError(what: string, budget = CALL_BUDGET): Error {
-  return new Error(`${what} did not return within its budget of ${budget.toLocaleString("en")} units (loop iterations and calls) and was stopped`);
+  return new Error(`${what} did not return within its budget of ${budget.toLocaleString("en")} units (about one per instruction) and was stopped`);
 }

@@ -13,7 +13,7 @@ import { figureOf, type Figure } from "./figures.ts";
 import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
 import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
-import { budgetOf, CALL_BUDGET, compileMetered, exhausted, exhaustedError } from "./budget.ts";
+import { ACTIVATION_BUDGET, budgetOf, CALL_BUDGET, compileMetered, exhausted, exhaustedError } from "./budget.ts";
 
 export interface NodeProfile { source: "configured" | "detected"; runtimes: string[] }
 export interface EngineOptions {
@@ -320,9 +320,9 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
   }
   const budget = budgetOf(exports);
   const call = <T>(what: string, fn: () => T): T => {
-    if (budget) budget.value = CALL_BUDGET;
+    if (budget) budget.value = ACTIVATION_BUDGET;
     try { return fn(); } catch (err) {
-      if (exhausted(budget)) throw new PolicyRejectedError("budget", `${exhaustedError(what).message}: a call into this module could hang the agent`);
+      if (exhausted(budget)) throw new PolicyRejectedError("budget", `${exhaustedError(what, ACTIVATION_BUDGET).message}: a call into this module could hang the agent`);
       throw new PolicyRejectedError("self-test", `the module trapped in ${what}: ${(err as Error).message}`);
     }
   };
