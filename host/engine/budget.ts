@@ -54,5 +54,8 @@ export function exhausted(budget: WebAssembly.Global | undefined): boolean {
 
 /** What a trap by exhaustion says (in the problem and the logs). */
 export function exhaustedError(what: string, budget = CALL_BUDGET): Error {
-  return new Error(`${what} did not return within its budget of ${budget.toLocaleString("en")} units (about one per instruction) and was stopped`);
+  return new Error(`${what} did not return within its budget of ${grouped(budget)} units (about one per instruction) and was stopped`);
 }
+
+/** 1000000 → "1,000,000" (not toLocaleString: its first call loads locale data, tens of ms). */
+const grouped = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ",");
