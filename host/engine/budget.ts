@@ -1,8 +1,8 @@
 // The engine's side of the meter (meter.ts): module bytes are metered before they are compiled,
 // and every call into an instance runs on a fresh budget. A call that spends it traps with the
-// budget at 0, which tells a runaway call from any other trap.
+// budget negative, which tells a runaway call from any other trap.
 import { PolicyRejectedError } from "./errors.ts";
-import { BUDGET_EXPORT, meter, MeterError } from "./meter.ts";
+import { ARM_EXPORT, BUDGET_EXPORT, meter, MeterError } from "./meter.ts";
 
 /**
  * Units (about one per instruction run; see meter.ts) one call into a module may spend while it
@@ -47,9 +47,15 @@ export function budgetOf(exports: object): WebAssembly.Global | undefined {
   return g instanceof WebAssembly.Global ? g : undefined;
 }
 
-/** Whether a trap was the budget running out (the meter leaves it at exactly 0). */
+/** A metered instance's arm(units): sets its budget before a call (what the engine calls; undefined when not metered). */
+export function armOf(exports: object): ((units: number) => void) | undefined {
+  const f = (exports as Record<string, unknown>)[ARM_EXPORT];
+  return typeof f === "function" ? (f as (units: number) => void) : undefined;
+}
+
+/** Whether a trap was the budget running out (the meter leaves it negative; an ordinary trap, ≥ 0). */
 export function exhausted(budget: WebAssembly.Global | undefined): boolean {
-  return budget !== undefined && budget.value === 0;
+  return budget !== undefined && budget.value < 0;
 }
 
 /** What a trap by exhaustion says (in the problem and the logs). */

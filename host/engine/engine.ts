@@ -13,7 +13,7 @@ import { figureOf, type Figure } from "./figures.ts";
 import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
 import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
-import { ACTIVATION_BUDGET, budgetOf, CALL_BUDGET, compileMetered, exhausted, exhaustedError } from "./budget.ts";
+import { ACTIVATION_BUDGET, armOf, budgetOf, CALL_BUDGET, compileMetered, exhausted, exhaustedError } from "./budget.ts";
 
 export interface NodeProfile { source: "configured" | "detected"; runtimes: string[] }
 export interface EngineOptions {
@@ -59,6 +59,7 @@ export class Engine {
   private v!: Views;
   private decideFn!: PolicyExports["decide"];
   private budget: WebAssembly.Global | undefined;
+  private arm: ((units: number) => void) | undefined;
   private readonly explain: Explainer;
   private readonly fastDecide: FastDecideParser;
   private readonly node: NodeInfo;
@@ -92,12 +93,13 @@ export class Engine {
     this.v = views(exports, this.catalogue.scenarios.length);
     this.decideFn = exports.decide;
     this.budget = budgetOf(exports);
+    this.arm = armOf(exports);
   }
 
   /** Runs a call into the module; a trap costs that call only: the instance is re-created. */
   private guard<T>(call: () => T): T {
     try {
-      if (this.budget) this.budget.value = CALL_BUDGET;
+      this.arm?.(CALL_BUDGET);
       return call();
     } catch (err) {
       if (!(err instanceof WebAssembly.RuntimeError) && !(err instanceof RangeError) && !String(err).includes("aborted")) throw err;

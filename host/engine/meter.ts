@@ -4,8 +4,8 @@
 //   - one unit at every function entry (recursion that fans out — f calls f twice, 40 deep —
 //     is exponential without a loop and without ever overflowing the stack),
 //   - one unit per 64 bytes before memory.fill/copy/init and the table bulk operations,
-// and executes `unreachable` when the budget cannot pay, leaving it at 0 (how the host tells a
-// budget trap from any other). Between two charges a call runs straight-line code of bounded
+// and executes `unreachable` when the budget cannot pay, leaving it negative (how the host tells
+// a budget trap from any other). Between two charges a call runs straight-line code of bounded
 // length, so the budget bounds the call's time. The decoder knows every instruction
 // AssemblyScript 0.28 can emit (MVP, sign-extension, non-trapping float-to-int, bulk memory,
 // reference types, SIMD, multi-value block types) and refuses anything else — tail calls,
@@ -14,6 +14,8 @@
 
 /** The export under which a metered module exposes its budget (and by which one is recognised). */
 export const BUDGET_EXPORT = "__isoplace_budget";
+/** An exported function that sets the budget: a call into Wasm costs a few ns, WebAssembly.Global's setter ~50. */
+export const ARM_EXPORT = "__isoplace_arm";
 
 /** The module cannot be metered (malformed, or an instruction or feature the meter does not know). */
 export class MeterError extends Error {
@@ -125,22 +127,26 @@ class Writer {
 }
 
 // The instruction sequences the meter inserts (g: the budget global's index, t: a scratch local).
-/** if (budget < k) { budget = 0; unreachable } budget -= k — k patched in later. Returns k's two slots. */
-function check(w: Writer, g: number): [number, number] {
-  w.byte(0x23); w.u32(g); w.byte(0x41); const a = w.slot(); w.byte(0x49);
-  w.byte(0x04); w.byte(0x40); w.byte(0x41); w.byte(0x00); w.byte(0x24); w.u32(g); w.byte(0x00); w.byte(0x0b);
-  w.byte(0x23); w.u32(g); w.byte(0x41); const b = w.slot(); w.byte(0x6b); w.byte(0x24); w.u32(g);
-  return [a, b];
+/** Pays what is on top of the stack: t = budget - units; budget = t; if (t < 0) unreachable. */
+function pay(w: Writer, g: number, t: number): void {
+  w.byte(0x6b); w.byte(0x22); w.u32(t); w.byte(0x24); w.u32(g);        // i32.sub local.tee global.set
+  w.byte(0x20); w.u32(t); w.byte(0x41); w.byte(0x00); w.byte(0x48);     // local.get i32.const 0 i32.lt_s
+  w.byte(0x04); w.byte(0x40); w.byte(0x00); w.byte(0x0b);               // if unreachable end
 }
 
+/** Pays k units, k patched in when the body's end is known. Returns k's slot. */
+function check(w: Writer, g: number, t: number): number {
+  w.byte(0x23); w.u32(g); w.byte(0x41); const k = w.slot();
+  pay(w, g, t);
+  return k;
+}
+
+/** Before a bulk operation: its length is on top of the stack; keep it, and pay length >>> SHIFT. */
 function charge(g: number, t: number): Uint8Array {
   const w = new Writer();
-  const units = () => { w.byte(0x20); w.u32(t); w.byte(0x41); w.byte(BULK_SHIFT); w.byte(0x76); };  // t >>> SHIFT
-  // the length is on top of the stack: keep it (local.tee), and pay length >>> SHIFT units
-  w.byte(0x22); w.u32(t);
-  w.byte(0x23); w.u32(g); units(); w.byte(0x49);                                      // budget < units ?
-  w.byte(0x04); w.byte(0x40); w.byte(0x41); w.byte(0x00); w.byte(0x24); w.u32(g); w.byte(0x00); w.byte(0x0b);
-  w.byte(0x23); w.u32(g); units(); w.byte(0x6b); w.byte(0x24); w.u32(g);
+  w.byte(0x22); w.u32(t);                                               // local.tee t (the length stays)
+  w.byte(0x23); w.u32(g); w.byte(0x20); w.u32(t); w.byte(0x41); w.byte(BULK_SHIFT); w.byte(0x76);  // budget, t >>> SHIFT
+  pay(w, g, t);
   return w.done();
 }
 
@@ -182,12 +188,11 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
   }
   const scratch = params + locals;
   const chg = charge(g, scratch);
-  let usedScratch = false;
   const out = new Writer();
   // Each charge pays for every instruction written inside its function or loop body: whatever
   // one pass through it runs (nested loops and callees pay again for their own passes).
   let count = 0;
-  const frames: { loop: boolean; start: number; slots?: [number, number] }[] = [{ loop: true, start: 0, slots: check(out, g) }];
+  const frames: { loop: boolean; start: number; slot?: number }[] = [{ loop: true, start: 0, slot: check(out, g, scratch) }];
   let copied = r.pos;
   const flush = (upto: number) => { out.bytes(r.b.subarray(copied, upto)); copied = upto; };
   while (r.pos < end) {
@@ -196,12 +201,12 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
     count++;
     switch (true) {
       case op === 0x03:                                            // loop: a charge at the top of its body
-        r.sleb(33); flush(r.pos); frames.push({ loop: true, start: count, slots: check(out, g) }); break;
+        r.sleb(33); flush(r.pos); frames.push({ loop: true, start: count, slot: check(out, g, scratch) }); break;
       case op === 0x02 || op === 0x04: r.sleb(33); frames.push({ loop: false, start: count }); break;  // block, if
       case op === 0x0b: {
         const f = frames.pop();
         if (!f) throw new MeterError(`function ${fn}: an end without a block at byte ${at}`);
-        if (f.slots) for (const slot of f.slots) out.patch(slot, Math.min(count - f.start, 0x7fffffff));
+        if (f.slot !== undefined) out.patch(f.slot, Math.min(count - f.start, 0x7fffffff));
         break;
       }
       case op <= 0x01 || op === 0x05 || op === 0x0f || op === 0x1a || op === 0x1b: break;
@@ -224,7 +229,7 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
         const sub = r.u32();
         const n = FC_IMMEDIATES[sub];
         if (n === undefined) throw new MeterError(`function ${fn}: unknown instruction 0xfc ${sub} at byte ${at}`);
-        if (FC_CHARGED.has(sub)) { flush(at); out.bytes(chg); usedScratch = true; }
+        if (FC_CHARGED.has(sub)) { flush(at); out.bytes(chg); }
         for (let i = 0; i < n; i++) r.u32();
         break;
       }
@@ -235,9 +240,9 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
   }
   if (r.pos !== end || frames.length) throw new MeterError(`function ${fn}: the body does not end where its size says`);
   flush(end);
-  w.u32(groups + (usedScratch ? 1 : 0));
+  w.u32(groups + 1);
   w.bytes(decl.done());
-  if (usedScratch) { w.u32(1); w.byte(0x7f); }
+  w.u32(1); w.byte(0x7f);  // the scratch local
   w.bytes(out.done());
   return w.done();
 }
@@ -288,7 +293,8 @@ export function meter(bytes: Uint8Array, { initial }: MeterOptions): Uint8Array 
     } else if (id === EXPORT) {
       for (let n = s.u32(), i = 0; i < n; i++) {
         const len = s.u32();
-        if (utf8(bytes.subarray(s.pos, s.pos + len)) === BUDGET_EXPORT) throw new MeterError(`the module already exports ${BUDGET_EXPORT}, a name the meter reserves`);
+        const exported = utf8(bytes.subarray(s.pos, s.pos + len));
+        if (exported === BUDGET_EXPORT || exported === ARM_EXPORT) throw new MeterError(`the module already exports ${exported}, a name the meter reserves`);
         s.skip(len); s.byte(); s.u32();
       }
     }
@@ -297,29 +303,33 @@ export function meter(bytes: Uint8Array, { initial }: MeterOptions): Uint8Array 
 
   const g = importedGlobals + definedGlobals;  // the budget: appended, so no index moves
   const imported = funcTypes.length - definedFunctions;
+  const arm = funcTypes.length;                 // the arm function: appended too
+  // What each section gains, appended after its own entries (a section the module lacks is created).
+  const enc = (f: (w: Writer) => void) => { const w = new Writer(); f(w); return w.done(); };
+  const name = (w: Writer, n: string) => { const b = new TextEncoder().encode(n); w.u32(b.length); w.bytes(b); };
+  const added: Record<number, { count: number; bytes: Uint8Array }> = {
+    [TYPE]: { count: 1, bytes: new Uint8Array([0x60, 1, 0x7f, 0]) },                        // (i32) -> ()
+    [FUNCTION]: { count: 1, bytes: enc((w) => w.u32(params.length)) },
+    [GLOBAL]: { count: 1, bytes: enc((w) => { w.byte(0x7f); w.byte(0x01); w.byte(0x41); w.s32(initial | 0); w.byte(0x0b); }) },
+    [EXPORT]: { count: 2, bytes: enc((w) => { name(w, BUDGET_EXPORT); w.byte(0x03); w.u32(g); name(w, ARM_EXPORT); w.byte(0x00); w.u32(arm); }) },
+    [CODE]: { count: 1, bytes: enc((w) => { const body = enc((b) => { b.byte(0); b.byte(0x20); b.byte(0); b.byte(0x24); b.u32(g); b.byte(0x0b); }); w.u32(body.length); w.bytes(body); }) },
+  };
   const out = new Writer();
   out.bytes(bytes.subarray(0, 8));
-  let globalDone = false, exportDone = false;
-  const budgetGlobal = () => { const w = new Writer(); w.byte(0x7f); w.byte(0x01); w.byte(0x41); w.s32(initial | 0); w.byte(0x0b); return w.done(); };
-  const budgetExport = () => { const w = new Writer(); const name = new TextEncoder().encode(BUDGET_EXPORT); w.u32(name.length); w.bytes(name); w.byte(0x03); w.u32(g); return w.done(); };
-  const before = (next: number) => {  // emits what must come before a section of rank `next`
-    if (!globalDone && next > rank(GLOBAL)) { const w = new Writer(); w.u32(1); w.bytes(budgetGlobal()); out.section(GLOBAL, w); globalDone = true; }
-    if (!exportDone && next > rank(EXPORT)) { const w = new Writer(); w.u32(1); w.bytes(budgetExport()); out.section(EXPORT, w); exportDone = true; }
+  const emit = (id: number, count: number, entries: Uint8Array) => {
+    const extra = added[id];
+    delete added[id];
+    out.section(id, enc((w) => { w.u32(count + extra.count); w.bytes(entries); w.bytes(extra.bytes); }));
+  };
+  const before = (next: number) => {  // creates the sections still missing that rank before `next`
+    for (const id of ORDER) if (rank(id) < next && added[id]) emit(id, 0, new Uint8Array(0));
   };
   for (const { id, start, end } of sections) {
     if (id !== 0) before(rank(id));
     const s = new Reader(bytes, start, end);
-    if (id === GLOBAL || id === EXPORT) {
-      const w = new Writer();
-      w.u32(s.u32() + 1);
-      w.bytes(bytes.subarray(s.pos, end));
-      w.bytes(id === GLOBAL ? budgetGlobal() : budgetExport());
-      out.section(id, w);
-      if (id === GLOBAL) globalDone = true; else exportDone = true;
-    } else if (id === CODE) {
+    if (id === CODE) {
       const w = new Writer();
       const n = s.u32();
-      w.u32(n);
       for (let i = 0; i < n; i++) {
         const size = s.u32();
         const bodyEnd = s.pos + size;
@@ -332,7 +342,10 @@ export function meter(bytes: Uint8Array, { initial }: MeterOptions): Uint8Array 
         s.pos = bodyEnd;
       }
       if (s.pos !== end) throw new MeterError("the code section does not end where its size says");
-      out.section(CODE, w);
+      emit(CODE, n, w.done());
+    } else if (added[id]) {
+      const n = s.u32();
+      emit(id, n, bytes.subarray(s.pos, end));
     } else {
       out.section(id, bytes.subarray(start, end));
     }
