@@ -73,7 +73,7 @@ export function spawnChild(command: string, args: string[], o: ChildOptions = {}
         if (err) reject(err); else resolve(line!);
       };
       const waiter = (line: string | null) => {
-        if (line === null) done(new Error(`the process exited before ${what}:\n${output()}`));
+        if (line === null) done(new Error(`the process exited (${proc.exitCode ?? proc.signalCode}) before ${what}:\n${output()}`));
         else if (test(line)) done(null, line);
       };
       const timer = setTimeout(() => {

@@ -69,7 +69,7 @@ export async function spawnAgent(args: string[], o: AgentProcessOptions = {}): P
 
   let listening: string;
   try {
-    listening = await c.waitForLine((l) => l.includes('"msg":"isoplace agent listening"'), "the agent listening", o.startTimeoutMs ?? 30_000);
+    listening = await c.waitForLine((l) => l.includes('"msg":"isoplace agent listening"'), "listening", o.startTimeoutMs ?? 30_000);
   } catch (err) {
     await c.stop("SIGKILL");
     throw err;
