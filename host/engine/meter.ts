@@ -30,6 +30,8 @@ export interface MeterOptions {
   initial: number;
 }
 
+const LOCAL_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f]);
+
 /** Bytes charged one unit by the bulk memory/table operations. */
 const BULK_SHIFT = 6;
 
@@ -154,6 +156,23 @@ function charge(g: number, t: number): Uint8Array {
 const FC_CHARGED = new Set([8, 10, 11, 12, 14, 15, 17]);
 const FC_IMMEDIATES: Record<number, number> = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0, 8: 2, 9: 1, 10: 2, 11: 1, 12: 2, 13: 1, 14: 2, 15: 1, 16: 1, 17: 1 };
 
+// Each opcode's immediates (0: an instruction the meter does not know, refused).
+const UNKNOWN = 0, NONE = 1, U32 = 2, MEMARG = 3, BLOCK = 4, LOOP = 5, END = 6, BR_TABLE = 7, U32X2 = 8, SELECT_T = 9,
+  MEM_INDEX = 10, S32 = 11, S64 = 12, BYTES4 = 13, BYTES8 = 14, BYTE = 15, BULK = 16, SIMD = 17;
+const KIND = new Uint8Array(256);
+{
+  const set = (kind: number, ...ops: number[]) => { for (const op of ops) KIND[op] = kind; };
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  set(NONE, 0x00, 0x01, 0x05, 0x0f, 0x1a, 0x1b, 0xd1, ...range(0x45, 0xc4));  // MVP numeric, sign extension
+  set(BLOCK, 0x02, 0x04); set(LOOP, 0x03); set(END, 0x0b);
+  set(U32, 0x0c, 0x0d, 0x10, 0xd2, ...range(0x20, 0x26));                      // br, br_if, call, ref.func, locals, globals, tables
+  set(BR_TABLE, 0x0e); set(U32X2, 0x11); set(SELECT_T, 0x1c);
+  set(MEMARG, ...range(0x28, 0x3e)); set(MEM_INDEX, 0x3f, 0x40);
+  set(S32, 0x41); set(S64, 0x42); set(BYTES4, 0x43); set(BYTES8, 0x44); set(BYTE, 0xd0);
+  set(BULK, 0xfc); set(SIMD, 0xfd);
+  if (KIND[0x06] !== UNKNOWN || KIND[0x12] !== UNKNOWN || KIND[0xfe] !== UNKNOWN) throw new Error("meter: opcode table");
+}
+
 function memarg(r: Reader, at: number): void {
   const align = r.u32();
   if (align & 0x40) throw new MeterError(`multi-memory access at byte ${at} is not metered`);
@@ -182,7 +201,7 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
   for (let i = 0; i < groups; i++) {
     const n = r.u32();
     const type = r.byte();
-    if (![0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f].includes(type)) throw new MeterError(`function ${fn}: a local of type 0x${type.toString(16)} is not metered`);
+    if (!LOCAL_TYPES.has(type)) throw new MeterError(`function ${fn}: a local of type 0x${type.toString(16)} is not metered`);
     locals += n;
     decl.u32(n); decl.byte(type);
   }
@@ -192,40 +211,36 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
   // Each charge pays for every instruction written inside its function or loop body: whatever
   // one pass through it runs (nested loops and callees pay again for their own passes).
   let count = 0;
-  const frames: { loop: boolean; start: number; slot?: number }[] = [{ loop: true, start: 0, slot: check(out, g, scratch) }];
+  const frames: { start: number; slot?: number }[] = [{ start: 0, slot: check(out, g, scratch) }];
   let copied = r.pos;
   const flush = (upto: number) => { out.bytes(r.b.subarray(copied, upto)); copied = upto; };
   while (r.pos < end) {
     const at = r.pos;
     const op = r.byte();
     count++;
-    switch (true) {
-      case op === 0x03:                                            // loop: a charge at the top of its body
-        r.sleb(33); flush(r.pos); frames.push({ loop: true, start: count, slot: check(out, g, scratch) }); break;
-      case op === 0x02 || op === 0x04: r.sleb(33); frames.push({ loop: false, start: count }); break;  // block, if
-      case op === 0x0b: {
+    switch (KIND[op]) {
+      case NONE: break;
+      case U32: r.u32(); break;
+      case MEMARG: memarg(r, at); break;
+      case LOOP:                                                   // a charge at the top of its body
+        r.sleb(33); flush(r.pos); frames.push({ start: count, slot: check(out, g, scratch) }); break;
+      case BLOCK: r.sleb(33); frames.push({ start: count }); break;  // block, if
+      case END: {
         const f = frames.pop();
         if (!f) throw new MeterError(`function ${fn}: an end without a block at byte ${at}`);
         if (f.slot !== undefined) out.patch(f.slot, Math.min(count - f.start, 0x7fffffff));
         break;
       }
-      case op <= 0x01 || op === 0x05 || op === 0x0f || op === 0x1a || op === 0x1b: break;
-      case op === 0x0c || op === 0x0d || op === 0x10: r.u32(); break;
-      case op === 0x0e: { const n = r.u32(); for (let i = 0; i <= n; i++) r.u32(); break; }
-      case op === 0x11: r.u32(); r.u32(); break;                  // call_indirect type table
-      case op === 0x1c: { const n = r.u32(); r.skip(n); break; }  // select t*
-      case op >= 0x20 && op <= 0x26: r.u32(); break;              // local/global/table get/set
-      case op >= 0x28 && op <= 0x3e: memarg(r, at); break;
-      case op === 0x3f || op === 0x40: if (r.u32() !== 0) throw new MeterError(`function ${fn}: multi-memory at byte ${at}`); break;
-      case op === 0x41: r.sleb(32); break;
-      case op === 0x42: r.sleb(64); break;
-      case op === 0x43: r.skip(4); break;
-      case op === 0x44: r.skip(8); break;
-      case op >= 0x45 && op <= 0xc4: break;                       // numeric, sign-extension
-      case op === 0xd0: r.byte(); break;                          // ref.null t
-      case op === 0xd1: break;
-      case op === 0xd2: r.u32(); break;                           // ref.func
-      case op === 0xfc: {
+      case BR_TABLE: { const n = r.u32(); for (let i = 0; i <= n; i++) r.u32(); break; }
+      case U32X2: r.u32(); r.u32(); break;                         // call_indirect type table
+      case SELECT_T: r.skip(r.u32()); break;                       // select t*
+      case MEM_INDEX: if (r.u32() !== 0) throw new MeterError(`function ${fn}: multi-memory at byte ${at}`); break;
+      case S32: r.sleb(32); break;
+      case S64: r.sleb(64); break;
+      case BYTES4: r.skip(4); break;
+      case BYTES8: r.skip(8); break;
+      case BYTE: r.byte(); break;                                  // ref.null t
+      case BULK: {
         const sub = r.u32();
         const n = FC_IMMEDIATES[sub];
         if (n === undefined) throw new MeterError(`function ${fn}: unknown instruction 0xfc ${sub} at byte ${at}`);
@@ -233,7 +248,7 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
         for (let i = 0; i < n; i++) r.u32();
         break;
       }
-      case op === 0xfd: simd(r, at); break;
+      case SIMD: simd(r, at); break;
       default:
         throw new MeterError(`function ${fn}: unknown instruction 0x${op.toString(16).padStart(2, "0")} at byte ${at}`);
     }
