@@ -1,5 +1,6 @@
 // The meter (host/engine/meter.ts) on hand-built modules: what it inserts is charged as said,
 // stops what never ends, leaves every answer as it was, and refuses what it cannot decode.
+import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -141,4 +142,65 @@ describe("what the meter refuses", () => {
     const bytes = loopingModule();
     for (const cut of [9, 20, bytes.length - 1]) expect(() => meter(bytes.subarray(0, cut), { initial: 1 })).toThrow(MeterError);
   });
+});
+
+describe("the meter on damaged modules", () => {
+  it("random byte changes: a MeterError or a module that is valid whenever the original is — never another error", () => {
+    const bytes = defaultModule();
+    let valid = 0, refused = 0;
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.option(fc.nat(bytes.length)), (edits, cut) => {
+      const damaged = bytes.slice(0, cut ?? bytes.length);
+      for (const [at, value] of edits) if (at < damaged.length) damaged[at] = value;
+      let metered: Uint8Array;
+      try {
+        metered = meter(damaged, { initial: CALL_BUDGET });
+      } catch (err) {
+        expect(err).toBeInstanceOf(MeterError);
+        refused++;
+        return;
+      }
+      if (WebAssembly.validate(damaged as BufferSource)) {
+        valid++;
+        expect(WebAssembly.validate(metered as BufferSource)).toBe(true);
+      }
+    }), { numRuns: Number(process.env.ISOPLACE_FUZZ_RUNS ?? 400) });
+    console.log(`meter: damaged modules: ${valid} still valid (and valid metered), ${refused} refused by the meter`);
+  });
+});
+
+describe("the meter on what AssemblyScript emits", () => {
+  it("SIMD, bulk memory, sign extension, saturating truncation and loops, compiled by asc: same answers metered, and bounded", async () => {
+    const { compileAssembly } = await import("../../host/policy/compile.ts");
+    const source = `
+      export function lanes(x: i32): i32 {
+        const v = i32x4.splat(x);
+        return i32x4.extract_lane(i32x4.add(v, i32x4(1, 2, 3, 4)), 2);
+      }
+      export function narrow(x: i32): i32 { return <i32><i8>x + <i32><i16>(x >> 3); }
+      export function saturate(x: f64): i32 { return <i32>x; }
+      export function copy(n: i32): i32 {
+        if (memory.size() == 0) memory.grow(1);
+        memory.fill(64, <u8>n, 32);
+        memory.copy(128, 64, 32);
+        return load<u8>(150);
+      }
+      export function sum(n: i32): i64 {
+        let s: i64 = 0;
+        for (let i = 0; i < n; i++) s += <i64>i * <i64>i;
+        return s;
+      }`;
+    const wasm = await compileAssembly("features.ts", { "features.ts": source }, ["--enable", "simd"]);
+    const plain = new WebAssembly.Instance(new WebAssembly.Module(wasm as BufferSource), { env: { abort: () => {} } }).exports as unknown as Record<string, Fn>;
+    const x = instantiate(wasm, { env: { abort: () => {} } });
+    const has = (op: number[]) => wasm.some((_, i) => op.every((b, j) => wasm[i + j] === b));
+    expect(has([0xfd, 0x11])).toBe(true);  // asc did emit SIMD (i32x4.splat)
+    for (const v of [0, 1, -1, 127, 128, 300, -40000, 2 ** 31 - 1]) {
+      expect(x.fns.lanes(v)).toBe(plain.lanes(v));
+      expect(x.fns.narrow(v)).toBe(plain.narrow(v));
+      expect(x.fns.copy(v & 0xff)).toBe(plain.copy(v & 0xff));
+      expect(x.fns.saturate(v * 1e6)).toBe(plain.saturate(v * 1e6));
+    }
+    expect(x.fns.sum(1000) as unknown as bigint).toBe(plain.sum(1000) as unknown as bigint);
+    expect(spend(x, CALL_BUDGET, () => x.fns.sum(2 ** 31 - 1))).toBe("exhausted");  // 2^31 passes: stopped
+  }, 120_000);
 });
