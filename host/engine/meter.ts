@@ -1,16 +1,19 @@
 // The meter: rewrites a policy module's bytes so that every call into it is bounded. It appends
-// one mutable i32 global (the budget, exported as BUDGET_EXPORT) and charges it
-//   - one unit at the start of every loop body (every backward jump in Wasm is a loop's),
-//   - one unit at every function entry (recursion that fans out — f calls f twice, 40 deep —
-//     is exponential without a loop and without ever overflowing the stack),
-//   - one unit per 64 bytes before memory.fill/copy/init and the table bulk operations,
+// one mutable i32 global (the budget, exported as BUDGET_EXPORT) and a function that sets it
+// (ARM_EXPORT) — appended, so no index the module uses moves — and charges the budget
+//   - at every function entry, for every instruction written in the function's body,
+//   - at the top of every loop body (every backward jump in Wasm is a loop's), for every
+//     instruction written in the loop's body,
+//   - before memory.fill/copy/init and the table bulk operations, one unit per 64 bytes,
 // and executes `unreachable` when the budget cannot pay, leaving it negative (how the host tells
-// a budget trap from any other). Between two charges a call runs straight-line code of bounded
-// length, so the budget bounds the call's time. The decoder knows every instruction
-// AssemblyScript 0.28 can emit (MVP, sign-extension, non-trapping float-to-int, bulk memory,
-// reference types, SIMD, multi-value block types) and refuses anything else — tail calls,
+// a budget trap from any other). A pass through a body runs each instruction in it at most once
+// (nested loops and callees pay for their own passes), so units bound the instructions a call
+// runs. Loops alone would not do: recursion that fans out (f calls f twice, 48 deep) is
+// exponential without a loop and without ever overflowing the stack. The decoder knows every
+// instruction AssemblyScript 0.28 can emit (MVP, sign extension, non-trapping float-to-int, bulk
+// memory, reference types, SIMD, multi-value block types) and refuses anything else — tail calls,
 // exceptions, threads, GC, multi-memory, memory64 — rather than guess where it ends.
-// Runtime-neutral, no dependencies: it runs at every activation, on every host.
+// Runtime-neutral, no dependencies: the engine runs it at every activation, on every host.
 
 /** The export under which a metered module exposes its budget (and by which one is recognised). */
 export const BUDGET_EXPORT = "__isoplace_budget";
