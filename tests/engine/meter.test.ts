@@ -12,7 +12,7 @@ import { readMeta } from "../../host/engine/meta.ts";
 import { META_SECTION } from "../../host/engine/abi.ts";
 import { sha256Hex } from "../../host/engine/digest.ts";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
-import { atomicModule, buildModule, i32, loopingModule, mixedModule, tailCallModule } from "../fixtures/looping-bytes.ts";
+import { atomicModule, buildModule, i32, loopingModule, loopingStartModule, mixedModule, tailCallModule } from "../fixtures/looping-bytes.ts";
 
 type Fn = (...args: number[]) => number;
 interface Metered { fns: Record<string, Fn>; budget: WebAssembly.Global }
@@ -69,6 +69,13 @@ describe("the meter's charges", () => {
     const t0 = performance.now();
     expect(spend(x, CALL_BUDGET, () => x.fns.fan(40))).toBe("exhausted");
     console.log(`meter: a 2^40-call recursion stopped in ${(performance.now() - t0).toFixed(2)} ms`);
+  });
+
+  it("a start function that never ends: instantiation itself is stopped, on the budget's initial value", () => {
+    const module = new WebAssembly.Module(meter(loopingStartModule(), { initial: CALL_BUDGET }) as BufferSource);
+    const t0 = performance.now();
+    expect(() => new WebAssembly.Instance(module)).toThrow(WebAssembly.RuntimeError);
+    console.log(`meter: a runaway start function stopped in ${(performance.now() - t0).toFixed(2)} ms`);
   });
 
   it("bulk fills pay by length: 64 KiB per pass is stopped after budget × 64 bytes", () => {
