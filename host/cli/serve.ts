@@ -40,11 +40,12 @@ async function policiesForRuntimes(dataDir: string | undefined): Promise<Engine[
   return engines;
 }
 
-const env = (flags: string, description: string, variable: string) => new Option(flags, `${description} (env ${variable})`).env(variable);
+// commander shows "env: NAME" in the help itself
+const env = (flags: string, description: string, variable: string) => new Option(flags, description).env(variable);
 
 export function registerServe(program: Command): void {
   program.command("serve")
-    .description("run the agent: the HTTP API on this node")
+    .description("run the agent: the HTTP API on this node (env LOG_LEVEL: fatal, error, warn, info, debug, trace or silent)")
     .addOption(env("--host <address>", "address to listen on", "HOST").default("127.0.0.1"))
     .addOption(env("--port <n>", "port, 0 for any free one", "PORT").default("8787"))
     .addOption(env("--runtimes <ids>", "this node's runtimes, comma-separated", "ISOPLACE_RUNTIMES").argParser(list))
