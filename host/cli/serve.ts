@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { Option, type Command } from "commander";
 import type { Engine } from "../engine/engine.ts";
-import type { TrustedKey } from "../policy/signing.ts";
+import type { TrustedKey } from "../delivery/signing.ts";
 import { checkRuntimes, checkServeConfig, ConfigError, type Given } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { collect, list } from "./input.ts";
@@ -72,19 +72,21 @@ export function registerServe(program: Command): void {
         hostRoot: explicit("hostRoot", "--host-root"),
         dataDir: given("dataDir", "--data-dir"),
       });
-      if (o.policy && !/^https?:\/\//i.test(o.policy) && /^[a-z][a-z0-9+.-]*:\/\//i.test(o.policy)) {
-        throw new ConfigError([{ name: given("policy", "--policy")!.name, message: `only file paths and http(s) URLs are supported, got "${o.policy}"` }]);
+      const { registeredSchemes, schemeOf } = await import("../node/sources.ts");
+      if (o.policy && !registeredSchemes().includes(schemeOf(o.policy))) {
+        const supported = `${registeredSchemes().map((s) => `${s}://`).join(", ")} or a file path`;
+        throw new ConfigError([{ name: given("policy", "--policy")!.name, message: `the scheme "${schemeOf(o.policy)}://" is not supported, got "${o.policy}"; supported: ${supported}` }]);
       }
+      const { loadTrustedKeys, trustedKeyPathsFromEnv } = await import("../node/keys.ts");
       const keyPaths: Given<string[]>[] = [
         { value: o.trustedKey, name: "--trusted-key" },
-        { value: (process.env.ISOPLACE_TRUSTED_KEYS ?? "").split(",").map((s) => s.trim()).filter(Boolean), name: "ISOPLACE_TRUSTED_KEYS" },
+        { value: trustedKeyPathsFromEnv(process.env.ISOPLACE_TRUSTED_KEYS), name: "ISOPLACE_TRUSTED_KEYS" },
       ];
       const token = await adminToken(o.adminTokenFile === undefined ? undefined : { value: o.adminTokenFile, name: "--admin-token-file" });
       const runtimes = config.runtimes && checkRuntimes(given<string[]>("runtimes", "--runtimes")!, await policiesForRuntimes(o.dataDir));
 
       // loaded here, not at the top: the other commands start faster without the agent's stack
       const { startAgent } = await import("../node/agent.ts");
-      const { loadTrustedKeys } = await import("../node/keys.ts");
       const trustedKeys: TrustedKey[] = [];
       for (const paths of keyPaths) {
         try {
