@@ -20,6 +20,9 @@ export interface EngineOptions {
   node?: NodeProfile;
 }
 
+/** Per call: a caller that derives its own decision id (admission: from the review's uid). */
+export interface DecideOptions { decisionId?: string }
+
 export interface PolicyInfo { name: string; version: string; sha256: string; abi: number; moduleSha256?: string; compiler: string }
 
 export interface Decision {
@@ -138,12 +141,12 @@ export class Engine {
   }
 
   /** One placement decision (POST /v1/decide). Throws InvalidRequestError on a bad request. */
-  decide(request: unknown): Decision {
+  decide(request: unknown, options?: DecideOptions): Decision {
     const body = request ?? {};
-    return this.decideValid(this.fastDecide.parse(body) ?? parseOrThrow(this.schemas.decide, body));
+    return this.decideValid(this.fastDecide.parse(body) ?? parseOrThrow(this.schemas.decide, body), options);
   }
 
-  decideValid(p: Placement): Decision {
+  decideValid(p: Placement, options?: DecideOptions): Decision {
     const node = this.nodeFor(p.runtimes);
     let needs = 0;
     for (const n of p.performance) needs |= 1 << n;
@@ -155,10 +158,10 @@ export class Engine {
       return readOut(this.v);
     });
     const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info };
-    return this.decisionOf(r, s);
+    return this.decisionOf(r, s, options?.decisionId);
   }
 
-  private decisionOf(r: Readout, s: Situation): Decision {
+  private decisionOf(r: Readout, s: Situation, id?: string): Decision {
     const c = this.catalogue, e = this.explain;
     const runtime = r.level ? c.runtimes[r.runtime] : undefined;
     const fbRuntime = r.fallback ? c.runtimes[r.fallbackRuntime] : undefined;
@@ -176,7 +179,7 @@ export class Engine {
       explanation: e.explanation(r, s),
       node: s.node,
       policy: this.policyRef,
-      decisionId: decisionId(),
+      decisionId: id ?? decisionId(),
     };
   }
 
