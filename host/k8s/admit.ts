@@ -93,7 +93,7 @@ export class Admitter {
       return { outcome: "infeasible", response, pod: name, decision: summary };
     }
 
-    const warnings: string[] = [warn(`${decision.level} on ${decision.runtime}${decision.runtimeClassName ? ` (RuntimeClass ${decision.runtimeClassName})` : " (default handler)"}: ${decision.explanation}`)];
+    const warnings: string[] = [warn(`${decision.runtimeClassName ? `RuntimeClass ${decision.runtimeClassName}` : "default handler"}: ${decision.explanation}`)];
     const ops: PatchOp[] = [];
     const wanted = decision.runtimeClassName;
     const has = pod.spec?.runtimeClassName || null;
