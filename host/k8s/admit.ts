@@ -86,10 +86,9 @@ export class Admitter {
     const audit = { "decision-id": decision.decisionId, level: decision.level ?? "none", runtime: decision.runtime ?? "none" };
 
     if (decision.level === null) {
-      const why = `no feasible level for ${name}: ${infeasibleReason(decision)}`;
       const response: AdmissionResponse = this.config.denyInfeasible
-        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: `isoplace: ${why}` }, auditAnnotations: audit }
-        : { uid, allowed: true, warnings: [warn(why)], auditAnnotations: audit };
+        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: `isoplace: no feasible level for ${name}: ${decision.explanation}` }, auditAnnotations: audit }
+        : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
       return { outcome: "infeasible", response, pod: name, decision: summary };
     }
 
@@ -139,10 +138,4 @@ function podName(pod: PodLike, namespace: string | undefined): string {
   const ns = pod.metadata?.namespace || namespace || "default";
   const name = pod.metadata?.name || (pod.metadata?.generateName ? `${pod.metadata.generateName}*` : "(unnamed)");
   return `${ns}/${name}`;
-}
-
-/** The reason the best-ranked level was rejected (the ranking says why for each). */
-function infeasibleReason(d: Decision): string {
-  const first = d.ranking.find((r) => r.reasons.length);
-  return first ? `${first.level} ${first.reasons[0]}` : d.explanation;
 }

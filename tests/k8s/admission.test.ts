@@ -193,8 +193,10 @@ describe("no feasible level", () => {
       const { response, ops } = await run(w, { annotations: impossible, name: "api" });
       expect(response.allowed).toBe(true);
       expect(ops).toEqual([]);
-      expect(response.warnings).toHaveLength(1);
-      expect(response.warnings?.[0]).toMatch(/^isoplace: no feasible level for apps\/api: L\d /);
+      expect(response.warnings?.[0]).toBe("isoplace: no feasible level for apps/api; allowed unchanged");
+      // then one warning per level, saying why it was rejected
+      expect(response.warnings?.slice(1).map((w) => w.slice(0, 12))).toEqual(["isoplace: L1", "isoplace: L2", "isoplace: L3", "isoplace: L4"]);
+      expect(response.warnings?.[4]).toMatch(/cold start .* can exceed maxColdStartMs 0 ms/);
     }
   });
 
@@ -202,7 +204,7 @@ describe("no feasible level", () => {
     const { response } = await run(deny, { annotations: impossible, name: "api" });
     expect(response.allowed).toBe(false);
     expect(response.status?.code).toBe(403);
-    expect(response.status?.message).toMatch(/no feasible level for apps\/api/);
+    expect(response.status?.message).toMatch(/no feasible level for apps\/api: 0\/4 levels are available: L1 .*; L4 cold start/);
   });
 });
 
@@ -299,5 +301,38 @@ describe("the server", () => {
   it("answers HTTPS only", async () => {
     const res = await fetch(`http://127.0.0.1:${fill.webhook.port}/healthz`).then(() => "answered", () => "refused");
     expect(res).toBe("refused");
+  });
+});
+
+// isoplace.io/artifact → workload.artifact needs the artifact-aware engine (issue 11, branch
+// `artifact`); until it is merged these are skipped, after it they run.
+const artifactAware = await (async () => {
+  const { loadPolicy } = await import("../../host/index.ts");
+  return (await loadPolicy()).schemas.decide.safeParse({ workload: { artifact: "wasm" } }).success;
+})();
+
+describe.skipIf(!artifactAware)("isoplace.io/artifact: only runtimes that run the artifact", () => {
+  it("a Wasm module for microservices goes to a Wasm runtime's class, not the default handler", async () => {
+    const { ops, pod } = await run(fill, { annotations: { "isoplace.io/scenario": "microservices", "isoplace.io/artifact": "wasm" } });
+    expect(["wasmedge", "wasmtime"]).toContain(pod.spec.runtimeClassName);
+    expect(["wasmedge", "wasmtime"]).toContain(pod.metadata.annotations["isoplace.io/runtime"]);
+    expect(ops[0].path).toBe("/spec/runtimeClassName");
+  });
+
+  it("a container image that needs a sandbox goes to gVisor, never to a Wasm runtime", async () => {
+    const { pod } = await run(fill, { annotations: { ...serverless, "isoplace.io/artifact": "container" } });
+    expect(pod.spec.runtimeClassName).toBe("gvisor");
+  });
+
+  it("a VM image where no runtime runs one: no feasible level", async () => {
+    const { response, ops } = await run(fill, { annotations: { "isoplace.io/artifact": "vm" }, name: "vm" });
+    expect(ops).toEqual([]);
+    expect(response.warnings?.[0]).toMatch(/no feasible level for apps\/vm/);
+  });
+
+  it("an unknown artifact is denied, naming the annotation and the allowed ids", async () => {
+    const { response } = await run(fill, { annotations: { "isoplace.io/artifact": "jar" }, name: "p" });
+    expect(response.allowed).toBe(false);
+    expect(response.status?.message).toMatch(/isoplace\.io\/artifact.*container.*wasm.*vm/);
   });
 });
