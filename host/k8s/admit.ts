@@ -74,7 +74,7 @@ export class Admitter {
 
     const { request, errors } = decideRequestOf(annotations);
     if (errors.length) return deny(uid, name, errors);
-    const decisionId = await admissionDecisionId(uid);
+    const decisionId = admissionDecisionId(uid);
     let decision: Decision;
     try {
       decision = engine.decide({ ...request, node: { runtimes: this.runtimesFor(engine) } }, { decisionId });
