@@ -3,6 +3,7 @@
 // patched pod validated against the Kubernetes schema, its runtimeClassName one of the classes
 // the webhook was given.
 import { createHash } from "node:crypto";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reviewAnswerSchema } from "../../host/k8s/review.ts";
 import { admit, call, CLASSES, decodePatch, patched, podOf, reviewOf, type ReviewOf, type TestWebhook, startTestWebhook } from "./support/webhook.ts";
@@ -296,6 +297,9 @@ describe("the server", () => {
     expect(metrics).toMatch(/isoplace_admission_duration_seconds_bucket\{le="0.005",outcome="mutated"\} \d+/);
     const doc = (await call(port, fill.ca, "GET", "/openapi.json")).json;
     expect(doc.paths["/v1/admission/pods"].post.operationId).toBe("admitPod");
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
   });
 
   it("answers HTTPS only", async () => {
