@@ -340,3 +340,22 @@ describe.skipIf(!artifactAware)("isoplace.io/artifact: only runtimes that run th
     expect(response.status?.message).toMatch(/isoplace\.io\/artifact.*container.*wasm.*vm/);
   });
 });
+
+describe("docs/ADMISSION.md's example Deployments", () => {
+  it("each pod template is placed as the document says", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { parseAllDocuments } = await import("yaml");
+    const { Deployment } = await import("kubernetes-models/apps/v1");
+    const text = readFileSync(new URL("../../docs/ADMISSION.md", import.meta.url), "utf8");
+    const yaml = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).join("\n---\n");
+    const deployments = parseAllDocuments(yaml).map((d) => d.toJS()).filter((d) => d?.kind === "Deployment");
+    const classes: Record<string, string> = {};
+    for (const d of deployments) {
+      new Deployment(d).validate();
+      const pod = { apiVersion: "v1", kind: "Pod", metadata: { ...d.spec.template.metadata, generateName: `${d.metadata.name}-` }, spec: d.spec.template.spec };
+      const { pod: out } = await run(fill, { namespace: d.metadata.namespace }, pod);
+      classes[d.metadata.name] = out.spec.runtimeClassName;
+    }
+    expect(classes).toEqual({ thumbnailer: "gvisor", filter: "wasmedge", "tenant-api": "kata" });
+  });
+});
