@@ -8,6 +8,8 @@ import { Admitter, type Admission, type AdmissionConfig } from "./admit.ts";
 import { admissionReview, reviewAnswer, reviewAnswerSchema } from "./review.ts";
 
 export const ADMISSION_PATH = "/v1/admission/pods";
+/** An AdmissionReview carries the whole pod: up to the API server's own 3 MiB request limit, not the API's 64 KiB. */
+export const MAX_REVIEW_BYTES = 3 * 1024 * 1024;
 
 export interface AdmissionRouteOptions extends AdmissionConfig {
   /** Called once per admission answered (metrics, logs), with its time in milliseconds. */
@@ -22,10 +24,11 @@ export function admissionRoute(options: AdmissionRouteOptions): RouteSpec {
     method: "post", path: ADMISSION_PATH, operationId: "admitPod",
     summary: "Kubernetes mutating admission for Pods: sets runtimeClassName from the policy's decision",
     body: { contentType: "application/json", schema: () => admissionReview },
+    maxBodyBytes: MAX_REVIEW_BYTES,
     responses: {
       200: { description: "An AdmissionReview with the response (allowed, JSON Patch, warnings)", schema: reviewAnswerSchema },
       400: { description: "Not an AdmissionReview: errors name each bad field", ...problem },
-      413: { description: "Body over 64 KiB", ...problem },
+      413: { description: "Body over 3 MiB", ...problem },
       415: { description: "Body is not JSON", ...problem },
     },
     handler: async (c) => {

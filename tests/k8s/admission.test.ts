@@ -359,3 +359,19 @@ describe("docs/ADMISSION.md's example Deployments", () => {
     expect(classes).toEqual({ thumbnailer: "gvisor", filter: "wasmedge", "tenant-api": "kata" });
   });
 });
+
+describe("a big pod", () => {
+  it("a review over the API's 64 KiB (a pod with a large spec) is still answered; over 3 MiB is a 413", async () => {
+    const pod = podOf({ annotations: serverless });
+    pod.spec.containers[0].env = Array.from({ length: 2000 }, (_, i) => ({ name: `VAR_${i}`, value: "x".repeat(40) }));
+    const review = reviewOf({}, pod);
+    expect(JSON.stringify(review).length).toBeGreaterThan(64 * 1024);
+    const { ops } = await run(fill, {}, pod);
+    expect(ops[0]).toEqual({ op: "add", path: "/spec/runtimeClassName", value: "wasmedge" });
+    pod.spec.containers[0].env = Array.from({ length: 40_000 }, (_, i) => ({ name: `VAR_${i}`, value: "x".repeat(80) }));
+    const res = await admit(fill, reviewOf({}, pod));
+    expect(res.status).toBe(413);
+    // the rest of the API keeps its 64 KiB
+    expect((await call(fill.webhook.port, fill.ca, "POST", "/v1/decide", { workload: { scenario: "edge" }, pad: "x".repeat(70 * 1024) })).status).toBe(413);
+  });
+});
