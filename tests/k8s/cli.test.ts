@@ -1,28 +1,18 @@
 // `isoplace webhook` and `isoplace webhook certs` as a user runs them (the built CLI).
-import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { runChild } from "../support/child.ts";
 
-const run = promisify(execFile);
 const CLI = join(PACKAGE_ROOT, "dist/host/cli/main.js");
 const dirs: string[] = [];
 const tmp = () => { const d = mkdtempSync(join(tmpdir(), "isoplace-webhook-cli-")); dirs.push(d); return d; };
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
-async function isoplace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const isoplace = (...args: string[]) => runChild(process.execPath, [CLI, ...args], { timeoutMs: 30_000 });
 
 describe("isoplace webhook certs", () => {
   it("writes a CA, a serving certificate for NAME.NS.svc signed by it, its key (0600) and the caBundle", async () => {

@@ -3,12 +3,10 @@
 // what `isoplace webhook` really serves: its args start the real webhook (paths moved under a
 // temporary root, as the kubelet would mount them), which answers the probes and the path the
 // MutatingWebhookConfiguration names, on the port the Service targets.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
-import { createInterface } from "node:readline";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { MutatingWebhookConfiguration } from "kubernetes-models/admissionregistration.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
@@ -20,6 +18,7 @@ import { PREFIX } from "../../host/k8s/annotations.ts";
 import { ADMISSION_PATH } from "../../host/k8s/route.ts";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
 import { generateKeyPair } from "../../host/policy/signing.ts";
+import { spawnChild, type Child } from "../support/child.ts";
 import { certificates, reviewOf } from "./support/webhook.ts";
 
 const DIR = join(PACKAGE_ROOT, "deploy/k3s/webhook");
@@ -123,7 +122,7 @@ describe("deploy/k3s/webhook", () => {
 
 describe("the Deployment's args start the webhook", () => {
   let root: string;
-  let child: ChildProcess;
+  let child: Child;
   let port: number;
   let ca: Buffer;
   const moved = (path: string) => join(root, path);
@@ -159,26 +158,15 @@ describe("the Deployment's args start the webhook", () => {
       return a.startsWith("/") ? moved(a) : a;
     });
     const env = Object.fromEntries(container.env.map((e: Doc) => [e.name, e.value]));
-    child = spawn(process.execPath, [join(PACKAGE_ROOT, "dist/host/cli/main.js"), ...args], { env: { ...env, PATH: "" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr!.on("data", (d) => { stderr += d; });
+    child = spawnChild(process.execPath, [join(PACKAGE_ROOT, "dist/host/cli/main.js"), ...args], { env: { ...env, PATH: "" } });
     // the port it listens on, from its log line; ready when it says so
-    port = await new Promise<number>((resolve, reject) => {
-      let found = 0;
-      createInterface({ input: child.stdout! }).on("line", (line) => {
-        const entry = JSON.parse(line);
-        if (entry.msg === "isoplace agent listening") found = Number(new URL(entry.url).port);
-        if (entry.msg === "admission webhook ready") resolve(found);
-      });
-      child.once("exit", (code) => reject(new Error(`the webhook exited (${code}): ${stderr}`)));
-    });
+    const listening = JSON.parse(await child.waitForLine(/"msg":"isoplace agent listening"/, "the listening line"));
+    port = Number(new URL(listening.url).port);
+    await child.waitForLine(/"msg":"admission webhook ready"/, "the ready line");
   }, 30_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill("SIGKILL");
-      await new Promise((r) => child.once("exit", r));
-    }
+    await child?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -195,8 +183,6 @@ describe("the Deployment's args start the webhook", () => {
   });
 
   it("drains and exits 0 on SIGTERM", async () => {
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect((await child.stop("SIGTERM")).code).toBe(0);
   });
 });
