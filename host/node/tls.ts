@@ -129,7 +129,7 @@ export class CertificateFiles extends EventEmitter {
     try {
       pair = await readKeyPair(this.options.certFile, this.options.keyFile);
     } catch (err) {
-      // an unchanged pair that fails to read (mid-rename) is not news; a changed one is reported
+      // mid-update (a new certificate, the old key) or gone: the served pair stays; the next event or poll retries
       this.options.logger?.warn({ err: (err as Error).message }, "TLS certificate change not applied; the previous certificate is still served");
       this.emit("rejected", err);
       return;
