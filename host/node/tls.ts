@@ -23,6 +23,8 @@ export interface CertificateFilesOptions {
   keyFile: string;
   /** The fallback poll period (default 10 s). */
   pollMs?: number;
+  /** Watch the directories for changes (default true); false: the poll alone (a file system without change events). */
+  watchFiles?: boolean;
   /** Wait after a change event before reading, so a pair written in two steps is read whole (default 50 ms). */
   debounceMs?: number;
   logger?: Logger;
@@ -82,7 +84,8 @@ export class CertificateFiles extends EventEmitter {
   /** Starts watching; changed pairs are swapped into `server`. */
   watch(server: Server): void {
     this.server = server;
-    for (const dir of new Set([dirname(this.options.certFile), dirname(this.options.keyFile)])) {
+    const dirs = this.options.watchFiles === false ? [] : [dirname(this.options.certFile), dirname(this.options.keyFile)];
+    for (const dir of new Set(dirs)) {
       try {
         const w = watch(dir, { persistent: false }, () => this.changed());
         w.on("error", () => w.close());   // the directory went away: the poll still covers it

@@ -108,3 +108,36 @@ describe("certificate renewal on disk", () => {
     }
   });
 });
+
+describe("the poll fallback", () => {
+  it("without change events, the poll alone picks up a renewed pair", async () => {
+    const { createServer } = await import("node:https");
+    const { CertificateFiles } = await import("../../host/node/tls.ts");
+    const dir = mkdtempSync(join(tmpdir(), "isoplace-webhook-poll-"));
+    const files = new CertificateFiles({ certFile: join(dir, "tls.crt"), keyFile: join(dir, "tls.key"), pollMs: 50, watchFiles: false });
+    const first = await certificates(dir);
+    const pair = await files.load();
+    const server = createServer({ cert: pair.cert, key: pair.key }, (_req, res) => res.end("ok"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    files.watch(server);
+    try {
+      const ca = readFileSync(first.caCert);
+      expect((await call(port, ca, "GET", "/")).fingerprint256).toBe(certificateInfo(pair.cert).fingerprint256);
+      const other = mkdtempSync(join(tmpdir(), "isoplace-webhook-poll-next-"));
+      const renewed = await certificates(other, { cert: first.caCert, key: first.caKey! });
+      const reloaded = once(files, "reload");
+      replace(join(dir, "tls.key"), readFileSync(renewed.key));
+      replace(join(dir, "tls.crt"), readFileSync(renewed.cert));
+      const [info] = await reloaded;
+      expect((await call(port, ca, "GET", "/")).fingerprint256).toBe(info.fingerprint256);
+      expect(info.fingerprint256).toBe(certificateInfo(readFileSync(renewed.cert)).fingerprint256);
+      rmSync(other, { recursive: true, force: true });
+    } finally {
+      files.stop();
+      server.close();
+      server.closeAllConnections();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
