@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
+import { evaluate } from "@marcbachmann/cel-js";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { MutatingWebhookConfiguration } from "kubernetes-models/admissionregistration.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
@@ -90,6 +91,16 @@ describe("deploy/k3s/webhook", () => {
     expect(hook.matchConditions).toHaveLength(1);
     expect(hook.matchConditions[0].expression).toContain(`startsWith('${PREFIX}')`);
     expect(hook.matchConditions[0].expression).toMatch(/^has\(object\.metadata\.annotations\) && /);
+  });
+
+  it("the matchConditions CEL sends exactly the pods the webhook would act on (evaluated with a CEL implementation)", () => {
+    const sent = (annotations?: Record<string, string>) => evaluate(hook.matchConditions[0].expression, { object: { metadata: annotations ? { name: "p", annotations } : { name: "p" } } });
+    expect(sent({ "isoplace.io/scenario": "edge" })).toBe(true);
+    expect(sent({ team: "a", "isoplace.io/artifact": "wasm" })).toBe(true);
+    expect(sent({ "isoplace.io/level": "L4" })).toBe(true);     // the webhook then leaves it unchanged (output, never input)
+    expect(sent({ team: "a", "example.com/isoplace.io": "x" })).toBe(false);
+    expect(sent({})).toBe(false);
+    expect(sent(undefined)).toBe(false);
   });
 
   it("cert-manager: a CA issues the serving certificate for the Service's name into the Secret the pods mount; the CA is injected", () => {
