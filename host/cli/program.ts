@@ -7,6 +7,7 @@ import { EXIT, UsageError } from "./errors.ts";
 import { registerPolicy } from "./policy.ts";
 import { registerQueries } from "./query.ts";
 import { registerServe } from "./serve.ts";
+import { registerWebhook } from "./webhook.ts";
 
 const program = new Command("isoplace")
   .description("placement policy for edge fleets: which isolation level and runtime a workload gets")
@@ -17,6 +18,7 @@ const program = new Command("isoplace")
 registerQueries(program);
 registerServe(program);
 registerPolicy(program);
+registerWebhook(program);
 
 function fail(code: number, message: string): void {
   console.error(`isoplace: ${message}`);

@@ -2,17 +2,17 @@
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
 import { instantiateSync } from "@assemblyscript/loader";
-import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
+import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, flags, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
 import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
-import type { Catalogue, PolicyMeta } from "./catalogue.ts";
+import { vectorNames, type Catalogue, type PolicyMeta } from "./catalogue.ts";
 import { decisionId } from "./decision-id.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
 import { inflateRaw } from "./inflate.ts";
 import { FastDecideParser } from "./fast-request.ts";
-import { figureOf, type Figure } from "./figures.ts";
+import { asFigure, figureOf, runtimeFigureOf, type Figure } from "./figures.ts";
 import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
-import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
+import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type ArtifactId, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
 import { ACTIVATION_BUDGET, armOf, budgetOf, CALL_BUDGET, compileMetered, exhausted, exhaustedError } from "./budget.ts";
 
@@ -22,11 +22,16 @@ export interface EngineOptions {
   node?: NodeProfile;
 }
 
+/** Per call: a caller that derives its own decision id (admission: from the review's uid). */
+export interface DecideOptions { decisionId?: string }
+
 export interface PolicyInfo { name: string; version: string; sha256: string; abi: number; moduleSha256?: string; compiler: string }
 
 export interface Decision {
   level: LevelId | null; levelName: string | null;
   runtime: string | null; runtimeClassName: string | null;
+  /** The artifact decided for (null: any). */
+  artifact: ArtifactId | null;
   stack: string | null;
   fallback: { level: LevelId; levelName: string; runtime: string | null; runtimeClassName: string | null; stack: string | null } | null;
   rule: string;
@@ -37,7 +42,7 @@ export interface Decision {
   decisionId: string;
 }
 
-export interface RankAnswer { best: LevelId | null; ranking: RankingEntry[]; explanation: string; node: NodeInfo; policy: Decision["policy"] }
+export interface RankAnswer { best: LevelId | null; artifact: ArtifactId | null; ranking: RankingEntry[]; explanation: string; node: NodeInfo; policy: Decision["policy"] }
 
 export interface Comparison {
   a: LevelId; b: LevelId;
@@ -138,20 +143,20 @@ export class Engine {
 
   private writeInput(constraints: Constraints, weights: number[] | undefined): void {
     const input = this.v.input;
-    input[0] = constraints.maxColdStartMs ?? NaN;   // in CONSTRAINT_KEYS order
-    input[1] = constraints.maxMemoryMb ?? NaN;
-    input[2] = constraints.maxCpuOverheadPct ?? NaN;
-    input[3] = constraints.minIsolation ?? NaN;
+    input[0] = asFigure(constraints.maxColdStartMs);   // in CONSTRAINT_KEYS order
+    input[1] = asFigure(constraints.maxMemoryMb);
+    input[2] = asFigure(constraints.maxCpuOverheadPct);
+    input[3] = asFigure(constraints.minIsolation);
     if (weights) for (let m = 0; m < weights.length; m++) input[4 + m] = weights[m];  // faster than set() from an array
   }
 
   /** One placement decision (POST /v1/decide). Throws InvalidRequestError on a bad request. */
-  decide(request: unknown): Decision {
+  decide(request: unknown, options?: DecideOptions): Decision {
     const body = request ?? {};
-    return this.decideValid(this.fastDecide.parse(body) ?? parseOrThrow(this.schemas.decide, body));
+    return this.decideValid(this.fastDecide.parse(body) ?? parseOrThrow(this.schemas.decide, body), options);
   }
 
-  decideValid(p: Placement): Decision {
+  decideValid(p: Placement, options?: DecideOptions): Decision {
     const node = this.nodeFor(p.runtimes);
     let needs = 0;
     for (const n of p.performance) needs |= 1 << n;
@@ -159,14 +164,14 @@ export class Engine {
     for (const n of p.cost) needs |= 1 << n;
     const r = this.guard(() => {
       this.writeInput(p.constraints, p.weights);
-      this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, node.mask, p.weights ? 1 : 0);
+      this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, node.mask, flags(p.weights !== undefined, p.artifact));
       return readOut(this.v);
     });
-    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info };
-    return this.decisionOf(r, s);
+    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
+    return this.decisionOf(r, s, options?.decisionId);
   }
 
-  private decisionOf(r: Readout, s: Situation): Decision {
+  private decisionOf(r: Readout, s: Situation, id?: string): Decision {
     const c = this.catalogue, e = this.explain;
     const runtime = r.level ? c.runtimes[r.runtime] : undefined;
     const fbRuntime = r.fallback ? c.runtimes[r.fallbackRuntime] : undefined;
@@ -175,6 +180,7 @@ export class Engine {
       levelName: r.level ? e.levelName(r.level) : null,
       runtime: runtime?.id ?? null,
       runtimeClassName: runtime?.runtimeClassName ?? null,
+      artifact: s.artifact >= 0 ? ARTIFACT_IDS[s.artifact] : null,
       stack: e.stack(r.level, r.runtime, s.scenario),
       fallback: r.fallback
         ? { level: LEVEL_IDS[r.fallback], levelName: e.levelName(r.fallback), runtime: fbRuntime?.id ?? null, runtimeClassName: fbRuntime?.runtimeClassName ?? null, stack: e.stack(r.fallback, r.fallbackRuntime, s.scenario) }
@@ -184,7 +190,7 @@ export class Engine {
       explanation: e.explanation(r, s),
       node: s.node,
       policy: this.policyRef,
-      decisionId: decisionId(),
+      decisionId: id ?? decisionId(),
     };
   }
 
@@ -194,13 +200,14 @@ export class Engine {
     const node = this.nodeFor(q.runtimes);
     const r = this.guard(() => {
       this.writeInput(q.constraints, q.weights);
-      this.x.rank(node.mask);
+      this.x.rank(node.mask, flags(true, q.artifact));
       return readOut(this.v);
     });
-    const s: Situation = { scenario: -1, performance: [], security: [], constraints: q.constraints, node: node.info };
+    const s: Situation = { scenario: -1, performance: [], security: [], constraints: q.constraints, node: node.info, artifact: q.artifact };
     const best = r.level ? LEVEL_IDS[r.level] : null;
     return {
       best,
+      artifact: q.artifact >= 0 ? ARTIFACT_IDS[q.artifact] : null,
       ranking: this.explain.ranking(r, s),
       explanation: best ? `${best} (${this.explain.levelName(r.level)}) scores best (${round(r.scores[r.level])}) by the weights given.` : this.explain.explanation(r, s),
       node: s.node,
@@ -235,7 +242,10 @@ export class Engine {
     return { a: ida, b: idb, metrics, wins };
   }
 
-  /** Both matrices, every level (GET /v1/levels). */
+  /**
+   * Both matrices, every level (GET /v1/levels); beside each level's figures, the runtimes that
+   * provide it, what they run, and their own figures (with sources) where they differ.
+   */
   levels() {
     const c = this.catalogue;
     return {
@@ -246,6 +256,13 @@ export class Engine {
         placeable: (PLACEABLE_LEVELS as readonly string[]).includes(l.id),
         figures: Object.fromEntries(METRIC_IDS.map((m, j) => [m, figureOf(this.v.figures, c, i, j)])),
         technical: Object.fromEntries(c.technical.map((t, j) => [t.id, l.technical[j]])),
+        runtimes: c.runtimes.flatMap((rt, r) => ((rt.levels as string[]).includes(l.id) ? [{
+          id: rt.id, name: rt.name, runtimeClassName: rt.runtimeClassName, runs: rt.runs, requires: rt.requires,
+          figures: Object.fromEntries(METRIC_IDS.flatMap((m, j) => {
+            const f = runtimeFigureOf(this.v.runtimeFigures, c, r, j);
+            return f ? [[m, f]] : [];
+          })),
+        }] : [])),
       })),
     };
   }
@@ -265,7 +282,7 @@ export class Engine {
         })),
       })),
       needs: c.needs,
-      runtimes: c.runtimes.map(({ detect: _detect, ...r }) => r),
+      runtimes: c.runtimes.map(({ detect: _detect, figures: _figures, ...r }) => r),
       versions: c.versions,
       outcomes: c.outcomes,
     };
@@ -336,8 +353,6 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
     }
   };
   if (call("abiVersion", () => exports.abiVersion()) !== ABI_VERSION) throw new PolicyRejectedError("abi", `the module's abiVersion() is ${exports.abiVersion()}; this engine speaks ${ABI_VERSION}`);
-  const exported = call("meta", () => readUtf8(exports, exports.meta(), exports.metaLength()));
-  if (exported !== JSON.stringify(meta)) throw new PolicyRejectedError("meta", "the module's meta() export disagrees with its isoplace.meta section");
 
   let catalogue: Catalogue;
   try {
@@ -350,7 +365,7 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
 
   const failed = call("selfTest", () => exports.selfTest());
   if (failed !== 0) {
-    const name = (catalogue as Catalogue & { tests?: string[] }).tests?.[failed - 1];
+    const name = vectorNames(catalogue)[failed - 1];
     throw new PolicyRejectedError("self-test", `the module fails its own self-test vector ${failed}${name ? ` ("${name}")` : ""}`);
   }
   const policy: PolicyInfo = { name: meta.name, version: meta.version, sha256: meta.sourceSha256, abi: meta.abi, compiler: meta.compiler, ...(moduleSha256 ? { moduleSha256 } : {}) };

@@ -229,7 +229,7 @@ export const cases: ContractCase[] = [
     path: "/v1/policy",
     check: (a) => {
       const p = S.policyStatus.parse(a.json);
-      expect(p.active).toMatchObject({ name: "default", abi: 1 });
+      expect(p.active).toMatchObject({ name: "default", abi: 2 });
       expect(p.active.sha256).toMatch(/^[0-9a-f]{64}$/);
     },
   },
