@@ -19,6 +19,8 @@ export function meta(): usize { return META; }
 export function metaLength(): i32 { return META_LENGTH; }
 export function catalogue(): usize { return CATALOGUE; }
 export function catalogueLength(): i32 { return CATALOGUE_LENGTH; }
+/** Where the self-test vectors (0) and their constraint sets (1) are, for `policy test` (optional export). */
+export function vectors(table: i32): usize { return table ? CONSTRAINT_SETS : VECTORS; }
 
 const VECTOR_STRIDE = 12;  // scenario i8, performance i8, security i8, expected-levels mask u8,
                            // runtimes u16, constraint set u8 (255 none), pad, needs u32

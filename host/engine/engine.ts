@@ -1,7 +1,7 @@
 // The engine: loads and verifies a policy module, then answers decide / rank / compare and the
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
-import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
+import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
 import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
 import type { Catalogue, PolicyMeta } from "./catalogue.ts";
@@ -13,12 +13,18 @@ import { figureOf, type Figure } from "./figures.ts";
 import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
 import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
+import { readVectors, type SelfTestVector } from "./vectors.ts";
 
 export interface NodeProfile { source: "configured" | "detected"; runtimes: string[] }
 export interface EngineOptions {
   /** The node's runtimes when a request names none; absent: planning mode (every runtime). */
   node?: NodeProfile;
+  /** false: load a module even when its self-test vectors fail (`policy test` reports each case). */
+  selfTest?: boolean;
 }
+
+/** What `placement` returns: a decision's placement alone, without ranking or explanation. */
+export interface Placed { level: LevelId | null; runtime: string | null; runtimeClassName: string | null; stack: string | null; rule: string }
 
 export interface PolicyInfo { name: string; version: string; sha256: string; abi: number; moduleSha256?: string; compiler: string }
 
@@ -145,17 +151,43 @@ export class Engine {
 
   decideValid(p: Placement): Decision {
     const node = this.nodeFor(p.runtimes);
-    let needs = 0;
-    for (const n of p.performance) needs |= 1 << n;
-    for (const n of p.security) needs |= 1 << n;
-    for (const n of p.cost) needs |= 1 << n;
     const r = this.guard(() => {
-      this.writeInput(p.constraints, p.weights);
-      this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, node.mask, p.weights ? 1 : 0);
+      this.callDecide(p, node.mask);
       return readOut(this.v);
     });
     const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info };
     return this.decisionOf(r, s);
+  }
+
+  private callDecide(p: Placement, mask: number): number {
+    let needs = 0;
+    for (const n of p.performance) needs |= 1 << n;
+    for (const n of p.security) needs |= 1 << n;
+    for (const n of p.cost) needs |= 1 << n;
+    this.writeInput(p.constraints, p.weights);
+    return this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, mask, p.weights ? 1 : 0);
+  }
+
+  /**
+   * The placement of a valid request alone — level, runtime, RuntimeClass, stack, rule — the same
+   * as decideValid's, without the ranking, explanation and id (for bulk comparison: policy diff).
+   */
+  placement(p: Placement): Placed {
+    const mask = p.runtimes ? p.runtimes.reduce((m, r) => m | (1 << r), 0) : this.profile.mask;
+    const level = this.guard(() => this.callDecide(p, mask));
+    if (!level) return { level: null, runtime: null, runtimeClassName: null, stack: null, rule: RULES[this.v.output[OUT.rule]] ?? "none" };
+    const r = this.v.output[OUT.runtime], runtime = this.catalogue.runtimes[r];
+    return { level: LEVEL_IDS[level], runtime: runtime.id, runtimeClassName: runtime.runtimeClassName, stack: this.explain.stack(level, r, p.scenario), rule: RULES[this.v.output[OUT.rule]] ?? "none" };
+  }
+
+  /** The self-test vectors built into the module, as requests (empty for a module that does not expose them). */
+  vectors(): SelfTestVector[] {
+    return this.guard(() => readVectors(this.x, this.catalogue, this.tables));
+  }
+
+  /** Runs the module's own self-test: 0 when every vector passes, else the 1-based index of the first that fails. */
+  selfTest(): number {
+    return this.guard(() => this.x.selfTest());
   }
 
   private decisionOf(r: Readout, s: Situation): Decision {
@@ -329,7 +361,7 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
   }
   if (catalogue.name !== meta.name || catalogue.version !== meta.version) throw new PolicyRejectedError("catalogue", "the catalogue's name/version disagree with the module's metadata");
 
-  const failed = call("selfTest", () => exports.selfTest());
+  const failed = options.selfTest === false ? 0 : call("selfTest", () => exports.selfTest());
   if (failed !== 0) {
     const name = (catalogue as Catalogue & { tests?: string[] }).tests?.[failed - 1];
     throw new PolicyRejectedError("self-test", `the module fails its own self-test vector ${failed}${name ? ` ("${name}")` : ""}`);
