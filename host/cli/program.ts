@@ -5,6 +5,7 @@ import { PolicySourceError } from "../policy/source.ts";
 import { PACKAGE_VERSION } from "../node/paths.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { registerPolicy } from "./policy.ts";
+import { registerPolicyCheck } from "./policy-check.ts";
 import { registerQueries } from "./query.ts";
 import { registerServe } from "./serve.ts";
 
@@ -17,6 +18,7 @@ const program = new Command("isoplace")
 registerQueries(program);
 registerServe(program);
 registerPolicy(program);
+registerPolicyCheck(program);
 
 function fail(code: number, message: string): void {
   console.error(`isoplace: ${message}`);
