@@ -1,0 +1,44 @@
+// Policy variants for the policy test/diff suites: the default source with small YAML edits,
+// built in-process (cached on disk by the shipping suites' build cache), and the CLI run as a
+// real process.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { build, defaultSource, DEFAULT_VERSION, tempDir } from "../shipping/support/fixtures.ts";
+
+export { build, defaultSource, tempDir };
+
+/** The default source with `edits` applied (each [from, to] must match exactly once) and another version. */
+export async function variant(version: string, ...edits: [string, string][]): Promise<string> {
+  let text = (await defaultSource()).replace(`version: ${DEFAULT_VERSION}`, `version: ${version}`);
+  for (const [from, to] of edits) {
+    if (text.split(from).length !== 2) throw new Error(`the default policy source changed: "${from}" is not there exactly once`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
+/** serverless: first choice L3, second L4 (was L4, then L3). */
+export const SERVERLESS_L3: [string, string] = [
+  "  - id: serverless\n    name: serverless\n    zh: Serverless\n    first: L4\n    second: L3\n",
+  "  - id: serverless\n    name: serverless\n    zh: Serverless\n    first: L3\n    second: L4\n",
+];
+
+/** L4's cold start: < 40 ms (was < 10 ms) — crosses any maxColdStartMs in [10, 40). */
+export const L4_COLD_START_40: [string, string] = [
+  '      coldStart: { min: 0, max: 10, text: "< 10 ms" }\n',
+  '      coldStart: { min: 0, max: 40, text: "< 40 ms" }\n',
+];
+
+const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
+
+export async function isoplace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [MAIN, ...args], { cwd: PACKAGE_ROOT, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
