@@ -1,6 +1,6 @@
 // isoplace policy test | diff: what a policy decides, and what changes if it ships.
 import { readdir, readFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import type { Command } from "commander";
 import { diffPolicies } from "../engine/diff.ts";
 import { createEngine, type Engine } from "../engine/engine.ts";
@@ -20,19 +20,26 @@ async function read(path: string): Promise<Buffer> {
  * A policy from a file: a module as is, a source built in-process (a dev tool may take the
  * compiler's second or two). selfTest false: load it even when its vectors fail, to report them.
  */
-export async function loadPolicyFile(path: string, selfTest = true): Promise<Engine> {
+export async function loadPolicyFile(path: string, selfTest = true): Promise<{ engine: Engine; source?: { file: string; text: string } }> {
   const bytes = await read(path);
-  if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return createEngine(new Uint8Array(bytes), { selfTest });
+  if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return { engine: await createEngine(new Uint8Array(bytes), { selfTest }) };
   const { buildPolicy } = await import("../policy/compile.ts");
-  const built = await buildPolicy(bytes.toString("utf8"), path);
-  return createEngine(built.wasm, { selfTest });
+  const text = bytes.toString("utf8");
+  const built = await buildPolicy(text, path);
+  return { engine: await createEngine(built.wasm, { selfTest }), source: { file: shown(path), text } };
+}
+
+/** A path as the report shows it: relative to the working directory when under it. */
+function shown(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r && !r.startsWith("..") && !isAbsolute(r) ? r : path;
 }
 
 /** Every `*.test.yaml` in the policy file's directory, by name. */
 async function testFiles(path: string): Promise<{ file: string; text: string }[]> {
   const dir = dirname(path);
   const names = (await readdir(dir)).filter((f) => f.endsWith(".test.yaml")).sort();
-  return Promise.all(names.map(async (f) => ({ file: join(dir, f), text: (await read(join(dir, f))).toString("utf8") })));
+  return Promise.all(names.map(async (f) => ({ file: shown(join(dir, f)), text: (await read(join(dir, f))).toString("utf8") })));
 }
 
 function positiveInt(flag: string) {
@@ -51,10 +58,10 @@ export function registerPolicyCheck(program: Command): void {
     .argument("[policy]", "a policy source (YAML) or module (.wasm)", DEFAULT_POLICY_SOURCE)
     .option("--json", "print the report as JSON")
     .action(async (path: string, o: { json?: boolean }) => {
-      const engine = await loadPolicyFile(path, false);
+      const { engine, source } = await loadPolicyFile(path, false);
       let report;
       try {
-        report = testPolicy(engine, await testFiles(path));
+        report = testPolicy(engine, await testFiles(path), source);
       } catch (err) {
         if (err instanceof CaseFileError) throw new UsageError(err.message);
         throw err;
@@ -71,7 +78,7 @@ export function registerPolicyCheck(program: Command): void {
     .option("--fail-on-change", "exit 1 when any decision or catalogue entry changes (a CI gate)")
     .option("--max-examples <n>", "example requests per transition, smallest first (default 1)", positiveInt("--max-examples"), 1)
     .action(async (oldPath: string, newPath: string, o: { json?: boolean; failOnChange?: boolean; maxExamples: number }) => {
-      const [a, b] = await Promise.all([loadPolicyFile(oldPath), loadPolicyFile(newPath)]);
+      const [{ engine: a }, { engine: b }] = await Promise.all([loadPolicyFile(oldPath), loadPolicyFile(newPath)]);
       const d = diffPolicies(a, b, { maxExamples: o.maxExamples });
       console.log(o.json ? JSON.stringify(d, null, 2) : formatDiff(d, basename(oldPath), basename(newPath)));
       if (o.failOnChange && (d.changed || d.catalogue.length)) process.exitCode = EXIT.failed;

@@ -1,6 +1,7 @@
 // `policy test`: a policy's test cases — the self-test vectors built into its module (derived
 // from its scenarios and needs, and its source's `tests:`) and the cases of its test files —
 // each decided by the engine and checked. Runtime-neutral: files arrive as text.
+import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Decision, Engine } from "../engine/engine.ts";
 import { parseCases, type Expectation, type TestCase } from "./cases.ts";
 
@@ -23,9 +24,27 @@ export interface TestReport {
   failed: number;
 }
 
-/** The module's own vectors as cases. */
-export function vectorCases(engine: Engine): TestCase[] {
-  return engine.vectors().map((v) => ({ name: v.name, origin: "module", line: null, request: v.request, expect: { levels: v.expect } }));
+/** The lines of a source's own `tests:`, by name (the source already built, so it parses). */
+function sourceTestLines(source: { file: string; text: string }): Map<string, number> {
+  const lines = new LineCounter();
+  const tests = parseDocument(source.text, { lineCounter: lines }).get("tests", true);
+  const out = new Map<string, number>();
+  if (isSeq(tests)) {
+    for (const item of tests.items) {
+      const name = isMap(item) ? item.get("name") : undefined;
+      if (typeof name === "string" && !out.has(name) && item && (item as { range?: number[] }).range) out.set(name, lines.linePos((item as { range: number[] }).range[0]).line);
+    }
+  }
+  return out;
+}
+
+/** The module's own vectors as cases; with its source, those of the source's `tests:` name their line. */
+export function vectorCases(engine: Engine, source?: { file: string; text: string }): TestCase[] {
+  const lines = source ? sourceTestLines(source) : new Map<string, number>();
+  return engine.vectors().map((v) => {
+    const line = lines.get(v.name);
+    return { name: v.name, origin: line ? source!.file : "module", line: line ?? null, request: v.request, expect: { levels: v.expect } };
+  });
 }
 
 function check(e: Expectation, d: Decision): boolean {
@@ -49,8 +68,8 @@ export function runCases(engine: Engine, cases: TestCase[]): TestReport {
 }
 
 /** The vectors, then every test file's cases (a bad file throws CaseFileError). */
-export function testPolicy(engine: Engine, files: { file: string; text: string }[]): TestReport {
-  return runCases(engine, [...vectorCases(engine), ...files.flatMap((f) => parseCases(f.text, f.file, engine))]);
+export function testPolicy(engine: Engine, files: { file: string; text: string }[], source?: { file: string; text: string }): TestReport {
+  return runCases(engine, [...vectorCases(engine, source), ...files.flatMap((f) => parseCases(f.text, f.file, engine))]);
 }
 
 const levelsText = (l: (string | null)[]) => l.map((x) => x ?? "none").join(" or ");

@@ -62,7 +62,8 @@ describe("isoplace policy test", () => {
     const r = await isoplace("policy", "test", src);
     expect(r.code).toBe(1);
     const failed = r.stdout.split("\n").filter((l) => l.startsWith("✗"));
-    expect(failed).toEqual(["✗ the source's own example — expected L1, got L4/wasmedge"]);
+    const line = text.split("\n").indexOf("  - name: the source's own example") + 1;
+    expect(failed).toEqual([`✗ the source's own example — expected L1, got L4/wasmedge  [${src}:${line}]`]);
     expect(r.stdout).toMatch(/✗ the source's own example .*\n {4}why: L4 \(sandbox\): the recommended level for edge computing/);
     expect(r.stdout).toMatch(/\n\d+ cases: \d+ passed, 1 failed/);
   }, 120_000);
