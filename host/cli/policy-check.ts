@@ -2,6 +2,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import type { Command } from "commander";
+import { vectorNames } from "../engine/catalogue.ts";
 import { diffPolicies } from "../engine/diff.ts";
 import { createEngine, type Engine } from "../engine/engine.ts";
 import { CaseFileError } from "../policy/cases.ts";
@@ -78,7 +79,12 @@ export function registerPolicyCheck(program: Command): void {
     .option("--fail-on-change", "exit 1 when any decision or catalogue entry changes (a CI gate)")
     .option("--max-examples <n>", "example requests per transition, smallest first (default 1)", positiveInt("--max-examples"), 1)
     .action(async (oldPath: string, newPath: string, o: { json?: boolean; failOnChange?: boolean; maxExamples: number }) => {
-      const [{ engine: a }, { engine: b }] = await Promise.all([loadPolicyFile(oldPath), loadPolicyFile(newPath)]);
+      // loaded even when their own vectors fail: what changes is worth seeing; the warning says an agent would refuse it
+      const [{ engine: a }, { engine: b }] = await Promise.all([loadPolicyFile(oldPath, false), loadPolicyFile(newPath, false)]);
+      for (const [path, e] of [[oldPath, a], [newPath, b]] as const) {
+        const failed = e.selfTest();
+        if (failed) console.error(`isoplace: warning: ${path} fails its own self-test vector ${failed} ("${vectorNames(e.catalogue)[failed - 1]}"): agents refuse it (see \`isoplace policy test ${path}\`)`);
+      }
       const d = diffPolicies(a, b, { maxExamples: o.maxExamples });
       console.log(o.json ? JSON.stringify(d, null, 2) : formatDiff(d, basename(oldPath), basename(newPath)));
       if (o.failOnChange && (d.changed || d.catalogue.length)) process.exitCode = EXIT.failed;

@@ -28,6 +28,9 @@ function entries(e: Engine): Flat {
     }])),
     needs: Object.fromEntries(sc.needs.map((n) => [n.id, { group: n.group, levels: n.levels, metrics: n.metrics }])),
     runtimes: Object.fromEntries(sc.runtimes.map(({ id, name: _name, ...r }) => [id, r])),
+    // a runtime's own figures (where it differs from its level), once per runtime
+    runtimeFigures: Object.fromEntries(levels.levels.flatMap((l) => (l as { runtimes?: { id: string; figures: Record<string, { min: number | null; max: number | null; text: string }> }[] }).runtimes ?? [])
+      .map((r) => [r.id, Object.fromEntries(Object.entries(r.figures).map(([m, f]) => [m, figureText(f)]))])),
   };
   flatten(view, "", out);
   return out;

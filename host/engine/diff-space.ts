@@ -37,12 +37,8 @@ export interface SpaceOptions {
 const emptyNeeds = (): NeedSet => ({ performance: [], security: [], cost: [] });
 const needCount = (n: NeedSet) => n.performance.length + n.security.length + n.cost.length;
 
-/** The artifact ids a policy knows: its catalogue's artifacts, else those its runtimes run (none before #11). */
-export function artifactIds(engine: Engine): string[] {
-  const c = engine.catalogue as unknown as { artifacts?: (string | { id: string })[]; runtimes: { artifacts?: string[]; runs?: string[] }[] };
-  const ids = c.artifacts?.map((a) => (typeof a === "string" ? a : a.id)) ?? c.runtimes.flatMap((r) => r.artifacts ?? r.runs ?? []);
-  return [...new Set(ids)];
-}
+/** The artifact ids a policy's requests may name (the engine's vocabulary). */
+export const artifactIds = (engine: Engine): string[] => engine.tables.artifact.ids;
 
 function union<T>(...lists: T[][]): T[] { return [...new Set(lists.flat())]; }
 
@@ -103,9 +99,9 @@ export function figureEnds(engines: Engine[]): Record<ConstraintKey, number[]> {
   };
   for (const e of engines) {
     const levels = e.levels().levels.filter((l) => (PLACEABLE_LEVELS as readonly string[]).includes(l.id));
-    // a runtime's own figures (artifact-aware policies) are constraint boundaries too
-    const runtimeFigures = (e.scenarios().runtimes as { figures?: Record<string, { min: number | null; max: number | null } | null> }[])
-      .map((r) => r.figures ?? {});
+    // a runtime's own figures are constraint boundaries too: a level is checked on the runtime it would run on
+    const runtimeFigures = levels.flatMap((l) => (l as { runtimes?: { figures: Record<string, { min: number | null; max: number | null }> }[] }).runtimes ?? [])
+      .map((r) => r.figures);
     for (const key of CONSTRAINT_KEYS) {
       const [metric, end] = metricOf[key];
       for (const figures of [...levels.map((l) => l.figures as Record<string, { min: number | null; max: number | null } | null>), ...runtimeFigures]) {

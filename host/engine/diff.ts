@@ -102,7 +102,7 @@ export function diffPolicies(a: Engine, b: Engine, options: DiffOptions = {}): P
     const scenario = m.scenarios[si], set = needs[ni], artifact = m.artifacts[ai], profile = m.profiles[pi];
     if (scenario === undefined || set === undefined || artifact === undefined || profile === undefined) return null;
     decisions++;
-    const p = { scenario, performance: set.performance, security: set.security, cost: set.cost, constraints, runtimes: profile.runtimes, artifact } as Placement;
+    const p: Placement = { scenario, performance: set.performance, security: set.security, cost: set.cost, constraints, runtimes: profile.runtimes, artifact };
     return e.placement(p);
   };
 

@@ -1,17 +1,17 @@
 // The engine: loads and verifies a policy module, then answers decide / rank / compare and the
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
-import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
+import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, flags, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
 import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
-import type { Catalogue, PolicyMeta } from "./catalogue.ts";
+import { vectorNames, type Catalogue, type PolicyMeta } from "./catalogue.ts";
 import { decisionId } from "./decision-id.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
 import { inflateRaw } from "./inflate.ts";
 import { FastDecideParser } from "./fast-request.ts";
-import { figureOf, type Figure } from "./figures.ts";
+import { asFigure, figureOf, runtimeFigureOf, type Figure } from "./figures.ts";
 import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
-import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
+import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type ArtifactId, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
 import { readVectors, type SelfTestVector } from "./vectors.ts";
 
@@ -31,6 +31,8 @@ export interface PolicyInfo { name: string; version: string; sha256: string; abi
 export interface Decision {
   level: LevelId | null; levelName: string | null;
   runtime: string | null; runtimeClassName: string | null;
+  /** The artifact decided for (null: any). */
+  artifact: ArtifactId | null;
   stack: string | null;
   fallback: { level: LevelId; levelName: string; runtime: string | null; runtimeClassName: string | null; stack: string | null } | null;
   rule: string;
@@ -41,7 +43,7 @@ export interface Decision {
   decisionId: string;
 }
 
-export interface RankAnswer { best: LevelId | null; ranking: RankingEntry[]; explanation: string; node: NodeInfo; policy: Decision["policy"] }
+export interface RankAnswer { best: LevelId | null; artifact: ArtifactId | null; ranking: RankingEntry[]; explanation: string; node: NodeInfo; policy: Decision["policy"] }
 
 export interface Comparison {
   a: LevelId; b: LevelId;
@@ -136,10 +138,10 @@ export class Engine {
 
   private writeInput(constraints: Constraints, weights: number[] | undefined): void {
     const input = this.v.input;
-    input[0] = constraints.maxColdStartMs ?? NaN;   // in CONSTRAINT_KEYS order
-    input[1] = constraints.maxMemoryMb ?? NaN;
-    input[2] = constraints.maxCpuOverheadPct ?? NaN;
-    input[3] = constraints.minIsolation ?? NaN;
+    input[0] = asFigure(constraints.maxColdStartMs);   // in CONSTRAINT_KEYS order
+    input[1] = asFigure(constraints.maxMemoryMb);
+    input[2] = asFigure(constraints.maxCpuOverheadPct);
+    input[3] = asFigure(constraints.minIsolation);
     if (weights) for (let m = 0; m < weights.length; m++) input[4 + m] = weights[m];  // faster than set() from an array
   }
 
@@ -155,7 +157,7 @@ export class Engine {
       this.callDecide(p, node.mask);
       return readOut(this.v);
     });
-    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info };
+    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
     return this.decisionOf(r, s);
   }
 
@@ -165,7 +167,7 @@ export class Engine {
     for (const n of p.security) needs |= 1 << n;
     for (const n of p.cost) needs |= 1 << n;
     this.writeInput(p.constraints, p.weights);
-    return this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, mask, p.weights ? 1 : 0);
+    return this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, mask, flags(p.weights !== undefined, p.artifact));
   }
 
   /**
@@ -199,6 +201,7 @@ export class Engine {
       levelName: r.level ? e.levelName(r.level) : null,
       runtime: runtime?.id ?? null,
       runtimeClassName: runtime?.runtimeClassName ?? null,
+      artifact: s.artifact >= 0 ? ARTIFACT_IDS[s.artifact] : null,
       stack: e.stack(r.level, r.runtime, s.scenario),
       fallback: r.fallback
         ? { level: LEVEL_IDS[r.fallback], levelName: e.levelName(r.fallback), runtime: fbRuntime?.id ?? null, runtimeClassName: fbRuntime?.runtimeClassName ?? null, stack: e.stack(r.fallback, r.fallbackRuntime, s.scenario) }
@@ -218,13 +221,14 @@ export class Engine {
     const node = this.nodeFor(q.runtimes);
     const r = this.guard(() => {
       this.writeInput(q.constraints, q.weights);
-      this.x.rank(node.mask);
+      this.x.rank(node.mask, flags(true, q.artifact));
       return readOut(this.v);
     });
-    const s: Situation = { scenario: -1, performance: [], security: [], constraints: q.constraints, node: node.info };
+    const s: Situation = { scenario: -1, performance: [], security: [], constraints: q.constraints, node: node.info, artifact: q.artifact };
     const best = r.level ? LEVEL_IDS[r.level] : null;
     return {
       best,
+      artifact: q.artifact >= 0 ? ARTIFACT_IDS[q.artifact] : null,
       ranking: this.explain.ranking(r, s),
       explanation: best ? `${best} (${this.explain.levelName(r.level)}) scores best (${round(r.scores[r.level])}) by the weights given.` : this.explain.explanation(r, s),
       node: s.node,
@@ -259,7 +263,10 @@ export class Engine {
     return { a: ida, b: idb, metrics, wins };
   }
 
-  /** Both matrices, every level (GET /v1/levels). */
+  /**
+   * Both matrices, every level (GET /v1/levels); beside each level's figures, the runtimes that
+   * provide it, what they run, and their own figures (with sources) where they differ.
+   */
   levels() {
     const c = this.catalogue;
     return {
@@ -270,6 +277,13 @@ export class Engine {
         placeable: (PLACEABLE_LEVELS as readonly string[]).includes(l.id),
         figures: Object.fromEntries(METRIC_IDS.map((m, j) => [m, figureOf(this.v.figures, c, i, j)])),
         technical: Object.fromEntries(c.technical.map((t, j) => [t.id, l.technical[j]])),
+        runtimes: c.runtimes.flatMap((rt, r) => ((rt.levels as string[]).includes(l.id) ? [{
+          id: rt.id, name: rt.name, runtimeClassName: rt.runtimeClassName, runs: rt.runs, requires: rt.requires,
+          figures: Object.fromEntries(METRIC_IDS.flatMap((m, j) => {
+            const f = runtimeFigureOf(this.v.runtimeFigures, c, r, j);
+            return f ? [[m, f]] : [];
+          })),
+        }] : [])),
       })),
     };
   }
@@ -289,7 +303,7 @@ export class Engine {
         })),
       })),
       needs: c.needs,
-      runtimes: c.runtimes.map(({ detect: _detect, ...r }) => r),
+      runtimes: c.runtimes.map(({ detect: _detect, figures: _figures, ...r }) => r),
       versions: c.versions,
       outcomes: c.outcomes,
     };
@@ -349,8 +363,6 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
     try { return fn(); } catch (err) { throw new PolicyRejectedError("self-test", `the module trapped in ${what}: ${(err as Error).message}`); }
   };
   if (call("abiVersion", () => exports.abiVersion()) !== ABI_VERSION) throw new PolicyRejectedError("abi", `the module's abiVersion() is ${exports.abiVersion()}; this engine speaks ${ABI_VERSION}`);
-  const exported = call("meta", () => readUtf8(exports, exports.meta(), exports.metaLength()));
-  if (exported !== JSON.stringify(meta)) throw new PolicyRejectedError("meta", "the module's meta() export disagrees with its isoplace.meta section");
 
   let catalogue: Catalogue;
   try {
@@ -363,7 +375,7 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
 
   const failed = options.selfTest === false ? 0 : call("selfTest", () => exports.selfTest());
   if (failed !== 0) {
-    const name = (catalogue as Catalogue & { tests?: string[] }).tests?.[failed - 1];
+    const name = vectorNames(catalogue)[failed - 1];
     throw new PolicyRejectedError("self-test", `the module fails its own self-test vector ${failed}${name ? ` ("${name}")` : ""}`);
   }
   const policy: PolicyInfo = { name: meta.name, version: meta.version, sha256: meta.sourceSha256, abi: meta.abi, compiler: meta.compiler, ...(moduleSha256 ? { moduleSha256 } : {}) };

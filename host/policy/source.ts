@@ -44,6 +44,10 @@ export function parsePolicySource(text: string, file = "policy"): PolicySource {
   return parsed.data;
 }
 
+// The module keeps figures as 32-bit floats; read back at 7 significant digits they are exact.
+const exact = (x: number) => Number(Math.fround(x).toPrecision(7)) === x;
+const PRECISION = "a figure has at most 7 significant digits (the module stores it as a 32-bit float)";
+
 /** What the schema cannot say: order, uniqueness, references between entries, ranges. */
 function crossCheck(p: PolicySource): [(string | number)[], string][] {
   const out: [(string | number)[], string][] = [];
@@ -74,6 +78,7 @@ function crossCheck(p: PolicySource): [(string | number)[], string][] {
         continue;
       }
       const lo = typeof f === "number" ? f : f.min, hi = typeof f === "number" ? f : f.max;
+      if (!exact(lo) || (hi !== null && !exact(hi))) out.push([at, PRECISION]);
       if (lo < 0) out.push([at, "a figure is ≥ 0"]);
       if (hi !== null && hi < lo) out.push([at, `max ${hi} is below min ${lo}`]);
       if (unit === "stars" && (lo < 1 || (hi ?? 6) > 5)) out.push([at, "stars are 1–5"]);
@@ -104,6 +109,22 @@ function crossCheck(p: PolicySource): [(string | number)[], string][] {
   for (const level of PLACEABLE_LEVELS) {
     if (!p.runtimes.some((r) => r.levels.includes(level))) out.push([["runtimes"], `no runtime provides ${level}`]);
   }
+  p.runtimes.forEach((r, ri) => {
+    for (const [metric, f] of Object.entries(r.figures ?? {})) {
+      if (!f) continue;
+      const at = ["runtimes", ri, "figures", metric];
+      const unit = p.metrics[METRIC_IDS.indexOf(metric as (typeof METRIC_IDS)[number])]?.unit;
+      if (!exact(f.min) || (f.max !== null && !exact(f.max))) out.push([at, PRECISION]);
+      if (f.min < 0) out.push([at, "a figure is ≥ 0"]);
+      if (f.max !== null && f.max < f.min) out.push([at, `max ${f.max} is below min ${f.min}`]);
+      if (unit === "stars" && (f.min < 1 || (f.max ?? 6) > 5)) out.push([at, "stars are 1–5"]);
+      if (unit === "scale" && (f.min < 1 || (f.max ?? 5) > 4)) out.push([at, "the density scale is 1 (low) … 4 (very high)"]);
+    }
+  });
+  (p.tests ?? []).forEach((t, k) => {
+    if (t.runtime !== undefined && !runtimeIds.has(t.runtime)) out.push([["tests", k, "runtime"], `unknown runtime "${t.runtime}"; allowed: ${[...runtimeIds].join(", ")}`]);
+    if (t.runtime !== undefined && t.expect === null) out.push([["tests", k, "runtime"], "a test that expects no placement names no runtime"]);
+  });
   for (const g of ["performance", "security", "cost"] as const) {
     if (!p.needs.some((n) => n.group === g)) out.push([["needs"], `no ${g} need`]);
   }

@@ -43,7 +43,7 @@ export function vectorCases(engine: Engine, source?: { file: string; text: strin
   const lines = source ? sourceTestLines(source) : new Map<string, number>();
   return engine.vectors().map((v) => {
     const line = lines.get(v.name);
-    return { name: v.name, origin: line ? source!.file : "module", line: line ?? null, request: v.request, expect: { levels: v.expect } };
+    return { name: v.name, origin: line ? source!.file : "module", line: line ?? null, request: v.request, expect: { levels: v.expect, ...(v.runtime ? { runtime: v.runtime } : {}) } };
   });
 }
 

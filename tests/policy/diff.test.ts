@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { diffPolicies, type Outcome } from "../../host/engine/diff.ts";
 import { createEngine, type Decision, type Engine } from "../../host/engine/engine.ts";
 import { CONTRACT_RUNTIMES } from "../../host/engine/diff-space.ts";
-import { build, defaultSource, isoplace, L4_COLD_START_40, SERVERLESS_L3, tempDir, variant } from "./support.ts";
+import { ARTIFACT_IDS } from "../../host/engine/vocabulary.ts";
+import { build, defaultSource, GVISOR_COLD_START_300, isoplace, SERVERLESS_L3, tempDir, variant } from "./support.ts";
 
 type Req = { workload: Record<string, unknown>; node?: { runtimes: string[] } };
 
@@ -42,10 +43,12 @@ function bruteForceSpace(a: Engine, b: Engine, scenario: string): Req[] {
   }
   const profiles: (string[] | null)[] = [null];
   for (let m = 0; m < 1 << CONTRACT_RUNTIMES.length; m++) profiles.push(CONTRACT_RUNTIMES.filter((_, i) => (m >> i) & 1));
-  const artifacts: (string | null)[] = [null];  // the artifacts of an artifact-aware policy join here
+  const artifacts: (string | null)[] = [null, ...ARTIFACT_IDS];
   const thresholds: [string, number][] = [];
   for (const [key, metric, end] of [["maxColdStartMs", "coldStart", "max"], ["maxMemoryMb", "memory", "max"], ["maxCpuOverheadPct", "cpu", "max"], ["minIsolation", "isolation", "min"]] as const) {
-    const ends = [...new Set([a, b].flatMap((e) => e.levels().levels.slice(1).map((l) => l.figures[metric]![end]).filter((v): v is number => v !== null)))].sort((x, y) => x - y);
+    // the figure ends of L1–L4 and of every runtime's own figures, in both policies
+    const figures = [a, b].flatMap((e) => e.levels().levels.slice(1).flatMap((l) => [l.figures[metric], ...l.runtimes.map((r) => r.figures[metric])]));
+    const ends = [...new Set(figures.map((f) => f?.[end]).filter((v): v is number => typeof v === "number"))].sort((x, y) => x - y);
     const lo = key === "minIsolation" ? 1 : 0, hi = key === "minIsolation" ? 5 : Infinity;
     const values = new Set<number>();
     ends.forEach((e, i) => {
@@ -74,8 +77,8 @@ describe("diffPolicies", () => {
     // each variant built once for this file
     [base, serverless, coldStart] = await Promise.all([
       defaultSource().then(build).then((w) => createEngine(w)),
-      variant("2025.11.15-serverless-l3", SERVERLESS_L3).then(build).then((w) => createEngine(w)),
-      variant("2025.11.15-l4-40ms", L4_COLD_START_40).then(build).then((w) => createEngine(w)),
+      variant("2025.11.15-serverless-l3", ...SERVERLESS_L3).then(build).then((w) => createEngine(w)),
+      variant("2025.11.15-gvisor-300ms", GVISOR_COLD_START_300).then(build).then((w) => createEngine(w)),
     ]);
   }, 120_000);
 
@@ -86,6 +89,7 @@ describe("diffPolicies", () => {
     expect(d.catalogue).toEqual([]);
     expect(d.space.requests).toBeGreaterThan(300_000);
     expect(d.space.profiles).toBe(1 + 2 ** 7);
+    expect(d.space.artifacts).toBe(1 + ARTIFACT_IDS.length);
     expect(d.decisionsPerSecond).toBeGreaterThan(0);
   });
 
@@ -115,7 +119,10 @@ describe("diffPolicies", () => {
     expect(Object.fromEntries(d.transitions.map((t) => [t.label, t.count]))).toEqual(Object.fromEntries(brute));
     expect(d.counts.level).toBe(d.changed);
     expect(d.counts.becameInfeasible).toBe(0);
-    expect(d.transitions[0]).toMatchObject({ label: "L4/wasmedge → L3/containerd", examples: [{ request: { workload: { scenario: "serverless" } } }, expect.anything(), expect.anything()] });
+    const byLabel = Object.fromEntries(d.transitions.map((t) => [t.label, t]));
+    expect(byLabel["L4/wasmedge → L3/containerd"].examples.map((e) => e.request)[0]).toEqual({ workload: { scenario: "serverless" } });
+    expect(byLabel["L4/gvisor → L3/containerd"].examples.map((e) => e.request)[0]).toEqual({ workload: { scenario: "serverless", artifact: "container" } });
+    expect(byLabel["L4/gvisor → L3/containerd"].examples).toHaveLength(3);
 
     // the whole space's serverless share is what the brute force walked
     expect(requests.length * d.space.scenarios).toBe(d.space.requests);
@@ -139,20 +146,21 @@ describe("diffPolicies", () => {
 
   it("finds a changed figure that crosses a constraint threshold", () => {
     const d = diffPolicies(base, coldStart);
-    expect(d.catalogue).toEqual([{ what: "figures.L4.coldStart", a: "< 10 ms [0–10]", b: "< 40 ms [0–40]" }]);
-    expect(d.counts.becameInfeasible).toBeGreaterThan(0);
+    expect(d.catalogue).toEqual([{ what: "runtimeFigures.gvisor.coldStart", a: "81–280 ms [81–280]", b: "61–300 ms [61–300]" }]);
+    expect(d.changed).toBeGreaterThan(0);
     const changed: Req[] = [];
     diffPolicies(base, coldStart, { onChange: (r) => changed.push(r) });
     expect(changed.length).toBe(d.changed);
-    // exactly the requests whose cold-start budget lies between the old and the new worst case
-    for (const r of changed) {
-      const budget = (r.workload.constraints as { maxColdStartMs?: number } | undefined)?.maxColdStartMs;
-      expect(budget).toBeGreaterThanOrEqual(10);
-      expect(budget).toBeLessThan(40);
-    }
-    expect(new Set(changed.map((r) => (r.workload.constraints as { maxColdStartMs: number }).maxColdStartMs))).toEqual(new Set([10, 25]));
-    const infeasible = d.transitions.find((t) => t.label === "L4/wasmedge → none")!;
-    expect(infeasible.examples[0].request).toEqual({ workload: { constraints: { maxColdStartMs: 10 } } });
+    // exactly the requests whose cold-start budget lies between the old and the new worst case,
+    // at the old end (280) and between it and the new one (290); the scores did not move
+    expect(new Set(changed.map((r) => (r.workload.constraints as { maxColdStartMs?: number } | undefined)?.maxColdStartMs))).toEqual(new Set([280, 290]));
+    // every change takes gVisor away: its worst case no longer meets the budget
+    expect(d.transitions.every((t) => t.from.endsWith("/gvisor"))).toBe(true);
+    expect(d.counts.becameInfeasible).toBeGreaterThan(0);
+    const toFirecracker = d.transitions.find((t) => t.label === "L4/gvisor → L4/firecracker")!;
+    expect(toFirecracker.examples[0].request).toEqual({ workload: { artifact: "container", constraints: { maxColdStartMs: 280 } } });
+    const lost = d.transitions.find((t) => t.label === "L4/gvisor → none")!;
+    expect(lost.examples[0].request).toEqual({ workload: { constraints: { maxColdStartMs: 280 } }, node: { runtimes: ["gvisor"] } });
   });
 });
 
@@ -161,7 +169,7 @@ describe("isoplace policy diff", () => {
   beforeAll(async () => {
     dir = await tempDir("isoplace-policy-diff-");
     await writeFile(join(dir, "old.wasm"), await build(await defaultSource()));
-    const next = await variant("2025.11.15-serverless-l3", SERVERLESS_L3);
+    const next = await variant("2025.11.15-serverless-l3", ...SERVERLESS_L3);
     await writeFile(join(dir, "new.yaml"), next);
     await writeFile(join(dir, "new.wasm"), await build(next));
   }, 120_000);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../host/engine/engine.ts";
+import { ARTIFACT_IDS } from "../../host/engine/vocabulary.ts";
 import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/node/paths.ts";
 import { CaseFileError, parseCases } from "../../host/policy/cases.ts";
 import { runCases, testPolicy } from "../../host/policy/test.ts";
@@ -34,10 +35,13 @@ describe("isoplace policy test", () => {
     const vectors = engine.vectors();
     expect(report.cases.map((c) => c.name)).toEqual([...vectors.map((v) => v.name), ...shipped.map((c) => c.name)]);
     expect(report.failed).toBe(0);
-    // every scenario is covered by the shipped file
-    for (const s of engine.catalogue.scenarios) {
-      expect(shipped.some((c) => JSON.stringify(c).includes(s.id) || JSON.stringify(c).includes(s.zh))).toBe(true);
-    }
+    // the shipped file covers every scenario × artifact (and every scenario with no artifact)
+    const covered = new Set(shipped.map((c) => {
+      const w = (c as { request: { workload?: { scenario?: string; artifact?: string } } }).request.workload ?? {};
+      const scenario = engine.catalogue.scenarios.find((s) => s.id === w.scenario || s.zh === w.scenario)?.id;
+      return `${scenario}×${w.artifact ?? "any"}`;
+    }));
+    for (const s of engine.catalogue.scenarios) for (const a of ["any", ...ARTIFACT_IDS]) expect(covered, `${s.id} × ${a}`).toContain(`${s.id}×${a}`);
   }, 120_000);
 
   it("works on a built module: the vectors inside it and the test files beside it", async () => {
@@ -63,7 +67,7 @@ describe("isoplace policy test", () => {
     expect(r.code).toBe(1);
     const failed = r.stdout.split("\n").filter((l) => l.startsWith("✗"));
     const line = text.split("\n").indexOf("  - name: the source's own example") + 1;
-    expect(failed).toEqual([`✗ the source's own example — expected L1, got L4/wasmedge  [${src}:${line}]`]);
+    expect(failed).toEqual([`✗ the source's own example — expected L1, runtime wasmedge, got L4/wasmedge  [${src}:${line}]`]);
     expect(r.stdout).toMatch(/✗ the source's own example .*\n {4}why: L4 \(sandbox\): the recommended level for edge computing/);
     expect(r.stdout).toMatch(/\n\d+ cases: \d+ passed, 1 failed/);
   }, 120_000);
