@@ -7,11 +7,11 @@ const n = (x: number) => x.toLocaleString("en-US");
 
 const outcome = (o: Outcome) => (o === null ? "invalid (an id it does not know)" : o.level === null ? "no feasible level" : `${o.level}/${o.runtime}${o.runtimeClassName ? ` (RuntimeClass ${o.runtimeClassName})` : ""} · ${o.stack}`);
 
-export function formatDiff(d: PolicyDiff, oldName: string, newName: string): string {
+export function formatDiff(d: PolicyDiff, oldName: string, newName: string, cpuMs?: number): string {
   const lines = [
     `policy diff: ${oldName} (${d.a.name} ${d.a.version}) → ${newName} (${d.b.name} ${d.b.version})`,
     `space: ${n(d.space.requests)} requests — ${d.space.description}`,
-    `decided under both in ${(d.elapsedMs / 1000).toFixed(2)} s (${n(Math.round(d.decisionsPerSecond))} decisions/s)`,
+    `decided under both in ${(d.elapsedMs / 1000).toFixed(2)} s${cpuMs === undefined ? "" : ` (${(cpuMs / 1000).toFixed(2)} s of CPU)`}: ${n(Math.round(d.decisionsPerSecond))} decisions/s`,
     "",
   ];
   if (!d.changed && !d.catalogue.length) return [...lines, "no change"].join("\n");

@@ -85,8 +85,10 @@ export function registerPolicyCheck(program: Command): void {
         const failed = e.selfTest();
         if (failed) console.error(`isoplace: warning: ${path} fails its own self-test vector ${failed} ("${vectorNames(e.catalogue)[failed - 1]}"): agents refuse it (see \`isoplace policy test ${path}\`)`);
       }
+      const cpu0 = process.cpuUsage();
       const d = diffPolicies(a, b, { maxExamples: o.maxExamples });
-      console.log(o.json ? JSON.stringify(d, null, 2) : formatDiff(d, basename(oldPath), basename(newPath)));
+      const cpu = process.cpuUsage(cpu0), cpuMs = (cpu.user + cpu.system) / 1000;
+      console.log(o.json ? JSON.stringify({ ...d, cpuMs }, null, 2) : formatDiff(d, basename(oldPath), basename(newPath), cpuMs));
       if (o.failOnChange && (d.changed || d.catalogue.length)) process.exitCode = EXIT.failed;
     });
 }

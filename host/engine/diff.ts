@@ -98,13 +98,22 @@ export function diffPolicies(a: Engine, b: Engine, options: DiffOptions = {}): P
   const counts = { level: 0, runtime: 0, runtimeClassName: 0, stack: 0, becameInfeasible: 0, becameFeasible: 0, invalid: 0 };
   let changed = 0, decisions = 0;
 
-  const decide = (e: Engine, m: Mapped, needs: Mapped["needs"], si: number, ni: number, ai: number, pi: number, constraints: Constraints): Outcome => {
+  // One request object per engine, rewritten for each request, and each distinct outcome made
+  // once (by placement code and scenario): millions of decisions allocate next to nothing.
+  const side = (e: Engine, m: Mapped) => ({ e, m, p: { scenario: -1, performance: [], security: [], cost: [], constraints: {}, runtimes: undefined, artifact: -1 } as Placement, outcomes: new Map<number, Placed>() });
+  const decide = (x: ReturnType<typeof side>, needs: Mapped["needs"], si: number, ni: number, ai: number, pi: number, constraints: Constraints): Outcome => {
+    const { m, p } = x;
     const scenario = m.scenarios[si], set = needs[ni], artifact = m.artifacts[ai], profile = m.profiles[pi];
     if (scenario === undefined || set === undefined || artifact === undefined || profile === undefined) return null;
     decisions++;
-    const p: Placement = { scenario, performance: set.performance, security: set.security, cost: set.cost, constraints, runtimes: profile.runtimes, artifact };
-    return e.placement(p);
+    p.scenario = scenario; p.performance = set.performance; p.security = set.security; p.cost = set.cost;
+    p.constraints = constraints; p.runtimes = profile.runtimes; p.artifact = artifact;
+    const key = x.e.placementCode(p) * 64 + scenario + 1;
+    let o = x.outcomes.get(key);
+    if (!o) x.outcomes.set(key, o = x.e.placedOf(key >> 6, scenario));
+    return o;
   };
+  const sa = side(a, ma), sb = side(b, mb);
 
   const slices = [
     { needs: space.needs, mapped: [ma.needs, mb.needs], constraints: [null] },
@@ -117,8 +126,8 @@ export function diffPolicies(a: Engine, b: Engine, options: DiffOptions = {}): P
         for (let ni = 0; ni < slice.needs.length; ni++) {
           for (let ai = 0; ai < space.artifacts.length; ai++) {
             for (let pi = 0; pi < space.profiles.length; pi++) {
-              const oa = decide(a, ma, slice.mapped[0], si, ni, ai, pi, constraints);
-              const ob = decide(b, mb, slice.mapped[1], si, ni, ai, pi, constraints);
+              const oa = decide(sa, slice.mapped[0], si, ni, ai, pi, constraints);
+              const ob = decide(sb, slice.mapped[1], si, ni, ai, pi, constraints);
               if (same(oa, ob)) continue;
               changed++;
               const fields = oa && ob ? FIELDS.filter((f) => oa[f] !== ob[f]) : [];

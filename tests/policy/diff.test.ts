@@ -91,7 +91,7 @@ describe("diffPolicies", () => {
     expect(d.space.profiles).toBe(1 + 2 ** 7);
     expect(d.space.artifacts).toBe(1 + ARTIFACT_IDS.length);
     expect(d.decisionsPerSecond).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it("serverless's first choice L4 → L3: only serverless requests change, in the groups and numbers a brute force finds", () => {
     const changed: string[] = [];
@@ -126,10 +126,10 @@ describe("diffPolicies", () => {
 
     // the whole space's serverless share is what the brute force walked
     expect(requests.length * d.space.scenarios).toBe(d.space.requests);
-  });
+  }, 180_000);
 
   it("every example reproduces its change through engine.decide under each policy", () => {
-    for (const [old, next] of [[base, serverless], [base, coldStart], [serverless, base]]) {
+    for (const [old, next] of [[base, serverless], [coldStart, base]]) {
       const d = diffPolicies(old, next, { maxExamples: 2 });
       expect(d.transitions.length).toBeGreaterThan(0);
       for (const t of d.transitions) {
@@ -142,14 +142,13 @@ describe("diffPolicies", () => {
         expect(`${first.a!.level ? `${first.a!.level}/${first.a!.runtime}` : "none"} → ${first.b!.level ? `${first.b!.level}/${first.b!.runtime}` : "none"}`).toBe(t.label);
       }
     }
-  });
+  }, 180_000);
 
   it("finds a changed figure that crosses a constraint threshold", () => {
-    const d = diffPolicies(base, coldStart);
+    const changed: Req[] = [];
+    const d = diffPolicies(base, coldStart, { onChange: (r) => changed.push(r) });
     expect(d.catalogue).toEqual([{ what: "runtimeFigures.gvisor.coldStart", a: "81–280 ms [81–280]", b: "61–300 ms [61–300]" }]);
     expect(d.changed).toBeGreaterThan(0);
-    const changed: Req[] = [];
-    diffPolicies(base, coldStart, { onChange: (r) => changed.push(r) });
     expect(changed.length).toBe(d.changed);
     // exactly the requests whose cold-start budget lies between the old and the new worst case,
     // at the old end (280) and between it and the new one (290); the scores did not move
@@ -161,7 +160,7 @@ describe("diffPolicies", () => {
     expect(toFirecracker.examples[0].request).toEqual({ workload: { artifact: "container", constraints: { maxColdStartMs: 280 } } });
     const lost = d.transitions.find((t) => t.label === "L4/gvisor → none")!;
     expect(lost.examples[0].request).toEqual({ workload: { constraints: { maxColdStartMs: 280 } }, node: { runtimes: ["gvisor"] } });
-  });
+  }, 180_000);
 });
 
 describe("isoplace policy diff", () => {
@@ -178,8 +177,8 @@ describe("isoplace policy diff", () => {
     const r = await isoplace("policy", "diff", join(dir, "old.wasm"), join(dir, "old.wasm"), "--fail-on-change");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^space: [\d,]+ requests — /m);
-    expect(r.stdout).toMatch(/decisions\/s\)\n\nno change\n$/);
-  });
+    expect(r.stdout).toMatch(/\ndecided under both in [\d.]+ s \([\d.]+ s of CPU\): [\d,]+ decisions\/s\n\nno change\n$/);
+  }, 180_000);
 
   it("a module against a source: the transitions with examples and the catalogue side by side; --fail-on-change exits 1", async () => {
     const r = await isoplace("policy", "diff", join(dir, "old.wasm"), join(dir, "new.yaml"), "--max-examples", "2");
@@ -196,5 +195,5 @@ describe("isoplace policy diff", () => {
     const bad = await isoplace("policy", "diff", join(dir, "old.wasm"), join(dir, "new.wasm"), "--max-examples", "many");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--max-examples expects a whole number/);
-  }, 120_000);
+  }, 240_000);
 });
