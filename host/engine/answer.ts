@@ -143,8 +143,9 @@ export class Explainer {
     }
     const have = [...groups].map(([runs, names]) => `${andList(names)} ${names.length > 1 ? "run" : "runs"} ${runs}`).join("; ");
     const would = c.runtimes.filter((r) => (r.levels as string[]).includes(id) && r.runs.includes(ARTIFACT_IDS[s.artifact])).map((r) => r.name);
-    const tail = would.length ? `${orList(would)} would run it` : `no runtime of this policy runs them at ${id}`;
-    return `no runtime for ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]} at ${id} on this node (${have}; ${tail})`;
+    const words = ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]];
+    const tail = would.length ? `${orList(would)} would run it` : `no runtime of this policy runs ${words} at ${id}`;
+    return `no runtime for ${words} at ${id} on this node (${have}; ${tail})`;
   }
 
   /** Caveats of a feasible level: its fit for the scenario. */

@@ -56,7 +56,7 @@ export function buildCatalogue(p: PolicySource): Catalogue {
       levels: PLACEABLE_LEVELS.map((id) => s.levels[id]),
     })),
     runtimes: p.runtimes.map(({ figures, ...r }) => ({
-      ...r, requires: r.requires ?? [],
+      ...r, requires: r.requires ?? [], runs: r.runs ?? [...ARTIFACT_IDS],
       // Text and source only: the numbers are in the module's table (runtimeFigures()), in this order.
       // The source note's title (up to its first colon) only: the whole note is in the policy
       // source and docs/POLICY.md, too long for the 8 KiB module.
@@ -132,7 +132,7 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
   const runtimes = p.runtimes.map((r) => {
     let word = 0;
     for (const l of r.levels) word |= 1 << levelIndex(l);
-    for (const a of r.runs) word |= 1 << (8 + ARTIFACT_IDS.indexOf(a));
+    for (const a of r.runs ?? ARTIFACT_IDS) word |= 1 << (8 + ARTIFACT_IDS.indexOf(a));
     for (const req of r.requires ?? []) word |= 1 << (16 + runtimeIndex.get(req)!);
     return word >>> 0;
   });

@@ -70,7 +70,8 @@ const runtimeSchema = z.strictObject({
   id,
   name: text,
   levels: z.array(placeable).min(1),
-  runs: z.array(z.enum(ARTIFACT_IDS)).min(1),
+  /** The artifacts it runs; absent: every kind (a source written before artifacts counted). */
+  runs: z.array(z.enum(ARTIFACT_IDS)).min(1).optional(),
   figures: z.partialRecord(metric, runtimeFigureSchema).optional(),
   requires: z.array(id).optional(),
   runtimeClassName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes object name").max(63).nullable(),
