@@ -9,7 +9,7 @@ import { diffPolicies, type Outcome } from "../../host/engine/diff.ts";
 import { createEngine, type Decision, type Engine } from "../../host/engine/engine.ts";
 import { CONTRACT_RUNTIMES } from "../../host/engine/diff-space.ts";
 import { ARTIFACT_IDS } from "../../host/engine/vocabulary.ts";
-import { build, defaultSource, GVISOR_COLD_START_300, isoplace, SERVERLESS_L3, tempDir, variant } from "./support.ts";
+import { BATCH_SCENARIO, build, defaultSource, GVISOR_COLD_START_300, isoplace, SERVERLESS_L3, tempDir, variant } from "./support.ts";
 
 type Req = { workload: Record<string, unknown>; node?: { runtimes: string[] } };
 
@@ -72,13 +72,14 @@ function bruteForceSpace(a: Engine, b: Engine, scenario: string): Req[] {
 }
 
 describe("diffPolicies", () => {
-  let base: Engine, serverless: Engine, coldStart: Engine;
+  let base: Engine, serverless: Engine, coldStart: Engine, batch: Engine;
   beforeAll(async () => {
     // each variant built once for this file
-    [base, serverless, coldStart] = await Promise.all([
+    [base, serverless, coldStart, batch] = await Promise.all([
       defaultSource().then(build).then((w) => createEngine(w)),
       variant("2025.11.15-serverless-l3", ...SERVERLESS_L3).then(build).then((w) => createEngine(w)),
       variant("2025.11.15-gvisor-300ms", GVISOR_COLD_START_300).then(build).then((w) => createEngine(w)),
+      variant("2025.11.15-batch", BATCH_SCENARIO).then(build).then((w) => createEngine(w)),
     ]);
   }, 120_000);
 
@@ -160,6 +161,23 @@ describe("diffPolicies", () => {
     expect(toFirecracker.examples[0].request).toEqual({ workload: { artifact: "container", constraints: { maxColdStartMs: 280 } } });
     const lost = d.transitions.find((t) => t.label === "L4/gvisor → none")!;
     expect(lost.examples[0].request).toEqual({ workload: { constraints: { maxColdStartMs: 280 } }, node: { runtimes: ["gvisor"] } });
+  }, 180_000);
+
+  it("a scenario only the new policy has: its requests are invalid under the old one, decided under the new", () => {
+    const d = diffPolicies(base, batch);
+    expect(d.space.scenarios).toBe(1 + 5);
+    expect(d.changed).toBe(d.space.requests / d.space.scenarios);
+    expect(d.counts.invalid).toBe(d.changed);
+    expect(d.transitions.every((t) => t.from === "invalid")).toBe(true);
+    for (const t of d.transitions) {
+      const [e] = t.examples;
+      expect(e.request.workload.scenario).toBe("batch");
+      expect(() => base.decide(e.request)).toThrow(/unknown scenario "batch"/);
+      expect(placed(batch.decide(e.request))).toEqual(placed(e.b));
+    }
+    expect(d.transitions.find((t) => t.label === "invalid → L3/containerd")!.examples[0].request).toEqual({ workload: { scenario: "batch" } });
+    expect(d.transitions.find((t) => t.label === "invalid → none")!.examples[0].request).toEqual({ workload: { scenario: "batch" }, node: { runtimes: [] } });
+    expect(d.catalogue).toContainEqual({ what: "scenarios.batch.first", a: null, b: "L3" });
   }, 180_000);
 });
 

@@ -47,3 +47,21 @@ export async function isoplace(...args: string[]): Promise<{ code: number; stdou
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+/** A new scenario, batch (first choice L3): requests naming it are invalid under the default policy. */
+export const BATCH_SCENARIO: [string, string] = [
+  "\n# Runtimes → the levels",
+  [
+    "  - id: batch",
+    "    name: batch jobs",
+    "    zh: 批处理",
+    "    first: L3",
+    "    levels:",
+    "      L1: { fit: ⚠️, note: heavy, stack: KubeVirt + KVM }",
+    "      L2: { fit: ⚠️, note: heavy, stack: Kata Containers }",
+    "      L3: { fit: ✅✅✅, note: standard, stack: K8s + containerd 2.0 }",
+    "      L4: { fit: ✅, note: sandboxed, stack: K8s + gVisor }",
+    "",
+    "# Runtimes → the levels",
+  ].join("\n"),
+];
