@@ -1,7 +1,7 @@
 // The engine: loads and verifies a policy module, then answers decide / rank / compare and the
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
-import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, flags, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
+import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, flags, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
 import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
 import { vectorNames, type Catalogue, type PolicyMeta } from "./catalogue.ts";
