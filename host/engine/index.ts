@@ -6,5 +6,7 @@ export type { FieldError, RejectReason } from "./errors.ts";
 export { readMeta, customSections } from "./meta.ts";
 export type { Catalogue, PolicyMeta } from "./catalogue.ts";
 export type { Figure } from "./figures.ts";
-export { LEVEL_IDS, PLACEABLE_LEVELS, METRIC_IDS } from "./vocabulary.ts";
+export type { RankingEntry } from "./answer.ts";
+export { LEVEL_IDS, PLACEABLE_LEVELS, METRIC_IDS, ARTIFACT_IDS, ARTIFACT_ALIASES } from "./vocabulary.ts";
+export type { ArtifactId } from "./vocabulary.ts";
 export { ABI_VERSION, META_SECTION } from "./abi.ts";
