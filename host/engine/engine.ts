@@ -1,7 +1,7 @@
 // The engine: loads and verifies a policy module, then answers decide / rank / compare and the
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
-import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, flags, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
+import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, flags, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
 import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
 import { vectorNames, type Catalogue, type PolicyMeta } from "./catalogue.ts";
@@ -14,6 +14,7 @@ import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constrai
 import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type ArtifactId, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
 import { readVectors, type SelfTestVector } from "./vectors.ts";
+import { ACTIVATION_BUDGET, armOf, budgetOf, CALL_BUDGET, compileMetered, exhausted, exhaustedError } from "./budget.ts";
 
 export interface NodeProfile { source: "configured" | "detected"; runtimes: string[] }
 export interface EngineOptions {
@@ -65,6 +66,8 @@ export class Engine {
   private x!: PolicyExports;
   private v!: Views;
   private decideFn!: PolicyExports["decide"];
+  private budget: WebAssembly.Global | undefined;
+  private arm: ((units: number) => void) | undefined;
   private readonly explain: Explainer;
   private readonly fastDecide: FastDecideParser;
   private readonly node: NodeInfo;
@@ -97,16 +100,20 @@ export class Engine {
     this.x = exports;
     this.v = views(exports, this.catalogue.scenarios.length);
     this.decideFn = exports.decide;
+    this.budget = budgetOf(exports);
+    this.arm = armOf(exports);
   }
 
   /** Runs a call into the module; a trap costs that call only: the instance is re-created. */
-  private guard<T>(call: () => T): T {
+  private guard<T>(call: () => T, units = CALL_BUDGET): T {
     try {
+      this.arm?.(units);
       return call();
     } catch (err) {
       if (!(err instanceof WebAssembly.RuntimeError) && !(err instanceof RangeError) && !String(err).includes("aborted")) throw err;
+      const cause = exhausted(this.budget) ? exhaustedError("the call") : err;
       this.attach(new WebAssembly.Instance(this.module, imports).exports as unknown as PolicyExports);
-      throw new PolicyTrapError(err);
+      throw new PolicyTrapError(cause);
     }
   }
 
@@ -206,7 +213,7 @@ export class Engine {
 
   /** Runs the module's own self-test: 0 when every vector passes, else the 1-based index of the first that fails. */
   selfTest(): number {
-    return this.guard(() => this.x.selfTest());
+    return this.guard(() => this.x.selfTest(), ACTIVATION_BUDGET);
   }
 
   private decisionOf(r: Readout, s: Situation): Decision {
@@ -347,10 +354,10 @@ export async function createEngine(source: BufferSource | WebAssembly.Module, op
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     const digest = sha256Hex(bytes);  // hashes while the module compiles
     try {
-      module = await WebAssembly.compile(bytes);
+      module = await compileMetered(bytes);  // the bound on every call (budget.ts); digests stay the shipped bytes'
     } catch (err) {
       digest.catch(() => {});
-      throw new PolicyRejectedError("compile", `not a valid WebAssembly module: ${(err as Error).message}`);
+      throw err;
     }
     moduleSha256 = await digest;
   }
@@ -376,8 +383,13 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
   } catch (err) {
     throw new PolicyRejectedError("compile", `the module failed to instantiate: ${(err as Error).message}`);
   }
+  const budget = budgetOf(exports);
   const call = <T>(what: string, fn: () => T): T => {
-    try { return fn(); } catch (err) { throw new PolicyRejectedError("self-test", `the module trapped in ${what}: ${(err as Error).message}`); }
+    if (budget) budget.value = ACTIVATION_BUDGET;
+    try { return fn(); } catch (err) {
+      if (exhausted(budget)) throw new PolicyRejectedError("budget", `${exhaustedError(what, ACTIVATION_BUDGET).message}: a call into this module could hang the agent`);
+      throw new PolicyRejectedError("self-test", `the module trapped in ${what}: ${(err as Error).message}`);
+    }
   };
   if (call("abiVersion", () => exports.abiVersion()) !== ABI_VERSION) throw new PolicyRejectedError("abi", `the module's abiVersion() is ${exports.abiVersion()}; this engine speaks ${ABI_VERSION}`);
 
