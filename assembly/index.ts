@@ -19,6 +19,8 @@ export function runtimeFigures(): usize { return RFIG; }
 export function scenarios(): usize { return SCENARIOS; }
 export function catalogue(): usize { return CATALOGUE; }
 export function catalogueLength(): i32 { return CATALOGUE_LENGTH; }
+/** Where the self-test vectors (0) and their constraint sets (1) are, for `policy test` (optional export). */
+export function vectors(table: i32): usize { return table ? CONSTRAINT_SETS : VECTORS; }
 
 const VECTOR_STRIDE = 13;  // scenario i8, performance i8, security i8, expected-levels mask u8,
                            // runtimes u16, constraint set u8 (255 none), artifact u8 (0 any),

@@ -112,7 +112,7 @@ export class BaselinePlacer {
       reasons[l] = (scenario >= 0 && this.scenarios[scenario].excluded[l] ? REASON.scenario : 0)
         | (runtime < 0 ? (provided ? REASON.artifact : REASON.runtime) : broken);
       if (reasons[l] === 0) scores[l] = score;
-      if (runtime >= 0) this.balanced[l] = this.optionNorm(l, runtime).reduce((a, b) => a + b, 0);
+      if (runtime >= 0) this.balanced[l] = this.score(l, runtime, null);
     }
     // Rule 2: the source's own pick, when it is feasible.
     const s = scenario >= 0 ? this.scenarios[scenario] : undefined;
@@ -193,20 +193,21 @@ export class BaselinePlacer {
     return w;
   }
 
-  /** A level's normalised figures on a runtime: the runtime's own where it has them. */
-  private optionNorm(level: number, runtime: number): number[] {
-    const own = this.runtimeTable[runtime].norm;
-    return this.norm[level].map((n, m) => (Number.isNaN(own[m]) ? n : own[m]));
+  /** A level's normalised figure on a runtime: the runtime's own where it has one. */
+  private normOn(level: number, runtime: number, m: number): number {
+    const own = this.runtimeTable[runtime].norm[m];
+    return Number.isNaN(own) ? this.norm[level][m] : own;
   }
 
-  private score(level: number, runtime: number, w: number[]): number {
-    const norm = this.optionNorm(level, runtime);
+  /** The weighted score (w) or, with w null, the equal-weight sum (the tie-breaker). */
+  private score(level: number, runtime: number, w: number[] | null): number {
     let s = 0, total = 0;
     for (let m = 0; m < METRICS; m++) {
-      s += w[m] * norm[m];
-      total += w[m];
+      const wm = w ? w[m] : 1;
+      s += wm * this.normOn(level, runtime, m);
+      total += wm;
     }
-    return s / total;
+    return w ? s / total : s;
   }
 
   /**

@@ -5,6 +5,7 @@ import { PolicySourceError } from "../policy/source.ts";
 import { PACKAGE_VERSION } from "../package.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { registerPolicy } from "./policy.ts";
+import { registerPolicyCheck } from "./policy-check.ts";
 import { registerQueries } from "./query.ts";
 import { registerServe } from "./serve.ts";
 import { registerWebhook } from "./webhook.ts";
@@ -19,6 +20,7 @@ registerQueries(program);
 registerServe(program);
 registerPolicy(program);
 registerWebhook(program);
+registerPolicyCheck(program);
 
 function fail(code: number, message: string): void {
   console.error(`isoplace: ${message}`);

@@ -22,8 +22,10 @@ export function registerWebhook(program: Command): void {
     .action(async (o) => {
       if (!o.tlsCert || !o.tlsKey) throw new UsageError("--tls-cert and --tls-key are required: the API server calls webhooks over HTTPS only (isoplace webhook certs makes a pair)");
       if (!MODES.includes(o.mode)) throw new UsageError(`--mode must be one of ${MODES.join(", ")}; got "${o.mode}"`);
-      const { isUrl } = await import("../node/agent.ts");
-      if (o.policy && !isUrl(o.policy) && /^[a-z][a-z0-9+.-]*:\/\//i.test(o.policy)) throw new UsageError(`--policy: only file paths and http(s) URLs are supported, got "${o.policy}"`);
+      const { registeredSchemes, schemeOf } = await import("../node/sources.ts");
+      if (o.policy && !registeredSchemes().includes(schemeOf(o.policy))) {
+        throw new UsageError(`--policy: the scheme "${schemeOf(o.policy)}://" is not supported, got "${o.policy}"; supported: ${registeredSchemes().map((s) => `${s}://`).join(", ")} or a file path`);
+      }
       const { loadTrustedKeys, trustedKeyPathsFromEnv } = await import("../node/keys.ts");
       const { readKeyPair } = await import("../node/tls.ts");
       let trustedKeys;

@@ -2,7 +2,7 @@
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
 import { instantiateSync } from "@assemblyscript/loader";
-import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, flags, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
+import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, flags, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
 import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
 import { vectorNames, type Catalogue, type PolicyMeta } from "./catalogue.ts";
@@ -14,16 +14,21 @@ import { asFigure, figureOf, runtimeFigureOf, type Figure } from "./figures.ts";
 import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
 import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type ArtifactId, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
+import { readVectors, type SelfTestVector } from "./vectors.ts";
 import { ACTIVATION_BUDGET, armOf, budgetOf, CALL_BUDGET, compileMetered, exhausted, exhaustedError } from "./budget.ts";
 
 export interface NodeProfile { source: "configured" | "detected"; runtimes: string[] }
 export interface EngineOptions {
   /** The node's runtimes when a request names none; absent: planning mode (every runtime). */
   node?: NodeProfile;
+  /** false: load a module even when its self-test vectors fail (`policy test` reports each case). */
+  selfTest?: boolean;
 }
 
 /** Per call: a caller that derives its own decision id (admission: from the review's uid). */
 export interface DecideOptions { decisionId?: string }
+/** What `placement` returns: a decision's placement alone, without ranking or explanation. */
+export interface Placed { level: LevelId | null; runtime: string | null; runtimeClassName: string | null; stack: string | null; rule: string }
 
 export interface PolicyInfo { name: string; version: string; sha256: string; abi: number; moduleSha256?: string; compiler: string }
 
@@ -103,9 +108,9 @@ export class Engine {
   }
 
   /** Runs a call into the module; a trap costs that call only: the instance is re-created. */
-  private guard<T>(call: () => T): T {
+  private guard<T>(call: () => T, units = CALL_BUDGET): T {
     try {
-      this.arm?.(CALL_BUDGET);
+      this.arm?.(units);
       return call();
     } catch (err) {
       if (!(err instanceof WebAssembly.RuntimeError) && !(err instanceof RangeError) && !String(err).includes("aborted")) throw err;
@@ -158,17 +163,60 @@ export class Engine {
 
   decideValid(p: Placement, options?: DecideOptions): Decision {
     const node = this.nodeFor(p.runtimes);
-    let needs = 0;
-    for (const n of p.performance) needs |= 1 << n;
-    for (const n of p.security) needs |= 1 << n;
-    for (const n of p.cost) needs |= 1 << n;
     const r = this.guard(() => {
-      this.writeInput(p.constraints, p.weights);
-      this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, node.mask, flags(p.weights !== undefined, p.artifact));
+      this.callDecide(p, node.mask);
       return readOut(this.v);
     });
     const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
     return this.decisionOf(r, s, options?.decisionId);
+  }
+
+  private callDecide(p: Placement, mask: number): number {
+    let needs = 0;
+    for (const n of p.performance) needs |= 1 << n;
+    for (const n of p.security) needs |= 1 << n;
+    for (const n of p.cost) needs |= 1 << n;
+    this.writeInput(p.constraints, p.weights);
+    return this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, mask, flags(p.weights !== undefined, p.artifact));
+  }
+
+  /**
+   * The placement of a valid request alone — level, runtime, RuntimeClass, stack, rule — the same
+   * as decideValid's, without the ranking, explanation and id (for bulk comparison: policy diff).
+   */
+  placement(p: Placement): Placed {
+    return this.placedOf(this.placementCode(p), p.scenario);
+  }
+
+  /**
+   * The placement as one number, allocating nothing (policy diff calls it millions of times):
+   * level | (runtime + 1) << 3 | rule << 8. placedOf() reads it.
+   */
+  placementCode(p: Placement): number {
+    let mask = 0;
+    if (p.runtimes) for (const r of p.runtimes) mask |= 1 << r;
+    else mask = this.profile.mask;
+    const level = this.guard(() => this.callDecide(p, mask));
+    const out = this.v.output;
+    return level | ((level ? out[OUT.runtime] + 1 : 0) << 3) | (out[OUT.rule] << 8);
+  }
+
+  /** A placementCode as the answer names it, for a request with `scenario` (the stack depends on it). */
+  placedOf(code: number, scenario: number): Placed {
+    const level = code & 7, r = ((code >> 3) & 31) - 1, rule = RULES[code >> 8] ?? "none";
+    if (!level) return { level: null, runtime: null, runtimeClassName: null, stack: null, rule };
+    const runtime = this.catalogue.runtimes[r];
+    return { level: LEVEL_IDS[level], runtime: runtime.id, runtimeClassName: runtime.runtimeClassName, stack: this.explain.stack(level, r, scenario), rule };
+  }
+
+  /** The self-test vectors built into the module, as requests (empty for a module that does not expose them). */
+  vectors(): SelfTestVector[] {
+    return this.guard(() => readVectors(this.x, this.catalogue, this.tables));
+  }
+
+  /** Runs the module's own self-test: 0 when every vector passes, else the 1-based index of the first that fails. */
+  selfTest(): number {
+    return this.guard(() => this.x.selfTest(), ACTIVATION_BUDGET);
   }
 
   private decisionOf(r: Readout, s: Situation, id?: string): Decision {
@@ -363,7 +411,7 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
   }
   if (catalogue.name !== meta.name || catalogue.version !== meta.version) throw new PolicyRejectedError("catalogue", "the catalogue's name/version disagree with the module's metadata");
 
-  const failed = call("selfTest", () => exports.selfTest());
+  const failed = options.selfTest === false ? 0 : call("selfTest", () => exports.selfTest());
   if (failed !== 0) {
     const name = vectorNames(catalogue)[failed - 1];
     throw new PolicyRejectedError("self-test", `the module fails its own self-test vector ${failed}${name ? ` ("${name}")` : ""}`);

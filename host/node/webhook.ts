@@ -5,7 +5,7 @@ import { createServer, type Server as HttpsServer } from "node:https";
 import pino, { type Logger } from "pino";
 import type { Mode } from "../k8s/admit.ts";
 import { admissionRoute } from "../k8s/route.ts";
-import type { TrustedKey } from "../policy/signing.ts";
+import type { TrustedKey } from "../delivery/signing.ts";
 import { startAgent, type Agent } from "./agent.ts";
 import { CertificateFiles } from "./tls.ts";
 import { AdmissionMetrics } from "./webhook-metrics.ts";

@@ -108,7 +108,7 @@ describe.concurrent("isoplace decide", () => {
     expect(r.stdout).toMatch(/^fallback +L3 container — K3s \+ containerd 2\.0$/m);
     expect(r.stdout).toMatch(/^# +level +runtime +feasible +score +reasons$/m);
     expect(r.stdout).toMatch(/^1 +L4 +wasmedge +yes +1\.000 /m);
-    expect(r.stdout).toMatch(/^4 +L1 +no +– +not suitable for edge computing/m);
+    expect(r.stdout).toMatch(/^4 +L1 +kata +no +– +not suitable for edge computing/m);
     expect(r.stdout.trimStart().startsWith("{")).toBe(false);
   });
 

@@ -239,6 +239,21 @@ describe("policy source errors name the line and the field", () => {
     expect(twice.message).toContain(`line ${twice.errors[0].line}: `);
   });
 
+  it("a runtime's runs and own figures, checked like a level's (and a test's runtime)", async () => {
+    const gvisor = "      coldStart: { min: 81, max: 280, text: 81–280 ms,";
+    expect(sourceText).toContain(gvisor);
+    const reversed = (await build(sourceText.replace(gvisor, "      coldStart: { min: 281, max: 280, text: 81–280 ms,"))) as PolicySourceError;
+    expect(reversed.errors[0]).toMatchObject({ path: "runtimes.5.figures.coldStart", line: lineOf(sourceText, gvisor), message: "max 280 is below min 281" });
+    const precise = (await build(sourceText.replace(gvisor, "      coldStart: { min: 81.000001, max: 280, text: 81–280 ms,"))) as PolicySourceError;
+    expect(precise.errors[0]).toMatchObject({ path: "runtimes.5.figures.coldStart", message: expect.stringMatching(/7 significant digits/) });
+    const noSource = (await build(sourceText.replace(/(coldStart: \{ min: 81, max: 280, text: 81–280 ms), source: "[^"]*" \}/, "$1 }"))) as PolicySourceError;
+    expect(noSource.errors[0]).toMatchObject({ path: "runtimes.5.figures.coldStart.source" });
+    const runs = (await build(sourceText.replace("    runs: [container]\n    runtimeClassName: gvisor", "    runs: [jar]\n    runtimeClassName: gvisor"))) as PolicySourceError;
+    expect(runs.errors[0]).toMatchObject({ path: "runtimes.5.runs.0", message: expect.stringMatching(/container.*wasm.*vm/) });
+    const test = (await build(sourceText.replace("    runtime: gvisor\n", "    runtime: runc\n"))) as PolicySourceError;
+    expect(test.errors[0]).toMatchObject({ path: expect.stringMatching(/^tests\.\d+\.runtime$/), message: expect.stringMatching(/unknown runtime "runc"/) });
+  });
+
   it("a self-test vector with an unknown id", async () => {
     const err = (await build(sourceText.replace("request: { workload: { scenario: edge }, node: { runtimes: [containerd] } }", "request: { workload: { scenario: moon }, node: { runtimes: [containerd] } }"))) as PolicySourceError;
     expect(err).toBeInstanceOf(PolicySourceError);
