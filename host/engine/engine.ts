@@ -1,6 +1,7 @@
 // The engine: loads and verifies a policy module, then answers decide / rank / compare and the
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
+import { instantiateSync } from "@assemblyscript/loader";
 import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, flags, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
 import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
@@ -20,6 +21,9 @@ export interface EngineOptions {
   /** The node's runtimes when a request names none; absent: planning mode (every runtime). */
   node?: NodeProfile;
 }
+
+/** Per call: a caller that derives its own decision id (admission: from the review's uid). */
+export interface DecideOptions { decisionId?: string }
 
 export interface PolicyInfo { name: string; version: string; sha256: string; abi: number; moduleSha256?: string; compiler: string }
 
@@ -147,12 +151,12 @@ export class Engine {
   }
 
   /** One placement decision (POST /v1/decide). Throws InvalidRequestError on a bad request. */
-  decide(request: unknown): Decision {
+  decide(request: unknown, options?: DecideOptions): Decision {
     const body = request ?? {};
-    return this.decideValid(this.fastDecide.parse(body) ?? parseOrThrow(this.schemas.decide, body));
+    return this.decideValid(this.fastDecide.parse(body) ?? parseOrThrow(this.schemas.decide, body), options);
   }
 
-  decideValid(p: Placement): Decision {
+  decideValid(p: Placement, options?: DecideOptions): Decision {
     const node = this.nodeFor(p.runtimes);
     let needs = 0;
     for (const n of p.performance) needs |= 1 << n;
@@ -164,10 +168,10 @@ export class Engine {
       return readOut(this.v);
     });
     const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
-    return this.decisionOf(r, s);
+    return this.decisionOf(r, s, options?.decisionId);
   }
 
-  private decisionOf(r: Readout, s: Situation): Decision {
+  private decisionOf(r: Readout, s: Situation, id?: string): Decision {
     const c = this.catalogue, e = this.explain;
     const runtime = r.level ? c.runtimes[r.runtime] : undefined;
     const fbRuntime = r.fallback ? c.runtimes[r.fallbackRuntime] : undefined;
@@ -186,7 +190,7 @@ export class Engine {
       explanation: e.explanation(r, s),
       node: s.node,
       policy: this.policyRef,
-      decisionId: decisionId(),
+      decisionId: id ?? decisionId(),
     };
   }
 
@@ -330,7 +334,13 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
 
   let exports: PolicyExports;
   try {
-    exports = (await WebAssembly.instantiate(module, imports)).exports as unknown as PolicyExports;
+    // AssemblyScript's loader instantiates; its synchronous form, as the module is compiled
+    // already (the async one looks for a fetch Response first, and in Node touching that global
+    // loads fetch: ~100 ms). Its imports object gets the loader's extras, unused by a policy
+    // module, hence a copy. The engine keeps the instance's own exports: the loader's wrappers
+    // add an argument spread to every call, and its memory readers are for runtime-managed
+    // objects, while the ABI hands out fixed buffers read through typed views.
+    exports = instantiateSync(module, { env: { ...imports.env } }).instance.exports as unknown as PolicyExports;
   } catch (err) {
     throw new PolicyRejectedError("compile", `the module failed to instantiate: ${(err as Error).message}`);
   }

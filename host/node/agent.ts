@@ -3,6 +3,7 @@
 // PolicyManager (data directory, watched file, polled URL, admin PUT, rollback).
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import type { createServer as createHttpsServer, ServerOptions as HttpsServerOptions } from "node:https";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import type { Engine, NodeProfile } from "../engine/engine.ts";
@@ -15,7 +16,7 @@ import type { PollOptions } from "../delivery/poller.ts";
 import type { TrustedKey } from "../delivery/signing.ts";
 import type { PolicySource, SourceContext } from "../delivery/source.ts";
 import { adminRoutes } from "./admin.ts";
-import { detectRuntimes } from "./detect.ts";
+import { detectRuntimes, redetectOnActivate } from "./detect.ts";
 import { AgentMetrics } from "./metrics.ts";
 import { sourceFor } from "./sources.ts";
 import { PolicyStore } from "./store.ts";
@@ -50,6 +51,8 @@ export interface AgentOptions {
   sourceOptions?: SourceContext["options"];
   /** More routes, served and documented like the API's own (for embedding; the bench's baseline route). */
   routes?: RouteSpec[];
+  /** Another server than node:http (the webhook's node:https): @hono/node-server's createServer and its options. */
+  server?: { createServer: typeof createHttpsServer; options: HttpsServerOptions; scheme: "https" };
 }
 
 export interface Agent {
@@ -68,14 +71,14 @@ export interface Agent {
 
 export const TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, drainMs: 10_000 };
 
-export function nodeProfile(o: AgentOptions, engine: Engine, logger: Logger): NodeProfile | undefined {
+export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, logger: Logger, why?: string): NodeProfile | undefined {
   if (o.runtimes?.length) {
     logger.info({ runtimes: o.runtimes }, "node profile: configured");
     return { source: "configured", runtimes: o.runtimes };
   }
   if (o.detect) {
     const found = detectRuntimes(engine.catalogue, o.hostRoot ?? "/");
-    logger.info({ runtimes: found.runtimes, evidence: found.evidence }, "node profile: detected");
+    logger.info({ runtimes: found.runtimes, evidence: found.evidence, ...(why ? { why } : {}) }, "node profile: detected");
     return { source: "detected", runtimes: found.runtimes };
   }
   logger.info("node profile: none, planning mode (every runtime counted)");
@@ -99,6 +102,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     metrics.policy(a.engine.policy);
     metrics.activations.inc();
   });
+  if (o.detect && !o.runtimes?.length) redetectOnActivate(policy, (catalogue) => nodeProfile(o, { catalogue }, logger, "new detect rules"));
 
   const metricsRoute: RouteSpec = {
     method: "get", path: "/metrics", operationId: "metrics", summary: "Prometheus metrics (Node agent)",
@@ -123,12 +127,13 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({
       fetch: app.fetch, hostname: o.host ?? "127.0.0.1", port: o.port ?? 8787,
-      serverOptions: { headersTimeout: TIMEOUTS.headersMs, requestTimeout: TIMEOUTS.requestMs, keepAliveTimeout: TIMEOUTS.keepAliveMs },
-    }, () => resolve(s as Server)) as Server;
+      ...(o.server ? { createServer: o.server.createServer } : {}),
+      serverOptions: { ...o.server?.options, headersTimeout: TIMEOUTS.headersMs, requestTimeout: TIMEOUTS.requestMs, keepAliveTimeout: TIMEOUTS.keepAliveMs },
+    } as Parameters<typeof serve>[0], () => resolve(s as Server)) as Server;
     s.once("error", reject);
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `${o.server?.scheme ?? "http"}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, policy: policy.engine.policy, source: policy.activation.source, admin: Boolean(o.adminToken) }, "isoplace agent listening");
   source?.start(manager);
 

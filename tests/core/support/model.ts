@@ -1,4 +1,4 @@
-// An independent model of API.md's rule 1 (feasibility, per runtime and artifact) and rule 2's
+// An independent model of docs/API.md's rule 1 (feasibility, per runtime and artifact) and rule 2's
 // candidates, over the literal REFERENCE tables and runtime figures, to check the engine against.
 import { CORE, NEEDS, RUNTIMES, SCENARIOS, upper, type Artifact, type Placeable, type Range } from "./reference.ts";
 
