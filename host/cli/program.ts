@@ -4,6 +4,7 @@ import { InvalidRequestError, PolicyRejectedError } from "../engine/errors.ts";
 import { PolicySourceError } from "../policy/source.ts";
 import { PACKAGE_VERSION } from "../node/paths.ts";
 import { EXIT, UsageError } from "./errors.ts";
+import { registerOci } from "./oci.ts";
 import { registerPolicy } from "./policy.ts";
 import { registerQueries } from "./query.ts";
 import { registerServe } from "./serve.ts";
@@ -16,7 +17,7 @@ const program = new Command("isoplace")
 
 registerQueries(program);
 registerServe(program);
-registerPolicy(program);
+registerOci(registerPolicy(program));
 
 function fail(code: number, message: string): void {
   console.error(`isoplace: ${message}`);

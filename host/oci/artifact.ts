@@ -56,7 +56,7 @@ export interface PolicyArtifactInput { module: Uint8Array; name: string; version
 
 export async function policyArtifact(p: PolicyArtifactInput): Promise<{ blobs: Blob[]; manifest: Blob }> {
   const layer = await blob(MEDIA.wasm, p.module, { [ANNOTATION.title]: p.title });
-  const config = await blob(MEDIA.wasmConfig, encoder.encode(JSON.stringify({ created: p.created, architecture: "wasm", os: "wasip1", layerDigests: [layer.descriptor.digest] })));
+  const config = await blob(MEDIA.wasmConfig, encoder.encode(JSON.stringify({ architecture: "wasm", os: "wasip1", layerDigests: [layer.descriptor.digest] })));
   const manifest = await manifestBlob({
     schemaVersion: 2, mediaType: MEDIA.manifest, config: config.descriptor, layers: [layer.descriptor],
     annotations: { [ANNOTATION.title]: p.title, [ANNOTATION.version]: p.version, [ANNOTATION.created]: p.created, [ANNOTATION.policyName]: p.name },
