@@ -15,7 +15,7 @@ export const REGISTRY_BIN = "/usr/bin/docker-registry";
 /** Whether the registry binary is installed (the tests that claim OCI need it: .ci/run installs it). */
 export const haveRegistry = () => spawnSync(REGISTRY_BIN, ["--version"]).status === 0;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
   const port = (s.address() as { port: number }).port;
