@@ -34,7 +34,8 @@ export function registerServe(program: Command): void {
     .option("--poll-interval <seconds>", "how often a --policy URL is polled (plus up to 20% jitter)", number("--poll-interval"), 30)
     .action(async (o) => {
       // loaded here, not at the top: the other commands start faster without the agent's stack
-      const { isUrl, startAgent } = await import("../node/agent.ts");
+      const { startAgent } = await import("../node/agent.ts");
+      const { registeredSchemes, schemeOf } = await import("../node/sources.ts");
       const { loadTrustedKeys, trustedKeyPathsFromEnv } = await import("../node/keys.ts");
       const keyPaths: string[] = [...o.trustedKey, ...trustedKeyPathsFromEnv(process.env.ISOPLACE_TRUSTED_KEYS)];
       let trustedKeys;
@@ -44,7 +45,9 @@ export function registerServe(program: Command): void {
         throw new UsageError((err as Error).message);
       }
       if (o.pollInterval <= 0) throw new UsageError("--poll-interval must be a positive number of seconds");
-      if (o.policy && !isUrl(o.policy) && /^[a-z][a-z0-9+.-]*:\/\//i.test(o.policy)) throw new UsageError(`--policy: only file paths and http(s) URLs are supported, got "${o.policy}"`);
+      if (o.policy && !registeredSchemes().includes(schemeOf(o.policy))) {
+        throw new UsageError(`--policy: the scheme "${schemeOf(o.policy)}://" is not supported, got "${o.policy}"; supported: ${registeredSchemes().map((s) => `${s}://`).join(", ")} or a file path`);
+      }
       const token = await adminToken(o.adminTokenFile);
       const agent = await startAgent({
         host: o.host, port: o.port, runtimes: o.runtimes, detect: o.detect, hostRoot: o.hostRoot,

@@ -9,14 +9,15 @@ import type { Engine, NodeProfile } from "../engine/engine.ts";
 import { createApp } from "../http/app.ts";
 import type { RouteSpec } from "../http/types.ts";
 import { readDefaultModule } from "../index.ts";
-import type { TrustedKey } from "../policy/signing.ts";
-import type { ActivePolicy } from "./active.ts";
+import type { ActivePolicy } from "../delivery/active.ts";
+import { PolicyManager } from "../delivery/manager.ts";
+import type { PollOptions } from "../delivery/poller.ts";
+import type { TrustedKey } from "../delivery/signing.ts";
+import type { PolicySource, SourceContext } from "../delivery/source.ts";
 import { adminRoutes } from "./admin.ts";
 import { detectRuntimes } from "./detect.ts";
-import { PolicyManager } from "./manager.ts";
 import { AgentMetrics } from "./metrics.ts";
-import { FileSource } from "./source-file.ts";
-import { UrlSource, type UrlSourceOptions } from "./source-url.ts";
+import { sourceFor } from "./sources.ts";
 import { PolicyStore } from "./store.ts";
 
 export interface AgentOptions {
@@ -29,7 +30,7 @@ export interface AgentOptions {
   /** Where the host's file system is mounted for --detect (default /). */
   hostRoot?: string;
   logger?: Logger;
-  /** Where the policy comes from besides the built-in default: a file (watched) or an http(s) URL (polled). */
+  /** Where the policy comes from besides the built-in default: a file (watched), an http(s) URL (polled), any registered scheme. */
   policy?: string;
   /** Public keys whose signatures the agent accepts (several at once while a key is rotated). */
   trustedKeys?: TrustedKey[];
@@ -38,11 +39,13 @@ export interface AgentOptions {
   /** Enables PUT /v1/policy and POST /v1/policy/rollback with this bearer token. */
   adminToken?: string;
   /** URL polling: interval, jitter, backoff, timeout. */
-  poll?: Pick<UrlSourceOptions, "intervalMs" | "jitter" | "maxBackoffMs" | "timeoutMs" | "firstDelayMs">;
+  poll?: PollOptions;
   /** File watching: debounce after a change event and the fallback poll period. */
   watch?: { debounceMs?: number; pollMs?: number };
   /** The built-in policy module's bytes (trusted as the agent's own code); default: the package's default policy. */
   builtIn?: () => Promise<Uint8Array>;
+  /** Source-specific settings (e.g. registry credentials for oci://). */
+  sourceOptions?: SourceContext["options"];
   /** More routes, served and documented like the API's own (for embedding; the bench's baseline route). */
   routes?: RouteSpec[];
 }
@@ -54,7 +57,7 @@ export interface Agent {
   policy: ActivePolicy;
   manager: PolicyManager;
   /** The --policy source, when there is one. */
-  source?: FileSource | UrlSource;
+  source?: PolicySource;
   metrics: AgentMetrics;
   logger: Logger;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
@@ -77,22 +80,17 @@ export function nodeProfile(o: AgentOptions, engine: Engine, logger: Logger): No
   return undefined;
 }
 
-export const isUrl = (s: string) => /^https?:\/\//i.test(s);
-
 export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace" } });
   const metrics = new AgentMetrics();
-  let manager: PolicyManager | undefined;
-  const source = o.policy === undefined ? undefined
-    : isUrl(o.policy) ? new UrlSource({ url: o.policy, manager: () => manager, logger, ...o.poll })
-    : new FileSource({ path: o.policy, manager: () => manager, logger, ...o.watch });
-  manager = await PolicyManager.start({
+  const source = o.policy === undefined ? undefined : sourceFor(o.policy, { logger, poll: o.poll, watch: o.watch, options: o.sourceOptions });
+  const manager = await PolicyManager.start({
     trustedKeys: o.trustedKeys ?? [],
     builtIn: o.builtIn ?? readDefaultModule,
     node: (engine) => nodeProfile(o, engine, logger),
     store: o.dataDir ? new PolicyStore(o.dataDir) : undefined,
     metrics, logger,
-  }, source instanceof FileSource ? () => source.readCandidate() : undefined);
+  }, source);
   const policy = manager.active;
   metrics.policy(policy.engine.policy);
   policy.onActivate((a) => {
@@ -130,7 +128,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, policy: policy.engine.policy, source: policy.activation.source, admin: Boolean(o.adminToken) }, "isoplace agent listening");
-  source?.start();
+  source?.start(manager);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= new Promise<void>((resolve) => {

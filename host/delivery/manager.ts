@@ -1,17 +1,22 @@
 // The one way a policy becomes active on an agent. Every source (the data directory at start,
-// a watched file, a polled URL, PUT /v1/policy, rollback) hands its candidate to offer(); the
-// candidate passes every check (pipeline.ts), is persisted, and only then is swapped in,
-// atomically. Offers run one at a time. A rejected candidate changes nothing but lastError and
-// the rejection counter.
-import type { Logger } from "pino";
+// a watched file, a polled URL, an OCI registry, PUT /v1/policy, rollback) hands its candidate to
+// offer(); the candidate passes every check (pipeline.ts), is persisted with the serial it
+// carries, and only then is swapped in, atomically. Offers run one at a time. A rejected
+// candidate changes nothing but lastError and the rejection counter. Runtime-neutral: the
+// store, logger and metrics are interfaces (host/node supplies the data directory, pino and
+// prom-client).
 import type { Engine, NodeProfile } from "../engine/engine.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
 import type { PolicyStatusView } from "../http/types.ts";
-import type { TrustedKey } from "../policy/signing.ts";
 import { ActivePolicy } from "./active.ts";
-import type { AgentMetrics } from "./metrics.ts";
-import { checkCandidate, type Candidate } from "./pipeline.ts";
-import { emptyState, type PolicyStore, type StoredEntry, type StoredState } from "./store.ts";
+import type { LoggerLike } from "./logger.ts";
+import { checkCandidate, type Candidate, type Checked } from "./pipeline.ts";
+import type { TrustedKey } from "./signing.ts";
+import type { Delivery, OfferResult, PolicySink, SourceTag } from "./source.ts";
+import { emptyState, type PolicyStoreLike, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
+import type { Statement } from "./statement.ts";
+
+export type { OfferResult, SourceTag };
 
 export const HISTORY_LIMIT = 5;
 
@@ -21,49 +26,55 @@ export interface ManagerOptions {
   builtIn: () => Promise<Uint8Array>;
   /** The node's profile, or a function of the first engine (detection reads its catalogue). */
   node?: NodeProfile | ((engine: Engine) => NodeProfile | undefined);
-  store?: PolicyStore;
-  metrics?: AgentMetrics;
-  logger?: Logger;
+  store?: PolicyStoreLike;
+  metrics?: ManagerMetrics;
+  logger?: LoggerLike;
+  /** The clock statements' expiry is checked against (tests move it). */
+  now?: () => Date;
   maxBytes?: number;
   /** How many previous policies are kept for rollback. */
   historyLimit?: number;
 }
 
-/** What a source remembers a delivery by: its key ("file:…", "url:…") and an ETag or digest. */
-export interface SourceTag { key: string; value: string }
+/** The counters the manager bumps (prom-client's Counter satisfies them). */
+export interface ManagerMetrics {
+  rejections: { inc(labels: { reason: string }): void };
+  /** A source could not be read (unreachable URL, missing file). */
+  sourceErrors?: { inc(): void };
+}
 
 export interface PolicyError { at: string; reason: string; message: string; source?: string }
 
-export type OfferResult =
-  | { status: "activated" | "unchanged"; policy: StoredEntry }
-  | { status: "rejected"; reason: string; message: string };
-
 export type RollbackResult = OfferResult | { status: "nothing-to-roll-back" };
 
-interface Kept { entry: StoredEntry; bytes?: Uint8Array; signature?: string | null }
+interface Kept { entry: StoredEntry; bytes?: Uint8Array; envelope?: string | null }
 
-export class PolicyManager {
+export class PolicyManager implements PolicySink {
   readonly active: ActivePolicy;
   private kept: Kept[];
   private sources: StoredState["sources"];
+  private serials: StoredState["serials"];
+  private sourceErrorShown = new Map<string, string>();
   private lastCheckAt: string | null = null;
   private lastErr: PolicyError | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly o: ManagerOptions;
 
-  private constructor(o: ManagerOptions, active: ActivePolicy, kept: Kept[], sources: StoredState["sources"], lastErr: PolicyError | null) {
+  private constructor(o: ManagerOptions, active: ActivePolicy, kept: Kept[], state: StoredState, lastErr: PolicyError | null) {
     this.o = o;
     this.active = active;
     this.kept = kept;
-    this.sources = sources;
+    this.sources = state.sources;
+    this.serials = state.serials;
     this.lastErr = lastErr;
   }
 
   /**
    * Chooses the policy to serve at start, in this order: the last one activated (from the data
-   * directory, checked again), the `initial` candidate (--policy FILE), the built-in default.
+   * directory, checked again), the source's initial delivery (--policy FILE), the built-in
+   * default. A source that cannot be read is warned about, counted and shown in lastError.
    */
-  static async start(o: ManagerOptions, initial?: () => Promise<{ candidate: Candidate; tag?: SourceTag } | null>): Promise<PolicyManager> {
+  static async start(o: ManagerOptions, source?: { key: string; initial?(): Promise<Delivery | null> }): Promise<PolicyManager> {
     const log = o.logger;
     let lastErr: PolicyError | null = null;
     const reject = (err: unknown, source: string): void => {
@@ -84,10 +95,11 @@ export class PolicyManager {
       }
     }
 
-    const tryCandidate = async (c: Candidate): Promise<Engine | null> => {
+    const tryCandidate = async (c: Candidate, fresh: boolean): Promise<Engine | null> => {
       try {
-        const checked = await checkCandidate(c, o);
+        const checked = await checkCandidate(c, fresh ? { ...o, freshness: freshness(o, state.serials) } : o);
         keyId = checked.keyId;
+        statement = checked.statement;
         return checked.engine;
       } catch (err) {
         reject(err, c.source);
@@ -98,76 +110,84 @@ export class PolicyManager {
     let kept: Kept[] = state.kept.map((entry) => ({ entry }));
     let engine: Engine | null = null;
     let keyId: string | null = null;
+    let statement: Statement | null = null;
     let chosen: Candidate | null = null;
-    let chosenTag: SourceTag | undefined;
     if (kept.length) {
       const last = kept[0].entry;
       const c = await loadKept(o, kept[0]);
-      engine = c ? await tryCandidate(c) : null;
+      // it was activated here before: its serial and expiry were checked then
+      engine = c ? await tryCandidate(c, false) : null;
       if (!c) reject(new PolicyRejectedError("source", `the module ${last.moduleSha256} is missing from the data directory`), last.source);
       if (engine) log?.info({ policy: engine.policy, source: last.source }, "serving the last activated policy from the data directory");
       else kept = kept.slice(1);
     }
     const restored = engine !== null;
-    if (!engine && initial) {
-      const i = await initial().catch((err: Error) => {
-        reject(err instanceof PolicyRejectedError ? err : new PolicyRejectedError("source", err.message), "initial");
+    if (!engine && source?.initial) {
+      const i = await source.initial().catch((err: Error) => {
+        reject(err instanceof PolicyRejectedError ? err : new PolicyRejectedError("source", err.message), source.key);
         return null;
       });
-      if (i && (engine = await tryCandidate(i.candidate))) {
-        chosen = i.candidate;
-        chosenTag = i.tag;
-      }
+      if (i && (engine = await tryCandidate(i, true))) chosen = i;
     }
     if (!engine) {
-      chosen = { bytes: await o.builtIn(), signature: null, source: "built-in", builtIn: true };
+      chosen = { bytes: await o.builtIn(), envelope: null, source: "built-in", builtIn: true };
       engine = (await checkCandidate(chosen, o)).engine;
       keyId = null;
+      statement = null;
     }
 
     const activatedAt = new Date().toISOString();
     if (chosen) {
-      const entry = entryOf(engine, chosen.source, activatedAt, chosen.builtIn ?? false, keyId);
-      kept = [{ entry, bytes: chosen.bytes, signature: chosen.signature }, ...kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)];
+      const entry = entryOf(engine, chosen.source, activatedAt, chosen.builtIn ?? false, keyId, statement);
+      kept = [{ entry, bytes: chosen.bytes, envelope: chosen.envelope }, ...kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)];
     } else {
       // described by the engine just checked: a built-in entry may come from a newer package
       const k = kept[0].entry;
-      kept[0].entry = entryOf(engine, k.source, activatedAt, k.builtIn ?? false, k.keyId ?? null);
+      kept[0].entry = { ...k, ...entryOf(engine, k.source, activatedAt, k.builtIn ?? false, k.keyId ?? null, null) };
     }
     const active = new ActivePolicy(engine, kept[0].entry.source, typeof o.node === "function" ? o.node(engine) : o.node, activatedAt);
-    const sources = restored ? state.sources : {};
-    if (chosenTag) sources[chosenTag.key] = { tag: chosenTag.value, moduleSha256: kept[0].entry.moduleSha256 };
-    const m = new PolicyManager(o, active, kept.slice(0, 1 + (o.historyLimit ?? HISTORY_LIMIT)), sources, lastErr);
+    // serials are never forgotten, even when the rest of the state is (say, its key is no longer trusted)
+    const next: StoredState = { format: 1, kept: [], sources: restored ? state.sources : {}, serials: state.serials };
+    if (chosen?.tag) next.sources[chosen.tag.key] = { tag: chosen.tag.value, moduleSha256: kept[0].entry.moduleSha256 };
+    if (statement) raiseSerial(next.serials, statement);
+    const m = new PolicyManager(o, active, kept.slice(0, 1 + (o.historyLimit ?? HISTORY_LIMIT)), next, lastErr);
     await m.persist(chosen ? kept[0] : undefined);
     return m;
   }
 
-  /** Checks a candidate and, when it passes every check, activates it. `tag`: what the source remembers it by. */
-  offer(c: Candidate, tag?: SourceTag): Promise<OfferResult> {
+  /** Checks a delivery and, when it passes every check, activates it. Its tag is what the source remembers it by. */
+  offer(c: Candidate): Promise<OfferResult> {
     return this.serial(async () => {
       this.lastCheckAt = new Date().toISOString();
-      let engine: Engine, keyId: string | null;
+      let checked: Checked;
       try {
-        ({ engine, keyId } = await checkCandidate(c, this.o));
+        checked = await checkCandidate(c, { ...this.o, freshness: freshness(this.o, this.serials) });
       } catch (err) {
         return this.rejected(err, c.source);
       }
-      if (tag) this.sources[tag.key] = { tag: tag.value, moduleSha256: engine.policy.moduleSha256 ?? "" };
-      if (engine.policy.moduleSha256 === this.kept[0].entry.moduleSha256) {
-        if (tag) await this.persist();
+      const { engine, keyId, statement } = checked;
+      if (c.tag) this.sources[c.tag.key] = { tag: c.tag.value, moduleSha256: checked.moduleSha256 };
+      if (checked.moduleSha256 === this.kept[0].entry.moduleSha256) {
+        if (c.tag) await this.persist();
         return { status: "unchanged", policy: this.kept[0].entry };
       }
-      const entry = entryOf(engine, c.source, new Date().toISOString(), c.builtIn ?? false, keyId);
-      const kept: Kept = { entry, bytes: c.bytes, signature: c.signature };
+      const entry = entryOf(engine, c.source, new Date().toISOString(), c.builtIn ?? false, keyId, statement);
+      const kept: Kept = { entry, bytes: c.bytes, envelope: c.envelope };
       this.kept = [kept, ...this.kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)].slice(0, 1 + (this.o.historyLimit ?? HISTORY_LIMIT));
+      if (statement) raiseSerial(this.serials, statement);
+      // persisted (serial included) before it serves: a crash after this point restores it
       await this.persist(kept);
       this.swap(engine, entry);
-      this.o.logger?.info({ policy: engine.policy, source: c.source, keyId }, "policy activated");
+      this.o.logger?.info({ policy: engine.policy, source: c.source, keyId, serial: statement?.serial }, "policy activated");
       return { status: "activated", policy: entry };
     });
   }
 
-  /** Re-activates the previous policy (checked again: its key may no longer be trusted). */
+  /**
+   * Re-activates the previous policy (checked again: its key may no longer be trusted). The one
+   * way back to a lower serial: the serial mark stays where it was, the statement rolled back from
+   * is marked so that re-delivering it does not undo the rollback, and the entry says "rollback".
+   */
   rollback(): Promise<RollbackResult> {
     return this.serial(async () => {
       if (this.kept.length < 2) return { status: "nothing-to-roll-back" as const };
@@ -180,11 +200,16 @@ export class PolicyManager {
       } catch (err) {
         return this.rejected(err, `rollback to ${prev.entry.source}`);
       }
-      const entry = entryOf(engine, prev.entry.source, new Date().toISOString(), prev.entry.builtIn ?? false, prev.entry.keyId ?? null);
+      const cur = this.kept[0].entry;
+      const from = { name: cur.name, version: cur.version, moduleSha256: cur.moduleSha256, ...(cur.serial ? { serial: cur.serial } : {}) };
+      const { rollback: _, ...was } = prev.entry;
+      const entry: StoredEntry = { ...was, ...entryOf(engine, prev.entry.source, new Date().toISOString(), prev.entry.builtIn ?? false, prev.entry.keyId ?? null, null), rollback: { from } };
+      const mark = this.serials[cur.name];
+      if (cur.serial && mark && mark.serial === cur.serial && mark.moduleSha256 === cur.moduleSha256) mark.rolledBack = true;
       this.kept = [{ ...prev, entry }, ...this.kept.slice(2)];
       await this.persist();
       this.swap(engine, entry);
-      this.o.logger?.info({ policy: engine.policy, source: entry.source }, "policy rolled back");
+      this.o.logger?.warn({ policy: engine.policy, source: entry.source, from }, "policy rolled back by the admin");
       return { status: "activated" as const, policy: entry };
     });
   }
@@ -202,13 +227,24 @@ export class PolicyManager {
   }
 
   /** A source looked for a new policy (whatever it found). */
-  noteCheck(): void { this.lastCheckAt = new Date().toISOString(); }
+  noteCheck(key?: string): void {
+    this.lastCheckAt = new Date().toISOString();
+    if (key) this.sourceErrorShown.delete(key);
+  }
 
-  /** A source could not be read (unreachable URL, unreadable file): not a rejected module. */
+  /** A source could not be read (unreachable URL, missing file): not a rejected module. Warned about once per new message. */
   noteSourceError(source: string, message: string): void {
     this.lastCheckAt = new Date().toISOString();
     this.lastErr = { at: this.lastCheckAt, reason: "source", message, source };
+    this.o.metrics?.sourceErrors?.inc();
+    if (this.sourceErrorShown.get(source) !== message) {
+      this.sourceErrorShown.set(source, message);
+      this.o.logger?.warn({ source, err: message }, "policy source unreadable; the active policy is kept");
+    }
   }
+
+  /** The highest serial activated for a policy name (persisted across restarts). */
+  serialMark(name: string): SerialMark | undefined { return this.serials[name]; }
 
   /** A verified policy is active: the built-in default or one that passed every check. */
   get ready(): boolean { return this.kept.length > 0; }
@@ -219,6 +255,8 @@ export class PolicyManager {
     const view = (e: StoredEntry) => ({
       name: e.name, version: e.version, sha256: e.sha256, abi: e.abi, moduleSha256: e.moduleSha256,
       activatedAt: e.activatedAt, source: e.source, ...(e.keyId ? { keyId: e.keyId } : {}),
+      ...(e.serial ? { serial: e.serial, issuedAt: e.issuedAt } : {}), ...(e.expires ? { expires: e.expires } : {}),
+      ...(e.rollback ? { activatedBy: "rollback", rollback: e.rollback } : {}),
     });
     return { active: view(this.kept[0].entry), history: this.kept.slice(1).map((k) => view(k.entry)), lastCheck: this.lastCheckAt, lastError: this.lastErr };
   }
@@ -241,8 +279,8 @@ export class PolicyManager {
   private async persist(added?: Kept): Promise<void> {
     const store = this.o.store;
     if (!store) return;
-    const state: StoredState = { format: 1, kept: this.kept.map((k) => k.entry), sources: this.sources };
-    const a = added && !added.entry.builtIn && added.bytes ? { sha: added.entry.moduleSha256, bytes: added.bytes, signature: added.signature ?? null } : undefined;
+    const state: StoredState = { format: 1, kept: this.kept.map((k) => k.entry), sources: this.sources, serials: this.serials };
+    const a = added && !added.entry.builtIn && added.bytes ? { sha: added.entry.moduleSha256, bytes: added.bytes, envelope: added.envelope ?? null } : undefined;
     try {
       await store.save(state, a);
     } catch (err) {
@@ -264,21 +302,32 @@ function rejection(err: unknown): { reason: string; message: string } {
   return { reason: "internal", message: err instanceof Error ? err.message : String(err) };
 }
 
-function entryOf(engine: Engine, source: string, activatedAt: string, builtIn: boolean, keyId: string | null): StoredEntry {
+function entryOf(engine: Engine, source: string, activatedAt: string, builtIn: boolean, keyId: string | null, st: Statement | null): StoredEntry {
   const p = engine.policy;
   return {
     moduleSha256: p.moduleSha256 ?? "", name: p.name, version: p.version, sha256: p.sha256, abi: p.abi, source, activatedAt,
     ...(builtIn ? { builtIn: true } : {}), ...(keyId ? { keyId } : {}),
+    ...(st ? { serial: st.serial, issuedAt: st.issuedAt, ...(st.expires ? { expires: st.expires } : {}) } : {}),
   };
+}
+
+function freshness(o: ManagerOptions, serials: StoredState["serials"]): NonNullable<Parameters<typeof checkCandidate>[1]["freshness"]> {
+  return { now: o.now?.() ?? new Date(), serial: (name) => serials[name] };
+}
+
+/** Records an activated statement's serial: the mark only grows. */
+function raiseSerial(serials: StoredState["serials"], st: Statement): void {
+  const mark = serials[st.name];
+  if (!mark || st.serial > mark.serial) serials[st.name] = { serial: st.serial, moduleSha256: st.moduleSha256 };
 }
 
 /** A kept policy as a candidate again: the built-in from the package, others from memory or the data directory. */
 async function loadKept(o: ManagerOptions, k: Kept): Promise<Candidate | null> {
-  if (k.entry.builtIn) return { bytes: await o.builtIn(), signature: null, source: k.entry.source, builtIn: true };
-  if (k.bytes) return { bytes: k.bytes, signature: k.signature ?? null, source: k.entry.source };
+  if (k.entry.builtIn) return { bytes: await o.builtIn(), envelope: null, source: k.entry.source, builtIn: true };
+  if (k.bytes) return { bytes: k.bytes, envelope: k.envelope ?? null, source: k.entry.source };
   const m = await o.store?.readModule(k.entry.moduleSha256);
   if (!m) return null;
   k.bytes = m.bytes;
-  k.signature = m.signature;
-  return { bytes: m.bytes, signature: m.signature, source: k.entry.source };
+  k.envelope = m.envelope;
+  return { bytes: m.bytes, envelope: m.envelope, source: k.entry.source };
 }
