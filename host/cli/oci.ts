@@ -6,7 +6,11 @@ import { META_SECTION } from "../engine/abi.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
 import { loadDockerConfig } from "../node/docker-config.ts";
 import { credentialsFor, OciError, parseReference, pullPolicy, pushPolicy, type OciReference, type TransportOptions } from "../oci/index.ts";
-import { importPublicKey, KeyFormatError, verifyModule, type TrustedKey } from "../policy/signing.ts";
+import { checkCandidate } from "../delivery/pipeline.ts";
+import type { OciSettings } from "../delivery/source-oci.ts";
+import { importPublicKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
+import { peekStatement } from "../delivery/statement.ts";
+import { PolicyRejectedError } from "../engine/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
 
@@ -24,8 +28,18 @@ async function readOr(path: string, missing: string): Promise<Buffer> {
 /** The reference, and how to reach its registry (credentials from Docker's config.json). */
 export async function registryAccess(text: string, insecure: string[]): Promise<{ ref: OciReference; options: TransportOptions }> {
   const ref = parseReference(text);
-  const { path, config } = await loadDockerConfig();
-  return { ref, options: { insecure, credentials: credentialsFor(config, ref.registry), credentialsFrom: path } };
+  const s = await ociSettings(insecure);
+  return { ref, options: { insecure, credentials: credentialsFor(s.dockerConfig, ref.registry), credentialsFrom: s.dockerConfigPath } };
+}
+
+/** What serve --policy oci://… needs: --insecure-registry and Docker's config.json (read here, on the Node side). */
+export async function ociSettings(insecure: string[]): Promise<OciSettings> {
+  try {
+    const { path, config } = await loadDockerConfig();
+    return { insecure, dockerConfig: config, dockerConfigPath: path };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** OCI errors are exit 2 with their message: a bad reference, refused credentials, a digest mismatch. */
@@ -39,14 +53,10 @@ async function run(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-/** When the statement was issued (the manifest's created date), else now. */
+/** When the statement was issued (the manifest's created date: the same module and statement push to the same digest), else now. */
 function issuedAt(envelope: string): string {
-  try {
-    const e = JSON.parse(envelope) as { payload?: string };
-    const statement = JSON.parse(atob(e.payload ?? "")) as { issuedAt?: unknown };
-    if (typeof statement.issuedAt === "string" && !Number.isNaN(Date.parse(statement.issuedAt))) return new Date(statement.issuedAt).toISOString();
-  } catch { /* an old bare signature: no statement */ }
-  return new Date().toISOString();
+  const st = peekStatement(envelope);
+  return st && !Number.isNaN(Date.parse(st.issuedAt)) ? new Date(st.issuedAt).toISOString() : new Date().toISOString();
 }
 
 export function registerOci(policy: Command): void {
@@ -84,13 +94,18 @@ export function registerOci(policy: Command): void {
       const { ref, options } = await registryAccess(refText, o.insecureRegistry);
       const pulled = await pullPolicy(ref, options);
       if (keys.length) {
-        const check = await verifyModule(pulled.module, pulled.envelope, keys);
-        if (!check.ok) {
-          console.error(`isoplace: ${refText}: INVALID: ${check.message}; nothing written`);
+        // what an agent would check, bar the serial (it has none to compare with): the statement's
+        // signature, digest, expiry, name and version, the ABI, and the module's self-test
+        try {
+          const checked = await checkCandidate({ bytes: pulled.module, envelope: pulled.envelope, source: refText }, { trustedKeys: keys, freshness: { now: new Date(), serial: () => undefined } });
+          const st = checked.statement!;
+          console.error(`valid statement by key ${checked.keyId}: ${st.name} ${st.version}, serial ${st.serial}${st.expires ? `, expires ${st.expires}` : ""}`);
+        } catch (err) {
+          if (!(err instanceof PolicyRejectedError)) throw err;
+          console.error(`isoplace: ${refText}: INVALID (${err.reason}): ${err.message}; nothing written`);
           process.exitCode = EXIT.failed;
           return;
         }
-        console.error(`valid signature by key ${check.keyId}`);
       }
       // written beside, then renamed: a reader never sees half a module
       await writeFile(`${o.out}.tmp`, pulled.module);

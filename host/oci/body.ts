@@ -1,34 +1,12 @@
-// Reading a response body with a cap: stops at the first byte over it (a registry, or whoever
-// answers in its name, cannot make the client buffer more than it asked for).
+// Reading a response body with a cap (delivery/limits.ts stops at the first byte over it): a
+// registry, or whoever answers in its name, cannot make the client buffer more than it asked for.
+import { readLimited } from "../delivery/limits.ts";
 import { OciError } from "./errors.ts";
 
 export async function readCapped(res: Response, max: number, what: string): Promise<Uint8Array> {
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel();
-    throw new OciError("size", `${what} is ${declared} bytes; the limit is ${max}`);
-  }
-  if (!res.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw new OciError("size", `${what} is over the ${max}-byte limit`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  const bytes = await readLimited(res, max);
+  if (!bytes) throw new OciError("size", `${what} is over the ${max}-byte limit`);
+  return bytes;
 }
 
 export async function discard(res: Response): Promise<void> {

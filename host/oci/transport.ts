@@ -4,6 +4,7 @@
 // downloads are often sent to object storage) are followed here, not by fetch, so that the
 // Authorization header is only ever sent to the registry's own origin. Runtime-neutral.
 import { basicHeader, parseChallenge, type Challenge, type Credentials } from "./auth.ts";
+import { describe as describeFailure } from "../delivery/source-url.ts";
 import { discard, readCapped } from "./body.ts";
 import { OciError } from "./errors.ts";
 import { isLoopback, schemeFor, type OciReference } from "./reference.ts";
@@ -23,18 +24,12 @@ export type Access = "pull" | "push";
 const MAX_REDIRECTS = 5;
 const MAX_TOKEN_BYTES = 64 * 1024;
 
-export function describeFailure(err: unknown): string {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  if (e?.name === "TimeoutError") return "timed out";
-  if (e?.name === "AbortError") return "aborted";
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return cause ? `${e.message} (${cause})` : String(e?.message ?? err);
-}
-
 export class Transport {
   readonly origin: string;
   private readonly ref: OciReference;
   private readonly o: TransportOptions;
+  /** Aborts the requests made from now on (a poller sets it for each poll). */
+  pollSignal: AbortSignal | undefined;
   /** Authorization per access (a pull token does not allow a push). */
   private readonly auth = new Map<Access, string>();
   private basic = false;
@@ -142,7 +137,8 @@ export class Transport {
 
   private signal(): AbortSignal {
     const t = AbortSignal.timeout(this.o.timeoutMs ?? 30_000);
-    return this.o.signal ? AbortSignal.any([this.o.signal, t]) : t;
+    const outer = [this.o.signal, this.pollSignal].filter((s): s is AbortSignal => s !== undefined);
+    return outer.length ? AbortSignal.any([...outer, t]) : t;
   }
 
   /** One request, following redirects by hand; Authorization goes only to the registry's origin. */
