@@ -81,16 +81,10 @@ export class TestRegistry {
   /** Everything the registry has logged so far. */
   logs(): string { return this.log; }
 
-  /** Access-log lines of completed responses: method, path and status. */
+  /** The access log (combined format): every response's method, path and status. */
   responses(): { method: string; uri: string; status: number }[] {
     const out: { method: string; uri: string; status: number }[] = [];
-    for (const line of this.log.split("\n")) {
-      if (!line.includes("response completed")) continue;
-      const method = /http\.request\.method=(\w+)/.exec(line)?.[1];
-      const uri = /http\.request\.uri="([^"]+)"/.exec(line)?.[1];
-      const status = /http\.response\.status=(\d+)/.exec(line)?.[1];
-      if (method && uri && status) out.push({ method, uri, status: Number(status) });
-    }
+    for (const m of this.log.matchAll(/"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /g)) out.push({ method: m[1], uri: m[2], status: Number(m[3]) });
     return out;
   }
 
