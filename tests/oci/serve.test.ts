@@ -2,7 +2,10 @@
 // here): a tag polled with HEAD + If-None-Match picks up a new push within one poll interval;
 // every bad delivery is refused with its reason while the agent keeps serving; a pinned digest
 // is fetched once; a restart with the registry down serves the persisted policy.
-import { rm } from "node:fs/promises";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
@@ -12,7 +15,10 @@ import {
   build, DEFAULT_VERSION, defaultSource, edgeDecision, keyFiles, policyStatus, sign, silent, tempDir, variantSource, type KeyFiles,
 } from "../shipping/support/fixtures.ts";
 import { manifestBytes, publish, publishUnsigned, retag } from "./support/publish.ts";
-import { haveRegistry, TestRegistry } from "./support/registry.ts";
+import { freePort, haveRegistry, TestRegistry } from "./support/registry.ts";
+import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+
+const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
 
 const V2 = "2025.11.15-oci2", V2_STACK = "K3s + WasmEdge 0.15.0 (oci v2)";
 const V3 = "2025.11.15-oci3", V3_STACK = "K3s + WasmEdge 0.15.0 (oci v3)";
@@ -128,5 +134,97 @@ describe.skipIf(!haveRegistry())("serve --policy oci://… against a real regist
     await registry.tamper(parseManifest(tamperedBytes, "m").layers[0].digest);
     await retag(ref, tamperedBytes, tampered);
     await refused("tampered blob", /^digest$/, /module: its content's digest is sha256:[a-f0-9]{64}, not sha256:/);
+  });
+
+  it("a pinned digest is fetched once; a restart with the registry down serves the persisted policy, and polling resumes with a 304 when it is back", async () => {
+    const ref = `oci://${registry.host}/isoplace/pinned:live`;
+    const digest = await publish(ref, v2, await sign(v2, keys));
+    const pinnedRef = `oci://${registry.host}/isoplace/pinned@${digest}`;
+    const dataDir = join(root, "data-pinned");
+    const a = await agent({ policy: pinnedRef, dataDir });
+    await afterPolls(a, 3, async () => (await policyStatus(a.url)).active.version === V2);
+    expect((await policyStatus(a.url)).active.source).toBe(`oci:${registry.host}/isoplace/pinned@${digest}`);
+    const polls = a.source.stats.polls;
+    await a.close();
+    agents.length = 0;
+    expect(polls).toBe(1);
+
+    // restart on the same data directory: the pinned digest is already there, the registry is not asked
+    const seen = registry.responses().length;
+    const b = await agent({ policy: pinnedRef, dataDir });
+    expect((await policyStatus(b.url)).active.version).toBe(V2);
+    await b.close();
+    agents.length = 0;
+    expect(registry.responses().length).toBe(seen);
+
+    // a tag, then the registry goes down and the agent restarts
+    const tagDir = join(root, "data-down");
+    const c = await agent({ policy: ref, dataDir: tagDir });
+    await afterPolls(c, 3, async () => (await policyStatus(c.url)).active.version === V2);
+    await c.close();
+    agents.length = 0;
+    await registry.stop();
+    try {
+      const d = await agent({ policy: ref, dataDir: tagDir });
+      expect((await policyStatus(d.url)).active).toMatchObject({ version: V2, source: `oci:${registry.host}/isoplace/pinned:live` });
+      await afterPolls(d, 3, async () => (await policyStatus(d.url)).lastError?.reason === "source");
+      expect((await policyStatus(d.url)).lastError?.message).toMatch(/ECONNREFUSED/);
+      expect((await edgeDecision(d.url)).stack).toBe(V2_STACK);
+      await registry.restart();
+      // back: the persisted ETag still matches, so the tag costs a 304 and nothing is downloaded
+      await afterPolls(d, 20, async () => d.source.stats.notModified > 0);
+      expect(d.source.stats.downloads).toBe(0);
+      expect((await policyStatus(d.url)).active.version).toBe(V2);
+    } finally {
+      if (!registry.running) await registry.restart();
+    }
+  });
+});
+
+describe.skipIf(!haveRegistry())("isoplace serve --policy oci://… (the command) with Basic auth from config.json", () => {
+  let registry: TestRegistry, root: string;
+  let child: ChildProcess | undefined;
+  beforeAll(async () => {
+    root = await tempDir("isoplace-oci-cmd-");
+    registry = await TestRegistry.start({ htpasswd: { user: "edge", password: "pull-secret-1" } });
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    }
+    await registry?.destroy();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it("pulls the tag with the config.json of DOCKER_CONFIG and serves it", async () => {
+    const [v2, keys] = await Promise.all([variantSource(V2, V2_STACK).then(build), keyFiles(join(root, "keys"))]);
+    const auth = { auths: { [registry.host]: { auth: Buffer.from("edge:pull-secret-1").toString("base64") } } };
+    await mkdir(join(root, "docker"));
+    await writeFile(join(root, "docker", "config.json"), JSON.stringify(auth));
+    const ref = `oci://${registry.host}/isoplace/edge:live`;
+    const env = { ...process.env, DOCKER_CONFIG: join(root, "docker") };
+    await writeFile(join(root, "p.wasm"), v2);
+    await writeFile(join(root, "p.wasm.sig"), await sign(v2, keys));
+    const push = await promisify(execFile)(process.execPath, [MAIN, "policy", "push", join(root, "p.wasm"), ref], { env });
+    expect(push.stdout).toMatch(/@sha256:/);
+
+    const port = await freePort();
+    child = spawn(process.execPath, [MAIN, "serve", "--port", String(port), "--policy", ref, "--trusted-key", keys.pub, "--poll-interval", "0.5", "--insecure-registry", "registry.lan:5000"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const activated = new Promise<void>((resolve, reject) => {
+      child!.stdout!.on("data", (c: Buffer) => {
+        out += c.toString();
+        if (out.includes(V2)) resolve();
+      });
+      let err = "";
+      child!.stderr!.on("data", (c: Buffer) => { err += c.toString(); });
+      child!.once("exit", (code) => reject(new Error(`serve exited ${code}: ${out} ${err}`)));
+    });
+    await activated;
+    const status = await policyStatus(`http://127.0.0.1:${port}`);
+    expect(status.active).toMatchObject({ version: V2, source: `oci:${registry.host}/isoplace/edge:live` });
+    expect(out).not.toContain("pull-secret-1");
   });
 });

@@ -66,10 +66,11 @@ export class TestRegistry {
     ].join("\n"));
     const child = spawn(REGISTRY_BIN, ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
+    const from = this.log.length; // a restart: only this run's lines count
     const listening = new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         this.log += chunk.toString();
-        if (/listening on/.test(this.log)) resolve();
+        if (/listening on/.test(this.log.slice(from))) resolve();
       };
       child.stdout!.on("data", onData);
       child.stderr!.on("data", onData);
@@ -77,6 +78,8 @@ export class TestRegistry {
     });
     await listening;
   }
+
+  get running(): boolean { return this.child !== undefined; }
 
   /** Everything the registry has logged so far. */
   logs(): string { return this.log; }
