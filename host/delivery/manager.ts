@@ -143,13 +143,14 @@ export class PolicyManager implements PolicySink {
     } else {
       // described by the engine just checked: a built-in entry may come from a newer package
       const k = kept[0].entry;
-      kept[0].entry = { ...k, ...entryOf(engine, k.source, activatedAt, k.builtIn ?? false, k.keyId ?? null, null) };
+      kept[0].entry = { ...k, ...entryOf(engine, k.source, activatedAt, k.builtIn ?? false, keyId ?? k.keyId ?? null, statement) };
     }
     const active = new ActivePolicy(engine, kept[0].entry.source, typeof o.node === "function" ? o.node(engine) : o.node, activatedAt);
     // serials are never forgotten, even when the rest of the state is (say, its key is no longer trusted)
     const next: StoredState = { format: 1, kept: [], sources: restored ? state.sources : {}, serials: state.serials };
     if (chosen?.tag) next.sources[chosen.tag.key] = { tag: chosen.tag.value, moduleSha256: kept[0].entry.moduleSha256 };
-    if (statement) raiseSerial(next.serials, statement);
+    // only a delivery raises the mark; a restored policy was counted when it was activated
+    if (statement && chosen) raiseSerial(next.serials, statement);
     const m = new PolicyManager(o, active, kept.slice(0, 1 + (o.historyLimit ?? HISTORY_LIMIT)), next, lastErr);
     await m.persist(chosen ? kept[0] : undefined);
     return m;
@@ -194,16 +195,17 @@ export class PolicyManager implements PolicySink {
       const prev = this.kept[1];
       const c = await loadKept(this.o, prev);
       if (!c) return this.rejected(new PolicyRejectedError("source", `the module ${prev.entry.moduleSha256} is missing from the data directory`), prev.entry.source);
-      let engine: Engine;
+      let checked: Checked;
       try {
-        ({ engine } = await checkCandidate(c, this.o));
+        checked = await checkCandidate(c, this.o);
       } catch (err) {
         return this.rejected(err, `rollback to ${prev.entry.source}`);
       }
+      const { engine } = checked;
       const cur = this.kept[0].entry;
       const from = { name: cur.name, version: cur.version, moduleSha256: cur.moduleSha256, ...(cur.serial ? { serial: cur.serial } : {}) };
       const { rollback: _, ...was } = prev.entry;
-      const entry: StoredEntry = { ...was, ...entryOf(engine, prev.entry.source, new Date().toISOString(), prev.entry.builtIn ?? false, prev.entry.keyId ?? null, null), rollback: { from } };
+      const entry: StoredEntry = { ...was, ...entryOf(engine, prev.entry.source, new Date().toISOString(), prev.entry.builtIn ?? false, checked.keyId ?? prev.entry.keyId ?? null, checked.statement), rollback: { from } };
       const mark = this.serials[cur.name];
       if (cur.serial && mark && mark.serial === cur.serial && mark.moduleSha256 === cur.moduleSha256) mark.rolledBack = true;
       this.kept = [{ ...prev, entry }, ...this.kept.slice(2)];

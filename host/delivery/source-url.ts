@@ -41,7 +41,7 @@ export class UrlSource implements PolicySource {
   private sink: PolicySink | undefined;
   private etag: string | undefined;
   private lastDigest: string | undefined;
-  /** A module whose signature was refused: its .sig is checked again (it may have been published late). */
+  /** A module whose statement was refused: its .sig is checked again (it may have been published late). */
   private unsigned: { bytes: Uint8Array; sigEtag: string | undefined } | undefined;
   private last: PollResult = { status: "not-modified" };
 
@@ -133,7 +133,8 @@ export class UrlSource implements PolicySource {
     }
     this.lastDigest = digest;
     const result = await sink.offer({ bytes, envelope, source: this.key, ...(etag ? { tag: { key: this.key, value: etag } } : {}) });
-    this.unsigned = result.status === "rejected" && result.reason === "signature" ? { bytes, sigEtag } : undefined;
+    // a module published before its statement: the old .sig is refused (bad signature, or a statement for the old module)
+    this.unsigned = result.status === "rejected" && (result.reason === "signature" || result.reason === "digest") ? { bytes, sigEtag } : undefined;
     return { status: "offered", result };
   }
 

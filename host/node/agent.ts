@@ -44,6 +44,8 @@ export interface AgentOptions {
   watch?: { debounceMs?: number; pollMs?: number };
   /** The built-in policy module's bytes (trusted as the agent's own code); default: the package's default policy. */
   builtIn?: () => Promise<Uint8Array>;
+  /** The clock statements' expiry is checked against (default: the system clock). */
+  now?: () => Date;
   /** Source-specific settings (e.g. registry credentials for oci://). */
   sourceOptions?: SourceContext["options"];
   /** More routes, served and documented like the API's own (for embedding; the bench's baseline route). */
@@ -89,7 +91,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     builtIn: o.builtIn ?? readDefaultModule,
     node: (engine) => nodeProfile(o, engine, logger),
     store: o.dataDir ? new PolicyStore(o.dataDir) : undefined,
-    metrics, logger,
+    metrics, logger, now: o.now,
   }, source);
   const policy = manager.active;
   metrics.policy(policy.engine.policy);

@@ -44,6 +44,7 @@ export class FileSource implements PolicySource {
   private running: Promise<FileCheck> | undefined;
   private again = false;
   private missingNoted = false;
+  private watchWarned = false;
 
   constructor(o: FileSourceOptions) {
     this.o = o;
@@ -119,8 +120,11 @@ export class FileSource implements PolicySource {
         this.watcher?.close();
         this.watcher = undefined;
       });
+      this.watchWarned = false;
     } catch (err) {
-      this.o.logger?.warn({ path: this.path, err: (err as Error).message }, "cannot watch the policy file's directory; polling only");
+      // retried on every poll, said once; a missing directory is the missing file, already said
+      if (!this.watchWarned && (err as NodeJS.ErrnoException).code !== "ENOENT") this.o.logger?.warn({ path: this.path, err: (err as Error).message }, "cannot watch the policy file's directory; polling only");
+      this.watchWarned = true;
       this.watcher = undefined;
     }
   }

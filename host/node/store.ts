@@ -7,10 +7,15 @@
 //                                     source what it last delivered; per policy name the highest
 //                                     serial activated (the downgrade guard)
 //   DATA/modules/<sha256>.wasm        a kept module, named by the SHA-256 of its bytes
-//   DATA/modules/<sha256>.wasm.sig    its signed statement (DSSE envelope), when it has one
+//   DATA/modules/<sha256>.wasm.sig    its signed statement (DSSE envelope), when it has one. A module
+//                                     re-delivered with a newer statement gets the new one; a crash
+//                                     before the state is written leaves a kept entry whose .sig is
+//                                     that newer statement for the same bytes — still valid for them,
+//                                     and what a rollback or restart re-verifies and then shows.
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { crashPoint, saveBegins } from "./crash-point.ts";
 import { emptyState, type PolicyStoreLike, type SerialMark, type StoredState } from "../delivery/state.ts";
 
 export { emptyState, type StoredEntry, type StoredState } from "../delivery/state.ts";
@@ -23,8 +28,8 @@ async function syncDir(dir: string): Promise<void> {
   try { await fh.sync(); } finally { await fh.close(); }
 }
 
-/** Writes `data` to `path` atomically: temp file in the same directory, fsync, rename, fsync dir. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+/** Writes `data` to `path` atomically: temp file in the same directory, fsync, rename, fsync dir. `point`: the crash test's name for this write. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644, point?: string): Promise<void> {
   const tmp = `${path}.${randomUUID()}.tmp`;
   const fh = await open(tmp, "w", mode);
   try {
@@ -36,7 +41,9 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, m
     throw err;
   }
   await fh.close();
+  if (point) crashPoint(`${point}.synced`);
   await rename(tmp, path);
+  if (point) crashPoint(`${point}.renamed`);
   await syncDir(dirname(path));
 }
 
@@ -84,13 +91,15 @@ export class PolicyStore implements PolicyStoreLike {
 
   /** Saves a module (when given) and then the state that refers to it; removes modules no longer kept and temporary files a crash left. */
   async save(state: StoredState, module?: { sha: string; bytes: Uint8Array; envelope: string | null }): Promise<void> {
+    saveBegins();
+    crashPoint("save.start");
     await this.init();
     if (module) {
       const path = this.modulePath(module.sha);
-      if (module.envelope) await writeFileAtomic(`${path}.sig`, `${module.envelope}\n`);
-      await writeFileAtomic(path, module.bytes);
+      if (module.envelope) await writeFileAtomic(`${path}.sig`, `${module.envelope}\n`, 0o644, "sig");
+      await writeFileAtomic(path, module.bytes, 0o644, "module");
     }
-    await writeFileAtomic(join(this.dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
+    await writeFileAtomic(join(this.dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`, 0o644, "state");
     const keep = new Set(state.kept.filter((e) => !e.builtIn).map((e) => `${e.moduleSha256}.wasm`));
     for (const f of await readdir(this.modules)) {
       const base = f.replace(/\.sig$/, "");
@@ -98,6 +107,7 @@ export class PolicyStore implements PolicyStoreLike {
     }
     // a crash inside writeFileAtomic(state.json) leaves its temporary file: nothing reads it, but it would stay forever
     for (const f of await readdir(this.dir)) if (STATE_TEMP.test(f)) await rm(join(this.dir, f), { force: true });
+    crashPoint("save.done");
   }
 }
 
