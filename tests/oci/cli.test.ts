@@ -56,7 +56,7 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
       isoplace(env, "policy", "pull", pinnedRef, "--out", join(dir, "digest.wasm")),
     ]);
     expect(byTag.code).toBe(0);
-    expect(byTag.stderr).toMatch(/valid statement by key [0-9a-f]+: isoplace-default \S+, serial \d+/);
+    expect(byTag.stderr).toMatch(/valid statement by key [0-9a-f]+: default \S+, serial \d+/);
     expect(byTag.stdout.trim()).toBe(pinnedRef);
     expect(byDigest.code).toBe(0);
     const original = await readFile(wasm);
