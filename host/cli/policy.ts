@@ -7,7 +7,7 @@ import { sha256Hex } from "../engine/engine.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
 import { DEFAULT_POLICY_SOURCE } from "../node/paths.ts";
 import { generateKeyPair, importPublicKey, importSigningKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
-import { envelopeJson, parseExpiry, peekStatement, signStatement, verifyStatement, type Statement } from "../delivery/statement.ts";
+import { envelopeJson, parseExpiry, peekStatement, signStatement, statementOf, verifyStatement, type Statement } from "../delivery/statement.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
 
@@ -107,21 +107,17 @@ export function registerPolicy(program: Command): Command {
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      let meta;
+      let statement: Statement;
       try {
-        meta = readMeta(customSections(bytes, META_SECTION));
+        statement = await statementOf(bytes, { serial, expires, now });
       } catch (err) {
         throw new UsageError(`${file} is not a policy module: ${(err as Error).message}`);
       }
       const keys = [];
       for (const k of o.key) keys.push(await keyFrom(k, (t) => importSigningKey(t, k)));
-      const statement: Statement = {
-        name: meta.name, version: meta.version, serial, moduleSha256: await sha256Hex(bytes),
-        issuedAt: now.toISOString(), ...(expires ? { expires } : {}),
-      };
       const out = o.out ?? `${file}.sig`;
       await writeFile(out, envelopeJson(await signStatement(statement, keys)));
-      console.log(`${out}: signed statement for ${meta.name} ${meta.version}, serial ${serial}${expires ? `, expires ${expires}` : ""}, module sha256 ${statement.moduleSha256}, key ${keys.map((k) => k.id).join(", ")}`);
+      console.log(`${out}: signed statement for ${statement.name} ${statement.version}, serial ${serial}${expires ? `, expires ${expires}` : ""}, module sha256 ${statement.moduleSha256}, key ${keys.map((k) => k.id).join(", ")}`);
     });
 
   policy.command("verify")

@@ -4,6 +4,9 @@
 // The statement travels in a DSSE envelope (in-toto's Dead Simple Signing Envelope): the
 // signature covers the pre-authentication encoding (PAE) of the payload type and the payload,
 // so a signature can never be re-read as another type. Ed25519 via WebCrypto; runtime-neutral.
+import { META_SECTION } from "../engine/abi.ts";
+import { sha256Hex } from "../engine/digest.ts";
+import { customSections, readMeta } from "../engine/meta.ts";
 import { fromBase64, SIGNATURE_BYTES, signBytes, toBase64, verifyBytes, type SigningKey, type TrustedKey } from "./signing.ts";
 
 export const STATEMENT_TYPE = "application/vnd.isoplace.policy.statement+json";
@@ -44,6 +47,25 @@ export async function signStatement(st: Statement, keys: readonly SigningKey[]):
   const signatures: DsseSignature[] = [];
   for (const k of keys) signatures.push({ keyid: k.fingerprint, sig: toBase64(await signBytes(signed, k.key)) });
   return { payloadType: STATEMENT_TYPE, payload: toBase64(payload), signatures };
+}
+
+/**
+ * The statement for a policy module: its name and version from its metadata section, its digest,
+ * `serial` (default: `now` in Unix seconds) and `expires` (an ISO time). Throws when the bytes
+ * have no readable metadata (not a policy module).
+ */
+export async function statementOf(bytes: Uint8Array, o: { serial?: number; expires?: string; now?: Date } = {}): Promise<Statement> {
+  const now = o.now ?? new Date();
+  const meta = readMeta(customSections(bytes, META_SECTION));
+  return {
+    name: meta.name, version: meta.version, serial: o.serial ?? Math.floor(now.getTime() / 1000),
+    moduleSha256: await sha256Hex(bytes), issuedAt: now.toISOString(), ...(o.expires ? { expires: o.expires } : {}),
+  };
+}
+
+/** What `isoplace policy sign` does: the module's statement, signed. */
+export async function signModuleStatement(bytes: Uint8Array, keys: readonly SigningKey[], o: { serial?: number; expires?: string; now?: Date } = {}): Promise<Envelope> {
+  return signStatement(await statementOf(bytes, o), keys);
 }
 
 /** The envelope as it goes in FILE.wasm.sig, URL.sig and the OCI signature layer. */
