@@ -1,4 +1,4 @@
-// npm run bench:fleet [-- --agents 1000] [-- --interval-ms 5000] [-- --jitter 0.2] [-- --kinds signature,full] [-- --registry] [-- --out FILE]
+// npm run bench:fleet [-- --agents 1000] [-- --interval-ms 5000 (30000 with --registry)] [-- --jitter 0.2] [-- --kinds signature,full] [-- --registry] [-- --out FILE]
 // The fleet simulation on its own: N agents' pollers in this process against a bundle server on
 // 127.0.0.1 (or, with --registry, a real OCI registry: Debian's docker-registry), once per kind of
 // agent (see fleet/simulate.ts); prints the figures and writes bench/fleet-results.json
@@ -14,12 +14,12 @@ import { haveRegistry, REGISTRY_BIN } from "./fleet/registry-server.ts";
 import type { AgentKind } from "./fleet/simulate.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const USAGE = "usage: npm run bench:fleet [-- --agents 1000] [-- --interval-ms 5000] [-- --jitter 0.2] [-- --kinds signature,full] [-- --registry] [-- --out FILE]";
+const USAGE = "usage: npm run bench:fleet [-- --agents 1000] [-- --interval-ms 5000 (30000 with --registry)] [-- --jitter 0.2] [-- --kinds signature,full] [-- --registry] [-- --out FILE]";
 let a;
 try {
   ({ values: a } = parseArgs({
     options: {
-      agents: { type: "string", default: "1000" }, "interval-ms": { type: "string", default: "5000" },
+      agents: { type: "string", default: "1000" }, "interval-ms": { type: "string" },
       jitter: { type: "string", default: "0.2" }, kinds: { type: "string", default: "signature,full" },
       registry: { type: "boolean", default: false },
       out: { type: "string" }, help: { type: "boolean", default: false },
@@ -33,7 +33,9 @@ if (a.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const agents = Number(a.agents), intervalMs = Number(a["interval-ms"]), jitter = Number(a.jitter);
+// against a registry, the agent's own default poll interval (30 s): each new version costs the
+// registry five requests per agent (manifest, config, module, signature manifest and envelope)
+const agents = Number(a.agents), intervalMs = Number(a["interval-ms"] ?? (a.registry ? 30_000 : 5000)), jitter = Number(a.jitter);
 const kinds = a.kinds!.split(",").map((k) => k.trim()) as AgentKind[];
 if (!(agents >= 1 && intervalMs > 0 && jitter >= 0) || kinds.some((k) => k !== "signature" && k !== "full")) {
   console.error("bench:fleet: --agents ≥ 1, --interval-ms > 0, --jitter ≥ 0, --kinds from signature,full");
