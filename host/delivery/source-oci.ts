@@ -67,6 +67,9 @@ export class OciSource implements PolicySource {
 
   get checks() { return this.poller.checks; }
 
+  /** What the last poll did. */
+  get lastResult(): OciPollResult { return this.last; }
+
   start(sink: PolicySink): void {
     this.sink = sink;
     this.etag ??= sink.tag(this.key);
@@ -76,13 +79,6 @@ export class OciSource implements PolicySource {
   }
 
   stop(): void { this.poller.stop(); }
-
-  /** One poll now (tests, the fleet simulation). */
-  async poll(sink?: PolicySink): Promise<OciPollResult> {
-    if (sink) this.sink = sink;
-    await this.poller.runOnce();
-    return this.last;
-  }
 
   private async pollOnce(signal: AbortSignal): Promise<boolean> {
     const sink = this.sink;
