@@ -34,7 +34,8 @@ if (a.help) {
   process.exit(0);
 }
 // against a registry, the agent's own default poll interval (30 s): each new version costs the
-// registry five requests per agent (manifest, config, module, signature manifest and envelope)
+// registry five requests per agent (HEAD and GET of the manifest, the module, the signature's
+// manifest and its envelope)
 const agents = Number(a.agents), intervalMs = Number(a["interval-ms"] ?? (a.registry ? 30_000 : 5000)), jitter = Number(a.jitter);
 const kinds = a.kinds!.split(",").map((k) => k.trim()) as AgentKind[];
 if (!(agents >= 1 && intervalMs > 0 && jitter >= 0) || kinds.some((k) => k !== "signature" && k !== "full")) {

@@ -126,7 +126,7 @@ export class OciSource implements PolicySource {
   }
 
   private async download(sink: PolicySink, digest: string, etag: string): Promise<OciPollResult> {
-    const pulled = await pullPolicy(pinned(this.ref, digest), { maxModuleBytes: this.o.maxBytes ?? MAX_MODULE_BYTES }, this.repo);
+    const pulled = await pullPolicy(pinned(this.ref, digest), { maxModuleBytes: this.o.maxBytes ?? MAX_MODULE_BYTES, config: false }, this.repo);
     this.stats.downloads++;
     this.etag = etag;
     return this.offer(sink, pulled.digest, pulled.module, pulled.envelope);

@@ -37,7 +37,14 @@ export interface PulledPolicy {
   etag?: string;
 }
 
-export interface PullOptions extends TransportOptions { maxModuleBytes?: number }
+export interface PullOptions extends TransportOptions {
+  maxModuleBytes?: number;
+  /**
+   * Fetch and check the Wasm config blob too (default). The agent skips it: it runs only the
+   * module, whose bytes the signed statement names, and a fleet saves a request per agent per version.
+   */
+  config?: boolean;
+}
 
 /** Pulls the policy a reference names (a tag, or a pinned digest) and its signature, every byte checked. */
 export async function pullPolicy(ref: OciReference, o: PullOptions = {}, repo = new Repository(ref, o)): Promise<PulledPolicy> {
@@ -47,7 +54,7 @@ export async function pullPolicy(ref: OciReference, o: PullOptions = {}, repo = 
   if (!m) throw new OciError("not-found", `${what}: no such manifest in the registry`, 404);
   const manifest = parseManifest(m.bytes, what);
   const layer = policyLayer(manifest, what);
-  checkWasmConfig(await repo.getBlob(manifest.config, CAPS.config, `${what}'s config`), layer, what);
+  if (o.config !== false) checkWasmConfig(await repo.getBlob(manifest.config, CAPS.config, `${what}'s config`), layer, what);
   const module = await repo.getBlob(layer, o.maxModuleBytes ?? MAX_POLICY_BYTES, `${what}'s module`);
   return { module, envelope: await pullSignature(repo, m.digest, what), digest: m.digest, manifest, etag: m.etag };
 }
