@@ -66,6 +66,10 @@ export class RegistryServer {
     ].join("\n"));
     const child = spawn(REGISTRY_BIN, ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
+    // never outlive the process that started it (a bench or test killed before its finally)
+    const orphan = () => child.kill("SIGKILL");
+    process.once("exit", orphan);
+    child.once("exit", () => process.removeListener("exit", orphan));
     const from = this.log.length; // a restart: only this run's lines count
     const listening = new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
