@@ -48,6 +48,8 @@ if (a.registry && !haveRegistry()) {
   console.error(`bench:fleet: --registry needs Debian's docker-registry (${REGISTRY_BIN}): apt-get install -y docker-registry`);
   process.exit(2);
 }
+// Ctrl-C or a kill: exit through process.exit, so the registry child is stopped too
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 const load = loadavg()[0];
 const results = await runFleet({ registry: a.registry, agents, kinds, intervalMs, jitter, log: (m) => process.stderr.write(`bench: ${m}\n`) });
 console.log(`\n${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), load ${load.toFixed(2)} at start, Node ${process.version}`);
