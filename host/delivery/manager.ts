@@ -211,7 +211,7 @@ export class PolicyManager implements PolicySink {
       this.kept = [{ ...prev, entry }, ...this.kept.slice(2)];
       await this.persist();
       this.swap(engine, entry);
-      this.o.logger?.warn({ policy: engine.policy, source: entry.source, from }, "policy rolled back by the admin");
+      this.o.logger?.info({ policy: engine.policy, source: entry.source, from, activatedBy: "rollback" }, "policy rolled back");
       return { status: "activated" as const, policy: entry };
     });
   }

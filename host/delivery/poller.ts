@@ -68,7 +68,7 @@ export class Poller {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.abort?.abort();
   }
 

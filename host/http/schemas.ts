@@ -68,6 +68,10 @@ export const scenarios = z.object({
 const policyInfo = z.object({
   name: z.string(), version: z.string(), sha256: z.string(), abi: z.number().int(),
   moduleSha256: z.string().optional(), activatedAt: z.string(), source: z.string(),
+  // from the signed statement (absent for the built-in default); a rollback says what it replaced
+  keyId: z.string().optional(), serial: z.number().int().optional(), issuedAt: z.string().optional(), expires: z.string().optional(),
+  activatedBy: z.literal("rollback").optional(),
+  rollback: z.object({ from: z.object({ name: z.string(), version: z.string(), serial: z.number().int().optional(), moduleSha256: z.string() }) }).optional(),
 });
 export const policyStatus = z.object({
   active: policyInfo,

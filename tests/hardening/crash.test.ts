@@ -130,15 +130,10 @@ const PLAN = Array.from({ length: TRIALS }, (_, t) => {
   return { rollback, point: rollback ? ROLLBACK_POINTS[n % ROLLBACK_POINTS.length] : PUT_POINTS[n % PUT_POINTS.length] };
 });
 
-/** Spawns the agent armed to hold at `point`; `reached` resolves when it announces it is there. */
+/** Spawns the agent armed to hold at `point` (none: unarmed). */
 async function armed(point: string | undefined) {
-  let hit: () => void;
-  const reached = new Promise<void>((r) => { hit = r; });
-  const a = await spawnAgent(args, {
-    env: point ? { ISOPLACE_CRASH_POINT: point } : {},
-    onOutput: (chunk) => { if (chunk.includes(`isoplace-crash-point ${point}`)) hit(); },
-  });
-  return { a, reached };
+  const a = await spawnAgent(args, { env: point ? { ISOPLACE_CRASH_POINT: point } : {} });
+  return { a };
 }
 
 it(`${TRIALS} SIGKILLs at every point of a policy write: every restart serves the verified policy the point implies`, async () => {
@@ -164,7 +159,9 @@ it(`${TRIALS} SIGKILLs at every point of a policy write: every restart serves th
     const others = modules.filter((m) => m.version !== previous);
     const m = others[trial % others.length];
     const target = doRollback ? status.history[0].version : m.version;
-    const kill = cur.reached.then(() => running.kill("SIGKILL"));
+    // the child announces the point and holds there: the kill lands exactly at it
+    const kill = running.waitForLine((l) => l === `isoplace-crash-point ${point}`, `the crash point ${point}`, 30_000).then(() => running.kill("SIGKILL"));
+    kill.catch(() => {}); // a write that never reaches its point fails the trial below
     let sig: string | undefined;
     const write = doRollback ? rollback(running) : put(running, m).then((r) => { sig = r.sig; return r.answer; });
     const answer = await Promise.race([write, kill.then(() => ({ error: "killed" }))]);

@@ -129,6 +129,14 @@ describe("policy keygen | sign | verify | inspect", () => {
   });
 });
 
+describe("serve --policy with a scheme no source handles", () => {
+  it("exits 2 naming the supported schemes, before loading anything", async () => {
+    const r = await isoplace("serve", "--port", "0", "--policy", "ftp://policies.example/policy.wasm");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"ftp:\/\/" is not supported.*file:\/\/, http:\/\/, https:\/\//);
+  });
+});
+
 describe("policies/policy.schema.json", () => {
   it("is what npm run schema generates from host/policy/schema.ts", async () => {
     const r = await promisify(execFile)(process.execPath, [join(PACKAGE_ROOT, "scripts", "policy-schema.ts"), "--check"]).catch((e) => e);

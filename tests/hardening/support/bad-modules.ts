@@ -22,7 +22,8 @@ function importingModule(metaFrom: Uint8Array): Uint8Array {
  * fail; `trusted` signs (as a publisher would), `untrusted` is a key the agent does not know.
  */
 export async function badModules(good: Uint8Array, failingSelfTest: Uint8Array, trusted: KeyFiles, untrusted: KeyFiles): Promise<BadModule[]> {
-  const signed = async (name: string, body: Uint8Array, reason: string): Promise<BadModule> => ({ name, body, signature: await sign(body, trusted), reason });
+  // a serial above any good module's, so each class is refused by its own check, not as a downgrade
+  const signed = async (name: string, body: Uint8Array, reason: string): Promise<BadModule> => ({ name, body, signature: await sign(body, trusted, { serial: 2 ** 50 }), reason });
   return [
     { name: "unsigned", body: good, signature: null, reason: "signature" },
     { name: "tampered (one byte of code flipped after signing)", body: tamper(good), signature: await sign(good, trusted), reason: "digest" },
