@@ -32,9 +32,10 @@ export async function registryAccess(text: string, insecure: string[]): Promise<
   return { ref, options: { insecure, credentials: credentialsFor(s.dockerConfig, ref.registry), credentialsFrom: s.dockerConfigPath } };
 }
 
-/** What serve --policy oci://… needs: --insecure-registry and Docker's config.json (read here, on the Node side). */
-export async function ociSettings(insecure: string[]): Promise<OciSettings> {
+/** What serve --policy oci://… needs: --insecure-registry and Docker's config.json (read here, on the Node side); errors are usage errors. */
+export async function ociSettings(insecure: string[], ref?: string): Promise<OciSettings> {
   try {
+    if (ref) parseReference(ref); // a malformed --policy oci://… is a usage error, before the agent starts
     const { path, config } = await loadDockerConfig();
     return { insecure, dockerConfig: config, dockerConfigPath: path };
   } catch (err) {

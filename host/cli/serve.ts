@@ -50,7 +50,7 @@ export function registerServe(program: Command): void {
         throw new UsageError(`--policy: the scheme "${schemeOf(o.policy)}://" is not supported, got "${o.policy}"; supported: ${registeredSchemes().map((s) => `${s}://`).join(", ")} or a file path`);
       }
       const token = await adminToken(o.adminTokenFile);
-      const sourceOptions = o.policy && schemeOf(o.policy) === "oci" ? { oci: await (await import("./oci.ts")).ociSettings(o.insecureRegistry) } : undefined;
+      const sourceOptions = o.policy && schemeOf(o.policy) === "oci" ? { oci: await (await import("./oci.ts")).ociSettings(o.insecureRegistry, o.policy) } : undefined;
       const agent = await startAgent({
         host: o.host, port: o.port, runtimes: o.runtimes, detect: o.detect, hostRoot: o.hostRoot,
         policy: o.policy, trustedKeys, dataDir: o.dataDir, adminToken: token, poll: { intervalMs: o.pollInterval * 1000 }, sourceOptions,

@@ -84,12 +84,13 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
     await expect(readFile(join(dir, "untrusted.wasm"))).rejects.toThrow(/ENOENT/);
   });
 
-  it("bad references and an unreachable registry are exit 2 with a message naming the problem", async () => {
-    const [noTag, badRepo, noSig, down] = await Promise.all([
+  it("bad references (push, pull, serve) and an unreachable registry are exit 2 with a message naming the problem", async () => {
+    const [noTag, badRepo, noSig, down, serveBad] = await Promise.all([
       isoplace(env, "policy", "pull", `oci://${registry.host}/isoplace/policy`, "--out", join(dir, "x.wasm")),
       isoplace(env, "policy", "pull", `oci://${registry.host}/Isoplace/Policy:v1`, "--out", join(dir, "x.wasm")),
       isoplace(env, "policy", "push", join(dir, "keys", "policy.pub"), `oci://${registry.host}/isoplace/policy:v1`),
       isoplace(env, "policy", "pull", `oci://127.0.0.1:${await freePort()}/isoplace/policy:v1`, "--out", join(dir, "x.wasm")),
+      isoplace(env, "serve", "--port", "0", "--policy", `oci://${registry.host}/isoplace/policy@sha256:abc`),
     ]);
     expect(noTag.code).toBe(2);
     expect(noTag.stderr).toMatch(/no :TAG or @sha256/);
@@ -99,6 +100,8 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
     expect(noSig.stderr).toMatch(/not an isoplace policy module/);
     expect(down.code).toBe(2);
     expect(down.stderr).toMatch(/ECONNREFUSED/);
+    expect(serveBad.code).toBe(2);
+    expect(serveBad.stderr).toMatch(/"sha256:abc" is not a sha256 digest/);
   });
   // last: the tampered blobs are shared by every repository of this registry
   it("a manifest that does not match its digest and a tampered blob are refused (exit 2, naming the digest)", async () => {
