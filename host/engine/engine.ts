@@ -13,6 +13,7 @@ import { figureOf, type Figure } from "./figures.ts";
 import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
 import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
+import { ACTIVATION_BUDGET, armOf, budgetOf, CALL_BUDGET, compileMetered, exhausted, exhaustedError } from "./budget.ts";
 
 export interface NodeProfile { source: "configured" | "detected"; runtimes: string[] }
 export interface EngineOptions {
@@ -57,6 +58,8 @@ export class Engine {
   private x!: PolicyExports;
   private v!: Views;
   private decideFn!: PolicyExports["decide"];
+  private budget: WebAssembly.Global | undefined;
+  private arm: ((units: number) => void) | undefined;
   private readonly explain: Explainer;
   private readonly fastDecide: FastDecideParser;
   private readonly node: NodeInfo;
@@ -89,16 +92,20 @@ export class Engine {
     this.x = exports;
     this.v = views(exports, this.catalogue.scenarios.length);
     this.decideFn = exports.decide;
+    this.budget = budgetOf(exports);
+    this.arm = armOf(exports);
   }
 
   /** Runs a call into the module; a trap costs that call only: the instance is re-created. */
   private guard<T>(call: () => T): T {
     try {
+      this.arm?.(CALL_BUDGET);
       return call();
     } catch (err) {
       if (!(err instanceof WebAssembly.RuntimeError) && !(err instanceof RangeError) && !String(err).includes("aborted")) throw err;
+      const cause = exhausted(this.budget) ? exhaustedError("the call") : err;
       this.attach(new WebAssembly.Instance(this.module, imports).exports as unknown as PolicyExports);
-      throw new PolicyTrapError(err);
+      throw new PolicyTrapError(cause);
     }
   }
 
@@ -284,10 +291,10 @@ export async function createEngine(source: BufferSource | WebAssembly.Module, op
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     const digest = sha256Hex(bytes);  // hashes while the module compiles
     try {
-      module = await WebAssembly.compile(bytes);
+      module = await compileMetered(bytes);  // the bound on every call (budget.ts); digests stay the shipped bytes'
     } catch (err) {
       digest.catch(() => {});
-      throw new PolicyRejectedError("compile", `not a valid WebAssembly module: ${(err as Error).message}`);
+      throw err;
     }
     moduleSha256 = await digest;
   }
@@ -313,8 +320,13 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
   } catch (err) {
     throw new PolicyRejectedError("compile", `the module failed to instantiate: ${(err as Error).message}`);
   }
+  const budget = budgetOf(exports);
   const call = <T>(what: string, fn: () => T): T => {
-    try { return fn(); } catch (err) { throw new PolicyRejectedError("self-test", `the module trapped in ${what}: ${(err as Error).message}`); }
+    if (budget) budget.value = ACTIVATION_BUDGET;
+    try { return fn(); } catch (err) {
+      if (exhausted(budget)) throw new PolicyRejectedError("budget", `${exhaustedError(what, ACTIVATION_BUDGET).message}: a call into this module could hang the agent`);
+      throw new PolicyRejectedError("self-test", `the module trapped in ${what}: ${(err as Error).message}`);
+    }
   };
   if (call("abiVersion", () => exports.abiVersion()) !== ABI_VERSION) throw new PolicyRejectedError("abi", `the module's abiVersion() is ${exports.abiVersion()}; this engine speaks ${ABI_VERSION}`);
   const exported = call("meta", () => readUtf8(exports, exports.meta(), exports.metaLength()));
