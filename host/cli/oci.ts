@@ -9,7 +9,8 @@ import { credentialsFor, OciError, parseReference, pullPolicy, pushPolicy, type 
 import { checkCandidate } from "../delivery/pipeline.ts";
 import type { OciSettings } from "../delivery/source-oci.ts";
 import { importPublicKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
-import { peekStatement } from "../delivery/statement.ts";
+import { peekStatement, readEnvelope } from "../delivery/statement.ts";
+import { sha256Hex } from "../engine/digest.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
@@ -77,7 +78,12 @@ export function registerOci(policy: Command): void {
         throw new UsageError(`${file} is not an isoplace policy module: ${(err as Error).message}`);
       }
       const sigFile = o.sig ?? `${file}.sig`;
-      const envelope = (await readOr(sigFile, `${sigFile} does not exist: sign the module first (isoplace policy sign ${file} --key KEY)`)).toString("utf8").trim();
+      const read = readEnvelope((await readOr(sigFile, `${sigFile} does not exist: sign the module first (isoplace policy sign ${file} --key KEY)`)).toString("utf8"));
+      if (!read.ok) throw new UsageError(`${sigFile}: ${read.message}`);
+      const envelope = JSON.stringify(read.envelope); // the layer: the envelope's JSON, as policy sign writes it
+      const statement = peekStatement(envelope);
+      const sha = await sha256Hex(module);
+      if (statement && statement.moduleSha256 !== sha) throw new UsageError(`${sigFile} is the statement of module ${statement.moduleSha256}, not of ${file} (${sha}): sign it again`);
       const r = await pushPolicy(ref, { module, envelope, name: meta.name, version: meta.version, title: basename(file), created: issuedAt(envelope) }, options);
       console.error(`pushed ${meta.name} ${meta.version} (${module.length} bytes) and its signature: ${r.uploaded} blob(s) uploaded, ${r.existing} already there`);
       console.log(r.pinned);

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
 import { CAPS, parseManifest, parseReference, Repository, signatureTag } from "../../host/oci/index.ts";
-import { build, defaultSource, tempDir } from "../shipping/support/fixtures.ts";
+import { build, defaultSource, tamper, tempDir } from "../shipping/support/fixtures.ts";
 import { freePort, haveRegistry, TestRegistry } from "./support/registry.ts";
 
 const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
@@ -85,6 +85,19 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
   });
 
   it("bad references (push, pull, serve) and an unreachable registry are exit 2 with a message naming the problem", async () => {
+    await writeFile(join(dir, "legacy.wasm"), await readFile(wasm));
+    await writeFile(join(dir, "legacy.wasm.sig"), `${Buffer.alloc(64, 7).toString("base64")}\n`); // a bare signature, the old format
+    await writeFile(join(dir, "mixed.wasm"), tamper(new Uint8Array(await readFile(wasm)))); // another module…
+    await writeFile(join(dir, "mixed.wasm.sig"), await readFile(`${wasm}.sig`)); // …with policy.wasm's statement
+    const [legacy, mixed] = await Promise.all([
+      isoplace(env, "policy", "push", join(dir, "legacy.wasm"), `oci://${registry.host}/isoplace/legacy:v1`),
+      isoplace(env, "policy", "push", join(dir, "mixed.wasm"), `oci://${registry.host}/isoplace/mixed:v1`),
+    ]);
+    expect(legacy.code).toBe(2);
+    expect(legacy.stderr).toMatch(/bare Ed25519 signature .* re-sign it with `isoplace policy sign/);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/is the statement of module [a-f0-9]{64}, not of .*mixed.wasm/);
+
     const [noTag, badRepo, noSig, down, serveBad] = await Promise.all([
       isoplace(env, "policy", "pull", `oci://${registry.host}/isoplace/policy`, "--out", join(dir, "x.wasm")),
       isoplace(env, "policy", "pull", `oci://${registry.host}/Isoplace/Policy:v1`, "--out", join(dir, "x.wasm")),
