@@ -14,7 +14,7 @@ import { checkCandidate, type Candidate, type Checked } from "./pipeline.ts";
 import type { TrustedKey } from "./signing.ts";
 import type { Delivery, OfferResult, PolicySink, SourceTag } from "./source.ts";
 import { emptyState, type PolicyStoreLike, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
-import type { Statement } from "./statement.ts";
+import { canonicalEnvelope, type Statement } from "./statement.ts";
 
 export type { OfferResult, SourceTag };
 
@@ -169,11 +169,22 @@ export class PolicyManager implements PolicySink {
       const { engine, keyId, statement } = checked;
       if (c.tag) this.sources[c.tag.key] = { tag: c.tag.value, moduleSha256: checked.moduleSha256 };
       if (checked.moduleSha256 === this.kept[0].entry.moduleSha256) {
-        if (c.tag) await this.persist();
+        const cur = this.kept[0];
+        if (statement && !cur.entry.builtIn && statement.serial > (cur.entry.serial ?? 0)) {
+          // the same module re-signed (a later serial, a new expiry): no swap, but the statement is
+          // kept and the mark raised, so statements between the two serials are refused from now on
+          raiseSerial(this.serials, statement);
+          const { expires: _, ...entry } = cur.entry;
+          cur.entry = { ...entry, ...(keyId ? { keyId } : {}), serial: statement.serial, issuedAt: statement.issuedAt, ...(statement.expires ? { expires: statement.expires } : {}) };
+          cur.bytes = c.bytes;
+          cur.envelope = c.envelope && canonicalEnvelope(c.envelope);
+          await this.persist(cur);
+          this.o.logger?.info({ policy: engine.policy, source: c.source, keyId, serial: statement.serial }, "policy statement renewed");
+        } else if (c.tag) await this.persist();
         return { status: "unchanged", policy: this.kept[0].entry };
       }
       const entry = entryOf(engine, c.source, new Date().toISOString(), c.builtIn ?? false, keyId, statement);
-      const kept: Kept = { entry, bytes: c.bytes, envelope: c.envelope };
+      const kept: Kept = { entry, bytes: c.bytes, envelope: c.envelope && canonicalEnvelope(c.envelope) };
       this.kept = [kept, ...this.kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)].slice(0, 1 + (this.o.historyLimit ?? HISTORY_LIMIT));
       if (statement) raiseSerial(this.serials, statement);
       // persisted (serial included) before it serves: a crash after this point restores it

@@ -83,14 +83,6 @@ export async function importSigningKey(text: string, what = "the private key"): 
   return { key, id: fingerprint.slice(0, 16), fingerprint };
 }
 
-export async function importPrivateKey(text: string, what = "the private key"): Promise<CryptoKey> {
-  try {
-    return await crypto.subtle.importKey("pkcs8", unpem(text, "PRIVATE KEY", what) as BufferSource, ALGORITHM, false, ["sign"]);
-  } catch (err) {
-    throw err instanceof KeyFormatError ? err : new KeyFormatError(`${what} is not an Ed25519 PKCS#8 key: ${(err as Error).message}`);
-  }
-}
-
 export async function importPublicKey(text: string, label = "the public key"): Promise<TrustedKey> {
   const spki = unpem(text, "PUBLIC KEY", label);
   try {

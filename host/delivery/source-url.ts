@@ -89,7 +89,7 @@ export class UrlSource implements PolicySource {
       return true;
     } catch (err) {
       this.stats.errors++;
-      const message = err instanceof FetchError ? err.message : `GET ${this.shown}: ${describe(err)}`;
+      const message = err instanceof FetchError ? err.message : `GET ${this.shown}: ${describeFetchError(err)}`;
       sink.noteSourceError(this.key, message);
       this.o.logger?.warn({ url: this.shown, failures: this.poller.failureCount + 1, err: message }, "policy poll failed");
       this.last = { status: "error", message };
@@ -169,7 +169,7 @@ export class UrlSource implements PolicySource {
 }
 
 /** fetch's own errors say "fetch failed"; the reason (ECONNREFUSED, a timeout…) is in its cause. */
-export function describe(err: unknown): string {
+export function describeFetchError(err: unknown): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   if (e?.name === "TimeoutError") return "timed out";
   const cause = e?.cause?.code ?? e?.cause?.message;

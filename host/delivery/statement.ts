@@ -101,6 +101,12 @@ export function readEnvelope(text: string): EnvelopeRead {
   return { ok: true, envelope: env };
 }
 
+/** The envelope as one line of JSON, whichever form it came in (so the data directory holds what FILE.wasm.sig would). */
+export function canonicalEnvelope(text: string): string {
+  const read = readEnvelope(text);
+  return read.ok ? JSON.stringify(read.envelope) : text.trim();
+}
+
 /** Why a decoded payload is not a statement; null when it is one. */
 export function statementProblem(s: unknown): string | null {
   const st = s as Partial<Statement> | null;

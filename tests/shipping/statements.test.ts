@@ -137,6 +137,22 @@ describe("serials over time", () => {
     expect((await again.json()).result).toBe("unchanged");
   });
 
+  it("the active module re-signed (a later serial, a new expiry) is unchanged but renews the statement: statements in between are refused", async () => {
+    const dataDir = join(root, "data-renew");
+    const a = await agent({ dataDir });
+    const first = await signHeader(v2, keys);
+    const between = await signHeader(v3, keys); // signed, never delivered to this agent
+    const expires = new Date(Date.now() + 86_400_000).toISOString();
+    const renewed = await signHeader(v2, keys, { expires });
+    expect((await put(a, v2, first)).status).toBe(200);
+    const res = await put(a, v2, renewed);
+    expect((await res.json()).result).toBe("unchanged");
+    const serial = JSON.parse(atob(JSON.parse(atob(renewed)).payload)).serial;
+    expect((await policyStatus(a.url)).active).toMatchObject({ version: V2, serial, expires });
+    expect(await readFile(join(dataDir, "modules", `${(await policyStatus(a.url)).active.moduleSha256}.wasm.sig`), "utf8")).toContain(JSON.parse(atob(renewed)).payload);
+    await refused(a, v3, between, "serial-lower", /downgrade/);
+  });
+
   it("a restart keeps the highest serial: the older statement is still refused, and GET /v1/policy shows the serial", async () => {
     const dataDir = join(root, "data-restart");
     const older = await signHeader(v2, keys);
