@@ -14,7 +14,8 @@ import { Repository } from "../oci/registry.ts";
 import { MAX_MODULE_BYTES } from "./limits.ts";
 import type { LoggerLike } from "./logger.ts";
 import { Poller, type PollOptions } from "./poller.ts";
-import { registerSource, type OfferResult, type PolicySink, type PolicySource, type SourceContext } from "./source.ts";
+import type { PollResult } from "./source-url.ts";
+import { registerSource, type PolicySink, type PolicySource, type SourceContext } from "./source.ts";
 
 /** What `serve` passes for oci:// (SourceContext.options.oci). */
 export interface OciSettings {
@@ -32,11 +33,6 @@ export interface OciSourceOptions extends PollOptions, OciSettings {
   logger?: LoggerLike;
 }
 
-export type OciPollResult =
-  | { status: "not-modified" }
-  | { status: "offered"; result: OfferResult }
-  | { status: "error"; message: string };
-
 export class OciSource implements PolicySource {
   readonly key: string;
   readonly ref: OciReference;
@@ -51,7 +47,7 @@ export class OciSource implements PolicySource {
   private etag: string | undefined;
   /** A manifest offered without a signature: its .sig tag is looked for again on later polls. */
   private unsigned: { digest: string; module: Uint8Array; etag?: string } | undefined;
-  private last: OciPollResult = { status: "not-modified" };
+  private last: PollResult = { status: "not-modified" };
 
   constructor(o: OciSourceOptions) {
     this.o = o;
@@ -68,7 +64,7 @@ export class OciSource implements PolicySource {
   get checks() { return this.poller.checks; }
 
   /** What the last poll did. */
-  get lastResult(): OciPollResult { return this.last; }
+  get lastResult(): PollResult { return this.last; }
 
   start(sink: PolicySink): void {
     this.sink = sink;
@@ -107,14 +103,14 @@ export class OciSource implements PolicySource {
     }
   }
 
-  private async fetchPinned(sink: PolicySink): Promise<OciPollResult> {
+  private async fetchPinned(sink: PolicySink): Promise<PollResult> {
     const result = await this.download(sink, this.ref.digest!, this.ref.digest!);
     // fetched once: a pinned reference has nothing new to poll for (a refused one stays refused)
     this.poller.stop();
     return result;
   }
 
-  private async checkTag(sink: PolicySink): Promise<OciPollResult> {
+  private async checkTag(sink: PolicySink): Promise<PollResult> {
     const head = await this.repo.headManifest(this.ref.tag!, this.etag);
     if (head.status === "not-modified") {
       this.stats.notModified++;
@@ -125,21 +121,21 @@ export class OciSource implements PolicySource {
     return this.download(sink, head.digest, head.etag ?? `"${head.digest}"`);
   }
 
-  private async download(sink: PolicySink, digest: string, etag: string): Promise<OciPollResult> {
+  private async download(sink: PolicySink, digest: string, etag: string): Promise<PollResult> {
     const pulled = await pullPolicy(pinned(this.ref, digest), { maxModuleBytes: this.o.maxBytes ?? MAX_MODULE_BYTES, config: false }, this.repo);
     this.stats.downloads++;
     this.etag = etag;
     return this.offer(sink, pulled.digest, pulled.module, pulled.envelope);
   }
 
-  private async offer(sink: PolicySink, digest: string, module: Uint8Array, envelope: string | null): Promise<OciPollResult> {
+  private async offer(sink: PolicySink, digest: string, module: Uint8Array, envelope: string | null): Promise<PollResult> {
     const result = await sink.offer({ bytes: module, envelope, source: this.key, tag: { key: this.key, value: this.etag! } });
     this.unsigned = result.status === "rejected" && result.reason === "signature" && envelope === null ? { digest, module } : undefined;
     return { status: "offered", result };
   }
 
   /** The manifest came without a signature: has one been pushed since? */
-  private async recheckSignature(sink: PolicySink): Promise<OciPollResult> {
+  private async recheckSignature(sink: PolicySink): Promise<PollResult> {
     const pending = this.unsigned!;
     const envelope = await pullSignature(this.repo, pending.digest, this.shown);
     if (envelope === null) {
