@@ -1,4 +1,4 @@
-// The placement rules of API.md, over the policy tables that `policy build` generates into
+// The placement rules of docs/API.md, over the policy tables that `policy build` generates into
 // ./policy.ts. Nothing here allocates: every input and output lives in fixed static buffers,
 // so a million decisions leave linear memory exactly as it was.
 import {
@@ -213,7 +213,7 @@ function finish(pick: i32, fallback: i32, rule: i32, feasible: u32): i32 {
 }
 
 /**
- * Rules 1–5 of API.md. scenario, performance, security: indices (-1 none); needs: a bit per
+ * Rules 1–5 of docs/API.md. scenario, performance, security: indices (-1 none); needs: a bit per
  * need; runtimes: a bit per runtime on the node; flags bit 0: use the weights in IN.
  * Returns the level (1..4), or 0 when nothing is feasible.
  */

@@ -1,4 +1,4 @@
-// The baseline: the placement rules of API.md (the same rules as assembly/rules.ts) written as
+// The baseline: the placement rules of docs/API.md (the same rules as assembly/rules.ts) written as
 // plain, idiomatic TypeScript over the same policy data, the way a team without Wasm would
 // write them. Tables come straight from the policy source (YAML), not from the module, so the
 // agreement check at bench start also checks what `policy build` put into the module.
@@ -84,7 +84,7 @@ export class BaselinePlacer {
   }
 
   /**
-   * Rules 1–5 of API.md. scenario, performance, security: indices (-1 none); needs: a bit per
+   * Rules 1–5 of docs/API.md. scenario, performance, security: indices (-1 none); needs: a bit per
    * need; runtimes: a bit per runtime on the node; constraints: maxColdStartMs, maxMemoryMb,
    * maxCpuOverheadPct, minIsolation (NaN: none); weights: one per metric, or null.
    */

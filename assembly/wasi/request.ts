@@ -1,4 +1,4 @@
-// A decide request (API.md) checked as the engine checks it (host/engine/request.ts): the
+// A decide request (docs/API.md) checked as the engine checks it (host/engine/request.ts): the
 // same fields, ids and Chinese aliases of the policy, the same messages naming each bad field
 // and, for an unknown id, the ids allowed. A valid request comes out as indices.
 import { ARRAY, Json, NUMBER, OBJECT, STRING } from "./json";

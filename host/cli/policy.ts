@@ -4,10 +4,11 @@ import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/engine.ts";
-import { customSections, readMeta } from "../engine/meta.ts";
-import { DEFAULT_POLICY_SOURCE } from "../node/paths.ts";
+import { customSections, isWasmModule, readMeta } from "../engine/meta.ts";
+import { DEFAULT_POLICY_SOURCE } from "../package.ts";
 import { generateKeyPair, importPublicKey, importSigningKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
 import { envelopeJson, parseExpiry, peekStatement, signStatement, statementOf, verifyStatement, type Statement } from "../delivery/statement.ts";
+import { loadCompiler } from "./compiler.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
 
@@ -52,8 +53,8 @@ export function registerPolicy(program: Command): Command {
     .requiredOption("--out <file.wasm>", "where to write the module")
     .action(async (source: string, o: { out: string }) => {
       // loaded here, not at start: the compiler takes a second or more to import, and every
-      // other command (decide, rank, …) would pay for it
-      const { buildPolicy } = await import("../policy/compile.ts");
+      // other command (decide, rank, …) would pay for it; the agent's install has none at all
+      const { buildPolicy } = await loadCompiler();
       const built = await buildPolicy((await read(source)).toString("utf8"), source);
       await mkdir(dirname(o.out), { recursive: true });
       await writeFile(o.out, built.wasm);
@@ -66,6 +67,7 @@ export function registerPolicy(program: Command): Command {
     .option("--sig <file>", "the signed statement (default: FILE.wasm.sig, when it exists)")
     .action(async (file: string, o: { sig?: string }) => {
       const bytes = new Uint8Array(await read(file));
+      if (!isWasmModule(bytes)) throw new UsageError(`${file} is not a WebAssembly module (a module starts with the bytes \\0asm)`);
       const meta = readMeta(customSections(bytes, META_SECTION));
       const out: Record<string, unknown> = { ...meta, moduleSha256: await sha256Hex(bytes), bytes: bytes.length };
       const sigText = o.sig ? (await read(o.sig)).toString("utf8") : await readIfThere(`${file}.sig`);

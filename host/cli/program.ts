@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { InvalidRequestError, PolicyRejectedError } from "../engine/errors.ts";
 import { PolicySourceError } from "../policy/source.ts";
-import { PACKAGE_VERSION } from "../node/paths.ts";
+import { PACKAGE_VERSION } from "../package.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { registerOci } from "./oci.ts";
 import { registerPolicy } from "./policy.ts";

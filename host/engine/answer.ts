@@ -1,4 +1,4 @@
-// Turns the module's numeric output into the answer JSON of API.md, with reasons and an
+// Turns the module's numeric output into the answer JSON of docs/API.md, with reasons and an
 // explanation a person can read.
 import { OUT, REASON, RULES, type Rule, type Views } from "./abi.ts";
 import type { Catalogue } from "./catalogue.ts";

@@ -1,6 +1,7 @@
 // The engine: loads and verifies a policy module, then answers decide / rank / compare and the
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
+import { instantiateSync } from "@assemblyscript/loader";
 import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
 import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
@@ -316,7 +317,13 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
 
   let exports: PolicyExports;
   try {
-    exports = (await WebAssembly.instantiate(module, imports)).exports as unknown as PolicyExports;
+    // AssemblyScript's loader instantiates; its synchronous form, as the module is compiled
+    // already (the async one looks for a fetch Response first, and in Node touching that global
+    // loads fetch: ~100 ms). Its imports object gets the loader's extras, unused by a policy
+    // module, hence a copy. The engine keeps the instance's own exports: the loader's wrappers
+    // add an argument spread to every call, and its memory readers are for runtime-managed
+    // objects, while the ABI hands out fixed buffers read through typed views.
+    exports = instantiateSync(module, { env: { ...imports.env } }).instance.exports as unknown as PolicyExports;
   } catch (err) {
     throw new PolicyRejectedError("compile", `the module failed to instantiate: ${(err as Error).message}`);
   }

@@ -15,7 +15,7 @@ import type { PollOptions } from "../delivery/poller.ts";
 import type { TrustedKey } from "../delivery/signing.ts";
 import type { PolicySource, SourceContext } from "../delivery/source.ts";
 import { adminRoutes } from "./admin.ts";
-import { detectRuntimes } from "./detect.ts";
+import { detectRuntimes, redetectOnActivate } from "./detect.ts";
 import { AgentMetrics } from "./metrics.ts";
 import { sourceFor } from "./sources.ts";
 import { PolicyStore } from "./store.ts";
@@ -68,14 +68,14 @@ export interface Agent {
 
 export const TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, drainMs: 10_000 };
 
-export function nodeProfile(o: AgentOptions, engine: Engine, logger: Logger): NodeProfile | undefined {
+export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, logger: Logger, why?: string): NodeProfile | undefined {
   if (o.runtimes?.length) {
     logger.info({ runtimes: o.runtimes }, "node profile: configured");
     return { source: "configured", runtimes: o.runtimes };
   }
   if (o.detect) {
     const found = detectRuntimes(engine.catalogue, o.hostRoot ?? "/");
-    logger.info({ runtimes: found.runtimes, evidence: found.evidence }, "node profile: detected");
+    logger.info({ runtimes: found.runtimes, evidence: found.evidence, ...(why ? { why } : {}) }, "node profile: detected");
     return { source: "detected", runtimes: found.runtimes };
   }
   logger.info("node profile: none, planning mode (every runtime counted)");
@@ -99,6 +99,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     metrics.policy(a.engine.policy);
     metrics.activations.inc();
   });
+  if (o.detect && !o.runtimes?.length) redetectOnActivate(policy, (catalogue) => nodeProfile(o, { catalogue }, logger, "new detect rules"));
 
   const metricsRoute: RouteSpec = {
     method: "get", path: "/metrics", operationId: "metrics", summary: "Prometheus metrics (Node agent)",

@@ -141,7 +141,7 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
 
   it("decides through POST /v1/decide and shows level, runtime, stack, fallback, ranking and explanation", async () => {
     const form = page.locator("#decide-form");
-    // API.md's own example request
+    // docs/API.md's own example request
     const request = { workload: { scenario: "edge", performance: ["fast-cold-start"] }, node: { runtimes: ["containerd", "wasmedge"] } };
     const expected = await postJson(`${agent.url}/v1/decide`, request);
     expect(expected.level).toBe("L4");

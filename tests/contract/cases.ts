@@ -1,4 +1,4 @@
-// The HTTP contract of API.md as host-agnostic cases: every host (the app in-process, the Node
+// The HTTP contract of docs/API.md as host-agnostic cases: every host (the app in-process, the Node
 // agent on a real port, the Worker inside workerd) runs this same list through its own fetch.
 import { expect } from "vitest";
 import * as S from "../../host/http/schemas.ts";

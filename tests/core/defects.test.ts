@@ -13,7 +13,7 @@ beforeAll(async () => { engine = await defaultEngine(); });
 const LEVELS: Level[] = ["L0", "L1", "L2", "L3", "L4"];
 const better = (c: ReturnType<Engine["compare"]>, metric: Metric) => c.metrics.find((m) => m.metric === metric)!.better;
 
-/** The expected verdict of compare, from the literal matrix and API.md's directions. */
+/** The expected verdict of compare, from the literal matrix and docs/API.md's directions. */
 function expectedBetter(a: Level, b: Level, metric: Metric): string | null {
   const va = midpoint(CORE[metric][Number(a[1])]), vb = midpoint(CORE[metric][Number(b[1])]);
   if (va === null || vb === null) return null;
@@ -39,7 +39,7 @@ describe("metric direction (the source called smaller better everywhere)", () =>
     });
   });
 
-  it("every metric carries API.md's direction", () => {
+  it("every metric carries docs/API.md's direction", () => {
     const c = engine.compare("L1", "L4");
     expect(c.metrics.map((m) => m.metric)).toEqual(METRICS);
     for (const m of c.metrics) expect(m.direction, m.metric).toBe(LOWER_IS_BETTER.has(m.metric) ? "lower" : "higher");

@@ -1,4 +1,4 @@
-// API.md "Decision rules" 1–5, rank, and the shape of every ranking, against the default policy.
+// docs/API.md "Decision rules" 1–5, rank, and the shape of every ranking, against the default policy.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Decision, Engine } from "../../host/engine/engine.ts";
@@ -120,7 +120,7 @@ describe("rule 1: infeasibility", () => {
       for (const r of d.ranking.filter((x) => !x.feasible)) expect(r.reasons.join()).toMatch(/no runtime for it on this node/);
     });
 
-    it("all 128 subsets of runtimes agree with API.md's providers", () => {
+    it("all 128 subsets of runtimes agree with docs/API.md's providers", () => {
       for (let mask = 0; mask < 1 << ALL_RUNTIMES.length; mask++) {
         const runtimes = ALL_RUNTIMES.filter((_, i) => (mask >> i) & 1);
         expect(feasibleOf(decide({}, runtimes)), runtimes.join(",")).toEqual(feasibleLevels(undefined, {}, runtimes));

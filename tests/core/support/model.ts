@@ -1,4 +1,4 @@
-// An independent model of API.md's rule 1 (feasibility) and rule 2's candidates, over the
+// An independent model of docs/API.md's rule 1 (feasibility) and rule 2's candidates, over the
 // literal REFERENCE tables, to check the engine's answers against.
 import { CORE, NEEDS, PROVIDERS, SCENARIOS, upper, type Placeable } from "./reference.ts";
 

@@ -2,7 +2,7 @@
 // runtimes), sending POST /v1/decide; the answer is shown in full, and a problem's errors are
 // shown beside the field each one names (errors[].path).
 export const DECIDE_JS = String.raw`
-// The four constraints are fields of the API contract (API.md), not policy data.
+// The four constraints are fields of the API contract (docs/API.md), not policy data.
 const CONSTRAINTS = [
   { key: "maxColdStartMs", label: "Max cold start (ms)", min: 0, step: "any" },
   { key: "maxMemoryMb", label: "Max memory overhead (MB)", min: 0, step: "any" },
