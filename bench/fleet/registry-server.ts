@@ -64,6 +64,7 @@ export class RegistryServer {
       "  delete:", "    enabled: true", "  maintenance:", "    uploadpurging:", "      enabled: false",
       "http:", `  addr: ${this.host}`, "  secret: isoplace-test-secret", auth,
     ].join("\n"));
+    if (!haveRegistry()) throw new Error(`no ${REGISTRY_BIN}: the OCI tests and bench:fleet --registry need Debian's docker-registry (apt-get install -y docker-registry)`);
     const child = spawn(REGISTRY_BIN, ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     // never outlive the process that started it (a bench or test killed before its finally)
