@@ -6,8 +6,10 @@ import { PACKAGE_VERSION } from "../package.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { registerOci } from "./oci.ts";
 import { registerPolicy } from "./policy.ts";
+import { registerPolicyCheck } from "./policy-check.ts";
 import { registerQueries } from "./query.ts";
 import { registerServe } from "./serve.ts";
+import { registerWebhook } from "./webhook.ts";
 
 const program = new Command("isoplace")
   .description("placement policy for edge fleets: which isolation level and runtime a workload gets")
@@ -18,6 +20,8 @@ const program = new Command("isoplace")
 registerQueries(program);
 registerServe(program);
 registerOci(registerPolicy(program));
+registerWebhook(program);
+registerPolicyCheck(program);
 
 function fail(code: number, message: string): void {
   console.error(`isoplace: ${message}`);

@@ -50,10 +50,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       problemOf(405, null, "Method not allowed", `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(", ")}.`),
       { allow: methods.join(", ") }),
   }));
-  app.use(bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => problemResponse(problemOf(413, "body-too-large", "Body too large", `The body is over ${MAX_BODY_BYTES} bytes.`)),
-  }));
+  // 64 KiB, or the route's own limit (an AdmissionReview carries a whole pod)
+  const limit = (maxSize: number) => bodyLimit({
+    maxSize,
+    onError: () => problemResponse(problemOf(413, "body-too-large", "Body too large", `The body is over ${maxSize} bytes.`)),
+  });
+  const limits = new Map(routes.filter((r) => r.maxBodyBytes).map((r) => [r.path, limit(r.maxBodyBytes!)]));
+  const defaultLimit = limit(MAX_BODY_BYTES);
+  app.use((c, next) => (limits.get(c.req.path) ?? defaultLimit)(c, next));
 
   for (const r of routes) app[r.method](r.path, r.handler);
 

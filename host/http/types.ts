@@ -54,5 +54,7 @@ export interface RouteSpec {
   headers?: Record<string, { description: string; required?: boolean }>;
   security?: boolean;
   responses: Record<number, ResponseSpec>;
+  /** A body limit other than the API's 64 KiB. */
+  maxBodyBytes?: number;
   handler: (c: Context<AppEnv>) => Response | Promise<Response>;
 }

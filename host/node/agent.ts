@@ -3,6 +3,7 @@
 // PolicyManager (data directory, watched file, polled URL, admin PUT, rollback).
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import type { createServer as createHttpsServer, ServerOptions as HttpsServerOptions } from "node:https";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import type { Engine, NodeProfile } from "../engine/engine.ts";
@@ -50,6 +51,8 @@ export interface AgentOptions {
   sourceOptions?: SourceContext["options"];
   /** More routes, served and documented like the API's own (for embedding; the bench's baseline route). */
   routes?: RouteSpec[];
+  /** Another server than node:http (the webhook's node:https): @hono/node-server's createServer and its options. */
+  server?: { createServer: typeof createHttpsServer; options: HttpsServerOptions; scheme: "https" };
 }
 
 export interface Agent {
@@ -124,12 +127,13 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({
       fetch: app.fetch, hostname: o.host ?? "127.0.0.1", port: o.port ?? 8787,
-      serverOptions: { headersTimeout: TIMEOUTS.headersMs, requestTimeout: TIMEOUTS.requestMs, keepAliveTimeout: TIMEOUTS.keepAliveMs },
-    }, () => resolve(s as Server)) as Server;
+      ...(o.server ? { createServer: o.server.createServer } : {}),
+      serverOptions: { ...o.server?.options, headersTimeout: TIMEOUTS.headersMs, requestTimeout: TIMEOUTS.requestMs, keepAliveTimeout: TIMEOUTS.keepAliveMs },
+    } as Parameters<typeof serve>[0], () => resolve(s as Server)) as Server;
     s.once("error", reject);
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `${o.server?.scheme ?? "http"}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, policy: policy.engine.policy, source: policy.activation.source, admin: Boolean(o.adminToken) }, "isoplace agent listening");
   source?.start(manager);
 

@@ -58,8 +58,8 @@ describe("bad modules are rejected; the active policy and its answers stay", () 
     ["unsigned", async () => ({ body: v2 }), "signature"],
     ["one tampered byte (the statement is for the original bytes)", async () => ({ body: tamper(v2), sig: await sign(v2, trusted) }), "digest"],
     ["signed by an untrusted key", async () => ({ body: v2, sig: await sign(v2, untrusted) }), "signature"],
-    ["wrong ABI version (isoplace.meta says abi 2)", async () => {
-      const body = withMeta(v2, (m) => ({ ...m, abi: 2 }));
+    ["wrong ABI version (isoplace.meta says abi 99)", async () => {
+      const body = withMeta(v2, (m) => ({ ...m, abi: 99 }));
       return { body, sig: await sign(body, trusted) };
     }, "abi"],
     ["failing its own self-test", async () => ({ body: selfTestBad, sig: await sign(selfTestBad, trusted) }), "self-test"],

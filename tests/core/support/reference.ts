@@ -159,3 +159,21 @@ export function midpoint(r: Range): number | null {
 
 /** The worst case of a "lower is better" figure: its upper end (Infinity when open). */
 export const upper = (r: Range): number => (r ? (r[1] ?? Infinity) : NaN);
+
+export type Artifact = "container" | "wasm" | "vm";
+export const ARTIFACTS: Artifact[] = ["container", "wasm", "vm"];
+
+/**
+ * API.md rule 1(c) and the runtime figures the integrator researched (notes/runtime-figures.md),
+ * transcribed by hand: what each runtime provides, needs and runs, and its own figures where
+ * they differ from its level's ([min, max], max null = open). In policy order.
+ */
+export const RUNTIMES: { id: string; levels: Placeable[]; requires: string[]; runs: Artifact[]; figures: Partial<Record<"coldStart" | "memory" | "cpu", Range>> }[] = [
+  { id: "kvm", levels: ["L1", "L2"], requires: [], runs: ["vm"], figures: {} },
+  { id: "kata", levels: ["L1", "L2"], requires: [], runs: ["container"], figures: { coldStart: [850, 950] } },
+  { id: "containerd", levels: ["L3"], requires: [], runs: ["container"], figures: {} },
+  { id: "wasmedge", levels: ["L4"], requires: [], runs: ["wasm"], figures: { coldStart: [0, 10] } },
+  { id: "wasmtime", levels: ["L4"], requires: [], runs: ["wasm"], figures: { coldStart: [0, 10] } },
+  { id: "gvisor", levels: ["L4"], requires: [], runs: ["container"], figures: { coldStart: [81, 280] } },
+  { id: "firecracker", levels: ["L4"], requires: ["kvm"], runs: ["container"], figures: { coldStart: [0, 125], memory: [0, 5], cpu: [0, 5] } },
+];
