@@ -18,7 +18,7 @@ import { loadPolicy } from "../../host/index.ts";
 import { PREFIX } from "../../host/k8s/annotations.ts";
 import { ADMISSION_PATH } from "../../host/k8s/route.ts";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
-import { generateKeyPair } from "../../host/policy/signing.ts";
+import { generateKeyPair } from "../../host/delivery/signing.ts";
 import { spawnChild, type Child } from "../support/child.ts";
 import { certificates, reviewOf } from "./support/webhook.ts";
 

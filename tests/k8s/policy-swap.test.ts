@@ -1,6 +1,6 @@
 // The webhook's policy arrives as the agent's does (a signed module in a watched file) and is
 // hot-swapped under it: the next admission decides with the new policy, mapped through the new
-// policy's own runtimeClassNames. A module without a valid signature is refused and changes nothing.
+// policy's own runtimeClassNames. A module whose statement is not signed by a trusted key is refused and changes nothing.
 import { EventEmitter, once } from "node:events";
 import { Writable } from "node:stream";
 import pino from "pino";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY_SOURCE } from "../../host/node/paths.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
-import { generateKeyPair, importPrivateKey, importPublicKey, signModule } from "../../host/policy/signing.ts";
+import { keyFiles, sign, tempDir, type KeyFiles } from "../shipping/support/fixtures.ts";
 import { admit, decodePatch, reviewOf, startTestWebhook, type TestWebhook } from "./support/webhook.ts";
 
 let w: TestWebhook;
@@ -25,7 +25,7 @@ const logStream = new Writable({
   },
 });
 let policyFile: string;
-let privateKey: CryptoKey;
+let keys: KeyFiles;
 const serverless = { "isoplace.io/scenario": "serverless", "isoplace.io/security": "zero-trust" };
 
 /** The default policy with WasmEdge's RuntimeClass renamed (a cluster that runs a newer shim under another class). */
@@ -45,13 +45,10 @@ function publish(module: Uint8Array, signature: string): void {
 }
 
 beforeAll(async () => {
-  const keys = await generateKeyPair();
-  privateKey = await importPrivateKey(keys.privatePem);
-  const trusted = await importPublicKey(keys.publicPem, "test key");
-  const { mkdtempSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  policyFile = join(mkdtempSync(join(tmpdir(), "isoplace-webhook-policy-")), "policy.wasm");
-  w = await startTestWebhook({ runtimeClasses: ["wasmedge", "wasmedge-v2", "gvisor"], policy: policyFile, trustedKeys: [trusted], logger: pino({ level: "info" }, logStream), watch: { debounceMs: 20, pollMs: 60_000 } });
+  const dir = await tempDir("isoplace-webhook-policy-");
+  keys = await keyFiles(join(dir, "keys"));
+  policyFile = join(dir, "policy.wasm");
+  w = await startTestWebhook({ runtimeClasses: ["wasmedge", "wasmedge-v2", "gvisor"], policy: policyFile, trustedKeys: keys.trusted, logger: pino({ level: "info" }, logStream), watch: { debounceMs: 20, pollMs: 60_000 } });
 }, 60_000);
 afterAll(async () => {
   await w?.close();
@@ -64,7 +61,7 @@ describe("policy delivery to the webhook", () => {
 
     const module = await renamedClassModule();
     const activated = new Promise<void>((resolve) => w.webhook.agent.policy.onActivate(() => resolve()));
-    publish(module, await signModule(module, privateKey));
+    publish(module, await sign(module, keys));
     await activated;
 
     const after = decodePatch((await admit(w, reviewOf({ annotations: serverless }))).json.response);
@@ -73,11 +70,11 @@ describe("policy delivery to the webhook", () => {
   }, 60_000);
 
   it("a module signed by another key is refused; admissions go on with the active policy", async () => {
-    const stranger = await importPrivateKey((await generateKeyPair()).privatePem);
+    const stranger = await keyFiles(join(policyFile, "..", "stranger"));
     const module = await renamedClassModule();
     const active = w.webhook.agent.policy.engine;
     const rejected = once(logs, "policy rejected");
-    publish(module, await signModule(module, stranger));
+    publish(module, await sign(module, stranger));
     const [entry] = await rejected;
     expect(entry.reason).toBe("signature");
     expect(w.webhook.agent.policy.engine).toBe(active);
