@@ -1,6 +1,8 @@
 // isoplace webhook: the Kubernetes admission webhook (HTTPS), until SIGTERM/SIGINT; and
 // isoplace webhook certs: a CA and serving certificate for clusters without cert-manager.
 import type { Command } from "commander";
+import { addAgentOptions, readAgentConfig, runUntilStopped } from "./agent-command.ts";
+import { ConfigError, type ConfigProblem } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { collect, list, number } from "./input.ts";
 
@@ -8,49 +10,35 @@ const MODES = ["fill", "override", "advise"];
 
 export function registerWebhook(program: Command): void {
   const webhook = program.command("webhook")
-    .description("run the Kubernetes mutating admission webhook for Pods (HTTPS): sets runtimeClassName from the policy's decision")
+    .description("run the Kubernetes mutating admission webhook for Pods (HTTPS): sets runtimeClassName from the policy's decision");
+  addAgentOptions(webhook, { host: "0.0.0.0", port: "8443" })
     .option("--tls-cert <file>", "the serving certificate (PEM); re-read when the file changes")
     .option("--tls-key <file>", "its private key (PEM); re-read when the file changes")
-    .option("--host <address>", "address to listen on (env HOST)", process.env.HOST ?? "0.0.0.0")
-    .option("--port <n>", "port (env PORT)", number("--port"), process.env.PORT ? Number(process.env.PORT) : 8443)
     .option("--runtime-classes <names>", "the cluster's RuntimeClasses, comma-separated (names as in the policy's runtimeClassName; containerd always counts)", list, [])
     .option("--mode <mode>", "fill: set a class where the pod has none; override: replace the pod's; advise: annotate only", "fill")
     .option("--deny-infeasible", "deny a pod for which no level is feasible (default: allow it with a warning)")
-    .option("--policy <file|url>", "a signed policy module: a file (watched) or an http(s) URL (polled) (env ISOPLACE_POLICY)", process.env.ISOPLACE_POLICY)
-    .option("--trusted-key <file>", "a public key (PEM) whose signatures are accepted; repeatable (env ISOPLACE_TRUSTED_KEYS)", collect, [])
-    .option("--data-dir <dir>", "keeps the active policy and the last 5 for rollback (env ISOPLACE_DATA_DIR)", process.env.ISOPLACE_DATA_DIR)
-    .action(async (o) => {
-      if (!o.tlsCert || !o.tlsKey) throw new UsageError("--tls-cert and --tls-key are required: the API server calls webhooks over HTTPS only (isoplace webhook certs makes a pair)");
-      if (!MODES.includes(o.mode)) throw new UsageError(`--mode must be one of ${MODES.join(", ")}; got "${o.mode}"`);
-      const { registeredSchemes, schemeOf } = await import("../node/sources.ts");
-      if (o.policy && !registeredSchemes().includes(schemeOf(o.policy))) {
-        throw new UsageError(`--policy: the scheme "${schemeOf(o.policy)}://" is not supported, got "${o.policy}"; supported: ${registeredSchemes().map((s) => `${s}://`).join(", ")} or a file path`);
+    .action(async (o, cmd: Command) => {
+      const problems: ConfigProblem[] = [];
+      for (const [value, name] of [[o.tlsCert, "--tls-cert"], [o.tlsKey, "--tls-key"]]) {
+        if (!value) problems.push({ name, message: "is required: the API server calls webhooks over HTTPS only (isoplace webhook certs makes a pair)" });
       }
-      const { loadTrustedKeys, trustedKeyPathsFromEnv } = await import("../node/keys.ts");
+      if (!MODES.includes(o.mode)) problems.push({ name: "--mode", message: `must be one of ${MODES.join(", ")}, got "${o.mode}"` });
+      if (problems.length) throw new ConfigError(problems);
+      const config = await readAgentConfig(o, cmd);
       const { readKeyPair } = await import("../node/tls.ts");
-      let trustedKeys;
       try {
-        trustedKeys = await loadTrustedKeys([...o.trustedKey, ...trustedKeyPathsFromEnv(process.env.ISOPLACE_TRUSTED_KEYS)]);
         await readKeyPair(o.tlsCert, o.tlsKey);
       } catch (err) {
-        throw new UsageError((err as Error).message);
+        throw new ConfigError([{ name: "--tls-cert", message: (err as Error).message }]);
       }
       const { startWebhook } = await import("../node/webhook.ts");
       const w = await startWebhook({
-        tlsCert: o.tlsCert, tlsKey: o.tlsKey, host: o.host, port: o.port,
+        tlsCert: o.tlsCert, tlsKey: o.tlsKey, host: config.host, port: config.port,
         runtimeClasses: o.runtimeClasses, mode: o.mode, denyInfeasible: Boolean(o.denyInfeasible),
-        policy: o.policy, trustedKeys, dataDir: o.dataDir,
+        policy: config.policy, trustedKeys: config.trustedKeys, dataDir: config.dataDir,
+        poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions,
       });
-      const logger = w.agent.logger;
-      if (o.policy && trustedKeys.length === 0) logger.warn("--policy is set but no --trusted-key: every module from it will be rejected (signature)");
-      const stop = async (signal: string) => {
-        logger.info({ signal }, "stopping: draining in-flight requests");
-        await w.close();
-        logger.info("stopped");
-        process.exit(0);
-      };
-      process.once("SIGTERM", () => void stop("SIGTERM"));
-      process.once("SIGINT", () => void stop("SIGINT"));
+      runUntilStopped({ logger: w.agent.logger, close: () => w.close() }, config);
     });
 
   webhook.command("certs")

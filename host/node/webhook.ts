@@ -6,7 +6,7 @@ import pino, { type Logger } from "pino";
 import type { Mode } from "../k8s/admit.ts";
 import { admissionRoute } from "../k8s/route.ts";
 import type { TrustedKey } from "../delivery/signing.ts";
-import { startAgent, type Agent } from "./agent.ts";
+import { startAgent, type Agent, type AgentOptions } from "./agent.ts";
 import { CertificateFiles } from "./tls.ts";
 import { AdmissionMetrics } from "./webhook-metrics.ts";
 
@@ -28,6 +28,10 @@ export interface WebhookOptions {
   /** The policy file's watch settings (as the agent's). */
   watch?: { debounceMs?: number; pollMs?: number };
   builtIn?: () => Promise<Uint8Array>;
+  /** URL and registry polling (as the agent's). */
+  poll?: AgentOptions["poll"];
+  /** The policy source's own settings (registry credentials, insecure registries). */
+  sourceOptions?: AgentOptions["sourceOptions"];
 }
 
 export interface Webhook {
@@ -61,6 +65,7 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
   const agent = await startAgent({
     host: o.host ?? "0.0.0.0", port: o.port ?? 8443, logger,
     policy: o.policy, trustedKeys: o.trustedKeys, dataDir: o.dataDir, watch: o.watch, builtIn: o.builtIn,
+    poll: o.poll, sourceOptions: o.sourceOptions,
     routes: [route],
     server: { createServer, options: { cert: pair.cert, key: pair.key }, scheme: "https" },
   });

@@ -43,13 +43,14 @@ describe("isoplace webhook", () => {
   it("without a certificate and key: exit 2, saying why", async () => {
     const r = await isoplace("webhook", "--port", "0");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--tls-cert and --tls-key are required/);
+    expect(r.stderr).toMatch(/--tls-cert: is required: the API server calls webhooks over HTTPS only/);
+    expect(r.stderr).toMatch(/--tls-key: is required/);
   });
 
   it("an unknown --mode: exit 2 naming the allowed modes", async () => {
     const r = await isoplace("webhook", "--tls-cert", "x", "--tls-key", "y", "--mode", "force");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--mode must be one of fill, override, advise/);
+    expect(r.stderr).toMatch(/--mode: must be one of fill, override, advise, got "force"/);
   });
 
   it("a certificate file that cannot be read, or a key that is not its own: exit 2 naming the file", async () => {

@@ -1,0 +1,90 @@
+// What `serve` and `webhook` share: the options of an agent that takes its policy from a source
+// (address, port, policy, trusted keys, data directory, polling, registries), checked up front
+// — every mistake named by the flag or variable it came from, exit 2, before any policy is loaded
+// or port opened — and the graceful stop on SIGTERM/SIGINT.
+import { Option, type Command } from "commander";
+import type { TrustedKey } from "../delivery/signing.ts";
+import type { SourceContext } from "../delivery/source.ts";
+import { checkServeConfig, ConfigError, type Given, type ServeConfig } from "./config.ts";
+import { collect } from "./input.ts";
+
+// commander shows "env: NAME" in the help itself
+export const envOption = (flags: string, description: string, variable: string) => new Option(flags, description).env(variable);
+
+/** The options every agent-like command takes; `defaults` are its address and port. */
+export function addAgentOptions(cmd: Command, defaults: { host: string; port: string }): Command {
+  return cmd
+    .addOption(envOption("--host <address>", "address to listen on", "HOST").default(defaults.host))
+    .addOption(envOption("--port <n>", "port, 0 for any free one", "PORT").default(defaults.port))
+    .addOption(envOption("--policy <file|url|oci>", "a signed policy module: a file (watched, FILE.sig beside it), an http(s) URL (polled, URL.sig beside it) or oci://HOST/REPO:TAG|@sha256:… (a tag is polled)", "ISOPLACE_POLICY"))
+    .option("--trusted-key <file>", "a public key (PEM) whose signatures are accepted; repeatable (env ISOPLACE_TRUSTED_KEYS: comma-separated paths)", collect, [])
+    .addOption(envOption("--data-dir <dir>", "keeps the active policy and the last 5 for rollback; restored at start", "ISOPLACE_DATA_DIR"))
+    .option("--poll-interval <seconds>", "how often a --policy URL or oci:// tag is polled (plus up to 20% jitter)", "30")
+    .option("--insecure-registry <host>", "an oci:// registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)", collect, []);
+}
+
+/** Where an option's value came from: the flag, or the variable when the environment set it. */
+export function givenOf(o: Record<string, unknown>, cmd: Command) {
+  return <T = string>(key: string, flag: string): Given<T> | undefined => {
+    if (o[key] === undefined) return undefined;
+    const option = cmd.options.find((opt) => opt.attributeName() === key);
+    return { value: o[key] as T, name: cmd.getOptionValueSource(key) === "env" && option?.envVar ? option.envVar : flag };
+  };
+}
+
+export interface AgentConfig extends ServeConfig {
+  policy?: string;
+  dataDir?: string;
+  trustedKeys: TrustedKey[];
+  sourceOptions?: SourceContext["options"];
+}
+
+/**
+ * Checks the shared options (and `more`, the command's own checks of the same kind), then loads
+ * the trusted keys and the policy source's settings. Throws ConfigError naming every mistake.
+ */
+export async function readAgentConfig(o: Record<string, any>, cmd: Command, more: { runtimes?: Given<string[]>; hostRoot?: Given } = {}): Promise<AgentConfig> {
+  const given = givenOf(o, cmd);
+  const config = checkServeConfig({
+    host: given("host", "--host")!, port: given("port", "--port")!, pollInterval: given("pollInterval", "--poll-interval")!,
+    logLevel: process.env.LOG_LEVEL === undefined ? undefined : { value: process.env.LOG_LEVEL, name: "LOG_LEVEL" },
+    dataDir: given("dataDir", "--data-dir"),
+    ...more,
+  });
+  const { registeredSchemes, schemeOf } = await import("../node/sources.ts");
+  if (o.policy && !registeredSchemes().includes(schemeOf(o.policy))) {
+    const supported = `${registeredSchemes().map((s) => `${s}://`).join(", ")} or a file path`;
+    throw new ConfigError([{ name: given("policy", "--policy")!.name, message: `the scheme "${schemeOf(o.policy)}://" is not supported, got "${o.policy}"; supported: ${supported}` }]);
+  }
+  const { loadTrustedKeys, trustedKeyPathsFromEnv } = await import("../node/keys.ts");
+  const trustedKeys: TrustedKey[] = [];
+  for (const paths of [
+    { value: o.trustedKey as string[], name: "--trusted-key" },
+    { value: trustedKeyPathsFromEnv(process.env.ISOPLACE_TRUSTED_KEYS), name: "ISOPLACE_TRUSTED_KEYS" },
+  ]) {
+    try {
+      for (const key of await loadTrustedKeys(paths.value)) if (!trustedKeys.some((k) => k.id === key.id)) trustedKeys.push(key);
+    } catch (err) {
+      throw new ConfigError([{ name: paths.name, message: (err as Error).message }]);
+    }
+  }
+  const sourceOptions = o.policy && schemeOf(o.policy) === "oci" ? { oci: await (await import("./oci.ts")).ociSettings(o.insecureRegistry, o.policy) } : undefined;
+  return { ...config, policy: o.policy, dataDir: o.dataDir, trustedKeys, sourceOptions };
+}
+
+interface Stoppable { logger: { info(obj: object | string, msg?: string): void; warn(msg: string): void }; close(): Promise<void> }
+
+/** Warns about a policy source nobody can sign for, and drains and exits 0 on SIGTERM/SIGINT. */
+export function runUntilStopped(running: Stoppable, config: AgentConfig): void {
+  const { logger } = running;
+  if (config.policy && config.trustedKeys.length === 0) logger.warn("--policy is set but no --trusted-key: every module from it will be rejected (signature)");
+  const stop = async (signal: string) => {
+    logger.info({ signal }, "stopping: draining in-flight requests");
+    await running.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}
+
