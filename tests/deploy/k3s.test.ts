@@ -19,7 +19,8 @@ import { customSections, readMeta } from "../../host/engine/meta.ts";
 import { META_SECTION } from "../../host/engine/abi.ts";
 import { generateKeyPair, importSigningKey } from "../../host/delivery/signing.ts";
 import { envelopeJson, signStatement } from "../../host/delivery/statement.ts";
-import { spawnChild, type Child } from "../support/child.ts";
+import type { Child } from "../support/child.ts";
+import { startContainer } from "../support/container.ts";
 // @ts-expect-error: a plain ES module script, no types
 import { policyConfigMap, trustedKeysConfigMap } from "../../deploy/k3s/configmaps.mjs";
 
@@ -210,15 +211,8 @@ describe("the DaemonSet's args start the agent", () => {
     mkdirSync(dirname(sock), { recursive: true });
     socket = await new Promise<Server>((resolve) => { const s = createNetServer().listen(sock, () => resolve(s)); });
 
-    // the port the DaemonSet names becomes an ephemeral one (0); the agent says which it got
-    const args = container.args.map((a: string, i: number) => {
-      const flag = container.args[i - 1];
-      if (flag === "--host") return "127.0.0.1";
-      if (flag === "--port") return "0";
-      return a.startsWith("/") ? moved(a) : a;
-    });
-    const env = Object.fromEntries(container.env.map((e: Doc) => [e.name, e.value]));
-    agent = spawnChild(process.execPath, [join(PACKAGE_ROOT, "dist/host/cli/main.js"), ...args], { env: { ...env, PATH: "" } });
+    // the port the manifest names becomes an ephemeral one (0); the process says which it got
+    agent = startContainer(container, moved);
     const listening = await agent.waitForLine((l) => l.includes('"msg":"isoplace agent listening"'), "the agent listening", 25_000);
     url = JSON.parse(listening).url;
   }, 30_000);

@@ -19,7 +19,8 @@ import { PREFIX } from "../../host/k8s/annotations.ts";
 import { ADMISSION_PATH } from "../../host/k8s/route.ts";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
 import { generateKeyPair } from "../../host/delivery/signing.ts";
-import { spawnChild, type Child } from "../support/child.ts";
+import type { Child } from "../support/child.ts";
+import { startContainer } from "../support/container.ts";
 import { certificates, reviewOf } from "./support/webhook.ts";
 
 const DIR = join(PACKAGE_ROOT, "deploy/k3s/webhook");
@@ -162,14 +163,8 @@ describe("the Deployment's args start the webhook", () => {
     mkdirSync(keys, { recursive: true });
     writeFileSync(moved(arg("--trusted-key")), (await generateKeyPair()).publicPem);
     mkdirSync(moved(arg("--data-dir")), { recursive: true });
-    const args = container.args.map((a: string, i: number) => {
-      const flag = container.args[i - 1];
-      if (flag === "--host") return "127.0.0.1";
-      if (flag === "--port") return "0";
-      return a.startsWith("/") ? moved(a) : a;
-    });
-    const env = Object.fromEntries(container.env.map((e: Doc) => [e.name, e.value]));
-    child = spawnChild(process.execPath, [join(PACKAGE_ROOT, "dist/host/cli/main.js"), ...args], { env: { ...env, PATH: "" } });
+    // the port the manifest names becomes an ephemeral one (0); the process says which it got
+    child = startContainer(container, moved);
     // the port it listens on, from its log line; ready when it says so
     const listening = JSON.parse(await child.waitForLine(/"msg":"isoplace agent listening"/, "the listening line"));
     port = Number(new URL(listening.url).port);
