@@ -50,6 +50,8 @@ export interface RouteSpec {
   summary: string;
   operationId: string;
   body?: BodySpec;
+  /** The largest body this route takes (default: 64 KiB, body.ts MAX_BODY_BYTES). Its handler reads with readBody(c, limit) / readJson. */
+  maxBodyBytes?: number;
   query?: Record<string, { description: string; schema: (engine: Engine) => z.ZodType; required?: boolean }>;
   headers?: Record<string, { description: string; required?: boolean }>;
   security?: boolean;
