@@ -26,6 +26,8 @@ const result = await build({
   target: "node22",
   chunkNames: "chunks/[name]-[hash]",
   external: ["assemblyscript", "assemblyscript/*", "binaryen"],
+  // Node has raw DEFLATE built in; fflate (for Workers) builds its tables in JavaScript at load
+  alias: { "fflate/browser": join(root, "scripts/bundle/inflate-node.mjs") },
   // CommonJS dependencies (pino, prom-client, commander …) require() Node's modules
   banner: { js: "import { createRequire as __isoplaceRequire } from \"node:module\"; const require = __isoplaceRequire(import.meta.url);" },
   legalComments: "none",

@@ -42,7 +42,9 @@ export interface AppOptions {
 }
 
 export interface BodySpec { contentType: string; schema: (engine: Engine) => z.ZodType | Record<string, unknown> }
-export interface ResponseSpec { description: string; schema?: z.ZodType; contentType?: string }
+/** An answer schema of host/http/schemas.ts, by name: that module is loaded with /openapi.json, not at start. */
+export type SchemaName = keyof typeof import("./schemas.ts");
+export interface ResponseSpec { description: string; schema?: z.ZodType | SchemaName; contentType?: string }
 
 export interface RouteSpec {
   method: "get" | "post" | "put";

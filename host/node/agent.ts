@@ -11,7 +11,6 @@ import type { RouteSpec } from "../http/types.ts";
 import { readDefaultModule } from "../index.ts";
 import type { TrustedKey } from "../policy/signing.ts";
 import type { ActivePolicy } from "./active.ts";
-import { adminRoutes } from "./admin.ts";
 import { detectRuntimes } from "./detect.ts";
 import { PolicyManager } from "./manager.ts";
 import { AgentMetrics } from "./metrics.ts";
@@ -115,7 +114,9 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     responses: { 200: { description: "Prometheus text exposition", contentType: "text/plain" } },
     handler: async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   };
-  const routes = [metricsRoute, ...(o.adminToken ? adminRoutes(() => manager, o.adminToken) : []), ...(o.routes ?? [])];
+  // the admin routes (and the answer schemas they document) load only when they are enabled
+  const admin = o.adminToken ? (await import("./admin.ts")).adminRoutes(() => manager, o.adminToken) : [];
+  const routes = [metricsRoute, ...admin, ...(o.routes ?? [])];
   const app = createApp({
     engine: () => policy.engine,
     ready: () => manager.ready,
