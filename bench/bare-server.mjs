@@ -14,4 +14,4 @@ app.post("/v1/decide", async (c) => {
 serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(process.env.PORT ?? 0) }, (info) => {
   process.stderr.write(`${JSON.stringify({ url: `http://127.0.0.1:${info.port}` })}\n`);
 });
-process.once("SIGTERM", () => process.exit(0));
+for (const signal of ["SIGTERM", "SIGINT"]) process.once(signal, () => process.exit(0));

@@ -12,6 +12,7 @@ import { readDefaultModule } from "../index.ts";
 import type { TrustedKey } from "../policy/signing.ts";
 import type { ActivePolicy } from "./active.ts";
 import { detectRuntimes } from "./detect.ts";
+import { stdoutDestination } from "./log-destination.ts";
 import { PolicyManager } from "./manager.ts";
 import { AgentMetrics } from "./metrics.ts";
 import { FileSource } from "./source-file.ts";
@@ -76,20 +77,13 @@ export function nodeProfile(o: AgentOptions, engine: Engine, logger: Logger): No
   return undefined;
 }
 
-/** Resolves when the destination has no asynchronous write in flight (sonic-boom: 'drain'). */
-function logsWritten(destination: ReturnType<typeof pino.destination> | undefined): Promise<void> {
-  if (!destination || !(destination as unknown as { _writing: boolean })._writing) return Promise.resolve();
-  return new Promise((resolve) => destination.once("drain", () => resolve()));
-}
-
 export const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
 export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
-  // Logs go out asynchronously (sonic-boom buffers while a write is in flight, so a busy agent
-  // writes many lines per system call); close() turns the destination synchronous once the
-  // write in flight has landed, so the lines of a stop (and pino's flush at exit) are never lost.
-  const destination = o.logger ? undefined : pino.destination({ dest: 1, sync: false });
-  const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace" } }, destination);
+  // Logs go out asynchronously, a turn's lines in one write (log-destination.ts); close() makes
+  // them synchronous, so the lines of a stop are never lost.
+  const destination = o.logger ? undefined : stdoutDestination();
+  const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace" } }, destination!.stream);
   const metrics = new AgentMetrics();
   let manager: PolicyManager | undefined;
   const source = o.policy === undefined ? undefined
@@ -146,8 +140,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= new Promise<void>((resolve) => {
     source?.stop();
-    if (destination) (destination as unknown as { sync: boolean }).sync = true;
-    server.close(() => void manager.idle().then(() => logsWritten(destination)).then(resolve));
+    server.close(() => void manager.idle().then(() => destination?.stop()).then(() => resolve()));
     server.closeIdleConnections();
     // keep-alive clients that never go idle get cut after the drain window
     setTimeout(() => server.closeAllConnections(), TIMEOUTS.drainMs).unref();
