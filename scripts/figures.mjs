@@ -36,6 +36,7 @@ export function figuresBlock(r) {
     ["`createEngine(bytes)` warm (median of repeated loads)", `${ms(r.instantiateMs, 2)} (${ms(r.instantiate.fromModule.medianMs, 2)} from a compiled module, as on Workers)`, verdict("instantiateMs")],
     ["linear memory", `${r.linearMemory.memoryGrowInstructions} \`memory.grow\` in the module: flat by construction`, verdict("linearMemory.memoryGrowInstructions")],
     [`\`POST /v1/decide\` throughput, agent vs a bare Hono server (own process, same answer size)`, `${num(h.agent.rps)} vs ${num(h.bare.rps)} req/s: **${ratio(h.ratio.rps)}**`, verdict("http.ratio.rps")],
+    ["server CPU time per request, agent vs bare", `${num(h.agent.cpuUsPerRequest, 1)} vs ${num(h.bare.cpuUsPerRequest, 1)} µs: ${ratio(h.ratio.cpuPerRequest)}`, "—"],
     ["`POST /v1/decide` p99, agent vs bare", `${ms(h.agent.p99Ms)} vs ${ms(h.bare.p99Ms)}: **${ratio(h.ratio.p99)}**`, verdict("http.ratio.p99")],
     ["spawn → first answered decision, as deployed (no compile cache)", `${ms(h.start.deployed.agent.ms)} vs ${ms(h.start.deployed.bare.ms)}: **${ratio(h.ratio.startDeployed)}**`, verdict("http.ratio.startDeployed")],
     ["spawn → first answered decision, warm compile cache", `${ms(h.start.warmCache.agent.ms)} vs ${ms(h.start.warmCache.bare.ms)}: ${ratio(h.ratio.startWarmCache)}`, "—"],

@@ -8,7 +8,8 @@
 //   (NODE_COMPILE_CACHE=a directory primed by one start); wall time, the child's CPU time, and
 //   its RSS right after that first answer;
 // - throughput: autocannon rounds on loopback, bare and agent alternating, same body, same
-//   client, same connections; the peak RSS of each under its own rounds.
+//   client, same connections; the peak RSS of each under its own rounds, and each server's CPU
+//   time per answered request (which a busy machine distorts far less than req/s).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -87,11 +88,14 @@ async function startOnce(ctx: BenchContext, l: Launch): Promise<Start> {
   }
 }
 
-interface Round { rps: number; p50: number; p99: number; failed: number }
+interface Round { rps: number; p50: number; p99: number; failed: number; cpuUsPerRequest: number }
 
-async function load(url: string, seconds: number): Promise<Round> {
+/** One round against a server process; also its CPU time per answered request (robust to a busy machine). */
+async function load(url: string, seconds: number, pid: number): Promise<Round> {
+  const cpu0 = proc(pid).cpuMs;
   const r = await autocannon({ url: `${url}/v1/decide`, method: "POST", headers: HEADERS, body: BODY, connections: CONNECTIONS, duration: seconds });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx };
+  const cpuMs = proc(pid).cpuMs - cpu0;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx, cpuUsPerRequest: r.requests.total ? (cpuMs * 1000) / r.requests.total : NaN };
 }
 
 const median = (xs: number[]) => summarise(xs).p50;
@@ -132,13 +136,13 @@ export const httpSection: Section = {
         servers[side] = { child, url: `http://127.0.0.1:${port}` };
         await firstDecision(servers[side].url, performance.now(), child);
       }
-      for (const side of SIDES) await load(servers[side].url, 1);  // warm-up
+      for (const side of SIDES) await load(servers[side].url, 1, servers[side].child.pid!);  // warm-up
       ctx.log(`http: ${rounds} rounds of ${seconds} s per side, ${CONNECTIONS} connections, alternating`);
       for (let i = 0; i < rounds; i++) {
         for (const side of i % 2 ? [...SIDES].reverse() : SIDES) {
           const pid = servers[side].child.pid!;
           const sampler = setInterval(() => { peak[side] = Math.max(peak[side], proc(pid).rssMb); }, 50);
-          try { result[side].push(await load(servers[side].url, seconds)); } finally { clearInterval(sampler); }
+          try { result[side].push(await load(servers[side].url, seconds, pid)); } finally { clearInterval(sampler); }
           peak[side] = Math.max(peak[side], proc(pid).rssMb);
         }
       }
@@ -154,11 +158,13 @@ export const httpSection: Section = {
     const ratio = (a: number, b: number) => round(a / b, 3);
     const side = (s: Side) => ({
       rps: Math.round(median(result[s].map((r) => r.rps))), p50Ms: median(result[s].map((r) => r.p50)), p99Ms: median(result[s].map((r) => r.p99)),
+      cpuUsPerRequest: round(median(result[s].map((r) => r.cpuUsPerRequest)), 1),
       peakRssMb: round(peak[s], 1), failed: result[s].reduce((n, r) => n + r.failed, 0), rounds: result[s].map((r) => Math.round(r.rps)),
     });
     const bare = side("bare"), agent = side("agent");
     const ratios = {
       rps: ratio(agent.rps, bare.rps),
+      cpuPerRequest: ratio(agent.cpuUsPerRequest, bare.cpuUsPerRequest),
       p99: ratio(agent.p99Ms, bare.p99Ms),
       startDeployed: ratio(start.deployed.agent.ms, start.deployed.bare.ms),
       startDeployedCpu: ratio(start.deployed.agent.cpuMs, start.deployed.bare.cpuMs),
@@ -176,6 +182,7 @@ export const httpSection: Section = {
       },
       rows: [
         { id: "http.ratio.rps", label: "POST /v1/decide throughput, agent / bare", value: ratios.rps, unit: "×", target: { op: ">=", limit: 0.8 }, note: `${agent.rps} vs ${bare.rps} req/s; ${agent.failed + bare.failed} failed` },
+        { id: "http.ratio.cpuPerRequest", label: "server CPU time per request, agent / bare", value: ratios.cpuPerRequest, unit: "×", note: `${agent.cpuUsPerRequest} vs ${bare.cpuUsPerRequest} µs (utime+stime / requests; less sensitive to a busy machine)` },
         { id: "http.ratio.p99", label: "POST /v1/decide p99, agent / bare", value: ratios.p99, unit: "×", target: { op: "<=", limit: 1.5 }, note: `${agent.p99Ms} vs ${bare.p99Ms} ms (p50 ${agent.p50Ms} vs ${bare.p50Ms})` },
         { id: "http.ratio.startDeployed", label: "start → first decision, agent / bare (no compile cache, as deployed)", value: ratios.startDeployed, unit: "×", target: { op: "<=", limit: 1.5 }, note: `${start.deployed.agent.ms} vs ${start.deployed.bare.ms} ms; CPU ${start.deployed.agent.cpuMs} vs ${start.deployed.bare.cpuMs} ms` },
         { id: "http.ratio.startWarmCache", label: "start → first decision, agent / bare (warm compile cache)", value: ratios.startWarmCache, unit: "×", note: `${start.warmCache.agent.ms} vs ${start.warmCache.bare.ms} ms` },
