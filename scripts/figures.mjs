@@ -17,34 +17,34 @@ const ratio = (x) => `${num(x, 2)}×`;
 
 export function figuresBlock(r) {
   const t = r.targets ?? {};
-  const verdict = (id) => {
+  const verdict = (id, limit = (x) => `${x}`) => {
     const e = t[id];
     if (!e) return "—";
-    return `${e.op === "<=" ? "≤" : "≥"} ${e.limit} — ${e.met ? "met" : "missed"}`;
+    return `${e.op === "<=" ? "≤" : "≥"} ${limit(e.limit)} — ${e.met ? "met" : "missed"}`;
   };
   const h = r.http, core = r.core, e = r.engineDecide, b = r.engineBaseline, cold = r.createEngineCold;
   const m = r.machine, loadAvg = m.loadAverage;
   const rows = [
-    ["default policy module", `**${num(r.moduleBytes)} bytes**`, `${verdict("moduleBytes")} (OPA's no-op Wasm policy: 116 KB)`],
+    ["default policy module", `**${num(r.moduleBytes)} bytes**`, `${verdict("moduleBytes", (x) => `${num(x)} bytes`)}`],
     ["Wasm decision alone (codes in → the whole output read out), per decision", `**${ns(core.wasm.p50Ns)}** p50, ${ns(core.wasm.p99Ns)} p99, ${ns(core.wasm.meanNs)} mean`, "—"],
     ["the same rules in plain TypeScript, same output (`bench/baseline.ts`)", `${ns(core.ts.p50Ns)} p50, ${ns(core.ts.p99Ns)} p99, ${ns(core.ts.meanNs)} mean`, "—"],
-    ["ratio Wasm / TypeScript (mean)", `**${num(core.ratio.mean, 2)}** (p50 ${num(core.ratio.p50, 2)}, p99 ${num(core.ratio.p99, 2)})`, verdict("core.ratio.mean")],
-    ["`engine.decide(request)` (validation, ranking with reasons, explanation, id), per call", `**${ns(e.p50Ns)}** p50, ${ns(e.p99Ns)} p99`, `p99 ${verdict("engineDecide.p99Ns")}`],
+    ["ratio Wasm / TypeScript (mean)", `**${num(core.ratio.mean, 2)}** (p50 ${num(core.ratio.p50, 2)}, p99 ${num(core.ratio.p99, 2)})`, verdict("core.ratio.mean", (x) => `${x}×`)],
+    ["`engine.decide(request)` (validation, ranking with reasons, explanation, id), per call", `**${ns(e.p50Ns)}** p50, ${ns(e.p99Ns)} p99`, `p99 ${verdict("engineDecide.p99Ns", ns)}`],
     ["the same full answer with the rules in TypeScript (`bench/baseline-answer.ts`)", `${ns(b.p50Ns)} p50, ${ns(b.p99Ns)} p99`, "—"],
-    ["ratio `engine.decide` / TypeScript full answer (mean)", `**${num(b.ratio.mean, 2)}** (p50 ${num(b.ratio.p50, 2)}, p99 ${num(b.ratio.p99, 2)})`, verdict("engineBaseline.ratio.mean")],
+    ["ratio `engine.decide` / TypeScript full answer (mean)", `**${num(b.ratio.mean, 2)}** (p50 ${num(b.ratio.p50, 2)}, p99 ${num(b.ratio.p99, 2)})`, verdict("engineBaseline.ratio.mean", (x) => `${x}×`)],
     ["`createEngine(bytes)` cold: first call in a fresh process", `**${ms(cold.firstMs, 1)}**`, "—"],
-    ["`createEngine(bytes)` warm (median of repeated loads)", `${ms(r.instantiateMs, 2)} (${ms(r.instantiate.fromModule.medianMs, 2)} from a compiled module, as on Workers)`, verdict("instantiateMs")],
+    ["`createEngine(bytes)` warm (median of repeated loads)", `${ms(r.instantiateMs, 2)} (${ms(r.instantiate.fromModule.medianMs, 2)} from a compiled module, as on Workers)`, verdict("instantiateMs", (x) => ms(x))],
     ["linear memory", `${r.linearMemory.memoryGrowInstructions} \`memory.grow\` in the module: flat by construction`, verdict("linearMemory.memoryGrowInstructions")],
-    [`\`POST /v1/decide\` throughput, agent vs a bare Hono server (own process, same answer size)`, `${num(h.agent.rps)} vs ${num(h.bare.rps)} req/s: **${ratio(h.ratio.rps)}**`, verdict("http.ratio.rps")],
+    [`\`POST /v1/decide\` throughput, agent vs a bare Hono server (own process, same answer size)`, `${num(h.agent.rps)} vs ${num(h.bare.rps)} req/s: **${ratio(h.ratio.rps)}**`, verdict("http.ratio.rps", (x) => `${x}×`)],
     ["server CPU time per request, agent vs bare", `${num(h.agent.cpuUsPerRequest, 1)} vs ${num(h.bare.cpuUsPerRequest, 1)} µs: ${ratio(h.ratio.cpuPerRequest)}`, "—"],
-    ["`POST /v1/decide` p99, agent vs bare", `${ms(h.agent.p99Ms)} vs ${ms(h.bare.p99Ms)}: **${ratio(h.ratio.p99)}**`, verdict("http.ratio.p99")],
-    ["spawn → first answered decision, as deployed (no compile cache)", `${ms(h.start.deployed.agent.ms)} vs ${ms(h.start.deployed.bare.ms)}: **${ratio(h.ratio.startDeployed)}**`, verdict("http.ratio.startDeployed")],
+    ["`POST /v1/decide` p99, agent vs bare", `${ms(h.agent.p99Ms)} vs ${ms(h.bare.p99Ms)}: **${ratio(h.ratio.p99)}**`, verdict("http.ratio.p99", (x) => `${x}×`)],
+    ["spawn → first answered decision, as deployed (no compile cache)", `${ms(h.start.deployed.agent.ms)} vs ${ms(h.start.deployed.bare.ms)}: **${ratio(h.ratio.startDeployed)}**`, verdict("http.ratio.startDeployed", (x) => `${x}×`)],
     ["spawn → first answered decision, warm compile cache", `${ms(h.start.warmCache.agent.ms)} vs ${ms(h.start.warmCache.bare.ms)}: ${ratio(h.ratio.startWarmCache)}`, "—"],
-    ["RSS after the first answer", `${num(h.start.deployed.agent.rssMb, 1)} vs ${num(h.start.deployed.bare.rssMb, 1)} MB: **${ratio(h.ratio.rssFirstAnswer)}**`, verdict("http.ratio.rssFirstAnswer")],
-    ["peak RSS under that load (heap bounds as deployed)", `${num(h.agent.peakRssMb, 1)} vs ${num(h.bare.peakRssMb, 1)} MB: **${ratio(h.ratio.rssUnderLoad)}**`, verdict("http.ratio.rssUnderLoad")],
+    ["RSS after the first answer", `${num(h.start.deployed.agent.rssMb, 1)} vs ${num(h.start.deployed.bare.rssMb, 1)} MB: **${ratio(h.ratio.rssFirstAnswer)}**`, verdict("http.ratio.rssFirstAnswer", (x) => `${x}×`)],
+    ["peak RSS under that load (heap bounds as deployed)", `${num(h.agent.peakRssMb, 1)} vs ${num(h.bare.peakRssMb, 1)} MB: **${ratio(h.ratio.rssUnderLoad)}**`, verdict("http.ratio.rssUnderLoad", (x) => `${x}×`)],
   ];
   const fleet = r.fleet?.full;
-  if (fleet) rows.push([`policy rollout to ${num(fleet.agents)} simulated agents (full pipeline), poll ${num(fleet.intervalMs / 1000)} s + ${Math.round(fleet.jitter * 100)} % jitter`, `all on v2 after **${num(fleet.update.convergedMs / 1000, 1)} s**; ${fleet.update.maxDownloadsPerAgent} download per agent`, verdict("fleet.full.convergenceMs")]);
+  if (fleet) rows.push([`policy rollout to ${num(fleet.agents)} simulated agents (full pipeline), poll ${num(fleet.intervalMs / 1000)} s + ${Math.round(fleet.jitter * 100)} % jitter`, `all on v2 after **${num(fleet.update.convergedMs / 1000, 1)} s**; ${fleet.update.maxDownloadsPerAgent} download per agent`, verdict("fleet.full.convergenceMs", (x) => `${num(x / 1000, 1)} s`)]);
   const lines = [
     START,
     `<!-- generated by scripts/figures.mjs from bench/results.json: do not edit by hand -->`,
