@@ -1,5 +1,6 @@
 // The web console end to end: a real agent on 127.0.0.1 (ephemeral port), Debian's Chromium
 // through playwright-core, and the page checked against the API's own answers.
+import { readFile } from "node:fs/promises";
 import axe from "axe-core";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -335,14 +336,22 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     await screenshot(p, "test-results/console-375.png");
   });
 
-  it("saves a screenshot of the whole page", async () => {
+  it("a screenshot of the whole page shows the decision (test-results/console.png)", async () => {
     const form = page.locator("#decide-form");
     await form.getByRole("button", { name: "Clear" }).click();
     await form.getByLabel("Scenario").selectOption("edge");
     for (const name of ["containerd", "WasmEdge"]) await form.getByRole("checkbox", { name: startsWith(name) }).check();
     await form.getByRole("button", { name: "Decide" }).click();
     await page.locator("#decide-result table").waitFor();
+    // what the picture must show: the decision, in the result panel, inside the viewport's width
+    await expect.poll(() => page.locator("#decide-result").innerText()).toMatch(/L4[\s\S]*WasmEdge/);
+    const size = await page.evaluate(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight }));
     await screenshot(page, "test-results/console.png");
+    // the PNG is the whole page: its header's width and height are the page's
+    const png = await readFile("test-results/console.png");
+    expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+    expect({ width: png.readUInt32BE(16), height: png.readUInt32BE(20) }).toEqual(size);
+    expect(size.width).toBe(1280);
   });
 
   describe("another policy, the same page", () => {

@@ -3,7 +3,6 @@
 // start the real agent (paths moved under a temporary root, as the kubelet would mount them),
 // which then answers the probes on the port they name, serves the policy from the ConfigMap's
 // files, keeps its state in the data volume and detects runtimes through the host mounts.
-import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { createServer as createNetServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,6 +15,7 @@ import { parseAllDocuments } from "yaml";
 import { loadPolicy } from "../../host/index.ts";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
 import { generateKeyPair, importPrivateKey, signModule } from "../../host/policy/signing.ts";
+import { spawnChild, type Child } from "../support/child.ts";
 // @ts-expect-error: a plain ES module script, no types
 import { policyConfigMap, trustedKeysConfigMap } from "../../deploy/k3s/configmaps.mjs";
 
@@ -175,7 +175,7 @@ describe("the K3s manifests", () => {
 
 describe("the DaemonSet's args start the agent", () => {
   let root: string;
-  let agent: ChildProcess;
+  let agent: Child | undefined;
   let socket: Server;
   let url: string;
   let moduleSha: string;
@@ -204,32 +204,21 @@ describe("the DaemonSet's args start the agent", () => {
     mkdirSync(dirname(sock), { recursive: true });
     socket = await new Promise<Server>((resolve) => { const s = createNetServer().listen(sock, () => resolve(s)); });
 
-    const port = await new Promise<number>((resolve) => {
-      const s = createNetServer().listen(0, "127.0.0.1", () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
-    });
+    // the port the DaemonSet names becomes an ephemeral one (0); the agent says which it got
     const args = container.args.map((a: string, i: number) => {
       const flag = container.args[i - 1];
       if (flag === "--host") return "127.0.0.1";
-      if (flag === "--port") return String(port);
+      if (flag === "--port") return "0";
       return a.startsWith("/") ? moved(a) : a;
     });
     const env = Object.fromEntries(container.env.map((e: Doc) => [e.name, e.value]));
-    agent = spawn(process.execPath, [join(PACKAGE_ROOT, "dist/host/cli/main.js"), ...args], { env: { ...env, PATH: "" }, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    agent.stderr!.on("data", (d) => { stderr += d; });
-    url = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      try { if ((await fetch(`${url}${container.livenessProbe.httpGet.path}`)).ok) break; } catch { /* starting */ }
-      if (agent.exitCode !== null || i > 150) throw new Error(`the agent did not start (exit ${agent.exitCode}): ${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    agent = spawnChild(process.execPath, [join(PACKAGE_ROOT, "dist/host/cli/main.js"), ...args], { env: { ...env, PATH: "" } });
+    const listening = await agent.waitForLine((l) => l.includes('"msg":"isoplace agent listening"'), "the agent listening", 25_000);
+    url = JSON.parse(listening).url;
   }, 30_000);
 
   afterAll(async () => {
-    if (agent && agent.exitCode === null) {
-      agent.kill("SIGKILL");
-      await new Promise((r) => agent.once("exit", r));
-    }
+    await agent?.stop("SIGKILL");
     socket?.close();
     if (root) rmSync(root, { recursive: true, force: true });
   });
@@ -263,8 +252,6 @@ describe("the DaemonSet's args start the agent", () => {
   });
 
   it("drains and exits 0 on SIGTERM, as the kubelet stops it", async () => {
-    const exited = new Promise<number | null>((r) => agent.once("exit", (code) => r(code)));
-    agent.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await agent!.stop("SIGTERM")).toEqual({ code: 0, signal: null });
   });
 });

@@ -3,25 +3,28 @@
 // neither token, no Authorization header, and no private key — while showing that the calls
 // were logged. The CLI's key commands, and the mistake of passing a private key as a trusted
 // key, are held to the same rule.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { build, keyFiles, sign, tempDir, variantSource, type KeyFiles } from "../shipping/support/fixtures.ts";
-import { agentEntry, spawnAgent } from "./support/agent-process.ts";
+import { runChild } from "../support/child.ts";
+import { agentEntry, spawnAgent, type AgentProcess } from "./support/agent-process.ts";
 
 const TOKEN = randomBytes(24).toString("hex");
 const WRONG = randomBytes(24).toString("hex");
 let root: string, keys: KeyFiles, other: KeyFiles, privatePem: string;
+let agent: AgentProcess | undefined;
 
 beforeAll(async () => {
   root = await tempDir("isoplace-logs-");
   [keys, other] = await Promise.all([keyFiles(join(root, "keys")), keyFiles(join(root, "other"))]);
   privatePem = await readFile(keys.key, "utf8");
 });
-afterAll(() => rm(root, { recursive: true, force: true }));
+afterAll(async () => {
+  await agent?.kill();
+  await rm(root, { recursive: true, force: true });
+});
 
 /** The tokens, and every 24-character piece of the private key's base64 body (a key logged in part is logged). */
 function secretsIn(text: string): string[] {
@@ -37,8 +40,9 @@ it("the agent's output holds no token, no Authorization header and no key, at LO
   const tokenFile = join(root, "admin.token");
   await writeFile(tokenFile, TOKEN, { mode: 0o600 });
   const v2 = await build(await variantSource("2025.11.15-logs", "K3s + WasmEdge 0.15.0 (logs)"));
-  const agent = await spawnAgent(["--admin-token-file", tokenFile, "--trusted-key", keys.pub, "--data-dir", join(root, "data")], { env: { LOG_LEVEL: "trace" } });
-  const put = (authorization: string | undefined, signature: string) => fetch(`${agent.url}/v1/policy`, {
+  agent = await spawnAgent(["--admin-token-file", tokenFile, "--trusted-key", keys.pub, "--data-dir", join(root, "data")], { env: { LOG_LEVEL: "trace" } });
+  const url = agent.url;
+  const put = (authorization: string | undefined, signature: string) => fetch(`${url}/v1/policy`, {
     method: "PUT", body: v2 as BufferSource,
     headers: { "content-type": "application/wasm", "isoplace-signature": signature, ...(authorization === undefined ? {} : { authorization }) },
   });
@@ -73,9 +77,9 @@ it("the agent's output holds no token, no Authorization header and no key, at LO
 });
 
 it("the CLI's key commands print no private key; a private key given as a trusted key is refused without being echoed", async () => {
-  const cli = (...args: string[]) => promisify(execFile)(process.execPath, [agentEntry(), ...args], { cwd: root }).then(
-    ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
-    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }));
+  // each with a deadline: `serve` given a private key must exit 2, and would otherwise run on
+  const cli = (...args: string[]) => runChild(process.execPath, [agentEntry(), ...args], { cwd: root, timeoutMs: 30_000 })
+    .then(({ code, stdout, stderr }) => ({ code, out: stdout + stderr }));
   const wasm = join(root, "m.wasm");
   await writeFile(wasm, await build(await variantSource("2025.11.15-logs", "K3s + WasmEdge 0.15.0 (logs)")));
 

@@ -1,30 +1,8 @@
-// The agent as a user runs it: `isoplace serve` as a real process on an ephemeral port.
-import { spawn, type ChildProcess } from "node:child_process";
+// The agent as a user runs it: `isoplace serve` as a real process on an ephemeral port. Every
+// wait is on an event (a log line, a response, the exit), never on a timer.
 import { request } from "node:http";
-import { createInterface } from "node:readline";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const root = join(import.meta.dirname, "../..");
-const NODE = join(root, "node_modules/.bin/node");
-
-interface Running { child: ChildProcess; url: string; lines: string[]; exited: Promise<number | null> }
-
-async function startServe(args: string[] = []): Promise<Running> {
-  const child = spawn(NODE, [join(root, "host/cli/main.ts"), "serve", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${lines.join("\n")}`)), 20_000);
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      lines.push(line);
-      const entry = JSON.parse(line);
-      if (entry.msg === "isoplace agent listening") { clearTimeout(timer); resolve(entry.url); }
-    });
-    child.stderr!.on("data", (d) => lines.push(String(d)));
-  });
-  return { child, url, lines, exited };
-}
+import { spawnAgent, type AgentProcess } from "../hardening/support/agent-process.ts";
 
 const post = (url: string, body: unknown) =>
   fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -42,9 +20,9 @@ function parsePrometheus(text: string): Map<string, number> {
 }
 
 describe("isoplace serve (a real process)", () => {
-  let agent: Running;
-  beforeAll(async () => { agent = await startServe(["--runtimes", "containerd,wasmedge"]); });
-  afterAll(() => { agent?.child.kill("SIGKILL"); });
+  let agent: AgentProcess;
+  beforeAll(async () => { agent = await spawnAgent(["--runtimes", "containerd,wasmedge"]); });
+  afterAll(() => agent?.kill());
 
   it("decides with the configured node profile", async () => {
     const d = await (await post(`${agent.url}/v1/decide`, { workload: { scenario: "edge" } })).json();
@@ -70,39 +48,46 @@ describe("isoplace serve (a real process)", () => {
   });
 
   it("logs one line per request, without bodies", async () => {
-    await post(`${agent.url}/v1/decide`, { workload: { scenario: "microservices" } });
-    await new Promise((r) => setTimeout(r, 100));
-    const entries = agent.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).filter((e) => e.msg === "request");
-    const last = entries.filter((e) => e.route === "/v1/decide").at(-1);
-    expect(last).toMatchObject({ method: "POST", status: 200, placement: "L3" });
-    expect(last.decisionId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(agent.lines.join("\n")).not.toContain("microservices");
+    const answer = await (await post(`${agent.url}/v1/decide`, { workload: { scenario: "microservices" } })).json();
+    // the line of this very request, found by its decision id, whenever the logger writes it
+    const line = await agent.waitForLine((l) => l.includes(answer.decisionId), "the request's log line", 10_000);
+    expect(JSON.parse(line)).toMatchObject({ msg: "request", method: "POST", route: "/v1/decide", status: 200, placement: "L3", decisionId: answer.decisionId });
+    expect(agent.output()).not.toContain("microservices");
   });
 });
 
 describe("graceful stop", () => {
+  let agent: AgentProcess | undefined;
+  afterAll(() => agent?.kill());
+
   it("SIGTERM lets an in-flight request finish, refuses new ones, and exits 0", async () => {
-    const agent = await startServe();
-    const { port, hostname } = new URL(agent.url);
+    agent = await spawnAgent([]);
+    const a = agent;
+    const { port, hostname } = new URL(a.url);
     const body = JSON.stringify({ workload: { scenario: "serverless" } });
-    // Start a request and send only half its body: it is in flight when SIGTERM arrives.
+    // `Expect: 100-continue` makes the server say when it has the request's headers: from then on
+    // the request is in flight. Half the body goes, then SIGTERM; the rest only once the agent
+    // has logged that it is stopping.
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request({ host: hostname, port, method: "POST", path: "/v1/decide", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      const req = request({ host: hostname, port, method: "POST", path: "/v1/decide", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), expect: "100-continue" } }, (res) => {
         let text = "";
         res.on("data", (d) => (text += d));
         res.on("end", () => resolve({ status: res.statusCode!, text }));
       });
       req.on("error", reject);
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
-        agent.child.kill("SIGTERM");
-        setTimeout(() => req.end(body.slice(10)), 300);
-      }, 200);
+      req.on("continue", () => {
+        req.write(body.slice(0, 10), () => {
+          a.child.kill("SIGTERM");
+          a.waitForLine((l) => l.includes('"msg":"stopping: draining in-flight requests"'), "the stopping line", 10_000)
+            .then(() => req.end(body.slice(10)), reject);
+        });
+      });
+      req.flushHeaders();
     });
     const done = await answer;
     expect(done.status).toBe(200);
     expect(JSON.parse(done.text).level).toBe("L4");
-    expect(await agent.exited).toBe(0);
-    await expect(fetch(`${agent.url}/healthz`)).rejects.toThrow();
+    expect(await a.exited).toBe(0);
+    await expect(fetch(`${a.url}/healthz`)).rejects.toThrow();
   });
 });

@@ -2,10 +2,11 @@
 // the log test and the soak script: started from dist/ when it is built and not older than the
 // sources (it starts in ~0.6 s, the TypeScript sources in ~1 s), else from the sources
 // (ISOPLACE_AGENT_ENTRY=source forces them); its output captured.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "../../../host/node/paths.ts";
+import { spawnChild } from "../../support/child.ts";
 
 const DIST_MAIN = join(PACKAGE_ROOT, "dist/host/cli/main.js");
 const SOURCE_MAIN = join(PACKAGE_ROOT, "host/cli/main.ts");
@@ -31,6 +32,8 @@ export interface AgentProcessOptions {
   /** Called with every chunk of stdout and stderr as it arrives. */
   onOutput?: (chunk: string) => void;
   startTimeoutMs?: number;
+  /** The command (default: serve). */
+  command?: string;
 }
 
 export interface AgentProcess {
@@ -42,6 +45,8 @@ export interface AgentProcess {
   output(): string;
   /** How many lines the agent wrote. */
   lines(): number;
+  /** The first line of output (seen or to come) that matches; rejects at the deadline or at exit. */
+  waitForLine(match: RegExp | ((line: string) => boolean), what: string, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code (or the signal's name) when the process has exited. */
   exited: Promise<number | string>;
   kill(signal?: NodeJS.Signals): Promise<number | string>;
@@ -51,45 +56,28 @@ export async function spawnAgent(args: string[], o: AgentProcessOptions = {}): P
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("ISOPLACE_") && k !== "LOG_LEVEL") env[k] = v;
   const started = performance.now();
-  const child = spawn(process.execPath, [agentEntry(), "serve", "--port", "0", ...args], {
-    cwd: PACKAGE_ROOT, env: { ...env, ...o.env }, stdio: ["ignore", "pipe", "pipe"],
+  const c = spawnChild(process.execPath, [agentEntry(), o.command ?? "serve", "--port", "0", ...args], {
+    cwd: PACKAGE_ROOT, env: { ...env, ...o.env },
+    keep: o.keepRequestLogs === false ? (l) => !l.includes('"msg":"request"') : undefined,
   });
-  const kept: string[] = [];
-  let lineCount = 0, partial = "";
-  let resolveUrl: (u: { url: string; at: number }) => void;
-  const listening = new Promise<{ url: string; at: number }>((r) => { resolveUrl = r; });
-  const take = (chunk: Buffer) => {
-    const text = chunk.toString("utf8");
-    o.onOutput?.(text);
-    const parts = (partial + text).split("\n");
-    partial = parts.pop()!;
-    for (const line of parts) {
-      lineCount++;
-      if (o.keepRequestLogs !== false || !line.includes('"msg":"request"')) kept.push(line);
-      if (line.includes('"msg":"isoplace agent listening"')) resolveUrl({ url: JSON.parse(line).url, at: performance.now() });
-    }
-  };
-  child.stdout!.on("data", take);
-  child.stderr!.on("data", take);
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
-  const output = () => kept.concat(partial ? [partial] : []).join("\n");
+  if (o.onOutput) {
+    c.process.stdout!.on("data", (d: Buffer) => o.onOutput!(d.toString("utf8")));
+    c.process.stderr!.on("data", (d: Buffer) => o.onOutput!(d.toString("utf8")));
+  }
+  const exited = c.exited.then((e) => e.code ?? e.signal ?? "unknown");
+  const output = c.output;
 
-  const timeoutMs = o.startTimeoutMs ?? 30_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const up = await Promise.race([
-    listening,
-    exited.then((code) => { throw new Error(`the agent exited (${code}) before listening:\n${output()}`); }),
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`the agent did not listen within ${timeoutMs} ms:\n${output()}`)), timeoutMs); }),
-  ]).catch((err) => {
-    child.kill("SIGKILL");
+  let listening: string;
+  try {
+    listening = await c.waitForLine((l) => l.includes('"msg":"isoplace agent listening"'), "listening", o.startTimeoutMs ?? 30_000);
+  } catch (err) {
+    await c.stop("SIGKILL");
     throw err;
-  }).finally(() => clearTimeout(timer));
-
+  }
+  const at = performance.now();
   return {
-    url: up.url, child, startMs: up.at - started, output, lines: () => lineCount, exited,
-    kill: (signal = "SIGKILL") => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
+    url: JSON.parse(listening).url, child: c.process, startMs: at - started, output, lines: c.lineCount,
+    waitForLine: c.waitForLine, exited,
+    kill: (signal = "SIGKILL") => c.stop(signal).then((e) => e.code ?? e.signal ?? "unknown"),
   };
 }
