@@ -1,5 +1,5 @@
 // Size limits, at their edges, through a real agent: request bodies (64 KiB, with and without a
-// Content-Length), batch items (1000), modules by PUT (the same 64 KiB body limit) and modules
+// Content-Length), batch items (1000), modules by PUT (their own 1 MiB body limit) and modules
 // from a file or a URL (1 MiB: refused with reason `size`, a streamed download cut off there).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
