@@ -1,8 +1,8 @@
-// The placement rules of API.md, over the policy tables that `policy build` generates into
+// The placement rules of docs/API.md, over the policy tables that `policy build` generates into
 // ./policy.ts. Nothing here allocates: every input and output lives in fixed static buffers,
 // so a million decisions leave linear memory exactly as it was.
 import {
-  DEFAULT_LEVEL, DIRECTION, FIGURES, NEEDS, NEED_COUNT, RUNTIMES, RUNTIME_COUNT, SCENARIOS,
+  DEFAULT_LEVEL, DIRECTION, FIGURES, NEEDS, NEED_COUNT, RFIG_COUNT, RFIG_KEYS, RFIG_VALUES, RUNTIMES, RUNTIME_COUNT, SCENARIOS,
 } from "./policy";
 
 // ABI constants, mirrored by host/engine/abi.ts.
@@ -20,6 +20,7 @@ const R_MEMORY = 4;
 const R_CPU = 8;
 const R_ISOLATION = 16;
 const R_RUNTIME = 32;
+const R_ARTIFACT = 64;   // runtimes on the node provide the level, but none runs the artifact
 
 // Which rule chose the level (OUT_RULE).
 const RULE_NONE = 0;
@@ -44,16 +45,34 @@ export const COMPARISON = memory.data(METRICS);
 const NORM = memory.data(5 * METRICS << 3);  // normalised 0..1, 1 = best among L1..L4
 const BALANCED = memory.data(5 << 3);        // equal-weight score: the tie-breaker
 const WEIGHTS = memory.data(METRICS << 3);
+const SCALE = memory.data(METRICS << 4);     // per metric: lo, hi of the level midpoints
+// f64[16 runtimes][12][min, max]: a runtime's own figures, NaN where it has none (the level's hold).
+export const RFIG = memory.data(16 * METRICS << 4);
+const RNORM = memory.data(16 * METRICS << 3); // their normalised values, NaN where none
 
+// Figures are f32 in the tables (host/engine/figures.ts: at most 7 significant digits).
 @inline function figure(level: i32, metric: i32, upper: i32): f64 {
-  return load<f64>(FIGURES + ((((level * METRICS + metric) << 1) + upper) << 3));
+  return <f64>load<f32>(FIGURES + ((((level * METRICS + metric) << 1) + upper) << 2));
 }
 
 /** A range compares by its midpoint; an open upper end by its known (lower) end. */
-function midpoint(level: i32, metric: i32): f64 {
-  const lo = figure(level, metric, 0);
-  const hi = figure(level, metric, 1);
-  return hi == Infinity ? lo : (lo + hi) * 0.5;
+@inline function mid(lo: f64, hi: f64): f64 { return hi == Infinity ? lo : (lo + hi) * 0.5; }
+function midpoint(level: i32, metric: i32): f64 { return mid(figure(level, metric, 0), figure(level, metric, 1)); }
+
+@inline function rfig(runtime: i32, metric: i32, upper: i32): f64 {
+  return load<f64>(RFIG + ((((runtime * METRICS + metric) << 1) + upper) << 3));
+}
+
+/** A level's figure on a runtime: the runtime's own where it has one (API.md rule 6). */
+function effective(level: i32, runtime: i32, metric: i32, upper: i32): f64 {
+  return rfig(runtime, metric, 0) == rfig(runtime, metric, 0) ? rfig(runtime, metric, upper) : figure(level, metric, upper);
+}
+
+/** A midpoint on the levels' scale of a metric, direction-aware, within 0..1. */
+function scaled(v: f64, m: i32): f64 {
+  const lo = load<f64>(SCALE + (m << 4)), hi = load<f64>(SCALE + (m << 4) + 8);
+  if (!(hi > lo)) return 1;
+  return min(max(((DIRECTION >> m) & 1 ? v - lo : hi - v) / (hi - lo), 0), 1);
 }
 
 @inline function norm(level: i32, metric: i32): f64 {
@@ -67,6 +86,7 @@ function midpoint(level: i32, metric: i32): f64 {
 
 // Min-max normalisation of the midpoints over L1..L4, once, direction-aware: the source summed
 // raw units (memory in MB swamped all else) and treated every metric as lower-is-better.
+// A runtime's own figure sits on the same scale (the source's), held within its ends.
 function normalise(): void {
   for (let m = 0; m < METRICS; m++) {
     let lo = Infinity, hi = -Infinity;
@@ -74,45 +94,72 @@ function normalise(): void {
       const v = midpoint(l, m);
       if (v == v) { lo = min(lo, v); hi = max(hi, v); }
     }
-    const higher = (DIRECTION >> m) & 1;
+    store<f64>(SCALE + (m << 4), lo);
+    store<f64>(SCALE + (m << 4) + 8, hi);
     for (let l = 0; l <= 4; l++) {
       const v = midpoint(l, m);
-      let n: f64 = 0;
-      if (l > 0 && v == v) n = hi > lo ? (higher ? v - lo : hi - v) / (hi - lo) : 1;
-      store<f64>(NORM + ((l * METRICS + m) << 3), n);
+      store<f64>(NORM + ((l * METRICS + m) << 3), l > 0 && v == v ? scaled(v, m) : 0);
     }
   }
-  for (let l = 1; l <= 4; l++) {
-    let s: f64 = 0;
-    for (let m = 0; m < METRICS; m++) s += norm(l, m);
-    store<f64>(BALANCED + (l << 3), s / METRICS);
+  memory.fill(RFIG, 0xff, 16 * METRICS << 4);   // all ones: NaN
+  memory.fill(RNORM, 0xff, 16 * METRICS << 3);
+  for (let k = 0; k < RFIG_COUNT; k++) {
+    const key = <i32>load<u8>(RFIG_KEYS + k);
+    const lo = <f64>load<f32>(RFIG_VALUES + (k << 3)), hi = <f64>load<f32>(RFIG_VALUES + (k << 3) + 4);
+    store<f64>(RFIG + (key << 4), lo);
+    store<f64>(RFIG + (key << 4) + 8, hi);
+    store<f64>(RNORM + (key << 3), scaled(mid(lo, hi), key % METRICS));
   }
 }
 normalise();
 // No constraint until the host writes one (zeroed memory would read as "at most 0").
 for (let k = 0; k < 4; k++) store<f64>(IN + (k << 3), NaN);
 
-/** The first runtime, in policy order, that provides `level` on a node with `runtimes`. */
-function providing(level: i32, runtimes: u32): i32 {
+/** The constraints a level breaks on a runtime, against its worst case (an open end breaks any maximum). */
+function broken(level: i32, r: i32): i32 {
+  let reasons = 0;
+  if (effective(level, r, M_COLD_START, 1) > input(0)) reasons |= R_COLD_START;
+  if (effective(level, r, M_MEMORY, 1) > input(1)) reasons |= R_MEMORY;
+  if (effective(level, r, M_CPU, 1) > input(2)) reasons |= R_CPU;
+  if (effective(level, r, M_ISOLATION, 0) < input(3)) reasons |= R_ISOLATION;
+  return reasons;
+}
+
+@inline function normOf(level: i32, r: i32, m: i32): f64 {
+  const own = load<f64>(RNORM + ((r * METRICS + m) << 3));
+  return own == own ? own : norm(level, m);
+}
+
+/**
+ * Rule 1 and rule 6 for one level: among the node's runtimes that provide it (their `requires`
+ * present) and run the artifact, the one it would run on — one that meets the constraints
+ * before one that does not, then the best score on its own figures, ties in policy order.
+ * Writes its runtime (-1 none), score and balanced score; returns the reasons it is out.
+ */
+function assess(level: i32, scenario: i32, runtimes: u32, artifacts: u32): i32 {
+  let reasons = scenario >= 0 && load<u8>(SCENARIOS + scenario * SCENARIO_STRIDE + 1 + level) == 0 ? R_SCENARIO : 0;
+  let best = -1, bestBroken = 0, provided = false;
+  let bestScore: f64 = 0;
   for (let r = 0; r < RUNTIME_COUNT; r++) {
     const entry = load<u32>(RUNTIMES + (r << 2));
     const needed = (1 << r) | (entry >>> 16);
-    if ((entry >> level) & 1 && (runtimes & needed) == needed) return r;
+    if (!((entry >> level) & 1) || (runtimes & needed) != needed) continue;
+    provided = true;
+    if (!((entry >> 8) & artifacts)) continue;
+    const fails = broken(level, r), s = weightedScore(level, r);
+    if (best < 0 || (bestBroken != 0 && (fails == 0 || s > bestScore)) || (fails == 0 && s > bestScore)) {
+      best = r; bestBroken = fails; bestScore = s;
+    }
   }
-  return -1;
-}
-
-function reasonsFor(level: i32, scenario: i32, runtimes: u32): i32 {
-  let reasons = 0;
-  if (scenario >= 0 && load<u8>(SCENARIOS + scenario * SCENARIO_STRIDE + 1 + level) == 0) reasons |= R_SCENARIO;
-  // Constraints hold against the worst case: the upper end (an open end breaks any maximum).
-  if (figure(level, M_COLD_START, 1) > input(0)) reasons |= R_COLD_START;
-  if (figure(level, M_MEMORY, 1) > input(1)) reasons |= R_MEMORY;
-  if (figure(level, M_CPU, 1) > input(2)) reasons |= R_CPU;
-  if (figure(level, M_ISOLATION, 0) < input(3)) reasons |= R_ISOLATION;
-  const runtime = providing(level, runtimes);
-  if (runtime < 0) reasons |= R_RUNTIME;
-  out(12 + level, runtime);
+  let balanced: f64 = 0;
+  if (best < 0) reasons |= provided ? R_ARTIFACT : R_RUNTIME;
+  else {
+    reasons |= bestBroken;
+    for (let m = 0; m < METRICS; m++) balanced += normOf(level, best, m);
+  }
+  out(12 + level, best);
+  store<f64>(SCORES + (level << 3), reasons == 0 ? bestScore : NaN);
+  store<f64>(BALANCED + (level << 3), balanced);
   return reasons;
 }
 
@@ -150,11 +197,11 @@ function setWeights(needs: u32, useInputWeights: bool): void {
   }
 }
 
-function weightedScore(level: i32): f64 {
+function weightedScore(level: i32, r: i32): f64 {
   let s: f64 = 0, w: f64 = 0;
   for (let m = 0; m < METRICS; m++) {
     const wm = load<f64>(WEIGHTS + (m << 3));
-    s += wm * norm(level, m);
+    s += wm * normOf(level, r, m);
     w += wm;
   }
   return s / w;
@@ -176,14 +223,18 @@ function bestOf(mask: u32): i32 {
   return best;
 }
 
-/** Scores and feasibility of L1..L4; returns the feasible mask (bits 1..4). */
-function evaluate(scenario: i32, runtimes: u32): u32 {
+/**
+ * Scores and feasibility of L1..L4; returns the feasible mask (bits 1..4). flags bits 1–2: the
+ * artifact (0 any, 1 container, 2 wasm, 3 vm), matched against each runtime's `runs` bits.
+ */
+function evaluate(scenario: i32, runtimes: u32, flags: i32): u32 {
+  const artifact = (flags >> 1) & 3;
+  const artifacts: u32 = artifact ? 1 << (artifact - 1) : 7;
   let feasible: u32 = 0;
   for (let l = 1; l <= 4; l++) {
-    const reasons = reasonsFor(l, scenario, runtimes);
+    const reasons = assess(l, scenario, runtimes, artifacts);
     out(8 + l, reasons);
     if (reasons == 0) feasible |= 1 << l;
-    store<f64>(SCORES + (l << 3), reasons == 0 ? weightedScore(l) : NaN);
   }
   out(17, feasible);
   return feasible;
@@ -213,13 +264,14 @@ function finish(pick: i32, fallback: i32, rule: i32, feasible: u32): i32 {
 }
 
 /**
- * Rules 1–5 of API.md. scenario, performance, security: indices (-1 none); needs: a bit per
- * need; runtimes: a bit per runtime on the node; flags bit 0: use the weights in IN.
+ * Rules 1–6 of docs/API.md. scenario, performance, security: indices (-1 none); needs: a bit per
+ * need; runtimes: a bit per runtime on the node; flags bit 0: use the weights in IN, bits 1–2:
+ * the artifact (0 any).
  * Returns the level (1..4), or 0 when nothing is feasible.
  */
 export function decide(scenario: i32, performance: i32, security: i32, needs: u32, runtimes: u32, flags: i32): i32 {
   setWeights(needs, (flags & 1) != 0);
-  const feasible = evaluate(scenario, runtimes);
+  const feasible = evaluate(scenario, runtimes, flags);
   const base = SCENARIOS + scenario * SCENARIO_STRIDE;
   const second: i32 = scenario >= 0 ? load<u8>(base + 1) : 0;
 
@@ -253,9 +305,9 @@ export function decide(scenario: i32, performance: i32, security: i32, needs: u3
 }
 
 /** The best feasible level by the weights in IN alone (POST /v1/rank). */
-export function rank(runtimes: u32): i32 {
+export function rank(runtimes: u32, flags: i32): i32 {
   setWeights(0, true);
-  const feasible = evaluate(-1, runtimes);
+  const feasible = evaluate(-1, runtimes, flags);
   const pick = bestOf(feasible);
   return finish(pick, 0, pick ? RULE_SCORE : RULE_NONE, feasible);
 }

@@ -1,10 +1,10 @@
-// The baseline: the placement rules of API.md (the same rules as assembly/rules.ts) written as
+// The baseline: the placement rules of docs/API.md (the same rules as assembly/rules.ts) written as
 // plain, idiomatic TypeScript over the same policy data, the way a team without Wasm would
 // write them. Tables come straight from the policy source (YAML), not from the module, so the
 // agreement check at bench start also checks what `policy build` put into the module.
 // Reasonable, not handicapped: normalisation is precomputed, tables are plain arrays.
 import { FIT_SYMBOLS, type PolicySource } from "../host/policy/schema.ts";
-import { LEVEL_IDS, METRIC_IDS, levelIndex } from "../host/engine/vocabulary.ts";
+import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, levelIndex } from "../host/engine/vocabulary.ts";
 
 const LEVELS: readonly number[] = [1, 2, 3, 4];
 const NONE: readonly number[] = [];
@@ -15,7 +15,7 @@ const CPU = METRIC_IDS.indexOf("cpu");
 const ISOLATION = METRIC_IDS.indexOf("isolation");
 
 /** Reason bits and rule codes, as the module writes them (host/engine/abi.ts). */
-export const REASON = { scenario: 1, coldStart: 2, memory: 4, cpu: 8, isolation: 16, runtime: 32 } as const;
+export const REASON = { scenario: 1, coldStart: 2, memory: 4, cpu: 8, isolation: 16, runtime: 32, artifact: 64 } as const;
 export const RULE = { none: 0, scenario: 1, performance: 2, security: 3, default: 4, secondChoice: 5, score: 6 } as const;
 
 export interface BaselineDecision {
@@ -31,14 +31,16 @@ export interface BaselineDecision {
 }
 
 interface Scenario { first: number; second: number; excluded: boolean[] }
-interface Runtime { provides: boolean[]; needs: number }   // needs: its own bit and those it requires
+// needs: its own bit and those it requires; runs: a bit per artifact; worst/best/norm: per metric,
+// its own figure where it has one (NaN: its level's holds)
+interface Runtime { provides: boolean[]; needs: number; runs: number; worst: number[]; best: number[]; norm: number[] }
 interface Need { levels: number[]; metrics: number[] }
 
 export class BaselinePlacer {
   private readonly worst: number[][] = [];      // [level][metric]: upper end (open: Infinity)
   private readonly best: number[][] = [];       // [level][metric]: lower end
   private readonly norm: number[][] = [];       // [level][metric]: 0..1, 1 = best among L1..L4
-  private readonly balanced: number[] = [];     // [level]: equal-weight score, the tie-breaker
+  private balanced: number[] = [];              // [level]: equal-weight score on its runtime, the tie-breaker
   private readonly scenarios: Scenario[];
   private readonly runtimeTable: Runtime[];
   private readonly needs: Need[];
@@ -55,16 +57,20 @@ export class BaselinePlacer {
       mid[l] = figures.map((_, m) => (this.worst[l][m] === Infinity ? this.best[l][m] : (this.best[l][m] + this.worst[l][m]) * 0.5));
     }
     for (let l = 0; l <= 4; l++) this.norm[l] = new Array<number>(METRICS).fill(0);
+    const scale: [number, number][] = [];
+    // On the levels' scale, held within its ends (a runtime's own figure may lie beyond them).
+    const scaled = (v: number, m: number) => {
+      const [lo, hi] = scale[m];
+      return hi > lo ? Math.min(Math.max((higher[m] ? v - lo : hi - v) / (hi - lo), 0), 1) : 1;
+    };
     for (let m = 0; m < METRICS; m++) {
       const known = LEVELS.map((l) => mid[l][m]).filter((v) => !Number.isNaN(v));
-      const lo = Math.min(...known), hi = Math.max(...known);
+      scale[m] = [Math.min(...known), Math.max(...known)];
       for (const l of LEVELS) {
         const v = mid[l][m];
-        if (Number.isNaN(v)) continue;
-        this.norm[l][m] = hi > lo ? (higher[m] ? v - lo : hi - v) / (hi - lo) : 1;
+        if (!Number.isNaN(v)) this.norm[l][m] = scaled(v, m);
       }
     }
-    this.balanced = [0, ...LEVELS.map((l) => this.norm[l].reduce((a, b) => a + b, 0) / METRICS)];
 
     this.scenarios = policy.scenarios.map((s) => ({
       first: levelIndex(s.first),
@@ -72,10 +78,17 @@ export class BaselinePlacer {
       excluded: [false, ...LEVELS.map((l) => s.levels[LEVEL_IDS[l] as "L1"].fit === FIT_SYMBOLS[0])],
     }));
     const runtimeIndex = new Map(policy.runtimes.map((r, i) => [r.id, i]));
-    this.runtimeTable = policy.runtimes.map((r, i) => ({
-      provides: LEVEL_IDS.map((id) => (r.levels as string[]).includes(id)),
-      needs: (r.requires ?? []).reduce((mask, id) => mask | (1 << runtimeIndex.get(id)!), 1 << i),
-    }));
+    this.runtimeTable = policy.runtimes.map((r, i) => {
+      const own = METRIC_IDS.map((m) => r.figures?.[m]);
+      const best = own.map((f) => (f ? f.min : NaN)), worst = own.map((f) => (f ? f.max ?? Infinity : NaN));
+      return {
+        provides: LEVEL_IDS.map((id) => (r.levels as string[]).includes(id)),
+        needs: (r.requires ?? []).reduce((mask, id) => mask | (1 << runtimeIndex.get(id)!), 1 << i),
+        runs: (r.runs ?? ARTIFACT_IDS).reduce((mask, a) => mask | (1 << ARTIFACT_IDS.indexOf(a)), 0),
+        best, worst,
+        norm: own.map((f, m) => (f ? scaled(worst[m] === Infinity ? best[m] : (best[m] + worst[m]) * 0.5, m) : NaN)),
+      };
+    });
     this.needs = policy.needs.map((n) => ({
       levels: n.levels.map(levelIndex),
       metrics: [...new Set(n.metrics.map((m) => METRIC_IDS.indexOf(m)))],
@@ -84,18 +97,22 @@ export class BaselinePlacer {
   }
 
   /**
-   * Rules 1–5 of API.md. scenario, performance, security: indices (-1 none); needs: a bit per
+   * Rules 1–5 of docs/API.md. scenario, performance, security: indices (-1 none); needs: a bit per
    * need; runtimes: a bit per runtime on the node; constraints: maxColdStartMs, maxMemoryMb,
    * maxCpuOverheadPct, minIsolation (NaN: none); weights: one per metric, or null.
    */
   decide(scenario: number, performance: number, security: number, needs: number, runtimes: number,
-    constraints: ArrayLike<number>, weights: ArrayLike<number> | null): BaselineDecision {
+    constraints: ArrayLike<number>, weights: ArrayLike<number> | null, artifact = -1): BaselineDecision {
     const w = this.weightsFor(needs, weights);
     const reasons = [0, 0, 0, 0, 0], levelRuntimes = [-1, -1, -1, -1, -1], scores = [NaN, NaN, NaN, NaN, NaN];
+    this.balanced = [0, 0, 0, 0, 0];
     for (const l of LEVELS) {
-      levelRuntimes[l] = this.providing(l, runtimes);
-      reasons[l] = this.reasonsFor(l, scenario, constraints, levelRuntimes[l]);
-      if (reasons[l] === 0) scores[l] = this.score(l, w);
+      const { runtime, broken, score, provided } = this.runtimeFor(l, runtimes, artifact, constraints, w);
+      levelRuntimes[l] = runtime;
+      reasons[l] = (scenario >= 0 && this.scenarios[scenario].excluded[l] ? REASON.scenario : 0)
+        | (runtime < 0 ? (provided ? REASON.artifact : REASON.runtime) : broken);
+      if (reasons[l] === 0) scores[l] = score;
+      if (runtime >= 0) this.balanced[l] = this.score(l, runtime, null);
     }
     // Rule 2: the source's own pick, when it is feasible.
     const s = scenario >= 0 ? this.scenarios[scenario] : undefined;
@@ -176,30 +193,50 @@ export class BaselinePlacer {
     return w;
   }
 
-  private score(level: number, w: number[]): number {
-    let s = 0, total = 0;
-    for (let m = 0; m < METRICS; m++) {
-      s += w[m] * this.norm[level][m];
-      total += w[m];
-    }
-    return s / total;
+  /** A level's normalised figure on a runtime: the runtime's own where it has one. */
+  private normOn(level: number, runtime: number, m: number): number {
+    const own = this.runtimeTable[runtime].norm[m];
+    return Number.isNaN(own) ? this.norm[level][m] : own;
   }
 
-  /** The first runtime, in policy order, that provides `level` on a node with `runtimes`. */
-  private providing(level: number, runtimes: number): number {
-    return this.runtimeTable.findIndex((r) => r.provides[level] && (runtimes & r.needs) === r.needs);
+  /** The weighted score (w) or, with w null, the equal-weight sum (the tie-breaker). */
+  private score(level: number, runtime: number, w: number[] | null): number {
+    let s = 0, total = 0;
+    for (let m = 0; m < METRICS; m++) {
+      const wm = w ? w[m] : 1;
+      s += wm * this.normOn(level, runtime, m);
+      total += wm;
+    }
+    return w ? s / total : s;
+  }
+
+  /**
+   * Rule 6: among the node's runtimes that provide `level` and run the artifact, one that meets
+   * the constraints before one that does not, then the best score on its own figures, ties in
+   * policy order.
+   */
+  private runtimeFor(level: number, runtimes: number, artifact: number, c: ArrayLike<number>, w: number[]) {
+    let runtime = -1, broken = 0, score = 0, provided = false;
+    this.runtimeTable.forEach((r, i) => {
+      if (!r.provides[level] || (runtimes & r.needs) !== r.needs) return;
+      provided = true;
+      if (artifact >= 0 && !(r.runs & (1 << artifact))) return;
+      const b = this.brokenOn(level, i, c), s = this.score(level, i, w);
+      if (runtime < 0 || (broken !== 0 && (b === 0 || s > score)) || (b === 0 && s > score)) { runtime = i; broken = b; score = s; }
+    });
+    return { runtime, broken, score, provided };
   }
 
   /** Constraints hold against the worst case: the upper end of a range (an open end breaks any maximum). */
-  private reasonsFor(level: number, scenario: number, c: ArrayLike<number>, runtime: number): number {
+  private brokenOn(level: number, runtime: number, c: ArrayLike<number>): number {
+    const r = this.runtimeTable[runtime];
+    const worst = (m: number) => (Number.isNaN(r.worst[m]) ? this.worst[level][m] : r.worst[m]);
+    const best = (m: number) => (Number.isNaN(r.best[m]) ? this.best[level][m] : r.best[m]);
     let reasons = 0;
-    if (scenario >= 0 && this.scenarios[scenario].excluded[level]) reasons |= REASON.scenario;
-    const worst = this.worst[level];
-    if (worst[COLD_START] > c[0]) reasons |= REASON.coldStart;
-    if (worst[MEMORY] > c[1]) reasons |= REASON.memory;
-    if (worst[CPU] > c[2]) reasons |= REASON.cpu;
-    if (this.best[level][ISOLATION] < c[3]) reasons |= REASON.isolation;
-    if (runtime < 0) reasons |= REASON.runtime;
+    if (worst(COLD_START) > c[0]) reasons |= REASON.coldStart;
+    if (worst(MEMORY) > c[1]) reasons |= REASON.memory;
+    if (worst(CPU) > c[2]) reasons |= REASON.cpu;
+    if (best(ISOLATION) < c[3]) reasons |= REASON.isolation;
     return reasons;
   }
 }

@@ -34,6 +34,8 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   memory: async () => (await import("./sections/memory.ts")).memorySection,
   http: async () => (await import("./sections/http.ts")).httpSection,
   fleet: async () => (await import("./sections/fleet.ts")).fleetSection,
+  meter: async () => (await import("./sections/meter.ts")).meterSection,
+  admission: async () => (await import("./sections/admission.ts")).admissionSection,
 };
 
 const MIX_SIZE = 4096;

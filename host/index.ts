@@ -2,7 +2,7 @@
 // Runtime-neutral code lives in ./engine; this adds the default policy module from disk.
 import { readFile } from "node:fs/promises";
 import { createEngine, type Engine, type EngineOptions } from "./engine/engine.ts";
-import { DEFAULT_POLICY_MODULE } from "./node/paths.ts";
+import { DEFAULT_POLICY_MODULE } from "./package.ts";
 
 export * from "./engine/index.ts";
 
@@ -20,6 +20,6 @@ export async function readDefaultModule(): Promise<Uint8Array> {
   try {
     return await readFile(DEFAULT_POLICY_MODULE);
   } catch {
-    throw new Error(`isoplace: the default policy module ${DEFAULT_POLICY_MODULE} is missing; run \`npm run build\``);
+    throw new Error(`the default policy module ${DEFAULT_POLICY_MODULE} is missing; run \`npm run build\``);
   }
 }

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const outputs = ["dist/host/cli/main.js", "dist/policies/default.wasm", "dist/isoplace.wasi.wasm"].map((p) => join(root, p));
+const outputs = ["dist/host/cli/main.js", "dist/policies/default.wasm", "dist/policies/default.metered.wasm", "dist/isoplace.wasi.wasm"].map((p) => join(root, p));
 const sources = ["host", "assembly", "policies", "package.json", "tsconfig.json"].map((p) => join(root, p));
 const LIMIT = 8192;
 
@@ -35,6 +35,12 @@ writeFileSync(out, built.wasm);
 const size = built.wasm.length;
 console.log(`dist/policies/default.wasm: ${size} bytes (${size <= LIMIT ? "within" : "OVER"} the ${LIMIT}-byte budget), policy ${built.meta.name} ${built.meta.version}, built in ${Math.round(performance.now() - t0)} ms`);
 if (size > LIMIT) process.exit(1);
+
+// The same module metered (host/engine/meter.ts), for the Worker: Workers refuse to compile
+// bytes at run time, so the engine cannot meter there; it recognises this one by its export.
+const { meter } = await import(join(root, "dist/host/engine/meter.js"));
+const { ACTIVATION_BUDGET } = await import(join(root, "dist/host/engine/budget.js"));
+writeFileSync(join(root, "dist/policies/default.metered.wasm"), meter(built.wasm, { initial: ACTIVATION_BUDGET }));
 
 // The same core as a WASI command for WasmEdge/wasmtime (assembly/wasi.ts).
 const { buildWasiCommand } = await import(join(root, "dist/host/policy/wasi.js"));

@@ -5,7 +5,7 @@ import { Json, OBJECT, parseNumber } from "./json";
 const LIST_FLAGS: string[] = ["--performance", "--security", "--cost", "--runtimes"];
 const NUMBER_FLAGS: string[] = ["--max-cold-start-ms", "--max-memory-mb", "--max-cpu-overhead-pct", "--min-isolation"];
 const CONSTRAINTS: string[] = ["maxColdStartMs", "maxMemoryMb", "maxCpuOverheadPct", "minIsolation"];
-const VALUE_FLAGS: string[] = ["--scenario", "--weight", "--input"];
+const VALUE_FLAGS: string[] = ["--scenario", "--artifact", "--weight", "--input"];
 
 export const USAGE = `Usage: isoplace.wasi.wasm decide [options]
 
@@ -14,6 +14,7 @@ The isoplace core as a WASI command (WasmEdge, wasmtime, node:wasi); its policy 
 
 Options:
   --scenario <id>              edge, microservices, serverless, ai-inference (or the Chinese term)
+  --artifact <kind>            what the workload ships as: container, wasm or vm (default: any)
   --performance <ids>          performance need(s), comma-separated, first one counts most
   --security <ids>             security need(s)
   --cost <ids>                 cost need(s)
@@ -52,6 +53,7 @@ export class DecideArgs {
   help: bool = false;
   stdin: bool = false;
   scenario: string | null = null;
+  artifact: string | null = null;
   lists: string[][] = [[], [], [], []];
   listGiven: bool[] = [false, false, false, false];
   numbers: f64[] = [NaN, NaN, NaN, NaN];
@@ -60,6 +62,7 @@ export class DecideArgs {
 
   private option(flag: string, value: string): void {
     if (flag == "--scenario") { this.scenario = value; return; }
+    if (flag == "--artifact") { this.artifact = value; return; }
     if (flag == "--input") {
       if (value != "-") this.error = "--input: the WASI command reads a request from stdin only: use --input - < " + value;
       else this.stdin = true;
@@ -111,6 +114,8 @@ export class DecideArgs {
     if (given !== null) for (let i = 0; i < given.keys.length; i++) workload.set(given.keys[i], given.items[i]);
     const scenario = this.scenario;
     if (scenario !== null) workload.set("scenario", Json.ofString(scenario));
+    const artifact = this.artifact;
+    if (artifact !== null) workload.set("artifact", Json.ofString(artifact));
     const needs = ["performance", "security", "cost"];
     for (let g = 0; g < 3; g++) if (this.listGiven[g]) workload.set(needs[g], strings(this.lists[g]));
     // The flags' constraints (and weights) replace the input's whole object, as the CLI's spread does.

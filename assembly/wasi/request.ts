@@ -1,9 +1,10 @@
-// A decide request (API.md) checked as the engine checks it (host/engine/request.ts): the
+// A decide request (docs/API.md) checked as the engine checks it (host/engine/request.ts): the
 // same fields, ids and Chinese aliases of the policy, the same messages naming each bad field
 // and, for an unknown id, the ids allowed. A valid request comes out as indices.
 import { ARRAY, Json, NUMBER, OBJECT, STRING } from "./json";
 import {
-  METRIC_ALIASES, METRIC_IDS, NEED_ALIASES, NEED_GROUPS, NEED_IDS, RUNTIME_IDS, SCENARIO_ALIASES, SCENARIO_IDS,
+  ARTIFACT_ALIAS_OF, ARTIFACT_ALIASES, ARTIFACT_IDS, METRIC_ALIASES, METRIC_IDS, NEED_ALIASES, NEED_GROUPS, NEED_IDS, RUNTIME_IDS,
+  SCENARIO_ALIASES, SCENARIO_IDS,
 } from "./catalogue";
 
 const LIST_MAX = 32;
@@ -31,6 +32,8 @@ export class Placement {
   weights: f64[] | null = null;
   /** Runtime indices, when the request names the node's runtimes. */
   runtimes: i32[] | null = null;
+  /** Index into ARTIFACT_IDS; -1: any artifact. */
+  artifact: i32 = -1;
 }
 
 /** Ids with their aliases; an id wins over an alias, an earlier alias over a later one. */
@@ -83,6 +86,24 @@ const SECURITY = needTable("security need", 1);
 const COST = needTable("cost need", 2);
 const METRICS = table("metric", METRIC_IDS, METRIC_ALIASES);
 const RUNTIMES = table("runtime", RUNTIME_IDS, []);
+
+/** Artifact kinds take several aliases each (the engine's table: host/engine/request.ts). */
+function artifactIndex(s: string): i32 {
+  const i = ARTIFACT_IDS.indexOf(s);
+  if (i >= 0) return i;
+  const a = ARTIFACT_ALIASES.indexOf(s);
+  return a >= 0 ? ARTIFACT_ALIAS_OF[a] : -1;
+}
+
+function artifactsAllowed(): string {
+  let s = "";
+  for (let i = 0; i < ARTIFACT_IDS.length; i++) {
+    let aliases = "";
+    for (let a = 0; a < ARTIFACT_ALIASES.length; a++) if (ARTIFACT_ALIAS_OF[a] == i) aliases += (aliases.length ? ", " : "") + ARTIFACT_ALIASES[a];
+    s += (i ? ", " : "") + ARTIFACT_IDS[i] + (aliases.length ? " (" + aliases + ")" : "");
+  }
+  return s;
+}
 
 /** Long or hostile strings are cut before they are echoed back. */
 export function clip(s: string): string {
@@ -180,9 +201,17 @@ export class RequestChecker {
 
   private workload(w: Json, p: Placement): void {
     if (w.kind != OBJECT) { this.error("workload", "workload must be an object"); return; }
-    this.strict(w, "workload", ["scenario", "performance", "security", "cost", "constraints", "weights"]);
+    this.strict(w, "workload", ["scenario", "artifact", "performance", "security", "cost", "constraints", "weights"]);
     const scenario = w.get("scenario");
     if (scenario !== null) p.scenario = this.id(scenario, "workload.scenario", SCENARIOS);
+    const artifact = w.get("artifact");
+    if (artifact !== null) {
+      if (artifact.kind != STRING) this.error("workload.artifact", "artifact must be a string id; allowed: " + ARTIFACT_IDS.join(", "));
+      else {
+        p.artifact = artifactIndex(artifact.str);
+        if (p.artifact < 0) this.error("workload.artifact", "unknown artifact \"" + clip(artifact.str) + "\"; allowed: " + artifactsAllowed(), ARTIFACT_IDS);
+      }
+    }
     const needs = ["performance", "security", "cost"];
     const tables = [PERFORMANCE, SECURITY, COST];
     for (let g = 0; g < 3; g++) {

@@ -2,7 +2,8 @@
 // it: shared by `npm run bench:fleet` (bench/fleet.ts) and the bench's fleet section.
 import { readFile } from "node:fs/promises";
 import { buildPolicy } from "../../host/policy/compile.ts";
-import { generateKeyPair, importPrivateKey, importPublicKey, signModule } from "../../host/policy/signing.ts";
+import { generateKeyPair, importPublicKey, importSigningKey } from "../../host/delivery/signing.ts";
+import { envelopeJson, signModuleStatement } from "../../host/delivery/statement.ts";
 import { DEFAULT_POLICY_SOURCE } from "../../host/node/paths.ts";
 import { parsePolicySource } from "../../host/policy/source.ts";
 import { simulateFleet, type AgentKind, type FleetResult } from "./simulate.ts";
@@ -26,11 +27,11 @@ export async function runFleet(r: FleetRun): Promise<FleetResult[]> {
   const v1 = r.v1 ?? (await buildPolicy(await readFile(DEFAULT_POLICY_SOURCE, "utf8"), "policies/default.yaml")).wasm;
   const v2 = (await buildPolicy(src.text, "fleet-v2.yaml")).wasm;
   const pair = await generateKeyPair();
-  const key = await importPrivateKey(pair.privatePem);
+  const key = await importSigningKey(pair.privatePem);
   const trusted = await importPublicKey(pair.publicPem, "bench key");
   const signed = {
-    v1: { bytes: v1, signature: await signModule(v1, key), version: src.v1 },
-    v2: { bytes: v2, signature: await signModule(v2, key), version: src.v2 },
+    v1: { bytes: v1, signature: envelopeJson(await signModuleStatement(v1, [key], { serial: 1 })), version: src.v1 },
+    v2: { bytes: v2, signature: envelopeJson(await signModuleStatement(v2, [key], { serial: 2 })), version: src.v2 },
   };
   const out: FleetResult[] = [];
   for (const kind of r.kinds) {

@@ -3,17 +3,18 @@
 // run measures how long until every agent has it, and what the server served meanwhile (full
 // downloads vs 304s). Two kinds of agent:
 //   full      — each poller feeds a real PolicyManager: signature, ABI, compile, self-test, swap.
-//   signature — each poller feeds a stand-in that checks the Ed25519 signature and records the
+//   signature — each poller feeds a stand-in that checks the signed statement and records the
 //               module: the poll protocol alone. In one process the full pipeline's CPU (a few ms
 //               per agent) is paid N times on one core, which a real fleet pays once per node, in
 //               parallel; this mode shows the protocol's convergence without that artefact.
 // Used by `npm run bench:fleet`, the bench's fleet section, and tests/shipping/fleet.test.ts.
 import { sha256Hex } from "../../host/engine/engine.ts";
-import { PolicyManager, type OfferResult, type PolicyError } from "../../host/node/manager.ts";
-import type { Candidate } from "../../host/node/pipeline.ts";
-import { UrlSource, type PolicySink } from "../../host/node/source-url.ts";
-import type { StoredEntry } from "../../host/node/store.ts";
-import { verifyModule, type TrustedKey } from "../../host/policy/signing.ts";
+import { PolicyManager, type PolicyError } from "../../host/delivery/manager.ts";
+import type { TrustedKey } from "../../host/delivery/signing.ts";
+import type { Delivery, OfferResult, PolicySink } from "../../host/delivery/source.ts";
+import { UrlSource } from "../../host/delivery/source-url.ts";
+import type { StoredEntry } from "../../host/delivery/state.ts";
+import { verifyStatement } from "../../host/delivery/statement.ts";
 import { BundleServer, type BundleCounts } from "./bundle-server.ts";
 
 export type AgentKind = "full" | "signature";
@@ -79,10 +80,11 @@ class SignatureSink implements PolicySink {
     this.keys = keys;
     this.active = active;
   }
-  async offer(c: Candidate): Promise<OfferResult> {
-    const check = await verifyModule(c.bytes, c.signature, this.keys);
-    if (!check.ok) return this.reject(c.source, "signature", check.message);
+  async offer(c: Delivery): Promise<OfferResult> {
+    const check = await verifyStatement(c.envelope, this.keys);
+    if (!check.ok) return this.reject(c.source, check.reason, check.message);
     const sha = await sha256Hex(c.bytes);
+    if (check.statement.moduleSha256 !== sha) return this.reject(c.source, "digest", "the statement is for other bytes");
     const status = sha === this.active ? "unchanged" : "activated";
     this.active = sha;
     return { status, policy: { moduleSha256: sha } as StoredEntry };
@@ -169,11 +171,11 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
         // random point of one poll cycle (a fleet-wide restart bunches them instead; the jitter
         // then spreads them out over a few cycles)
         const s = new UrlSource({
-          url: server.url, manager: () => a.sink, intervalMs: o.intervalMs, jitter: o.jitter, timeoutMs: 30_000,
+          url: server.url, intervalMs: o.intervalMs, jitter: o.jitter, timeoutMs: 30_000,
           firstDelayMs: Math.random() * o.intervalMs * (1 + o.jitter),
         });
         sources.push(s);
-        s.start();
+        s.start(a.sink);
       }
     });
     log(`fleet: startup: ${startup.converged}/${o.agents} on ${o.v1.version} after ${Math.round(startup.convergedMs)} ms; server ${JSON.stringify(startup.server)}`);

@@ -4,7 +4,8 @@
 // a swap must be 200 "activated", a bad module 422 with its class's reason.
 import type { BadModule } from "../../tests/hardening/support/bad-modules.ts";
 
-export interface GoodModule { version: string; bytes: Uint8Array; signature: string }
+/** `sign`: a new statement for each PUT (a higher serial), as a publisher alternating two policies would sign. */
+export interface GoodModule { version: string; bytes: Uint8Array; sign: () => Promise<string> }
 
 export interface FaultTally {
   swaps: { done: number; puts: number; rollbacks: number; failed: number; failures: string[] };
@@ -46,7 +47,7 @@ export function startFaults(o: FaultOptions): { stop: () => Promise<FaultTally> 
     const next = o.good.find((g) => g.version !== active)!;
     const t = performance.now();
     try {
-      const res = rollback ? await fetch(`${o.url}/v1/policy/rollback`, { method: "POST", headers: auth }) : await put(next.bytes, next.signature);
+      const res = rollback ? await fetch(`${o.url}/v1/policy/rollback`, { method: "POST", headers: auth }) : await put(next.bytes, await next.sign());
       const body = await res.json() as { result?: string; active?: { version: string } };
       if (res.status !== 200 || body.result !== "activated") throw new Error(`HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
       tally.swapMs.push(performance.now() - t);

@@ -11,7 +11,7 @@ import { createEngine } from "../../host/engine/engine.ts";
 import { badModules } from "../../tests/hardening/support/bad-modules.ts";
 import { spawnAgent, type AgentProcess } from "../../tests/hardening/support/agent-process.ts";
 import {
-  build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, failingSelfTestSource, keyFiles, sign, tempDir, variantSource,
+  build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, failingSelfTestSource, keyFiles, signHeader, tempDir, variantSource,
 } from "../../tests/shipping/support/fixtures.ts";
 import { startFaults, type GoodModule } from "./faults.ts";
 import { startLoad } from "./load.ts";
@@ -33,8 +33,8 @@ export async function runSoak(o: SoakOptions) {
     const [keys, untrusted] = await Promise.all([keyFiles(join(root, "keys")), keyFiles(join(root, "untrusted"))]);
     const [v1, v2, selfTestBad] = await Promise.all([defaultSource().then(build), variantSource(V2, V2_STACK).then(build), failingSelfTestSource().then(build)]);
     const good: [GoodModule, GoodModule] = [
-      { version: DEFAULT_VERSION, bytes: v1, signature: await sign(v1, keys) },
-      { version: V2, bytes: v2, signature: await sign(v2, keys) },
+      { version: DEFAULT_VERSION, bytes: v1, sign: () => signHeader(v1, keys) },
+      { version: V2, bytes: v2, sign: () => signHeader(v2, keys) },
     ];
     const bad = await badModules(v2, selfTestBad, keys, untrusted);
     const catalogue = (await createEngine(v1)).catalogue;

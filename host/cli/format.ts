@@ -7,8 +7,8 @@ export function table(rows: string[][]): string {
 }
 
 function rankingRows(ranking: Decision["ranking"]): string[][] {
-  return [["#", "level", "feasible", "score", "reasons"],
-    ...ranking.map((r, i) => [String(i + 1), r.level, r.feasible ? "yes" : "no", r.score === null ? "–" : r.score.toFixed(3), r.reasons.join("; ")])];
+  return [["#", "level", "runtime", "feasible", "score", "reasons"],
+    ...ranking.map((r, i) => [String(i + 1), r.level, r.runtime ?? "–", r.feasible ? "yes" : "no", r.score === null ? "–" : r.score.toFixed(3), r.reasons.join("; ")])];
 }
 
 export function formatDecision(d: Decision): string {
@@ -19,7 +19,7 @@ export function formatDecision(d: Decision): string {
       `fallback  ${d.fallback ? `${d.fallback.level} ${d.fallback.levelName} — ${d.fallback.stack ?? d.fallback.runtime}` : "none"}`,
     ]
     : ["no feasible level"];
-  lines.push(`why       ${d.explanation}`, `node      ${d.node.source}: ${d.node.runtimes.join(", ") || "no runtimes"}`, "", table(rankingRows(d.ranking)), "",
+  lines.push(`why       ${d.explanation}`, `artifact  ${d.artifact ?? "any"}`, `node      ${d.node.source}: ${d.node.runtimes.join(", ") || "no runtimes"}`, "", table(rankingRows(d.ranking)), "",
     `policy ${d.policy.name} ${d.policy.version} · decision ${d.decisionId}`);
   return lines.join("\n");
 }
@@ -39,5 +39,10 @@ export function formatLevels(levels: ReturnType<import("../engine/engine.ts").En
   const core = [["metric", ...ids], ...levels.metrics.map((m) => [m.id, ...levels.levels.map((l) => l.figures[m.id]?.text ?? "N/A")])];
   const tech = [["dimension", ...ids], ...levels.technical.map((t) => [t.id, ...levels.levels.map((l) => l.technical[t.id])])];
   const names = levels.levels.map((l) => `${l.id}  ${l.name} (${l.zh}): ${l.what}`);
-  return [...names, "", table(core), "", table(tech)].join("\n");
+  // Each runtime's own figures beside its level's (API.md rule 6).
+  const own = [["level", "runtime", "runs", ...levels.metrics.slice(1, 4).map((m) => m.id), "source"],
+    ...levels.levels.flatMap((l) => l.runtimes.map((r) => [l.id, r.id, r.runs.join(", "),
+      ...levels.metrics.slice(1, 4).map((m) => r.figures[m.id]?.text ?? `(${l.figures[m.id]?.text ?? "N/A"})`),
+      [...new Set(Object.values(r.figures).map((f) => f?.source).filter(Boolean))].join("; ") || "the level's"]))];
+  return [...names, "", table(core), "", table(tech), "", "runtimes (own figures; in parentheses: the level's)", table(own)].join("\n");
 }

@@ -4,9 +4,11 @@ import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/engine.ts";
-import { customSections, readMeta } from "../engine/meta.ts";
-import { DEFAULT_POLICY_SOURCE } from "../node/paths.ts";
-import { generateKeyPair, importPrivateKey, importPublicKey, KeyFormatError, signModule, verifyModule, type TrustedKey } from "../policy/signing.ts";
+import { customSections, isWasmModule, readMeta } from "../engine/meta.ts";
+import { DEFAULT_POLICY_SOURCE } from "../package.ts";
+import { generateKeyPair, importPublicKey, importSigningKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
+import { envelopeJson, parseExpiry, peekStatement, signStatement, statementOf, verifyStatement, type Statement } from "../delivery/statement.ts";
+import { loadCompiler } from "./compiler.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
 
@@ -30,6 +32,14 @@ async function keyFrom<T>(path: string, load: (text: string) => Promise<T>): Pro
   }
 }
 
+/** The file's text, or null when it does not exist. */
+async function readIfThere(path: string): Promise<string | null> {
+  try { return await readFile(path, "utf8"); } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 async function read(path: string): Promise<Buffer> {
   try { return await readFile(path); } catch (err) { throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
 }
@@ -43,8 +53,8 @@ export function registerPolicy(program: Command): Command {
     .requiredOption("--out <file.wasm>", "where to write the module")
     .action(async (source: string, o: { out: string }) => {
       // loaded here, not at start: the compiler takes a second or more to import, and every
-      // other command (decide, rank, …) would pay for it
-      const { buildPolicy } = await import("../policy/compile.ts");
+      // other command (decide, rank, …) would pay for it; the agent's install has none at all
+      const { buildPolicy } = await loadCompiler();
       const built = await buildPolicy((await read(source)).toString("utf8"), source);
       await mkdir(dirname(o.out), { recursive: true });
       await writeFile(o.out, built.wasm);
@@ -52,12 +62,20 @@ export function registerPolicy(program: Command): Command {
     });
 
   policy.command("inspect")
-    .description("print a module's metadata as JSON, read from its custom section without running it")
+    .description("print a module's metadata as JSON, read from its custom section without running it; with FILE.wasm.sig beside it, its signed statement too (not verified: use policy verify)")
     .argument("<file.wasm>")
-    .action(async (file: string) => {
+    .option("--sig <file>", "the signed statement (default: FILE.wasm.sig, when it exists)")
+    .action(async (file: string, o: { sig?: string }) => {
       const bytes = new Uint8Array(await read(file));
+      if (!isWasmModule(bytes)) throw new UsageError(`${file} is not a WebAssembly module (a module starts with the bytes \\0asm)`);
       const meta = readMeta(customSections(bytes, META_SECTION));
-      console.log(JSON.stringify({ ...meta, moduleSha256: await sha256Hex(bytes), bytes: bytes.length }, null, 2));
+      const out: Record<string, unknown> = { ...meta, moduleSha256: await sha256Hex(bytes), bytes: bytes.length };
+      const sigText = o.sig ? (await read(o.sig)).toString("utf8") : await readIfThere(`${file}.sig`);
+      if (sigText !== null) {
+        const st = peekStatement(sigText);
+        out.statement = st ?? { error: "the signature file holds no readable signed statement (an old bare signature or not a DSSE envelope); re-sign with `isoplace policy sign`" };
+      }
+      console.log(JSON.stringify(out, null, 2));
     });
   policy.command("keygen")
     .description("create an Ed25519 key pair: DIR/policy.key (private, PKCS#8 PEM, mode 0600) and DIR/policy.pub (SPKI PEM)")
@@ -73,36 +91,61 @@ export function registerPolicy(program: Command): Command {
     });
 
   policy.command("sign")
-    .description("sign a module's bytes with a private key: writes FILE.wasm.sig (base64 Ed25519 signature)")
+    .description("sign a statement about a module — { name, version, serial, moduleSha256, issuedAt, expires? } — as a DSSE envelope in FILE.wasm.sig")
     .argument("<file.wasm>")
-    .requiredOption("--key <file>", "the private key (policy.key from keygen)")
-    .option("--out <file>", "where to write the signature (default: FILE.wasm.sig)")
-    .action(async (file: string, o: { key: string; out?: string }) => {
+    .option("--key <file>", "the private key (policy.key from keygen); repeatable to sign with several while a key is rotated", collect, [])
+    .option("--serial <n>", "the statement's serial: a positive integer that only grows for the policy name (default: now, in Unix seconds)")
+    .option("--expires <when>", "when the statement stops being accepted: a duration (30d, 12h, 90m, 2w) or a date (2027-01-31, ISO 8601)")
+    .option("--out <file>", "where to write the envelope (default: FILE.wasm.sig)")
+    .action(async (file: string, o: { key: string[]; serial?: string; expires?: string; out?: string }) => {
+      if (o.key.length === 0) throw new UsageError("policy sign needs --key <file> (the private key from policy keygen)");
       const bytes = new Uint8Array(await read(file));
-      const key = await keyFrom(o.key, (t) => importPrivateKey(t, o.key));
+      const now = new Date();
+      const serial = o.serial === undefined ? Math.floor(now.getTime() / 1000) : Number(o.serial);
+      if (!/^\d+$/.test(o.serial ?? "1") || !Number.isSafeInteger(serial) || serial < 1) throw new UsageError(`--serial must be a positive integer; got "${o.serial}"`);
+      let expires: string | undefined;
+      try {
+        expires = o.expires === undefined ? undefined : parseExpiry(o.expires, now);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      let statement: Statement;
+      try {
+        statement = await statementOf(bytes, { serial, expires, now });
+      } catch (err) {
+        throw new UsageError(`${file} is not a policy module: ${(err as Error).message}`);
+      }
+      const keys = [];
+      for (const k of o.key) keys.push(await keyFrom(k, (t) => importSigningKey(t, k)));
       const out = o.out ?? `${file}.sig`;
-      await writeFile(out, `${await signModule(bytes, key)}\n`);
-      console.log(`${out}: signature of ${file} (module sha256 ${await sha256Hex(bytes)})`);
+      await writeFile(out, envelopeJson(await signStatement(statement, keys)));
+      console.log(`${out}: signed statement for ${statement.name} ${statement.version}, serial ${serial}${expires ? `, expires ${expires}` : ""}, module sha256 ${statement.moduleSha256}, key ${keys.map((k) => k.id).join(", ")}`);
     });
 
   policy.command("verify")
-    .description("check FILE.wasm.sig against one or more public keys: exit 0 valid, 1 invalid, 2 missing or unreadable files")
+    .description("check FILE.wasm.sig (a signed statement) against one or more public keys and the module's bytes and metadata: exit 0 valid, 1 invalid, 2 missing or unreadable files")
     .argument("<file.wasm>")
     .requiredOption("--pub <file>", "a trusted public key (policy.pub); repeatable", collect, [])
     .option("--sig <file>", "the signature file (default: FILE.wasm.sig)")
     .action(async (file: string, o: { pub: string[]; sig?: string }) => {
       const bytes = new Uint8Array(await read(file));
-      const sigFile = o.sig ?? `${file}.sig`;
-      const signature = (await read(sigFile)).toString("utf8");
+      const envelope = (await read(o.sig ?? `${file}.sig`)).toString("utf8");
       const keys: TrustedKey[] = [];
       for (const p of o.pub) keys.push(await keyFrom(p, (t) => importPublicKey(t, p)));
-      const check = await verifyModule(bytes, signature, keys);
-      if (check.ok) {
-        console.log(`${file}: valid signature by key ${check.keyId}`);
-      } else {
-        console.error(`isoplace: ${file}: INVALID: ${check.message}`);
+      const fail = (message: string) => {
+        console.error(`isoplace: ${file}: INVALID: ${message}`);
         process.exitCode = EXIT.failed;
-      }
+      };
+      const check = await verifyStatement(envelope, keys);
+      if (!check.ok) return fail(check.message);
+      const st = check.statement;
+      const sha = await sha256Hex(bytes);
+      if (st.moduleSha256 !== sha) return fail(`the statement is for module ${st.moduleSha256}, not this one (${sha})`);
+      let meta;
+      try { meta = readMeta(customSections(bytes, META_SECTION)); } catch (err) { return fail(`not a policy module: ${(err as Error).message}`); }
+      if (st.name !== meta.name || st.version !== meta.version) return fail(`the statement names ${st.name} ${st.version}; the module's metadata says ${meta.name} ${meta.version}`);
+      if (st.expires && Date.parse(st.expires) <= Date.now()) return fail(`the statement expired at ${st.expires}`);
+      console.log(`${file}: valid statement by key ${check.keyId}: ${st.name} ${st.version}, serial ${st.serial}, issued ${st.issuedAt}${st.expires ? `, expires ${st.expires}` : ""}`);
     });
   return policy;
 }

@@ -2,11 +2,13 @@
 import { Command, CommanderError } from "commander";
 import { InvalidRequestError, PolicyRejectedError } from "../engine/errors.ts";
 import { PolicySourceError } from "../policy/source-error.ts";
-import { PACKAGE_VERSION } from "../node/paths.ts";
+import { PACKAGE_VERSION } from "../package.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { registerPolicy } from "./policy.ts";
+import { registerPolicyCheck } from "./policy-check.ts";
 import { registerQueries } from "./query.ts";
 import { registerServe } from "./serve.ts";
+import { registerWebhook } from "./webhook.ts";
 
 const program = new Command("isoplace")
   .description("placement policy for edge fleets: which isolation level and runtime a workload gets")
@@ -17,6 +19,8 @@ const program = new Command("isoplace")
 registerQueries(program);
 registerServe(program);
 registerPolicy(program);
+registerWebhook(program);
+registerPolicyCheck(program);
 
 function fail(code: number, message: string): void {
   console.error(`isoplace: ${message}`);

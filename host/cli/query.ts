@@ -35,6 +35,7 @@ export function registerQueries(program: Command): void {
   constraintFlags(program.command("decide")
     .description("which isolation level and runtime for a workload")
     .option("--scenario <id>", "edge, microservices, serverless, ai-inference (or the Chinese term)")
+    .option("--artifact <kind>", "what the workload ships as: container, wasm or vm (default: any)")
     .option("--performance <ids>", "performance need(s), comma-separated, first one counts most", list)
     .option("--security <ids>", "security need(s)", list)
     .option("--cost <ids>", "cost need(s)", list)
@@ -44,7 +45,7 @@ export function registerQueries(program: Command): void {
     .action(async (o) => {
       const base = o.input ? await readJsonInput(o.input) : {};
       const workload = { ...(base.workload as object | undefined), ...defined({
-        scenario: o.scenario, performance: o.performance, security: o.security, cost: o.cost,
+        scenario: o.scenario, artifact: o.artifact, performance: o.performance, security: o.security, cost: o.cost,
         constraints: constraintsOf(o), weights: weights(o.weight),
       }) };
       const request = { ...base, workload, ...(o.runtimes ? { node: { runtimes: o.runtimes } } : {}) };
@@ -56,9 +57,10 @@ export function registerQueries(program: Command): void {
   constraintFlags(program.command("rank")
     .description("the best feasible level by weighted, direction-aware, normalised score")
     .requiredOption("--weight <metric=n>", "weight of a metric, repeatable (e.g. --weight coldStart=0.4)", collect))
+    .option("--artifact <kind>", "what the workload ships as: container, wasm or vm (default: any)")
     .option("--json", "print the HTTP answer's JSON")
     .action(async (o) => {
-      const request = { weights: weights(o.weight), ...defined({ constraints: constraintsOf(o), node: o.runtimes ? { runtimes: o.runtimes } : undefined }) };
+      const request = { weights: weights(o.weight), ...defined({ artifact: o.artifact, constraints: constraintsOf(o), node: o.runtimes ? { runtimes: o.runtimes } : undefined }) };
       const answer = (await engine()).rank(request);
       print(o.json, answer, () => formatRank(answer));
       if (answer.best === null) process.exitCode = EXIT.infeasible;

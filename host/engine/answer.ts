@@ -1,9 +1,9 @@
-// Turns the module's numeric output into the answer JSON of API.md, with reasons and an
+// Turns the module's numeric output into the answer JSON of docs/API.md, with reasons and an
 // explanation a person can read.
 import { OUT, REASON, RULES, type Rule, type Views } from "./abi.ts";
 import type { Catalogue } from "./catalogue.ts";
 import type { Constraints } from "./request.ts";
-import { LEVEL_IDS, PLACEABLE_LEVELS, type LevelId } from "./vocabulary.ts";
+import { ARTIFACT_IDS, ARTIFACT_WORDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId } from "./vocabulary.ts";
 
 /** What one call of decide/rank left in the output buffer. */
 export interface Readout {
@@ -27,7 +27,11 @@ export function readOut(v: Views): Readout {
   };
 }
 
-export interface RankingEntry { level: LevelId; feasible: boolean; score: number | null; reasons: string[] }
+export interface RankingEntry {
+  level: LevelId; feasible: boolean; score: number | null; reasons: string[];
+  /** The runtime the level would run on (null: none on the node runs the artifact there). */
+  runtime: string | null; runtimeClassName: string | null;
+}
 
 export interface NodeInfo { source: "request" | "configured" | "detected" | "planning"; runtimes: string[] }
 
@@ -36,6 +40,7 @@ export interface Situation {
   performance: number[]; security: number[];
   constraints: Constraints;
   node: NodeInfo;
+  artifact: number;               // ARTIFACT_IDS index, -1 any
   /** Each level's rejections, worded once per decision (the ranking and the explanation share them). */
   rejected?: string[][];
   nodeRuntimes?: string;   // the node's runtimes, listed once
@@ -72,36 +77,75 @@ export class Explainer {
     if (s.scenario < 0) return "";
     const named = this.stackRuntime[s.scenario][r.level];
     if (named < 0 || named === r.runtime) return "";
-    const c = this.catalogue;
-    return ` The recommended stack uses ${c.runtimes[named].name}, which this node lacks; ${c.runtimes[r.runtime].name} provides ${LEVEL_IDS[r.level]} here.`;
+    const c = this.catalogue, rt = c.runtimes[named];
+    const why = s.artifact >= 0 && !rt.runs.includes(ARTIFACT_IDS[s.artifact]) ? `which does not run ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}`
+      : s.node.runtimes.includes(rt.id) ? "which scores lower here" : "which this node lacks";
+    return ` The recommended stack uses ${rt.name}, ${why}; ${c.runtimes[r.runtime].name} provides ${LEVEL_IDS[r.level]} here.`;
   }
 
   levelName(level: number): string { return this.catalogue.levels[level].name; }
 
-  /** Why a level is out, in words. */
-  rejections(level: number, bits: number, s: Situation): string[] {
+  /** Why a level is out, in words; `runtime`: the one it would run on (its own figures apply). */
+  rejections(level: number, bits: number, s: Situation, runtime = -1): string[] {
     const rejected = (s.rejected ??= []);
-    return (rejected[level] ??= this.wordRejections(level, bits, s));
+    return (rejected[level] ??= this.wordRejections(level, bits, s, runtime));
   }
 
-  private wordRejections(level: number, bits: number, s: Situation): string[] {
-    const c = this.catalogue, fig = c.levels[level].figures, out: string[] = [];
+  /** A level's figure text for a metric on a runtime: the runtime's own (named) where it has one. */
+  private figureText(level: number, runtime: number, metric: number): string | null {
+    const rt = runtime >= 0 ? this.catalogue.runtimes[runtime] : undefined;
+    const own = rt?.figures.find((f) => f.metric === METRIC_IDS[metric]);
+    return own ? `${own.text} (${rt!.name})` : this.catalogue.levels[level].figures[metric];
+  }
+
+  private wordRejections(level: number, bits: number, s: Situation, runtime: number): string[] {
+    const out: string[] = [];
+    const fig = (m: number) => this.figureText(level, runtime, m);
     if (bits & REASON.scenario) out.push(this.unsuitable[s.scenario][level]);
     const k = s.constraints;
-    if (bits & REASON.coldStart) out.push(`cold start ${fig[1]} can exceed maxColdStartMs ${k.maxColdStartMs} ms`);
+    if (bits & REASON.coldStart) out.push(`cold start ${fig(1)} can exceed maxColdStartMs ${k.maxColdStartMs} ms`);
     if (bits & REASON.memory) {
-      out.push(fig[2]?.endsWith("+")
-        ? `memory ${fig[2]} has no upper bound, so it can exceed maxMemoryMb ${k.maxMemoryMb} MB`
-        : `memory ${fig[2]} can exceed maxMemoryMb ${k.maxMemoryMb} MB`);
+      const memory = fig(2);
+      out.push(memory?.includes("+")
+        ? `memory ${memory} has no upper bound, so it can exceed maxMemoryMb ${k.maxMemoryMb} MB`
+        : `memory ${memory} can exceed maxMemoryMb ${k.maxMemoryMb} MB`);
     }
-    if (bits & REASON.cpu) out.push(`CPU overhead ${fig[3]} can exceed maxCpuOverheadPct ${k.maxCpuOverheadPct} %`);
-    if (bits & REASON.isolation) out.push(`isolation ${fig[0]} is below minIsolation ${k.minIsolation}`);
+    if (bits & REASON.cpu) out.push(`CPU overhead ${fig(3)} can exceed maxCpuOverheadPct ${k.maxCpuOverheadPct} %`);
+    if (bits & REASON.isolation) out.push(`isolation ${fig(0)} is below minIsolation ${k.minIsolation}`);
     if (bits & REASON.runtime) {
+      const what = s.artifact >= 0 ? `no runtime for ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]} at ${LEVEL_IDS[level]}` : "no runtime for it";
+      const needs = s.artifact >= 0 ? this.runners(level, s.artifact, "needs ") : `needs ${this.providers[level]}`;
       out.push(s.node.runtimes.length
-        ? `no runtime for it on this node (needs ${this.providers[level]}; the node has ${(s.nodeRuntimes ??= s.node.runtimes.join(", "))})`
-        : `no runtime for it on this node (needs ${this.providers[level]}; the node has none)`);
+        ? `${what} on this node (${needs}; the node has ${(s.nodeRuntimes ??= s.node.runtimes.join(", "))})`
+        : `${what} on this node (${needs}; the node has none)`);
     }
+    if (bits & REASON.artifact) out.push(this.wrongArtifact(level, s));
     return out;
+  }
+
+  /** "gvisor or firecracker+kvm" for the runtimes of the policy that run the artifact at the level. */
+  private runners(level: number, artifact: number, prefix: string): string {
+    const ids = this.catalogue.runtimes
+      .filter((r) => (r.levels as string[]).includes(LEVEL_IDS[level]) && r.runs.includes(ARTIFACT_IDS[artifact]))
+      .map((r) => [r.id, ...r.requires].join("+"));
+    return ids.length ? `${prefix}${orList(ids)}` : `no runtime of this policy runs ${ARTIFACT_WORDS[ARTIFACT_IDS[artifact]]} at ${LEVEL_IDS[level]}`;
+  }
+
+  /** "no runtime for container images at L4 on this node (WasmEdge and Wasmtime run Wasm modules; gVisor or Firecracker would run it)". */
+  private wrongArtifact(level: number, s: Situation): string {
+    const c = this.catalogue, id = LEVEL_IDS[level];
+    const present = new Set(s.node.runtimes);
+    const here = c.runtimes.filter((r) => (r.levels as string[]).includes(id) && present.has(r.id) && r.requires.every((q) => present.has(q)));
+    const groups = new Map<string, string[]>();
+    for (const r of here) {
+      const runs = r.runs.map((a) => ARTIFACT_WORDS[a]).join(" and ");
+      groups.set(runs, [...(groups.get(runs) ?? []), r.name]);
+    }
+    const have = [...groups].map(([runs, names]) => `${andList(names)} ${names.length > 1 ? "run" : "runs"} ${runs}`).join("; ");
+    const would = c.runtimes.filter((r) => (r.levels as string[]).includes(id) && r.runs.includes(ARTIFACT_IDS[s.artifact])).map((r) => r.name);
+    const words = ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]];
+    const tail = would.length ? `${orList(would)} would run it` : `no runtime of this policy runs ${words} at ${id}`;
+    return `no runtime for ${words} at ${id} on this node (${have}; ${tail})`;
   }
 
   /** Caveats of a feasible level: its fit for the scenario. */
@@ -112,11 +156,14 @@ export class Explainer {
   ranking(r: Readout, s: Situation): RankingEntry[] {
     return r.order.map((l) => {
       const feasible = r.reasons[l] === 0;
+      const rt = r.levelRuntime[l] >= 0 ? this.catalogue.runtimes[r.levelRuntime[l]] : undefined;
       return {
         level: LEVEL_IDS[l],
         feasible,
         score: feasible ? round(r.scores[l]) : null,
-        reasons: feasible ? this.notes(l, s) : this.rejections(l, r.reasons[l], s),
+        reasons: feasible ? this.notes(l, s) : this.rejections(l, r.reasons[l], s, r.levelRuntime[l]),
+        runtime: rt?.id ?? null,
+        runtimeClassName: rt?.runtimeClassName ?? null,
       };
     });
   }
@@ -131,7 +178,7 @@ export class Explainer {
 
   explanation(r: Readout, s: Situation): string {
     if (!r.level) {
-      const why = [1, 2, 3, 4].map((l) => `${LEVEL_IDS[l]} ${this.rejections(l, r.reasons[l], s).join(", ")}`);
+      const why = [1, 2, 3, 4].map((l) => `${LEVEL_IDS[l]} ${this.rejections(l, r.reasons[l], s, r.levelRuntime[l]).join(", ")}`);
       return `0/4 levels are available: ${why.join("; ")}.`;
     }
     return this.why(r, s) + this.stackNote(r, s);
@@ -141,9 +188,10 @@ export class Explainer {
     const c = this.catalogue;
     const head = `${LEVEL_IDS[r.level]} (${this.levelName(r.level)})`;
     const rt = c.runtimes[r.runtime];
+    const runs = s.artifact >= 0 ? ` and runs ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}` : "";
     const runtime = s.node.source === "planning"
-      ? `${rt.name} assumed (planning mode: no node profile, every runtime counted)`
-      : `${rt.name} is ${s.node.source === "request" ? "on the node" : "installed"}`;
+      ? `${rt.name} assumed (planning mode: no node profile, every runtime counted)${runs ? `; it runs ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}` : ""}`
+      : `${rt.name} is ${s.node.source === "request" ? "on the node" : "installed"}${runs}`;
     const sc = s.scenario >= 0 ? c.scenarios[s.scenario] : undefined;
     const need = (i: number) => c.needs[i];
     switch (r.rule) {
@@ -176,7 +224,10 @@ export class Explainer {
 
   private unavailable(r: Readout, s: Situation): string {
     return this.ruleCandidates(s)
-      .map((l) => `${LEVEL_IDS[l]} is not available (${this.rejections(l, r.reasons[l], s).join(", ")})`)
+      .map((l) => `${LEVEL_IDS[l]} is not available (${this.rejections(l, r.reasons[l], s, r.levelRuntime[l]).join(", ")})`)
       .join(" and ");
   }
 }
+
+const orList = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} or ${xs.at(-1)}` : xs[0] ?? "");
+const andList = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}` : xs[0] ?? "");

@@ -1,6 +1,6 @@
 // The policy's catalogue: the text half of a policy module, stored in it once as UTF-8 JSON.
 // Numbers (figures, fit ratings) live in the module's tables and are joined in by the engine.
-import type { LevelId, MetricId, NeedGroup, PlaceableLevel } from "./vocabulary.ts";
+import type { ArtifactId, LevelId, MetricId, NeedGroup, PlaceableLevel } from "./vocabulary.ts";
 
 export interface CatalogueMetric { id: MetricId; name: string; zh: string; direction: "higher" | "lower"; unit: Unit }
 export type Unit = "stars" | "ms" | "MB" | "%" | "scale";
@@ -27,7 +27,11 @@ export interface CatalogueScenario {
 
 export interface CatalogueRuntime {
   id: string; name: string; levels: PlaceableLevel[]; requires: string[];
+  /** The artifacts it runs. */
+  runs: ArtifactId[];
   runtimeClassName: string | null;
+  /** Its own figures, in the order of the module's runtimeFigures() table (the numbers are there). */
+  figures: { metric: MetricId; text: string; source?: string }[];
   detect?: { device?: string; socket?: string[]; binary?: string[] };
 }
 
@@ -45,5 +49,19 @@ export interface Catalogue {
   outcomes: { name: string; placements: Record<string, string>; results: string[] }[];
 }
 
-/** The module's metadata, in its `isoplace.meta` custom section and behind its meta() export. */
+/** The module's metadata, in its `isoplace.meta` custom section. */
 export interface PolicyMeta { name: string; version: string; sourceSha256: string; abi: number; compiler: string }
+
+/**
+ * The names of a module's self-test vectors, in the module's order: those every policy carries
+ * (derived here from the catalogue, as `policy build` derives the vectors), then the source's
+ * own tests (`tests` in the catalogue). Only the latter are stored, to keep the module small.
+ */
+export function vectorNames(c: Catalogue & { tests?: string[] }): string[] {
+  return [
+    ...c.scenarios.map((s) => `scenario ${s.id} → ${s.first}`),
+    ...c.needs.filter((n) => n.group !== "cost").map((n) => `${n.group} need ${n.id} → ${n.levels.join("/")}`),
+    `no scenario or need → ${c.defaultLevel}`,
+    ...(c.tests ?? []),
+  ];
+}

@@ -1,30 +1,42 @@
 // The engine: loads and verifies a policy module, then answers decide / rank / compare and the
 // catalogue from it. Imports nothing from Node or HTTP, so every host (Node agent, Worker, CLI,
 // library) uses it as is.
-import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, REQUIRED_EXPORTS, readUtf8, views, type PolicyExports, type Views } from "./abi.ts";
+import { instantiateSync } from "@assemblyscript/loader";
+import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, flags, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
 import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
-import type { Catalogue, PolicyMeta } from "./catalogue.ts";
+import { vectorNames, type Catalogue, type PolicyMeta } from "./catalogue.ts";
 import { decisionId } from "./decision-id.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
 import { inflateRaw } from "./inflate.ts";
 import { FastDecideParser } from "./fast-request.ts";
-import { figureOf, type Figure } from "./figures.ts";
+import { asFigure, figureOf, runtimeFigureOf, type Figure } from "./figures.ts";
 import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
-import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId, type MetricId } from "./vocabulary.ts";
+import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type ArtifactId, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
+import { readVectors, type SelfTestVector } from "./vectors.ts";
+import { ACTIVATION_BUDGET, armOf, budgetOf, CALL_BUDGET, compileMetered, exhausted, exhaustedError } from "./budget.ts";
 
 export interface NodeProfile { source: "configured" | "detected"; runtimes: string[] }
 export interface EngineOptions {
   /** The node's runtimes when a request names none; absent: planning mode (every runtime). */
   node?: NodeProfile;
+  /** false: load a module even when its self-test vectors fail (`policy test` reports each case). */
+  selfTest?: boolean;
 }
+
+/** Per call: a caller that derives its own decision id (admission: from the review's uid). */
+export interface DecideOptions { decisionId?: string }
+/** What `placement` returns: a decision's placement alone, without ranking or explanation. */
+export interface Placed { level: LevelId | null; runtime: string | null; runtimeClassName: string | null; stack: string | null; rule: string }
 
 export interface PolicyInfo { name: string; version: string; sha256: string; abi: number; moduleSha256?: string; compiler: string }
 
 export interface Decision {
   level: LevelId | null; levelName: string | null;
   runtime: string | null; runtimeClassName: string | null;
+  /** The artifact decided for (null: any). */
+  artifact: ArtifactId | null;
   stack: string | null;
   fallback: { level: LevelId; levelName: string; runtime: string | null; runtimeClassName: string | null; stack: string | null } | null;
   rule: string;
@@ -35,7 +47,7 @@ export interface Decision {
   decisionId: string;
 }
 
-export interface RankAnswer { best: LevelId | null; ranking: RankingEntry[]; explanation: string; node: NodeInfo; policy: Decision["policy"] }
+export interface RankAnswer { best: LevelId | null; artifact: ArtifactId | null; ranking: RankingEntry[]; explanation: string; node: NodeInfo; policy: Decision["policy"] }
 
 export interface Comparison {
   a: LevelId; b: LevelId;
@@ -57,6 +69,8 @@ export class Engine {
   private x!: PolicyExports;
   private v!: Views;
   private decideFn!: PolicyExports["decide"];
+  private budget: WebAssembly.Global | undefined;
+  private arm: ((units: number) => void) | undefined;
   private readonly explain: Explainer;
   private readonly fastDecide: FastDecideParser;
   private readonly node: NodeInfo;
@@ -89,16 +103,20 @@ export class Engine {
     this.x = exports;
     this.v = views(exports, this.catalogue.scenarios.length);
     this.decideFn = exports.decide;
+    this.budget = budgetOf(exports);
+    this.arm = armOf(exports);
   }
 
   /** Runs a call into the module; a trap costs that call only: the instance is re-created. */
-  private guard<T>(call: () => T): T {
+  private guard<T>(call: () => T, units = CALL_BUDGET): T {
     try {
+      this.arm?.(units);
       return call();
     } catch (err) {
       if (!(err instanceof WebAssembly.RuntimeError) && !(err instanceof RangeError) && !String(err).includes("aborted")) throw err;
+      const cause = exhausted(this.budget) ? exhaustedError("the call") : err;
       this.attach(new WebAssembly.Instance(this.module, imports).exports as unknown as PolicyExports);
-      throw new PolicyTrapError(err);
+      throw new PolicyTrapError(cause);
     }
   }
 
@@ -130,35 +148,78 @@ export class Engine {
 
   private writeInput(constraints: Constraints, weights: number[] | undefined): void {
     const input = this.v.input;
-    input[0] = constraints.maxColdStartMs ?? NaN;   // in CONSTRAINT_KEYS order
-    input[1] = constraints.maxMemoryMb ?? NaN;
-    input[2] = constraints.maxCpuOverheadPct ?? NaN;
-    input[3] = constraints.minIsolation ?? NaN;
+    input[0] = asFigure(constraints.maxColdStartMs);   // in CONSTRAINT_KEYS order
+    input[1] = asFigure(constraints.maxMemoryMb);
+    input[2] = asFigure(constraints.maxCpuOverheadPct);
+    input[3] = asFigure(constraints.minIsolation);
     if (weights) for (let m = 0; m < weights.length; m++) input[4 + m] = weights[m];  // faster than set() from an array
   }
 
   /** One placement decision (POST /v1/decide). Throws InvalidRequestError on a bad request. */
-  decide(request: unknown): Decision {
+  decide(request: unknown, options?: DecideOptions): Decision {
     const body = request ?? {};
-    return this.decideValid(this.fastDecide.parse(body) ?? parseOrThrow(this.schemas.decide, body));
+    return this.decideValid(this.fastDecide.parse(body) ?? parseOrThrow(this.schemas.decide, body), options);
   }
 
-  decideValid(p: Placement): Decision {
+  decideValid(p: Placement, options?: DecideOptions): Decision {
     const node = this.nodeFor(p.runtimes);
+    const r = this.guard(() => {
+      this.callDecide(p, node.mask);
+      return readOut(this.v);
+    });
+    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
+    return this.decisionOf(r, s, options?.decisionId);
+  }
+
+  private callDecide(p: Placement, mask: number): number {
     let needs = 0;
     for (const n of p.performance) needs |= 1 << n;
     for (const n of p.security) needs |= 1 << n;
     for (const n of p.cost) needs |= 1 << n;
-    const r = this.guard(() => {
-      this.writeInput(p.constraints, p.weights);
-      this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, node.mask, p.weights ? 1 : 0);
-      return readOut(this.v);
-    });
-    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info };
-    return this.decisionOf(r, s);
+    this.writeInput(p.constraints, p.weights);
+    return this.decideFn(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, mask, flags(p.weights !== undefined, p.artifact));
   }
 
-  private decisionOf(r: Readout, s: Situation): Decision {
+  /**
+   * The placement of a valid request alone — level, runtime, RuntimeClass, stack, rule — the same
+   * as decideValid's, without the ranking, explanation and id (for bulk comparison: policy diff).
+   */
+  placement(p: Placement): Placed {
+    return this.placedOf(this.placementCode(p), p.scenario);
+  }
+
+  /**
+   * The placement as one number, allocating nothing (policy diff calls it millions of times):
+   * level | (runtime + 1) << 3 | rule << 8. placedOf() reads it.
+   */
+  placementCode(p: Placement): number {
+    let mask = 0;
+    if (p.runtimes) for (const r of p.runtimes) mask |= 1 << r;
+    else mask = this.profile.mask;
+    const level = this.guard(() => this.callDecide(p, mask));
+    const out = this.v.output;
+    return level | ((level ? out[OUT.runtime] + 1 : 0) << 3) | (out[OUT.rule] << 8);
+  }
+
+  /** A placementCode as the answer names it, for a request with `scenario` (the stack depends on it). */
+  placedOf(code: number, scenario: number): Placed {
+    const level = code & 7, r = ((code >> 3) & 31) - 1, rule = RULES[code >> 8] ?? "none";
+    if (!level) return { level: null, runtime: null, runtimeClassName: null, stack: null, rule };
+    const runtime = this.catalogue.runtimes[r];
+    return { level: LEVEL_IDS[level], runtime: runtime.id, runtimeClassName: runtime.runtimeClassName, stack: this.explain.stack(level, r, scenario), rule };
+  }
+
+  /** The self-test vectors built into the module, as requests (empty for a module that does not expose them). */
+  vectors(): SelfTestVector[] {
+    return this.guard(() => readVectors(this.x, this.catalogue, this.tables));
+  }
+
+  /** Runs the module's own self-test: 0 when every vector passes, else the 1-based index of the first that fails. */
+  selfTest(): number {
+    return this.guard(() => this.x.selfTest(), ACTIVATION_BUDGET);
+  }
+
+  private decisionOf(r: Readout, s: Situation, id?: string): Decision {
     const c = this.catalogue, e = this.explain;
     const runtime = r.level ? c.runtimes[r.runtime] : undefined;
     const fbRuntime = r.fallback ? c.runtimes[r.fallbackRuntime] : undefined;
@@ -167,6 +228,7 @@ export class Engine {
       levelName: r.level ? e.levelName(r.level) : null,
       runtime: runtime?.id ?? null,
       runtimeClassName: runtime?.runtimeClassName ?? null,
+      artifact: s.artifact >= 0 ? ARTIFACT_IDS[s.artifact] : null,
       stack: e.stack(r.level, r.runtime, s.scenario),
       fallback: r.fallback
         ? { level: LEVEL_IDS[r.fallback], levelName: e.levelName(r.fallback), runtime: fbRuntime?.id ?? null, runtimeClassName: fbRuntime?.runtimeClassName ?? null, stack: e.stack(r.fallback, r.fallbackRuntime, s.scenario) }
@@ -176,7 +238,7 @@ export class Engine {
       explanation: e.explanation(r, s),
       node: s.node,
       policy: this.policyRef,
-      decisionId: decisionId(),
+      decisionId: id ?? decisionId(),
     };
   }
 
@@ -186,13 +248,14 @@ export class Engine {
     const node = this.nodeFor(q.runtimes);
     const r = this.guard(() => {
       this.writeInput(q.constraints, q.weights);
-      this.x.rank(node.mask);
+      this.x.rank(node.mask, flags(true, q.artifact));
       return readOut(this.v);
     });
-    const s: Situation = { scenario: -1, performance: [], security: [], constraints: q.constraints, node: node.info };
+    const s: Situation = { scenario: -1, performance: [], security: [], constraints: q.constraints, node: node.info, artifact: q.artifact };
     const best = r.level ? LEVEL_IDS[r.level] : null;
     return {
       best,
+      artifact: q.artifact >= 0 ? ARTIFACT_IDS[q.artifact] : null,
       ranking: this.explain.ranking(r, s),
       explanation: best ? `${best} (${this.explain.levelName(r.level)}) scores best (${round(r.scores[r.level])}) by the weights given.` : this.explain.explanation(r, s),
       node: s.node,
@@ -227,7 +290,10 @@ export class Engine {
     return { a: ida, b: idb, metrics, wins };
   }
 
-  /** Both matrices, every level (GET /v1/levels). */
+  /**
+   * Both matrices, every level (GET /v1/levels); beside each level's figures, the runtimes that
+   * provide it, what they run, and their own figures (with sources) where they differ.
+   */
   levels() {
     const c = this.catalogue;
     return {
@@ -238,6 +304,13 @@ export class Engine {
         placeable: (PLACEABLE_LEVELS as readonly string[]).includes(l.id),
         figures: Object.fromEntries(METRIC_IDS.map((m, j) => [m, figureOf(this.v.figures, c, i, j)])),
         technical: Object.fromEntries(c.technical.map((t, j) => [t.id, l.technical[j]])),
+        runtimes: c.runtimes.flatMap((rt, r) => ((rt.levels as string[]).includes(l.id) ? [{
+          id: rt.id, name: rt.name, runtimeClassName: rt.runtimeClassName, runs: rt.runs, requires: rt.requires,
+          figures: Object.fromEntries(METRIC_IDS.flatMap((m, j) => {
+            const f = runtimeFigureOf(this.v.runtimeFigures, c, r, j);
+            return f ? [[m, f]] : [];
+          })),
+        }] : [])),
       })),
     };
   }
@@ -257,7 +330,7 @@ export class Engine {
         })),
       })),
       needs: c.needs,
-      runtimes: c.runtimes.map(({ detect: _detect, ...r }) => r),
+      runtimes: c.runtimes.map(({ detect: _detect, figures: _figures, ...r }) => r),
       versions: c.versions,
       outcomes: c.outcomes,
     };
@@ -284,10 +357,10 @@ export async function createEngine(source: BufferSource | WebAssembly.Module, op
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     const digest = sha256Hex(bytes);  // hashes while the module compiles
     try {
-      module = await WebAssembly.compile(bytes);
+      module = await compileMetered(bytes);  // the bound on every call (budget.ts); digests stay the shipped bytes'
     } catch (err) {
       digest.catch(() => {});
-      throw new PolicyRejectedError("compile", `not a valid WebAssembly module: ${(err as Error).message}`);
+      throw err;
     }
     moduleSha256 = await digest;
   }
@@ -309,16 +382,25 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
 
   let exports: PolicyExports;
   try {
-    exports = (await WebAssembly.instantiate(module, imports)).exports as unknown as PolicyExports;
+    // AssemblyScript's loader instantiates; its synchronous form, as the module is compiled
+    // already (the async one looks for a fetch Response first, and in Node touching that global
+    // loads fetch: ~100 ms). Its imports object gets the loader's extras, unused by a policy
+    // module, hence a copy. The engine keeps the instance's own exports: the loader's wrappers
+    // add an argument spread to every call, and its memory readers are for runtime-managed
+    // objects, while the ABI hands out fixed buffers read through typed views.
+    exports = instantiateSync(module, { env: { ...imports.env } }).instance.exports as unknown as PolicyExports;
   } catch (err) {
     throw new PolicyRejectedError("compile", `the module failed to instantiate: ${(err as Error).message}`);
   }
+  const budget = budgetOf(exports);
   const call = <T>(what: string, fn: () => T): T => {
-    try { return fn(); } catch (err) { throw new PolicyRejectedError("self-test", `the module trapped in ${what}: ${(err as Error).message}`); }
+    if (budget) budget.value = ACTIVATION_BUDGET;
+    try { return fn(); } catch (err) {
+      if (exhausted(budget)) throw new PolicyRejectedError("budget", `${exhaustedError(what, ACTIVATION_BUDGET).message}: a call into this module could hang the agent`);
+      throw new PolicyRejectedError("self-test", `the module trapped in ${what}: ${(err as Error).message}`);
+    }
   };
   if (call("abiVersion", () => exports.abiVersion()) !== ABI_VERSION) throw new PolicyRejectedError("abi", `the module's abiVersion() is ${exports.abiVersion()}; this engine speaks ${ABI_VERSION}`);
-  const exported = call("meta", () => readUtf8(exports, exports.meta(), exports.metaLength()));
-  if (exported !== JSON.stringify(meta)) throw new PolicyRejectedError("meta", "the module's meta() export disagrees with its isoplace.meta section");
 
   let catalogue: Catalogue;
   try {
@@ -329,9 +411,9 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
   }
   if (catalogue.name !== meta.name || catalogue.version !== meta.version) throw new PolicyRejectedError("catalogue", "the catalogue's name/version disagree with the module's metadata");
 
-  const failed = call("selfTest", () => exports.selfTest());
+  const failed = options.selfTest === false ? 0 : call("selfTest", () => exports.selfTest());
   if (failed !== 0) {
-    const name = (catalogue as Catalogue & { tests?: string[] }).tests?.[failed - 1];
+    const name = vectorNames(catalogue)[failed - 1];
     throw new PolicyRejectedError("self-test", `the module fails its own self-test vector ${failed}${name ? ` ("${name}")` : ""}`);
   }
   const policy: PolicyInfo = { name: meta.name, version: meta.version, sha256: meta.sourceSha256, abi: meta.abi, compiler: meta.compiler, ...(moduleSha256 ? { moduleSha256 } : {}) };

@@ -8,7 +8,7 @@ import type { Catalogue } from "./catalogue.ts";
 
 type Plain = Record<string, unknown>;
 
-const WORKLOAD_KEYS = new Set(["scenario", "performance", "security", "cost", "constraints", "weights"]);
+const WORKLOAD_KEYS = new Set(["scenario", "artifact", "performance", "security", "cost", "constraints", "weights"]);
 
 const isPlain = (v: unknown): v is Plain => {
   if (typeof v !== "object" || v === null) return false;
@@ -24,6 +24,7 @@ export class FastDecideParser {
   private readonly needs: { performance: Map<string, number>; security: Map<string, number>; cost: Map<string, number> };
   private readonly metric: Map<string, number>;
   private readonly runtime: Map<string, number>;
+  private readonly artifact: Map<string, number>;
 
   constructor(catalogue: Catalogue, tables: RequestTables) {
     // Need ids (and aliases) straight to the global need index, as the schemas map them.
@@ -35,6 +36,7 @@ export class FastDecideParser {
     this.needs = { performance: global("performance", tables.performance), security: global("security", tables.security), cost: global("cost", tables.cost) };
     this.metric = tables.metric.index;
     this.runtime = tables.runtime.index;
+    this.artifact = tables.artifact.index;
   }
 
   /** The Placement the decide schema would produce, or undefined: ask the schema. */
@@ -50,7 +52,7 @@ export class FastDecideParser {
       } else if (key === "node") node = value;
       else return undefined;
     }
-    const p: Placement = { scenario: -1, performance: [], security: [], cost: [], constraints: {}, weights: undefined, runtimes: undefined };
+    const p: Placement = { scenario: -1, performance: [], security: [], cost: [], constraints: {}, weights: undefined, runtimes: undefined, artifact: -1 };
     for (const key of Object.keys(workload)) {
       const value = workload[key];
       if (!WORKLOAD_KEYS.has(key)) return undefined;   // unknown, even when undefined
@@ -60,6 +62,12 @@ export class FastDecideParser {
           const i = typeof value === "string" ? this.scenario.get(value) : undefined;
           if (i === undefined) return undefined;
           p.scenario = i;
+          break;
+        }
+        case "artifact": {
+          const i = typeof value === "string" ? this.artifact.get(value) : undefined;
+          if (i === undefined) return undefined;
+          p.artifact = i;
           break;
         }
         case "performance": case "security": case "cost": {

@@ -17,13 +17,18 @@ export function readMeta(sections: (ArrayBuffer | Uint8Array)[]): PolicyMeta {
   return meta;
 }
 
+/** Whether the bytes start like a WebAssembly binary module: the magic \0asm and a version. */
+export function isWasmModule(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+}
+
 /**
  * The custom sections of a module's bytes, by name, without compiling it (for `policy inspect`
  * and for checks that must not depend on the module being valid code).
  */
 export function customSections(bytes: Uint8Array, name: string): Uint8Array[] {
   const out: Uint8Array[] = [];
-  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) return out;
+  if (!isWasmModule(bytes)) return out;
   let at = 8;
   const leb = (): number => {
     let result = 0, shift = 0, b: number;

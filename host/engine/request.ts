@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { Catalogue } from "./catalogue.ts";
 import { InvalidRequestError, type FieldError } from "./errors.ts";
-import { METRIC_IDS, PLACEABLE_LEVELS, LEVEL_IDS, type NeedGroup } from "./vocabulary.ts";
+import { ARTIFACT_ALIASES, ARTIFACT_IDS, METRIC_IDS, PLACEABLE_LEVELS, LEVEL_IDS, type NeedGroup } from "./vocabulary.ts";
 
 export interface Constraints { maxColdStartMs?: number; maxMemoryMb?: number; maxCpuOverheadPct?: number; minIsolation?: number }
 
@@ -17,9 +17,10 @@ export interface Placement {
   constraints: Constraints;
   weights?: number[];           // one per metric, METRIC_IDS order (not a Float64Array: a small one is costly to make)
   runtimes?: number[];          // runtime indices; undefined: the agent's node profile
+  artifact: number;             // index into ARTIFACT_IDS, -1: any artifact
 }
 
-export interface RankRequest { constraints: Constraints; weights: number[]; runtimes?: number[] }
+export interface RankRequest { constraints: Constraints; weights: number[]; runtimes?: number[]; artifact: number }
 
 /** Ids with their Chinese aliases → index. */
 export interface IdTable { ids: string[]; index: Map<string, number>; allowed: string[] }
@@ -31,6 +32,14 @@ function idTable(entries: { id: string; zh?: string }[]): IdTable {
     if (e.zh && !index.has(e.zh)) index.set(e.zh, i);
   });
   return { ids: entries.map((e) => e.id), index, allowed: entries.map((e) => (e.zh && e.zh !== e.id ? `${e.id} (${e.zh})` : e.id)) };
+}
+
+/** The artifact kinds: ids, then their aliases (the first alias shown beside the id). */
+function artifactTable(): IdTable {
+  const index = new Map<string, number>();
+  ARTIFACT_IDS.forEach((id, i) => index.set(id, i));
+  ARTIFACT_IDS.forEach((id, i) => { for (const a of ARTIFACT_ALIASES[id]) if (!index.has(a)) index.set(a, i); });
+  return { ids: [...ARTIFACT_IDS], index, allowed: ARTIFACT_IDS.map((id) => `${id} (${ARTIFACT_ALIASES[id].join(", ")})`) };
 }
 
 export const LIST_MAX = 32;
@@ -81,6 +90,7 @@ export function requestTables(catalogue: Catalogue) {
     metric: idTable(catalogue.metrics),
     runtime: idTable(catalogue.runtimes),
     level: idTable(catalogue.levels),
+    artifact: artifactTable(),
   };
 }
 
@@ -116,6 +126,9 @@ export function requestSchemas(catalogue: Catalogue, tables: RequestTables = req
     runtimes: z.array(idOf("runtime", tables.runtime)).max(LIST_MAX),
   }, { error: "node must be an object with runtimes: [ids]" });
 
+  const artifact = idOf("artifact", tables.artifact)
+    .meta({ enum: [...tables.artifact.index.keys()], description: "what the workload ships as: container (an OCI image), wasm (a WebAssembly module), vm (a VM disk image); absent: any" });
+
   const workload = z.strictObject({
     scenario: idOf("scenario", tables.scenario).optional(),
     performance: needsOf("performance need", tables.performance).optional(),
@@ -123,6 +136,7 @@ export function requestSchemas(catalogue: Catalogue, tables: RequestTables = req
     cost: needsOf("cost need", tables.cost).optional(),
     constraints: constraintsSchema.optional(),
     weights: weights.optional(),
+    artifact: artifact.optional(),
   }, { error: "workload must be an object" });
 
   const decide = z.strictObject({ workload: workload.optional(), node: node.optional() }, { error: "the request must be a JSON object" })
@@ -134,14 +148,16 @@ export function requestSchemas(catalogue: Catalogue, tables: RequestTables = req
       constraints: w.constraints ?? {},
       weights: w.weights,
       runtimes: n?.runtimes,
+      artifact: w.artifact ?? -1,
     }));
 
   const rank = z.strictObject({
     weights,
     constraints: constraintsSchema.optional(),
     node: node.optional(),
+    artifact: artifact.optional(),
   }, { error: "the request must be a JSON object with weights" })
-    .transform((r): RankRequest => ({ weights: r.weights, constraints: r.constraints ?? {}, runtimes: r.node?.runtimes }));
+    .transform((r): RankRequest => ({ weights: r.weights, constraints: r.constraints ?? {}, runtimes: r.node?.runtimes, artifact: r.artifact ?? -1 }));
 
   const level = (placeableOnly: boolean) => {
     const ids = placeableOnly ? PLACEABLE_LEVELS : LEVEL_IDS;
@@ -164,7 +180,7 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix = "
 /** The fields each object of a request may have, by the key it sits under ("" = the top). */
 const KNOWN_FIELDS: Record<string, readonly string[]> = {
   "": ["workload", "node"],
-  workload: ["scenario", "performance", "security", "cost", "constraints", "weights"],
+  workload: ["scenario", "artifact", "performance", "security", "cost", "constraints", "weights"],
   constraints: CONSTRAINT_KEYS,
   node: ["runtimes"],
 };

@@ -48,7 +48,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       const limit = limits.get(`${method} ${c.req.path}`) ?? MAX_BODY_BYTES;
       const declared = declaredLength(c);
       if (declared !== undefined && declared > limit) c.res = problemResponse(tooLarge(limit));
-      else await next();
+      else {
+        if (limit !== MAX_BODY_BYTES) c.set("bodyLimit", limit);
+        await next();
+      }
     } else await next();
     if (onResponse) {
       const d = c.get("decision");

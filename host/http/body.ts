@@ -92,8 +92,11 @@ async function readWeb(request: Request, limit: number): Promise<Uint8Array> {
   }
 }
 
+/** The route's limit, as the app set it (its maxBodyBytes), else the API's 64 KiB. */
+const routeLimit = (c: Context): number => (c.get("bodyLimit") as number | undefined) ?? MAX_BODY_BYTES;
+
 /** The whole body, at most `limit` bytes (413 beyond: by Content-Length before reading, else as it streams). */
-export function readBody(c: Context, limit: number): Promise<Uint8Array> {
+export function readBody(c: Context, limit = routeLimit(c)): Promise<Uint8Array> {
   const declared = declaredLength(c);
   if (declared !== undefined && declared > limit) return Promise.reject(new BodyProblem(tooLarge(limit)));
   const incoming = incomingOf(c);
@@ -110,7 +113,7 @@ function hasBody(c: Context, incoming: IncomingLike | undefined): boolean {
 const isJson = (type: string) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type);
 const utf8 = new TextDecoder();
 
-export async function readJson(c: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
+export async function readJson(c: Context, limit = routeLimit(c)): Promise<unknown> {
   const incoming = incomingOf(c);
   const type = header(c, incoming, "content-type") ?? "";
   if (!isJson(type)) {

@@ -1,13 +1,19 @@
 // Zod schemas of the answers: they generate /openapi.json and the contract tests parse every
 // answer with them, so the document cannot drift from what the API really sends.
 import { z } from "zod";
-import { LEVEL_IDS, METRIC_IDS } from "../engine/vocabulary.ts";
+import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS } from "../engine/vocabulary.ts";
 
 const level = z.enum(LEVEL_IDS);
 const figure = z.object({
   min: z.number().nullable(), max: z.number().nullable(),
   unit: z.enum(["ms", "MB", "%", "stars", "scale"]), text: z.string(),
 }).nullable().meta({ description: "A figure: min = max for a single value, max null for an open upper end; null where the source has none (N/A)." });
+
+const runtimeFigure = z.object({
+  min: z.number().nullable(), max: z.number().nullable(),
+  unit: z.enum(["ms", "MB", "%", "stars", "scale"]), text: z.string(),
+  source: z.string().optional().meta({ description: "Where the number comes from (the document's name; the policy source has the whole note)" }),
+});
 
 export const fieldError = z.object({ path: z.string(), message: z.string(), allowed: z.array(z.string()).optional() });
 
@@ -16,13 +22,19 @@ export const problem = z.object({
   errors: z.array(fieldError).optional(),
 }).meta({ title: "Problem", description: "RFC 9457 problem details" });
 
-const rankingEntry = z.object({ level, feasible: z.boolean(), score: z.number().min(0).max(1).nullable(), reasons: z.array(z.string()) });
+const artifact = z.enum(ARTIFACT_IDS).nullable().meta({ description: "The artifact decided for (null: any)" });
+const rankingEntry = z.object({
+  level, feasible: z.boolean(), score: z.number().min(0).max(1).nullable(), reasons: z.array(z.string()),
+  runtime: z.string().nullable().meta({ description: "The runtime the level would run on (null: none on the node runs the artifact there)" }),
+  runtimeClassName: z.string().nullable(),
+});
 const node = z.object({ source: z.enum(["request", "configured", "detected", "planning"]), runtimes: z.array(z.string()) });
 const policyRef = z.object({ name: z.string(), version: z.string(), sha256: z.string() });
 
 export const decision = z.object({
   level: level.nullable(), levelName: z.string().nullable(),
   runtime: z.string().nullable(), runtimeClassName: z.string().nullable(),
+  artifact,
   stack: z.string().nullable(),
   fallback: z.object({ level, levelName: z.string(), runtime: z.string().nullable(), runtimeClassName: z.string().nullable(), stack: z.string().nullable() }).nullable(),
   rule: z.enum(["none", "scenario", "performance", "security", "default", "second-choice", "score"]),
@@ -34,7 +46,7 @@ export const decision = z.object({
 export const batchAnswer = z.object({ results: z.array(z.union([decision, problem])) }).meta({ title: "BatchAnswer" });
 
 export const rankAnswer = z.object({
-  best: level.nullable(), ranking: z.array(rankingEntry).length(4), explanation: z.string(), node, policy: policyRef,
+  best: level.nullable(), artifact, ranking: z.array(rankingEntry).length(4), explanation: z.string(), node, policy: policyRef,
 }).meta({ title: "RankAnswer" });
 
 export const comparison = z.object({
@@ -49,6 +61,11 @@ export const levels = z.object({
   levels: z.array(z.object({
     id: level, name: z.string(), zh: z.string(), what: z.string(), examples: z.array(z.string()), placeable: z.boolean(),
     figures: z.record(z.string(), figure), technical: z.record(z.string(), z.string()),
+    runtimes: z.array(z.object({
+      id: z.string(), name: z.string(), runtimeClassName: z.string().nullable(),
+      runs: z.array(z.enum(ARTIFACT_IDS)), requires: z.array(z.string()),
+      figures: z.record(z.string(), runtimeFigure),
+    })).meta({ description: "The runtimes that provide the level, what they run, and their own figures where they differ from the level's (API.md rule 6)" }),
   })),
 }).meta({ title: "Levels" });
 
@@ -60,7 +77,7 @@ export const scenarios = z.object({
     first: choice, second: choice, levels: z.record(z.string(), scenarioLevel),
   })),
   needs: z.array(z.object({ id: z.string(), group: z.enum(["performance", "security", "cost"]), name: z.string(), zh: z.string(), levels: z.array(level), reason: z.string(), metrics: z.array(z.string()) })),
-  runtimes: z.array(z.object({ id: z.string(), name: z.string(), levels: z.array(level), requires: z.array(z.string()), runtimeClassName: z.string().nullable() })),
+  runtimes: z.array(z.object({ id: z.string(), name: z.string(), levels: z.array(level), requires: z.array(z.string()), runs: z.array(z.enum(ARTIFACT_IDS)), runtimeClassName: z.string().nullable() })),
   versions: z.record(z.string(), z.string()),
   outcomes: z.array(z.object({ name: z.string(), placements: z.record(z.string(), z.string()), results: z.array(z.string()) })),
 }).meta({ title: "Scenarios" });
@@ -68,6 +85,10 @@ export const scenarios = z.object({
 const policyInfo = z.object({
   name: z.string(), version: z.string(), sha256: z.string(), abi: z.number().int(),
   moduleSha256: z.string().optional(), activatedAt: z.string(), source: z.string(),
+  // from the signed statement (absent for the built-in default); a rollback says what it replaced
+  keyId: z.string().optional(), serial: z.number().int().optional(), issuedAt: z.string().optional(), expires: z.string().optional(),
+  activatedBy: z.literal("rollback").optional(),
+  rollback: z.object({ from: z.object({ name: z.string(), version: z.string(), serial: z.number().int().optional(), moduleSha256: z.string() }) }).optional(),
 });
 export const policyStatus = z.object({
   active: policyInfo,

@@ -11,6 +11,8 @@ export type AppEnv = {
     /** The engine this request runs on, read once when it arrives: a policy swap never changes it mid-request. */
     engine: Engine;
     decision?: DecisionLog;
+    /** This route's body limit (its maxBodyBytes, else 64 KiB), set by the app for readJson/readBody. */
+    bodyLimit?: number;
   };
 };
 
@@ -52,7 +54,7 @@ export interface RouteSpec {
   summary: string;
   operationId: string;
   body?: BodySpec;
-  /** The largest body this route takes (default: 64 KiB, body.ts MAX_BODY_BYTES). Its handler reads with readBody(c, limit) / readJson. */
+  /** The largest body this route takes (default: the API's 64 KiB, body.ts MAX_BODY_BYTES); readJson/readBody enforce it. */
   maxBodyBytes?: number;
   query?: Record<string, { description: string; schema: (engine: Engine) => z.ZodType; required?: boolean }>;
   headers?: Record<string, { description: string; required?: boolean }>;

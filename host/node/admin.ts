@@ -7,8 +7,8 @@ import { readBody } from "../http/body.ts";
 import { problemOf, problemResponse, type Problem } from "../http/problem.ts";
 import * as S from "../http/schemas.ts";
 import type { AppEnv, RouteSpec } from "../http/types.ts";
-import type { OfferResult, PolicyManager } from "./manager.ts";
-import { MAX_MODULE_BYTES } from "./pipeline.ts";
+import { MAX_MODULE_BYTES } from "../delivery/limits.ts";
+import type { OfferResult, PolicyManager } from "../delivery/manager.ts";
 
 export const SIGNATURE_HEADER = "Isoplace-Signature";
 const WASM_TYPES = ["application/wasm", "application/octet-stream"];
@@ -53,7 +53,7 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
       method: "put", path: "/v1/policy", operationId: "putPolicy",
       summary: "Offer a signed policy module; it is activated only if it passes every check (admin)",
       body: { contentType: "application/wasm", schema: () => ({ type: "string", contentMediaType: "application/wasm" }) },
-      headers: { [SIGNATURE_HEADER]: { description: "base64 Ed25519 signature of the body by a trusted key", required: true } },
+      headers: { [SIGNATURE_HEADER]: { description: "the module's signed statement: base64 of its DSSE envelope's JSON (as `isoplace policy sign` writes it to FILE.wasm.sig), signed by a trusted key", required: true } },
       security: true,
       maxBodyBytes: MAX_MODULE_BYTES,
       responses: {
@@ -61,7 +61,7 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
         ...authProblems,
         413: asProblem("Body over 1 MiB (the largest module accepted)"),
         415: asProblem("Body is not application/wasm"),
-        422: asProblem("The module failed a check (member `reason`: size, signature, abi, compile, imports, meta, catalogue, self-test); nothing changed"),
+        422: asProblem("The module failed a check (member `reason`: size, signature, statement, digest, expired, name, version, serial-lower, serial-reused, abi, compile, imports, meta, catalogue, self-test); nothing changed"),
       },
       handler: async (c) => {
         const denied = auth(c);
@@ -72,8 +72,8 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
             `The body must be the module's bytes (content-type: application/wasm); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`));
         }
         const bytes = await readBody(c, MAX_MODULE_BYTES);
-        const signature = c.req.header(SIGNATURE_HEADER) ?? null;
-        return answer(c, manager(), await manager().offer({ bytes, signature, source: "admin" }));
+        const envelope = c.req.header(SIGNATURE_HEADER) ?? null;
+        return answer(c, manager(), await manager().offer({ bytes, envelope, source: "admin" }));
       },
     },
     {

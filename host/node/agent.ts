@@ -3,20 +3,22 @@
 // PolicyManager (data directory, watched file, polled URL, admin PUT, rollback).
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import type { createServer as createHttpsServer, ServerOptions as HttpsServerOptions } from "node:https";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import type { Engine, NodeProfile } from "../engine/engine.ts";
 import { createApp } from "../http/app.ts";
 import type { RouteSpec } from "../http/types.ts";
 import { readDefaultModule } from "../index.ts";
-import type { TrustedKey } from "../policy/signing.ts";
-import type { ActivePolicy } from "./active.ts";
-import { detectRuntimes } from "./detect.ts";
+import type { ActivePolicy } from "../delivery/active.ts";
+import { PolicyManager } from "../delivery/manager.ts";
+import type { PollOptions } from "../delivery/poller.ts";
+import type { TrustedKey } from "../delivery/signing.ts";
+import type { PolicySource, SourceContext } from "../delivery/source.ts";
+import { detectRuntimes, redetectOnActivate } from "./detect.ts";
 import { stdoutDestination } from "./log-destination.ts";
-import { PolicyManager } from "./manager.ts";
 import { AgentMetrics } from "./metrics.ts";
-import { FileSource } from "./source-file.ts";
-import { UrlSource, type UrlSourceOptions } from "./source-url.ts";
+import { sourceFor } from "./sources.ts";
 import { PolicyStore } from "./store.ts";
 
 export interface AgentOptions {
@@ -29,7 +31,7 @@ export interface AgentOptions {
   /** Where the host's file system is mounted for --detect (default /). */
   hostRoot?: string;
   logger?: Logger;
-  /** Where the policy comes from besides the built-in default: a file (watched) or an http(s) URL (polled). */
+  /** Where the policy comes from besides the built-in default: a file (watched), an http(s) URL (polled), any registered scheme. */
   policy?: string;
   /** Public keys whose signatures the agent accepts (several at once while a key is rotated). */
   trustedKeys?: TrustedKey[];
@@ -38,13 +40,19 @@ export interface AgentOptions {
   /** Enables PUT /v1/policy and POST /v1/policy/rollback with this bearer token. */
   adminToken?: string;
   /** URL polling: interval, jitter, backoff, timeout. */
-  poll?: Pick<UrlSourceOptions, "intervalMs" | "jitter" | "maxBackoffMs" | "timeoutMs" | "firstDelayMs">;
+  poll?: PollOptions;
   /** File watching: debounce after a change event and the fallback poll period. */
   watch?: { debounceMs?: number; pollMs?: number };
   /** The built-in policy module's bytes (trusted as the agent's own code); default: the package's default policy. */
   builtIn?: () => Promise<Uint8Array>;
+  /** The clock statements' expiry is checked against (default: the system clock). */
+  now?: () => Date;
+  /** Source-specific settings (e.g. registry credentials for oci://). */
+  sourceOptions?: SourceContext["options"];
   /** More routes, served and documented like the API's own (for embedding; the bench's baseline route). */
   routes?: RouteSpec[];
+  /** Another server than node:http (the webhook's node:https): @hono/node-server's createServer and its options. */
+  server?: { createServer: typeof createHttpsServer; options: HttpsServerOptions; scheme: "https" };
 }
 
 export interface Agent {
@@ -54,7 +62,7 @@ export interface Agent {
   policy: ActivePolicy;
   manager: PolicyManager;
   /** The --policy source, when there is one. */
-  source?: FileSource | UrlSource;
+  source?: PolicySource;
   metrics: AgentMetrics;
   logger: Logger;
   /** Stops accepting, lets in-flight requests finish, then resolves. */
@@ -63,21 +71,19 @@ export interface Agent {
 
 export const TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, drainMs: 10_000 };
 
-export function nodeProfile(o: AgentOptions, engine: Engine, logger: Logger): NodeProfile | undefined {
+export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, logger: Logger, why?: string): NodeProfile | undefined {
   if (o.runtimes?.length) {
     logger.info({ runtimes: o.runtimes }, "node profile: configured");
     return { source: "configured", runtimes: o.runtimes };
   }
   if (o.detect) {
     const found = detectRuntimes(engine.catalogue, o.hostRoot ?? "/");
-    logger.info({ runtimes: found.runtimes, evidence: found.evidence }, "node profile: detected");
+    logger.info({ runtimes: found.runtimes, evidence: found.evidence, ...(why ? { why } : {}) }, "node profile: detected");
     return { source: "detected", runtimes: found.runtimes };
   }
   logger.info("node profile: none, planning mode (every runtime counted)");
   return undefined;
 }
-
-export const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
 export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   // Logs go out asynchronously, a turn's lines in one write (log-destination.ts); close() makes
@@ -85,23 +91,21 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const destination = o.logger ? undefined : stdoutDestination();
   const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace" } }, destination!.stream);
   const metrics = new AgentMetrics();
-  let manager: PolicyManager | undefined;
-  const source = o.policy === undefined ? undefined
-    : isUrl(o.policy) ? new UrlSource({ url: o.policy, manager: () => manager, logger, ...o.poll })
-    : new FileSource({ path: o.policy, manager: () => manager, logger, ...o.watch });
-  manager = await PolicyManager.start({
+  const source = o.policy === undefined ? undefined : sourceFor(o.policy, { logger, poll: o.poll, watch: o.watch, options: o.sourceOptions });
+  const manager = await PolicyManager.start({
     trustedKeys: o.trustedKeys ?? [],
     builtIn: o.builtIn ?? readDefaultModule,
     node: (engine) => nodeProfile(o, engine, logger),
     store: o.dataDir ? new PolicyStore(o.dataDir) : undefined,
-    metrics, logger,
-  }, source instanceof FileSource ? () => source.readCandidate() : undefined);
+    metrics, logger, now: o.now,
+  }, source);
   const policy = manager.active;
   metrics.policy(policy.engine.policy);
   policy.onActivate((a) => {
     metrics.policy(a.engine.policy);
     metrics.activations.inc();
   });
+  if (o.detect && !o.runtimes?.length) redetectOnActivate(policy, (catalogue) => nodeProfile(o, { catalogue }, logger, "new detect rules"));
 
   const metricsRoute: RouteSpec = {
     method: "get", path: "/metrics", operationId: "metrics", summary: "Prometheus metrics (Node agent)",
@@ -128,14 +132,15 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({
       fetch: app.fetch, hostname: o.host ?? "127.0.0.1", port: o.port ?? 8787,
-      serverOptions: { headersTimeout: TIMEOUTS.headersMs, requestTimeout: TIMEOUTS.requestMs, keepAliveTimeout: TIMEOUTS.keepAliveMs },
-    }, () => resolve(s as Server)) as Server;
+      ...(o.server ? { createServer: o.server.createServer } : {}),
+      serverOptions: { ...o.server?.options, headersTimeout: TIMEOUTS.headersMs, requestTimeout: TIMEOUTS.requestMs, keepAliveTimeout: TIMEOUTS.keepAliveMs },
+    } as Parameters<typeof serve>[0], () => resolve(s as Server)) as Server;
     s.once("error", reject);
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `${o.server?.scheme ?? "http"}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, policy: policy.engine.policy, source: policy.activation.source, admin: Boolean(o.adminToken) }, "isoplace agent listening");
-  source?.start();
+  source?.start(manager);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= new Promise<void>((resolve) => {

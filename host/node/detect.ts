@@ -3,6 +3,7 @@
 import { accessSync, constants, readdirSync, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { Catalogue } from "../engine/catalogue.ts";
+import type { NodeProfile } from "../engine/engine.ts";
 
 export interface Detected { runtimes: string[]; evidence: Record<string, string> }
 
@@ -58,4 +59,30 @@ export function detectRuntimes(catalogue: Catalogue, root = "/", path = process.
     if (found) evidence[r.id] = found;
   }
   return { runtimes: Object.keys(evidence), evidence };
+}
+
+/** The detect rules of a policy's runtimes, as one comparable string. */
+export const detectRules = (catalogue: Catalogue): string =>
+  JSON.stringify(catalogue.runtimes.map((r) => [r.id, r.detect ?? null]));
+
+/** What redetectOnActivate needs of the active policy (ActivePolicy). */
+export interface Reprofilable {
+  readonly engine: { catalogue: Catalogue };
+  onActivate(listener: (a: { engine: { catalogue: Catalogue } }) => void): void;
+  setNode(node: NodeProfile | undefined): void;
+}
+
+/**
+ * `--detect` after start: when an activated policy's detect rules differ from those the node
+ * was last probed with (a runtime added, a binary renamed), probe again with the new rules and
+ * make the result the node's profile. `probe` logs what it found.
+ */
+export function redetectOnActivate(policy: Reprofilable, probe: (catalogue: Catalogue) => NodeProfile | undefined): void {
+  let rules = detectRules(policy.engine.catalogue);
+  policy.onActivate((a) => {
+    const next = detectRules(a.engine.catalogue);
+    if (next === rules) return;
+    rules = next;
+    policy.setNode(probe(a.engine.catalogue));
+  });
 }

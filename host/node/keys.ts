@@ -1,7 +1,7 @@
 // The agent's trusted public keys, read from files (--trusted-key, ISOPLACE_TRUSTED_KEYS).
 // More than one key may be trusted at once: that is how a signing key is rotated.
 import { readFile } from "node:fs/promises";
-import { importPublicKey, type TrustedKey } from "../policy/signing.ts";
+import { importPublicKey, type TrustedKey } from "../delivery/signing.ts";
 
 export async function loadTrustedKeys(paths: readonly string[]): Promise<TrustedKey[]> {
   const keys: TrustedKey[] = [];

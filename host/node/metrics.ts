@@ -15,6 +15,7 @@ export class AgentMetrics {
   private readonly policyInfo = new Gauge({ name: "isoplace_policy_info", help: "The active policy (value 1)", labelNames: ["name", "version", "sha256"], registers: [this.registry] });
   readonly activations = new Counter({ name: "isoplace_policy_activations_total", help: "Policies activated", registers: [this.registry] });
   readonly rejections = new Counter({ name: "isoplace_policy_rejections_total", help: "Candidate policies rejected, by the check that failed", labelNames: ["reason"], registers: [this.registry] });
+  readonly sourceErrors = new Counter({ name: "isoplace_policy_source_errors_total", help: "Times the policy source could not be read (missing file, unreachable URL)", registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "isoplace_" });

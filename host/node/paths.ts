@@ -1,21 +1,3 @@
-// Where the package's own files are, whether running from source (host/…) or built (dist/host/…).
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, "package.json");
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, "utf8")).name === "isoplace") return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("isoplace: cannot find the package root");
-    dir = up;
-  }
-}
-
-export const PACKAGE_ROOT = findRoot();
-export const ASSEMBLY_DIR = join(PACKAGE_ROOT, "assembly");
-export const DEFAULT_POLICY_SOURCE = join(PACKAGE_ROOT, "policies", "default.yaml");
-export const DEFAULT_POLICY_MODULE = join(PACKAGE_ROOT, "dist", "policies", "default.wasm");
-export const PACKAGE_VERSION: string = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")).version;
+// Moved to host/package.ts (the CLI and `policy build` need the package's paths too); kept so
+// existing imports keep working.
+export * from "../package.ts";

@@ -1,73 +1,90 @@
-// --policy FILE: a local module and FILE.sig beside it, watched. This is how a Kubernetes (K3s)
-// ConfigMap delivers: the kubelet writes a new timestamped directory and swaps the `..data`
-// symlink, so the file's own inode never changes. Hence the watch is on the directory (any event
-// there re-reads FILE and FILE.sig, after a short debounce), with a slow poll as a fallback for
-// file systems where fs.watch says nothing (NFS, some overlay mounts). A candidate is offered
-// only when the bytes or the signature changed since the last offer.
+// --policy FILE (or file://…): a local module and FILE.sig (its signed statement) beside it,
+// watched. This is how a Kubernetes (K3s) ConfigMap delivers: the kubelet writes a new
+// timestamped directory and swaps the `..data` symlink, so the file's own inode never changes.
+// Hence the watch is on the directory (any event there re-reads FILE and FILE.sig, after a short
+// debounce), with a slow poll (the shared Poller) as a fallback for file systems where fs.watch
+// says nothing (NFS, some overlay mounts). A delivery is offered only when the bytes or the
+// statement changed since the last offer.
 import { watch, type FSWatcher } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
-import type { Logger } from "pino";
-import { sha256Hex } from "../engine/engine.ts";
+import { fileURLToPath } from "node:url";
+import { sha256Hex } from "../engine/digest.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
-import type { OfferResult, PolicyManager, SourceTag } from "./manager.ts";
-import { MAX_MODULE_BYTES, type Candidate } from "./pipeline.ts";
+import { MAX_ENVELOPE_BYTES, MAX_MODULE_BYTES } from "../delivery/limits.ts";
+import type { LoggerLike } from "../delivery/logger.ts";
+import { CheckCount, Poller } from "../delivery/poller.ts";
+import { registerSource, type Delivery, type OfferResult, type PolicySink, type PolicySource } from "../delivery/source.ts";
 
 export interface FileSourceOptions {
   path: string;
-  manager: () => PolicyManager | undefined;
   /** Wait this long after the last change event before reading (writers touch several files). */
   debounceMs?: number;
   /** Re-read this often whatever the watcher says. */
   pollMs?: number;
   maxBytes?: number;
-  logger?: Logger;
+  logger?: LoggerLike;
 }
 
 export type FileCheck = OfferResult | { status: "same" | "missing" };
 
-export class FileSource {
+type Read = { delivery: Delivery; digest: string } | { tooBig: number; digest: string };
+
+export class FileSource implements PolicySource {
   readonly path: string;
   readonly key: string;
+  /** Finished checks (watch events and fallback polls alike). */
+  readonly checks = new CheckCount();
   private readonly o: FileSourceOptions;
+  private readonly poller: Poller;
+  private sink: PolicySink | undefined;
   private lastDigest: string | undefined;
   private watcher: FSWatcher | undefined;
-  private pollTimer: ReturnType<typeof setInterval> | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<FileCheck> | undefined;
   private again = false;
   private missingNoted = false;
+  private watchWarned = false;
 
   constructor(o: FileSourceOptions) {
     this.o = o;
     this.path = resolve(o.path);
     this.key = `file:${this.path}`;
+    this.poller = new Poller(async () => {
+      if (!this.watcher) this.watchDir();
+      return (await this.check()).status !== "missing";
+    }, { intervalMs: o.pollMs ?? 10_000, jitter: 0, maxBackoffMs: o.pollMs ?? 10_000, firstDelayMs: 0 });
   }
 
-  /** Reads FILE and FILE.sig as a candidate, remembering it as offered (used at start). Null when FILE is missing. */
-  async readCandidate(): Promise<{ candidate: Candidate; tag: SourceTag } | null> {
-    const read = await this.read();
-    if (!read) return null;
+  /** Reads FILE and FILE.sig as the delivery to consider at start. Throws when FILE cannot be read or is too big. */
+  async initial(): Promise<Delivery> {
+    let read: Read | null;
+    try {
+      read = await this.read();
+    } catch (err) {
+      this.missingNoted = true;
+      throw new PolicyRejectedError("source", `cannot read the policy ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (!read) {
+      this.missingNoted = true;
+      throw new PolicyRejectedError("source", `the policy ${this.path} does not exist (check --policy); serving the built-in or last activated policy until it appears`);
+    }
     this.lastDigest = read.digest;
     if ("tooBig" in read) throw new PolicyRejectedError("size", `${this.path} is ${read.tooBig} bytes; the limit is ${this.maxBytes}`);
-    return { candidate: read.candidate, tag: { key: this.key, value: read.digest } };
+    return read.delivery;
   }
 
-  start(): void {
-    this.lastDigest ??= this.o.manager()?.tag(this.key);
+  start(sink: PolicySink): void {
+    this.sink = sink;
+    this.lastDigest ??= sink.tag(this.key);
     this.watchDir();
-    this.pollTimer = setInterval(() => {
-      if (!this.watcher) this.watchDir();
-      void this.check();
-    }, this.o.pollMs ?? 10_000);
-    this.pollTimer.unref();
-    void this.check();
+    this.poller.start();
   }
 
   stop(): void {
+    this.poller.stop();
     this.watcher?.close();
     this.watcher = undefined;
-    clearInterval(this.pollTimer);
     clearTimeout(this.debounce);
   }
 
@@ -82,6 +99,7 @@ export class FileSource {
       do {
         this.again = false;
         result = await this.checkOnce();
+        this.checks.bump();
       } while (this.again);
       return result;
     };
@@ -102,40 +120,43 @@ export class FileSource {
         this.watcher?.close();
         this.watcher = undefined;
       });
+      this.watchWarned = false;
     } catch (err) {
-      this.o.logger?.warn({ path: this.path, err: (err as Error).message }, "cannot watch the policy file's directory; polling only");
+      // retried on every poll, said once; a missing directory is the missing file, already said
+      if (!this.watchWarned && (err as NodeJS.ErrnoException).code !== "ENOENT") this.o.logger?.warn({ path: this.path, err: (err as Error).message }, "cannot watch the policy file's directory; polling only");
+      this.watchWarned = true;
       this.watcher = undefined;
     }
   }
 
   private async checkOnce(): Promise<FileCheck> {
-    const manager = this.o.manager();
-    if (!manager) return { status: "same" };
-    let read: Awaited<ReturnType<FileSource["read"]>>;
+    const sink = this.sink;
+    if (!sink) return { status: "same" };
+    let read: Read | null;
     try {
       read = await this.read();
     } catch (err) {
-      manager.noteSourceError(this.key, `cannot read ${this.path}: ${(err as Error).message}`);
+      sink.noteSourceError(this.key, `cannot read ${this.path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       return { status: "missing" };
     }
     if (!read) {
-      if (!this.missingNoted) manager.noteSourceError(this.key, `${this.path} does not exist`);
+      if (!this.missingNoted) sink.noteSourceError(this.key, `the policy ${this.path} does not exist (check --policy)`);
       this.missingNoted = true;
       return { status: "missing" };
     }
     this.missingNoted = false;
     if (read.digest === this.lastDigest) {
-      manager.noteCheck();
+      sink.noteCheck(this.key);
       return { status: "same" };
     }
     this.lastDigest = read.digest;
-    if ("tooBig" in read) return manager.reject(this.key, "size", `${this.path} is ${read.tooBig} bytes; the limit is ${this.maxBytes}`);
-    return manager.offer(read.candidate, { key: this.key, value: read.digest });
+    if ("tooBig" in read) return sink.reject(this.key, "size", `${this.path} is ${read.tooBig} bytes; the limit is ${this.maxBytes}`);
+    return sink.offer(read.delivery);
   }
 
   private get maxBytes(): number { return this.o.maxBytes ?? MAX_MODULE_BYTES; }
 
-  private async read(): Promise<{ candidate: Candidate; digest: string } | { tooBig: number; digest: string } | null> {
+  private async read(): Promise<Read | null> {
     let bytes: Uint8Array;
     try {
       const size = (await stat(this.path)).size;
@@ -146,13 +167,20 @@ export class FileSource {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw err;
     }
-    let signature: string | null = null;
+    let envelope: string | null = null;
     try {
-      signature = (await readFile(`${this.path}.sig`, "utf8")).trim();
+      const sig = `${this.path}.sig`;
+      if ((await stat(sig)).size > MAX_ENVELOPE_BYTES) throw new Error(`${sig} is over the ${MAX_ENVELOPE_BYTES}-byte limit of a signature envelope`);
+      envelope = (await readFile(sig, "utf8")).trim();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
-    const digest = `${await sha256Hex(bytes)}:${await sha256Hex(new TextEncoder().encode(signature ?? ""))}`;
-    return { candidate: { bytes, signature, source: this.key }, digest };
+    const digest = `${await sha256Hex(bytes)}:${await sha256Hex(new TextEncoder().encode(envelope ?? ""))}`;
+    return { delivery: { bytes, envelope, source: this.key, tag: { key: this.key, value: digest } }, digest };
   }
 }
+
+registerSource("file", (ref, ctx) => new FileSource({
+  path: ref.toLowerCase().startsWith("file://") ? fileURLToPath(ref) : ref,
+  ...ctx.watch, maxBytes: ctx.maxBytes, logger: ctx.logger,
+}));

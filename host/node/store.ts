@@ -3,37 +3,22 @@
 // policy it activated. Every file is written atomically: a temporary file, fsync, rename, fsync
 // of the directory — a crash leaves either the old file or the new one, never half of one.
 //
-//   DATA/state.json                   which modules are kept, newest (the active one) first
+//   DATA/state.json                   which modules are kept, newest (the active one) first; per
+//                                     source what it last delivered; per policy name the highest
+//                                     serial activated (the downgrade guard)
 //   DATA/modules/<sha256>.wasm        a kept module, named by the SHA-256 of its bytes
-//   DATA/modules/<sha256>.wasm.sig    its signature (base64), when it has one
+//   DATA/modules/<sha256>.wasm.sig    its signed statement (DSSE envelope), when it has one. A module
+//                                     re-delivered with a newer statement gets the new one; a crash
+//                                     before the state is written leaves a kept entry whose .sig is
+//                                     that newer statement for the same bytes — still valid for them,
+//                                     and what a rollback or restart re-verifies and then shows.
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { crashPoint, saveBegins } from "./crash-point.ts";
+import { emptyState, type PolicyStoreLike, type SerialMark, type StoredState } from "../delivery/state.ts";
 
-export interface StoredEntry {
-  moduleSha256: string;
-  name: string;
-  version: string;
-  /** The policy source's SHA-256 (as in the module's metadata). */
-  sha256: string;
-  abi: number;
-  source: string;
-  activatedAt: string;
-  /** The default policy of the package: not stored, loaded from the package again. */
-  builtIn?: boolean;
-  /** The trusted key that signed it. */
-  keyId?: string | null;
-}
-
-export interface StoredState {
-  format: 1;
-  /** Newest first: kept[0] is the active policy, the rest are the rollback history. */
-  kept: StoredEntry[];
-  /** Per source, the tag (ETag or content digest) of what it last delivered, so a restart does not refetch it. */
-  sources: Record<string, { tag: string; moduleSha256: string }>;
-}
-
-export const emptyState = (): StoredState => ({ format: 1, kept: [], sources: {} });
+export { emptyState, type StoredEntry, type StoredState } from "../delivery/state.ts";
 
 const SHA = /^[0-9a-f]{64}$/;
 const STATE_TEMP = /^state\.json\.[0-9a-f-]{36}\.tmp$/;
@@ -43,8 +28,8 @@ async function syncDir(dir: string): Promise<void> {
   try { await fh.sync(); } finally { await fh.close(); }
 }
 
-/** Writes `data` to `path` atomically: temp file in the same directory, fsync, rename, fsync dir. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): Promise<void> {
+/** Writes `data` to `path` atomically: temp file in the same directory, fsync, rename, fsync dir. `point`: the crash test's name for this write. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644, point?: string): Promise<void> {
   const tmp = `${path}.${randomUUID()}.tmp`;
   const fh = await open(tmp, "w", mode);
   try {
@@ -56,11 +41,13 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, m
     throw err;
   }
   await fh.close();
+  if (point) crashPoint(`${point}.synced`);
   await rename(tmp, path);
+  if (point) crashPoint(`${point}.renamed`);
   await syncDir(dirname(path));
 }
 
-export class PolicyStore {
+export class PolicyStore implements PolicyStoreLike {
   readonly dir: string;
   private readonly modules: string;
 
@@ -89,28 +76,30 @@ export class PolicyStore {
     }
     const s = JSON.parse(text) as StoredState;
     if (s?.format !== 1 || !Array.isArray(s.kept)) throw new Error(`${join(this.dir, "state.json")} is not an isoplace state file (format 1)`);
-    return { format: 1, kept: s.kept.filter((e) => e && SHA.test(e.moduleSha256)), sources: s.sources ?? {} };
+    return { format: 1, kept: s.kept.filter((e) => e && SHA.test(e.moduleSha256)), sources: s.sources ?? {}, serials: validSerials(s.serials) };
   }
 
-  /** A kept module's bytes and signature; null when its file is gone. */
-  async readModule(sha: string): Promise<{ bytes: Uint8Array; signature: string | null } | null> {
+  /** A kept module's bytes and signed statement; null when its file is gone. */
+  async readModule(sha: string): Promise<{ bytes: Uint8Array; envelope: string | null } | null> {
     const path = this.modulePath(sha);
     let bytes: Buffer;
     try { bytes = await readFile(path); } catch { return null; }
-    let signature: string | null = null;
-    try { signature = (await readFile(`${path}.sig`, "utf8")).trim(); } catch { /* unsigned: the built-in default */ }
-    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), signature };
+    let envelope: string | null = null;
+    try { envelope = (await readFile(`${path}.sig`, "utf8")).trim(); } catch { /* unsigned: the built-in default */ }
+    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), envelope };
   }
 
   /** Saves a module (when given) and then the state that refers to it; removes modules no longer kept and temporary files a crash left. */
-  async save(state: StoredState, module?: { sha: string; bytes: Uint8Array; signature: string | null }): Promise<void> {
+  async save(state: StoredState, module?: { sha: string; bytes: Uint8Array; envelope: string | null }): Promise<void> {
+    saveBegins();
+    crashPoint("save.start");
     await this.init();
     if (module) {
       const path = this.modulePath(module.sha);
-      if (module.signature) await writeFileAtomic(`${path}.sig`, `${module.signature}\n`);
-      await writeFileAtomic(path, module.bytes);
+      if (module.envelope) await writeFileAtomic(`${path}.sig`, `${module.envelope}\n`, 0o644, "sig");
+      await writeFileAtomic(path, module.bytes, 0o644, "module");
     }
-    await writeFileAtomic(join(this.dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
+    await writeFileAtomic(join(this.dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`, 0o644, "state");
     const keep = new Set(state.kept.filter((e) => !e.builtIn).map((e) => `${e.moduleSha256}.wasm`));
     for (const f of await readdir(this.modules)) {
       const base = f.replace(/\.sig$/, "");
@@ -118,5 +107,16 @@ export class PolicyStore {
     }
     // a crash inside writeFileAtomic(state.json) leaves its temporary file: nothing reads it, but it would stay forever
     for (const f of await readdir(this.dir)) if (STATE_TEMP.test(f)) await rm(join(this.dir, f), { force: true });
+    crashPoint("save.done");
   }
+}
+
+/** The serial marks of a state file, keeping only well-formed ones (a hand-edited file cannot lower a mark to a non-number). */
+function validSerials(v: unknown): Record<string, SerialMark> {
+  const out: Record<string, SerialMark> = {};
+  if (!v || typeof v !== "object") return out;
+  for (const [name, m] of Object.entries(v as Record<string, SerialMark>)) {
+    if (m && Number.isSafeInteger(m.serial) && m.serial > 0 && typeof m.moduleSha256 === "string") out[name] = { serial: m.serial, moduleSha256: m.moduleSha256, ...(m.rolledBack ? { rolledBack: true } : {}) };
+  }
+  return out;
 }

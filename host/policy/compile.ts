@@ -7,7 +7,7 @@ import { deflateRawSync } from "node:zlib";
 import asc from "assemblyscript/asc";
 import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/engine.ts";
-import { ASSEMBLY_DIR, PACKAGE_ROOT, PACKAGE_VERSION } from "../node/paths.ts";
+import { ASSEMBLY_DIR, PACKAGE_ROOT, PACKAGE_VERSION } from "../package.ts";
 import { generate, type Generated } from "./generate.ts";
 import { appendCustomSection } from "./section.ts";
 import { parsePolicySource } from "./source.ts";

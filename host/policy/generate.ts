@@ -5,7 +5,8 @@ import { ABI_VERSION } from "../engine/abi.ts";
 import type { Catalogue, PolicyMeta } from "../engine/catalogue.ts";
 import { InvalidRequestError } from "../engine/errors.ts";
 import { requestSchemas } from "../engine/request.ts";
-import { LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, levelIndex, type MetricId } from "../engine/vocabulary.ts";
+import { asFigure } from "../engine/figures.ts";
+import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, levelIndex, type MetricId } from "../engine/vocabulary.ts";
 import { FIT_SYMBOLS, type PolicySource } from "./schema.ts";
 import { PolicySourceError } from "./source.ts";
 
@@ -15,6 +16,8 @@ export interface Generated { catalogue: Catalogue; meta: PolicyMeta; vectors: Ve
 export interface Vector {
   name: string; scenario: number; performance: number; security: number; needs: number; runtimes: number;
   constraints: [number, number, number, number] | null; expect: number[];
+  /** -1 any artifact; the runtime the answer must name, -1 any. */
+  artifact: number; runtime: number;
 }
 
 type Figure = PolicySource["levels"][number]["figures"][MetricId];
@@ -52,15 +55,28 @@ export function buildCatalogue(p: PolicySource): Catalogue {
       id: s.id, name: s.name, zh: s.zh, first: s.first, ...(s.second ? { second: s.second } : {}), ...(s.added ? { added: true } : {}),
       levels: PLACEABLE_LEVELS.map((id) => s.levels[id]),
     })),
-    runtimes: p.runtimes.map((r) => ({ ...r, requires: r.requires ?? [] })),
+    runtimes: p.runtimes.map(({ figures, ...r }) => ({
+      ...r, requires: r.requires ?? [], runs: r.runs ?? [...ARTIFACT_IDS],
+      // Text and source only: the numbers are in the module's table (runtimeFigures()), in this order.
+      // The source note's title (up to its first colon) only: the whole note is in the policy
+      // source and docs/POLICY.md, too long for the 8 KiB module.
+      figures: runtimeFigures(figures).map(([m, f]) => ({ metric: m, text: f.text, source: f.source.split(":")[0].trim() })),
+    })),
     outcomes: p.outcomes ?? [],
   };
+}
+
+type RuntimeFigure = NonNullable<PolicySource["runtimes"][number]["figures"]>[MetricId] & object;
+
+/** A runtime's own figures, in metric order (the order of the module's table). */
+export function runtimeFigures(figures: PolicySource["runtimes"][number]["figures"]): [MetricId, RuntimeFigure][] {
+  return METRIC_IDS.flatMap((m) => (figures?.[m] ? [[m, figures[m]!] as [MetricId, RuntimeFigure]] : []));
 }
 
 /** The vectors every policy carries: each scenario, each performance and security need, the default; then the source's own tests. */
 function vectors(p: PolicySource, catalogue: Catalogue): Vector[] {
   const all = (1 << p.runtimes.length) - 1;
-  const base = { scenario: -1, performance: -1, security: -1, needs: 0, runtimes: all, constraints: null };
+  const base = { scenario: -1, performance: -1, security: -1, needs: 0, runtimes: all, constraints: null, artifact: -1, runtime: -1 };
   const out: Vector[] = [];
   p.scenarios.forEach((s, i) => out.push({ ...base, name: `scenario ${s.id} → ${s.first}`, scenario: i, expect: [levelIndex(s.first)] }));
   p.needs.forEach((n, i) => {
@@ -83,8 +99,9 @@ function vectors(p: PolicySource, catalogue: Catalogue): Vector[] {
     for (const n of [...q.performance, ...q.security, ...q.cost]) needs |= 1 << n;
     const k4 = q.constraints;
     const has = Object.keys(k4).length > 0;
+    const runtime = t.runtime === undefined ? -1 : p.runtimes.findIndex((r) => r.id === t.runtime);
     out.push({
-      name: t.name, scenario: q.scenario, performance: q.performance[0] ?? -1, security: q.security[0] ?? -1, needs,
+      name: t.name, artifact: q.artifact, runtime, scenario: q.scenario, performance: q.performance[0] ?? -1, security: q.security[0] ?? -1, needs,
       runtimes: q.runtimes ? q.runtimes.reduce((m, r) => m | (1 << r), 0) : all,
       constraints: has ? [k4.maxColdStartMs ?? NaN, k4.maxMemoryMb ?? NaN, k4.maxCpuOverheadPct ?? NaN, k4.minIsolation ?? NaN] : null,
       expect: t.expect === null ? [0] : (Array.isArray(t.expect) ? t.expect : [t.expect]).map(levelIndex),
@@ -115,6 +132,7 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
   const runtimes = p.runtimes.map((r) => {
     let word = 0;
     for (const l of r.levels) word |= 1 << levelIndex(l);
+    for (const a of r.runs ?? ARTIFACT_IDS) word |= 1 << (8 + ARTIFACT_IDS.indexOf(a));
     for (const req of r.requires ?? []) word |= 1 << (16 + runtimeIndex.get(req)!);
     return word >>> 0;
   });
@@ -125,12 +143,19 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
     let expect = 0;
     for (const l of v.expect) expect |= 1 << l;
     const n = v.needs >>> 0;
-    return [v.scenario & 0xff, v.performance & 0xff, v.security & 0xff, expect, v.runtimes & 0xff, (v.runtimes >> 8) & 0xff, set, 0,
-      n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+    return [v.scenario & 0xff, v.performance & 0xff, v.security & 0xff, expect, v.runtimes & 0xff, (v.runtimes >> 8) & 0xff, set, v.artifact + 1,
+      n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff, v.runtime + 1];
+  });
+  // Runtime figures, sparse: a key (runtime × 12 + metric) each, then [min, max] each.
+  const rfKeys: number[] = [], rfValues: number[] = [];
+  p.runtimes.forEach((r, ri) => {
+    for (const [m, f] of runtimeFigures(r.figures)) {
+      rfKeys.push(ri * METRIC_IDS.length + METRIC_IDS.indexOf(m));
+      rfValues.push(f.min, f.max ?? Infinity);
+    }
   });
   let direction = 0;
   p.metrics.forEach((m, i) => { if (m.direction === "higher") direction |= 1 << i; });
-  const metaBytes = utf8(JSON.stringify(meta));
   return [
     `// Generated by \`isoplace policy build\` from policy ${meta.name} ${meta.version} (source sha256 ${meta.sourceSha256}). Do not edit.`,
     `export const NEED_COUNT: i32 = ${p.needs.length};`,
@@ -138,14 +163,15 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
     `export const VECTOR_COUNT: i32 = ${vs.length};`,
     `export const DEFAULT_LEVEL: i32 = ${levelIndex(p.defaultLevel)};`,
     `export const DIRECTION: u32 = ${direction};`,
-    `export const FIGURES: usize = ${data("f64", figures.map(f64))};`,
+    `export const FIGURES: usize = ${data("f32", figures.map(f64))};`,
     `export const SCENARIOS: usize = ${data("u8", scenarios)};`,
     `export const NEEDS: usize = ${data("u32", needs)};`,
     `export const RUNTIMES: usize = ${data("u32", runtimes)};`,
+    `export const RFIG_COUNT: i32 = ${rfKeys.length};`,
+    `export const RFIG_KEYS: usize = ${data("u8", rfKeys.length ? rfKeys : [0])};`,
+    `export const RFIG_VALUES: usize = ${data("f32", rfValues.length ? rfValues.map(f64) : ["0"])};`,
     `export const VECTORS: usize = ${data("u8", vectorBytes)};`,
-    `export const CONSTRAINT_SETS: usize = ${data("f64", sets.length ? sets.map(f64) : ["0"])};`,
-    `export const META: usize = ${data("u8", metaBytes)};`,
-    `export const META_LENGTH: i32 = ${metaBytes.length};`,
+    `export const CONSTRAINT_SETS: usize = ${data("f64", sets.length ? sets.map((x) => f64(asFigure(Number.isNaN(x) ? undefined : x))) : ["0"])};`,
     `export const CATALOGUE: usize = ${data("u8", [...catalogueBytes])};`,
     `export const CATALOGUE_LENGTH: i32 = ${catalogueBytes.length};`,
     "",
@@ -160,6 +186,7 @@ export function generate(p: PolicySource, sourceSha256: string, compiler: string
   const meta: PolicyMeta = { name: p.name, version: p.version, sourceSha256, abi: ABI_VERSION, compiler };
   const base = buildCatalogue(p);
   const vs = vectors(p, base);
-  const catalogue = { ...base, tests: vs.map((v) => v.name) } as Catalogue;
+  // Only the source's own test names: vectorNames() derives the others from the catalogue.
+  const catalogue = { ...base, tests: (p.tests ?? []).map((t) => t.name) } as Catalogue;
   return { catalogue, meta, vectors: vs, assembly: assembly(p, deflateRaw(new TextEncoder().encode(JSON.stringify(catalogue))), meta, vs) };
 }

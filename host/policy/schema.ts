@@ -1,7 +1,7 @@
 // The policy source format (policies/*.yaml), as a zod schema. `policy build` validates a source
 // with it, and policies/policy.schema.json is generated from it (npm run schema).
 import { z } from "zod";
-import { LEVEL_IDS, METRIC_IDS, NEED_GROUPS, PLACEABLE_LEVELS } from "../engine/vocabulary.ts";
+import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, NEED_GROUPS, PLACEABLE_LEVELS } from "../engine/vocabulary.ts";
 
 const id = z.string().regex(/^[a-z][a-z0-9-]*$/, "an id is lower-case letters, digits and dashes");
 const text = z.string().min(1).max(200);
@@ -55,10 +55,24 @@ const scenarioSchema = z.strictObject({
   levels: z.strictObject({ L1: scenarioLevelSchema, L2: scenarioLevelSchema, L3: scenarioLevelSchema, L4: scenarioLevelSchema }),
 });
 
+/**
+ * A runtime's own figure for a metric where it differs from its level's (API.md rule 6), with
+ * where the number comes from. min = max for a single value; max null for an open upper end.
+ */
+export const runtimeFigureSchema = z.strictObject({
+  min: z.number().finite(),
+  max: z.number().finite().nullable(),
+  text,
+  source: z.string().min(1).max(600),
+});
+
 const runtimeSchema = z.strictObject({
   id,
   name: text,
   levels: z.array(placeable).min(1),
+  /** The artifacts it runs; absent: every kind (a source written before artifacts counted). */
+  runs: z.array(z.enum(ARTIFACT_IDS)).min(1).optional(),
+  figures: z.partialRecord(metric, runtimeFigureSchema).optional(),
   requires: z.array(id).optional(),
   runtimeClassName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes object name").max(63).nullable(),
   detect: z.strictObject({
@@ -72,6 +86,8 @@ const testSchema = z.strictObject({
   name: text,
   request: z.record(z.string(), z.unknown()),
   expect: z.union([placeable, z.array(placeable).min(1), z.null()]),
+  /** The runtime the answer must name (checked by the module's self-test too). */
+  runtime: id.optional(),
 });
 
 export const policySchema = z.strictObject({

@@ -37,6 +37,21 @@ export function parsePolicySource(text: string, file = "policy"): PolicySource {
   return parsed.data;
 }
 
+// The module keeps figures as 32-bit floats; read back at 7 significant digits they are exact.
+const exact = (x: number) => Number(Math.fround(x).toPrecision(7)) === x;
+const PRECISION = "a figure has at most 7 significant digits (the module stores it as a 32-bit float)";
+
+/** What is wrong with a figure [lo, hi] (hi null: open) in a metric's unit, a level's or a runtime's. */
+function figureProblems(lo: number, hi: number | null, unit: string | undefined): string[] {
+  const out: string[] = [];
+  if (!exact(lo) || (hi !== null && !exact(hi))) out.push(PRECISION);
+  if (lo < 0) out.push("a figure is ≥ 0");
+  if (hi !== null && hi < lo) out.push(`max ${hi} is below min ${lo}`);
+  if (unit === "stars" && (lo < 1 || (hi ?? 6) > 5)) out.push("stars are 1–5");
+  if (unit === "scale" && (lo < 1 || (hi ?? 5) > 4)) out.push("the density scale is 1 (low) … 4 (very high)");
+  return out;
+}
+
 /** What the schema cannot say: order, uniqueness, references between entries, ranges. */
 function crossCheck(p: PolicySource): [(string | number)[], string][] {
   const out: [(string | number)[], string][] = [];
@@ -67,10 +82,7 @@ function crossCheck(p: PolicySource): [(string | number)[], string][] {
         continue;
       }
       const lo = typeof f === "number" ? f : f.min, hi = typeof f === "number" ? f : f.max;
-      if (lo < 0) out.push([at, "a figure is ≥ 0"]);
-      if (hi !== null && hi < lo) out.push([at, `max ${hi} is below min ${lo}`]);
-      if (unit === "stars" && (lo < 1 || (hi ?? 6) > 5)) out.push([at, "stars are 1–5"]);
-      if (unit === "scale" && (lo < 1 || (hi ?? 5) > 4)) out.push([at, "the density scale is 1 (low) … 4 (very high)"]);
+      for (const problem of figureProblems(lo, hi, unit)) out.push([at, problem]);
     }
     for (const t of p.technical) {
       if (!(t.id in level.technical)) out.push([["levels", li, "technical"], `missing ${t.id}`]);
@@ -97,6 +109,18 @@ function crossCheck(p: PolicySource): [(string | number)[], string][] {
   for (const level of PLACEABLE_LEVELS) {
     if (!p.runtimes.some((r) => r.levels.includes(level))) out.push([["runtimes"], `no runtime provides ${level}`]);
   }
+  p.runtimes.forEach((r, ri) => {
+    for (const [metric, f] of Object.entries(r.figures ?? {})) {
+      if (!f) continue;
+      const at = ["runtimes", ri, "figures", metric];
+      const unit = p.metrics[METRIC_IDS.indexOf(metric as (typeof METRIC_IDS)[number])]?.unit;
+      for (const problem of figureProblems(f.min, f.max, unit)) out.push([at, problem]);
+    }
+  });
+  (p.tests ?? []).forEach((t, k) => {
+    if (t.runtime !== undefined && !runtimeIds.has(t.runtime)) out.push([["tests", k, "runtime"], `unknown runtime "${t.runtime}"; allowed: ${[...runtimeIds].join(", ")}`]);
+    if (t.runtime !== undefined && t.expect === null) out.push([["tests", k, "runtime"], "a test that expects no placement names no runtime"]);
+  });
   for (const g of ["performance", "security", "cost"] as const) {
     if (!p.needs.some((n) => n.group === g)) out.push([["needs"], `no ${g} need`]);
   }

@@ -3,7 +3,7 @@
 // memory, like policy.ts). The policy module keeps its catalogue deflated for hosts to inflate;
 // a WASI command has nothing to inflate with, so it carries these few strings plainly.
 import type { Catalogue, PolicyMeta } from "../engine/catalogue.ts";
-import { NEED_GROUPS } from "../engine/vocabulary.ts";
+import { ARTIFACT_ALIASES, ARTIFACT_IDS, NEED_GROUPS } from "../engine/vocabulary.ts";
 
 const str = (s: string) => JSON.stringify(s);
 const strings = (name: string, values: (string | null | undefined)[]) =>
@@ -28,6 +28,10 @@ export function wasiCatalogue(c: Catalogue, meta: PolicyMeta): string {
     strings("METRIC_IDS", c.metrics.map((m) => m.id)),
     strings("METRIC_ALIASES", c.metrics.map((m) => m.zh)),
     strings("RUNTIME_IDS", c.runtimes.map((r) => r.id)),
+    "// The artifact kinds (ids, then every alias with the index of its id).",
+    strings("ARTIFACT_IDS", [...ARTIFACT_IDS]),
+    strings("ARTIFACT_ALIASES", ARTIFACT_IDS.flatMap((id) => ARTIFACT_ALIASES[id])),
+    `export const ARTIFACT_ALIAS_OF: i32[] = [${ARTIFACT_IDS.flatMap((id, i) => ARTIFACT_ALIASES[id].map(() => i)).join(", ")}];`,
     strings("RUNTIME_CLASSES", c.runtimes.map((r) => r.runtimeClassName)),
     "// A runtime's stack when no scenario names one: its name and the policy's version of it.",
     strings("RUNTIME_STACKS", c.runtimes.map((r) => stack(r.id, r.name))),

@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import asc from "assemblyscript/asc";
 import type { Catalogue, PolicyMeta } from "../engine/catalogue.ts";
-import { ASSEMBLY_DIR } from "../node/paths.ts";
+import { ASSEMBLY_DIR } from "../package.ts";
 import { COMPILER_FLAGS } from "./compile.ts";
 import { wasiCatalogue } from "./wasi-catalogue.ts";
 

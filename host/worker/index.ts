@@ -1,8 +1,9 @@
 // The Cloudflare Worker: the same Hono app as the Node agent, over the same engine. The policy
 // module is imported at build time (wrangler hands it over compiled): Workers refuse to compile
-// Wasm from bytes at run time, so on Workers a policy update is a deploy. No admin routes, no
+// Wasm from bytes at run time, so on Workers a policy update is a deploy. It is the build's
+// metered copy (scripts/build.mjs), so every call into it is bounded here too. No admin routes, no
 // /metrics (Workers have their own analytics), and nothing from Node.
-import policyModule from "../../dist/policies/default.wasm";
+import policyModule from "../../dist/policies/default.metered.wasm";
 import { createEngine, type Engine, type NodeProfile } from "../engine/engine.ts";
 import { createApp } from "../http/app.ts";
 

@@ -85,6 +85,30 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     });
   });
 
+  it("shows each runtime's own figures beside its level's, with their sources", async () => {
+    const rows = await bodyTexts(page.getByRole("table", { name: /^Runtime figures/ }));
+    const expected = levels.levels.flatMap((l: any) => l.runtimes.map((r: any) => [l.id, r]));
+    expect(rows).toHaveLength(expected.length);
+    const gvisor = rows.find((r) => r[0].startsWith("L4") && r[0].includes("gVisor"))!;
+    expect(gvisor).toBeDefined();
+    expect(gvisor[1]).toBe("container");
+    expect(gvisor[2]).toBe("81–280 ms");
+    expect(gvisor[3]).toBe("as L4: 1–5 MB");   // no published figure: the level's holds
+    expect(gvisor[5]).toMatch(/Apoxy/);
+  });
+
+  it("decides for an artifact chosen in the form", async () => {
+    const form = page.locator("#decide-form");
+    await form.getByLabel("Artifact").selectOption("container");
+    await form.getByRole("button", { name: "Decide" }).click();
+    const fact = page.locator("#decide-result .facts div").filter({ has: page.locator("dt", { hasText: /^Artifact$/ }) }).locator("dd");
+    await poll(() => textOf(fact)).toBe("container");
+    const sent = await page.locator("#decide-result details pre").textContent();
+    expect(JSON.parse(sent!.slice(sent!.indexOf("\n") + 1)).workload.artifact).toBe("container");
+    await form.getByRole("button", { name: "Clear" }).click();
+    expect(await form.getByLabel("Artifact").inputValue()).toBe("");
+  });
+
   it("charts the chosen metrics, normalised and direction-aware, and redraws on a new choice", async () => {
     const chart = page.locator("#chart");
     await poll(() => textOf(chart.locator(".legend"))).toContain("higher = better");
@@ -141,7 +165,7 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
 
   it("decides through POST /v1/decide and shows level, runtime, stack, fallback, ranking and explanation", async () => {
     const form = page.locator("#decide-form");
-    // API.md's own example request
+    // docs/API.md's own example request
     const request = { workload: { scenario: "edge", performance: ["fast-cold-start"] }, node: { runtimes: ["containerd", "wasmedge"] } };
     const expected = await postJson(`${agent.url}/v1/decide`, request);
     expect(expected.level).toBe("L4");

@@ -1,4 +1,4 @@
-// The HTTP contract of API.md as host-agnostic cases: every host (the app in-process, the Node
+// The HTTP contract of docs/API.md as host-agnostic cases: every host (the app in-process, the Node
 // agent on a real port, the Worker inside workerd) runs this same list through its own fetch.
 import { expect } from "vitest";
 import * as S from "../../host/http/schemas.ts";
@@ -115,6 +115,31 @@ export const cases: ContractCase[] = [
     }),
   },
   {
+    name: "artifact: a container on containerd + WasmEdge is never placed on WasmEdge",
+    path: "/v1/decide", body: { workload: { scenario: "serverless", artifact: "container" }, node: { runtimes: ["containerd", "wasmedge"] } },
+    check: decision((d) => {
+      expect(d).toMatchObject({ level: "L3", runtime: "containerd", artifact: "container" });
+      expect(d.ranking.find((r) => r.level === "L4")).toMatchObject({ feasible: false, runtime: null });
+      expect(d.ranking.find((r) => r.level === "L4")!.reasons.join()).toContain("no runtime for container images at L4 on this node (WasmEdge runs Wasm modules; gVisor or Firecracker would run it)");
+    }),
+  },
+  {
+    name: "artifact: a 50 ms cold start is met by WasmEdge for wasm, not by gVisor for a container",
+    path: "/v1/decide/batch", body: { items: [
+      { workload: { artifact: "wasm", constraints: { maxColdStartMs: 50 } }, node: { runtimes: ["containerd", "wasmedge", "gvisor"] } },
+      { workload: { artifact: "container", constraints: { maxColdStartMs: 50 } }, node: { runtimes: ["containerd", "wasmedge", "gvisor"] } },
+      { workload: { artifact: "tarball" } },
+    ] },
+    check: (a) => {
+      expect(a.status).toBe(200);
+      const [wasm, container, bad] = a.json.results;
+      expect(S.decision.parse(wasm)).toMatchObject({ level: "L4", runtime: "wasmedge", artifact: "wasm" });
+      expect(S.decision.parse(container)).toMatchObject({ level: null, artifact: "container" });
+      expect(container.ranking.find((r: { level: string }) => r.level === "L4")).toMatchObject({ runtime: "gvisor", reasons: ["cold start 81–280 ms (gVisor) can exceed maxColdStartMs 50 ms"] });
+      expect(bad).toMatchObject({ status: 400, errors: [{ path: "items[2].workload.artifact", allowed: ["container", "wasm", "vm"] }] });
+    },
+  },
+  {
     name: "nothing feasible is an answer, not an error: level null and a reason on every entry",
     path: "/v1/decide", body: { workload: { constraints: { maxMemoryMb: 0.5 } } },
     check: decision((d) => {
@@ -229,7 +254,7 @@ export const cases: ContractCase[] = [
     path: "/v1/policy",
     check: (a) => {
       const p = S.policyStatus.parse(a.json);
-      expect(p.active).toMatchObject({ name: "default", abi: 1 });
+      expect(p.active).toMatchObject({ name: "default", abi: 2 });
       expect(p.active.sha256).toMatch(/^[0-9a-f]{64}$/);
     },
   },

@@ -119,7 +119,7 @@ describe("runtimes", () => {
     kvm: null, kata: "kata", containerd: null, wasmedge: "wasmedge", wasmtime: "wasmtime", gvisor: "gvisor", firecracker: "kata-fc",
   };
 
-  it("the seven runtimes of API.md, the levels they provide, their RuntimeClass names", () => {
+  it("the seven runtimes of docs/API.md, the levels they provide, their RuntimeClass names", () => {
     const { runtimes } = engine.scenarios();
     expect(runtimes.map((r) => r.id)).toEqual([...ALL_RUNTIMES]);
     for (const r of runtimes) {

@@ -48,6 +48,38 @@ beforeAll(async () => {
   engine = await loadPolicy();   // the same module file the CLI loads
 }, 120_000);
 
+describe.concurrent("isoplace decide --artifact", () => {
+  it("a container on containerd + WasmEdge: L3, the reason naming what runs what; as the library", async ({ expect }) => {
+    const r = await isoplace(["decide", "--scenario", "serverless", "--artifact", "container", "--runtimes", "containerd,wasmedge", "--json"]);
+    expect(r.code).toBe(0);
+    const library = engine.decide({ workload: { scenario: "serverless", artifact: "container" }, node: { runtimes: ["containerd", "wasmedge"] } });
+    expect(withoutId(json(r))).toEqual(withoutId(JSON.parse(JSON.stringify(library))));
+    expect(json(r)).toMatchObject({ level: "L3", runtime: "containerd", artifact: "container" });
+    const text = await isoplace(["decide", "--scenario", "serverless", "--artifact", "container", "--runtimes", "containerd,wasmedge"]);
+    expect(text.stdout).toMatch(/^artifact +container$/m);
+    expect(text.stdout).toMatch(/no runtime for container images at L4 on this node \(WasmEdge runs Wasm modules; gVisor or Firecracker would run it\)/);
+  });
+
+  it("nothing runs a Wasm module on a container-only node: exit 3", async ({ expect }) => {
+    const r = await isoplace(["decide", "--artifact", "wasm", "--runtimes", "containerd,gvisor", "--json"]);
+    expect(r.code).toBe(3);
+    expect(json(r)).toMatchObject({ level: null, artifact: "wasm" });
+  });
+
+  it("rank --artifact", async ({ expect }) => {
+    const r = await isoplace(["rank", "--weight", "coldStart=1", "--artifact", "container", "--runtimes", "containerd,wasmedge", "--json"]);
+    expect(r.code).toBe(0);
+    expect(json(r)).toMatchObject({ best: "L3", artifact: "container" });
+  });
+
+  it("levels shows each runtime's own figures beside its level's", async ({ expect }) => {
+    const r = await isoplace(["levels"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^L4 +gvisor +container +81–280 ms +\(< 1 %\)|^L4 +gvisor +container +81–280 ms/m);
+    expect(r.stdout).toMatch(/Firecracker SPECIFICATION\.md/);
+  });
+});
+
 describe.concurrent("isoplace decide", () => {
   it("the source's example answers L4 with K3s + WasmEdge, and --json is the engine's answer", async ({ expect }) => {
     const r = await isoplace(["decide", ...EXAMPLE, "--json"]);
@@ -74,9 +106,9 @@ describe.concurrent("isoplace decide", () => {
     expect(lines[0]).toBe("L4 sandbox — runtime wasmedge (RuntimeClass wasmedge)");
     expect(r.stdout).toMatch(/^stack +K3s \+ WasmEdge 0\.14\.1$/m);
     expect(r.stdout).toMatch(/^fallback +L3 container — K3s \+ containerd 2\.0$/m);
-    expect(r.stdout).toMatch(/^# +level +feasible +score +reasons$/m);
-    expect(r.stdout).toMatch(/^1 +L4 +yes +1\.000 /m);
-    expect(r.stdout).toMatch(/^4 +L1 +no +– +not suitable for edge computing/m);
+    expect(r.stdout).toMatch(/^# +level +runtime +feasible +score +reasons$/m);
+    expect(r.stdout).toMatch(/^1 +L4 +wasmedge +yes +1\.000 /m);
+    expect(r.stdout).toMatch(/^4 +L1 +kata +no +– +not suitable for edge computing/m);
     expect(r.stdout.trimStart().startsWith("{")).toBe(false);
   });
 
@@ -110,6 +142,12 @@ describe.concurrent("usage errors exit 2 with a message naming the problem", () 
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/workload\.scenario: unknown scenario "datacenter"; allowed: edge \(边缘计算\), microservices \(微服务\), serverless \(Serverless\), ai-inference \(AI推理\)/);
+  });
+
+  it("an unknown artifact names the allowed ones", async ({ expect }) => {
+    const r = await isoplace(["decide", "--artifact", "docker"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/workload\.artifact: unknown artifact "docker"; allowed: container \(oci, image, 容器镜像\), wasm \(webassembly, component, WebAssembly模块\), vm \(vm-image, disk-image, 虚拟机镜像\)/);
   });
 
   it("a flag that wants a number", async ({ expect }) => {

@@ -2,7 +2,7 @@
 // midpoints, L1/L2 cold start, strongest isolation, stacks for every pair.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../host/engine/engine.ts";
-import { PLACEABLE, defaultEngine } from "./support/policy.ts";
+import { LEVEL_FIGURES_NODE, PLACEABLE, defaultEngine } from "./support/policy.ts";
 import {
   CORE, LOWER_IS_BETTER, METRICS, SCENARIOS, SOURCE_COMPARATOR, midpoint, type Level, type Metric, type Placeable,
 } from "./support/reference.ts";
@@ -13,7 +13,7 @@ beforeAll(async () => { engine = await defaultEngine(); });
 const LEVELS: Level[] = ["L0", "L1", "L2", "L3", "L4"];
 const better = (c: ReturnType<Engine["compare"]>, metric: Metric) => c.metrics.find((m) => m.metric === metric)!.better;
 
-/** The expected verdict of compare, from the literal matrix and API.md's directions. */
+/** The expected verdict of compare, from the literal matrix and docs/API.md's directions. */
 function expectedBetter(a: Level, b: Level, metric: Metric): string | null {
   const va = midpoint(CORE[metric][Number(a[1])]), vb = midpoint(CORE[metric][Number(b[1])]);
   if (va === null || vb === null) return null;
@@ -39,7 +39,7 @@ describe("metric direction (the source called smaller better everywhere)", () =>
     });
   });
 
-  it("every metric carries API.md's direction", () => {
+  it("every metric carries docs/API.md's direction", () => {
     const c = engine.compare("L1", "L4");
     expect(c.metrics.map((m) => m.metric)).toEqual(METRICS);
     for (const m of c.metrics) expect(m.direction, m.metric).toBe(LOWER_IS_BETTER.has(m.metric) ? "lower" : "higher");
@@ -73,8 +73,9 @@ describe("metric direction (the source called smaller better everywhere)", () =>
 
 describe("normalisation (the source summed raw units)", () => {
   it("each metric is scaled min–max over L1–L4 by its midpoints: best 1, worst 0, the rest in proportion", () => {
+    // (on runtimes that run at their level's figures; a runtime's own figure sits on the same scale)
     for (const metric of METRICS) {
-      const r = engine.rank({ weights: { [metric]: 1 } });
+      const r = engine.rank({ weights: { [metric]: 1 }, node: { runtimes: LEVEL_FIGURES_NODE } });
       const mids = PLACEABLE.map((l) => midpoint(CORE[metric][Number(l[1])])!);
       const lo = Math.min(...mids), hi = Math.max(...mids);
       for (const entry of r.ranking) {
@@ -103,14 +104,15 @@ describe("normalisation (the source summed raw units)", () => {
   });
 
   it("the source's weighted example (cold start .4, memory .3, isolation .3) still answers L4, for the right reason", () => {
-    const r = engine.rank({ weights: { coldStart: 0.4, memory: 0.3, isolation: 0.3 } });
+    expect(engine.rank({ weights: { coldStart: 0.4, memory: 0.3, isolation: 0.3 } }).best).toBe("L4");
+    const r = engine.rank({ weights: { coldStart: 0.4, memory: 0.3, isolation: 0.3 }, node: { runtimes: LEVEL_FIGURES_NODE } });
     expect(r.best).toBe("L4");
     expect(r.ranking.map((e) => e.level)).toEqual(["L4", "L3", "L2", "L1"]);
     // L4 is best on all three metrics; L1 isolates as well as L4 but starts slowest and is heaviest.
     expect(r.ranking[0].score).toBe(1);
     expect(r.ranking[3].score).toBeCloseTo(0.3, 4);
     // With the isolation weight raised, L1 (5 stars) now beats L3 (3 stars): direction is honoured.
-    const iso = engine.rank({ weights: { coldStart: 0.1, memory: 0.1, isolation: 0.8 } });
+    const iso = engine.rank({ weights: { coldStart: 0.1, memory: 0.1, isolation: 0.8 }, node: { runtimes: LEVEL_FIGURES_NODE } });
     const order = iso.ranking.map((e) => e.level);
     expect(order.indexOf("L1")).toBeLessThan(order.indexOf("L3"));
   });

@@ -45,7 +45,7 @@ describe("decide: the request's shape", () => {
 
   const unknownFields: [string, unknown, string, RegExp][] = [
     ["top level", { workload: {}, priority: 1 }, "", /unknown field "priority"; allowed: workload, node/],
-    ["workload", { workload: { scenario: "edge", gpu: true } }, "workload", /unknown field "gpu"; allowed: scenario, performance, security, cost, constraints, weights/],
+    ["workload", { workload: { scenario: "edge", gpu: true } }, "workload", /unknown field "gpu"; allowed: scenario, artifact, performance, security, cost, constraints, weights/],
     ["constraints", { workload: { constraints: { maxDiskMb: 1 } } }, "workload.constraints", /unknown field "maxDiskMb"; allowed: maxColdStartMs, maxMemoryMb, maxCpuOverheadPct, minIsolation/],
     ["node", { node: { runtimes: [], arch: "arm64" } }, "node", /unknown field "arch"; allowed: runtimes/],
     ["__proto__ at the top", JSON.parse('{"__proto__": {"level": "L1"}}'), "", /unknown field "__proto__"/],

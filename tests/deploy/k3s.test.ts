@@ -14,7 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadPolicy } from "../../host/index.ts";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
-import { generateKeyPair, importPrivateKey, signModule } from "../../host/policy/signing.ts";
+import { sha256Hex } from "../../host/engine/digest.ts";
+import { customSections, readMeta } from "../../host/engine/meta.ts";
+import { META_SECTION } from "../../host/engine/abi.ts";
+import { generateKeyPair, importSigningKey } from "../../host/delivery/signing.ts";
+import { envelopeJson, signStatement } from "../../host/delivery/statement.ts";
 import { spawnChild, type Child } from "../support/child.ts";
 // @ts-expect-error: a plain ES module script, no types
 import { policyConfigMap, trustedKeysConfigMap } from "../../deploy/k3s/configmaps.mjs";
@@ -55,7 +59,9 @@ const mountHolding = (path: string) => container.volumeMounts
 async function signedConfigMaps() {
   const keys = await generateKeyPair();
   const module = readFileSync(join(PACKAGE_ROOT, "dist/policies/default.wasm"));
-  const signature = await signModule(new Uint8Array(module), await importPrivateKey(keys.privatePem));
+  const bytes = new Uint8Array(module), meta = readMeta(customSections(bytes, META_SECTION));
+  const statement = { name: meta.name, version: meta.version, serial: 1, moduleSha256: await sha256Hex(bytes), issuedAt: new Date().toISOString() };
+  const signature = envelopeJson(await signStatement(statement, [await importSigningKey(keys.privatePem)]));
   return { module, policy: policyConfigMap(module, signature) as Doc, keys: trustedKeysConfigMap(keys.publicPem) as Doc };
 }
 

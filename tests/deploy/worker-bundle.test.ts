@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACTIVATION_BUDGET } from "../../host/engine/budget.ts";
+import { meter } from "../../host/engine/meter.ts";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "../..");
@@ -33,7 +35,7 @@ describe("the Worker bundle", () => {
     expect(imported.filter((p) => p.startsWith("node:") || /^(fs|path|os|child_process|zlib|crypto|url|http|net)(\/|$)/.test(p))).toEqual([]);
     const external = Object.values(meta.outputs).flatMap((o) => o.imports.filter((x) => x.external).map((x) => x.path));
     expect(external).toHaveLength(1);
-    expect(external[0]).toMatch(/-default\.wasm$/);
+    expect(external[0]).toMatch(/-default\.metered\.wasm$/);
   });
 
   it("holds the engine and the HTTP app, none of the Node agent, CLI or policy compiler", () => {
@@ -43,10 +45,11 @@ describe("the Worker bundle", () => {
     expect(Object.keys(meta.inputs).filter((p) => /node_modules\/(pino|prom-client|@hono\/node-server|assemblyscript\/|commander)/.test(p))).toEqual([]);
   });
 
-  it("carries the default policy module, byte for byte, as a Wasm module", async () => {
+  it("carries the default policy module, metered, byte for byte, as a Wasm module", async () => {
     const files = await readdir(out);
     const wasm = files.filter((f) => f.endsWith(".wasm"));
-    expect(wasm).toEqual([expect.stringMatching(/-default\.wasm$/)]);
-    expect(await readFile(join(out, wasm[0]))).toEqual(await readFile(join(root, "dist/policies/default.wasm")));
+    expect(wasm).toEqual([expect.stringMatching(/-default\.metered\.wasm$/)]);
+    const shipped = new Uint8Array(await readFile(join(root, "dist/policies/default.wasm")));
+    expect(new Uint8Array(await readFile(join(out, wasm[0])))).toEqual(meter(shipped, { initial: ACTIVATION_BUDGET }));
   });
 });

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../host/engine/engine.ts";
 import { FastDecideParser } from "../../host/engine/fast-request.ts";
 import { CONSTRAINT_KEYS } from "../../host/engine/request.ts";
-import { METRIC_IDS } from "../../host/engine/vocabulary.ts";
+import { ARTIFACT_ALIASES, ARTIFACT_IDS, METRIC_IDS } from "../../host/engine/vocabulary.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
 import { DEFAULT_POLICY_SOURCE } from "../../host/node/paths.ts";
 
@@ -39,7 +39,10 @@ function requests(): fc.Arbitrary<unknown> {
   const metric = ids(c.metrics);
   const weights = fc.oneof({ weight: 6, arbitrary: fc.dictionary(metric, number, { maxKeys: 6 }) }, anyValue);
   const workload = fc.record(
-    { scenario: fc.oneof({ weight: 6, arbitrary: ids(c.scenarios) }, anyValue), performance: need("performance"), security: need("security"), cost: need("cost"), constraints, weights, extra: anyValue },
+    {
+      scenario: fc.oneof({ weight: 6, arbitrary: ids(c.scenarios) }, anyValue),
+      artifact: fc.oneof({ weight: 6, arbitrary: ids(ARTIFACT_IDS.map((id) => ({ id, zh: ARTIFACT_ALIASES[id][0] }))) }, fc.constantFrom(...Object.values(ARTIFACT_ALIASES).flat()), anyValue),
+      performance: need("performance"), security: need("security"), cost: need("cost"), constraints, weights, extra: anyValue },
     { requiredKeys: [] },
   );
   const node = fc.oneof(
@@ -78,6 +81,8 @@ describe("decide fast path", () => {
       { workload: { scenario: "edge", performance: "fast-cold-start", security: ["zero-trust", "compliance"], cost: "best-tco" } },
       { workload: { scenario: "边缘计算", constraints: { maxColdStartMs: 50, maxMemoryMb: 64, maxCpuOverheadPct: 3, minIsolation: 4 } }, node: { runtimes: ["containerd", "wasmedge"] } },
       { workload: { weights: Object.fromEntries(METRIC_IDS.map((m, i) => [m, i / 10])) }, node: { runtimes: [] } },
+      { workload: { scenario: "serverless", artifact: "container" }, node: { runtimes: ["containerd", "gvisor"] } },
+      { workload: { artifact: "oci" } }, { workload: { artifact: "wasm" } }, { workload: { artifact: "虚拟机镜像" } },
     ];
     for (const request of well) {
       expect(fast.parse(request), JSON.stringify(request)).toStrictEqual(engine.schemas.decide.parse(request));
@@ -91,6 +96,7 @@ describe("decide fast path", () => {
       { workload: { weights: { speed: 1 } } }, { workload: { weights: { memory: Number.NaN } } },
       { node: {} }, { node: { runtimes: ["kvm"], extra: 1 } }, { workload: [] }, { extra: 1 },
       { workload: { performance: Array.from({ length: 33 }, () => "fast-cold-start") } },
+      { workload: { artifact: "docker" } }, { workload: { artifact: ["wasm"] } }, { workload: { artifact: "Wasm" } },
     ];
     expect(fast.parse(new Date(0))).toBeUndefined();  // not a plain object: the schema's call
     for (const request of bad) {

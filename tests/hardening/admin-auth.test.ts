@@ -9,23 +9,23 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
-import { build, DEFAULT_VERSION, keyFiles, policyStatus, sign, silent, tempDir, variantSource, type KeyFiles } from "../shipping/support/fixtures.ts";
+import { build, DEFAULT_VERSION, keyFiles, policyStatus, signHeader, silent, tempDir, variantSource, type KeyFiles } from "../shipping/support/fixtures.ts";
 import { spawnAgent } from "./support/agent-process.ts";
 
 const TOKEN = randomBytes(24).toString("hex");  // lower-case hex: its upper-case form is another token
 const V2 = "2025.11.15-auth";
-let root: string, keys: KeyFiles, v2: Uint8Array, sig2: string;
+let root: string, keys: KeyFiles, v2: Uint8Array;
 
 beforeAll(async () => {
   root = await tempDir("isoplace-auth-");
   keys = await keyFiles(join(root, "keys"));
   v2 = await build(await variantSource(V2, "K3s + WasmEdge 0.15.0 (auth)"));
-  sig2 = await sign(v2, keys);
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-const put = (url: string, headers: Record<string, string>, query = "") =>
-  fetch(`${url}/v1/policy${query}`, { method: "PUT", body: v2 as BufferSource, headers: { "content-type": "application/wasm", "isoplace-signature": sig2, ...headers } });
+// each PUT carries a new statement (a higher serial): after a rollback, the one rolled back from is refused
+const put = async (url: string, headers: Record<string, string>, query = "") =>
+  fetch(`${url}/v1/policy${query}`, { method: "PUT", body: v2 as BufferSource, headers: { "content-type": "application/wasm", "isoplace-signature": await signHeader(v2, keys), ...headers } });
 const rollback = (url: string, headers: Record<string, string>) => fetch(`${url}/v1/policy/rollback`, { method: "POST", headers });
 
 describe("`isoplace serve` without an admin token", () => {

@@ -1,22 +1,26 @@
-// Crash safety: a real agent (`isoplace serve`, a child process) is killed with SIGKILL at a
-// random moment while it handles a policy write (PUT /v1/policy or rollback: check, persist,
-// swap), then restarted on the same data directory, many times over. Every restart must serve a
-// verified policy — the one being written or the one before it, and the new one whenever the
-// write was acknowledged — with /readyz 200, a decision that matches that policy, and a data
-// directory whose state, modules and signatures agree (no temporary file left behind).
-// ISOPLACE_CRASH_TRIALS sets the count (npm run test:crash: 150; npm test: 10).
+// Crash safety: a real agent (`isoplace serve`, a child process) is killed with SIGKILL in the
+// middle of a policy write (PUT /v1/policy or rollback: check, persist, swap), then restarted on
+// the same data directory, many times over. The kill lands at a named point of the write that the
+// child announces and holds at (ISOPLACE_CRASH_POINT, host/node/crash-point.ts): before anything
+// is written, after each temporary file is fsynced, after each rename, after the whole save —
+// every point in turn, so each run covers them all and each trial knows its outcome: the new
+// policy is served exactly when the state file's rename happened, the previous one otherwise.
+// Every restart must serve that verified policy with /readyz 200, a decision that matches it, a
+// data directory whose state, modules and signed statements agree (no temporary file left), and
+// the highest serial activated — a replayed older statement is still refused.
+// ISOPLACE_CRASH_TRIALS sets the count (npm run test:crash: 150; npm test: 16, every point once).
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { verifyModule } from "../../host/policy/signing.ts";
+import { verifyStatement } from "../../host/delivery/statement.ts";
 import {
-  build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, edgeDecision, keyFiles, policyStatus, sign, tempDir, variantSource, type KeyFiles,
+  build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, edgeDecision, keyFiles, policyStatus, signHeader, tempDir, variantSource, type KeyFiles,
 } from "../shipping/support/fixtures.ts";
 import { spawnAgent, type AgentProcess } from "./support/agent-process.ts";
 
-const TRIALS = Number(process.env.ISOPLACE_CRASH_TRIALS ?? 10);
+const TRIALS = Number(process.env.ISOPLACE_CRASH_TRIALS ?? 16);
 const TOKEN = randomBytes(24).toString("hex");
 const VARIANTS: [string, string][] = [
   ["2025.11.15-c2", "K3s + WasmEdge 0.15.0 (c2)"], ["2025.11.15-c3", "K3s + WasmEdge 0.15.0 (c3)"], ["2025.11.15-c4", "K3s + WasmEdge 0.15.0 (c4)"],
@@ -24,7 +28,7 @@ const VARIANTS: [string, string][] = [
 const STACK_OF: Record<string, string> = { [DEFAULT_VERSION]: DEFAULT_EDGE_STACK, ...Object.fromEntries(VARIANTS) };
 
 let root: string, dataDir: string, keys: KeyFiles, args: string[];
-let modules: { version: string; bytes: Uint8Array; sig: string }[];
+let modules: { version: string; bytes: Uint8Array }[];
 let agent: AgentProcess | undefined;
 
 beforeAll(async () => {
@@ -35,7 +39,7 @@ beforeAll(async () => {
   await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
   modules = await Promise.all(VARIANTS.map(async ([version, stack]) => {
     const bytes = await build(await variantSource(version, stack));
-    return { version, bytes, sig: await sign(bytes, keys) };
+    return { version, bytes };
   }));
   args = ["--data-dir", dataDir, "--trusted-key", keys.pub, "--admin-token-file", tokenFile];
 });
@@ -55,7 +59,7 @@ async function tempFiles(): Promise<string[]> {
 }
 
 /** The running agent serves a verified policy whose version is allowed, and its data directory agrees. */
-async function checkServing(a: AgentProcess, allowed: Set<string>) {
+async function checkServing(a: AgentProcess, allowed: Set<string>, highestSerial?: number) {
   expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
   const status = await policyStatus(a.url);
   expect(allowed).toContain(status.active.version);
@@ -72,11 +76,18 @@ async function checkServing(a: AgentProcess, allowed: Set<string>) {
     const bytes = new Uint8Array(await readFile(join(dataDir, "modules", `${e.moduleSha256}.wasm`)));
     const sig = await readFile(join(dataDir, "modules", `${e.moduleSha256}.wasm.sig`), "utf8");
     expect(sha256(bytes)).toBe(e.moduleSha256);
-    expect(await verifyModule(bytes, sig, keys.trusted)).toMatchObject({ ok: true });
+    const check = await verifyStatement(sig, keys.trusted);
+    expect(check).toMatchObject({ ok: true, statement: { moduleSha256: e.moduleSha256 } });
+    // the active one's statement is exactly the one recorded; a kept one's may be a newer statement
+    // for the same bytes, when a PUT re-delivering it was killed before the state's rename
+    const serial = (check as { statement: { serial: number } }).statement.serial;
+    if (e === state.kept[0]) expect(serial).toBe(e.serial);
+    else expect(serial).toBeGreaterThanOrEqual(e.serial);
     expectedFiles.push(`${e.moduleSha256}.wasm`, `${e.moduleSha256}.wasm.sig`);
   }
   expect((await readdir(join(dataDir, "modules"))).sort()).toEqual(expectedFiles.sort());
   expect(await tempFiles()).toEqual([]);
+  if (highestSerial !== undefined) expect(state.serials.default?.serial).toBe(highestSerial);
   return status;
 }
 
@@ -96,74 +107,100 @@ function adminCall(url: string, method: string, path: string, body: Uint8Array |
   });
 }
 
-const put = (a: AgentProcess, m: (typeof modules)[number], onSent = () => {}) =>
-  adminCall(a.url, "PUT", "/v1/policy", m.bytes, { "content-type": "application/wasm", "isoplace-signature": m.sig }, onSent);
+/** PUTs `m` with a new statement (a higher serial than any before); resolves with the answer and the statement's header. */
+async function put(a: AgentProcess, m: (typeof modules)[number], onSent = () => {}) {
+  const sig = await signHeader(m.bytes, keys);
+  return { sig, answer: await adminCall(a.url, "PUT", "/v1/policy", m.bytes, { "content-type": "application/wasm", "isoplace-signature": sig }, onSent) };
+}
+const serialOf = (header: string) => JSON.parse(atob(JSON.parse(atob(header)).payload)).serial as number;
 const rollback = (a: AgentProcess, onSent = () => {}) => adminCall(a.url, "POST", "/v1/policy/rollback", undefined, {}, onSent);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-it(`${TRIALS} SIGKILLs during policy writes: every restart serves a verified policy`, async () => {
-  agent = await spawnAgent(args);
-  let status = await checkServing(agent, new Set([DEFAULT_VERSION]));
+// The points of a save, in order (host/node/store.ts). A PUT writes the statement, the module and
+// the state; a rollback only the state. The new policy is on disk from the state's rename on.
+const PUT_POINTS = ["save.start", "sig.synced", "sig.renamed", "module.synced", "module.renamed", "state.synced", "state.renamed", "save.done"];
+const ROLLBACK_POINTS = ["save.start", "state.synced", "state.renamed", "save.done"];
+const COMMITTED = new Set(["state.renamed", "save.done"]);
 
-  // How long a write takes here and now: every trial first times one write it lets finish, and
-  // the kill lands uniformly within 1.2 times the median of the last five, counted from the
-  // moment the request has been sent — the check, the fsyncs and the swap fall in that window.
-  const durations: number[] = [];
-  const timedPut = async (m: (typeof modules)[number]) => {
-    const t = performance.now();
-    expect(await put(agent!, m)).toMatchObject({ status: 200 });
-    durations.push(performance.now() - t);
-  };
-  await timedPut(modules[0]);
-  await timedPut(modules[1]);
-  status = await checkServing(agent, new Set([modules[1].version]));
-  const windows: number[] = [];
+/** The trials: every fourth a rollback; each kind cycles through its points. */
+const PLAN = Array.from({ length: TRIALS }, (_, t) => {
+  const rollback = t % 4 === 3;
+  const n = rollback ? (t - 3) / 4 : t - Math.floor(t / 4);
+  return { rollback, point: rollback ? ROLLBACK_POINTS[n % ROLLBACK_POINTS.length] : PUT_POINTS[n % PUT_POINTS.length] };
+});
 
-  const tally = { puts: 0, rollbacks: 0, acknowledged: 0, unanswered: 0, servedNew: 0, servedPrevious: 0, tempLeftovers: {} as Record<string, number>, restartMs: [] as number[] };
+/** Spawns the agent armed to hold at `point` (none: unarmed). */
+async function armed(point: string | undefined) {
+  const a = await spawnAgent(args, { env: point ? { ISOPLACE_CRASH_POINT: point } : {} });
+  return { a };
+}
+
+it(`${TRIALS} SIGKILLs at every point of a policy write: every restart serves the verified policy the point implies`, async () => {
+  // two policies activated first (unarmed), so a rollback always has somewhere to go
+  agent = (await armed(undefined)).a;
+  await checkServing(agent, new Set([DEFAULT_VERSION]));
+  const first = await put(agent, modules[0]);
+  const second = await put(agent, modules[1]);
+  expect([first.answer, second.answer]).toMatchObject([{ status: 200 }, { status: 200 }]);
+  let highest: number | undefined = serialOf(second.sig);
+  const oldest = { m: modules[0], sig: first.sig };
+  await agent.kill("SIGTERM");
+
+  let cur = await armed(PLAN[0]?.point);
+  agent = cur.a;
+  let status = await checkServing(agent, new Set([modules[1].version]), highest);
+  const tally = { puts: 0, rollbacks: 0, servedNew: 0, servedPrevious: 0, points: {} as Record<string, number>, tempLeftovers: {} as Record<string, number>, restartMs: [] as number[] };
+
   for (let trial = 0; trial < TRIALS; trial++) {
-    await timedPut(modules.filter((m) => m.version !== status.active.version)[trial % 2]);
-    status = await policyStatus(agent.url);
-    const windowMs = Math.max(4, 1.2 * median(durations.slice(-5)));
-    windows.push(windowMs);
-    const previous = status.active.version;
-    const doRollback = status.history.length > 0 && Math.random() < 0.25;
-    const others = modules.filter((m) => m.version !== previous);
-    const target = doRollback ? status.history[0].version : others[Math.floor(Math.random() * others.length)].version;
-    const delay = Math.random() * windowMs;
+    const { rollback: doRollback, point } = PLAN[trial];
     const running = agent;
-    const kill = () => setTimeout(() => void running.kill("SIGKILL"), delay);
-    const answer = doRollback ? await Promise.race([rollback(running, kill), running.exited.then(() => ({ error: "killed" }))])
-      : await Promise.race([put(running, modules.find((m) => m.version === target)!, kill), running.exited.then(() => ({ error: "killed" }))]);
+    const previous = status.active.version;
+    const others = modules.filter((m) => m.version !== previous);
+    const m = others[trial % others.length];
+    const target = doRollback ? status.history[0].version : m.version;
+    // the child announces the point and holds there: the kill lands exactly at it
+    const kill = running.waitForLine((l) => l === `isoplace-crash-point ${point}`, `the crash point ${point}`, 30_000).then(() => running.kill("SIGKILL"));
+    kill.catch(() => {}); // a write that never reaches its point fails the trial below
+    let sig: string | undefined;
+    const write = doRollback ? rollback(running) : put(running, m).then((r) => { sig = r.sig; return r.answer; });
+    const answer = await Promise.race([write, kill.then(() => ({ error: "killed" }))]);
+    if ("status" in answer) throw new Error(`trial ${trial}: the ${doRollback ? "rollback" : "PUT"} was answered ${answer.status} ${answer.body} without reaching ${point}`);
     await running.exited;
     tally[doRollback ? "rollbacks" : "puts"]++;
-    const acknowledged = "status" in answer && answer.status === 200 && JSON.parse(answer.body).result === "activated";
-    if (acknowledged) tally.acknowledged++;
-    else {
-      tally.unanswered++;
-      if ("status" in answer) throw new Error(`trial ${trial}: the write was answered ${answer.status} ${answer.body}`);
-    }
-    // what the kill interrupted, by the file being written (module, signature, state)
+    tally.points[point] = (tally.points[point] ?? 0) + 1;
     for (const f of await tempFiles()) {
       const kind = f.includes(".wasm.sig.") ? "signature" : f.includes(".wasm.") ? "module" : "state";
       tally.tempLeftovers[kind] = (tally.tempLeftovers[kind] ?? 0) + 1;
     }
 
-    agent = await spawnAgent(args);
+    const committed = COMMITTED.has(point);
+    if (committed && !doRollback) highest = serialOf(sig!);
+    cur = await armed(PLAN[trial + 1]?.point);
+    agent = cur.a;
     tally.restartMs.push(agent.startMs);
     try {
-      status = await checkServing(agent, new Set(acknowledged ? [target] : [target, previous]));
+      status = await checkServing(agent, new Set([committed ? target : previous]), highest);
     } catch (err) {
-      throw new Error(`trial ${trial} (${doRollback ? "rollback" : "PUT"} ${previous} → ${target}, kill after ${delay.toFixed(1)} ms, acknowledged ${acknowledged}): ${(err as Error).message}\n${agent.output()}`);
+      throw new Error(`trial ${trial} (${doRollback ? "rollback" : "PUT"} ${previous} → ${target}, killed at ${point}): ${(err as Error).message}\n${agent.output()}`);
     }
-    tally[status.active.version === target ? "servedNew" : "servedPrevious"]++;
+    tally[committed ? "servedNew" : "servedPrevious"]++;
+    if (doRollback && committed) expect(status.active).toMatchObject({ activatedBy: "rollback" });
   }
 
+  // the highest serial survived every kill: a replay of the first statement is still refused
+  {
+    expect(serialOf(oldest.sig)).toBeLessThan(highest);
+    const replay = await adminCall(agent.url, "PUT", "/v1/policy", oldest.m.bytes, { "content-type": "application/wasm", "isoplace-signature": oldest.sig }, () => {});
+    expect(replay).toMatchObject({ status: 422 });
+    expect(JSON.parse((replay as { body: string }).body).reason).toBe("serial-lower");
+  }
   const { restartMs, ...counts } = tally;
-  console.log(`crash safety: ${TRIALS} trials, 0 failures; kill window median ${median(windows).toFixed(1)} ms; ${JSON.stringify(counts)}; ` +
+  console.log(`crash safety: ${TRIALS} trials, 0 failures; ${JSON.stringify(counts)}; ` +
     `restart (spawn → listening) median ${median(restartMs).toFixed(0)} ms, max ${Math.max(...restartMs).toFixed(0)} ms`);
-  // the kills did land inside writes: some were not answered, and some restarts found the new policy
-  if (TRIALS >= 10) expect(tally.unanswered).toBeGreaterThan(0);
+  if (TRIALS >= PUT_POINTS.length * 4 / 3 + ROLLBACK_POINTS.length) {
+    expect(Object.keys(tally.points).sort()).toEqual([...new Set([...PUT_POINTS, ...ROLLBACK_POINTS])].sort());
+  }
 }, 60_000 + TRIALS * 6_000);
 
 it("temporary files of interrupted writes (a half module, a half state) are ignored at start and removed", async () => {

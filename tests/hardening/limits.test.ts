@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
 import { MAX_BODY_BYTES } from "../../host/http/body.ts";
 import { MAX_BATCH } from "../../host/http/routes.ts";
-import { MAX_MODULE_BYTES } from "../../host/node/pipeline.ts";
+import { MAX_MODULE_BYTES } from "../../host/delivery/limits.ts";
 import { DEFAULT_VERSION, keyFiles, policyStatus, sign, silent, tempDir, until, type KeyFiles } from "../shipping/support/fixtures.ts";
 
 const TOKEN = "limits-test-token-0123456789abcdef";

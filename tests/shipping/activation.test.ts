@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
-import { checkCandidate, MAX_MODULE_BYTES } from "../../host/node/pipeline.ts";
+import { checkCandidate, MAX_MODULE_BYTES } from "../../host/delivery/pipeline.ts";
 import {
   build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, edgeDecision, failingSelfTestSource, keyFiles, policyStatus,
-  sign, silent, tamper, tempDir, variantSource, withMeta, type KeyFiles,
+  signHeader as sign, silent, tamper, tempDir, variantSource, withMeta, type KeyFiles,
 } from "./support/fixtures.ts";
 
 const TOKEN = "test-admin-token-0123456789abcdef";
@@ -56,10 +56,10 @@ const withoutId = ({ decisionId: _id, ...rest }: Record<string, unknown>) => res
 describe("bad modules are rejected; the active policy and its answers stay", () => {
   const classes: [string, () => Promise<{ body: Uint8Array; sig?: string }>, string][] = [
     ["unsigned", async () => ({ body: v2 }), "signature"],
-    ["one tampered byte", async () => ({ body: tamper(v2), sig: await sign(v2, trusted) }), "signature"],
+    ["one tampered byte (the statement is for the original bytes)", async () => ({ body: tamper(v2), sig: await sign(v2, trusted) }), "digest"],
     ["signed by an untrusted key", async () => ({ body: v2, sig: await sign(v2, untrusted) }), "signature"],
-    ["wrong ABI version (isoplace.meta says abi 2)", async () => {
-      const body = withMeta(v2, (m) => ({ ...m, abi: 2 }));
+    ["wrong ABI version (isoplace.meta says abi 99)", async () => {
+      const body = withMeta(v2, (m) => ({ ...m, abi: 99 }));
       return { body, sig: await sign(body, trusted) };
     }, "abi"],
     ["failing its own self-test", async () => ({ body: selfTestBad, sig: await sign(selfTestBad, trusted) }), "self-test"],
@@ -88,7 +88,7 @@ describe("bad modules are rejected; the active policy and its answers stay", () 
 
   it("a module over the size limit is refused before anything else", async () => {
     const big = new Uint8Array(MAX_MODULE_BYTES + 1);
-    await expect(checkCandidate({ bytes: big, signature: null, source: "test" }, { trustedKeys: trusted.trusted })).rejects.toMatchObject({ reason: "size" });
+    await expect(checkCandidate({ bytes: big, envelope: null, source: "test" }, { trustedKeys: trusted.trusted })).rejects.toMatchObject({ reason: "size" });
   });
 });
 
@@ -158,8 +158,8 @@ describe("activation, rollback, persistence", () => {
     const second = await agent({ dataDir });
     const s = await policyStatus(second.url);
     expect(s.active).toMatchObject({ version: DEFAULT_VERSION, source: "built-in" });
-    expect(s.lastError).toMatchObject({ reason: "signature" });
-    expect(await metric(second, /^isoplace_policy_rejections_total\{reason="signature"\}/)).toBe(1);
+    expect(s.lastError).toMatchObject({ reason: "digest" });
+    expect(await metric(second, /^isoplace_policy_rejections_total\{reason="digest"\}/)).toBe(1);
   });
 
   it("a key no longer trusted: its module is refused, another trusted key's is accepted (rotation)", async () => {

@@ -8,7 +8,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/node/paths.ts";
-import { build, defaultSource, tamper, tempDir } from "./support/fixtures.ts";
+import { build, DEFAULT_VERSION, defaultSource, tamper, tempDir } from "./support/fixtures.ts";
 
 const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
 
@@ -22,7 +22,7 @@ async function isoplace(...args: string[]): Promise<{ code: number; stdout: stri
   }
 }
 
-describe("policy keygen | sign | verify", () => {
+describe("policy keygen | sign | verify | inspect", () => {
   let dir: string, wasm: string;
   beforeAll(async () => {
     dir = await tempDir();
@@ -44,8 +44,15 @@ describe("policy keygen | sign | verify", () => {
   it("sign writes FILE.wasm.sig; verify exits 0 for it, 1 for a tampered module or another key, 2 for missing files", async () => {
     await isoplace("policy", "keygen", "--out", join(dir, "other"));
     const pub = join(dir, "keys", "policy.pub");
+    const before = Math.floor(Date.now() / 1000);
     expect((await isoplace("policy", "sign", wasm, "--key", join(dir, "keys", "policy.key"))).code).toBe(0);
-    expect(await readFile(`${wasm}.sig`, "utf8")).toMatch(/^[A-Za-z0-9+/]{86}==\n$/);
+    const envelope = JSON.parse(await readFile(`${wasm}.sig`, "utf8"));
+    expect(envelope).toMatchObject({ payloadType: "application/vnd.isoplace.policy.statement+json", signatures: [{ keyid: expect.stringMatching(/^[0-9a-f]{64}$/), sig: expect.any(String) }] });
+    const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8"));
+    expect(statement).toMatchObject({ name: "default", version: DEFAULT_VERSION, moduleSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(statement.serial).toBeGreaterThanOrEqual(before); // default serial: the signing time in Unix seconds
+    expect(statement.serial).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    expect(statement.expires).toBeUndefined();
 
     const tampered = join(dir, "tampered.wasm");
     await writeFile(tampered, tamper(new Uint8Array(await readFile(wasm))));
@@ -60,7 +67,7 @@ describe("policy keygen | sign | verify", () => {
       isoplace("policy", "verify", wasm, "--pub", join(dir, "keys", "policy.key")),
     ]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/valid signature by key [0-9a-f]{16}/);
+    expect(ok.stdout).toMatch(/valid statement by key [0-9a-f]{16}: default /);
     expect(rotated.code).toBe(0);
     expect(otherKey.code).toBe(1);
     expect(bad.code).toBe(1);
@@ -69,6 +76,64 @@ describe("policy keygen | sign | verify", () => {
     expect(noSig.code).toBe(2);
     expect(notAKey.code).toBe(2);
     expect(notAKey.stderr).toMatch(/PUBLIC KEY/);
+  });
+
+  it("sign --serial --expires: inspect shows the statement; verify refuses it once expired", async () => {
+    const key = join(dir, "keys", "policy.key"), pub = join(dir, "keys", "policy.pub");
+    const r = await isoplace("policy", "sign", wasm, "--key", key, "--serial", "42", "--expires", "30d", "--out", join(dir, "s42.sig"));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/serial 42, expires \d{4}-/);
+    const shown = JSON.parse((await isoplace("policy", "inspect", wasm, "--sig", join(dir, "s42.sig"))).stdout);
+    expect(shown.statement).toMatchObject({ name: "default", version: DEFAULT_VERSION, serial: 42, moduleSha256: shown.moduleSha256 });
+    const days = (Date.parse(shown.statement.expires) - Date.parse(shown.statement.issuedAt)) / 86_400_000;
+    expect(days).toBeCloseTo(30, 5);
+    // inspect without --sig finds FILE.wasm.sig beside the module
+    expect(JSON.parse((await isoplace("policy", "inspect", wasm)).stdout).statement.name).toBe("default");
+
+    // an already expired statement, written by hand with the library (the CLI refuses past dates)
+    const { statementFor, keyFiles: kf } = await import("./support/fixtures.ts");
+    const { signStatement, envelopeJson } = await import("../../host/delivery/statement.ts");
+    const k = await kf(join(dir, "lib-keys"));
+    const old = await statementFor(new Uint8Array(await readFile(wasm)), { expires: new Date(Date.now() - 60_000).toISOString() });
+    await writeFile(join(dir, "expired.sig"), envelopeJson(await signStatement(old, [k.signer])));
+    const expired = await isoplace("policy", "verify", wasm, "--pub", k.pub, "--sig", join(dir, "expired.sig"));
+    expect(expired.code).toBe(1);
+    expect(expired.stderr).toMatch(/expired/);
+  });
+
+  it("bad --serial / --expires are usage errors (exit 2) naming the allowed forms", async () => {
+    const key = join(dir, "keys", "policy.key");
+    const [serial, expires, past] = await Promise.all([
+      isoplace("policy", "sign", wasm, "--key", key, "--serial", "-3", "--out", join(dir, "x.sig")),
+      isoplace("policy", "sign", wasm, "--key", key, "--expires", "soon", "--out", join(dir, "x.sig")),
+      isoplace("policy", "sign", wasm, "--key", key, "--expires", "2001-01-01", "--out", join(dir, "x.sig")),
+    ]);
+    expect(serial.code).toBe(2);
+    expect(serial.stderr).toMatch(/--serial must be a positive integer/);
+    expect(expires.code).toBe(2);
+    expect(expires.stderr).toMatch(/30d.*2027-01-31/);
+    expect(past.code).toBe(2);
+    expect(past.stderr).toMatch(/in the past/);
+  });
+
+  it("an old bare signature is refused by verify with how to re-sign", async () => {
+    const { signBytes, toBase64 } = await import("../../host/delivery/signing.ts");
+    const { keyFiles: kf } = await import("./support/fixtures.ts");
+    const k = await kf(join(dir, "legacy-keys"));
+    await writeFile(join(dir, "legacy.sig"), `${toBase64(await signBytes(new Uint8Array(await readFile(wasm)), k.signer.key))}\n`);
+    const r = await isoplace("policy", "verify", wasm, "--pub", k.pub, "--sig", join(dir, "legacy.sig"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bare Ed25519 signature.*isoplace policy sign/);
+    const shown = JSON.parse((await isoplace("policy", "inspect", wasm, "--sig", join(dir, "legacy.sig"))).stdout);
+    expect(shown.statement.error).toMatch(/re-sign/);
+  });
+});
+
+describe("serve --policy with a scheme no source handles", () => {
+  it("exits 2 naming the supported schemes, before loading anything", async () => {
+    const r = await isoplace("serve", "--port", "0", "--policy", "ftp://policies.example/policy.wasm");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"ftp:\/\/" is not supported.*file:\/\/, http:\/\/, https:\/\//);
   });
 });
 

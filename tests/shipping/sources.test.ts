@@ -3,10 +3,13 @@
 // (ETag/304, a late signature, an outage with backoff, a restart while the URL is down).
 import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BundleServer } from "../../bench/fleet/bundle-server.ts";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
-import { UrlSource } from "../../host/node/source-url.ts";
+import { UrlSource } from "../../host/delivery/source-url.ts";
+import { registeredSchemes, sourceFor } from "../../host/node/sources.ts";
 import {
   build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, edgeDecision, keyFiles, policyStatus, sign, silent, tamper, tempDir, until, variantSource, type KeyFiles,
 } from "./support/fixtures.ts";
@@ -48,7 +51,7 @@ describe("a watched file", () => {
     expect((await policyStatus(a.url)).active).toMatchObject({ version: V2, source: `file:${file}` });
     expect((await edgeDecision(a.url)).stack).toBe(V2_STACK);
 
-    await writeFile(`${file}.sig`, sig1);
+    await writeFile(`${file}.sig`, await sign(v1, keys)); // a later statement: a higher serial
     await writeFile(file, v1);
     await until(async () => (await activeVersion(a)) === DEFAULT_VERSION, 5000, "the overwritten file to be activated");
     expect((await edgeDecision(a.url)).stack).toBe(DEFAULT_EDGE_STACK);
@@ -79,8 +82,8 @@ describe("a watched file", () => {
     await until(async () => (await activeVersion(a)) === V2, 5000, "the ConfigMap update to be activated");
     expect((await edgeDecision(a.url)).stack).toBe(V2_STACK);
 
-    await swap("..2025_11_15_c", tamper(v1), sig1);
-    await until(async () => (await policyStatus(a.url)).lastError?.reason === "signature", 5000, "the tampered update to be rejected");
+    await swap("..2025_11_15_c", tamper(v1), await sign(v1, keys));
+    await until(async () => (await policyStatus(a.url)).lastError?.reason === "digest", 5000, "the tampered update to be rejected");
     expect(await activeVersion(a)).toBe(V2);
     expect((await edgeDecision(a.url)).stack).toBe(V2_STACK);
   });
@@ -119,12 +122,12 @@ describe("a watched file", () => {
     const res = await fetch(`${first.url}/v1/policy/rollback`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     expect(await activeVersion(first)).toBe(DEFAULT_VERSION);
-    await new Promise((r) => setTimeout(r, 300)); // a few file polls: the unchanged file is not offered again
+    await first.source!.checks!.more(3); // a few file reads: the unchanged file is not offered again
     expect(await activeVersion(first)).toBe(DEFAULT_VERSION);
     await first.close();
 
     const second = await agent({ policy: file, dataDir, watch: { debounceMs: 50, pollMs: 100 } });
-    await new Promise((r) => setTimeout(r, 300));
+    await second.source!.checks!.reach(3);
     expect(await activeVersion(second)).toBe(DEFAULT_VERSION);
 
     const v2b = await build(await variantSource("2025.11.15-3", V2_STACK));
@@ -146,6 +149,32 @@ describe("a watched file", () => {
   });
 });
 
+describe("--policy that cannot be read at start", () => {
+  it("a typo'd path is warned about once, shown in GET /v1/policy and counted; the built-in serves meanwhile", async () => {
+    const lines: { level: number; msg: string; source?: string }[] = [];
+    const logger = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const file = join(root, "no-such-dir", "polcy.wasm");
+    const a = await agent({ policy: file, logger, watch: { debounceMs: 50, pollMs: 50 } });
+    const s = await policyStatus(a.url);
+    expect(s.active.source).toBe("built-in");
+    expect(s.lastError).toMatchObject({ reason: "source", message: expect.stringContaining(file) });
+    await a.source!.checks!.reach(4); // the file was looked for again a few times…
+    const warnings = lines.filter((l) => l.level === 40 && JSON.stringify(l).includes(file));
+    expect(warnings).toHaveLength(1); // …and warned about once
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    expect(metrics).toMatch(/^isoplace_policy_rejections_total\{reason="source"\} 1$/m);
+    expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
+  });
+
+  it("sources are chosen by scheme: a bare path and file:// are files, an unknown scheme names the supported ones", () => {
+    expect(registeredSchemes()).toEqual(expect.arrayContaining(["file", "http", "https"]));
+    expect(sourceFor("/etc/isoplace/policy.wasm").key).toBe("file:/etc/isoplace/policy.wasm");
+    expect(sourceFor(pathToFileURL("/etc/isoplace/policy.wasm").href).key).toBe("file:/etc/isoplace/policy.wasm");
+    expect(sourceFor("https://cdn.example/p/policy.wasm?token=secret").key).toBe("url:https://cdn.example/p/policy.wasm?…");
+    expect(() => sourceFor("ftp://host/policy.wasm")).toThrow(/"ftp:\/\/" is not supported; supported: .*file:\/\/.*https:\/\//);
+  });
+});
+
 describe("a polled URL", () => {
   it("activates what is published, with If-None-Match: one download per version, 304s otherwise", async () => {
     const server = await BundleServer.start();
@@ -158,7 +187,7 @@ describe("a polled URL", () => {
     await until(() => server.counts.notModified >= 3, 5000, "a few 304s");
     expect(server.counts.full).toBe(1);
 
-    server.publish(v1, sig1);
+    server.publish(v1, await sign(v1, keys));
     await until(async () => (await activeVersion(a)) === DEFAULT_VERSION, 5000, "the new version to be activated");
     expect((await edgeDecision(a.url)).stack).toBe(DEFAULT_EDGE_STACK);
     expect(server.counts.full).toBe(2);
@@ -173,8 +202,8 @@ describe("a polled URL", () => {
     const a = await agent({ policy: server.url, poll: { intervalMs: 100, jitter: 0, firstDelayMs: 0 } });
     await until(() => server.counts.notModified >= 1, 5000, "the first module to be seen");
 
-    server.publish(v2, undefined); // the new module, still with the old signature
-    await until(async () => (await policyStatus(a.url)).lastError?.reason === "signature", 5000, "the mismatched signature to be refused");
+    server.publish(v2, undefined); // the new module, still with the old module's statement
+    await until(async () => (await policyStatus(a.url)).lastError?.reason === "digest", 5000, "the mismatched statement to be refused");
     expect(await activeVersion(a)).toBe(DEFAULT_VERSION);
     server.publish(undefined, sig2);
     await until(async () => (await activeVersion(a)) === V2, 5000, "the late signature to be accepted");

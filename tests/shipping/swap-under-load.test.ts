@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
-import { build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, keyFiles, sign, silent, tempDir, variantSource } from "./support/fixtures.ts";
+import { build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, keyFiles, signHeader, silent, type KeyFiles, tempDir, variantSource } from "./support/fixtures.ts";
 
 const TOKEN = "swap-test-token-0123456789abcdef";
 const V2 = "2025.11.15-2", V2_STACK = "K3s + WasmEdge 0.15.0 (v2)";
@@ -12,13 +12,12 @@ const SWAPS = 24, CLIENTS = 4;
 const STACK_OF: Record<string, string> = { [DEFAULT_VERSION]: DEFAULT_EDGE_STACK, [V2]: V2_STACK };
 
 let agent: Agent;
-let v1: Uint8Array, v2: Uint8Array, sig1: string, sig2: string;
+let v1: Uint8Array, v2: Uint8Array, keys: KeyFiles;
 
 beforeAll(async () => {
   const root = await tempDir();
-  const keys = await keyFiles(join(root, "keys"));
+  keys = await keyFiles(join(root, "keys"));
   [v1, v2] = await Promise.all([defaultSource().then(build), variantSource(V2, V2_STACK).then(build)]);
-  [sig1, sig2] = await Promise.all([sign(v1, keys), sign(v2, keys)]);
   agent = await startAgent({ port: 0, logger: silent, builtIn: async () => v1, trustedKeys: keys.trusted, adminToken: TOKEN, dataDir: join(root, "data") });
 });
 afterAll(() => agent?.close());
@@ -57,7 +56,9 @@ it(`${CLIENTS} clients, ${SWAPS} swaps: zero failed requests, every answer consi
   };
 
   const clients = Array.from({ length: CLIENTS }, (_, k) => client(k));
-  const put = async (bytes: Uint8Array, sig: string) => {
+  // each PUT is a new statement (a higher serial), as a publisher alternating two policies would sign
+  const put = async (bytes: Uint8Array) => {
+    const sig = await signHeader(bytes, keys);
     const res = await fetch(`${agent.url}/v1/policy`, { method: "PUT", body: bytes as BufferSource, headers: { "content-type": "application/wasm", "isoplace-signature": sig, authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
     expect((await res.json()).result).toBe("activated");
@@ -66,8 +67,8 @@ it(`${CLIENTS} clients, ${SWAPS} swaps: zero failed requests, every answer consi
     if (i % 4 === 3) {
       const res = await fetch(`${agent.url}/v1/policy/rollback`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
       expect(res.status).toBe(200);
-    } else if (i % 2 === 0) await put(v2, sig2);
-    else await put(v1, sig1);
+    } else if (i % 2 === 0) await put(v2);
+    else await put(v1);
     await new Promise((r) => setTimeout(r, 10));
   }
   swapping = false;

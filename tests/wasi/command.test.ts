@@ -19,9 +19,9 @@ beforeAll(async () => {
 /** The parts of an answer both must agree on; the engine's reasons (sentences) are counted against the command's codes. */
 function essentials(d: Decision | Record<string, any>, reasons: "reasons" | "rejectedBy") {
   return {
-    level: d.level, levelName: d.levelName, runtime: d.runtime, runtimeClassName: d.runtimeClassName, stack: d.stack,
+    level: d.level, levelName: d.levelName, runtime: d.runtime, runtimeClassName: d.runtimeClassName, artifact: d.artifact, stack: d.stack,
     fallback: d.fallback, rule: d.rule, node: d.node, policy: d.policy,
-    ranking: (d.ranking as Record<string, any>[]).map((r) => ({ level: r.level, feasible: r.feasible, score: r.score, rejections: r.feasible ? 0 : r[reasons].length })),
+    ranking: (d.ranking as Record<string, any>[]).map((r) => ({ level: r.level, feasible: r.feasible, score: r.score, rejections: r.feasible ? 0 : r[reasons].length, runtime: r.runtime, runtimeClassName: r.runtimeClassName })),
   };
 }
 
@@ -61,6 +61,14 @@ const TABLE: Request[] = [
   { workload: { scenario: "ai-inference", constraints: { minIsolation: 5 } }, node: { runtimes: ["kata", "containerd"] } },
   { node: { runtimes: [] } },
   { node: { runtimes: ["wasmtime", "wasmtime", "gvisor"] } },
+  { workload: { scenario: "serverless", artifact: "container" }, node: { runtimes: ["containerd", "wasmedge"] } },
+  { workload: { scenario: "serverless", artifact: "container" }, node: { runtimes: ["containerd", "wasmedge", "gvisor", "firecracker", "kvm"] } },
+  { workload: { artifact: "wasm", constraints: { maxColdStartMs: 50 } } },
+  { workload: { artifact: "container", constraints: { maxColdStartMs: 200 } } },
+  { workload: { artifact: "oci", performance: "fast-cold-start" }, node: { runtimes: ["gvisor", "firecracker", "kvm"] } },
+  { workload: { security: "multi-tenant", artifact: "虚拟机镜像" }, node: { runtimes: ["kata", "kvm"] } },
+  { workload: { artifact: "wasm" }, node: { runtimes: ["containerd", "gvisor"] } },
+  { workload: { constraints: { maxCpuOverheadPct: 0.1, maxMemoryMb: 1e300 } } },
 ];
 
 describe("the WASI command answers as the engine", () => {
@@ -97,6 +105,7 @@ describe("the WASI command answers as the engine", () => {
     const request = fc.record({
       workload: fc.record({
         scenario: fc.constantFrom(...c.scenarios.flatMap((s) => [s.id, s.zh])),
+        artifact: fc.constantFrom("container", "wasm", "vm", "oci", "webassembly"),
         performance: fc.subarray(ids("performance")),
         security: fc.subarray(ids("security")),
         cost: fc.subarray(ids("cost")),
@@ -132,6 +141,8 @@ const BAD: unknown[] = [
   { workload: { constraints: { maxColdStartMs: -5, maxMemoryMb: "64", minIsolation: 9, maxPrice: 3 } } },
   { workload: { weights: { speed: 1 } } },
   { workload: { weights: [1] } },
+  { workload: { artifact: "jar" } },
+  { workload: { artifact: 3, scenario: "edge" } },
   { workload: 5 },
   { workload: {}, extra: true },
   { workload: { scenario: null, constraints: [] }, node: { runtimes: ["kvm"], cpu: 4 } },
@@ -151,6 +162,15 @@ describe("the WASI command refuses bad input as the engine does", () => {
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/^isoplace: /);
     expect(namedPaths(run.stderr).sort()).toEqual([...new Set(expected)].sort());
+  });
+
+  it("names the artifacts allowed for an unknown one, as the engine does", () => {
+    const run = runWasi(["decide", "--artifact", "jar"]);
+    expect(run.code).toBe(2);
+    let message = "";
+    try { engine.decide({ workload: { artifact: "jar" } }); } catch (err) { message = (err as InvalidRequestError).errors[0].message; }
+    expect(message).toMatch(/^unknown artifact "jar"; allowed: container \(oci/);
+    expect(run.stderr).toContain(`workload.artifact: ${message}`);
   });
 
   it("names the ids allowed for an unknown one", () => {

@@ -48,6 +48,7 @@ const FLAG: Record<string, string> = {
 export function flagsOf(r: Request): string[] {
   const w = r.workload ?? {}, out: string[] = [];
   if (w.scenario !== undefined) out.push("--scenario", String(w.scenario));
+  if (w.artifact !== undefined) out.push("--artifact", String(w.artifact));
   for (const g of ["performance", "security", "cost"]) if (w[g] !== undefined) out.push(`--${g}`, list(w[g]));
   for (const [k, v] of Object.entries((w.constraints ?? {}) as Record<string, number>)) out.push(FLAG[k], String(v));
   for (const [k, v] of Object.entries((w.weights ?? {}) as Record<string, number>)) out.push("--weight", `${k}=${v}`);

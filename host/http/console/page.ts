@@ -36,6 +36,8 @@ export const CONSOLE_HTML = `<!doctype html>
     <div id="level-list"></div>
     <h3>Core matrix</h3>
     <div id="core-matrix"></div>
+    <h3>Runtimes and their own figures</h3>
+    <div id="runtime-figures"></div>
     <h3>Technical matrix</h3>
     <div id="tech-matrix"></div>
   </section>

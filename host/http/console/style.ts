@@ -133,6 +133,7 @@ form[aria-busy=true] button[type=submit] { opacity: .7; }
 table.ranking tbody th { min-width: 7.5rem; }
 table.ranking .verdict-line { display: block; font-weight: 400; font-size: .875rem; }
 table.ranking tr.feasible .verdict-line { color: var(--good); font-weight: 600; }
+table.ranking .runtime-line { display: block; font-weight: 400; font-size: .8125rem; color: var(--muted); }
 table.ranking tr.infeasible th, table.ranking tr.infeasible td { color: var(--muted); }
 .reasons { margin: 0; padding-left: 1.1rem; }
 td.winner { background: #e6f2e8; font-weight: 600; }

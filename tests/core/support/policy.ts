@@ -23,3 +23,5 @@ export async function defaultEngine(): Promise<Engine> {
 
 export const ALL_RUNTIMES = ["kvm", "kata", "containerd", "wasmedge", "wasmtime", "gvisor", "firecracker"] as const;
 export const PLACEABLE = ["L1", "L2", "L3", "L4"] as const;
+/** Runtimes that run at their level's own figures (WasmEdge's cold start is L4's "< 10 ms"). */
+export const LEVEL_FIGURES_NODE = ["kvm", "containerd", "wasmedge"];

@@ -1,6 +1,6 @@
 // REFERENCE.md (shared/seed), transcribed by hand into literal tables, independently of
 // policies/default.yaml, so the suites can catch a wrong figure in the policy.
-// Units as API.md fixes them: cold start ms, memory MB, CPU %, stars 1–5, density scale 1–4.
+// Units as docs/API.md fixes them: cold start ms, memory MB, CPU %, stars 1–5, density scale 1–4.
 
 export type Level = "L0" | "L1" | "L2" | "L3" | "L4";
 export type Placeable = Exclude<Level, "L0">;
@@ -16,7 +16,7 @@ export const UNITS: Record<Metric, string> = {
   network: "stars", storage: "stars", compatibility: "stars", portability: "stars", compliance: "stars", operability: "stars",
 };
 
-/** Cold start, memory and CPU are better lower; every other metric higher (API.md). */
+/** Cold start, memory and CPU are better lower; every other metric higher (docs/API.md). */
 export const LOWER_IS_BETTER: ReadonlySet<Metric> = new Set(["coldStart", "memory", "cpu"]);
 
 const s = (n: number): Range => [n, n];
@@ -63,7 +63,7 @@ export const TECHNICAL: [string, [string, string, string, string, string]][] = [
   ["调度机制", ["hardware scheduling", "vCPU scheduling", "event channels", "cgroup scheduling", "user-space scheduling"]],
 ];
 
-/** Metric ids of API.md with the source's Chinese term. */
+/** Metric ids of docs/API.md with the source's Chinese term. */
 export const METRIC_ZH: Record<Metric, string> = {
   isolation: "隔离强度", coldStart: "冷启动时间", memory: "内存开销", cpu: "CPU开销", utilization: "资源利用率",
   density: "部署密度", network: "网络性能", storage: "存储性能", compatibility: "兼容性", portability: "可移植性",
@@ -130,7 +130,7 @@ export const SCENARIOS: Scenario[] = [
 
 export const VERSIONS = { wasmedge: "0.14.1", containerd: "2.0", kubernetes: "1.30" };
 
-/** API.md: the runtimes that provide each level (L4 by firecracker only together with kvm). */
+/** docs/API.md: the runtimes that provide each level (L4 by firecracker only together with kvm). */
 export const PROVIDERS: Record<Placeable, string[][]> = {
   L1: [["kvm"], ["kata"]],
   L2: [["kvm"], ["kata"]],
@@ -151,7 +151,7 @@ export const SOURCE_COMPARATOR: Record<"isolation" | "coldStart" | "memory" | "c
 export const METRICS = Object.keys(CORE) as Metric[];
 export const levelIndex = (l: Level): number => Number(l[1]);
 
-/** A range compares by its midpoint, an open upper end by its known end (API.md). */
+/** A range compares by its midpoint, an open upper end by its known end (docs/API.md). */
 export function midpoint(r: Range): number | null {
   if (!r) return null;
   return r[1] === null ? r[0] : (r[0] + r[1]) / 2;
@@ -159,3 +159,21 @@ export function midpoint(r: Range): number | null {
 
 /** The worst case of a "lower is better" figure: its upper end (Infinity when open). */
 export const upper = (r: Range): number => (r ? (r[1] ?? Infinity) : NaN);
+
+export type Artifact = "container" | "wasm" | "vm";
+export const ARTIFACTS: Artifact[] = ["container", "wasm", "vm"];
+
+/**
+ * API.md rule 1(c) and the runtime figures the integrator researched (notes/runtime-figures.md),
+ * transcribed by hand: what each runtime provides, needs and runs, and its own figures where
+ * they differ from its level's ([min, max], max null = open). In policy order.
+ */
+export const RUNTIMES: { id: string; levels: Placeable[]; requires: string[]; runs: Artifact[]; figures: Partial<Record<"coldStart" | "memory" | "cpu", Range>> }[] = [
+  { id: "kvm", levels: ["L1", "L2"], requires: [], runs: ["vm"], figures: {} },
+  { id: "kata", levels: ["L1", "L2"], requires: [], runs: ["container"], figures: { coldStart: [850, 950] } },
+  { id: "containerd", levels: ["L3"], requires: [], runs: ["container"], figures: {} },
+  { id: "wasmedge", levels: ["L4"], requires: [], runs: ["wasm"], figures: { coldStart: [0, 10] } },
+  { id: "wasmtime", levels: ["L4"], requires: [], runs: ["wasm"], figures: { coldStart: [0, 10] } },
+  { id: "gvisor", levels: ["L4"], requires: [], runs: ["container"], figures: { coldStart: [81, 280] } },
+  { id: "firecracker", levels: ["L4"], requires: ["kvm"], runs: ["container"], figures: { coldStart: [0, 125], memory: [0, 5], cpu: [0, 5] } },
+];

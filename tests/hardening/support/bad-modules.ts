@@ -3,7 +3,7 @@
 import { META_SECTION } from "../../../host/engine/abi.ts";
 import { customSections } from "../../../host/engine/meta.ts";
 import { appendCustomSection } from "../../../host/policy/section.ts";
-import { sign, tamper, withMeta, type KeyFiles } from "../../shipping/support/fixtures.ts";
+import { signHeader as sign, tamper, withMeta, type KeyFiles } from "../../shipping/support/fixtures.ts";
 
 export interface BadModule { name: string; body: Uint8Array; signature: string | null; reason: string }
 
@@ -22,12 +22,13 @@ function importingModule(metaFrom: Uint8Array): Uint8Array {
  * fail; `trusted` signs (as a publisher would), `untrusted` is a key the agent does not know.
  */
 export async function badModules(good: Uint8Array, failingSelfTest: Uint8Array, trusted: KeyFiles, untrusted: KeyFiles): Promise<BadModule[]> {
-  const signed = async (name: string, body: Uint8Array, reason: string): Promise<BadModule> => ({ name, body, signature: await sign(body, trusted), reason });
+  // a serial above any good module's, so each class is refused by its own check, not as a downgrade
+  const signed = async (name: string, body: Uint8Array, reason: string): Promise<BadModule> => ({ name, body, signature: await sign(body, trusted, { serial: 2 ** 50 }), reason });
   return [
     { name: "unsigned", body: good, signature: null, reason: "signature" },
-    { name: "tampered (one byte of code flipped after signing)", body: tamper(good), signature: await sign(good, trusted), reason: "signature" },
+    { name: "tampered (one byte of code flipped after signing)", body: tamper(good), signature: await sign(good, trusted), reason: "digest" },
     { name: "signed by an untrusted key", body: good, signature: await sign(good, untrusted), reason: "signature" },
-    await signed("wrong ABI version (metadata says abi 2)", withMeta(good, (m) => ({ ...m, abi: 2 })), "abi"),
+    await signed("wrong ABI version (metadata says abi 99)", withMeta(good, (m) => ({ ...m, abi: 99 })), "abi"),
     await signed("failing its own self-test", failingSelfTest, "self-test"),
     await signed("importing a host function (env.now)", importingModule(good), "imports"),
     await signed("not WebAssembly (truncated to half)", good.slice(0, good.length >> 1), "compile"),

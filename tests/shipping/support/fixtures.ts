@@ -9,7 +9,10 @@ import pino from "pino";
 import { META_SECTION } from "../../../host/engine/abi.ts";
 import { buildPolicy, COMPILER_FLAGS } from "../../../host/policy/compile.ts";
 import { appendCustomSection } from "../../../host/policy/section.ts";
-import { generateKeyPair, importPrivateKey, signModule, type TrustedKey } from "../../../host/policy/signing.ts";
+import { sha256Hex } from "../../../host/engine/digest.ts";
+import { customSections, readMeta } from "../../../host/engine/meta.ts";
+import { generateKeyPair, importSigningKey, type SigningKey, type TrustedKey } from "../../../host/delivery/signing.ts";
+import { envelopeHeader, envelopeJson, signStatement, type Statement } from "../../../host/delivery/statement.ts";
 import { loadTrustedKeys } from "../../../host/node/keys.ts";
 import { ASSEMBLY_DIR, DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../../host/node/paths.ts";
 
@@ -103,7 +106,7 @@ function walkSections(bytes: Uint8Array): { id: number; name?: string; start: nu
   return out;
 }
 
-export interface KeyFiles { dir: string; key: string; pub: string; privateKey: CryptoKey; trusted: TrustedKey[] }
+export interface KeyFiles { dir: string; key: string; pub: string; signer: SigningKey; trusted: TrustedKey[] }
 
 /** A key pair written to real files (as `policy keygen` does), with the public key loaded as the agent loads it. */
 export async function keyFiles(dir: string): Promise<KeyFiles> {
@@ -112,10 +115,32 @@ export async function keyFiles(dir: string): Promise<KeyFiles> {
   const key = join(dir, "policy.key"), pub = join(dir, "policy.pub");
   await writeFile(key, pair.privatePem, { mode: 0o600 });
   await writeFile(pub, pair.publicPem);
-  return { dir, key, pub, privateKey: await importPrivateKey(pair.privatePem), trusted: await loadTrustedKeys([pub]) };
+  return { dir, key, pub, signer: await importSigningKey(pair.privatePem), trusted: await loadTrustedKeys([pub]) };
 }
 
-export const sign = (bytes: Uint8Array, k: KeyFiles) => signModule(bytes, k.privateKey);
+// Serials grow with every statement a test signs, so modules signed in the order they are
+// delivered are accepted in that order (as a publisher's serials would be).
+let nextSerial = 1000;
+
+/** The statement `policy sign` would write for `bytes`, with fields overridden by `over`. */
+export async function statementFor(bytes: Uint8Array, over: Partial<Statement> = {}): Promise<Statement> {
+  // bytes that are no policy module (size tests) get a statement all the same
+  let meta = { name: "not-a-policy", version: "0" };
+  try { meta = readMeta(customSections(bytes, META_SECTION)); } catch { /* keep the placeholder */ }
+  return { name: meta.name, version: meta.version, serial: nextSerial++, moduleSha256: await sha256Hex(bytes), issuedAt: new Date().toISOString(), ...over };
+}
+
+/** The module's signed statement as FILE.wasm.sig holds it (a DSSE envelope's JSON). */
+export async function sign(bytes: Uint8Array, k: KeyFiles | KeyFiles[], over: Partial<Statement> = {}): Promise<string> {
+  const keys = (Array.isArray(k) ? k : [k]).map((x) => x.signer);
+  return envelopeJson(await signStatement(await statementFor(bytes, over), keys)).trim();
+}
+
+/** The same as the Isoplace-Signature header of PUT /v1/policy carries it: base64 of the envelope's JSON. */
+export async function signHeader(bytes: Uint8Array, k: KeyFiles | KeyFiles[], over: Partial<Statement> = {}): Promise<string> {
+  const keys = (Array.isArray(k) ? k : [k]).map((x) => x.signer);
+  return envelopeHeader(await signStatement(await statementFor(bytes, over), keys));
+}
 
 export const tempDir = (prefix = "isoplace-shipping-") => mkdtemp(join(tmpdir(), prefix));
 

@@ -2,12 +2,19 @@
 // runtimes), sending POST /v1/decide; the answer is shown in full, and a problem's errors are
 // shown beside the field each one names (errors[].path).
 export const DECIDE_JS = String.raw`
-// The four constraints are fields of the API contract (API.md), not policy data.
+// The four constraints are fields of the API contract (docs/API.md), not policy data.
 const CONSTRAINTS = [
   { key: "maxColdStartMs", label: "Max cold start (ms)", min: 0, step: "any" },
   { key: "maxMemoryMb", label: "Max memory overhead (MB)", min: 0, step: "any" },
   { key: "maxCpuOverheadPct", label: "Max CPU overhead (%)", min: 0, step: "any" },
   { key: "minIsolation", label: "Min isolation (stars, 1–5)", min: 1, max: 5, step: "any" },
+];
+
+// The artifact kinds of the API contract (API.md vocabulary), not policy data.
+const ARTIFACTS = [
+  { id: "container", label: "Container image (OCI)" },
+  { id: "wasm", label: "Wasm module or component" },
+  { id: "vm", label: "VM disk image" },
 ];
 
 function errorSlot() { return h("p", { class: "field-error", id: uniqueId("err"), hidden: true }); }
@@ -63,7 +70,7 @@ function runtimeFieldset(sc) {
       return h("div", { class: "choice" },
         h("input", { type: "checkbox", id, name: "runtime", value: r.id }),
         h("label", { for: id }, r.name, r.name.toLowerCase() === r.id ? null : [" ", h("code", null, r.id)],
-          h("span", { class: "hint" }, "→ " + r.levels.join(", ") + (r.requires.length ? "; needs " + r.requires.join(" + ") : ""))));
+          h("span", { class: "hint" }, "→ " + r.levels.join(", ") + (r.runs ? "; runs " + r.runs.join(", ") : "") + (r.requires.length ? "; needs " + r.requires.join(" + ") : ""))));
     }), errorSlot());
 }
 
@@ -71,6 +78,9 @@ function buildDecideForm(form, sc) {
   const scenario = h("select", { id: uniqueId("scenario"), name: "scenario" },
     h("option", { value: "" }, "— none —"),
     sc.scenarios.map((s) => h("option", { value: s.id }, s.name + " (" + s.zh + ")" + (s.added ? " †" : ""))));
+  const artifact = h("select", { id: uniqueId("artifact"), name: "artifact" },
+    h("option", { value: "" }, "— any —"),
+    ARTIFACTS.map((a) => h("option", { value: a.id }, a.label)));
   const orders = {};
   const groups = needGroups(sc).map((g) => needFieldset(g, orders[g.id] = []));
   const constraints = h("fieldset", { class: "constraints", "data-path": "workload.constraints" },
@@ -81,6 +91,7 @@ function buildDecideForm(form, sc) {
     errorSlot());
   form.replaceChildren(
     field("workload.scenario", "Scenario", scenario, "The workload's scenario; its ❌ levels are infeasible."),
+    field("workload.artifact", "Artifact", artifact, "What the workload ships as: only runtimes that run it count (any: every runtime)."),
     ...groups, constraints, runtimeFieldset(sc),
     h("div", { class: "form-error", "data-path": "" }, errorSlot()),
     h("div", { class: "actions" },
@@ -98,6 +109,8 @@ function readDecideForm(form, orders) {
   const workload = {}, problems = [];
   const scenario = form.elements.namedItem("scenario").value;
   if (scenario) workload.scenario = scenario;
+  const artifact = form.elements.namedItem("artifact").value;
+  if (artifact) workload.artifact = artifact;
   for (const [group, ids] of Object.entries(orders)) if (ids.length) workload[group] = ids.slice();
   const constraints = {};
   for (const c of CONSTRAINTS) {
@@ -159,7 +172,8 @@ function renderDecision(d, request) {
     d.ranking.map((r, i) => h("tr", { class: r.feasible ? "feasible" : "infeasible", "data-level": r.level },
       h("th", { scope: "row" },
         h("span", { class: "rank" }, (i + 1) + ". "), r.level,
-        h("span", { class: "verdict-line" }, r.feasible ? "✓ feasible, score " + r.score.toFixed(2) : "✗ infeasible")),
+        h("span", { class: "verdict-line" }, r.feasible ? "✓ feasible, score " + r.score.toFixed(2) : "✗ infeasible"),
+        h("span", { class: "runtime-line" }, r.runtime ? "on " + r.runtime + (r.runtimeClassName ? " (RuntimeClass " + r.runtimeClassName + ")" : "") : "no runtime")),
       h("td", null, r.reasons.length ? h("ul", { class: "reasons" }, r.reasons.map((x) => h("li", null, x))) : "—"))), "ranking");
   const fallback = d.fallback
     ? [h("strong", null, d.fallback.level + " " + d.fallback.levelName), " — ", d.fallback.stack || "no stack",
@@ -175,6 +189,7 @@ function renderDecision(d, request) {
         definition("Level", d.level ? d.level + " " + d.levelName : "none"),
         definition("Runtime", d.runtime || "—"),
         definition("RuntimeClass", d.runtimeClassName ? h("code", null, d.runtimeClassName) : d.runtime ? "none (the node's default handler)" : "—"),
+        definition("Artifact", d.artifact || "any"),
         definition("Stack", d.stack || "—"),
         definition("Fallback", fallback),
         definition("Rule", d.rule),

@@ -9,6 +9,7 @@ async function main() {
     const [levels, scenarios] = await Promise.all([api("v1/levels"), api("v1/scenarios")]);
     byId("level-list").replaceChildren(renderLevelList(levels));
     byId("core-matrix").replaceChildren(renderCoreMatrix(levels));
+    byId("runtime-figures").replaceChildren(renderRuntimeFigures(levels));
     byId("tech-matrix").replaceChildren(renderTechnicalMatrix(levels));
     setupChart(levels, byId("chart-controls"), byId("chart-legend"), byId("chart-figure"));
     byId("scenario-table").replaceChildren(renderScenarioTable(scenarios, levels));

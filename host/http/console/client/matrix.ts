@@ -21,6 +21,25 @@ function renderCoreMatrix(data) {
   return tableIn("Core matrix: each level's figures (N/A: the source gives none)", head, rows, "matrix");
 }
 
+// Each level's runtimes beside the level's own figures: what they run, and their own cold start,
+// memory and CPU where they differ (API.md rule 6); "as L4" where the level's figure holds.
+const RUNTIME_METRICS = ["coldStart", "memory", "cpu"];
+
+function renderRuntimeFigures(data) {
+  const metrics = RUNTIME_METRICS.map((id) => data.metrics.find((m) => m.id === id)).filter(Boolean);
+  const head = h("tr", null, h("th", { scope: "col" }, "Runtime"), h("th", { scope: "col" }, "Runs"),
+    metrics.map((m) => h("th", { scope: "col" }, m.name)), h("th", { scope: "col" }, "Source"));
+  const rows = data.levels.flatMap((l) => (l.runtimes || []).map((r) => h("tr", { "data-level": l.id, "data-runtime": r.id },
+    h("th", { scope: "row" }, h("span", { class: "level-id" }, l.id), " ", r.name, r.runtimeClassName ? h("span", { class: "hint" }, "RuntimeClass " + r.runtimeClassName) : null),
+    h("td", null, r.runs.join(", ")),
+    metrics.map((m) => {
+      const own = r.figures[m.id];
+      return h("td", { class: own ? "own" : "level" }, own ? figureNode(own) : h("span", { class: "hint" }, "as " + l.id + ": " + (l.figures[m.id] ? l.figures[m.id].text : "N/A")));
+    }),
+    h("td", null, [...new Set(Object.values(r.figures).map((f) => f.source).filter(Boolean))].join("; ") || "—"))));
+  return tableIn("Runtime figures: each runtime's own figures beside its level's (as Ln: the level's figure holds)", head, rows, "matrix");
+}
+
 function renderTechnicalMatrix(data) {
   const head = h("tr", null, h("th", { scope: "col" }, "Dimension"), data.levels.map(levelHeader));
   const rows = data.technical.map((t) => h("tr", { "data-dimension": t.id },

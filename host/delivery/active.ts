@@ -7,14 +7,15 @@ export interface Activation { engine: Engine; activatedAt: string; source: strin
 export class ActivePolicy {
   private current: Activation;
   private readonly listeners: ((a: Activation) => void)[] = [];
-  readonly node: NodeProfile | undefined;
+  private profile: NodeProfile | undefined;
 
   constructor(engine: Engine, source: string, node?: NodeProfile, activatedAt = new Date().toISOString()) {
-    this.node = node;
+    this.profile = node;
     this.current = { engine: engine.withNode(node), activatedAt, source };
   }
 
   get engine(): Engine { return this.current.engine; }
+  get node(): NodeProfile | undefined { return this.profile; }
   get activation(): Activation { return this.current; }
 
   /** Makes `engine` the active one (with this node's profile). */
@@ -22,6 +23,12 @@ export class ActivePolicy {
     this.current = { engine: engine.withNode(this.node), activatedAt, source };
     for (const l of this.listeners) l(this.current);
     return this.current;
+  }
+
+  /** A new node profile (probed again): the active policy answers for it from now on. */
+  setNode(node: NodeProfile | undefined): void {
+    this.profile = node;
+    this.current = { ...this.current, engine: this.current.engine.withNode(node) };
   }
 
   onActivate(listener: (a: Activation) => void): void { this.listeners.push(listener); }

@@ -1,0 +1,31 @@
+// `policy build` runs the AssemblyScript compiler, which the agent's production install leaves
+// out (it is ~100 MB with Binaryen; an optional peer dependency of the package). Without it,
+// the command says how to get it instead of failing on a module that cannot be found.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../package.ts";
+import { UsageError } from "./errors.ts";
+
+function wantedVersion(): string {
+  try {
+    return JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")).peerDependencies?.assemblyscript ?? "";
+  } catch {
+    return "";
+  }
+}
+
+const missingCompiler = (err: unknown) =>
+  (err as NodeJS.ErrnoException)?.code === "ERR_MODULE_NOT_FOUND" && /['"]assemblyscript['"/]/.test(String((err as Error).message));
+
+/** Imports host/policy/compile.ts, or throws a UsageError (exit 2) saying how to install the compiler. */
+export async function loadCompiler(command = "policy build"): Promise<typeof import("../policy/compile.ts")> {
+  try {
+    return await import("../policy/compile.ts");
+  } catch (err) {
+    if (!missingCompiler(err)) throw err;
+    const v = wantedVersion();
+    throw new UsageError(`${command} needs the AssemblyScript compiler, which the agent's install leaves out (~100 MB). ` +
+      `Install it beside isoplace (${PACKAGE_ROOT}): npm install assemblyscript${v ? `@${v}` : ""} ` +
+      `(with -g for a global isoplace), or run ${command} from a development checkout after npm ci`);
+  }
+}

@@ -1,0 +1,57 @@
+// What an agent remembers about its policies, and the store interface the manager persists it
+// through (host/node/store.ts writes it to the data directory, atomically). Runtime-neutral.
+
+/** A kept policy: the active one or one of the previous ones kept for rollback. */
+export interface StoredEntry {
+  moduleSha256: string;
+  name: string;
+  version: string;
+  /** The policy source's SHA-256 (as in the module's metadata). */
+  sha256: string;
+  abi: number;
+  source: string;
+  activatedAt: string;
+  /** The default policy of the package: not stored, loaded from the package again. */
+  builtIn?: boolean;
+  /** The trusted key that signed it. */
+  keyId?: string | null;
+  /** Its signed statement's serial, issue time and expiry. */
+  serial?: number;
+  issuedAt?: string;
+  expires?: string;
+  /** Set when the admin rollback activated it: what it replaced. */
+  rollback?: { from: { name: string; version: string; serial?: number; moduleSha256: string } };
+}
+
+/** Per policy name: the highest serial activated, and for which module. */
+export interface SerialMark {
+  serial: number;
+  moduleSha256: string;
+  /** The admin rolled back from this statement: re-delivering it does not undo the rollback. */
+  rolledBack?: boolean;
+}
+
+export interface StoredState {
+  format: 1;
+  /** Newest first: kept[0] is the active policy, the rest are the rollback history. */
+  kept: StoredEntry[];
+  /** Per source, the tag (ETag or content digest) of what it last delivered, so a restart does not refetch it. */
+  sources: Record<string, { tag: string; moduleSha256: string }>;
+  /** Per policy name, the highest serial activated (never lowered, rollback included). */
+  serials: Record<string, SerialMark>;
+}
+
+export const emptyState = (): StoredState => ({ format: 1, kept: [], sources: {}, serials: {} });
+
+/** Where the manager keeps its state and the kept modules with their signature envelopes. */
+export interface PolicyStoreLike {
+  /** Shown in logs. */
+  readonly dir: string;
+  init(): Promise<void>;
+  /** The saved state; empty when there is none. Throws when it exists but is unreadable. */
+  load(): Promise<StoredState>;
+  /** A kept module's bytes and envelope; null when it is gone. */
+  readModule(sha: string): Promise<{ bytes: Uint8Array; envelope: string | null } | null>;
+  /** Saves a module (when given) and then the state that refers to it, each atomically. */
+  save(state: StoredState, module?: { sha: string; bytes: Uint8Array; envelope: string | null }): Promise<void>;
+}

@@ -1,0 +1,67 @@
+// The engine's side of the meter (meter.ts): module bytes are metered before they are compiled,
+// and every call into an instance runs on a fresh budget. A call that spends it traps with the
+// budget negative, which tells a runaway call from any other trap.
+import { PolicyRejectedError } from "./errors.ts";
+import { ARM_EXPORT, BUDGET_EXPORT, meter, MeterError } from "./meter.ts";
+
+/**
+ * Units (about one per instruction run; see meter.ts) one call into a module may spend while it
+ * answers a request. The default module's largest need is 12,179 (a decide, over 100,000 random
+ * requests; rank 8,318, compare 1,467): this is ~80× that, and a runaway call spends it in
+ * ~1–10 ms (docs/SECURITY.md, "A bound on every call"; bench section "meter").
+ */
+export const CALL_BUDGET = 1_000_000;
+
+/** The same for each call at activation (the self-test runs every vector: 151,458 for the default module, ~33× that). */
+export const ACTIVATION_BUDGET = 5_000_000;
+
+/** Meters and compiles a module's bytes. Refused as "compile" if the bytes are not valid Wasm, else as "meter". */
+export async function compileMetered(bytes: Uint8Array, budget = ACTIVATION_BUDGET): Promise<WebAssembly.Module> {
+  let metered: Uint8Array;
+  try {
+    metered = meter(bytes, { initial: budget });
+  } catch (err) {
+    if (!(err instanceof MeterError)) throw err;
+    await compileOriginal(bytes);  // invalid Wasm is a "compile" refusal, with the platform's message
+    throw new PolicyRejectedError("meter", `the module cannot be metered, so a call into it could not be bounded: ${err.message}`);
+  }
+  try {
+    return await WebAssembly.compile(metered as BufferSource);
+  } catch (err) {
+    await compileOriginal(bytes);
+    throw new PolicyRejectedError("meter", `the metered module does not compile: ${(err as Error).message}`);
+  }
+}
+
+async function compileOriginal(bytes: Uint8Array): Promise<void> {
+  try {
+    await WebAssembly.compile(bytes as BufferSource);
+  } catch (err) {
+    throw new PolicyRejectedError("compile", `not a valid WebAssembly module: ${(err as Error).message}`);
+  }
+}
+
+/** A metered instance's budget global; undefined for a module passed in compiled and not metered. */
+export function budgetOf(exports: object): WebAssembly.Global | undefined {
+  const g = (exports as Record<string, unknown>)[BUDGET_EXPORT];
+  return g instanceof WebAssembly.Global ? g : undefined;
+}
+
+/** A metered instance's arm(units): sets its budget before a call (what the engine calls; undefined when not metered). */
+export function armOf(exports: object): ((units: number) => void) | undefined {
+  const f = (exports as Record<string, unknown>)[ARM_EXPORT];
+  return typeof f === "function" ? (f as (units: number) => void) : undefined;
+}
+
+/** Whether a trap was the budget running out (the meter leaves it negative; an ordinary trap, ≥ 0). */
+export function exhausted(budget: WebAssembly.Global | undefined): boolean {
+  return budget !== undefined && budget.value < 0;
+}
+
+/** What a trap by exhaustion says (in the problem and the logs). */
+export function exhaustedError(what: string, budget = CALL_BUDGET): Error {
+  return new Error(`${what} did not return within its budget of ${grouped(budget)} units (about one per instruction) and was stopped`);
+}
+
+/** 1000000 → "1,000,000" (not toLocaleString: its first call loads locale data, tens of ms). */
+const grouped = (n: number) => String(n).replace(/\B(?=(\d{3})+$)/g, ",");

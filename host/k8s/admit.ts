@@ -1,0 +1,141 @@
+// The admission decision for one AdmissionReview: the contract's table ("Kubernetes admission")
+// over the one engine. Runtime-neutral: the Hono route and the tests call it as is.
+import type { Decision, Engine } from "../engine/engine.ts";
+import { InvalidRequestError, type FieldError } from "../engine/errors.ts";
+import { fieldErrors } from "../engine/request.ts";
+import { annotationOf, clip, decideRequestOf, optsIn, OUTPUT, type Annotations } from "./annotations.ts";
+import { admissionDecisionId } from "./decision-id.ts";
+import { encodePatch, pointerToken, type PatchOp } from "./patch.ts";
+import { pod as podSchema, type AdmissionRequest, type AdmissionResponse, type PodLike } from "./review.ts";
+
+export const MODES = ["fill", "override", "advise"] as const;
+export type Mode = (typeof MODES)[number];
+export const OUTCOMES = ["mutated", "unchanged", "denied", "infeasible"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface AdmissionConfig {
+  /** The cluster's RuntimeClasses (names as in the policy's runtimeClassName). */
+  runtimeClasses: readonly string[];
+  /** fill (default): set a class where the pod has none; override: replace the pod's; advise: never change it. */
+  mode?: Mode;
+  /** No feasible level: deny instead of allowing with a warning. */
+  denyInfeasible?: boolean;
+}
+
+export interface Admission {
+  response: AdmissionResponse;
+  outcome: Outcome;
+  /** namespace/name of the pod (generateName + "*" when it has no name yet). */
+  pod?: string;
+  decision?: { id: string; level: string | null; runtime: string | null; runtimeClassName: string | null };
+}
+
+export const WARNING_MAX = 120;
+const warn = (s: string) => clip(`isoplace: ${s}`, WARNING_MAX);
+
+/** The runtimes a cluster has: containerd (the default handler) and those whose RuntimeClass exists. */
+export function clusterRuntimes(engine: Engine, classes: readonly string[]): string[] {
+  return engine.catalogue.runtimes
+    .filter((r) => r.id === "containerd" || (r.runtimeClassName !== null && classes.includes(r.runtimeClassName)))
+    .map((r) => r.id);
+}
+
+export class Admitter {
+  readonly mode: Mode;
+  private readonly runtimes = new WeakMap<Engine, string[]>();
+
+  readonly config: AdmissionConfig;
+
+  constructor(config: AdmissionConfig) {
+    this.config = config;
+    this.mode = config.mode ?? "fill";
+  }
+
+  /** The cluster's runtimes in this engine's policy (a hot-swapped policy may name other classes). */
+  runtimesFor(engine: Engine): string[] {
+    let r = this.runtimes.get(engine);
+    if (!r) this.runtimes.set(engine, (r = clusterRuntimes(engine, this.config.runtimeClasses)));
+    return r;
+  }
+
+  async admit(engine: Engine, req: AdmissionRequest): Promise<Admission> {
+    const uid = req.uid;
+    const unchanged = (warnings: string[] = []): Admission =>
+      ({ outcome: "unchanged", response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) } });
+    // CREATE of a Pod only (not its subresources: binding, eviction, …)
+    if (req.operation !== "CREATE" || req.kind.kind !== "Pod" || req.kind.group !== "" || req.subResource) return unchanged();
+
+    const parsed = podSchema.safeParse(req.object);
+    if (!parsed.success) throw new InvalidRequestError(fieldErrors(parsed.error, "request.object"));
+    const pod = parsed.data;
+    const annotations: Annotations = pod.metadata?.annotations ?? {};
+    const name = podName(pod, req.namespace);
+    if (!optsIn(annotations)) return { ...unchanged(), pod: name };
+
+    const { request, errors } = decideRequestOf(annotations);
+    if (errors.length) return deny(uid, name, errors);
+    const decisionId = admissionDecisionId(uid);
+    let decision: Decision;
+    try {
+      decision = engine.decide({ ...request, node: { runtimes: this.runtimesFor(engine) } }, { decisionId });
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      return deny(uid, name, err.errors.map((e) => ({ ...e, path: annotationOf(e.path) })));
+    }
+    const summary = { id: decision.decisionId, level: decision.level, runtime: decision.runtime, runtimeClassName: decision.runtimeClassName };
+    const audit = { "decision-id": decision.decisionId, level: decision.level ?? "none", runtime: decision.runtime ?? "none" };
+
+    if (decision.level === null) {
+      const response: AdmissionResponse = this.config.denyInfeasible
+        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: `isoplace: no feasible level for ${name}: ${decision.explanation}` }, auditAnnotations: audit }
+        : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
+      return { outcome: "infeasible", response, pod: name, decision: summary };
+    }
+
+    const warnings: string[] = [warn(`${decision.runtimeClassName ? `RuntimeClass ${decision.runtimeClassName}` : "default handler"}: ${decision.explanation}`)];
+    const ops: PatchOp[] = [];
+    const wanted = decision.runtimeClassName;
+    const has = pod.spec?.runtimeClassName || null;
+    if (wanted === null) {
+      if (has) warnings.push(warn(`runtimeClassName ${has} kept; the policy chose ${decision.runtime}, the default handler`));
+    } else if (has === null) {
+      if (this.mode === "advise") warnings.push(warn(`advise mode: runtimeClassName ${wanted} not set`));
+      else ops.push(pod.spec ? { op: "add", path: "/spec/runtimeClassName", value: wanted } : { op: "add", path: "/spec", value: { runtimeClassName: wanted } });
+    } else if (has !== wanted) {
+      if (this.mode === "fill") {
+        warnings.push(warn(`the pod names runtimeClassName ${has}; kept (fill mode), the policy chose ${wanted}`));
+        return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary };
+      }
+      if (this.mode === "override") {
+        ops.push({ op: "replace", path: "/spec/runtimeClassName", value: wanted });
+        warnings.push(warn(`runtimeClassName ${has} replaced by ${wanted} (override mode)`));
+      } else warnings.push(warn(`advise mode: runtimeClassName ${has} kept, the policy chose ${wanted}`));
+    }
+
+    // The four output annotations; those the pod already carries with these values are left be,
+    // so a second call after other mutations (reinvocation) changes nothing.
+    const out: Record<string, string> = {
+      [OUTPUT.level]: decision.level, [OUTPUT.runtime]: decision.runtime ?? "none",
+      [OUTPUT.decisionId]: decision.decisionId, [OUTPUT.policy]: `${decision.policy.name}@${decision.policy.version}`,
+    };
+    for (const [key, value] of Object.entries(out)) {
+      if (annotations[key] !== value) ops.push({ op: "add", path: `/metadata/annotations/${pointerToken(key)}`, value });
+    }
+    if (ops.length === 0) return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary };
+    return {
+      outcome: "mutated", pod: name, decision: summary,
+      response: { uid, allowed: true, patchType: "JSONPatch", patch: encodePatch(ops), warnings, auditAnnotations: audit },
+    };
+  }
+}
+
+function deny(uid: string, pod: string, errors: FieldError[]): Admission {
+  const message = `isoplace: invalid annotations on ${pod}: ${errors.map((e) => (e.message.startsWith(e.path) ? e.message : `${e.path}: ${e.message}`)).join("; ")}`;
+  return { outcome: "denied", pod, response: { uid, allowed: false, status: { code: 400, reason: "BadRequest", message } } };
+}
+
+function podName(pod: PodLike, namespace: string | undefined): string {
+  const ns = pod.metadata?.namespace || namespace || "default";
+  const name = pod.metadata?.name || (pod.metadata?.generateName ? `${pod.metadata.generateName}*` : "(unnamed)");
+  return `${ns}/${name}`;
+}

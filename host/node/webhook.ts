@@ -1,0 +1,81 @@
+// The admission webhook server: the agent (policy delivery, signature checks, hot swap, /metrics,
+// /healthz, /readyz, logs, graceful stop) on node:https, with POST /v1/admission/pods added and
+// its certificate re-read when the files change.
+import { createServer, type Server as HttpsServer } from "node:https";
+import pino, { type Logger } from "pino";
+import type { Mode } from "../k8s/admit.ts";
+import { admissionRoute } from "../k8s/route.ts";
+import type { TrustedKey } from "../delivery/signing.ts";
+import { startAgent, type Agent } from "./agent.ts";
+import { CertificateFiles } from "./tls.ts";
+import { AdmissionMetrics } from "./webhook-metrics.ts";
+
+export interface WebhookOptions {
+  tlsCert: string;
+  tlsKey: string;
+  host?: string;
+  port?: number;
+  /** The cluster's RuntimeClasses (names as in the policy's runtimeClassName). */
+  runtimeClasses?: string[];
+  mode?: Mode;
+  denyInfeasible?: boolean;
+  policy?: string;
+  trustedKeys?: TrustedKey[];
+  dataDir?: string;
+  logger?: Logger;
+  /** The certificate files' fallback poll period. */
+  tlsPollMs?: number;
+  /** The policy file's watch settings (as the agent's). */
+  watch?: { debounceMs?: number; pollMs?: number };
+  builtIn?: () => Promise<Uint8Array>;
+}
+
+export interface Webhook {
+  url: string;
+  port: number;
+  server: HttpsServer;
+  agent: Agent;
+  certificates: CertificateFiles;
+  metrics: AdmissionMetrics;
+  close(): Promise<void>;
+}
+
+export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
+  const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace-webhook" } });
+  const certificates = new CertificateFiles({ certFile: o.tlsCert, keyFile: o.tlsKey, pollMs: o.tlsPollMs, logger });
+  const pair = await certificates.load();
+  const runtimeClasses = o.runtimeClasses ?? [];
+  const metrics = new AdmissionMetrics();
+  const route = admissionRoute({
+    runtimeClasses, mode: o.mode, denyInfeasible: o.denyInfeasible,
+    onAdmission: (a, ms, dryRun) => {
+      metrics.observe(a.outcome, ms);
+      // the audit line: one per admission (the request line beside it has the route and status)
+      logger.info({
+        uid: a.response.uid, pod: a.pod, outcome: a.outcome, dryRun,
+        ...(a.decision ? { decisionId: a.decision.id, placement: a.decision.level, runtime: a.decision.runtime, runtimeClassName: a.decision.runtimeClassName } : {}),
+        ...(a.response.status ? { denied: a.response.status.message } : {}),
+      }, "admission");
+    },
+  });
+  const agent = await startAgent({
+    host: o.host ?? "0.0.0.0", port: o.port ?? 8443, logger,
+    policy: o.policy, trustedKeys: o.trustedKeys, dataDir: o.dataDir, watch: o.watch, builtIn: o.builtIn,
+    routes: [route],
+    server: { createServer, options: { cert: pair.cert, key: pair.key }, scheme: "https" },
+  });
+  metrics.register(agent.metrics.registry);
+  const server = agent.server as unknown as HttpsServer;
+  certificates.watch(server);
+  const known = new Set(agent.policy.engine.catalogue.runtimes.map((r) => r.runtimeClassName).filter(Boolean));
+  const unknown = runtimeClasses.filter((c) => !known.has(c));
+  logger.info({ runtimeClasses, mode: o.mode ?? "fill", denyInfeasible: Boolean(o.denyInfeasible) }, "admission webhook ready");
+  if (unknown.length) logger.warn({ unknown, known: [...known] }, "--runtime-classes names classes the policy does not use; they are ignored");
+  return {
+    url: agent.url, port: agent.port, server, agent, certificates, metrics,
+    close: async () => {
+      certificates.stop();
+      await agent.close();
+    },
+  };
+}
