@@ -10,7 +10,7 @@ import { decisionId } from "../host/engine/decision-id.ts";
 import type { Decision, Engine } from "../host/engine/engine.ts";
 import { FastDecideParser } from "../host/engine/fast-request.ts";
 import { parseOrThrow, type Placement } from "../host/engine/request.ts";
-import { LEVEL_IDS } from "../host/engine/vocabulary.ts";
+import { ARTIFACT_IDS, LEVEL_IDS } from "../host/engine/vocabulary.ts";
 import type { BaselinePlacer } from "./baseline.ts";
 
 export class BaselineEngine {
@@ -50,12 +50,12 @@ export class BaselineEngine {
     for (const n of p.cost) needs |= 1 << n;
     const k = p.constraints;
     const constraints = [k.maxColdStartMs ?? NaN, k.maxMemoryMb ?? NaN, k.maxCpuOverheadPct ?? NaN, k.minIsolation ?? NaN];
-    const d = this.placer.decide(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, mask, constraints, p.weights ?? null);
+    const d = this.placer.decide(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, mask, constraints, p.weights ?? null, p.artifact);
     const r: Readout = {
       level: d.level, runtime: d.runtime, fallback: d.fallback, fallbackRuntime: d.fallbackRuntime,
       rule: RULES[d.rule], order: d.order, reasons: d.reasons, levelRuntime: d.runtimes, scores: d.scores,
     };
-    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node };
+    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node, artifact: p.artifact };
     const runtime = r.level ? c.runtimes[r.runtime] : undefined;
     const fbRuntime = r.fallback ? c.runtimes[r.fallbackRuntime] : undefined;
     return {
@@ -63,6 +63,7 @@ export class BaselineEngine {
       levelName: r.level ? e.levelName(r.level) : null,
       runtime: runtime?.id ?? null,
       runtimeClassName: runtime?.runtimeClassName ?? null,
+      artifact: s.artifact >= 0 ? ARTIFACT_IDS[s.artifact] : null,
       stack: e.stack(r.level, r.runtime, s.scenario),
       fallback: r.fallback
         ? { level: LEVEL_IDS[r.fallback], levelName: e.levelName(r.fallback), runtime: fbRuntime?.id ?? null, runtimeClassName: fbRuntime?.runtimeClassName ?? null, stack: e.stack(r.fallback, r.fallbackRuntime, s.scenario) }
