@@ -3,7 +3,7 @@
 // engine writes sentences (reasons, explanation) this writes the rejection codes.
 import { IN, OUT, SCORES, decide } from "../rules";
 import {
-  ARTIFACT_IDS, LEVEL_NAMES, POLICY_NAME, POLICY_SHA256, POLICY_VERSION, RUNTIME_CLASSES, RUNTIME_IDS, RUNTIME_STACKS, SCENARIO_STACKS,
+  ARTIFACT_IDS, LEVEL_NAMES, POLICY_NAME, POLICY_SHA256, POLICY_VERSION, RUNTIME_CLASSES, RUNTIME_IDS, STACKS,
 } from "./catalogue";
 import { Json } from "./json";
 import { Placement } from "./request";
@@ -26,10 +26,10 @@ export class NodeProfile {
 
 @inline function out(slot: i32): i32 { return load<i32>(OUT + (slot << 2)); }
 
+// The generated table (host/engine/stacks.ts): "" where there is none.
 function stack(level: i32, runtime: i32, scenario: i32): Json {
-  if (!level) return Json.nil();
-  if (scenario >= 0) return Json.ofString(SCENARIO_STACKS[scenario * 4 + level - 1]);
-  return runtime < 0 ? Json.nil() : Json.ofString(RUNTIME_STACKS[runtime]);
+  const s = STACKS[((scenario + 1) * 5 + level) * (RUNTIME_IDS.length + 1) + runtime + 1];
+  return s.length ? Json.ofString(s) : Json.nil();
 }
 
 function placement(level: i32, runtime: i32, scenario: i32): Json {

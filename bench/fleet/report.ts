@@ -6,12 +6,13 @@ const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : "not con
 
 export function describeFleet(r: FleetResult): string {
   const lines = [
-    `fleet (${r.kind} agents): ${r.agents} agents, poll every ${r.intervalMs} ms + up to ${Math.round(r.jitter * 100)}% jitter, module ${r.moduleBytes} bytes; setup ${ms(r.setupMs)}`,
+    `fleet (${r.kind} agents${r.origin === "registry" ? ", OCI registry" : ""}): ${r.agents} agents, poll every ${r.intervalMs} ms + up to ${Math.round(r.jitter * 100)}% jitter, module ${r.moduleBytes} bytes; setup ${ms(r.setupMs)}`,
   ];
   for (const [name, p] of [["initial (first polls spread over a cycle)", r.startup], ["update (v2 published)", r.update]] as const) {
     lines.push(`  ${name}: ${p.converged}/${r.agents} in ${ms(p.convergedMs)} (p50 ${ms(p.p50Ms)}, p95 ${ms(p.p95Ms)}); `
       + `in ${ms(p.windowMs)} the server sent ${p.server.full} modules, ${p.server.notModified} 304s, ${p.server.sigFull} signatures; `
-      + `≤ ${p.maxDownloadsPerAgent} download(s) per agent; ${p.rejected} rejected; ${p.pollErrors} failed polls; simulator CPU ${p.cpuPct}% of a core`);
+      + `≤ ${p.maxDownloadsPerAgent} download(s) per agent; ${p.rejected} rejected; ${p.pollErrors} failed polls; simulator CPU ${p.cpuPct}% of a core`
+      + (r.origin === "registry" ? `; the push took ${ms(p.publishMs)} (not counted)` : ""));
   }
   lines.splice(2, 0, `  steady (nothing new): in ${ms(r.steady.windowMs)} the server sent ${r.steady.server.notModified} 304s and ${r.steady.server.full} modules`);
   lines.push(`  target ≤ ${ms(r.targetMs)} (one interval + jitter): ${r.update.convergedMs <= r.targetMs ? "met" : "NOT met"}; `

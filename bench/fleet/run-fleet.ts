@@ -8,7 +8,7 @@ import { DEFAULT_POLICY_SOURCE } from "../../host/node/paths.ts";
 import { parsePolicySource } from "../../host/policy/source.ts";
 import { simulateFleet, type AgentKind, type FleetResult } from "./simulate.ts";
 
-export interface FleetRun { agents: number; kinds: AgentKind[]; intervalMs: number; jitter: number; log: (m: string) => void; v1?: Uint8Array }
+export interface FleetRun { registry?: boolean; agents: number; kinds: AgentKind[]; intervalMs: number; jitter: number; log: (m: string) => void; v1?: Uint8Array }
 
 /** The default policy source with another version: what an operator publishes next. */
 async function nextVersionSource(): Promise<{ text: string; v1: string; v2: string }> {
@@ -35,7 +35,7 @@ export async function runFleet(r: FleetRun): Promise<FleetResult[]> {
   };
   const out: FleetResult[] = [];
   for (const kind of r.kinds) {
-    out.push(await simulateFleet({ agents: r.agents, kind, intervalMs: r.intervalMs, jitter: r.jitter, builtIn: v1, trustedKeys: [trusted], ...signed, log: r.log }));
+    out.push(await simulateFleet({ registry: r.registry, agents: r.agents, kind, intervalMs: r.intervalMs, jitter: r.jitter, builtIn: v1, trustedKeys: [trusted], ...signed, log: r.log }));
   }
   return out;
 }

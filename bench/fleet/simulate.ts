@@ -1,5 +1,5 @@
-// The fleet simulation: N agents' URL pollers in one process against one bundle server on
-// 127.0.0.1. The fleet first converges on v1 (first polls spread over one cycle); then v2 is published and the
+// The fleet simulation: N agents' pollers in one process against one bundle server on 127.0.0.1
+// (URL sources) or, with `registry`, a real OCI registry (OCI sources; origins.ts). The fleet first converges on v1 (first polls spread over one cycle); then v2 is published and the
 // run measures how long until every agent has it, and what the server served meanwhile (full
 // downloads vs 304s). Two kinds of agent:
 //   full      — each poller feeds a real PolicyManager: signature, ABI, compile, self-test, swap.
@@ -12,10 +12,10 @@ import { sha256Hex } from "../../host/engine/engine.ts";
 import { PolicyManager, type PolicyError } from "../../host/delivery/manager.ts";
 import type { TrustedKey } from "../../host/delivery/signing.ts";
 import type { Delivery, OfferResult, PolicySink } from "../../host/delivery/source.ts";
-import { UrlSource } from "../../host/delivery/source-url.ts";
 import type { StoredEntry } from "../../host/delivery/state.ts";
 import { verifyStatement } from "../../host/delivery/statement.ts";
-import { BundleServer, type BundleCounts } from "./bundle-server.ts";
+import type { BundleCounts } from "./bundle-server.ts";
+import { bundleOrigin, registryOrigin, type PolledSource } from "./origins.ts";
 
 export type AgentKind = "full" | "signature";
 
@@ -29,6 +29,8 @@ export interface FleetOptions {
   v1: { bytes: Uint8Array; signature: string; version: string };
   v2: { bytes: Uint8Array; signature: string; version: string };
   trustedKeys: TrustedKey[];
+  /** Poll a real OCI registry (Debian's docker-registry) instead of the bundle server. */
+  registry?: boolean;
   /** Give up waiting for convergence after this long (default: 5 intervals + 30 s). */
   timeoutMs?: number;
   log?: (message: string) => void;
@@ -52,9 +54,13 @@ export interface Phase {
   pollErrors: number;
   /** This process's CPU over the phase, in % of one core: near 100 the simulator itself is the bottleneck. */
   cpuPct: number;
+  /** How long publishing took (the registry push; 0 for the bundle server), before the phase's clock starts. */
+  publishMs: number;
 }
 
 export interface FleetResult {
+  /** What the agents polled: "url" (the bundle server) or "registry" (an OCI registry). */
+  origin: "url" | "registry";
   agents: number;
   kind: AgentKind;
   intervalMs: number;
@@ -111,10 +117,10 @@ async function makeAgent(o: FleetOptions, builtInSha: string): Promise<SimAgent>
 
 export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
   const log = o.log ?? (() => {});
-  const server = await BundleServer.start();
-  const sources: UrlSource[] = [];
+  const server = o.registry ? await registryOrigin() : await bundleOrigin();
+  const sources: PolledSource[] = [];
   try {
-    server.publish(o.v1.bytes, o.v1.signature);
+    await server.publish(o.v1);
     const t0 = performance.now();
     const builtInSha = await sha256Hex(o.builtIn);
     const agents: SimAgent[] = [];
@@ -124,7 +130,7 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
 
     // An agent has reached a phase's goal when its active module is the published one and its
     // poller has completed a successful poll since the phase began (at start the built-in may already be v1).
-    const phase = async (target: Uint8Array, minWindowMs: number, start: () => void): Promise<Phase> => {
+    const phase = async (target: Uint8Array, minWindowMs: number, start: () => void | Promise<void>): Promise<Phase> => {
       const sha = await sha256Hex(target);
       const at: number[] = new Array(o.agents).fill(NaN);
       const downloads = sources.map((s) => s.stats.downloads);
@@ -133,9 +139,13 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
       const pollErrors = sources.reduce((n, s) => n + s.stats.errors, 0);
       const errors = agents.map((a) => a.lastError());
       server.resetCounts();
-      const t = performance.now();
       const cpu0 = process.cpuUsage();
-      start();
+      const t0 = performance.now();
+      await start();
+      // timed from the moment the version is out: a registry push takes several requests, and
+      // agents see the tag move only with the last one (the bundle server publishes at once)
+      const t = performance.now();
+      const publishMs = t - t0;
       const timeout = o.timeoutMs ?? o.intervalMs * 5 + 30_000;
       for (;;) {
         const now = performance.now() - t;
@@ -156,22 +166,23 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
         converged: done.length,
         rejected: agents.filter((a, i) => a.lastError() !== errors[i] && a.lastError()?.reason !== "source").length,
         windowMs,
-        server: { ...server.counts },
+        server: server.counts,
         maxDownloadsPerAgent: Math.max(0, ...sources.map((s, i) => s.stats.downloads - (downloads[i] ?? 0))),
         pollErrors: sources.reduce((n, s) => n + s.stats.errors, 0) - pollErrors,
         cpuPct: Math.round((cpu.user + cpu.system) / 10 / windowMs),
+        publishMs,
       };
     };
 
     // the first fetch in a process loads the HTTP client: not part of any agent's poll
-    await (await fetch(server.url)).arrayBuffer();
+    await server.warm();
     const startup = await phase(o.v1.bytes, 0, () => {
       for (const a of agents) {
         // agents of a running fleet started at unrelated times: each poller's first poll is at a
         // random point of one poll cycle (a fleet-wide restart bunches them instead; the jitter
         // then spreads them out over a few cycles)
-        const s = new UrlSource({
-          url: server.url, intervalMs: o.intervalMs, jitter: o.jitter, timeoutMs: 30_000,
+        const s = server.source({
+          intervalMs: o.intervalMs, jitter: o.jitter, timeoutMs: 30_000,
           firstDelayMs: Math.random() * o.intervalMs * (1 + o.jitter),
         });
         sources.push(s);
@@ -184,13 +195,13 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
     server.resetCounts();
     const ts = performance.now();
     await new Promise((r) => setTimeout(r, o.intervalMs * (1 + o.jitter)));
-    const steady = { windowMs: performance.now() - ts, server: { ...server.counts } };
+    const steady = { windowMs: performance.now() - ts, server: server.counts };
     log(`fleet: steady: in ${Math.round(steady.windowMs)} ms the server sent ${steady.server.notModified} 304s and ${steady.server.full} modules`);
-    const update = await phase(o.v2.bytes, o.intervalMs * (1 + o.jitter), () => server.publish(o.v2.bytes, o.v2.signature));
+    const update = await phase(o.v2.bytes, o.intervalMs * (1 + o.jitter), () => server.publish(o.v2));
     log(`fleet: update: ${update.converged}/${o.agents} on ${o.v2.version} after ${Math.round(update.convergedMs)} ms; server ${JSON.stringify(update.server)}`);
 
     return {
-      agents: o.agents, kind: o.kind, intervalMs: o.intervalMs, jitter: o.jitter, targetMs: o.intervalMs * (1 + o.jitter),
+      origin: server.kind, agents: o.agents, kind: o.kind, intervalMs: o.intervalMs, jitter: o.jitter, targetMs: o.intervalMs * (1 + o.jitter),
       moduleBytes: o.v2.bytes.length, setupMs, startup, steady, update,
     };
   } finally {

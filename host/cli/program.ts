@@ -4,6 +4,7 @@ import { InvalidRequestError, PolicyRejectedError } from "../engine/errors.ts";
 import { PolicySourceError } from "../policy/source-error.ts";
 import { PACKAGE_VERSION } from "../package.ts";
 import { EXIT, UsageError } from "./errors.ts";
+import { registerOci } from "./oci.ts";
 import { registerPolicy } from "./policy.ts";
 import { registerPolicyCheck } from "./policy-check.ts";
 import { registerQueries } from "./query.ts";
@@ -18,7 +19,7 @@ const program = new Command("isoplace")
 
 registerQueries(program);
 registerServe(program);
-registerPolicy(program);
+registerOci(registerPolicy(program));
 registerWebhook(program);
 registerPolicyCheck(program);
 

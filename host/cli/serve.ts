@@ -51,11 +51,12 @@ export function registerServe(program: Command): void {
     .addOption(env("--runtimes <ids>", "this node's runtimes, comma-separated", "ISOPLACE_RUNTIMES").argParser(list))
     .option("--detect", "probe this machine for runtimes (/dev/kvm, containerd's socket, shims on PATH), again whenever a new policy changes how")
     .addOption(env("--host-root <dir>", "where the host's file system is mounted, for --detect", "ISOPLACE_HOST_ROOT").default("/"))
-    .addOption(env("--policy <file|url>", "a signed policy module: a file (watched, FILE.sig beside it) or an http(s) URL (polled, URL.sig beside it)", "ISOPLACE_POLICY"))
+    .addOption(env("--policy <file|url|oci>", "a signed policy module: a file (watched, FILE.sig beside it), an http(s) URL (polled, URL.sig beside it) or oci://HOST/REPO:TAG|@sha256:… (a tag is polled)", "ISOPLACE_POLICY"))
     .option("--trusted-key <file>", "a public key (PEM) whose signatures are accepted; repeatable (env ISOPLACE_TRUSTED_KEYS: comma-separated paths)", collect, [])
     .addOption(env("--data-dir <dir>", "keeps the active policy and the last 5 for rollback; restored at start", "ISOPLACE_DATA_DIR"))
     .option("--admin-token-file <file>", "enables PUT /v1/policy and POST /v1/policy/rollback with this bearer token (env ISOPLACE_ADMIN_TOKEN: the token itself)")
-    .option("--poll-interval <seconds>", "how often a --policy URL is polled (plus up to 20% jitter)", "30")
+    .option("--poll-interval <seconds>", "how often a --policy URL or oci:// tag is polled (plus up to 20% jitter)", "30")
+    .option("--insecure-registry <host>", "an oci:// registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)", collect, [])
     .action(async (o, cmd: Command) => {
       // Where each value came from, so a mistake names the variable when the environment set it.
       const given = <T = string>(key: string, flag: string): Given<T> | undefined => {
@@ -95,9 +96,10 @@ export function registerServe(program: Command): void {
           throw new ConfigError([{ name: paths.name, message: (err as Error).message }]);
         }
       }
+      const sourceOptions = o.policy && schemeOf(o.policy) === "oci" ? { oci: await (await import("./oci.ts")).ociSettings(o.insecureRegistry, o.policy) } : undefined;
       const agent = await startAgent({
         host: config.host, port: config.port, runtimes, detect: o.detect, hostRoot: o.hostRoot,
-        policy: o.policy, trustedKeys, dataDir: o.dataDir, adminToken: token, poll: { intervalMs: config.pollIntervalS * 1000 },
+        policy: o.policy, trustedKeys, dataDir: o.dataDir, adminToken: token, poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions,
       });
       if (o.policy && trustedKeys.length === 0) agent.logger.warn("--policy is set but no --trusted-key: every module from it will be rejected (signature)");
       const stop = async (signal: string) => {

@@ -3,6 +3,7 @@
 import { OUT, REASON, RULES, type Rule, type Views } from "./abi.ts";
 import type { Catalogue } from "./catalogue.ts";
 import type { Constraints } from "./request.ts";
+import { namedRuntime, stackTable } from "./stacks.ts";
 import { ARTIFACT_IDS, ARTIFACT_WORDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId } from "./vocabulary.ts";
 
 /** What one call of decide/rank left in the output buffer. */
@@ -55,6 +56,7 @@ export class Explainer {
   private readonly unsuitable: string[][];  // per scenario, per level: "not suitable for …"
   private readonly fitNotes: string[][];    // per scenario, per level: its fit, in words
   private readonly stackRuntime: number[][]; // per scenario, per level: the runtime its stack names, or -1
+  private readonly stacks: (string | null)[][][]; // stackTable: [scenario + 1][level][runtime + 1]
 
   constructor(catalogue: Catalogue) {
     this.catalogue = catalogue;
@@ -68,8 +70,8 @@ export class Explainer {
     this.fitNotes = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) =>
       row.fit === "⚠️" ? `usable for ${sc.name} with drawbacks: ${row.note}` : `${row.fit} for ${sc.name}: ${row.note}`)]);
     // The runtime a scenario's stack names (e.g. WasmEdge in "K3s + WasmEdge 0.14.1"), if any.
-    this.stackRuntime = catalogue.scenarios.map((sc) => [-1, ...sc.levels.map((row, i) => catalogue.runtimes.findIndex((r) =>
-      r.levels.includes(PLACEABLE_LEVELS[i]) && row.stack.toLowerCase().includes(r.name.toLowerCase())))]);
+    this.stackRuntime = catalogue.scenarios.map((_, s) => [-1, 1, 2, 3, 4].map((l) => (l < 0 ? -1 : namedRuntime(catalogue, s, l))));
+    this.stacks = stackTable(catalogue);
   }
 
   /** When the node's runtime is not the one the recommended stack names, say so. */
@@ -168,12 +170,9 @@ export class Explainer {
     });
   }
 
+  /** The stack an answer names (host/engine/stacks.ts): the scenario's, with the runtime the level runs on. */
   stack(level: number, runtime: number, scenario: number): string | null {
-    if (!level) return null;
-    if (scenario >= 0) return this.catalogue.scenarios[scenario].levels[level - 1].stack;
-    if (runtime < 0) return null;
-    const rt = this.catalogue.runtimes[runtime], version = this.catalogue.versions[rt.id];
-    return version ? `${rt.name} ${version}` : rt.name;
+    return this.stacks[scenario + 1][level][runtime + 1];
   }
 
   explanation(r: Readout, s: Situation): string {

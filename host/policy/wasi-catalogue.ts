@@ -3,6 +3,7 @@
 // memory, like policy.ts). The policy module keeps its catalogue deflated for hosts to inflate;
 // a WASI command has nothing to inflate with, so it carries these few strings plainly.
 import type { Catalogue, PolicyMeta } from "../engine/catalogue.ts";
+import { stackTable } from "../engine/stacks.ts";
 import { ARTIFACT_ALIASES, ARTIFACT_IDS, NEED_GROUPS } from "../engine/vocabulary.ts";
 
 const str = (s: string) => JSON.stringify(s);
@@ -10,7 +11,6 @@ const strings = (name: string, values: (string | null | undefined)[]) =>
   `export const ${name}: string[] = [${values.map((v) => str(v ?? "")).join(", ")}];`;
 
 export function wasiCatalogue(c: Catalogue, meta: PolicyMeta): string {
-  const stack = (id: string, name: string) => (c.versions[id] ? `${name} ${c.versions[id]}` : name);
   return [
     `// Generated from policy ${meta.name} ${meta.version} (source sha256 ${meta.sourceSha256}) for the WASI command. Do not edit.`,
     `export const POLICY_NAME = ${str(meta.name)};`,
@@ -20,8 +20,8 @@ export function wasiCatalogue(c: Catalogue, meta: PolicyMeta): string {
     strings("LEVEL_NAMES", c.levels.map((l) => l.name)),
     strings("SCENARIO_IDS", c.scenarios.map((s) => s.id)),
     strings("SCENARIO_ALIASES", c.scenarios.map((s) => s.zh)),
-    "// By scenario, then L1..L4.",
-    strings("SCENARIO_STACKS", c.scenarios.flatMap((s) => s.levels.map((l) => l.stack))),
+    "// The stack an answer names (host/engine/stacks.ts), by [scenario + 1][level 0..4][runtime + 1], flattened.",
+    strings("STACKS", stackTable(c).flat(2)),
     strings("NEED_IDS", c.needs.map((n) => n.id)),
     strings("NEED_ALIASES", c.needs.map((n) => n.zh)),
     `export const NEED_GROUPS: i32[] = [${c.needs.map((n) => NEED_GROUPS.indexOf(n.group)).join(", ")}];`,
@@ -33,8 +33,6 @@ export function wasiCatalogue(c: Catalogue, meta: PolicyMeta): string {
     strings("ARTIFACT_ALIASES", ARTIFACT_IDS.flatMap((id) => ARTIFACT_ALIASES[id])),
     `export const ARTIFACT_ALIAS_OF: i32[] = [${ARTIFACT_IDS.flatMap((id, i) => ARTIFACT_ALIASES[id].map(() => i)).join(", ")}];`,
     strings("RUNTIME_CLASSES", c.runtimes.map((r) => r.runtimeClassName)),
-    "// A runtime's stack when no scenario names one: its name and the policy's version of it.",
-    strings("RUNTIME_STACKS", c.runtimes.map((r) => stack(r.id, r.name))),
     "",
   ].join("\n");
 }

@@ -70,7 +70,7 @@ describe("a module that runs away on some input", () => {
         expect(ms).toBeLessThan(500);  // ~0.2–1 ms measured here (a loaded machine: more); without the meter, never
         expect(engine.decide({ workload: { scenario: "serverless" } }).level).toBe("L4");
       }
-      expect(() => engine.decide(poison)).toThrow(/did not return within its budget of 1,000,000 units/);
+      expect(() => engine.decide(poison)).toThrow(/did not return within its budget of 2,000,000 units/);
     });
 
   it("a trap that is not the budget keeps its own message", async () => {
@@ -114,7 +114,7 @@ describe("a module whose self-test runs away", () => {
     const err = await createEngine(bytes).catch((e: unknown) => e);
     const ms = performance.now() - t0;
     expect(err).toBeInstanceOf(PolicyRejectedError);
-    expect(err).toMatchObject({ reason: "budget", message: expect.stringMatching(/^selfTest did not return within its budget of 5,000,000 units/) });
+    expect(err).toMatchObject({ reason: "budget", message: expect.stringMatching(/^selfTest did not return within its budget of 12,000,000 units/) });
     console.log(`meter: a runaway self-test refused in ${ms.toFixed(2)} ms (compile and checks included)`);
     expect(ms).toBeLessThan(5000);
   }, 120_000);

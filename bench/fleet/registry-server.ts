@@ -1,0 +1,137 @@
+// A real OCI registry for the OCI tests and the fleet simulation: Debian's docker-registry (CNCF distribution 2.8) started on
+// 127.0.0.1 at a free port with a generated config (filesystem storage in a temp dir, delete
+// enabled; optionally htpasswd Basic auth with a bcrypt file made here), stopped after. Its
+// access log is kept, so tests can count what it served and wait on what it logged.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import bcrypt from "bcryptjs";
+
+export const REGISTRY_BIN = "/usr/bin/docker-registry";
+
+/** Whether the registry binary is installed (the tests that claim OCI need it: .ci/run installs it). */
+export const haveRegistry = () => spawnSync(REGISTRY_BIN, ["--version"]).status === 0;
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+export interface RegistryOptions { htpasswd?: { user: string; password: string }; root?: string; port?: number }
+
+export class RegistryServer {
+  /** host:port, as written in oci:// references. */
+  readonly host: string;
+  readonly root: string;
+  readonly port: number;
+  private child: ChildProcess | undefined;
+  private log = "";
+  private readonly dir: string;
+  private readonly o: RegistryOptions;
+
+  private constructor(dir: string, root: string, port: number, o: RegistryOptions) {
+    this.dir = dir;
+    this.root = root;
+    this.port = port;
+    this.host = `127.0.0.1:${port}`;
+    this.o = o;
+  }
+
+  /** Starts a registry; `root` reuses another's storage (a restart), `port` its address. */
+  static async start(o: RegistryOptions = {}): Promise<RegistryServer> {
+    const dir = await mkdtemp(join(tmpdir(), "isoplace-registry-"));
+    const r = new RegistryServer(dir, o.root ?? join(dir, "storage"), o.port ?? await freePort(), o);
+    await r.run();
+    return r;
+  }
+
+  private async run(): Promise<void> {
+    let auth = "";
+    if (this.o.htpasswd) {
+      const file = join(this.dir, "htpasswd");
+      await writeFile(file, `${this.o.htpasswd.user}:${bcrypt.hashSync(this.o.htpasswd.password, 5)}\n`);
+      auth = `auth:\n  htpasswd:\n    realm: isoplace-test\n    path: ${file}\n`;
+    }
+    const config = join(this.dir, "config.yml");
+    await writeFile(config, [
+      "version: 0.1", "log:", "  level: info", "  formatter: text", "storage:", "  filesystem:", `    rootdirectory: ${this.root}`,
+      "  delete:", "    enabled: true", "  maintenance:", "    uploadpurging:", "      enabled: false",
+      "http:", `  addr: ${this.host}`, "  secret: isoplace-test-secret", auth,
+    ].join("\n"));
+    if (!haveRegistry()) throw new Error(`no ${REGISTRY_BIN}: the OCI tests and bench:fleet --registry need Debian's docker-registry (apt-get install -y docker-registry)`);
+    const child = spawn(REGISTRY_BIN, ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    // never outlive the process that started it (a bench or test killed before its finally)
+    const orphan = () => child.kill("SIGKILL");
+    process.once("exit", orphan);
+    child.once("exit", () => process.removeListener("exit", orphan));
+    const from = this.log.length; // a restart: only this run's lines count
+    const listening = new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        this.log += chunk.toString();
+        if (/listening on/.test(this.log.slice(from))) resolve();
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", (code) => reject(new Error(`docker-registry exited (${code}) before listening:\n${this.log.slice(-2000)}`)));
+    });
+    await listening;
+  }
+
+  get running(): boolean { return this.child !== undefined; }
+
+  /** Everything the registry has logged so far. */
+  logs(): string { return this.log; }
+
+  /** Where the log is now: responses(mark()) are those after this point. */
+  mark(): number { return this.log.length; }
+
+  /** The access log (combined format): every response's method, path and status (from a position in the log on). */
+  responses(from = 0): { method: string; uri: string; status: number }[] {
+    const out: { method: string; uri: string; status: number }[] = [];
+    for (const m of this.log.slice(from).matchAll(/"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /g)) out.push({ method: m[1], uri: m[2], status: Number(m[3]) });
+    return out;
+  }
+
+  /** The file a blob (or manifest) is stored in, by digest. */
+  blobFile(digest: string): string {
+    const hex = digest.replace(/^sha256:/, "");
+    return join(this.root, "docker", "registry", "v2", "blobs", "sha256", hex.slice(0, 2), hex, "data");
+  }
+
+  /** Changes one byte of a stored blob in place (same length): a compromised registry's disk. */
+  async tamper(digest: string, at = -1): Promise<void> {
+    const file = this.blobFile(digest);
+    const bytes = await readFile(file);
+    const i = at < 0 ? bytes.length + at : at;
+    bytes[i] ^= 0x01;
+    await writeFile(file, bytes);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }
+
+  /** Stops it and removes its temp dir (storage too, unless it was another's). */
+  async destroy(): Promise<void> {
+    await this.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Starts it again on the same port and storage (after stop()). */
+  async restart(): Promise<void> {
+    await this.run();
+  }
+}

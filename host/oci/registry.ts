@@ -1,0 +1,123 @@
+// The distribution API calls isoplace needs, on one repository: manifests (GET/HEAD/PUT) and
+// blobs (HEAD, GET, upload). Every manifest and blob read is checked against its digest and a
+// size cap before it is returned. Runtime-neutral.
+import { digestOf, type Descriptor } from "./artifact.ts";
+import { discard, readCapped } from "./body.ts";
+import { OciError } from "./errors.ts";
+import { DIGEST, type OciReference } from "./reference.ts";
+import { Transport, type TransportOptions } from "./transport.ts";
+
+export const MANIFEST_ACCEPT = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json;q=0.5";
+
+export interface FetchedManifest { bytes: Uint8Array; digest: string; etag?: string }
+export type HeadResult = { status: "not-modified" } | { status: "ok"; digest: string; etag?: string };
+
+async function httpError(res: Response, what: string): Promise<OciError> {
+  let detail = "";
+  try {
+    const body = JSON.parse(new TextDecoder().decode(await readCapped(res, 16 * 1024, "the error body"))) as { errors?: { code?: string; message?: string }[] };
+    const e = body.errors?.[0];
+    if (e) detail = `: ${e.code ?? ""}${e.message ? ` ${e.message}` : ""}`;
+  } catch {
+    await discard(res);
+  }
+  const kind = res.status === 404 ? "not-found" : res.status === 401 || res.status === 403 ? "auth" : "registry";
+  return new OciError(kind, `${what}: HTTP ${res.status}${detail}`, res.status);
+}
+
+export class Repository {
+  readonly ref: OciReference;
+  readonly transport: Transport;
+  private readonly base: string;
+
+  constructor(ref: OciReference, o: TransportOptions = {}) {
+    this.ref = ref;
+    this.transport = new Transport(ref, o);
+    this.base = `/v2/${ref.repository}`;
+  }
+
+  private where(kind: string, id: string): string { return `${kind} ${this.ref.registry}/${this.ref.repository}${id.startsWith("sha256:") ? "@" : ":"}${id}`; }
+
+  /** HEAD of a manifest by tag, with If-None-Match: a 304 means the tag still names what it did. */
+  async headManifest(reference: string, etag?: string): Promise<HeadResult> {
+    const headers: Record<string, string> = { accept: MANIFEST_ACCEPT };
+    if (etag) headers["if-none-match"] = etag;
+    const res = await this.transport.request("HEAD", `${this.base}/manifests/${reference}`, "pull", { headers });
+    await discard(res);
+    if (res.status === 304) return { status: "not-modified" };
+    if (!res.ok) throw await httpError(res, `HEAD ${this.where("manifest", reference)}`);
+    const digest = res.headers.get("docker-content-digest") ?? res.headers.get("etag")?.replace(/^(W\/)?"|"$/g, "");
+    if (!digest || !DIGEST.test(digest)) throw new OciError("registry", `HEAD ${this.where("manifest", reference)}: the registry sent no sha256 Docker-Content-Digest`);
+    return { status: "ok", digest, etag: res.headers.get("etag") ?? undefined };
+  }
+
+  /** GET a manifest (null on 404) and check its bytes against the digest asked for, or the one the registry claims. */
+  async getManifest(reference: string, max: number): Promise<FetchedManifest | null> {
+    const what = this.where("manifest", reference);
+    const res = await this.transport.request("GET", `${this.base}/manifests/${reference}`, "pull", { headers: { accept: MANIFEST_ACCEPT } });
+    if (res.status === 404) {
+      await discard(res);
+      return null;
+    }
+    if (!res.ok) throw await httpError(res, `GET ${what}`);
+    const bytes = await readCapped(res, max, what);
+    const digest = await digestOf(bytes);
+    const expected = DIGEST.test(reference) ? reference : res.headers.get("docker-content-digest");
+    if (expected && expected !== digest) throw new OciError("digest", `${what}: the manifest's digest is ${digest}, not ${expected} (the registry's content does not match its digest)`);
+    return { bytes, digest, etag: res.headers.get("etag") ?? undefined };
+  }
+
+  /** GET a blob, checked against its descriptor's size (and a cap, before reading) and digest. */
+  async getBlob(d: Descriptor, max: number, what: string): Promise<Uint8Array> {
+    if (d.size > max) throw new OciError("size", `${what} is ${d.size} bytes; the limit is ${max}`);
+    const res = await this.transport.request("GET", `${this.base}/blobs/${d.digest}`, "pull");
+    if (!res.ok) throw await httpError(res, `GET ${what} (${d.digest})`);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readCapped(res, d.size, what);
+    } catch (err) {
+      if (err instanceof OciError && err.kind === "size") throw new OciError("digest", `${what} (${d.digest}) is larger than its descriptor's ${d.size} bytes`);
+      throw err;
+    }
+    if (bytes.length !== d.size) throw new OciError("digest", `${what} (${d.digest}) is ${bytes.length} bytes, not the ${d.size} of its descriptor`);
+    const digest = await digestOf(bytes);
+    if (digest !== d.digest) throw new OciError("digest", `${what}: its content's digest is ${digest}, not ${d.digest} (tampered or corrupted in the registry)`);
+    return bytes;
+  }
+
+  async hasBlob(digest: string): Promise<boolean> {
+    const res = await this.transport.request("HEAD", `${this.base}/blobs/${digest}`, "push");
+    await discard(res);
+    if (res.status === 404) return false;
+    if (!res.ok) throw await httpError(res, `HEAD blob ${digest}`);
+    return true;
+  }
+
+  /** Uploads a blob unless the registry has it: POST an upload session, then PUT its Location with the digest. */
+  async putBlob(bytes: Uint8Array, d: Descriptor): Promise<"uploaded" | "exists"> {
+    if (await this.hasBlob(d.digest)) return "exists";
+    const post = await this.transport.request("POST", `${this.base}/blobs/uploads/`, "push");
+    await discard(post);
+    const location = post.headers.get("location");
+    if (post.status !== 202 || !location) {
+      throw post.status === 202 ? new OciError("registry", `POST upload to ${this.ref.registry}/${this.ref.repository}: no Location`) : await httpError(post, `POST upload to ${this.ref.registry}/${this.ref.repository}`);
+    }
+    const url = new URL(location, this.transport.origin);
+    url.searchParams.set("digest", d.digest);
+    const put = await this.transport.request("PUT", url.href, "push", {
+      headers: { "content-type": "application/octet-stream", "content-length": String(bytes.length) }, body: bytes,
+    });
+    if (put.status !== 201) throw await httpError(put, `PUT blob ${d.digest}`);
+    await discard(put);
+    return "uploaded";
+  }
+
+  /** PUT a manifest under a tag or its digest; checks the digest the registry computed. */
+  async putManifest(reference: string, bytes: Uint8Array, mediaType: string, digest: string): Promise<void> {
+    const res = await this.transport.request("PUT", `${this.base}/manifests/${reference}`, "push", { headers: { "content-type": mediaType }, body: bytes });
+    if (res.status !== 201) throw await httpError(res, `PUT ${this.where("manifest", reference)}`);
+    await discard(res);
+    const got = res.headers.get("docker-content-digest");
+    if (got && got !== digest) throw new OciError("digest", `PUT ${this.where("manifest", reference)}: the registry stored ${got}, not ${digest}`);
+  }
+}
