@@ -36,6 +36,13 @@ interface Scenario { first: number; second: number; excluded: boolean[] }
 interface Runtime { provides: boolean[]; needs: number; runs: number; worst: number[]; best: number[]; norm: number[] }
 interface Need { levels: number[]; metrics: number[] }
 
+/** A bit per artifact kind a runtime runs. */
+function artifactMask(kinds: readonly string[]): number {
+  let mask = 0;
+  for (const a of kinds) mask |= 1 << (ARTIFACT_IDS as readonly string[]).indexOf(a);
+  return mask;
+}
+
 export class BaselinePlacer {
   private readonly worst: number[][] = [];      // [level][metric]: upper end (open: Infinity)
   private readonly best: number[][] = [];       // [level][metric]: lower end
@@ -84,7 +91,7 @@ export class BaselinePlacer {
       return {
         provides: LEVEL_IDS.map((id) => (r.levels as string[]).includes(id)),
         needs: (r.requires ?? []).reduce((mask, id) => mask | (1 << runtimeIndex.get(id)!), 1 << i),
-        runs: (r.runs ?? ARTIFACT_IDS).reduce((mask, a) => mask | (1 << ARTIFACT_IDS.indexOf(a)), 0),
+        runs: artifactMask(r.runs ?? ARTIFACT_IDS),
         best, worst,
         norm: own.map((f, m) => (f ? scaled(worst[m] === Infinity ? best[m] : (best[m] + worst[m]) * 0.5, m) : NaN)),
       };

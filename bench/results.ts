@@ -1,21 +1,18 @@
-// bench/results.json: each section owns its top-level keys; a run replaces the keys of the
-// sections it ran and keeps everything else (figures other sections wrote earlier).
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+// bench/results.json: every figure of one run, and nothing else. A run writes the whole file
+// (its machine, load and timestamps, each section's figures, the targets); it never merges with
+// an earlier run, so every number in it was measured together.
+import { writeFileSync } from "node:fs";
 import { met, type Row, type SectionResult } from "./section.ts";
 
 export interface TargetEntry { label: string; value: number | null; op: string; limit: number; met: boolean | null }
 
-export function mergeResults(file: string, ran: { name: string; result: SectionResult }[], run: Record<string, unknown>): Record<string, unknown> {
-  const old: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
-  const out: Record<string, unknown> = { ...old, ...run };
-  const runs = { ...(old.runs as Record<string, unknown> | undefined) };
-  const targets = { ...(old.targets as Record<string, TargetEntry> | undefined) };
-  for (const { name, result } of ran) {
+export function writeResults(file: string, ran: { name: string; result: SectionResult }[], run: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...run, sections: ran.map((r) => r.name) };
+  const targets: Record<string, TargetEntry> = {};
+  for (const { result } of ran) {
     Object.assign(out, result.figures);
-    runs[name] = { at: run.generatedAt, quick: run.quick };
     for (const row of result.rows) if (row.target) targets[row.id] = targetEntry(row);
   }
-  out.runs = runs;
   out.targets = targets;
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   return out;

@@ -1,9 +1,11 @@
-// npm run bench [-- --quick] [-- --only core,engine] [-- --out FILE]
-// Builds the shared context (the default policy module, an engine, the TypeScript baseline, the
-// request mix), checks that the Wasm module and the baseline agree on every request of the mix
-// (else aborts), runs the sections, prints one table and merges the figures into
-// bench/results.json. --quick: tiny iteration counts for CI; it checks that every figure is
-// produced (exit 1 otherwise), never its value, and writes no file unless --out is given.
+// npm run bench [-- --quick] [-- --only core,engine --out FILE]
+// Builds the shared context (the default policy module, an engine, the TypeScript baselines, the
+// request mix), checks that the Wasm module, the baselines and the engine agree on every request
+// of the mix (else aborts), runs the sections, prints one table, writes every figure of this one
+// run to bench/results.json (never merged with an earlier run) and regenerates the README's
+// figures from it (scripts/figures.mjs). --quick: tiny counts for CI; it checks that every
+// figure is produced (exit 1 otherwise), never its value, and writes no file unless --out is
+// given. --only runs some sections; their figures go only to an --out file.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
@@ -14,8 +16,9 @@ import { createEngine } from "../host/engine/engine.ts";
 import { parsePolicySource } from "../host/policy/source.ts";
 import { checkAgreement } from "./agreement.ts";
 import { BaselinePlacer } from "./baseline.ts";
+import { BaselineEngine, checkFullAgreement } from "./baseline-answer.ts";
 import { buildMix } from "./mix.ts";
-import { mergeResults, missingFigures } from "./results.ts";
+import { missingFigures, writeResults } from "./results.ts";
 import type { BenchContext, Section, SectionResult } from "./section.ts";
 import { rawCore } from "./wasm-core.ts";
 import { printTable } from "./table.ts";
@@ -49,7 +52,9 @@ if (unknown.length) {
   process.exit(2);
 }
 const sections = Object.keys(SECTIONS).filter((name) => !only || only.includes(name));
-const out = args.out ?? (args.quick ? undefined : join(root, "bench", "results.json"));
+const defaultOut = join(root, "bench", "results.json");
+if (only && !args.quick && !args.out) log("--only: figures are printed, not written (bench/results.json holds one whole run); add --out FILE to keep them");
+const out = args.out ?? (args.quick || only ? undefined : defaultOut);
 
 function newest(path: string): number {
   const st = statSync(path);
@@ -71,9 +76,11 @@ async function context(): Promise<BenchContext> {
   const mix = buildMix(engine, MIX_SIZE);
   const agreement = checkAgreement(mix, rawCore(module, engine.catalogue.scenarios.length), baseline, engine);
   mix.summary.infeasible = agreement.infeasible;
+  const baselineEngine = new BaselineEngine(engine, baseline);
+  checkFullAgreement(mix.requests, engine, baselineEngine);
   log(`Wasm module, TypeScript baseline and engine agree on all ${agreement.requests} requests of the mix `
-    + `(${Object.entries(agreement.byRule).map(([k, v]) => `${k} ${v}`).join(", ")})`);
-  return { quick: args.quick, root, modulePath, moduleBytes, module, engine, baseline, mix, log };
+    + `(${Object.entries(agreement.byRule).map(([k, v]) => `${k} ${v}`).join(", ")}); engine.decide and the full-answer baseline give the same answers`);
+  return { quick: args.quick, root, modulePath, moduleBytes, module, engine, baseline, baselineEngine, mix, log };
 }
 
 function machine() {
@@ -103,12 +110,13 @@ console.log(printTable(ran.map((r) => ({ title: r.title, rows: r.result.rows }))
 
 const missing = ran.flatMap((r) => missingFigures(r.result).map((m) => `${r.name}: ${m}`));
 if (out) {
-  mergeResults(out, ran, {
-    generatedAt: started.toISOString(), quick: args.quick, durationSeconds: seconds,
+  writeResults(out, ran, {
+    generatedAt: started.toISOString(), finishedAt: new Date().toISOString(), quick: args.quick, durationSeconds: seconds,
     machine: { ...machine(), loadAverage: { ...load, end: loadavg().map((x) => Math.round(x * 100) / 100) } },
     mix: ctx.mix.summary,
   });
   console.log(`\nwrote ${relative(process.cwd(), out) || out}`);
+  if (out === defaultOut) execFileSync(process.execPath, [join(root, "scripts", "figures.mjs")], { stdio: "inherit" });
 }
 if (missing.length) {
   console.error(`\nbench: figures not produced: ${missing.join("; ")}`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run build: TypeScript → dist/host, the default policy → dist/policies/default.wasm.
+// npm run build: TypeScript → dist/host (the CLI bundled), the default policy → dist/policies/default.wasm.
 // --if-missing: only when an output is missing or older than its sources (npm start, npm test).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -24,6 +24,8 @@ if (process.argv.includes("--if-missing") && outputs.every(existsSync)) {
 
 const t0 = performance.now();
 execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")], { stdio: "inherit" });
+// the isoplace command as one bundle over tsc's dist/host/cli/main.js (scripts/bundle.mjs)
+execFileSync(process.execPath, [join(root, "scripts/bundle.mjs")], { stdio: "inherit" });
 const { buildPolicy } = await import(join(root, "dist/host/policy/compile.js"));
 const source = join(root, "policies/default.yaml");
 const built = await buildPolicy(readFileSync(source, "utf8"), "policies/default.yaml");

@@ -1,7 +1,7 @@
 // The isoplace command line: a thin layer over the engine (and, for serve, the agent).
 import { Command, CommanderError } from "commander";
 import { InvalidRequestError, PolicyRejectedError } from "../engine/errors.ts";
-import { PolicySourceError } from "../policy/source.ts";
+import { PolicySourceError } from "../policy/source-error.ts";
 import { PACKAGE_VERSION } from "../package.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { registerOci } from "./oci.ts";

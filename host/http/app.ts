@@ -1,11 +1,8 @@
 // The HTTP API as a Hono app: runtime-neutral (no Node imports), shared by the Node agent and
 // the Worker. Hosts add what is theirs (metrics, policy admin) through options.routes.
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { methodNotAllowed } from "hono/method-not-allowed";
 import { InvalidRequestError, PolicyTrapError } from "../engine/errors.ts";
-import { BodyProblem, MAX_BODY_BYTES } from "./body.ts";
-import { openApiDocument } from "./openapi.ts";
+import { BodyProblem, MAX_BODY_BYTES, declaredLength, tooLarge } from "./body.ts";
 import { invalidRequest, problemOf, problemResponse } from "./problem.ts";
 import { coreRoutes } from "./routes.ts";
 import type { AppEnv, AppOptions, RouteSpec } from "./types.ts";
@@ -18,11 +15,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const openapi: RouteSpec = {
     method: "get", path: "/openapi.json", operationId: "openapi", summary: "This document",
     responses: { 200: { description: "OpenAPI 3.1" } },
-    handler: (c) => {
-      // one document per active engine (its ids are in it), built on first request
+    handler: async (c) => {
+      // one document per active engine (its ids are in it), built on first request; the
+      // generator is loaded then too, as no decision needs it
       const engine = c.get("engine");
       let doc = documents.get(engine);
-      if (!doc) documents.set(engine, (doc = openApiDocument(routes, engine, API_VERSION)));
+      if (!doc) {
+        const { openApiDocument } = await import("./openapi.ts");
+        documents.set(engine, (doc = openApiDocument(routes, engine, API_VERSION)));
+      }
       return c.json(doc);
     },
   };
@@ -31,37 +32,57 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   // Route labels for logs and metrics: only paths the API has, so a scan cannot blow up cardinality.
   const knownPaths = new Set(routes.map((r) => r.path));
 
+  // Body limits per route (a route's maxBodyBytes, else 64 KiB), checked against the declared
+  // Content-Length before any handler runs (so 413 comes before 415 or 401, as a body-limit
+  // middleware would answer); bodies without one are counted as they are read (body.ts).
+  const limits = new Map(routes.filter((r) => r.maxBodyBytes !== undefined).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r.maxBodyBytes!]));
+  const onResponse = options.onResponse;
+
+  // The one middleware every request passes: the engine for this request, the size check, and
+  // the log/metrics entry when the answer is ready.
   app.use(async (c, next) => {
     const start = performance.now();
     c.set("engine", options.engine());
-    await next();
-    if (options.onResponse) {
+    const method = c.req.method;
+    if (method !== "GET" && method !== "HEAD") {
+      const limit = limits.get(`${method} ${c.req.path}`) ?? MAX_BODY_BYTES;
+      const declared = declaredLength(c);
+      if (declared !== undefined && declared > limit) c.res = problemResponse(tooLarge(limit));
+      else {
+        if (limit !== MAX_BODY_BYTES) c.set("bodyLimit", limit);
+        await next();
+      }
+    } else await next();
+    if (onResponse) {
       const d = c.get("decision");
-      options.onResponse({
-        method: c.req.method, route: knownPaths.has(c.req.path) ? c.req.path : knownPaths.has(c.req.routePath) ? c.req.routePath : "unmatched",
+      const path = c.req.path;
+      onResponse({
+        method, route: knownPaths.has(path) ? path : knownPaths.has(c.req.routePath) ? c.req.routePath : "unmatched",
         status: c.res.status, ms: performance.now() - start,
         ...(d ? { decisionId: d.id, level: d.level } : {}),
       });
     }
   });
-  app.use(methodNotAllowed({
-    app,
-    onMethodNotAllowed: (c, methods) => problemResponse(
-      problemOf(405, null, "Method not allowed", `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(", ")}.`),
-      { allow: methods.join(", ") }),
-  }));
-  // 64 KiB, or the route's own limit (an AdmissionReview carries a whole pod)
-  const limit = (maxSize: number) => bodyLimit({
-    maxSize,
-    onError: () => problemResponse(problemOf(413, "body-too-large", "Body too large", `The body is over ${maxSize} bytes.`)),
-  });
-  const limits = new Map(routes.filter((r) => r.maxBodyBytes).map((r) => [r.path, limit(r.maxBodyBytes!)]));
-  const defaultLimit = limit(MAX_BODY_BYTES);
-  app.use((c, next) => (limits.get(c.req.path) ?? defaultLimit)(c, next));
 
   for (const r of routes) app[r.method](r.path, r.handler);
 
-  app.notFound((c) => problemResponse(problemOf(404, null, "Not found", `No route ${c.req.method} ${c.req.path.slice(0, 200)}; see /openapi.json.`)));
+  // A known path with another method is 405 with Allow (a GET route also answers HEAD); checked
+  // only here, when no route matched, instead of in a middleware on every request.
+  const allowed = new Map<string, string[]>();
+  for (const r of routes) {
+    const methods = allowed.get(r.path) ?? [];
+    methods.push(r.method.toUpperCase(), ...(r.method === "get" ? ["HEAD"] : []));
+    allowed.set(r.path, methods);
+  }
+  app.notFound((c) => {
+    const methods = allowed.get(c.req.path);
+    if (methods && !methods.includes(c.req.method)) {
+      return problemResponse(
+        problemOf(405, null, "Method not allowed", `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(", ")}.`),
+        { allow: methods.join(", ") });
+    }
+    return problemResponse(problemOf(404, null, "Not found", `No route ${c.req.method} ${c.req.path.slice(0, 200)}; see /openapi.json.`));
+  });
   app.onError((err, c) => {
     if (err instanceof InvalidRequestError) return problemResponse(invalidRequest(err.errors));
     if (err instanceof BodyProblem) return problemResponse(err.problem);

@@ -1,8 +1,13 @@
-// Reading a JSON request body: the content type is checked before anything is read, the size
-// by bodyLimit (content-length first, then while streaming), malformed JSON named as such.
+// Reading a request body: the content type is checked before anything is read, the size against
+// the route's limit (the declared Content-Length first, then counted while the body streams),
+// malformed JSON named as such. On Node (@hono/node-server) the body is read straight from the
+// IncomingMessage in c.env.incoming: touching c.req.raw.body there makes the server build a web
+// Request and a ReadableStream for every call, which was most of the agent's cost per request.
+// Elsewhere (the Worker, app.request in tests) it is read from the web Request's stream.
 import type { Context } from "hono";
 import { invalidRequest, problemOf, type Problem } from "./problem.ts";
 
+/** The API's limit for request bodies. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export class BodyProblem extends Error {
@@ -13,17 +18,111 @@ export class BodyProblem extends Error {
   }
 }
 
-const isJson = (type: string) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type);
+export const tooLarge = (limit: number): Problem => problemOf(413, "body-too-large", "Body too large", `The body is over ${limit} bytes.`);
 
-export async function readJson(c: Context): Promise<unknown> {
-  const type = c.req.header("content-type") ?? "";
+/** What the body reader needs of a Node IncomingMessage (structural: no Node import here). */
+interface IncomingLike {
+  headers: Record<string, string | string[] | undefined>;
+  readableEnded: boolean;
+  on(event: string, listener: (arg?: never) => void): unknown;
+  off(event: string, listener: (arg?: never) => void): unknown;
+}
+
+function incomingOf(c: Context): IncomingLike | undefined {
+  const incoming = (c.env as { incoming?: IncomingLike } | undefined)?.incoming;
+  return incoming && typeof incoming.on === "function" && typeof incoming.headers === "object" ? incoming : undefined;
+}
+
+function header(c: Context, incoming: IncomingLike | undefined, name: string): string | undefined {
+  if (!incoming) return c.req.header(name);
+  const v = incoming.headers[name];
+  return Array.isArray(v) ? v.join(", ") : v;
+}
+
+/** The declared Content-Length, when there is a valid one. */
+export function declaredLength(c: Context): number | undefined {
+  const v = header(c, incomingOf(c), "content-length");
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  return Number(v);
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) { out.set(chunk, at); at += chunk.length; }
+  return out;
+}
+
+function readIncoming(s: IncomingLike, limit: number): Promise<Uint8Array> {
+  if (s.readableEnded) return Promise.resolve(new Uint8Array(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const done = () => {
+      s.off("data", onData); s.off("end", onEnd); s.off("error", onError); s.off("close", onClose);
+    };
+    // Over the limit: stop collecting; the server drains (or cuts) the rest after the answer.
+    const onData = (chunk?: Uint8Array) => {
+      size += chunk!.length;
+      if (size > limit) { done(); reject(new BodyProblem(tooLarge(limit))); return; }
+      chunks.push(chunk!);
+    };
+    const onEnd = () => { done(); resolve(concat(chunks, size)); };
+    const onError = (err?: Error) => { done(); reject(err); };
+    const onClose = () => { done(); reject(new BodyProblem(problemOf(400, "incomplete-body", "Incomplete body", "The client closed the connection before the body ended."))); };
+    s.on("data", onData); s.on("end", onEnd); s.on("error", onError); s.on("close", onClose);
+  });
+}
+
+async function readWeb(request: Request, limit: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return concat(chunks, size);
+    size += value.length;
+    if (size > limit) {
+      void reader.cancel().catch(() => {});
+      throw new BodyProblem(tooLarge(limit));
+    }
+    chunks.push(value);
+  }
+}
+
+/** The route's limit, as the app set it (its maxBodyBytes), else the API's 64 KiB. */
+const routeLimit = (c: Context): number => (c.get("bodyLimit") as number | undefined) ?? MAX_BODY_BYTES;
+
+/** The whole body, at most `limit` bytes (413 beyond: by Content-Length before reading, else as it streams). */
+export function readBody(c: Context, limit = routeLimit(c)): Promise<Uint8Array> {
+  const declared = declaredLength(c);
+  if (declared !== undefined && declared > limit) return Promise.reject(new BodyProblem(tooLarge(limit)));
+  const incoming = incomingOf(c);
+  return incoming ? readIncoming(incoming, limit) : readWeb(c.req.raw, limit);
+}
+
+/** Whether the request carries a body at all (no Content-Length 0, and one is declared or streamed). */
+function hasBody(c: Context, incoming: IncomingLike | undefined): boolean {
+  const length = header(c, incoming, "content-length");
+  if (length !== undefined) return length !== "0";
+  return incoming ? header(c, incoming, "transfer-encoding") !== undefined : c.req.raw.body !== null;
+}
+
+const isJson = (type: string) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type);
+const utf8 = new TextDecoder();
+
+export async function readJson(c: Context, limit = routeLimit(c)): Promise<unknown> {
+  const incoming = incomingOf(c);
+  const type = header(c, incoming, "content-type") ?? "";
   if (!isJson(type)) {
     // no body at all is an empty request (every field is optional); anything else must be JSON
-    if (!type && (c.req.raw.body === null || c.req.header("content-length") === "0")) return {};
+    if (!type && !hasBody(c, incoming)) return {};
     throw new BodyProblem(problemOf(415, "unsupported-media-type", "Unsupported media type",
       `The body must be JSON (content-type: application/json); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`));
   }
-  const text = await c.req.text();
+  const text = utf8.decode(await readBody(c, limit));
   if (text.trim().length === 0) return {};
   try {
     return JSON.parse(text);

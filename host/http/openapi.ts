@@ -1,8 +1,10 @@
 // /openapi.json: an OpenAPI 3.1 document generated from the route table, the answer schemas
-// and the active policy's own request schemas (so its ids are the policy's).
+// and the active policy's own request schemas (so its ids are the policy's). Loaded on the first
+// GET /openapi.json (with the answer schemas), as no decision needs it.
 import { z } from "zod";
 import type { Engine } from "../engine/engine.ts";
-import type { RouteSpec } from "./types.ts";
+import * as S from "./schemas.ts";
+import type { ResponseSpec, RouteSpec } from "./types.ts";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -13,6 +15,8 @@ function jsonSchema(schema: z.ZodType | JsonSchema, io: "input" | "output"): Jso
   }) as JsonSchema;
   return rest;
 }
+
+const answerSchema = (s: NonNullable<ResponseSpec["schema"]>): z.ZodType => (typeof s === "string" ? S[s] : s);
 
 export function openApiDocument(routes: RouteSpec[], engine: Engine, version: string): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -27,7 +31,7 @@ export function openApiDocument(routes: RouteSpec[], engine: Engine, version: st
     if (r.security) op.security = [{ bearer: [] }];
     op.responses = Object.fromEntries(Object.entries(r.responses).map(([status, res]) => [status, {
       description: res.description,
-      ...(res.schema || res.contentType ? { content: { [res.contentType ?? "application/json"]: { schema: res.schema ? jsonSchema(res.schema, "output") : {} } } } : {}),
+      ...(res.schema || res.contentType ? { content: { [res.contentType ?? "application/json"]: { schema: res.schema ? jsonSchema(answerSchema(res.schema), "output") : {} } } } : {}),
     }]));
     (paths[r.path] ??= {})[r.method] = op;
   }

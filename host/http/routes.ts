@@ -1,26 +1,28 @@
 // The API's routes, each described once: the app registers the handler and /openapi.json
-// documents it from the same description and the engine's own request schemas.
+// documents it from the same description and the engine's own request schemas. Answer schemas
+// are named here (host/http/schemas.ts) and built only when /openapi.json is first asked for.
 import { z } from "zod";
 import { parseOrThrow } from "../engine/request.ts";
 import { InvalidRequestError } from "../engine/errors.ts";
 import { readJson } from "./body.ts";
 import { consoleRoutes } from "./console/routes.ts";
 import { invalidRequest, problemOf } from "./problem.ts";
-import * as S from "./schemas.ts";
 import type { AppOptions, RouteSpec } from "./types.ts";
 
 export const MAX_BATCH = 1000;
 
 const json = "application/json";
 const problems = {
-  400: { description: "Invalid request: errors name each bad field", schema: S.problem, contentType: "application/problem+json" },
-  413: { description: "Body over 64 KiB", schema: S.problem, contentType: "application/problem+json" },
-  415: { description: "Body is not JSON", schema: S.problem, contentType: "application/problem+json" },
+  400: { description: "Invalid request: errors name each bad field", schema: "problem", contentType: "application/problem+json" },
+  413: { description: "Body over 64 KiB", schema: "problem", contentType: "application/problem+json" },
+  415: { description: "Body is not JSON", schema: "problem", contentType: "application/problem+json" },
 } as const;
 
-const batchEnvelope = z.strictObject({
+// Built on the first batch: no decision needs it.
+let envelope: z.ZodType<{ items: unknown[] }> | undefined;
+const batchEnvelope = () => (envelope ??= z.strictObject({
   items: z.array(z.unknown(), { error: "items must be a list of decide requests" }).max(MAX_BATCH, `at most ${MAX_BATCH} items`),
-}, { error: "the request must be a JSON object with items: [...]" });
+}, { error: "the request must be a JSON object with items: [...]" }));
 
 export function coreRoutes(options: AppOptions): RouteSpec[] {
   return [
@@ -28,7 +30,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       method: "post", path: "/v1/decide", operationId: "decide",
       summary: "Which isolation level and runtime for a workload",
       body: { contentType: json, schema: (e) => e.schemas.decide },
-      responses: { 200: { description: "The decision (level null when nothing is feasible)", schema: S.decision }, ...problems },
+      responses: { 200: { description: "The decision (level null when nothing is feasible)", schema: "decision" }, ...problems },
       handler: async (c) => {
         const decision = c.get("engine").decide(await readJson(c));
         c.set("decision", { id: decision.decisionId, level: decision.level });
@@ -40,10 +42,10 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       method: "post", path: "/v1/decide/batch", operationId: "decideBatch",
       summary: `Up to ${MAX_BATCH} decisions; a bad item answers its own problem`,
       body: { contentType: json, schema: (e) => z.object({ items: z.array(e.schemas.decide).max(MAX_BATCH) }) },
-      responses: { 200: { description: "One decision or problem per item, in order", schema: S.batchAnswer }, ...problems },
+      responses: { 200: { description: "One decision or problem per item, in order", schema: "batchAnswer" }, ...problems },
       handler: async (c) => {
         const engine = c.get("engine");
-        const { items } = parseOrThrow(batchEnvelope, await readJson(c));
+        const { items } = parseOrThrow(batchEnvelope(), await readJson(c));
         const results = items.map((item, i) => {
           try {
             const d = engine.decide(item);
@@ -61,7 +63,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       method: "post", path: "/v1/rank", operationId: "rank",
       summary: "The best feasible level by a direction-aware, normalised weighted score",
       body: { contentType: json, schema: (e) => e.schemas.rank },
-      responses: { 200: { description: "The ranking", schema: S.rankAnswer }, ...problems },
+      responses: { 200: { description: "The ranking", schema: "rankAnswer" }, ...problems },
       handler: async (c) => c.json(c.get("engine").rank(await readJson(c))),
     },
     {
@@ -71,37 +73,37 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
         a: { description: "a level, L0–L4 (or its Chinese name)", schema: (e) => e.schemas.level, required: true },
         b: { description: "a level, L0–L4 (or its Chinese name)", schema: (e) => e.schemas.level, required: true },
       },
-      responses: { 200: { description: "The comparison", schema: S.comparison }, 400: problems[400] },
+      responses: { 200: { description: "The comparison", schema: "comparison" }, 400: problems[400] },
       handler: (c) => c.json(c.get("engine").compare(c.req.query("a"), c.req.query("b"))),
     },
     {
       method: "get", path: "/v1/levels", operationId: "levels",
       summary: "Both matrices for every level, figures with ranges and units",
-      responses: { 200: { description: "The levels", schema: S.levels } },
+      responses: { 200: { description: "The levels", schema: "levels" } },
       handler: (c) => c.json(c.get("engine").levels()),
     },
     {
       method: "get", path: "/v1/scenarios", operationId: "scenarios",
       summary: "Scenarios with suitability, stacks and first/second choices; needs; runtimes",
-      responses: { 200: { description: "The scenarios", schema: S.scenarios } },
+      responses: { 200: { description: "The scenarios", schema: "scenarios" } },
       handler: (c) => c.json(c.get("engine").scenarios()),
     },
     {
       method: "get", path: "/v1/policy", operationId: "policy",
       summary: "The active policy and the previous ones kept for rollback",
-      responses: { 200: { description: "Policy status", schema: S.policyStatus } },
+      responses: { 200: { description: "Policy status", schema: "policyStatus" } },
       handler: (c) => c.json(options.policyStatus?.() ?? {
         active: { ...c.get("engine").policy, activatedAt: startedAt(), source: "built-in" }, history: [], lastCheck: null, lastError: null,
       }),
     },
     {
       method: "get", path: "/healthz", operationId: "healthz", summary: "Alive",
-      responses: { 200: { description: "Alive", schema: S.health } },
+      responses: { 200: { description: "Alive", schema: "health" } },
       handler: (c) => c.json({ status: "ok" }),
     },
     {
       method: "get", path: "/readyz", operationId: "readyz", summary: "Ready: a verified policy is active",
-      responses: { 200: { description: "Ready", schema: S.ready }, 503: { description: "No verified policy yet", schema: S.problem, contentType: "application/problem+json" } },
+      responses: { 200: { description: "Ready", schema: "ready" }, 503: { description: "No verified policy yet", schema: "problem", contentType: "application/problem+json" } },
       handler: (c) => {
         if (options.ready && !options.ready()) {
           return c.json(problemOf(503, "not-ready", "Not ready", "No verified policy is active yet."), 503, { "content-type": "application/problem+json" });

@@ -11,6 +11,8 @@ export type AppEnv = {
     /** The engine this request runs on, read once when it arrives: a policy swap never changes it mid-request. */
     engine: Engine;
     decision?: DecisionLog;
+    /** This route's body limit (its maxBodyBytes, else 64 KiB), set by the app for readJson/readBody. */
+    bodyLimit?: number;
   };
 };
 
@@ -42,7 +44,9 @@ export interface AppOptions {
 }
 
 export interface BodySpec { contentType: string; schema: (engine: Engine) => z.ZodType | Record<string, unknown> }
-export interface ResponseSpec { description: string; schema?: z.ZodType; contentType?: string }
+/** An answer schema of host/http/schemas.ts, by name: that module is loaded with /openapi.json, not at start. */
+export type SchemaName = keyof typeof import("./schemas.ts");
+export interface ResponseSpec { description: string; schema?: z.ZodType | SchemaName; contentType?: string }
 
 export interface RouteSpec {
   method: "get" | "post" | "put";
@@ -50,11 +54,11 @@ export interface RouteSpec {
   summary: string;
   operationId: string;
   body?: BodySpec;
+  /** The largest body this route takes (default: the API's 64 KiB, body.ts MAX_BODY_BYTES); readJson/readBody enforce it. */
+  maxBodyBytes?: number;
   query?: Record<string, { description: string; schema: (engine: Engine) => z.ZodType; required?: boolean }>;
   headers?: Record<string, { description: string; required?: boolean }>;
   security?: boolean;
   responses: Record<number, ResponseSpec>;
-  /** A body limit other than the API's 64 KiB. */
-  maxBodyBytes?: number;
   handler: (c: Context<AppEnv>) => Response | Promise<Response>;
 }

@@ -3,9 +3,11 @@
 // time (both sides hashed first, so their lengths say nothing either).
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
+import { readBody } from "../http/body.ts";
 import { problemOf, problemResponse, type Problem } from "../http/problem.ts";
 import * as S from "../http/schemas.ts";
 import type { AppEnv, RouteSpec } from "../http/types.ts";
+import { MAX_MODULE_BYTES } from "../delivery/limits.ts";
 import type { OfferResult, PolicyManager } from "../delivery/manager.ts";
 
 export const SIGNATURE_HEADER = "Isoplace-Signature";
@@ -53,10 +55,11 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
       body: { contentType: "application/wasm", schema: () => ({ type: "string", contentMediaType: "application/wasm" }) },
       headers: { [SIGNATURE_HEADER]: { description: "the module's signed statement: base64 of its DSSE envelope's JSON (as `isoplace policy sign` writes it to FILE.wasm.sig), signed by a trusted key", required: true } },
       security: true,
+      maxBodyBytes: MAX_MODULE_BYTES,
       responses: {
         200: { description: "Activated (result: activated) or already active (result: unchanged); the policy status", schema: S.policyStatus },
         ...authProblems,
-        413: asProblem("Body over 64 KiB"),
+        413: asProblem("Body over 1 MiB (the largest module accepted)"),
         415: asProblem("Body is not application/wasm"),
         422: asProblem("The module failed a check (member `reason`: size, signature, statement, digest, expired, name, version, serial-lower, serial-reused, abi, compile, imports, meta, catalogue, self-test); nothing changed"),
       },
@@ -68,7 +71,7 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
           return problemResponse(problemOf(415, "unsupported-media-type", "Unsupported media type",
             `The body must be the module's bytes (content-type: application/wasm); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`));
         }
-        const bytes = new Uint8Array(await c.req.arrayBuffer());
+        const bytes = await readBody(c, MAX_MODULE_BYTES);
         const envelope = c.req.header(SIGNATURE_HEADER) ?? null;
         return answer(c, manager(), await manager().offer({ bytes, envelope, source: "admin" }));
       },

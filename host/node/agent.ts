@@ -15,8 +15,8 @@ import { PolicyManager } from "../delivery/manager.ts";
 import type { PollOptions } from "../delivery/poller.ts";
 import type { TrustedKey } from "../delivery/signing.ts";
 import type { PolicySource, SourceContext } from "../delivery/source.ts";
-import { adminRoutes } from "./admin.ts";
 import { detectRuntimes, redetectOnActivate } from "./detect.ts";
+import { stdoutDestination } from "./log-destination.ts";
 import { AgentMetrics } from "./metrics.ts";
 import { sourceFor } from "./sources.ts";
 import { PolicyStore } from "./store.ts";
@@ -86,7 +86,10 @@ export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, 
 }
 
 export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
-  const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace" } });
+  // Logs go out asynchronously, a turn's lines in one write (log-destination.ts); close() makes
+  // them synchronous, so the lines of a stop are never lost.
+  const destination = o.logger ? undefined : stdoutDestination();
+  const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace" } }, destination!.stream);
   const metrics = new AgentMetrics();
   const source = o.policy === undefined ? undefined : sourceFor(o.policy, { logger, poll: o.poll, watch: o.watch, options: o.sourceOptions });
   const manager = await PolicyManager.start({
@@ -109,7 +112,9 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     responses: { 200: { description: "Prometheus text exposition", contentType: "text/plain" } },
     handler: async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   };
-  const routes = [metricsRoute, ...(o.adminToken ? adminRoutes(() => manager, o.adminToken) : []), ...(o.routes ?? [])];
+  // the admin routes (and the answer schemas they document) load only when they are enabled
+  const admin = o.adminToken ? (await import("./admin.ts")).adminRoutes(() => manager, o.adminToken) : [];
+  const routes = [metricsRoute, ...admin, ...(o.routes ?? [])];
   const app = createApp({
     engine: () => policy.engine,
     ready: () => manager.ready,
@@ -140,7 +145,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= new Promise<void>((resolve) => {
     source?.stop();
-    server.close(() => void manager.idle().then(resolve));
+    server.close(() => void manager.idle().then(() => destination?.stop()).then(() => resolve()));
     server.closeIdleConnections();
     // keep-alive clients that never go idle get cut after the drain window
     setTimeout(() => server.closeAllConnections(), TIMEOUTS.drainMs).unref();

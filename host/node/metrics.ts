@@ -21,14 +21,26 @@ export class AgentMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: "isoplace_" });
   }
 
+  // Label children bound once per label set: prom-client otherwise hashes the label object on
+  // every inc/observe. Bounded like the labels themselves (known routes, statuses, methods, levels).
+  private readonly bound = new Map<string, { requests: { inc(): void }; latency: { observe(v: number): void } }>();
+  private readonly byLevel = new Map<string | null, { inc(): void }>();
+
   response(e: ResponseEntry): void {
-    const labels = { method: e.method, route: e.route, status: String(e.status) };
-    this.requests.inc(labels);
-    this.latency.observe(labels, e.ms / 1000);
+    const key = `${e.method} ${e.route} ${e.status}`;
+    let children = this.bound.get(key);
+    if (!children) {
+      const labels = { method: e.method, route: e.route, status: String(e.status) };
+      this.bound.set(key, (children = { requests: this.requests.labels(labels), latency: this.latency.labels(labels) }));
+    }
+    children.requests.inc();
+    children.latency.observe(e.ms / 1000);
   }
 
   decision(level: string | null): void {
-    this.decisions.inc({ level: level ?? "none" });
+    let child = this.byLevel.get(level);
+    if (!child) this.byLevel.set(level, (child = this.decisions.labels({ level: level ?? "none" })));
+    child.inc();
     if (level === null) this.infeasible.inc();
   }
 

@@ -5,16 +5,9 @@ import type { z } from "zod";
 import { PLACEABLE_LEVELS, LEVEL_IDS, METRIC_IDS } from "../engine/vocabulary.ts";
 import { policySchema, type PolicySource } from "./schema.ts";
 
-export interface SourceError { line: number | null; path: string; message: string }
-
-export class PolicySourceError extends Error {
-  readonly errors: SourceError[];
-  constructor(file: string, errors: SourceError[]) {
-    super(`${file}: invalid policy source\n${errors.map((e) => `  ${e.line ? `line ${e.line}: ` : ""}${e.path || "(document)"}: ${e.message}`).join("\n")}`);
-    this.name = "PolicySourceError";
-    this.errors = errors;
-  }
-}
+// The error class lives on its own, so code that only catches it (the CLI) loads no YAML parser.
+export { PolicySourceError, type SourceError } from "./source-error.ts";
+import { PolicySourceError, type SourceError } from "./source-error.ts";
 
 export function parsePolicySource(text: string, file = "policy"): PolicySource {
   const lines = new LineCounter();

@@ -1,5 +1,5 @@
 // Size limits, at their edges, through a real agent: request bodies (64 KiB, with and without a
-// Content-Length), batch items (1000), modules by PUT (the same 64 KiB body limit) and modules
+// Content-Length), batch items (1000), modules by PUT (their own 1 MiB body limit) and modules
 // from a file or a URL (1 MiB: refused with reason `size`, a streamed download cut off there).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -89,15 +89,20 @@ describe("request bodies: 64 KiB", () => {
 });
 
 describe("modules", () => {
-  it("PUT /v1/policy: a body over 64 KiB is 413 even when signed by a trusted key; nothing changes", async () => {
+  it("PUT /v1/policy: its limit is the module limit (1 MiB): over it is 413 even when signed by a trusted key; nothing changes", async () => {
     const a = await agent();
-    const big = new Uint8Array(MAX_BODY_BYTES + 1);
-    big.set([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-    const res = await fetch(`${a.url}/v1/policy`, {
-      method: "PUT", body: big,
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/wasm", "isoplace-signature": await sign(big, keys) },
+    const put = async (body: Uint8Array) => fetch(`${a.url}/v1/policy`, {
+      method: "PUT", body,
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/wasm", "isoplace-signature": await sign(body, keys) },
     });
+    const big = new Uint8Array(MAX_MODULE_BYTES + 1);
+    big.set([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    const res = await put(big);
     expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ status: 413, type: "urn:isoplace:problem:body-too-large" });
+    // over the API's 64 KiB but within 1 MiB: read whole and judged by the pipeline (not a module: 422)
+    const mid = big.subarray(0, MAX_BODY_BYTES + 1);
+    expect((await put(mid)).status).toBe(422);
     expect((await policyStatus(a.url)).active.version).toBe(DEFAULT_VERSION);
   });
 
