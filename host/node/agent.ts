@@ -18,6 +18,7 @@ import type { PolicySource, SourceContext } from "../delivery/source.ts";
 import { detectRuntimes, redetectOnActivate } from "./detect.ts";
 import { stdoutDestination } from "./log-destination.ts";
 import { AgentMetrics } from "./metrics.ts";
+import { pinoRequestLog, requestLog } from "./request-log.ts";
 import { sourceFor } from "./sources.ts";
 import { PolicyStore } from "./store.ts";
 
@@ -115,15 +116,15 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   // the admin routes (and the answer schemas they document) load only when they are enabled
   const admin = o.adminToken ? (await import("./admin.ts")).adminRoutes(() => manager, o.adminToken) : [];
   const routes = [metricsRoute, ...admin, ...(o.routes ?? [])];
+  // the request line as pino writes it, built directly when the logger and its stream are ours
+  const logRequest = destination ? requestLog(logger, (line) => destination.stream.write(line)) : pinoRequestLog(logger);
   const app = createApp({
     engine: () => policy.engine,
     ready: () => manager.ready,
     policyStatus: () => manager.status(),
     onResponse: (e) => {
       metrics.response(e);
-      // pino owns the key "level"; the placement level is logged as "placement"
-      const { level, ...rest } = e;
-      logger.info(level === undefined ? rest : { ...rest, placement: level }, "request");
+      logRequest(e);
     },
     onDecision: (level) => metrics.decision(level),
     routes,

@@ -1,0 +1,35 @@
+// The agent's one log line per request, written as pino itself would write
+// `logger.info({ method, route, status, ms, decisionId, placement }, "request")` — same fields,
+// same order, same bytes — but built as one template string: pino's generic serialiser (a loop
+// over the object's keys, a stringifier per value) was ~7 µs of a ~90 µs request under load.
+// Only for the agent's own logger (levels and bindings as it was made): its level is honoured and
+// its bindings (",\"service\":\"isoplace\"") are taken from it, not repeated here.
+import pino, { type Logger } from "pino";
+import type { ResponseEntry } from "../http/types.ts";
+
+export type RequestLog = (e: ResponseEntry) => void;
+
+const json = (s: string) => JSON.stringify(s);
+
+/** A request logger writing pino's line for the entry straight to `write` (the logger's own stream). */
+export function requestLog(logger: Logger, write: (line: string) => unknown): RequestLog {
+  const info = logger.levels.values.info;
+  const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? "";
+  const head = `{"level":${info},"time":`;
+  return (e) => {
+    if (!logger.isLevelEnabled("info")) return;
+    // pino writes a non-finite number as null, a number as its string, a string JSON-escaped
+    const ms = Number.isFinite(e.ms) ? e.ms : null;
+    let line = `${head}${Date.now()}${bindings},"method":${json(e.method)},"route":${json(e.route)},"status":${e.status},"ms":${ms}`;
+    if (e.decisionId !== undefined) line += `,"decisionId":${json(e.decisionId)}`;
+    if (e.level !== undefined) line += `,"placement":${e.level === null ? "null" : json(e.level)}`;
+    write(`${line},"msg":"request"}\n`);
+  };
+}
+
+/** The same line through pino (a logger the agent did not make: its options are its own). */
+export const pinoRequestLog = (logger: Logger): RequestLog => (e) => {
+  // pino owns the key "level"; the placement level is logged as "placement"
+  const { level, ...rest } = e;
+  logger.info(level === undefined ? rest : { ...rest, placement: level }, "request");
+};
