@@ -73,6 +73,12 @@ export function rewrite(readme, block, start = START, end = END) {
 
 const MEMORY_START = "<!-- memory:start -->", MEMORY_END = "<!-- memory:end -->";
 
+const PHASE_LABEL = {
+  decide: "single decisions (`POST /v1/decide`)",
+  "batch of 1000": "1000-item batches (`POST /v1/decide/batch`, the maximum)",
+  mixed: "mixed: decisions, 1000-item batches, `/v1/levels`, `/metrics` at once",
+};
+
 /** deploy/k3s/README.md's memory table, from deploy/k3s/memory-results.json (measure-memory.mjs). */
 export function memoryBlock(r) {
   const m = r.machine;
@@ -84,7 +90,7 @@ export function memoryBlock(r) {
     "| load | req/s | failed | peak RSS |",
     "|---|---|---|---|",
     `| idle, after start | — | — | ${num(r.idleRssMb, 1)} MiB |`,
-    ...r.phases.map((p) => `| ${p.phase} | ${num(p.rps)} | ${num(p.errors)} | ${num(p.peakRssMb, 1)} MiB |`),
+    ...r.phases.map((p) => `| ${PHASE_LABEL[p.phase] ?? p.phase} | ${num(p.rps)} | ${num(p.errors)} | ${num(p.peakRssMb, 1)} MiB |`),
     `| after the load | — | — | ${num(r.afterLoadRssMb, 1)} MiB; high-water mark ${num(r.highWaterMarkMb, 1)} MiB |`,
     MEMORY_END,
   ].join("\n");
@@ -151,7 +157,7 @@ export function fleetRegistryBlock(r) {
     `| | update to v2 | **${sec(x.update.convergedMs)}** | ${round(x.update.p50Ms / 1000)} / ${sec(x.update.p95Ms)} | ${sent(x.update.server, true)} | ≤ ${x.update.maxDownloadsPerAgent} | ${num(x.update.pollErrors)} |`,
   ]);
   const verdicts = runs.map((x) => `${KIND_LABEL[x.kind] ?? x.kind} ${sec(x.update.convergedMs)} — ${x.update.convergedMs <= x.targetMs ? "met" : "missed"}`).join("; ");
-  const pushes = runs.flatMap((x) => [x.startup.publishMs, x.update.publishMs]).filter((x) => x !== undefined);
+  const pushes = runs.map((x) => x.update.publishMs).filter((x) => x !== undefined);
   const agents = [...new Set(runs.map((x) => num(x.agents)))].join(" / ");
   const intervals = [...new Set(runs.map((x) => `${sec(x.intervalMs, 0)} + up to ${Math.round(x.jitter * 100)} % jitter, target ${sec(x.targetMs, 0)}`))].join("; ");
   return [
@@ -163,7 +169,7 @@ export function fleetRegistryBlock(r) {
     "|---|---|---|---|---|---|---|",
     ...rows,
     "",
-    `All agents on the new version within one interval + jitter: ${verdicts}.${pushes.length ? ` The push itself (${sec(Math.min(...pushes))}–${sec(Math.max(...pushes))}) is not counted.` : ""} ${fleetSummary(runs)}`,
+    `All agents on the new version within one interval + jitter: ${verdicts}.${pushes.length ? ` The push of v2 itself (${ms(Math.min(...pushes))}–${ms(Math.max(...pushes))}) is not counted.` : ""} ${fleetSummary(runs)}`,
     REGISTRY_END,
   ].join("\n");
 }
