@@ -1,10 +1,13 @@
-// npm run bench:fleet [-- --agents 1000] [-- --interval-ms 5000 (30000 with --registry)] [-- --jitter 0.2] [-- --kinds signature,full] [-- --registry] [-- --out FILE]
+// npm run bench:fleet [-- --agents 1000] [-- --intervals 5000,1000 (30000 with --registry)] [-- --jitter 0.2] [-- --kinds signature,full] [-- --registry] [-- --out FILE]
 // The fleet simulation on its own: N agents' pollers in this process against a bundle server on
-// 127.0.0.1 (or, with --registry, a real OCI registry: Debian's docker-registry), once per kind of
-// agent (see fleet/simulate.ts); prints the figures and writes bench/fleet-results.json
-// (bench/fleet-registry-results.json with --registry).
+// 127.0.0.1 (or, with --registry, a real OCI registry: Debian's docker-registry), once per poll
+// interval and kind of agent (see fleet/simulate.ts); prints the figures and writes every run it
+// made into one file, bench/fleet-results.json (bench/fleet-registry-results.json with
+// --registry), with the machine, the load and the timestamps: docs/SHIPPING.md's and
+// docs/OCI.md's fleet tables are generated from those files (scripts/figures.mjs).
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -14,12 +17,12 @@ import { haveRegistry, REGISTRY_BIN } from "./fleet/registry-server.ts";
 import type { AgentKind } from "./fleet/simulate.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const USAGE = "usage: npm run bench:fleet [-- --agents 1000] [-- --interval-ms 5000 (30000 with --registry)] [-- --jitter 0.2] [-- --kinds signature,full] [-- --registry] [-- --out FILE]";
+const USAGE = "usage: npm run bench:fleet [-- --agents 1000] [-- --intervals 5000,1000 (30000 with --registry)] [-- --jitter 0.2] [-- --kinds signature,full] [-- --registry] [-- --out FILE]";
 let a;
 try {
   ({ values: a } = parseArgs({
     options: {
-      agents: { type: "string", default: "1000" }, "interval-ms": { type: "string" },
+      agents: { type: "string", default: "1000" }, intervals: { type: "string" }, "interval-ms": { type: "string" },
       jitter: { type: "string", default: "0.2" }, kinds: { type: "string", default: "signature,full" },
       registry: { type: "boolean", default: false },
       out: { type: "string" }, help: { type: "boolean", default: false },
@@ -35,11 +38,13 @@ if (a.help) {
 }
 // against a registry, the agent's own default poll interval (30 s): each new version costs the
 // registry five requests per agent (HEAD and GET of the manifest, the module, the signature's
-// manifest and its envelope)
-const agents = Number(a.agents), intervalMs = Number(a["interval-ms"] ?? (a.registry ? 30_000 : 5000)), jitter = Number(a.jitter);
+// manifest and its envelope); against the bundle server, 5 s and 1 s (where one process
+// simulating 1000 agents runs out of CPU). --interval-ms N is --intervals N.
+const agents = Number(a.agents), jitter = Number(a.jitter);
+const intervals = (a.intervals ?? a["interval-ms"] ?? (a.registry ? "30000" : "5000,1000")).split(",").map((x) => Number(x.trim()));
 const kinds = a.kinds!.split(",").map((k) => k.trim()) as AgentKind[];
-if (!(agents >= 1 && intervalMs > 0 && jitter >= 0) || kinds.some((k) => k !== "signature" && k !== "full")) {
-  console.error("bench:fleet: --agents ≥ 1, --interval-ms > 0, --jitter ≥ 0, --kinds from signature,full");
+if (!(agents >= 1 && jitter >= 0) || intervals.some((x) => !(x > 0)) || kinds.some((k) => k !== "signature" && k !== "full")) {
+  console.error("bench:fleet: --agents ≥ 1, --intervals > 0 (ms, comma-separated), --jitter ≥ 0, --kinds from signature,full");
   process.exit(2);
 }
 
@@ -50,9 +55,24 @@ if (a.registry && !haveRegistry()) {
 }
 // Ctrl-C or a kill: exit through process.exit, so the registry child is stopped too
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
-const load = loadavg()[0];
-const results = await runFleet({ registry: a.registry, agents, kinds, intervalMs, jitter, log: (m) => process.stderr.write(`bench: ${m}\n`) });
-console.log(`\n${cpus().length} cores (${cpus()[0]?.model ?? "unknown"}), load ${load.toFixed(2)} at start, Node ${process.version}`);
-for (const r of results) console.log(`\n${describeFleet(r)}`);
-writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), cores: cpus().length, loadAverage1m: load, node: process.version, runs: results }, null, 2)}\n`);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const startedAt = new Date(), loadStart = loadavg().map(round1);
+const runs = [];
+for (const intervalMs of intervals) {
+  // each interval's runs carry the load and time they started at: the machine is shared
+  const at = new Date().toISOString(), load = round1(loadavg()[0]);
+  const results = await runFleet({ registry: a.registry, agents, kinds, intervalMs, jitter, log: (m) => process.stderr.write(`bench: ${m}\n`) });
+  for (const r of results) runs.push({ startedAt: at, loadAverage1mAtStart: load, ...r });
+}
+const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGb: round1(totalmem() / 2 ** 30), node: process.version, loadAverage: { start: loadStart, end: loadavg().map(round1) } };
+console.log(`\n${machine.cores} cores (${machine.cpu}), load ${loadStart[0]} at start, ${machine.loadAverage.end[0]} at the end, Node ${process.version}`);
+for (const r of runs) console.log(`\n${describeFleet(r)} (load ${r.loadAverage1mAtStart} at its start)`);
+// one run of this command, one file: never merged with an earlier run
+writeFileSync(out, `${JSON.stringify({
+  generatedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine,
+  options: { origin: a.registry ? "registry" : "bundle-server", agents, intervalsMs: intervals, jitter, kinds },
+  runs,
+}, null, 2)}\n`);
 console.log(`\nwrote ${relative(process.cwd(), out) || out}`);
+// the docs' tables follow the default file (docs/SHIPPING.md, docs/OCI.md)
+if (!a.out) execFileSync(process.execPath, [join(root, "scripts", "figures.mjs")], { stdio: "inherit" });

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// README's Performance table, generated from bench/results.json (one bench run): rewrites the
-// block between <!-- figures:start --> and <!-- figures:end --> in README.md (and, where
-// deploy/k3s/README.md has a <!-- memory:start --> … <!-- memory:end --> block and
-// deploy/k3s/memory-results.json exists, its memory table from that file). `npm run bench`
-// runs it after writing results.json; --check exits 1 when README's block is not what the file
-// gives (tests/bench/figures.test.ts). Every number in the block comes from the file.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+// The figures in the docs, generated from the JSON files the runs write (one run, one file):
+//   README.md                <!-- figures:start -->   ← bench/results.json (npm run bench)
+//   deploy/k3s/README.md     <!-- memory:start -->    ← deploy/k3s/memory-results.json (measure-memory.mjs)
+//   docs/SHIPPING.md         <!-- fleet:start -->     ← bench/fleet-results.json (npm run bench:fleet)
+//   docs/OCI.md              <!-- fleet-registry:start --> ← bench/fleet-registry-results.json (npm run bench:fleet -- --registry)
+//   docs/SECURITY.md         <!-- soak:start -->      ← bench/soak-results.json (npm run soak)
+//   docs/SECURITY.md         <!-- meter:start -->     ← bench/results.json's meter section (npm run bench)
+// Each block is rewritten between its start and end markers. `npm run bench` runs this after
+// writing results.json; --check exits 1 when a block is not what its file gives
+// (tests/bench/figures.test.ts). Every number in a block comes from its file.
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -70,6 +74,12 @@ export function rewrite(readme, block, start = START, end = END) {
 
 const MEMORY_START = "<!-- memory:start -->", MEMORY_END = "<!-- memory:end -->";
 
+const PHASE_LABEL = {
+  decide: "single decisions (`POST /v1/decide`)",
+  "batch of 1000": "1000-item batches (`POST /v1/decide/batch`, the maximum)",
+  mixed: "mixed: decisions, 1000-item batches, `/v1/levels`, `/metrics` at once",
+};
+
 /** deploy/k3s/README.md's memory table, from deploy/k3s/memory-results.json (measure-memory.mjs). */
 export function memoryBlock(r) {
   const m = r.machine;
@@ -81,35 +91,158 @@ export function memoryBlock(r) {
     "| load | req/s | failed | peak RSS |",
     "|---|---|---|---|",
     `| idle, after start | — | — | ${num(r.idleRssMb, 1)} MiB |`,
-    ...r.phases.map((p) => `| ${p.phase} | ${num(p.rps)} | ${num(p.errors)} | ${num(p.peakRssMb, 1)} MiB |`),
+    ...r.phases.map((p) => `| ${PHASE_LABEL[p.phase] ?? p.phase} | ${num(p.rps)} | ${num(p.errors)} | ${num(p.peakRssMb, 1)} MiB |`),
     `| after the load | — | — | ${num(r.afterLoadRssMb, 1)} MiB; high-water mark ${num(r.highWaterMarkMb, 1)} MiB |`,
     MEMORY_END,
   ].join("\n");
 }
 
-/** Every generated block: [file, its new text, its current text]; a block is skipped while its source file or markers are missing. */
-function blocks() {
-  const out = [];
-  const readmePath = join(root, "README.md");
-  const readme = readFileSync(readmePath, "utf8");
-  out.push([readmePath, rewrite(readme, figuresBlock(JSON.parse(readFileSync(join(root, "bench/results.json"), "utf8")))), readme]);
-  const k3sPath = join(root, "deploy/k3s/README.md"), memoryPath = join(root, "deploy/k3s/memory-results.json");
-  const k3s = readFileSync(k3sPath, "utf8");
-  if (existsSync(memoryPath) && k3s.includes(MEMORY_START)) {
-    out.push([k3sPath, rewrite(k3s, memoryBlock(JSON.parse(readFileSync(memoryPath, "utf8"))), MEMORY_START, MEMORY_END), k3s]);
-  }
-  return out;
+const round = (x, d = 1) => num(x, d);
+const sec = (msValue, d = 1) => `${num(msValue / 1000, d)} s`;
+const when = (iso) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
+
+/** The machine of a fleet file: `machine` (bench/fleet.ts) or, in files written before it, top-level fields. */
+function fleetMachine(r) {
+  if (r.machine) return { ...r.machine, loadStart: r.machine.loadAverage.start[0], loadEnd: r.machine.loadAverage.end[0] };
+  return { cpu: undefined, cores: r.cores, node: r.node, loadStart: r.loadAverage1m, loadEnd: undefined };
+}
+const machineText = (m) => `${m.cpu ? `${m.cpu}, ` : ""}${m.cores} cores, Node ${m.node.replace(/^v/, "")}; load average ${m.loadStart} at the start${m.loadEnd === undefined ? "" : `, ${m.loadEnd} at the end`}`;
+const allOf = (runs, f) => runs.flatMap((r) => [f(r.startup, r), f(r.update, r)]);
+/** What held in every run of a fleet file, summed from the file (not asserted: said as it was). */
+function fleetSummary(runs) {
+  const maxDownloads = Math.max(...allOf(runs, (p) => p.maxDownloadsPerAgent));
+  const rejected = allOf(runs, (p) => p.rejected).reduce((a, b) => a + b, 0);
+  const pollErrors = allOf(runs, (p) => p.pollErrors).reduce((a, b) => a + b, 0);
+  const idleModules = runs.reduce((a, r) => a + r.steady.server.full, 0);
+  const allConverged = allOf(runs, (p, r) => p.converged === r.agents).every(Boolean);
+  return `Over all ${runs.length} runs: at most ${maxDownloads} module download${maxDownloads === 1 ? "" : "s"} per agent per version, `
+    + `${num(rejected)} candidate${rejected === 1 ? "" : "s"} rejected, ${num(pollErrors)} failed poll${pollErrors === 1 ? "" : "s"}, `
+    + `${num(idleModules)} module${idleModules === 1 ? "" : "s"} sent in an idle cycle; ${allConverged ? "every agent reached every version" : "**not every agent reached every version**"}.`;
+}
+
+const FLEET_START = "<!-- fleet:start -->", FLEET_END = "<!-- fleet:end -->";
+
+/** docs/SHIPPING.md's fleet table, from bench/fleet-results.json (npm run bench:fleet). */
+export function fleetBlock(r) {
+  const m = fleetMachine(r), runs = r.runs;
+  const bytes = [...new Set(runs.map((x) => x.moduleBytes))].map((b) => num(b)).join(" / ");
+  const jitter = [...new Set(runs.map((x) => Math.round(x.jitter * 100)))].join(" / ");
+  return [
+    FLEET_START,
+    "<!-- generated by scripts/figures.mjs from bench/fleet-results.json: do not edit by hand -->",
+    `Run of ${when(r.generatedAt)}: ${machineText(m)}; module ${bytes} bytes, poll interval + up to ${jitter} % jitter:`,
+    "",
+    "| agents | kind | interval | load at its start | all on v2 after publish | median | target (interval + jitter) | full downloads | per agent | 304s in an idle cycle | simulator CPU |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+    ...runs.map((x) => {
+      const u = x.update;
+      const loadAt = num(x.loadAverage1mAtStart ?? m.loadStart, 1);
+      return `| ${num(x.agents)} | ${x.kind} | ${sec(x.intervalMs, 0)} | ${loadAt} | ${sec(u.convergedMs, 2)} | ${sec(u.p50Ms, 2)} | ${sec(x.targetMs)} — ${u.convergedMs <= x.targetMs ? "met" : "missed"} | ${num(u.server.full)} | ${u.maxDownloadsPerAgent} | ${num(x.steady.server.notModified)}, ${x.steady.server.full === 0 ? "no module" : `${num(x.steady.server.full)} modules`} | ${u.cpuPct} % |`;
+    }),
+    "",
+    fleetSummary(runs),
+    FLEET_END,
+  ].join("\n");
+}
+
+const REGISTRY_START = "<!-- fleet-registry:start -->", REGISTRY_END = "<!-- fleet-registry:end -->";
+const KIND_LABEL = { signature: "signature check only", full: "full pipeline (compile, self-test)" };
+
+/** docs/OCI.md's fleet-against-a-registry table, from bench/fleet-registry-results.json. */
+export function fleetRegistryBlock(r) {
+  const m = fleetMachine(r), runs = r.runs;
+  const sent = (s, bold) => { const t = `${num(s.full)} modules, ${num(s.sigFull)} signatures`; return `${bold ? `**${t}**` : t}, ${num(s.notModified)} \`304\``; };
+  const rows = runs.flatMap((x) => [
+    `| ${KIND_LABEL[x.kind] ?? x.kind} | initial (first polls spread over a cycle) | ${sec(x.startup.convergedMs)} | ${round(x.startup.p50Ms / 1000)} / ${sec(x.startup.p95Ms)} | ${sent(x.startup.server, false)} | ≤ ${x.startup.maxDownloadsPerAgent} | ${num(x.startup.pollErrors)} |`,
+    `| | steady, nothing new (${sec(x.steady.windowMs, 0)}) | — | — | **${num(x.steady.server.notModified)} \`304\`, ${num(x.steady.server.full)} modules** | ${x.steady.server.full === 0 ? 0 : "—"} | — |`,
+    `| | update to v2 | **${sec(x.update.convergedMs)}** | ${round(x.update.p50Ms / 1000)} / ${sec(x.update.p95Ms)} | ${sent(x.update.server, true)} | ≤ ${x.update.maxDownloadsPerAgent} | ${num(x.update.pollErrors)} |`,
+  ]);
+  const verdicts = runs.map((x) => `${KIND_LABEL[x.kind] ?? x.kind} ${sec(x.update.convergedMs)} — ${x.update.convergedMs <= x.targetMs ? "met" : "missed"}`).join("; ");
+  const pushes = runs.map((x) => x.update.publishMs).filter((x) => x !== undefined);
+  const agents = [...new Set(runs.map((x) => num(x.agents)))].join(" / ");
+  const intervals = [...new Set(runs.map((x) => `${sec(x.intervalMs, 0)} + up to ${Math.round(x.jitter * 100)} % jitter, target ${sec(x.targetMs, 0)}`))].join("; ");
+  return [
+    REGISTRY_START,
+    "<!-- generated by scripts/figures.mjs from bench/fleet-registry-results.json: do not edit by hand -->",
+    `Run of ${when(r.generatedAt)}: ${machineText(m)}; poll ${intervals}:`,
+    "",
+    `| agents (${agents}) | phase | all on the version after | p50 / p95 | registry sent | downloads per agent | failed polls |`,
+    "|---|---|---|---|---|---|---|",
+    ...rows,
+    "",
+    `All agents on the new version within one interval + jitter: ${verdicts}.${pushes.length ? ` The push of v2 itself (${ms(Math.min(...pushes))}–${ms(Math.max(...pushes))}) is not counted.` : ""} ${fleetSummary(runs)}`,
+    REGISTRY_END,
+  ].join("\n");
+}
+
+const SOAK_START = "<!-- soak:start -->", SOAK_END = "<!-- soak:end -->";
+
+/** docs/SECURITY.md's soak figures, from bench/soak-results.json (npm run soak). */
+export function soakBlock(r) {
+  const m = r.machine, q = r.requests, l = q.latencyMs, s = r.swaps, b = r.badUploads, o = r.options;
+  const routes = Object.entries(q.byRoute).map(([k, v]) => `${k} ${num(v)}`).join(", ");
+  const reasons = Object.entries(b.byClass).map(([k, v]) => `${k} → \`${v.reason}\``).join("; ");
+  return [
+    SOAK_START,
+    "<!-- generated by scripts/figures.mjs from bench/soak-results.json: do not edit by hand -->",
+    `Load with faults, \`npm run soak\`: run of ${when(r.generatedAt)}, ${o.seconds} s, ${o.connections} connections, a policy swap every ${sec(o.swapEveryMs, 0)} and a bad upload every ${sec(o.badEveryMs, 0)}; ${m.cpu}, ${m.cores} cores (load generator on the same cores), Node ${m.node.replace(/^v/, "")}, load average ${m.loadAverage1mAtStart} at the start. ${r.passed ? "Passed" : "**Failed**"}${r.problems.length ? `: ${r.problems.join("; ")}` : ""}.`,
+    "",
+    "| figure | measured |",
+    "|---|---|",
+    `| requests | ${num(q.total)} (${num(q.perSecond)}/s; ${routes}) — **${num(q.failed)} failed** |`,
+    `| latency | p50 ${ms(l.p50, 2)}, p90 ${ms(l.p90, 2)}, p99 ${ms(l.p99, 2)}, p99.9 ${ms(l.p999, 2)}, max ${ms(l.max)} |`,
+    `| policy swaps | ${num(s.done)} (${num(s.puts)} PUT, ${num(s.rollbacks)} rollback), ${num(s.failed)} failed; p50 ${ms(s.latencyMs.p50)}, p99 ${ms(s.latencyMs.p99)} |`,
+    `| bad uploads | ${num(b.sent)} sent, ${num(b.rejected)} rejected, **${b.classesTried} of ${b.classes} classes** tried: ${reasons} |`,
+    `| agent | ready in ${ms(r.agent.startMs)}; exit code on SIGTERM ${r.agent.exitOnSigterm}; ${num(r.agent.outputLines)} output lines, ${r.agent.secretInOutput ? "**a secret in the output**" : "no secret in them"} |`,
+    SOAK_END,
+  ].join("\n");
+}
+
+const METER_START = "<!-- meter:start -->", METER_END = "<!-- meter:end -->";
+
+/** docs/SECURITY.md's cost of metering, from bench/results.json's meter section (npm run bench). */
+export function meterBlock(r) {
+  const t = r.meter, m = r.machine, raw = t.rawDecide, eng = t.engineDecideValid, rw = t.rewrite, run = t.runaway;
+  const pct = (100 * eng.p50OverheadNs) / eng.unmetered.p50Ns;
+  return [
+    METER_START,
+    "<!-- generated by scripts/figures.mjs from bench/results.json (section meter): do not edit by hand -->",
+    `**What metering costs** (\`npm run bench\`, section \`meter\`, run of ${when(r.generatedAt)}${r.quick ? ", --quick: figures not meaningful" : ""}; ${m.cpu}, ${m.cores} cores, load average ${m.loadAverage.start[0]} at the start): `
+      + `the raw \`decide\` export p50 ${ns(raw.metered.p50Ns)} metered vs ${ns(raw.unmetered.p50Ns)} unmetered (p99 ${ns(raw.metered.p99Ns)} vs ${ns(raw.unmetered.p99Ns)}); `
+      + `\`engine.decideValid\` p50 ${ns(eng.metered.p50Ns)} vs ${ns(eng.unmetered.p50Ns)} (p99 ${ns(eng.metered.p99Ns)} vs ${ns(eng.unmetered.p99Ns)}) — **${ns(eng.p50OverheadNs)}, ${num(pct, 1)} % per decision** at the median. `
+      + `The rewrite costs **${ms(rw.warmP50Ms, 2)}** per activation warm (p50; p99 ${ms(rw.warmP99Ms, 1)}), ${ms(rw.coldMs, 1)} the first in a process; the default module grows ${num(rw.bytesIn)} → ${num(rw.bytesOut)} bytes. `
+      + `A runaway call is stopped at the budget of ${num(t.budget)} units: an endless loop in **${ms(run.loopP50Ms, 2)}** (p50; max ${ms(run.loopMaxMs, 1)}), a fan-out recursion in ${ms(run.fanOutP50Ms, 2)} (p50).`,
+    METER_END,
+  ].join("\n");
+}
+
+/** Every generated block: { file, source, next, current }, each throwing when its file or markers are missing. */
+export function blocks() {
+  const read = (rel) => readFileSync(join(root, rel), "utf8");
+  const json = (rel) => JSON.parse(read(rel));
+  const specs = [
+    ["README.md", "bench/results.json", figuresBlock, START, END],
+    ["deploy/k3s/README.md", "deploy/k3s/memory-results.json", memoryBlock, MEMORY_START, MEMORY_END],
+    ["docs/SHIPPING.md", "bench/fleet-results.json", fleetBlock, FLEET_START, FLEET_END],
+    ["docs/OCI.md", "bench/fleet-registry-results.json", fleetRegistryBlock, REGISTRY_START, REGISTRY_END],
+    ["docs/SECURITY.md", "bench/soak-results.json", soakBlock, SOAK_START, SOAK_END],
+    ["docs/SECURITY.md", "bench/results.json", meterBlock, METER_START, METER_END],
+  ];
+  return specs.map(([file, source, make, start, end]) => {
+    const current = read(file);
+    return { file, source, next: rewrite(current, make(json(source)), start, end), current };
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const stale = [];
-  for (const [file, next, current] of blocks()) {
+  for (const { file, source, next, current } of blocks()) {
     if (next === current) continue;
-    if (process.argv.includes("--check")) stale.push(file);
-    else { writeFileSync(file, next); console.log(`${file.slice(root.length + 1)}: figures regenerated`); }
+    if (process.argv.includes("--check")) stale.push(`${file} (from ${source})`);
+    else { writeFileSync(join(root, file), next); console.log(`${file}: figures regenerated from ${source}`); }
   }
   if (stale.length) {
-    console.error(`figures differ from their JSON in ${stale.map((f) => f.slice(root.length + 1)).join(", ")}: run node scripts/figures.mjs`);
+    console.error(`figures differ from their JSON in ${stale.join(", ")}: run node scripts/figures.mjs`);
     process.exit(1);
   }
 }

@@ -7,7 +7,7 @@
 // NODE_OPTIONS; never merged with an earlier run): deploy/k3s/README.md's memory figures come
 // from that file.
 // Usage: npm run build && NODE_OPTIONS="…" node deploy/k3s/measure-memory.mjs [seconds per phase]
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { createServer } from "node:net";
@@ -71,3 +71,5 @@ writeFileSync(out, `${JSON.stringify({
   phases: rows.map((r) => ({ phase: r.phase, rps: r["req/s"], errors: r.errors, peakRssMb: r.peakRssMb })),
 }, null, 2)}\n`);
 console.log(`wrote ${out}`);
+// deploy/k3s/README.md's memory table follows the file
+execFileSync(process.execPath, [join(root, "scripts", "figures.mjs")], { stdio: "inherit" });

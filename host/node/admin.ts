@@ -53,7 +53,7 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
       method: "put", path: "/v1/policy", operationId: "putPolicy",
       summary: "Offer a signed policy module; it is activated only if it passes every check (admin)",
       body: { contentType: "application/wasm", schema: () => ({ type: "string", contentMediaType: "application/wasm" }) },
-      headers: { [SIGNATURE_HEADER]: { description: "the module's signed statement: base64 of its DSSE envelope's JSON (as `isoplace policy sign` writes it to FILE.wasm.sig), signed by a trusted key", required: true } },
+      headers: { [SIGNATURE_HEADER]: { description: "the module's signed statement: its DSSE envelope's JSON (as `isoplace policy sign` writes it to FILE.wasm.sig) or the base64 of it, signed by a trusted key", required: true } },
       security: true,
       maxBodyBytes: MAX_MODULE_BYTES,
       responses: {
@@ -61,7 +61,7 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
         ...authProblems,
         413: asProblem("Body over 1 MiB (the largest module accepted)"),
         415: asProblem("Body is not application/wasm"),
-        422: asProblem("The module failed a check (member `reason`: size, signature, statement, digest, expired, name, version, serial-lower, serial-reused, abi, compile, imports, meta, catalogue, self-test); nothing changed"),
+        422: asProblem("The module failed a check (member `reason`: size, signature, statement, digest, expired, name, version, serial-lower, serial-reused, abi, compile, meter, imports, meta, catalogue, self-test, budget; see docs/API.md); nothing changed"),
       },
       handler: async (c) => {
         const denied = auth(c);
