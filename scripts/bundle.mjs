@@ -27,7 +27,8 @@ const result = await build({
   chunkNames: "chunks/[name]-[hash]",
   external: ["assemblyscript", "assemblyscript/*", "binaryen"],
   // Node has raw DEFLATE built in; fflate (for Workers) builds its tables in JavaScript at load
-  alias: { "fflate/browser": join(root, "scripts/bundle/inflate-node.mjs") },
+  // and prom-client's OpenTelemetry API, used only for exemplars, which the agent does not enable
+  alias: { "fflate/browser": join(root, "scripts/bundle/inflate-node.mjs"), "@opentelemetry/api": join(root, "scripts/bundle/otel-none.cjs") },
   // CommonJS dependencies (pino, prom-client, commander …) require() Node's modules
   banner: { js: "import { createRequire as __isoplaceRequire } from \"node:module\"; const require = __isoplaceRequire(import.meta.url);" },
   legalComments: "none",
