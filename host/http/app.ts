@@ -83,15 +83,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     }
     return problemResponse(problemOf(404, null, "Not found", `No route ${c.req.method} ${c.req.path.slice(0, 200)}; see /openapi.json.`));
   });
-  app.onError((err, c) => errorResponse(err, c.req.method, c.req.path));
+  app.onError((err, c) => {
+    if (err instanceof InvalidRequestError) return problemResponse(invalidRequest(err.errors));
+    if (err instanceof BodyProblem) return problemResponse(err.problem);
+    if (err instanceof PolicyTrapError) return problemResponse(problemOf(500, "policy-trap", "Policy module trapped", "The policy module failed on this request; it has been restarted and the next request is served."));
+    console.error(`isoplace: unexpected error on ${c.req.method} ${c.req.path}:`, err);
+    return problemResponse(problemOf(500, "internal", "Internal error", "An unexpected error occurred."));
+  });
   return app;
-}
-
-/** The answer to an error a handler threw: a problem naming it (500 for the unexpected, logged). */
-export function errorResponse(err: unknown, method: string, path: string): Response {
-  if (err instanceof InvalidRequestError) return problemResponse(invalidRequest(err.errors));
-  if (err instanceof BodyProblem) return problemResponse(err.problem);
-  if (err instanceof PolicyTrapError) return problemResponse(problemOf(500, "policy-trap", "Policy module trapped", "The policy module failed on this request; it has been restarted and the next request is served."));
-  console.error(`isoplace: unexpected error on ${method} ${path}:`, err);
-  return problemResponse(problemOf(500, "internal", "Internal error", "An unexpected error occurred."));
 }

@@ -8,8 +8,7 @@ import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import type { Engine, NodeProfile } from "../engine/engine.ts";
 import { createApp } from "../http/app.ts";
-import { decideDirect } from "../http/decide-direct.ts";
-import type { ResponseEntry, RouteSpec } from "../http/types.ts";
+import type { RouteSpec } from "../http/types.ts";
 import { readDefaultModule } from "../index.ts";
 import type { ActivePolicy } from "../delivery/active.ts";
 import { PolicyManager } from "../delivery/manager.ts";
@@ -119,22 +118,21 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const routes = [metricsRoute, ...admin, ...(o.routes ?? [])];
   // the request line as pino writes it, built directly when the logger and its stream are ours
   const logRequest = destination ? requestLog(logger, (line) => destination.stream.write(line)) : pinoRequestLog(logger);
-  const hooks = {
+  const app = createApp({
     engine: () => policy.engine,
-    onResponse: (e: ResponseEntry) => {
+    ready: () => manager.ready,
+    policyStatus: () => manager.status(),
+    onResponse: (e) => {
       metrics.response(e);
       logRequest(e);
     },
-    onDecision: (level: string | null) => metrics.decision(level),
-  };
-  const app = createApp({ ...hooks, ready: () => manager.ready, policyStatus: () => manager.status(), routes });
-  // POST /v1/decide straight from node:http's request (the same answers), everything else through the app
-  const direct = decideDirect(hooks);
-  const fetch = (req: Request, env: unknown) => direct(env) ?? app.fetch(req, env);
+    onDecision: (level) => metrics.decision(level),
+    routes,
+  });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({
-      fetch, hostname: o.host ?? "127.0.0.1", port: o.port ?? 8787,
+      fetch: app.fetch, hostname: o.host ?? "127.0.0.1", port: o.port ?? 8787,
       ...(o.server ? { createServer: o.server.createServer } : {}),
       serverOptions: { ...o.server?.options, headersTimeout: TIMEOUTS.headersMs, requestTimeout: TIMEOUTS.requestMs, keepAliveTimeout: TIMEOUTS.keepAliveMs },
     } as Parameters<typeof serve>[0], () => resolve(s as Server)) as Server;
