@@ -2,11 +2,11 @@
 // requests, given as flags and as JSON on stdin, and for random ones; bad input is refused
 // naming the same fields; exit codes as the CLI's. Run under node:wasi (WASI preview1).
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Decision, Engine } from "../../host/engine/engine.ts";
 import { InvalidRequestError } from "../../host/engine/errors.ts";
 import { loadPolicy } from "../../host/index.ts";
-import { flagsOf, runWasi, wasiModule } from "./run.ts";
+import { flagsOf, runWasi, stopWasiHost, wasiModule } from "./run.ts";
 
 type Request = { workload?: Record<string, unknown>; node?: { runtimes: string[] } };
 
@@ -15,6 +15,7 @@ beforeAll(async () => {
   engine = await loadPolicy();
   wasiModule();
 });
+afterAll(stopWasiHost);
 
 /** The parts of an answer both must agree on; the engine's reasons (sentences) are counted against the command's codes. */
 function essentials(d: Decision | Record<string, any>, reasons: "reasons" | "rejectedBy") {
@@ -78,28 +79,28 @@ describe("the WASI command answers as the engine", () => {
     expect(WebAssembly.Module.exports(wasiModule()).map((e) => e.name).sort()).toEqual(["_start", "memory"]);
   });
 
-  it.each(TABLE.map((r) => [JSON.stringify(r), r] as const))("flags: %s", (_, request) => {
-    expectSameAnswer(runWasi(["decide", ...flagsOf(request)]), request);
+  it.each(TABLE.map((r) => [JSON.stringify(r), r] as const))("flags: %s", async (_, request) => {
+    expectSameAnswer(await runWasi(["decide", ...flagsOf(request)]), request);
   });
 
-  it.each(TABLE.map((r) => [JSON.stringify(r), r] as const))("stdin: %s", (_, request) => {
-    expectSameAnswer(runWasi(["decide", "--input", "-"], JSON.stringify(request)), request);
+  it.each(TABLE.map((r) => [JSON.stringify(r), r] as const))("stdin: %s", async (_, request) => {
+    expectSameAnswer(await runWasi(["decide", "--input", "-"], JSON.stringify(request)), request);
   });
 
-  it("flags override the stdin request's fields, as the CLI's do", () => {
+  it("flags override the stdin request's fields, as the CLI's do", async () => {
     const stdin = { workload: { scenario: "edge", constraints: { maxMemoryMb: 10 } }, node: { runtimes: ["kvm"] } };
-    const run = runWasi(["decide", "--input", "-", "--scenario", "microservices", "--max-cold-start-ms=6000", "--runtimes", "containerd,kvm"], JSON.stringify(stdin));
+    const run = await runWasi(["decide", "--input", "-", "--scenario", "microservices", "--max-cold-start-ms=6000", "--runtimes", "containerd,kvm"], JSON.stringify(stdin));
     expectSameAnswer(run, { workload: { scenario: "microservices", constraints: { maxColdStartMs: 6000 } }, node: { runtimes: ["containerd", "kvm"] } });
   });
 
   it("takes the node profile from ISOPLACE_RUNTIMES, as the CLI does", async () => {
     const configured = await loadPolicy(undefined, { node: { source: "configured", runtimes: ["containerd", "bogus"] } });
-    const run = runWasi(["decide", "--scenario", "edge"], "", { ISOPLACE_RUNTIMES: "containerd,bogus" });
+    const run = await runWasi(["decide", "--scenario", "edge"], "", { ISOPLACE_RUNTIMES: "containerd,bogus" });
     expectSameAnswer(run, { workload: { scenario: "edge" } }, configured);
     expect(JSON.parse(run.stdout).node).toEqual({ source: "configured", runtimes: ["containerd"] });
   });
 
-  it("agrees with the engine on random requests", () => {
+  it("agrees with the engine on random requests", async () => {
     const c = engine.catalogue;
     const ids = (group: string) => c.needs.filter((n) => n.group === group).flatMap((n) => [n.id, n.zh]);
     const request = fc.record({
@@ -119,8 +120,8 @@ describe("the WASI command answers as the engine", () => {
       }, { requiredKeys: [] }),
       node: fc.record({ runtimes: fc.subarray(c.runtimes.map((r) => r.id)) }),
     }, { requiredKeys: [] });
-    fc.assert(fc.property(request, (r) => {
-      expectSameAnswer(runWasi(["decide", "--input", "-"], JSON.stringify(r)), r);
+    await fc.assert(fc.asyncProperty(request, async (r) => {
+      expectSameAnswer(await runWasi(["decide", "--input", "-"], JSON.stringify(r)), r);
     }), { numRuns: 150 });
   });
 });
@@ -149,7 +150,7 @@ const BAD: unknown[] = [
 ];
 
 describe("the WASI command refuses bad input as the engine does", () => {
-  it.each(BAD.map((r) => [JSON.stringify(r), r] as const))("%s", (_, request) => {
+  it.each(BAD.map((r) => [JSON.stringify(r), r] as const))("%s", async (_, request) => {
     let expected: string[] = [];
     try {
       engine.decide(request);
@@ -157,15 +158,15 @@ describe("the WASI command refuses bad input as the engine does", () => {
       expected = (err as InvalidRequestError).errors.map((e) => e.path);
     }
     expect(expected.length).toBeGreaterThan(0);
-    const run = runWasi(["decide", "--input", "-"], JSON.stringify(request));
+    const run = await runWasi(["decide", "--input", "-"], JSON.stringify(request));
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/^isoplace: /);
     expect(namedPaths(run.stderr).sort()).toEqual([...new Set(expected)].sort());
   });
 
-  it("names the artifacts allowed for an unknown one, as the engine does", () => {
-    const run = runWasi(["decide", "--artifact", "jar"]);
+  it("names the artifacts allowed for an unknown one, as the engine does", async () => {
+    const run = await runWasi(["decide", "--artifact", "jar"]);
     expect(run.code).toBe(2);
     let message = "";
     try { engine.decide({ workload: { artifact: "jar" } }); } catch (err) { message = (err as InvalidRequestError).errors[0].message; }
@@ -173,8 +174,8 @@ describe("the WASI command refuses bad input as the engine does", () => {
     expect(run.stderr).toContain(`workload.artifact: ${message}`);
   });
 
-  it("names the ids allowed for an unknown one", () => {
-    const run = runWasi(["decide", "--scenario", "mainframe"]);
+  it("names the ids allowed for an unknown one", async () => {
+    const run = await runWasi(["decide", "--scenario", "mainframe"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('workload.scenario: unknown scenario "mainframe"; allowed: edge (边缘计算), microservices (微服务)');
   });
@@ -188,21 +189,21 @@ describe("the WASI command refuses bad input as the engine does", () => {
     [["decide", "extra"], /too many arguments/],
     [["rank"], /unknown command 'rank'/],
     [[], /a command is required/],
-  ])("usage error: %j", (args, message) => {
-    const run = runWasi(args as string[]);
+  ])("usage error: %j", async (args, message) => {
+    const run = await runWasi(args as string[]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(message);
   });
 
-  it.each([["{\"workload\": {"], ["[]"], ["\"edge\""], [""]])("stdin that is not a JSON object: %j", (stdin) => {
-    const run = runWasi(["decide", "--input", "-"], stdin);
+  it.each([["{\"workload\": {"], ["[]"], ["\"edge\""], [""]])("stdin that is not a JSON object: %j", async (stdin) => {
+    const run = await runWasi(["decide", "--input", "-"], stdin);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^isoplace: --input: - is not a JSON object/);
   });
 
-  it("prints its usage on --help, exit 0", () => {
-    const run = runWasi(["decide", "--help"]);
+  it("prints its usage on --help, exit 0", async () => {
+    const run = await runWasi(["decide", "--help"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: isoplace\.wasi\.wasm decide/);
   });

@@ -1,16 +1,18 @@
 // Runs dist/isoplace.wasi.wasm as a WASI preview1 command under node:wasi — the ABI WasmEdge
 // and wasmtime implement (neither can be installed on the test machine) — with real files for
-// stdin, stdout and stderr.
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// stdin, stdout and stderr, in a WASI host process of its own (tests/wasi/host.mjs), as a
+// runtime would run it: never inside the test runner's worker.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { WASI } from "node:wasi";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { createInterface } from "node:readline";
+import { PACKAGE_ROOT } from "../../host/package.ts";
+import { spawnChild, type Child } from "../support/child.ts";
 
 export const WASI_COMMAND = join(PACKAGE_ROOT, "dist/isoplace.wasi.wasm");
 
 let compiled: WebAssembly.Module | undefined;
 
+/** The command's module, compiled here only to read its imports and exports. */
 export function wasiModule(): WebAssembly.Module {
   if (!compiled) {
     if (!existsSync(WASI_COMMAND)) throw new Error(`${WASI_COMMAND} is missing: run \`npm run build\``);
@@ -21,21 +23,40 @@ export function wasiModule(): WebAssembly.Module {
 
 export interface Run { code: number; stdout: string; stderr: string }
 
+let host: Child | undefined;
+let nextId = 0;
+const pending = new Map<number, { resolve: (r: Run) => void; reject: (e: Error) => void }>();
+
+function wasiHost(): Child {
+  if (host) return host;
+  wasiModule();
+  const h = spawnChild(process.execPath, [join(import.meta.dirname, "host.mjs"), WASI_COMMAND], { stdio: ["pipe", "pipe", "pipe"], keep: (l) => !l.startsWith("{\"id\"") });
+  createInterface({ input: h.process.stdout! }).on("line", (line) => {
+    const a = JSON.parse(line);
+    const p = pending.get(a.id);
+    pending.delete(a.id);
+    if (a.error) p?.reject(new Error(a.error)); else p?.resolve({ code: a.code, stdout: a.stdout, stderr: a.stderr });
+  });
+  void h.exited.then((e) => {
+    for (const p of pending.values()) p.reject(new Error(`the WASI host exited (${e.code ?? e.signal}):\n${h.output()}`));
+    pending.clear();
+    if (host === h) host = undefined;
+  });
+  return (host = h);
+}
+
 /** `isoplace.wasi.wasm ...args`, with `stdin` on its standard input. */
-export function runWasi(args: string[], stdin = "", env: Record<string, string> = {}): Run {
-  const dir = mkdtempSync(join(tmpdir(), "isoplace-wasi-"));
-  const paths = ["stdin", "stdout", "stderr"].map((f) => join(dir, f));
-  writeFileSync(paths[0], stdin);
-  const fds = [openSync(paths[0], "r"), openSync(paths[1], "w"), openSync(paths[2], "w")];
-  try {
-    const wasi = new WASI({ version: "preview1", args: ["isoplace.wasi.wasm", ...args], env, stdin: fds[0], stdout: fds[1], stderr: fds[2], returnOnExit: true });
-    const instance = new WebAssembly.Instance(wasiModule(), wasi.getImportObject() as WebAssembly.Imports);
-    const code = wasi.start(instance);
-    return { code, stdout: readFileSync(paths[1], "utf8"), stderr: readFileSync(paths[2], "utf8") };
-  } finally {
-    for (const fd of fds) closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
-  }
+export function runWasi(args: string[], stdin = "", env: Record<string, string> = {}): Promise<Run> {
+  const h = wasiHost(), id = nextId++;
+  return new Promise<Run>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    h.process.stdin!.write(`${JSON.stringify({ id, args, stdin, env })}\n`);
+  });
+}
+
+/** Ends the WASI host (afterAll). */
+export async function stopWasiHost(): Promise<void> {
+  await host?.stop("SIGKILL");
 }
 
 type Request = { workload?: Record<string, unknown>; node?: { runtimes: string[] } };
