@@ -180,7 +180,7 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
 
 /**
  * The catalogue is stored deflated (raw DEFLATE, RFC 1951): still the policy's text once, as
- * UTF-8, at a third of the size. Hosts inflate it with the web-standard DecompressionStream.
+ * UTF-8, at a third of the size. Hosts inflate it with fflate (host/engine/inflate.ts; the Node bundle maps it to node:zlib).
  */
 export function generate(p: PolicySource, sourceSha256: string, compiler: string, deflateRaw: (bytes: Uint8Array) => Uint8Array): Generated {
   const meta: PolicyMeta = { name: p.name, version: p.version, sourceSha256, abi: ABI_VERSION, compiler };
