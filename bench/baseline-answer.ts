@@ -10,7 +10,6 @@ import { decisionId } from "../host/engine/decision-id.ts";
 import type { Decision, Engine } from "../host/engine/engine.ts";
 import { FastDecideParser } from "../host/engine/fast-request.ts";
 import { parseOrThrow, type Placement } from "../host/engine/request.ts";
-import { ARTIFACT_IDS, LEVEL_IDS } from "../host/engine/vocabulary.ts";
 import type { BaselinePlacer } from "./baseline.ts";
 
 export class BaselineEngine {
@@ -19,12 +18,14 @@ export class BaselineEngine {
   private readonly planning: { mask: number; runtimes: string[] };
   private readonly engine: Engine;
   private readonly placer: BaselinePlacer;
+  private readonly policy: Decision["policy"];
 
   constructor(engine: Engine, placer: BaselinePlacer) {
     this.engine = engine;
     this.placer = placer;
     this.fast = new FastDecideParser(engine.catalogue, engine.tables);
     this.explain = new Explainer(engine.catalogue);
+    this.policy = Object.freeze({ name: engine.policy.name, version: engine.policy.version, sha256: engine.policy.sha256 });
     // planning mode, as the bench's engine runs: every runtime counted
     this.planning = { mask: (1 << engine.catalogue.runtimes.length) - 1, runtimes: engine.catalogue.runtimes.map((r) => r.id) };
   }
@@ -56,25 +57,7 @@ export class BaselineEngine {
       rule: RULES[d.rule], order: d.order, reasons: d.reasons, levelRuntime: d.runtimes, scores: d.scores,
     };
     const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node, artifact: p.artifact };
-    const runtime = r.level ? c.runtimes[r.runtime] : undefined;
-    const fbRuntime = r.fallback ? c.runtimes[r.fallbackRuntime] : undefined;
-    return {
-      level: r.level ? LEVEL_IDS[r.level] : null,
-      levelName: r.level ? e.levelName(r.level) : null,
-      runtime: runtime?.id ?? null,
-      runtimeClassName: runtime?.runtimeClassName ?? null,
-      artifact: s.artifact >= 0 ? ARTIFACT_IDS[s.artifact] : null,
-      stack: e.stack(r.level, r.runtime, s.scenario),
-      fallback: r.fallback
-        ? { level: LEVEL_IDS[r.fallback], levelName: e.levelName(r.fallback), runtime: fbRuntime?.id ?? null, runtimeClassName: fbRuntime?.runtimeClassName ?? null, stack: e.stack(r.fallback, r.fallbackRuntime, s.scenario) }
-        : null,
-      rule: r.rule,
-      ranking: e.ranking(r, s),
-      explanation: e.explanation(r, s),
-      node: s.node,
-      policy: { name: this.engine.policy.name, version: this.engine.policy.version, sha256: this.engine.policy.sha256 },
-      decisionId: decisionId(),
-    };
+    return e.decision(r, s, this.policy, decisionId());
   }
 }
 

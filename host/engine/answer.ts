@@ -2,6 +2,7 @@
 // explanation a person can read.
 import { OUT, REASON, RULES, type Rule, type Views } from "./abi.ts";
 import type { Catalogue } from "./catalogue.ts";
+import type { Decision } from "./engine.ts";
 import type { Constraints } from "./request.ts";
 import { namedRuntime, stackTable } from "./stacks.ts";
 import { ARTIFACT_IDS, ARTIFACT_WORDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId } from "./vocabulary.ts";
@@ -173,6 +174,29 @@ export class Explainer {
   /** The stack an answer names (host/engine/stacks.ts): the scenario's, with the runtime the level runs on. */
   stack(level: number, runtime: number, scenario: number): string | null {
     return this.stacks[scenario + 1][level][runtime + 1];
+  }
+
+  /** The whole answer of POST /v1/decide, from the module's readout. */
+  decision(r: Readout, s: Situation, policy: Decision["policy"], id: string): Decision {
+    const runtime = r.level ? this.catalogue.runtimes[r.runtime] : undefined;
+    const fbRuntime = r.fallback ? this.catalogue.runtimes[r.fallbackRuntime] : undefined;
+    return {
+      level: r.level ? LEVEL_IDS[r.level] : null,
+      levelName: r.level ? this.levelName(r.level) : null,
+      runtime: runtime?.id ?? null,
+      runtimeClassName: runtime?.runtimeClassName ?? null,
+      artifact: s.artifact >= 0 ? ARTIFACT_IDS[s.artifact] : null,
+      stack: this.stack(r.level, r.runtime, s.scenario),
+      fallback: r.fallback
+        ? { level: LEVEL_IDS[r.fallback], levelName: this.levelName(r.fallback), runtime: fbRuntime?.id ?? null, runtimeClassName: fbRuntime?.runtimeClassName ?? null, stack: this.stack(r.fallback, r.fallbackRuntime, s.scenario) }
+        : null,
+      rule: r.rule,
+      ranking: this.ranking(r, s),
+      explanation: this.explanation(r, s),
+      node: s.node,
+      policy,
+      decisionId: id,
+    };
   }
 
   explanation(r: Readout, s: Situation): string {

@@ -168,7 +168,7 @@ export class Engine {
       return readOut(this.v);
     });
     const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
-    return this.decisionOf(r, s, options?.decisionId);
+    return this.explain.decision(r, s, this.policyRef, options?.decisionId ?? decisionId());
   }
 
   private callDecide(p: Placement, mask: number): number {
@@ -217,29 +217,6 @@ export class Engine {
   /** Runs the module's own self-test: 0 when every vector passes, else the 1-based index of the first that fails. */
   selfTest(): number {
     return this.guard(() => this.x.selfTest(), ACTIVATION_BUDGET);
-  }
-
-  private decisionOf(r: Readout, s: Situation, id?: string): Decision {
-    const c = this.catalogue, e = this.explain;
-    const runtime = r.level ? c.runtimes[r.runtime] : undefined;
-    const fbRuntime = r.fallback ? c.runtimes[r.fallbackRuntime] : undefined;
-    return {
-      level: r.level ? LEVEL_IDS[r.level] : null,
-      levelName: r.level ? e.levelName(r.level) : null,
-      runtime: runtime?.id ?? null,
-      runtimeClassName: runtime?.runtimeClassName ?? null,
-      artifact: s.artifact >= 0 ? ARTIFACT_IDS[s.artifact] : null,
-      stack: e.stack(r.level, r.runtime, s.scenario),
-      fallback: r.fallback
-        ? { level: LEVEL_IDS[r.fallback], levelName: e.levelName(r.fallback), runtime: fbRuntime?.id ?? null, runtimeClassName: fbRuntime?.runtimeClassName ?? null, stack: e.stack(r.fallback, r.fallbackRuntime, s.scenario) }
-        : null,
-      rule: r.rule,
-      ranking: e.ranking(r, s),
-      explanation: e.explanation(r, s),
-      node: s.node,
-      policy: this.policyRef,
-      decisionId: id ?? decisionId(),
-    };
   }
 
   /** The best feasible level by weights alone (POST /v1/rank). */

@@ -2,36 +2,23 @@
 // /healthz, /readyz, logs, graceful stop) on node:https, with POST /v1/admission/pods added and
 // its certificate re-read when the files change.
 import { createServer, type Server as HttpsServer } from "node:https";
-import pino, { type Logger } from "pino";
+import pino from "pino";
 import type { Mode } from "../k8s/admit.ts";
 import { admissionRoute } from "../k8s/route.ts";
-import type { TrustedKey } from "../delivery/signing.ts";
 import { startAgent, type Agent, type AgentOptions } from "./agent.ts";
 import { CertificateFiles } from "./tls.ts";
 import { AdmissionMetrics } from "./webhook-metrics.ts";
 
-export interface WebhookOptions {
+/** The agent's own options for policy delivery and serving, and the webhook's. */
+export interface WebhookOptions extends Pick<AgentOptions, "host" | "port" | "policy" | "trustedKeys" | "dataDir" | "logger" | "watch" | "builtIn" | "poll" | "sourceOptions"> {
   tlsCert: string;
   tlsKey: string;
-  host?: string;
-  port?: number;
   /** The cluster's RuntimeClasses (names as in the policy's runtimeClassName). */
   runtimeClasses?: string[];
   mode?: Mode;
   denyInfeasible?: boolean;
-  policy?: string;
-  trustedKeys?: TrustedKey[];
-  dataDir?: string;
-  logger?: Logger;
   /** The certificate files' fallback poll period. */
   tlsPollMs?: number;
-  /** The policy file's watch settings (as the agent's). */
-  watch?: { debounceMs?: number; pollMs?: number };
-  builtIn?: () => Promise<Uint8Array>;
-  /** URL and registry polling (as the agent's). */
-  poll?: AgentOptions["poll"];
-  /** The policy source's own settings (registry credentials, insecure registries). */
-  sourceOptions?: AgentOptions["sourceOptions"];
 }
 
 export interface Webhook {

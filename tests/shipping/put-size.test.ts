@@ -3,24 +3,18 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
+import { appendCustomSection } from "../../host/policy/section.ts";
 import { build, defaultSource, keyFiles, policyStatus, signHeader, silent, tempDir, variantSource, type KeyFiles } from "./support/fixtures.ts";
 
 const TOKEN = "test-admin-token-0123456789abcdef";
 let agent: Agent, keys: KeyFiles, padded: Uint8Array;
 
-/** A custom section (id 0: ignored by every engine) of `size` payload bytes, appended to `wasm`. */
-function padWithCustomSection(wasm: Uint8Array, size: number): Uint8Array {
-  const leb = (n: number) => { const out: number[] = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return out; };
-  const name = new TextEncoder().encode("padding");
-  const content = [...leb(name.length), ...name, ...new Uint8Array(size)];
-  return new Uint8Array([...wasm, 0, ...leb(content.length), ...content]);
-}
-
 beforeAll(async () => {
   const root = await tempDir();
   keys = await keyFiles(join(root, "keys"));
   const v1 = await defaultSource().then(build);
-  padded = padWithCustomSection(await variantSource("2025.11.15-100k", "K3s + WasmEdge 0.15.0 (100 KiB)").then(build), 100 * 1024);
+  // a custom section (ignored by every engine) pads it to 100 KiB
+  padded = appendCustomSection(await variantSource("2025.11.15-100k", "K3s + WasmEdge 0.15.0 (100 KiB)").then(build), "padding", new Uint8Array(100 * 1024));
   agent = await startAgent({ port: 0, logger: silent, builtIn: async () => v1, trustedKeys: keys.trusted, adminToken: TOKEN });
 });
 afterAll(() => agent?.close());
