@@ -1,17 +1,20 @@
 // The HTTP API as a Hono app: runtime-neutral (no Node imports), shared by the Node agent and
 // the Worker. Hosts add what is theirs (metrics, policy admin) through options.routes.
-import { Hono } from "hono";
-import { InvalidRequestError, PolicyTrapError } from "../engine/errors.ts";
-import { BodyProblem, MAX_BODY_BYTES, declaredLength, tooLarge } from "./body.ts";
-import { invalidRequest, problemOf, problemResponse } from "./problem.ts";
+import { Hono, type Context, type Handler } from "hono";
+import { MAX_BODY_BYTES, declaredLength, readJson, tooLarge } from "./body.ts";
+import { problemForError } from "./failure.ts";
+import { problemOf, problemResponse } from "./problem.ts";
 import { coreRoutes } from "./routes.ts";
-import type { AppEnv, AppOptions, RouteSpec } from "./types.ts";
+import type { AppEnv, AppOptions, JsonCall, JsonOperation, ResponseEntry, RouteSpec } from "./types.ts";
 
 export const API_VERSION = "1.0.0";
 
-export function createApp(options: AppOptions): Hono<AppEnv> {
+/** The API's routes and the host's (options.routes): what createApp serves, less /openapi.json. */
+export const apiRoutes = (options: AppOptions): RouteSpec[] => [...coreRoutes(options), ...(options.routes ?? [])];
+
+export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(options)): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const routes: RouteSpec[] = [...coreRoutes(options), ...(options.routes ?? [])];
+  const routes = [...api];
   const openapi: RouteSpec = {
     method: "get", path: "/openapi.json", operationId: "openapi", summary: "This document",
     responses: { 200: { description: "OpenAPI 3.1" } },
@@ -31,40 +34,38 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   routes.push(openapi);
   // Route labels for logs and metrics: only paths the API has, so a scan cannot blow up cardinality.
   const knownPaths = new Set(routes.map((r) => r.path));
+  const observe = options.onResponse;
+  const engine = options.engine;
 
-  // Body limits per route (a route's maxBodyBytes, else 64 KiB), checked against the declared
-  // Content-Length before any handler runs (so 413 comes before 415 or 401, as a body-limit
-  // middleware would answer); bodies without one are counted as they are read (body.ts).
-  const limits = new Map(routes.filter((r) => r.maxBodyBytes !== undefined).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r.maxBodyBytes!]));
-  const onResponse = options.onResponse;
-
-  // The one middleware every request passes: the engine for this request, the size check, and
-  // the log/metrics entry when the answer is ready.
-  app.use(async (c, next) => {
-    const start = performance.now();
-    c.set("engine", options.engine());
-    const method = c.req.method;
-    if (method !== "GET" && method !== "HEAD") {
-      const limit = limits.get(`${method} ${c.req.path}`) ?? MAX_BODY_BYTES;
-      const declared = declaredLength(c);
-      if (declared !== undefined && declared > limit) c.res = problemResponse(tooLarge(limit));
-      else {
-        if (limit !== MAX_BODY_BYTES) c.set("bodyLimit", limit);
-        await next();
+  // Each route's handler wrapped once, here, with what every request needs: the engine for this
+  // request, the size check (a route's maxBodyBytes, else 64 KiB, against the declared
+  // Content-Length before any handler runs, so 413 comes before 415 or 401, as a body-limit
+  // middleware would answer; bodies without one are counted as they are read, body.ts), problems
+  // for errors, and the log/metrics entry. Not a middleware: with one handler per route Hono calls
+  // it directly instead of composing a chain of promises for every request.
+  const wrap = (r: RouteSpec): Handler<AppEnv> => {
+    const { path } = r;
+    const handler = r.handler ?? jsonHandler(r.json!);
+    const limit = r.method === "get" ? undefined : r.maxBodyBytes ?? MAX_BODY_BYTES;
+    return async (c) => {
+      const start = observe ? performance.now() : 0;
+      c.set("engine", engine());
+      let res: Response;
+      try {
+        const declared = limit === undefined ? undefined : declaredLength(c);
+        if (declared !== undefined && declared > limit!) res = problemResponse(tooLarge(limit!));
+        else {
+          if (limit !== undefined && limit !== MAX_BODY_BYTES) c.set("bodyLimit", limit);
+          res = await handler(c);
+        }
+      } catch (err) {
+        res = errorResponse(err, c);
       }
-    } else await next();
-    if (onResponse) {
-      const d = c.get("decision");
-      const path = c.req.path;
-      onResponse({
-        method, route: knownPaths.has(path) ? path : knownPaths.has(c.req.routePath) ? c.req.routePath : "unmatched",
-        status: c.res.status, ms: performance.now() - start,
-        ...(d ? { decisionId: d.id, level: d.level } : {}),
-      });
-    }
-  });
-
-  for (const r of routes) app[r.method](r.path, r.handler);
+      if (observe) respond(observe, c, path, res.status, start);
+      return res;
+    };
+  };
+  for (const r of routes) app[r.method](r.path, wrap(r));
 
   // A known path with another method is 405 with Allow (a GET route also answers HEAD); checked
   // only here, when no route matched, instead of in a middleware on every request.
@@ -75,20 +76,38 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     allowed.set(r.path, methods);
   }
   app.notFound((c) => {
-    const methods = allowed.get(c.req.path);
-    if (methods && !methods.includes(c.req.method)) {
-      return problemResponse(
-        problemOf(405, null, "Method not allowed", `${c.req.method} is not allowed on ${c.req.path}; allowed: ${methods.join(", ")}.`),
-        { allow: methods.join(", ") });
-    }
-    return problemResponse(problemOf(404, null, "Not found", `No route ${c.req.method} ${c.req.path.slice(0, 200)}; see /openapi.json.`));
+    const start = observe ? performance.now() : 0;
+    const path = c.req.path;
+    const methods = allowed.get(path);
+    const res = methods && !methods.includes(c.req.method)
+      ? problemResponse(
+        problemOf(405, null, "Method not allowed", `${c.req.method} is not allowed on ${path}; allowed: ${methods.join(", ")}.`),
+        { allow: methods.join(", ") })
+      : problemResponse(problemOf(404, null, "Not found", `No route ${c.req.method} ${path.slice(0, 200)}; see /openapi.json.`));
+    if (observe) respond(observe, c, knownPaths.has(path) ? path : "unmatched", res.status, start);
+    return res;
   });
-  app.onError((err, c) => {
-    if (err instanceof InvalidRequestError) return problemResponse(invalidRequest(err.errors));
-    if (err instanceof BodyProblem) return problemResponse(err.problem);
-    if (err instanceof PolicyTrapError) return problemResponse(problemOf(500, "policy-trap", "Policy module trapped", "The policy module failed on this request; it has been restarted and the next request is served."));
-    console.error(`isoplace: unexpected error on ${c.req.method} ${c.req.path}:`, err);
-    return problemResponse(problemOf(500, "internal", "Internal error", "An unexpected error occurred."));
-  });
+  app.onError(errorResponse);
   return app;
+}
+
+const errorResponse = (err: unknown, c: Context<AppEnv>): Response => problemResponse(problemForError(err, c.req.method, c.req.path));
+
+/** A JSON operation's handler: the body read as JSON (readJson), the answer sent as JSON. */
+function jsonHandler(operation: JsonOperation): NonNullable<RouteSpec["handler"]> {
+  return async (c) => {
+    const call: JsonCall = { engine: c.get("engine") };
+    const answer = await operation(await readJson(c), call);
+    if (call.decision) c.set("decision", call.decision);
+    return c.json(answer as object);
+  };
+}
+
+/** The response's log/metrics entry, handed to the host's hook. */
+function respond(observe: (e: ResponseEntry) => void, c: Context<AppEnv>, route: string, status: number, start: number): void {
+  const d = c.get("decision");
+  const ms = performance.now() - start;
+  observe(d
+    ? { method: c.req.method, route, status, ms, decisionId: d.id, level: d.level }
+    : { method: c.req.method, route, status, ms });
 }

@@ -21,7 +21,7 @@ export class BodyProblem extends Error {
 export const tooLarge = (limit: number): Problem => problemOf(413, "body-too-large", "Body too large", `The body is over ${limit} bytes.`);
 
 /** What the body reader needs of a Node IncomingMessage (structural: no Node import here). */
-interface IncomingLike {
+export interface IncomingLike {
   headers: Record<string, string | string[] | undefined>;
   readableEnded: boolean;
   on(event: string, listener: (arg?: never) => void): unknown;
@@ -33,8 +33,8 @@ function incomingOf(c: Context): IncomingLike | undefined {
   return incoming && typeof incoming.on === "function" && typeof incoming.headers === "object" ? incoming : undefined;
 }
 
-function header(c: Context, incoming: IncomingLike | undefined, name: string): string | undefined {
-  if (!incoming) return c.req.header(name);
+function header(c: Context | undefined, incoming: IncomingLike | undefined, name: string): string | undefined {
+  if (!incoming) return c!.req.header(name);
   const v = incoming.headers[name];
   return Array.isArray(v) ? v.join(", ") : v;
 }
@@ -104,29 +104,57 @@ export function readBody(c: Context, limit = routeLimit(c)): Promise<Uint8Array>
 }
 
 /** Whether the request carries a body at all (no Content-Length 0, and one is declared or streamed). */
-function hasBody(c: Context, incoming: IncomingLike | undefined): boolean {
+function hasBody(c: Context | undefined, incoming: IncomingLike | undefined): boolean {
   const length = header(c, incoming, "content-length");
   if (length !== undefined) return length !== "0";
-  return incoming ? header(c, incoming, "transfer-encoding") !== undefined : c.req.raw.body !== null;
+  return incoming ? header(c, incoming, "transfer-encoding") !== undefined : c!.req.raw.body !== null;
 }
 
 const isJson = (type: string) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type);
 const utf8 = new TextDecoder();
 
-export async function readJson(c: Context, limit = routeLimit(c)): Promise<unknown> {
-  const incoming = incomingOf(c);
-  const type = header(c, incoming, "content-type") ?? "";
-  if (!isJson(type)) {
-    // no body at all is an empty request (every field is optional); anything else must be JSON
-    if (!type && !hasBody(c, incoming)) return {};
-    throw new BodyProblem(problemOf(415, "unsupported-media-type", "Unsupported media type",
-      `The body must be JSON (content-type: application/json); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`));
-  }
-  const text = utf8.decode(await readBody(c, limit));
+/** 415 for a body that is not JSON; `undefined` when there is no body at all (an empty request: every field is optional). */
+function notJson(type: string, hasBody: () => boolean): BodyProblem | undefined {
+  if (!type && !hasBody()) return undefined;
+  return new BodyProblem(problemOf(415, "unsupported-media-type", "Unsupported media type",
+    `The body must be JSON (content-type: application/json); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`));
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  const text = utf8.decode(bytes);
   if (text.trim().length === 0) return {};
   try {
     return JSON.parse(text);
   } catch (err) {
     throw new BodyProblem({ ...invalidRequest([{ path: "", message: `malformed JSON: ${(err as Error).message.slice(0, 200)}` }], "The body is not valid JSON."), type: "urn:isoplace:problem:malformed-json", title: "Malformed JSON" });
   }
+}
+
+export async function readJson(c: Context, limit = routeLimit(c)): Promise<unknown> {
+  const incoming = incomingOf(c);
+  if (incoming) return readIncomingJson(incoming, limit);
+  const type = c.req.header("content-type") ?? "";
+  if (!isJson(type)) {
+    const problem = notJson(type, () => hasBody(c, undefined));
+    if (problem) throw problem;
+    return {};
+  }
+  return parseJson(await readBody(c, limit));
+}
+
+/**
+ * A Node request's JSON body: 413 by a declared Content-Length over `limit` before anything else,
+ * 415 for another content type before anything is read, then read (counted against the limit)
+ * and parsed. For the app on @hono/node-server and for the agent's JSON lane alike.
+ */
+export async function readIncomingJson(incoming: IncomingLike, limit: number): Promise<unknown> {
+  const type = header(undefined, incoming, "content-type") ?? "";
+  const length = header(undefined, incoming, "content-length");
+  if (length !== undefined && /^\d+$/.test(length) && Number(length) > limit) throw new BodyProblem(tooLarge(limit));
+  if (!isJson(type)) {
+    const problem = notJson(type, () => hasBody(undefined, incoming));
+    if (problem) throw problem;
+    return {};
+  }
+  return parseJson(await readIncoming(incoming, limit));
 }

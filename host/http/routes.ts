@@ -4,7 +4,6 @@
 import { z } from "zod";
 import { parseOrThrow } from "../engine/request.ts";
 import { InvalidRequestError } from "../engine/errors.ts";
-import { readJson } from "./body.ts";
 import { consoleRoutes } from "./console/routes.ts";
 import { invalidRequest, problemOf } from "./problem.ts";
 import type { AppOptions, RouteSpec } from "./types.ts";
@@ -31,11 +30,11 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       summary: "Which isolation level and runtime for a workload",
       body: { contentType: json, schema: (e) => e.schemas.decide },
       responses: { 200: { description: "The decision (level null when nothing is feasible)", schema: "decision" }, ...problems },
-      handler: async (c) => {
-        const decision = c.get("engine").decide(await readJson(c));
-        c.set("decision", { id: decision.decisionId, level: decision.level });
+      json: (body, call) => {
+        const decision = call.engine.decide(body);
+        call.decision = { id: decision.decisionId, level: decision.level };
         options.onDecision?.(decision.level);
-        return c.json(decision);
+        return decision;
       },
     },
     {
@@ -43,9 +42,8 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       summary: `Up to ${MAX_BATCH} decisions; a bad item answers its own problem`,
       body: { contentType: json, schema: (e) => z.object({ items: z.array(e.schemas.decide).max(MAX_BATCH) }) },
       responses: { 200: { description: "One decision or problem per item, in order", schema: "batchAnswer" }, ...problems },
-      handler: async (c) => {
-        const engine = c.get("engine");
-        const { items } = parseOrThrow(batchEnvelope(), await readJson(c));
+      json: (body, { engine }) => {
+        const { items } = parseOrThrow(batchEnvelope(), body);
         const results = items.map((item, i) => {
           try {
             const d = engine.decide(item);
@@ -56,7 +54,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
             return invalidRequest(err.errors.map((e) => ({ ...e, path: `items[${i}]${e.path ? `.${e.path}` : ""}` })), `Item ${i} is invalid; see errors.`);
           }
         });
-        return c.json({ results });
+        return { results };
       },
     },
     {
@@ -64,7 +62,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       summary: "The best feasible level by a direction-aware, normalised weighted score",
       body: { contentType: json, schema: (e) => e.schemas.rank },
       responses: { 200: { description: "The ranking", schema: "rankAnswer" }, ...problems },
-      handler: async (c) => c.json(c.get("engine").rank(await readJson(c))),
+      json: (body, { engine }) => engine.rank(body),
     },
     {
       method: "get", path: "/v1/compare", operationId: "compare",

@@ -48,6 +48,17 @@ export interface BodySpec { contentType: string; schema: (engine: Engine) => z.Z
 export type SchemaName = keyof typeof import("./schemas.ts");
 export interface ResponseSpec { description: string; schema?: z.ZodType | SchemaName; contentType?: string }
 
+/** What a JSON operation gets besides the body: the request's engine, and where it notes its decision (for the log line). */
+export interface JsonCall { engine: Engine; decision?: DecisionLog }
+
+/**
+ * A route whose whole work is JSON in, JSON out (200): the body, read and parsed by the host
+ * (content type, size limit and malformed JSON answered as problems), is handed over and the value
+ * returned is the answer; errors (InvalidRequestError …) become problems. Hono runs it through a
+ * handler (createApp); the Node agent also serves it straight from node:http (host/node/json-lane.ts).
+ */
+export type JsonOperation = (body: unknown, call: JsonCall) => unknown;
+
 export interface RouteSpec {
   method: "get" | "post" | "put";
   path: string;
@@ -60,5 +71,8 @@ export interface RouteSpec {
   headers?: Record<string, { description: string; required?: boolean }>;
   security?: boolean;
   responses: Record<number, ResponseSpec>;
-  handler: (c: Context<AppEnv>) => Response | Promise<Response>;
+  /** The route's work as a JSON operation (POST/PUT routes): a handler is made from it. */
+  json?: JsonOperation;
+  /** The route's handler (required unless `json` is given). */
+  handler?: (c: Context<AppEnv>) => Response | Promise<Response>;
 }

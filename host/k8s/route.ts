@@ -1,7 +1,6 @@
 // POST /v1/admission/pods: the admission webhook's route, described once like the API's own
 // (the app registers it and /openapi.json documents it). Added by the webhook server only.
 import { parseOrThrow } from "../engine/request.ts";
-import { readJson } from "../http/body.ts";
 import * as S from "../http/schemas.ts";
 import type { RouteSpec } from "../http/types.ts";
 import { Admitter, type Admission, type AdmissionConfig } from "./admit.ts";
@@ -31,13 +30,13 @@ export function admissionRoute(options: AdmissionRouteOptions): RouteSpec {
       413: { description: "Body over 3 MiB", ...problem },
       415: { description: "Body is not JSON", ...problem },
     },
-    handler: async (c) => {
+    json: async (body, call) => {
       const start = performance.now();
-      const review = parseOrThrow(admissionReview, await readJson(c));
-      const a = await admitter.admit(c.get("engine"), review.request);
-      if (a.decision) c.set("decision", { id: a.decision.id, level: a.decision.level });
+      const review = parseOrThrow(admissionReview, body);
+      const a = await admitter.admit(call.engine, review.request);
+      if (a.decision) call.decision = { id: a.decision.id, level: a.decision.level };
       options.onAdmission?.(a, performance.now() - start, review.request.dryRun === true);
-      return c.json(reviewAnswer(a.response));
+      return reviewAnswer(a.response);
     },
   };
 }

@@ -2,13 +2,13 @@
 // Prometheus metrics, sane timeouts and a graceful stop; its policy comes through the
 // PolicyManager (data directory, watched file, polled URL, admin PUT, rollback).
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { createServer as createHttpServer, type RequestListener, type Server, type ServerOptions } from "node:http";
 import type { createServer as createHttpsServer, ServerOptions as HttpsServerOptions } from "node:https";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import type { Engine, NodeProfile } from "../engine/engine.ts";
-import { createApp } from "../http/app.ts";
-import type { RouteSpec } from "../http/types.ts";
+import { apiRoutes, createApp } from "../http/app.ts";
+import type { AppOptions, RouteSpec } from "../http/types.ts";
 import { readDefaultModule } from "../index.ts";
 import type { ActivePolicy } from "../delivery/active.ts";
 import { PolicyManager } from "../delivery/manager.ts";
@@ -16,6 +16,7 @@ import type { PollOptions } from "../delivery/poller.ts";
 import type { TrustedKey } from "../delivery/signing.ts";
 import type { PolicySource, SourceContext } from "../delivery/source.ts";
 import { detectRuntimes, redetectOnActivate } from "./detect.ts";
+import { jsonLane } from "./json-lane.ts";
 import { stdoutDestination } from "./log-destination.ts";
 import { AgentMetrics } from "./metrics.ts";
 import { pinoRequestLog, requestLog } from "./request-log.ts";
@@ -118,7 +119,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const routes = [metricsRoute, ...admin, ...(o.routes ?? [])];
   // the request line as pino writes it, built directly when the logger and its stream are ours
   const logRequest = destination ? requestLog(logger, (line) => destination.stream.write(line)) : pinoRequestLog(logger);
-  const app = createApp({
+  const appOptions: AppOptions = {
     engine: () => policy.engine,
     ready: () => manager.ready,
     policyStatus: () => manager.status(),
@@ -128,12 +129,16 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     },
     onDecision: (level) => metrics.decision(level),
     routes,
-  });
+  };
+  const api = apiRoutes(appOptions);
+  const app = createApp(appOptions, api);
+  const createServer = (o.server?.createServer ?? createHttpServer) as typeof createHttpServer;
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({
       fetch: app.fetch, hostname: o.host ?? "127.0.0.1", port: o.port ?? 8787,
-      ...(o.server ? { createServer: o.server.createServer } : {}),
+      // the app's listener behind the JSON lane, which serves the JSON operations itself
+      createServer: (options: ServerOptions, listener: RequestListener) => createServer(options, jsonLane(api, appOptions, listener)),
       serverOptions: { ...o.server?.options, headersTimeout: TIMEOUTS.headersMs, requestTimeout: TIMEOUTS.requestMs, keepAliveTimeout: TIMEOUTS.keepAliveMs },
     } as Parameters<typeof serve>[0], () => resolve(s as Server)) as Server;
     s.once("error", reject);

@@ -1,6 +1,8 @@
-// Where the agent's pino logs go: standard output through sonic-boom, asynchronously, with the
-// lines of one event-loop turn handed over together (one write for a busy turn's many requests
-// instead of one system call per line). No line is lost: stop() makes every later line a
+// Where the agent's pino logs go: standard output through sonic-boom, asynchronously, the lines
+// collected and handed over together: at most FLUSH_MS after the first of them, or as soon as
+// FLUSH_BYTES are waiting. Under load that is one write per ~300 requests instead of one per
+// event-loop turn (the write runs on libuv's thread pool, which on a small node competes with the
+// agent for its cores: per turn, it cost ~5 µs of a ~70 µs request). No line is lost: stop() makes every later line a
 // synchronous write, after flushing what is buffered and waiting for the write in flight; and at
 // process exit the buffer goes to sonic-boom first, which pino then flushes synchronously.
 import pino from "pino";
@@ -14,13 +16,18 @@ export interface LogDestination {
   stop(): Promise<void>;
 }
 
+/** The longest a line waits before it is handed to sonic-boom. */
+export const FLUSH_MS = 20;
+/** How much may wait before it is handed over at once. */
+export const FLUSH_BYTES = 64 * 1024;
+
 export function logDestination(fd = 1): LogDestination {
   const boom = pino.destination({ dest: fd, sync: false }) as SonicBoom;
   let pending = "";
-  let scheduled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let direct = false;
   const handOver = () => {
-    scheduled = false;
+    if (timer) { clearTimeout(timer); timer = undefined; }
     if (pending) { const lines = pending; pending = ""; boom.write(lines); }
   };
   // before pino's own exit handler (registered when the destination was made), which flushes sonic-boom synchronously
@@ -29,7 +36,9 @@ export function logDestination(fd = 1): LogDestination {
     write(line: string): boolean {
       if (direct) return boom.write(line);
       pending += line;
-      if (!scheduled) { scheduled = true; setImmediate(handOver); }
+      if (pending.length >= FLUSH_BYTES) handOver();
+      // unref'd: a waiting line never keeps the process alive; at exit it is handed over (above)
+      else if (!timer) timer = setTimeout(handOver, FLUSH_MS).unref();
       return true;
     },
     flush(cb?: (err?: Error) => void): void {

@@ -8,43 +8,63 @@ import type { PolicyInfo } from "../engine/engine.ts";
 import type { ResponseEntry } from "../http/types.ts";
 
 type Labels = Record<string, string>;
-interface Series { labels: Labels; count: number; sum: number; buckets: Float64Array }
 
-/** A latency histogram recorded here, exposed through prom-client's Histogram at scrape time. */
-export class RecordedHistogram {
-  private readonly series = new Map<string, Series>();
+/** One (method, route, status) series of the request metrics: its count, latency sum and buckets. */
+interface RequestSeries { labels: Labels; count: number; sum: number; buckets: Float64Array }
+
+/**
+ * The request series, found by method, route and status through nested maps: the route and
+ * method strings are the app's own constants and the status a small integer, so a request costs
+ * three lookups and no key string built (and hashed) per request.
+ */
+export class RequestRecords {
+  private readonly index = new Map<string, Map<string, Map<number, RequestSeries>>>();
+  readonly all: RequestSeries[] = [];
   readonly bounds: readonly number[];
 
-  constructor(histogram: Histogram<string>, bounds: number[]) {
+  constructor(bounds: readonly number[]) {
     this.bounds = bounds;
-    const self = this;
-    // prom-client calls collect() before it reads the values
-    (histogram as unknown as { collect: () => void }).collect = function (this: Histogram<string>) { self.publish(this); };
   }
 
-  /** Records one value for the label set known by `key` (made by `labels` the first time). */
-  observe(key: string, labels: () => Labels, value: number): void {
-    let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { labels: labels(), count: 0, sum: 0, buckets: new Float64Array(this.bounds.length) }));
+  record(method: string, route: string, status: number, seconds: number): void {
+    let byMethod = this.index.get(route);
+    if (!byMethod) this.index.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    let s = byStatus.get(status);
+    if (!s) {
+      byStatus.set(status, (s = { labels: { method, route, status: String(status) }, count: 0, sum: 0, buckets: new Float64Array(this.bounds.length) }));
+      this.all.push(s);
+    }
     s.count += 1;
-    s.sum += value;
+    s.sum += seconds;
     // the first bound the value is within (le); beyond the last one only +Inf (= count) counts it
     const b = this.bounds;
-    for (let i = 0; i < b.length; i++) if (value <= b[i]) { s.buckets[i] += 1; break; }
+    for (let i = 0; i < b.length; i++) if (seconds <= b[i]) { s.buckets[i] += 1; break; }
+  }
+
+  /** Hands the records to prom-client's counter and histogram when they are scraped (their collect hooks). */
+  expose(counter: Counter<string>, histogram: Histogram<string>): this {
+    const records = this;
+    (counter as unknown as { collect: () => void }).collect = function (this: Counter<string>) {
+      this.reset();
+      for (const s of records.all) this.inc(s.labels, s.count);
+    };
+    (histogram as unknown as { collect: () => void }).collect = function (this: Histogram<string>) { records.publish(this); };
+    return this;
   }
 
   private publish(h: Histogram<string>): void {
     h.reset();
-    for (const s of this.series.values()) h.zero(s.labels);
+    for (const s of this.all) h.zero(s.labels);
     // zero() made one entry per label set, in this order: prom-client's own record of a series
     const entries = Object.values((h as unknown as { hashMap: Record<string, { sum: number; count: number; bucketValues: Record<number, number> }> }).hashMap);
-    let i = 0;
-    for (const s of this.series.values()) {
-      const e = entries[i++];
+    this.all.forEach((s, i) => {
+      const e = entries[i];
       e.sum = s.sum;
       e.count = s.count;
       this.bounds.forEach((bound, j) => { e.bucketValues[bound] = s.buckets[j]; });
-    }
+    });
   }
 }
 
@@ -71,11 +91,13 @@ export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0
 
 export class AgentMetrics {
   readonly registry = new Registry();
-  private readonly requests = new RecordedCounter(new Counter({ name: "isoplace_http_requests_total", help: "HTTP requests by method, route and status", labelNames: ["method", "route", "status"], registers: [this.registry] }));
-  private readonly latency = new RecordedHistogram(new Histogram({
-    name: "isoplace_http_request_duration_seconds", help: "HTTP request latency by route and status", labelNames: ["method", "route", "status"],
-    buckets: LATENCY_BUCKETS, registers: [this.registry],
-  }), LATENCY_BUCKETS);
+  // isoplace_http_requests_total is the latency histogram's count, series by series: one record serves both
+  private readonly requests = new RequestRecords(LATENCY_BUCKETS).expose(
+    new Counter({ name: "isoplace_http_requests_total", help: "HTTP requests by method, route and status", labelNames: ["method", "route", "status"], registers: [this.registry] }),
+    new Histogram({
+      name: "isoplace_http_request_duration_seconds", help: "HTTP request latency by route and status", labelNames: ["method", "route", "status"],
+      buckets: LATENCY_BUCKETS, registers: [this.registry],
+    }));
   private readonly decisions = new RecordedCounter(new Counter({ name: "isoplace_decisions_total", help: "Placement decisions by level (none: no feasible level)", labelNames: ["level"], registers: [this.registry] }));
   private infeasibleCount = 0;
   private readonly infeasible = new Counter({
@@ -92,10 +114,7 @@ export class AgentMetrics {
   }
 
   response(e: ResponseEntry): void {
-    const key = `${e.method} ${e.route} ${e.status}`;
-    const labels = () => ({ method: e.method, route: e.route, status: String(e.status) });
-    this.requests.inc(key, labels);
-    this.latency.observe(key, labels, e.ms / 1000);
+    this.requests.record(e.method, e.route, e.status, e.ms / 1000);
   }
 
   decision(level: string | null): void {

@@ -1,8 +1,10 @@
-// The agent's log destination (host/node/log-destination.ts) writes asynchronously, a turn's
-// lines at a time, yet loses none: a child logs a burst, stops the destination, logs once more
-// and exits at once; every line arrives on its stdout, in order.
+// The agent's log destination (host/node/log-destination.ts) writes asynchronously, lines
+// collected for up to FLUSH_MS, yet loses none: a child logs a burst, stops the destination, logs
+// once more and exits at once; every line arrives on its stdout, in order. And a quiet agent's
+// one line is not held back waiting for more.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { FLUSH_MS } from "../../host/node/log-destination.ts";
 import { spawnChild } from "../support/child.ts";
 
 describe("log destination", () => {
@@ -15,6 +17,18 @@ describe("log destination", () => {
       expect(lines).toHaveLength(n + 1);
       lines.slice(0, n).forEach((l, i) => expect(l.i).toBe(i));
       expect(lines[n].msg).toBe("stopped");
+    } finally {
+      await child.stop("SIGKILL");
+    }
+  });
+
+  it("a line logged while nothing else happens arrives within FLUSH_MS, the process still running", async () => {
+    const child = spawnChild(process.execPath, [join(import.meta.dirname, "fixtures/log-burst.ts"), "0", "quiet"]);
+    try {
+      const line = JSON.parse(await child.waitForLine(/"alone"/, "the line", 10_000)) as { at: number };
+      // seen by the parent well before the child would exit (it never does by itself)
+      expect(Date.now() - line.at).toBeLessThan(FLUSH_MS + 1000);
+      expect(child.process.exitCode).toBeNull();
     } finally {
       await child.stop("SIGKILL");
     }

@@ -1,0 +1,65 @@
+// The agent's JSON lane: the routes that are JSON operations (POST /v1/decide, /v1/decide/batch,
+// /v1/rank, the webhook's admission route) served straight from node:http, every other request
+// handed to the Hono app. The same route table, the same body rules (readIncomingJson: 413 by
+// Content-Length first, 415 before reading, the route's limit while reading, malformed JSON),
+// the same problems (problemForError) and the same log/metrics entry as the app; what it leaves
+// out is the web Request, Context and Response that Hono's adapter builds for every request —
+// about 10 µs of a ~40 µs request on a 2-core node (bench/: the http section's floors).
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { MAX_BODY_BYTES, readIncomingJson } from "../http/body.ts";
+import { problemForError } from "../http/failure.ts";
+import { PROBLEM_CONTENT_TYPE } from "../http/problem.ts";
+import type { AppOptions, JsonCall, JsonOperation, RouteSpec } from "../http/types.ts";
+
+interface Lane { path: string; method: string; operation: JsonOperation; limit: number }
+
+const JSON_TYPE = "application/json";
+
+/** A request listener serving `routes`' JSON operations itself and everything else through `fallback` (the app's). */
+export function jsonLane(routes: RouteSpec[], options: Pick<AppOptions, "engine" | "onResponse">, fallback: RequestListener): RequestListener {
+  // by method, then by the exact path: a query string, a trailing slash or an absolute-form URL is the app's to answer
+  const lanes = new Map<string, Map<string, Lane>>();
+  for (const r of routes) {
+    if (!r.json || r.handler || r.method === "get") continue;
+    const method = r.method.toUpperCase();
+    if (!lanes.has(method)) lanes.set(method, new Map());
+    lanes.get(method)!.set(r.path, { path: r.path, method, operation: r.json, limit: r.maxBodyBytes ?? MAX_BODY_BYTES });
+  }
+  const { engine, onResponse: observe } = options;
+
+  async function serve(lane: Lane, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const start = observe ? performance.now() : 0;
+    const call: JsonCall = { engine: engine() };
+    let status = 200, type = JSON_TYPE, text: string;
+    try {
+      const pending = lane.operation(await readIncomingJson(req, lane.limit), call);
+      text = JSON.stringify(pending instanceof Promise ? await pending : pending);
+    } catch (err) {
+      const problem = problemForError(err, lane.method, lane.path);
+      status = problem.status;
+      type = PROBLEM_CONTENT_TYPE;
+      text = JSON.stringify(problem);
+    }
+    // a client gone mid-body gets no answer, but its request is still counted and logged
+    if (!res.destroyed) {
+      res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(text) });
+      res.end(text);
+    }
+    if (observe) {
+      const d = call.decision, ms = performance.now() - start;
+      observe(d
+        ? { method: lane.method, route: lane.path, status, ms, decisionId: d.id, level: d.level }
+        : { method: lane.method, route: lane.path, status, ms });
+    }
+  }
+
+  return (req, res) => {
+    const lane = lanes.get(req.method!)?.get(req.url!);
+    if (!lane) return fallback(req, res);
+    serve(lane, req, res).catch((err) => {
+      // serve() answers every error itself; this is the last guard (a throwing log hook), never a crash
+      console.error(`isoplace: unexpected error on ${lane.method} ${lane.path}:`, err);
+      if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
+    });
+  };
+}
