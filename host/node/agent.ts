@@ -17,7 +17,7 @@ import type { TrustedKey } from "../delivery/signing.ts";
 import type { PolicySource, SourceContext } from "../delivery/source.ts";
 import { detectRuntimes, redetectOnActivate } from "./detect.ts";
 import { jsonLane } from "./json-lane.ts";
-import { stdoutDestination } from "./log-destination.ts";
+import { stdoutDestination, type LogDestination } from "./log-destination.ts";
 import { AgentMetrics } from "./metrics.ts";
 import { pinoRequestLog, requestLog } from "./request-log.ts";
 import { sourceFor } from "./sources.ts";
@@ -33,6 +33,8 @@ export interface AgentOptions {
   /** Where the host's file system is mounted for --detect (default /). */
   hostRoot?: string;
   logger?: Logger;
+  /** The destination `logger` writes to, when it is the agent's own kind (log-destination.ts): request lines are written to it directly and it is flushed at close. */
+  logDestination?: LogDestination;
   /** Where the policy comes from besides the built-in default: a file (watched), an http(s) URL (polled), any registered scheme. */
   policy?: string;
   /** Public keys whose signatures the agent accepts (several at once while a key is rotated). */
@@ -88,9 +90,9 @@ export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, 
 }
 
 export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
-  // Logs go out asynchronously, a turn's lines in one write (log-destination.ts); close() makes
+  // Logs go out asynchronously, lines collected for up to 20 ms (log-destination.ts); close() makes
   // them synchronous, so the lines of a stop are never lost.
-  const destination = o.logger ? undefined : stdoutDestination();
+  const destination = o.logger ? o.logDestination : stdoutDestination();
   const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace" } }, destination!.stream);
   const metrics = new AgentMetrics();
   const source = o.policy === undefined ? undefined : sourceFor(o.policy, { logger, poll: o.poll, watch: o.watch, options: o.sourceOptions });

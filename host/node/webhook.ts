@@ -6,6 +6,7 @@ import pino from "pino";
 import type { Mode } from "../k8s/admit.ts";
 import { admissionRoute } from "../k8s/route.ts";
 import { startAgent, type Agent, type AgentOptions } from "./agent.ts";
+import { stdoutDestination } from "./log-destination.ts";
 import { CertificateFiles } from "./tls.ts";
 import { AdmissionMetrics } from "./webhook-metrics.ts";
 
@@ -32,7 +33,9 @@ export interface Webhook {
 }
 
 export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
-  const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace-webhook" } });
+  // the agent's asynchronous stdout destination (two lines per admission: the request and the audit line)
+  const destination = o.logger ? undefined : stdoutDestination();
+  const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace-webhook" } }, destination!.stream);
   const certificates = new CertificateFiles({ certFile: o.tlsCert, keyFile: o.tlsKey, pollMs: o.tlsPollMs, logger });
   const pair = await certificates.load();
   const runtimeClasses = o.runtimeClasses ?? [];
@@ -50,7 +53,7 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
     },
   });
   const agent = await startAgent({
-    host: o.host ?? "0.0.0.0", port: o.port ?? 8443, logger,
+    host: o.host ?? "0.0.0.0", port: o.port ?? 8443, logger, logDestination: destination,
     policy: o.policy, trustedKeys: o.trustedKeys, dataDir: o.dataDir, watch: o.watch, builtIn: o.builtIn,
     poll: o.poll, sourceOptions: o.sourceOptions,
     routes: [route],
