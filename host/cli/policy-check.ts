@@ -3,12 +3,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import type { Command } from "commander";
 import { vectorNames } from "../engine/catalogue.ts";
-import { diffPolicies } from "../engine/diff.ts";
 import { createEngine, type Engine } from "../engine/engine.ts";
-import { CaseFileError } from "../policy/cases.ts";
-import { formatTestReport, testPolicy } from "../policy/test.ts";
 import { DEFAULT_POLICY_SOURCE } from "../node/paths.ts";
-import { formatDiff } from "./diff-format.ts";
 import { EXIT, UsageError } from "./errors.ts";
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -59,7 +55,9 @@ export function registerPolicyCheck(program: Command): void {
     .argument("[policy]", "a policy source (YAML) or module (.wasm)", DEFAULT_POLICY_SOURCE)
     .option("--json", "print the report as JSON")
     .action(async (path: string, o: { json?: boolean }) => {
-      const { engine, source } = await loadPolicyFile(path, false);
+      // the YAML case reader and the report loaded by this command only (not by every start of the CLI)
+      const [{ engine, source }, { formatTestReport, testPolicy }, { CaseFileError }] = await Promise.all([
+        loadPolicyFile(path, false), import("../policy/test.ts"), import("../policy/cases.ts")]);
       let report;
       try {
         report = testPolicy(engine, await testFiles(path), source);
@@ -80,7 +78,8 @@ export function registerPolicyCheck(program: Command): void {
     .option("--max-examples <n>", "example requests per transition, smallest first (default 1)", positiveInt("--max-examples"), 1)
     .action(async (oldPath: string, newPath: string, o: { json?: boolean; failOnChange?: boolean; maxExamples: number }) => {
       // loaded even when their own vectors fail: what changes is worth seeing; the warning says an agent would refuse it
-      const [{ engine: a }, { engine: b }] = await Promise.all([loadPolicyFile(oldPath, false), loadPolicyFile(newPath, false)]);
+      const [{ engine: a }, { engine: b }, { diffPolicies }, { formatDiff }] = await Promise.all([
+        loadPolicyFile(oldPath, false), loadPolicyFile(newPath, false), import("../engine/diff.ts"), import("./diff-format.ts")]);
       for (const [path, e] of [[oldPath, a], [newPath, b]] as const) {
         const failed = e.selfTest();
         if (failed) console.error(`isoplace: warning: ${path} fails its own self-test vector ${failed} ("${vectorNames(e.catalogue)[failed - 1]}"): agents refuse it (see \`isoplace policy test ${path}\`)`);
