@@ -9,7 +9,8 @@ import { Explainer, type Readout, type Situation } from "../host/engine/answer.t
 import { decisionId } from "../host/engine/decision-id.ts";
 import type { Decision, Engine } from "../host/engine/engine.ts";
 import { FastDecideParser } from "../host/engine/fast-request.ts";
-import { parseOrThrow, type Placement } from "../host/engine/request.ts";
+import type { Placement } from "../host/engine/request.ts";
+import { parseOrThrow } from "../host/engine/request-schemas.ts";
 import type { BaselinePlacer } from "./baseline.ts";
 
 export class BaselineEngine {

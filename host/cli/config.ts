@@ -4,10 +4,9 @@
 // node.runtimes), so a typo gets the same message here as in a request.
 import { statSync } from "node:fs";
 import { isIP } from "node:net";
-import { z } from "zod";
 import type { Engine } from "../engine/engine.ts";
 import { InvalidRequestError } from "../engine/errors.ts";
-import { parseOrThrow } from "../engine/request.ts";
+import { loadValidation } from "../engine/validation.ts";
 import { UsageError } from "./errors.ts";
 
 /** One mistake: the flag or variable (`--port`, `PORT`) and what is wrong with it. */
@@ -29,12 +28,17 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "
 const HOSTNAME = /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 const shown = (s: string) => JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s);
 
-const port = z.string().regex(/^\d{1,5}$/).transform(Number).pipe(z.number().int().min(0).max(65535));
-const host = z.string().refine((s) => isIP(s) !== 0 || HOSTNAME.test(s));
-const seconds = z.string().trim().min(1).transform(Number).pipe(z.number().finite().gt(0).max(86_400));
-const logLevel = z.enum(LOG_LEVELS);
+// Plain checks, not zod: `serve` runs them at every start, and zod is loaded only once the agent
+// answers (engine/validation.ts). Each gives the value read, or undefined when it is not allowed.
+const port = (s: string) => (/^\d{1,5}$/.test(s) && Number(s) <= 65535 ? Number(s) : undefined);
+const host = (s: string) => (isIP(s) !== 0 || HOSTNAME.test(s) ? s : undefined);
+const seconds = (s: string) => {
+  const n = s.trim() === "" ? NaN : Number(s.trim());
+  return Number.isFinite(n) && n > 0 && n <= 86_400 ? n : undefined;
+};
+const logLevel = (s: string) => (LOG_LEVELS as readonly string[]).includes(s) ? s : undefined;
 
-/** Each check: the schema and the message when it fails (the value is appended). */
+/** Each check: how the value is read and the message when it is not allowed (the value is appended). */
 const CHECKS = {
   port: [port, "must be an integer from 0 to 65535 (0: any free port)"],
   host: [host, "must be an IP address (127.0.0.1, 0.0.0.0, ::1, ::) or a host name"],
@@ -66,11 +70,11 @@ function kindOf(path: string): "dir" | "file" | "other" | "missing" {
  */
 export function checkServeConfig(raw: RawServeConfig): ServeConfig {
   const problems: ConfigProblem[] = [];
-  const check = <K extends keyof typeof CHECKS>(key: K, given: Given | undefined): z.output<(typeof CHECKS)[K][0]> | undefined => {
+  const check = <K extends keyof typeof CHECKS>(key: K, given: Given | undefined): ReturnType<(typeof CHECKS)[K][0]> | undefined => {
     if (!given) return undefined;
-    const [schema, message] = CHECKS[key];
-    const r = schema.safeParse(given.value);
-    if (r.success) return r.data as z.output<(typeof CHECKS)[K][0]>;
+    const [read, message] = CHECKS[key];
+    const value = read(given.value) as ReturnType<(typeof CHECKS)[K][0]>;
+    if (value !== undefined) return value;
     problems.push({ name: given.name, message: `${message}, got ${shown(given.value)}` });
     return undefined;
   };
@@ -100,7 +104,8 @@ export function checkServeConfig(raw: RawServeConfig): ServeConfig {
  * policies' runtimes (the built-in one, and the one a data directory restores), normalised to
  * ids. Throws ConfigError naming the flag or variable, the bad ids and the allowed ones.
  */
-export function checkRuntimes(given: Given<string[]>, engines: Engine[]): string[] {
+export async function checkRuntimes(given: Given<string[]>, engines: Engine[]): Promise<string[]> {
+  const { parseOrThrow } = await loadValidation();
   const errors: string[] = [];
   for (const engine of engines) {
     try {

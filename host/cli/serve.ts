@@ -54,7 +54,7 @@ export function registerServe(program: Command): void {
         hostRoot: cmd.getOptionValueSource("hostRoot") === "default" ? undefined : given("hostRoot", "--host-root"),
       });
       const token = await adminToken(o.adminTokenFile === undefined ? undefined : { value: o.adminTokenFile, name: "--admin-token-file" });
-      const runtimes = config.runtimes && checkRuntimes(given<string[]>("runtimes", "--runtimes")!, await policiesForRuntimes(o.dataDir));
+      const runtimes = config.runtimes && await checkRuntimes(given<string[]>("runtimes", "--runtimes")!, await policiesForRuntimes(o.dataDir));
 
       // loaded here, not at the top: the other commands start faster without the agent's stack
       const { startAgent } = await import("../node/agent.ts");

@@ -11,7 +11,9 @@ import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./err
 import { inflateRaw } from "./inflate.ts";
 import { FastDecideParser } from "./fast-request.ts";
 import { asFigure, figureOf, runtimeFigureOf, type Figure } from "./figures.ts";
-import { fieldErrors, parseOrThrow, requestSchemas, requestTables, type Constraints, type Placement, type RequestSchemas, type RequestTables } from "./request.ts";
+import { requestTables, type Constraints, type Placement, type RequestTables } from "./request.ts";
+import type { RequestSchemas } from "./request-schemas.ts";
+import { loadValidation, validation, validationDeferred } from "./validation.ts";
 import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type ArtifactId, type LevelId, type MetricId } from "./vocabulary.ts";
 import { readMeta } from "./meta.ts";
 import { readVectors, type SelfTestVector } from "./vectors.ts";
@@ -96,7 +98,7 @@ export class Engine {
 
   /** The request schemas (zod): full validation with field errors, and OpenAPI. Built on first use. */
   get schemas(): RequestSchemas {
-    return (this.zodSchemas ??= requestSchemas(this.catalogue, this.tables));
+    return (this.zodSchemas ??= validation().requestSchemas(this.catalogue, this.tables));
   }
 
   private attach(exports: PolicyExports): void {
@@ -158,7 +160,7 @@ export class Engine {
   /** One placement decision (POST /v1/decide). Throws InvalidRequestError on a bad request. */
   decide(request: unknown, options?: DecideOptions): Decision {
     const body = request ?? {};
-    return this.decideValid(this.fastDecide.parse(body) ?? parseOrThrow(this.schemas.decide, body), options);
+    return this.decideValid(this.fastDecide.parse(body) ?? validation().parseOrThrow(this.schemas.decide, body), options);
   }
 
   decideValid(p: Placement, options?: DecideOptions): Decision {
@@ -221,7 +223,7 @@ export class Engine {
 
   /** The best feasible level by weights alone (POST /v1/rank). */
   rank(request: unknown): RankAnswer {
-    const q = parseOrThrow(this.schemas.rank, request);
+    const q = validation().parseOrThrow(this.schemas.rank, request);
     const node = this.nodeFor(q.runtimes);
     const r = this.guard(() => {
       this.writeInput(q.constraints, q.weights);
@@ -245,8 +247,8 @@ export class Engine {
     const ra = this.schemas.level.safeParse(a), rb = this.schemas.level.safeParse(b);
     if (!ra.success || !rb.success) {
       throw new InvalidRequestError([
-        ...(ra.success ? [] : fieldErrors(ra.error, "a")),
-        ...(rb.success ? [] : fieldErrors(rb.error, "b")),
+        ...(ra.success ? [] : validation().fieldErrors(ra.error, "a")),
+        ...(rb.success ? [] : validation().fieldErrors(rb.error, "b")),
       ]);
     }
     const la = ra.data, lb = rb.data;
@@ -327,6 +329,8 @@ export class Engine {
  * and ABI, then its own self-test vectors. Throws PolicyRejectedError naming the check failed.
  */
 export async function createEngine(source: BufferSource | WebAssembly.Module, options: EngineOptions = {}): Promise<Engine> {
+  // the request schemas, unless the host loads them itself later (validation.ts)
+  const schemas = validationDeferred() ? undefined : loadValidation();
   let module: WebAssembly.Module;
   let moduleSha256: string | undefined;
   if (source instanceof WebAssembly.Module) module = source;
@@ -341,7 +345,9 @@ export async function createEngine(source: BufferSource | WebAssembly.Module, op
     }
     moduleSha256 = await digest;
   }
-  return verify(module, moduleSha256, options);
+  const engine = await verify(module, moduleSha256, options);
+  await schemas;
+  return engine;
 }
 
 export { sha256Hex };

@@ -1,6 +1,7 @@
 // The HTTP API as a Hono app: runtime-neutral (no Node imports), shared by the Node agent and
 // the Worker. Hosts add what is theirs (metrics, policy admin) through options.routes.
 import { Hono, type Context, type Handler } from "hono";
+import { ValidationLoading, loadValidation, withValidation } from "../engine/validation.ts";
 import { MAX_BODY_BYTES, declaredLength, readJson, tooLarge } from "./body.ts";
 import { problemForError } from "./failure.ts";
 import { problemOf, problemResponse } from "./problem.ts";
@@ -24,7 +25,7 @@ export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(opti
       const engine = c.get("engine");
       let doc = documents.get(engine);
       if (!doc) {
-        const { openApiDocument } = await import("./openapi.ts");
+        const [{ openApiDocument }] = await Promise.all([import("./openapi.ts"), loadValidation()]);
         documents.set(engine, (doc = openApiDocument(routes, engine, API_VERSION)));
       }
       return c.json(doc);
@@ -59,7 +60,9 @@ export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(opti
           res = await handler(c);
         }
       } catch (err) {
-        res = errorResponse(err, c);
+        // a route without a body that needed the request schemas before they were loaded: once more
+        if (err instanceof ValidationLoading && limit === undefined) res = await loadValidation().then(() => handler(c)).catch((e: unknown) => errorResponse(e, c));
+        else res = errorResponse(err, c);
       }
       if (observe) respond(observe, c, path, res.status, start);
       return res;
@@ -97,7 +100,8 @@ const errorResponse = (err: unknown, c: Context<AppEnv>): Response => problemRes
 function jsonHandler(operation: JsonOperation): NonNullable<RouteSpec["handler"]> {
   return async (c) => {
     const call: JsonCall = { engine: c.get("engine") };
-    const answer = await operation(await readJson(c), call);
+    const body = await readJson(c);
+    const answer = await withValidation(() => operation(body, call));
     if (call.decision) c.set("decision", call.decision);
     return c.json(answer as object);
   };

@@ -1,9 +1,9 @@
 // The API's routes, each described once: the app registers the handler and /openapi.json
 // documents it from the same description and the engine's own request schemas. Answer schemas
 // are named here (host/http/schemas.ts) and built only when /openapi.json is first asked for.
-import { z } from "zod";
-import { parseOrThrow } from "../engine/request.ts";
+import type { z } from "zod";
 import { InvalidRequestError } from "../engine/errors.ts";
+import { loadValidation, validation } from "../engine/validation.ts";
 import { consoleRoutes } from "./console/routes.ts";
 import { invalidRequest, problemOf } from "./problem.ts";
 import type { AppOptions, RouteSpec } from "./types.ts";
@@ -19,7 +19,7 @@ const problems = {
 
 // Built on the first batch: no decision needs it.
 let envelope: z.ZodType<{ items: unknown[] }> | undefined;
-const batchEnvelope = () => (envelope ??= z.strictObject({
+const batchEnvelope = ({ z }: { z: typeof import("zod").z }) => (envelope ??= z.strictObject({
   items: z.array(z.unknown(), { error: "items must be a list of decide requests" }).max(MAX_BATCH, `at most ${MAX_BATCH} items`),
 }, { error: "the request must be a JSON object with items: [...]" }));
 
@@ -40,11 +40,13 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
     {
       method: "post", path: "/v1/decide/batch", operationId: "decideBatch",
       summary: `Up to ${MAX_BATCH} decisions; a bad item answers its own problem`,
-      body: { contentType: json, schema: (e) => z.object({ items: z.array(e.schemas.decide).max(MAX_BATCH) }) },
+      body: { contentType: json, schema: (e) => { const { z } = validation(); return z.object({ items: z.array(e.schemas.decide).max(MAX_BATCH) }); } },
       responses: { 200: { description: "One decision or problem per item, in order", schema: "batchAnswer" }, ...problems },
-      json: (body, { engine }) => {
-        const { items } = parseOrThrow(batchEnvelope(), body);
-        const results = items.map((item, i) => {
+      json: async (body, { engine }) => {
+        // loaded first: an item may need the request schemas (validation.ts)
+        const v = await loadValidation();
+        const { items } = v.parseOrThrow(batchEnvelope(v), body);
+        const results = items.map((item: unknown, i: number) => {
           try {
             const d = engine.decide(item);
             options.onDecision?.(d.level);

@@ -2,7 +2,7 @@
 // over the one engine. Runtime-neutral: the Hono route and the tests call it as is.
 import type { Decision, Engine } from "../engine/engine.ts";
 import { InvalidRequestError, type FieldError } from "../engine/errors.ts";
-import { fieldErrors } from "../engine/request.ts";
+import { fieldErrors } from "../engine/request-schemas.ts";
 import { annotationOf, clip, decideRequestOf, optsIn, OUTPUT, type Annotations } from "./annotations.ts";
 import { admissionDecisionId } from "./decision-id.ts";
 import { encodePatch, pointerToken, type PatchOp } from "./patch.ts";

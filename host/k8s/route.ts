@@ -1,6 +1,6 @@
 // POST /v1/admission/pods: the admission webhook's route, described once like the API's own
 // (the app registers it and /openapi.json documents it). Added by the webhook server only.
-import { parseOrThrow } from "../engine/request.ts";
+import { parseOrThrow } from "../engine/request-schemas.ts";
 import * as S from "../http/schemas.ts";
 import type { RouteSpec } from "../http/types.ts";
 import { Admitter, type Admission, type AdmissionConfig } from "./admit.ts";

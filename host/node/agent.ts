@@ -7,6 +7,7 @@ import type { createServer as createHttpsServer, ServerOptions as HttpsServerOpt
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import type { Engine, NodeProfile } from "../engine/engine.ts";
+import { deferValidation, loadValidation } from "../engine/validation.ts";
 import { apiRoutes, createApp } from "../http/app.ts";
 import type { AppOptions, RouteSpec } from "../http/types.ts";
 import { readDefaultModule } from "../index.ts";
@@ -94,6 +95,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   // them synchronous, so the lines of a stop are never lost.
   const destination = o.logger ? o.logDestination : stdoutDestination();
   const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace" } }, destination!.stream);
+  // zod and the request schemas are loaded once the agent answers (the first decision does not need them)
+  deferValidation();
   const metrics = new AgentMetrics();
   const source = o.policy === undefined ? undefined : sourceFor(o.policy, { logger, poll: o.poll, watch: o.watch, options: o.sourceOptions });
   const manager = await PolicyManager.start({
@@ -128,9 +131,16 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     onResponse: (e) => {
       metrics.response(e);
       logRequest(e);
+      if (!schemasRequested) loadSchemasSoon(0);
     },
     onDecision: (level) => metrics.decision(level),
     routes,
+  };
+  // after the first answer, or a second after listening when nothing asks (a request that needs them sooner loads them itself)
+  let schemasRequested = false;
+  const loadSchemasSoon = (ms: number) => {
+    schemasRequested = true;
+    setTimeout(() => void loadValidation(), ms).unref();
   };
   const api = apiRoutes(appOptions);
   const app = createApp(appOptions, api);
@@ -149,6 +159,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const url = `${o.server?.scheme ?? "http"}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, policy: policy.engine.policy, source: policy.activation.source, admin: Boolean(o.adminToken) }, "isoplace agent listening");
   source?.start(manager);
+  if (!schemasRequested) loadSchemasSoon(1000);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@
 // out is the web Request, Context and Response that Hono's adapter builds for every request —
 // about 10 µs of a ~40 µs request on a 2-core node (bench/: the http section's floors).
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { withValidation } from "../engine/validation.ts";
 import { MAX_BODY_BYTES, readIncomingJson } from "../http/body.ts";
 import { problemForError } from "../http/failure.ts";
 import { PROBLEM_CONTENT_TYPE } from "../http/problem.ts";
@@ -32,7 +33,8 @@ export function jsonLane(routes: RouteSpec[], options: Pick<AppOptions, "engine"
     const call: JsonCall = { engine: engine() };
     let status = 200, type = JSON_TYPE, text: string;
     try {
-      const pending = lane.operation(await readIncomingJson(req, lane.limit), call);
+      const body = await readIncomingJson(req, lane.limit);
+      const pending = withValidation(() => lane.operation(body, call));
       text = JSON.stringify(pending instanceof Promise ? await pending : pending);
     } catch (err) {
       const problem = problemForError(err, lane.method, lane.path);

@@ -7,6 +7,7 @@ import type { Mode } from "../k8s/admit.ts";
 import { admissionRoute } from "../k8s/route.ts";
 import { startAgent, type Agent, type AgentOptions } from "./agent.ts";
 import { stdoutDestination } from "./log-destination.ts";
+import { loadValidation } from "../engine/validation.ts";
 import { CertificateFiles } from "./tls.ts";
 import { AdmissionMetrics } from "./webhook-metrics.ts";
 
@@ -52,6 +53,7 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
       }, "admission");
     },
   });
+  await loadValidation();  // every admission parses its review with zod: loaded before the first
   const agent = await startAgent({
     host: o.host ?? "0.0.0.0", port: o.port ?? 8443, logger, logDestination: destination,
     policy: o.policy, trustedKeys: o.trustedKeys, dataDir: o.dataDir, watch: o.watch, builtIn: o.builtIn,

@@ -5,7 +5,7 @@ import { isNode, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { RULES } from "../engine/abi.ts";
 import type { Engine } from "../engine/engine.ts";
-import { fieldErrors } from "../engine/request.ts";
+import { fieldErrors } from "../engine/request-schemas.ts";
 import { PLACEABLE_LEVELS } from "../engine/vocabulary.ts";
 
 export interface Expectation {

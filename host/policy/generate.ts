@@ -4,7 +4,7 @@
 import { ABI_VERSION } from "../engine/abi.ts";
 import type { Catalogue, PolicyMeta } from "../engine/catalogue.ts";
 import { InvalidRequestError } from "../engine/errors.ts";
-import { requestSchemas } from "../engine/request.ts";
+import { requestSchemas } from "../engine/request-schemas.ts";
 import { asFigure } from "../engine/figures.ts";
 import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, levelIndex, type MetricId } from "../engine/vocabulary.ts";
 import { FIT_SYMBOLS, type PolicySource } from "./schema.ts";
