@@ -38,7 +38,7 @@ export function figuresBlock(r) {
     ["`engine.decide(request)` (validation, ranking with reasons, explanation, id), per call", `**${ns(e.p50Ns)}** p50, ${ns(e.p99Ns)} p99`, `p99 ${verdict("engineDecide.p99Ns", ns)}`],
     ["the same full answer with the rules in TypeScript (`bench/baseline-answer.ts`)", `${ns(b.p50Ns)} p50, ${ns(b.p99Ns)} p99`, "—"],
     ["ratio `engine.decide` / TypeScript full answer (mean)", `**${num(b.ratio.mean, 2)}** (p50 ${num(b.ratio.p50, 2)}, p99 ${num(b.ratio.p99, 2)})`, verdict("engineBaseline.ratio.mean", (x) => `${x}×`)],
-    ["`createEngine(bytes)` cold: first call in a fresh process", `**${ms(cold.firstMs, 1)}**`, "—"],
+    ["`createEngine(bytes)` cold: first call in a fresh process (it loads zod and the request schemas)", `**${ms(cold.firstMs, 1)}**, after ${ms(cold.importMs, 1)} importing the engine`, "—"],
     ["`createEngine(bytes)` warm (median of repeated loads)", `${ms(r.instantiateMs, 2)} (${ms(r.instantiate.fromModule.medianMs, 2)} from a compiled module, as on Workers)`, verdict("instantiateMs", (x) => ms(x))],
     ["linear memory", `${r.linearMemory.memoryGrowInstructions} \`memory.grow\` in the module: flat by construction`, verdict("linearMemory.memoryGrowInstructions")],
     [`\`POST /v1/decide\` throughput, agent vs a bare Hono server (own process, same answer size)`, `${num(h.agent.rps)} vs ${num(h.bare.rps)} req/s: **${ratio(h.ratio.rps)}**`, verdict("http.ratio.rps", (x) => `${x}×`)],
