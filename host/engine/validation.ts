@@ -38,15 +38,20 @@ export function deferValidation(): void {
 /** Whether createEngine waits for the request schemas. */
 export const validationDeferred = (): boolean => deferred;
 
+const again = <T>(err: unknown, operation: () => T): Promise<Awaited<T>> =>
+  err instanceof ValidationLoading ? loadValidation().then(operation) as Promise<Awaited<T>> : Promise.reject(err);
+
 /**
- * Runs `operation`; if it needed the request schemas before they were loaded, loads them and
- * runs it again. Synchronous when it can be: no promise in the common case.
+ * Runs `operation`; if it needed the request schemas before they were loaded (thrown, or its
+ * promise rejected), loads them and runs it again. Synchronous when it can be: no promise for a
+ * synchronous operation in the common case.
  */
-export function withValidation<T>(operation: () => T): T | Promise<T> {
+export function withValidation<T>(operation: () => T): T | Promise<Awaited<T>> {
   try {
-    return operation();
+    const result = operation();
+    return result instanceof Promise ? result.catch((err: unknown) => again(err, operation)) : result;
   } catch (err) {
     if (!(err instanceof ValidationLoading)) throw err;
-    return loadValidation().then(operation);
+    return again(err, operation);
   }
 }

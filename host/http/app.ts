@@ -1,12 +1,13 @@
 // The HTTP API as a Hono app: runtime-neutral (no Node imports), shared by the Node agent and
 // the Worker. Hosts add what is theirs (metrics, policy admin) through options.routes.
 import { Hono, type Context, type Handler } from "hono";
-import { ValidationLoading, loadValidation, withValidation } from "../engine/validation.ts";
+import { loadValidation, withValidation } from "../engine/validation.ts";
 import { MAX_BODY_BYTES, declaredLength, readJson, tooLarge } from "./body.ts";
 import { problemForError } from "./failure.ts";
 import { problemOf, problemResponse } from "./problem.ts";
 import { coreRoutes } from "./routes.ts";
-import type { AppEnv, AppOptions, JsonCall, JsonOperation, ResponseEntry, RouteSpec } from "./types.ts";
+import { responseEntry } from "./response-entry.ts";
+import type { AppEnv, AppOptions, JsonCall, JsonOperation, RouteSpec } from "./types.ts";
 
 export const API_VERSION = "1.0.0";
 
@@ -57,14 +58,13 @@ export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(opti
         if (declared !== undefined && declared > limit!) res = problemResponse(tooLarge(limit!));
         else {
           if (limit !== undefined && limit !== MAX_BODY_BYTES) c.set("bodyLimit", limit);
-          res = await handler(c);
+          // a route without a body runs again if it needed the request schemas before they were loaded
+          res = await (limit === undefined ? withValidation(() => handler(c)) : handler(c));
         }
       } catch (err) {
-        // a route without a body that needed the request schemas before they were loaded: once more
-        if (err instanceof ValidationLoading && limit === undefined) res = await loadValidation().then(() => handler(c)).catch((e: unknown) => errorResponse(e, c));
-        else res = errorResponse(err, c);
+        res = errorResponse(err, c);
       }
-      if (observe) respond(observe, c, path, res.status, start);
+      if (observe) observe(responseEntry(c.req.method, path, res.status, start, c.get("decision")));
       return res;
     };
   };
@@ -87,7 +87,7 @@ export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(opti
         problemOf(405, null, "Method not allowed", `${c.req.method} is not allowed on ${path}; allowed: ${methods.join(", ")}.`),
         { allow: methods.join(", ") })
       : problemResponse(problemOf(404, null, "Not found", `No route ${c.req.method} ${path.slice(0, 200)}; see /openapi.json.`));
-    if (observe) respond(observe, c, knownPaths.has(path) ? path : "unmatched", res.status, start);
+    if (observe) observe(responseEntry(c.req.method, knownPaths.has(path) ? path : "unmatched", res.status, start));
     return res;
   });
   app.onError(errorResponse);
@@ -107,11 +107,3 @@ function jsonHandler(operation: JsonOperation): NonNullable<RouteSpec["handler"]
   };
 }
 
-/** The response's log/metrics entry, handed to the host's hook. */
-function respond(observe: (e: ResponseEntry) => void, c: Context<AppEnv>, route: string, status: number, start: number): void {
-  const d = c.get("decision");
-  const ms = performance.now() - start;
-  observe(d
-    ? { method: c.req.method, route, status, ms, decisionId: d.id, level: d.level }
-    : { method: c.req.method, route, status, ms });
-}

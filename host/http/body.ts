@@ -33,17 +33,19 @@ function incomingOf(c: Context): IncomingLike | undefined {
   return incoming && typeof incoming.on === "function" && typeof incoming.headers === "object" ? incoming : undefined;
 }
 
-function header(c: Context | undefined, incoming: IncomingLike | undefined, name: string): string | undefined {
-  if (!incoming) return c!.req.header(name);
+/** A header of a Node request (a repeated one joined, as the web Headers would). */
+function incomingHeader(incoming: IncomingLike, name: string): string | undefined {
   const v = incoming.headers[name];
   return Array.isArray(v) ? v.join(", ") : v;
 }
 
+/** A Content-Length value, when it is a valid one. */
+const lengthOf = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+
 /** The declared Content-Length, when there is a valid one. */
 export function declaredLength(c: Context): number | undefined {
-  const v = header(c, incomingOf(c), "content-length");
-  if (v === undefined || !/^\d+$/.test(v)) return undefined;
-  return Number(v);
+  const incoming = incomingOf(c);
+  return lengthOf(incoming ? incomingHeader(incoming, "content-length") : c.req.header("content-length"));
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
@@ -103,12 +105,8 @@ export function readBody(c: Context, limit = routeLimit(c)): Promise<Uint8Array>
   return incoming ? readIncoming(incoming, limit) : readWeb(c.req.raw, limit);
 }
 
-/** Whether the request carries a body at all (no Content-Length 0, and one is declared or streamed). */
-function hasBody(c: Context | undefined, incoming: IncomingLike | undefined): boolean {
-  const length = header(c, incoming, "content-length");
-  if (length !== undefined) return length !== "0";
-  return incoming ? header(c, incoming, "transfer-encoding") !== undefined : c!.req.raw.body !== null;
-}
+/** Whether the request carries a body at all: a Content-Length other than 0, or else a body streamed without one. */
+const hasBody = (length: string | undefined, streamed: () => boolean): boolean => (length !== undefined ? length !== "0" : streamed());
 
 const isJson = (type: string) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type);
 const utf8 = new TextDecoder();
@@ -135,7 +133,7 @@ export async function readJson(c: Context, limit = routeLimit(c)): Promise<unkno
   if (incoming) return readIncomingJson(incoming, limit);
   const type = c.req.header("content-type") ?? "";
   if (!isJson(type)) {
-    const problem = notJson(type, () => hasBody(c, undefined));
+    const problem = notJson(type, () => hasBody(c.req.header("content-length"), () => c.req.raw.body !== null));
     if (problem) throw problem;
     return {};
   }
@@ -148,11 +146,11 @@ export async function readJson(c: Context, limit = routeLimit(c)): Promise<unkno
  * and parsed. For the app on @hono/node-server and for the agent's JSON lane alike.
  */
 export async function readIncomingJson(incoming: IncomingLike, limit: number): Promise<unknown> {
-  const type = header(undefined, incoming, "content-type") ?? "";
-  const length = header(undefined, incoming, "content-length");
-  if (length !== undefined && /^\d+$/.test(length) && Number(length) > limit) throw new BodyProblem(tooLarge(limit));
+  const type = incomingHeader(incoming, "content-type") ?? "";
+  const length = incomingHeader(incoming, "content-length");
+  if ((lengthOf(length) ?? 0) > limit) throw new BodyProblem(tooLarge(limit));
   if (!isJson(type)) {
-    const problem = notJson(type, () => hasBody(undefined, incoming));
+    const problem = notJson(type, () => hasBody(length, () => incomingHeader(incoming, "transfer-encoding") !== undefined));
     if (problem) throw problem;
     return {};
   }

@@ -10,6 +10,7 @@ import { withValidation } from "../engine/validation.ts";
 import { MAX_BODY_BYTES, readIncomingJson } from "../http/body.ts";
 import { problemForError } from "../http/failure.ts";
 import { PROBLEM_CONTENT_TYPE } from "../http/problem.ts";
+import { responseEntry } from "../http/response-entry.ts";
 import type { AppOptions, JsonCall, JsonOperation, RouteSpec } from "../http/types.ts";
 
 interface Lane { path: string; method: string; operation: JsonOperation; limit: number }
@@ -47,12 +48,7 @@ export function jsonLane(routes: RouteSpec[], options: Pick<AppOptions, "engine"
       res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(text) });
       res.end(text);
     }
-    if (observe) {
-      const d = call.decision, ms = performance.now() - start;
-      observe(d
-        ? { method: lane.method, route: lane.path, status, ms, decisionId: d.id, level: d.level }
-        : { method: lane.method, route: lane.path, status, ms });
-    }
+    if (observe) observe(responseEntry(lane.method, lane.path, status, start, call.decision));
   }
 
   return (req, res) => {

@@ -3,11 +3,11 @@
 // its certificate re-read when the files change.
 import { createServer, type Server as HttpsServer } from "node:https";
 import pino from "pino";
+import { loadValidation } from "../engine/validation.ts";
 import type { Mode } from "../k8s/admit.ts";
 import { admissionRoute } from "../k8s/route.ts";
 import { startAgent, type Agent, type AgentOptions } from "./agent.ts";
 import { stdoutDestination } from "./log-destination.ts";
-import { loadValidation } from "../engine/validation.ts";
 import { CertificateFiles } from "./tls.ts";
 import { AdmissionMetrics } from "./webhook-metrics.ts";
 
