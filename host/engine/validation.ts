@@ -2,8 +2,9 @@
 // valid request is read by the engine's own parser (fast-request.ts) without them, and loading
 // them was ~20 ms of an agent's ~170 ms start. createEngine loads them before it resolves, so
 // the engine's synchronous API is complete when a library user gets it; a host that can wait
-// instead (the Node agent) defers the load with deferValidation(), loads it once it answers, and
-// runs an operation that needed it before then again once it is loaded (withValidation).
+// instead (the Node agent) defers the load with deferValidation(), loads them a second after it
+// listens, and runs an operation that needed them before then again once they are loaded
+// (withValidation).
 import type * as Schemas from "./request-schemas.ts";
 
 export type Validation = typeof Schemas;

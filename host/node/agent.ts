@@ -95,7 +95,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   // them synchronous, so the lines of a stop are never lost.
   const destination = o.logger ? o.logDestination : stdoutDestination();
   const logger = o.logger ?? pino({ level: process.env.LOG_LEVEL ?? "info", base: { service: "isoplace" } }, destination!.stream);
-  // zod and the request schemas are loaded once the agent answers (the first decision does not need them)
+  // zod and the request schemas are loaded after the agent listens (the first decision does not need them)
   deferValidation();
   const metrics = new AgentMetrics();
   const source = o.policy === undefined ? undefined : sourceFor(o.policy, { logger, poll: o.poll, watch: o.watch, options: o.sourceOptions });
@@ -131,16 +131,9 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     onResponse: (e) => {
       metrics.response(e);
       logRequest(e);
-      if (!schemasRequested) loadSchemasSoon(0);
     },
     onDecision: (level) => metrics.decision(level),
     routes,
-  };
-  // after the first answer, or a second after listening when nothing asks (a request that needs them sooner loads them itself)
-  let schemasRequested = false;
-  const loadSchemasSoon = (ms: number) => {
-    schemasRequested = true;
-    setTimeout(() => void loadValidation(), ms).unref();
   };
   const api = apiRoutes(appOptions);
   const app = createApp(appOptions, api);
@@ -159,7 +152,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const url = `${o.server?.scheme ?? "http"}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, policy: policy.engine.policy, source: policy.activation.source, admin: Boolean(o.adminToken) }, "isoplace agent listening");
   source?.start(manager);
-  if (!schemasRequested) loadSchemasSoon(1000);
+  // the request schemas a second after listening (a request that needs them sooner loads them itself)
+  setTimeout(() => void loadValidation(), 1000).unref();
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= new Promise<void>((resolve) => {
