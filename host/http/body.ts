@@ -25,7 +25,6 @@ export interface IncomingLike {
   headers: Record<string, string | string[] | undefined>;
   readableEnded: boolean;
   on(event: string, listener: (arg?: never) => void): unknown;
-  off(event: string, listener: (arg?: never) => void): unknown;
 }
 
 function incomingOf(c: Context): IncomingLike | undefined {
@@ -56,25 +55,36 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
-function readIncoming(s: IncomingLike, limit: number): Promise<Uint8Array> {
-  if (s.readableEnded) return Promise.resolve(new Uint8Array(0));
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const done = () => {
-      s.off("data", onData); s.off("end", onEnd); s.off("error", onError); s.off("close", onClose);
-    };
-    // Over the limit: stop collecting; the server drains (or cuts) the rest after the answer.
-    const onData = (chunk?: Uint8Array) => {
-      size += chunk!.length;
-      if (size > limit) { done(); reject(new BodyProblem(tooLarge(limit))); return; }
-      chunks.push(chunk!);
-    };
-    const onEnd = () => { done(); resolve(concat(chunks, size)); };
-    const onError = (err?: Error) => { done(); reject(err); };
-    const onClose = () => { done(); reject(new BodyProblem(problemOf(400, "incomplete-body", "Incomplete body", "The client closed the connection before the body ended."))); };
-    s.on("data", onData); s.on("end", onEnd); s.on("error", onError); s.on("close", onClose);
+/**
+ * Reads a Node request's body, at most `limit` bytes, and calls `done` once: with the bytes, or
+ * with an error (over the limit: stop collecting, the server drains or cuts the rest after the
+ * answer; a client gone before the end: incomplete body). Callbacks rather than a promise: this is
+ * the JSON lane's hot path, and a settled flag rather than removing the listeners afterwards.
+ */
+function readIncoming(s: IncomingLike, limit: number, done: (err: unknown, bytes?: Uint8Array) => void): void {
+  if (s.readableEnded) return done(undefined, new Uint8Array(0));
+  let chunks: Uint8Array[] | undefined = [];
+  let size = 0;
+  const fail = (err: unknown) => {
+    if (!chunks) return;
+    chunks = undefined;
+    done(err);
+  };
+  s.on("data", (chunk?: Uint8Array) => {
+    if (!chunks) return;
+    size += chunk!.length;
+    if (size > limit) fail(new BodyProblem(tooLarge(limit)));
+    else chunks.push(chunk!);
   });
+  s.on("end", () => {
+    if (!chunks) return;
+    const all = chunks;
+    chunks = undefined;
+    done(undefined, concat(all, size));
+  });
+  s.on("error", fail);
+  // after the end too (the stream closes then): the problem is made only when it is one
+  s.on("close", () => { if (chunks) fail(new BodyProblem(problemOf(400, "incomplete-body", "Incomplete body", "The client closed the connection before the body ended."))); });
 }
 
 async function readWeb(request: Request, limit: number): Promise<Uint8Array> {
@@ -102,7 +112,8 @@ export function readBody(c: Context, limit = routeLimit(c)): Promise<Uint8Array>
   const declared = declaredLength(c);
   if (declared !== undefined && declared > limit) return Promise.reject(new BodyProblem(tooLarge(limit)));
   const incoming = incomingOf(c);
-  return incoming ? readIncoming(incoming, limit) : readWeb(c.req.raw, limit);
+  return incoming ? new Promise((resolve, reject) => readIncoming(incoming, limit, (err, bytes) => (err ? reject(err) : resolve(bytes!))))
+    : readWeb(c.req.raw, limit);
 }
 
 /** Whether the request carries a body at all: a Content-Length other than 0, or else a body streamed without one. */
@@ -141,18 +152,31 @@ export async function readJson(c: Context, limit = routeLimit(c)): Promise<unkno
 }
 
 /**
- * A Node request's JSON body: 413 by a declared Content-Length over `limit` before anything else,
- * 415 for another content type before anything is read, then read (counted against the limit)
- * and parsed. For the app on @hono/node-server and for the agent's JSON lane alike.
+ * A Node request's JSON body, to `done`: 413 by a declared Content-Length over `limit` before
+ * anything else, 415 for another content type before anything is read, then read (counted
+ * against the limit) and parsed. For the agent's JSON lane (callbacks, no promise per request)
+ * and, through readIncomingJson, for the app on @hono/node-server.
  */
-export async function readIncomingJson(incoming: IncomingLike, limit: number): Promise<unknown> {
+export function readIncomingJsonThen(incoming: IncomingLike, limit: number, done: (err: unknown, body?: unknown) => void): void {
   const type = incomingHeader(incoming, "content-type") ?? "";
   const length = incomingHeader(incoming, "content-length");
-  if ((lengthOf(length) ?? 0) > limit) throw new BodyProblem(tooLarge(limit));
+  if ((lengthOf(length) ?? 0) > limit) return done(new BodyProblem(tooLarge(limit)));
   if (!isJson(type)) {
     const problem = notJson(type, () => hasBody(length, () => incomingHeader(incoming, "transfer-encoding") !== undefined));
-    if (problem) throw problem;
-    return {};
+    return problem ? done(problem) : done(undefined, {});
   }
-  return parseJson(await readIncoming(incoming, limit));
+  readIncoming(incoming, limit, (err, bytes) => {
+    if (err) return done(err);
+    let body: unknown;
+    try {
+      body = parseJson(bytes!);
+    } catch (e) {
+      return done(e);
+    }
+    done(undefined, body);
+  });
 }
+
+/** readIncomingJsonThen as a promise. */
+export const readIncomingJson = (incoming: IncomingLike, limit: number): Promise<unknown> =>
+  new Promise((resolve, reject) => readIncomingJsonThen(incoming, limit, (err, body) => (err ? reject(err) : resolve(body))));

@@ -7,7 +7,7 @@
 // about 10 µs of a ~40 µs request on a 2-core node (bench/: the http section's floors).
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { withValidation } from "../engine/validation.ts";
-import { MAX_BODY_BYTES, readIncomingJson } from "../http/body.ts";
+import { MAX_BODY_BYTES, readIncomingJsonThen } from "../http/body.ts";
 import { problemForError } from "../http/failure.ts";
 import { PROBLEM_CONTENT_TYPE } from "../http/problem.ts";
 import { responseEntry } from "../http/response-entry.ts";
@@ -29,35 +29,56 @@ export function jsonLane(routes: RouteSpec[], options: Pick<AppOptions, "engine"
   }
   const { engine, onResponse: observe } = options;
 
-  async function serve(lane: Lane, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Callbacks, not async/await: one request is one body read, one operation and one write, and
+  // an operation only returns a promise when it must wait (a batch, or the request schemas still loading).
+  function serve(lane: Lane, req: IncomingMessage, res: ServerResponse): void {
     const start = observe ? performance.now() : 0;
     const call: JsonCall = { engine: engine() };
-    let status = 200, type = JSON_TYPE, text: string;
-    try {
-      const body = await readIncomingJson(req, lane.limit);
-      const pending = withValidation(() => lane.operation(body, call));
-      text = JSON.stringify(pending instanceof Promise ? await pending : pending);
-    } catch (err) {
+    const answer = (status: number, type: string, text: string) => {
+      // a client gone mid-body gets no answer, but its request is still counted and logged
+      // encoded once: the length is the encoded bytes' (Buffer.byteLength would walk the text a second time)
+      if (!res.destroyed) {
+        const bytes = Buffer.from(text);
+        res.writeHead(status, { "content-type": type, "content-length": bytes.length });
+        res.end(bytes);
+      }
+      if (observe) observe(responseEntry(lane.method, lane.path, status, start, call.decision));
+    };
+    const fail = (err: unknown) => {
       const problem = problemForError(err, lane.method, lane.path);
-      status = problem.status;
-      type = PROBLEM_CONTENT_TYPE;
-      text = JSON.stringify(problem);
-    }
-    // a client gone mid-body gets no answer, but its request is still counted and logged
-    if (!res.destroyed) {
-      res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(text) });
-      res.end(text);
-    }
-    if (observe) observe(responseEntry(lane.method, lane.path, status, start, call.decision));
+      answer(problem.status, PROBLEM_CONTENT_TYPE, JSON.stringify(problem));
+    };
+    const respond = (err: unknown, body?: unknown) => {
+      if (err) return fail(err);
+      let result: unknown;
+      try {
+        result = withValidation(() => lane.operation(body, call));
+      } catch (e) {
+        return fail(e);
+      }
+      if (result instanceof Promise) result.then(ok, fail).catch(lastGuard(lane, res));
+      else ok(result);
+    };
+    const ok = (result: unknown) => answer(200, JSON_TYPE, JSON.stringify(result));
+    readIncomingJsonThen(req, lane.limit, (err, body) => {
+      // the body's callback runs in a stream event: nothing may throw out of it
+      try {
+        respond(err, body);
+      } catch (e) {
+        lastGuard(lane, res)(e);
+      }
+    });
   }
 
   return (req, res) => {
     const lane = lanes.get(req.method!)?.get(req.url!);
     if (!lane) return fallback(req, res);
-    serve(lane, req, res).catch((err) => {
-      // serve() answers every error itself; this is the last guard (a throwing log hook), never a crash
-      console.error(`isoplace: unexpected error on ${lane.method} ${lane.path}:`, err);
-      if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
-    });
+    serve(lane, req, res);
   };
 }
+
+/** serve() answers every error itself; this is the last guard (a throwing log hook), never a crash. */
+const lastGuard = (lane: Lane, res: ServerResponse) => (err: unknown) => {
+  console.error(`isoplace: unexpected error on ${lane.method} ${lane.path}:`, err);
+  if (!res.headersSent && !res.destroyed) res.writeHead(500).end();
+};

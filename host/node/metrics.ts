@@ -10,7 +10,7 @@ import type { ResponseEntry } from "../http/types.ts";
 type Labels = Record<string, string>;
 
 /** One (method, route, status) series of the request metrics: its count, latency sum and buckets. */
-interface RequestSeries { labels: Labels; count: number; sum: number; buckets: Float64Array }
+interface RequestSeries { method: string; route: string; status: number; labels: Labels; count: number; sum: number; buckets: Float64Array }
 
 /**
  * The request series, found by method, route and status through nested maps: the route and
@@ -26,21 +26,30 @@ export class RequestRecords {
     this.bounds = bounds;
   }
 
+  private last: RequestSeries | undefined;
+
   record(method: string, route: string, status: number, seconds: number): void {
+    // under load most requests are the last one's series
+    const last = this.last;
+    const s = last && last.route === route && last.method === method && last.status === status ? last : (this.last = this.find(method, route, status));
+    s.count += 1;
+    s.sum += seconds;
+    // the first bound the value is within (le); beyond the last one only +Inf (= count) counts it
+    const b = this.bounds;
+    for (let i = 0; i < b.length; i++) if (seconds <= b[i]) { s.buckets[i] += 1; break; }
+  }
+
+  private find(method: string, route: string, status: number): RequestSeries {
     let byMethod = this.index.get(route);
     if (!byMethod) this.index.set(route, (byMethod = new Map()));
     let byStatus = byMethod.get(method);
     if (!byStatus) byMethod.set(method, (byStatus = new Map()));
     let s = byStatus.get(status);
     if (!s) {
-      byStatus.set(status, (s = { labels: { method, route, status: String(status) }, count: 0, sum: 0, buckets: new Float64Array(this.bounds.length) }));
+      byStatus.set(status, (s = { method, route, status, labels: { method, route, status: String(status) }, count: 0, sum: 0, buckets: new Float64Array(this.bounds.length) }));
       this.all.push(s);
     }
-    s.count += 1;
-    s.sum += seconds;
-    // the first bound the value is within (le); beyond the last one only +Inf (= count) counts it
-    const b = this.bounds;
-    for (let i = 0; i < b.length; i++) if (seconds <= b[i]) { s.buckets[i] += 1; break; }
+    return s;
   }
 
   /** Hands the records to prom-client's counter and histogram when they are scraped (their collect hooks). */

@@ -15,12 +15,20 @@ const json = (s: string) => JSON.stringify(s);
 export function requestLog(logger: Logger, write: (line: string) => unknown): RequestLog {
   const info = logger.levels.values.info;
   const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? "";
-  const head = `{"level":${info},"time":`;
+  // The line's start changes once a millisecond, its route part with the route: each is kept
+  // while it holds (under load, most lines are one route's, many to a millisecond).
+  let now = -1, head = "";
+  let method = "", route = "", status = -1, middle = "";
   return (e) => {
     if (!logger.isLevelEnabled("info")) return;
+    const time = Date.now();
+    if (time !== now) { now = time; head = `{"level":${info},"time":${time}${bindings}`; }
+    if (e.route !== route || e.method !== method || e.status !== status) {
+      method = e.method; route = e.route; status = e.status;
+      middle = `,"method":${json(method)},"route":${json(route)},"status":${status},"ms":`;
+    }
     // pino writes a non-finite number as null, a number as its string, a string JSON-escaped
-    const ms = Number.isFinite(e.ms) ? e.ms : null;
-    let line = `${head}${Date.now()}${bindings},"method":${json(e.method)},"route":${json(e.route)},"status":${e.status},"ms":${ms}`;
+    let line = head + middle + (Number.isFinite(e.ms) ? e.ms : null);
     if (e.decisionId !== undefined) line += `,"decisionId":${json(e.decisionId)}`;
     if (e.level !== undefined) line += `,"placement":${e.level === null ? "null" : json(e.level)}`;
     write(`${line},"msg":"request"}\n`);

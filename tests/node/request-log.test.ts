@@ -18,6 +18,8 @@ const entries: ResponseEntry[] = [
   { method: "POST", route: "/v1/decide", status: 400, ms: 1e-7 },
   { method: "GET", route: "unmatched", status: 404, ms: 3.5 },
   { method: 'W"E\\IRD\n', route: "/metrics", status: 405, ms: Number.NaN },
+  // back to an earlier route after others: the line's route part is made again, not left as the last one's
+  { method: "POST", route: "/v1/decide", status: 200, ms: 2.25, decisionId: "9a0e7c52-1d2b-4f3a-8c4d-5e6f7a8b9c0d", level: "L3" },
 ];
 
 describe("request log line", () => {
