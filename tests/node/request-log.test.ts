@@ -3,7 +3,7 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import type { ResponseEntry } from "../../host/http/types.ts";
-import { pinoRequestLog, requestLog } from "../../host/node/request-log.ts";
+import { msText, pinoRequestLog, requestLog } from "../../host/node/request-log.ts";
 
 function capture(level: string) {
   const lines: string[] = [];
@@ -41,5 +41,17 @@ describe("request log line", () => {
     ours.logger.level = "debug";
     log(entries[0]);
     expect(ours.lines).toHaveLength(1);
+  });
+
+  it("prints milliseconds as JSON does: every microsecond value up to 2 s, later ones, large ones, and values between microseconds", () => {
+    const bad: string[] = [];
+    const check = (ms: number) => { if (msText(ms) !== JSON.stringify(ms)) bad.push(`${ms}: ${msText(ms)}`); };
+    for (let us = 0; us <= 2_000_000; us++) check(us / 1000);
+    for (let us = 2_000_000; us <= 2 ** 31; us += 9_973) check(us / 1000);
+    for (const us of [2 ** 31 - 1, 2 ** 31, 2 ** 40 + 7, 123_456_789_012]) check(us / 1000);
+    for (const ms of [0.31234567, 1e-7, 0.0005, 1e21, -0, -1.5, Number.MAX_VALUE, Number.MIN_VALUE]) check(ms);
+    expect(bad.slice(0, 5)).toEqual([]);
+    expect(msText(Number.NaN)).toBe("null");
+    expect(msText(Number.POSITIVE_INFINITY)).toBe("null");
   });
 });
