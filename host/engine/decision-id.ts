@@ -3,8 +3,14 @@
 // that refill costs several times a whole decision: it alone was engine.decide's p99 (bench/).
 // One refill of 64 KiB (the most getRandomValues gives at once) serves 4096 ids.
 const POOL = new Uint8Array(65536);
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 let next = POOL.length;
+
+// The character codes of each byte's two hex digits. The id is made by one String.fromCharCode
+// call: a flat string at once, where a template of 20 pieces built it piece by piece (2.5× slower).
+const DIGITS = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+const HIGH = Uint8Array.from({ length: 256 }, (_, x) => DIGITS[x >> 4]);
+const LOW = Uint8Array.from({ length: 256 }, (_, x) => DIGITS[x & 15]);
+const DASH = 45;
 
 export function decisionId(): string {
   if (next === POOL.length) {
@@ -13,6 +19,12 @@ export function decisionId(): string {
   }
   const b = POOL, i = next;
   next += 16;
-  const h = (k: number) => HEX[b[i + k]];
-  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${HEX[(b[i + 6] & 0x0f) | 0x40]}${h(7)}-${HEX[(b[i + 8] & 0x3f) | 0x80]}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+  const version = (b[i + 6] & 0x0f) | 0x40, variant = (b[i + 8] & 0x3f) | 0x80;
+  return String.fromCharCode(
+    HIGH[b[i]], LOW[b[i]], HIGH[b[i + 1]], LOW[b[i + 1]], HIGH[b[i + 2]], LOW[b[i + 2]], HIGH[b[i + 3]], LOW[b[i + 3]], DASH,
+    HIGH[b[i + 4]], LOW[b[i + 4]], HIGH[b[i + 5]], LOW[b[i + 5]], DASH,
+    HIGH[version], LOW[version], HIGH[b[i + 7]], LOW[b[i + 7]], DASH,
+    HIGH[variant], LOW[variant], HIGH[b[i + 9]], LOW[b[i + 9]], DASH,
+    HIGH[b[i + 10]], LOW[b[i + 10]], HIGH[b[i + 11]], LOW[b[i + 11]], HIGH[b[i + 12]], LOW[b[i + 12]],
+    HIGH[b[i + 13]], LOW[b[i + 13]], HIGH[b[i + 14]], LOW[b[i + 14]], HIGH[b[i + 15]], LOW[b[i + 15]]);
 }
