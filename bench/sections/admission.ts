@@ -11,14 +11,13 @@ import { createInterface } from "node:readline";
 // @ts-expect-error autocannon ships no types
 import autocannon from "autocannon";
 import { makeCertificates } from "../../host/node/certs.ts";
+import { deployedNodeFlags } from "../deployed-flags.ts";
 import type { Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
 
 const CONNECTIONS = 32;
 const PATH = "/v1/admission/pods";
 const HEADERS = { "content-type": "application/json" };
-/** The V8 heap flags the webhook's Deployment runs with (deploy/k3s/webhook/deployment.yaml). */
-const DEPLOYED_NODE_FLAGS = ["--max-semi-space-size=4", "--max-old-space-size=192"];
 
 /** A pod as a user writes it, opted in: a serverless function that needs zero trust. */
 const REVIEW = JSON.stringify({
@@ -46,8 +45,8 @@ const REVIEW = JSON.stringify({
   },
 });
 
-async function start(script: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...DEPLOYED_NODE_FLAGS, script, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+async function start(flags: string[], script: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...flags, script, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 20_000);
     createInterface({ input: child.stderr! }).on("line", (line) => {
@@ -83,16 +82,17 @@ export const admissionSection: Section = {
   name: "admission",
   title: "Admission: the webhook over HTTPS",
   async run(ctx) {
+    const flags = deployedNodeFlags(ctx.root, "deploy/k3s/webhook/deployment.yaml");
     const dir = mkdtempSync(join(tmpdir(), "isoplace-bench-admission-"));
     const children: ChildProcess[] = [];
     try {
       const certs = await makeCertificates({ service: "isoplace-webhook", namespace: "isoplace", outDir: dir, extraNames: ["127.0.0.1"] });
-      const webhook = await start(join(ctx.root, "bench/admission-server.mjs"), [certs.cert, certs.key]);
+      const webhook = await start(flags, join(ctx.root, "bench/admission-server.mjs"), [certs.cert, certs.key]);
       children.push(webhook.child);
       const answer = await answerOf(webhook.url, readFileSync(certs.caCert));
       const answerFile = join(dir, "answer.json");
       writeFileSync(answerFile, answer);
-      const bare = await start(join(ctx.root, "bench/admission-bare.mjs"), [certs.cert, certs.key, answerFile]);
+      const bare = await start(flags, join(ctx.root, "bench/admission-bare.mjs"), [certs.cert, certs.key, answerFile]);
       children.push(bare.child);
 
       const rounds = ctx.quick ? 1 : 5, seconds = ctx.quick ? 1 : 6;

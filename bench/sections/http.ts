@@ -17,6 +17,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 // @ts-expect-error autocannon ships no types
 import autocannon from "autocannon";
+import { deployedNodeFlags } from "../deployed-flags.ts";
 import type { BenchContext, Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
 
@@ -27,12 +28,6 @@ const CONNECTIONS = 32;
 type Side = "bare" | "agent";
 const SIDES: Side[] = ["bare", "agent"];
 
-/** The V8 flags the K3s DaemonSet runs the agent with (its NODE_OPTIONS), read from the manifest. */
-export function deployedNodeFlags(root: string): string[] {
-  const m = /name:\s*NODE_OPTIONS\s*\n\s*value:\s*(.+)/.exec(readFileSync(join(root, "deploy/k3s/daemonset.yaml"), "utf8"));
-  if (!m) throw new Error("http: NODE_OPTIONS not found in deploy/k3s/daemonset.yaml");
-  return m[1].trim().replace(/^["']|["']$/g, "").split(/\s+/);
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
