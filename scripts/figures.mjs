@@ -60,7 +60,7 @@ export function figuresBlock(r) {
     "|---|---|---|",
     ...rows.map((row) => `| ${row.join(" | ")} |`),
     "",
-    `HTTP: both servers run with the DaemonSet's \`NODE_OPTIONS\` (\`${h.nodeFlags}\`), the agent with its logs at info and its metrics on; autocannon, ${h.connections} connections, on the same ${m.cores} cores.`,
+    `HTTP: both servers run with the deployed node flags — the image's entrypoint's and the DaemonSet's \`NODE_OPTIONS\` (\`${h.nodeFlags}\`), the agent with its logs at info and its metrics on; autocannon, ${h.connections} connections, on the same ${m.cores} cores.`,
     END,
   ];
   return lines.join("\n");

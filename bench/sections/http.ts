@@ -1,6 +1,6 @@
 // The agent over HTTP against a floor: a bare @hono/node-server + Hono app in its own process
 // (bench/bare-server.mjs) whose POST /v1/decide parses the body and answers a fixed object of
-// the agent's answer size. Both run as deployed (the DaemonSet's NODE_OPTIONS heap bounds; the
+// the agent's answer size. Both run as deployed (the image entrypoint's and the DaemonSet's NODE_OPTIONS heap flags; the
 // agent with its logs at info — to /dev/null — and metrics on), started and stopped here, side
 // by side in this one run:
 // - start → first answered POST /v1/decide: a fresh process per sample, with no compile cache
@@ -172,7 +172,7 @@ export const httpSection: Section = {
         http: {
           bare, agent, ratio: ratios, start,
           nodeFlags: flags.join(" "), connections: CONNECTIONS, secondsPerRound: seconds, startSamples: samples, answerBytes: answer.length,
-          method: "two processes started by the bench: bench/bare-server.mjs (@hono/node-server + Hono; POST /v1/decide parses the JSON body, answers a fixed object of the agent's answer size) and `node dist/host/cli/main.js serve` (logs at info to /dev/null, metrics on); both with the DaemonSet's NODE_OPTIONS; autocannon in the bench process on 127.0.0.1, rounds alternating, medians of the rounds; start: a fresh process per sample, spawn → first 200 from POST /v1/decide (deployed: NODE_DISABLE_COMPILE_CACHE=1, as on the read-only root; warmCache: NODE_COMPILE_CACHE primed by one start), medians; cpuMs: the child's utime+stime then (10 ms ticks)",
+          method: "two processes started by the bench: bench/bare-server.mjs (@hono/node-server + Hono; POST /v1/decide parses the JSON body, answers a fixed object of the agent's answer size) and `node dist/host/cli/main.js serve` (logs at info to /dev/null, metrics on); both with the deployed node flags (the image entrypoint's and the DaemonSet's NODE_OPTIONS); autocannon in the bench process on 127.0.0.1, rounds alternating, medians of the rounds; start: a fresh process per sample, spawn → first 200 from POST /v1/decide (deployed: NODE_DISABLE_COMPILE_CACHE=1, as on the read-only root; warmCache: NODE_COMPILE_CACHE primed by one start), medians; cpuMs: the child's utime+stime then (10 ms ticks)",
         },
       },
       rows: [

@@ -3,6 +3,7 @@
 // start the real agent (paths moved under a temporary root, as the kubelet would mount them),
 // which then answers the probes on the port they name, serves the policy from the ConfigMap's
 // files, keeps its state in the data volume and detects runtimes through the host mounts.
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { createServer as createNetServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -21,6 +22,7 @@ import { generateKeyPair, importSigningKey } from "../../host/delivery/signing.t
 import { envelopeJson, signStatement } from "../../host/delivery/statement.ts";
 import type { Child } from "../support/child.ts";
 import { startContainer } from "../support/container.ts";
+import { imageEntrypoint } from "../../bench/deployed-flags.ts";
 // @ts-expect-error: a plain ES module script, no types
 import { policyConfigMap, trustedKeysConfigMap } from "../../deploy/k3s/configmaps.mjs";
 
@@ -172,7 +174,12 @@ describe("the K3s manifests", () => {
     expect(final).toMatch(/^WORKDIR \/app$/m);
     const entry = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(final)![1]);
     expect(entry[0]).toBe("node");
-    expect(existsSync(join(PACKAGE_ROOT, entry[1]))).toBe(true);
+    const { nodeFlags, script } = imageEntrypoint(PACKAGE_ROOT);
+    expect(entry).toEqual(["node", ...nodeFlags, script]);
+    expect(existsSync(join(PACKAGE_ROOT, script))).toBe(true);
+    // a flag Node refuses in NODE_OPTIONS would stop the container: the manifest's must all be allowed
+    const options = container.env.find((e: Doc) => e.name === "NODE_OPTIONS").value as string;
+    expect(spawnSync(process.execPath, ["-e", ""], { env: { ...process.env, NODE_OPTIONS: options } }).status).toBe(0);
     expect(container.args[0]).toBe("serve");
     for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const src of m[1].split(/\s+/)) expect(existsSync(join(PACKAGE_ROOT, src)), src).toBe(true);

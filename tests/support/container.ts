@@ -3,6 +3,7 @@
 // port an ephemeral one (the process says which it got), its env as declared and no PATH.
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "../../host/package.ts";
+import { imageEntrypoint } from "../../bench/deployed-flags.ts";
 import { spawnChild, type Child } from "./child.ts";
 
 type Container = { args: string[]; env?: { name: string; value: string }[] };
@@ -15,5 +16,7 @@ export function startContainer(container: Container, moved: (path: string) => st
     return a.startsWith("/") ? moved(a) : a;
   });
   const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
-  return spawnChild(process.execPath, [join(PACKAGE_ROOT, "dist/host/cli/main.js"), ...args], { env: { ...env, PATH: "" } });
+  // as the image runs it: node with its entrypoint's flags, then the script (NODE_OPTIONS from env)
+  const { nodeFlags, script } = imageEntrypoint(PACKAGE_ROOT);
+  return spawnChild(process.execPath, [...nodeFlags, join(PACKAGE_ROOT, script), ...args], { env: { ...env, PATH: "" } });
 }
