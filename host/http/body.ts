@@ -87,6 +87,10 @@ function readIncoming(s: IncomingLike, limit: number, done: (err: unknown, bytes
   s.on("close", () => { if (chunks) fail(new BodyProblem(problemOf(400, "incomplete-body", "Incomplete body", "The client closed the connection before the body ended."))); });
 }
 
+/** A read that reports to a callback (the Node ones here), as a promise. */
+const promised = <T>(read: (done: (err: unknown, value?: T) => void) => void): Promise<T> =>
+  new Promise((resolve, reject) => read((err, value) => (err ? reject(err) : resolve(value as T))));
+
 async function readWeb(request: Request, limit: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
@@ -112,9 +116,9 @@ export function readBody(c: Context, limit = routeLimit(c)): Promise<Uint8Array>
   const declared = declaredLength(c);
   if (declared !== undefined && declared > limit) return Promise.reject(new BodyProblem(tooLarge(limit)));
   const incoming = incomingOf(c);
-  return incoming ? new Promise((resolve, reject) => readIncoming(incoming, limit, (err, bytes) => (err ? reject(err) : resolve(bytes!))))
-    : readWeb(c.req.raw, limit);
+  return incoming ? promised<Uint8Array>((done) => readIncoming(incoming, limit, done)) : readWeb(c.req.raw, limit);
 }
+
 
 /** Whether the request carries a body at all: a Content-Length other than 0, or else a body streamed without one. */
 const hasBody = (length: string | undefined, streamed: () => boolean): boolean => (length !== undefined ? length !== "0" : streamed());
@@ -141,7 +145,7 @@ function parseJson(bytes: Uint8Array): unknown {
 
 export async function readJson(c: Context, limit = routeLimit(c)): Promise<unknown> {
   const incoming = incomingOf(c);
-  if (incoming) return readIncomingJson(incoming, limit);
+  if (incoming) return promised((done) => readIncomingJsonThen(incoming, limit, done));
   const type = c.req.header("content-type") ?? "";
   if (!isJson(type)) {
     const problem = notJson(type, () => hasBody(c.req.header("content-length"), () => c.req.raw.body !== null));
@@ -155,7 +159,7 @@ export async function readJson(c: Context, limit = routeLimit(c)): Promise<unkno
  * A Node request's JSON body, to `done`: 413 by a declared Content-Length over `limit` before
  * anything else, 415 for another content type before anything is read, then read (counted
  * against the limit) and parsed. For the agent's JSON lane (callbacks, no promise per request)
- * and, through readIncomingJson, for the app on @hono/node-server.
+ * and, as a promise (readJson), for the app on @hono/node-server.
  */
 export function readIncomingJsonThen(incoming: IncomingLike, limit: number, done: (err: unknown, body?: unknown) => void): void {
   const type = incomingHeader(incoming, "content-type") ?? "";
@@ -176,7 +180,3 @@ export function readIncomingJsonThen(incoming: IncomingLike, limit: number, done
     done(undefined, body);
   });
 }
-
-/** readIncomingJsonThen as a promise. */
-export const readIncomingJson = (incoming: IncomingLike, limit: number): Promise<unknown> =>
-  new Promise((resolve, reject) => readIncomingJsonThen(incoming, limit, (err, body) => (err ? reject(err) : resolve(body))));

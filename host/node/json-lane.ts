@@ -1,6 +1,6 @@
 // The agent's JSON lane: the routes that are JSON operations (POST /v1/decide, /v1/decide/batch,
 // /v1/rank, the webhook's admission route) served straight from node:http, every other request
-// handed to the Hono app. The same route table, the same body rules (readIncomingJson: 413 by
+// handed to the Hono app. The same route table, the same body rules (readIncomingJsonThen: 413 by
 // Content-Length first, 415 before reading, the route's limit while reading, malformed JSON),
 // the same problems (problemForError) and the same log/metrics entry as the app; what it leaves
 // out is the web Request, Context and Response that Hono's adapter builds for every request —
