@@ -5,8 +5,8 @@ import { defineConfig } from "vitest/config";
 // real workerd with the Worker of wrangler.toml, so the HTTP contract cases run on both hosts.
 export default defineConfig({
   test: {
-    // the default report, then one line when the console's browser tests were skipped
-    reporters: ["default", "./tests/support/skipped-browser-notice.ts"],
+    // the default report, then one line for each kind of suite skipped for want of Chromium or the peers
+    reporters: ["default", "./tests/support/skipped-notice.ts"],
     projects: [
       {
         test: {
