@@ -35,12 +35,18 @@ describe("data.json for the Rego rules", () => {
 
   it("follows the policy source: a changed figure or choice changes the data", () => {
     const source = readFileSync(new URL("../../policies/default.yaml", import.meta.url), "utf8");
-    const changed = source.replace("first: L4\n    second: L3\n    levels:\n      L1: { fit: ❌, note: overhead too large", "first: L3\n    second: L4\n    levels:\n      L1: { fit: ❌, note: overhead too large");
-    expect(changed).not.toBe(source);
-    const data = JSON.parse(opaDataText(changed)).policy;
-    expect(data.scenarios.edge).toMatchObject({ first: "L3", second: "L4" });
-    expect(data.aliases.scenario["边缘计算"]).toBe("edge");
-    expect(data.levels.L1.figures.memory).toEqual({ min: 128, max: null, norm: 0 });  // the open end
+    const changed = source
+      .replace("first: L4\n    second: L3\n    levels:\n      L1: { fit: ❌, note: overhead too large", "first: L3\n    second: L4\n    levels:\n      L1: { fit: ❌, note: overhead too large")
+      .replace("coldStart: { min: 1000, max: 5000, text: 1–5 s }", "coldStart: { min: 1000, max: 6000, text: 1–6 s }");
+    const before = JSON.parse(defaultOpaDataText()).policy, after = JSON.parse(opaDataText(changed)).policy;
+    expect(before.scenarios.edge).toMatchObject({ first: "L4", second: "L3" });
+    expect(after.scenarios.edge).toMatchObject({ first: "L3", second: "L4" });
+    const containerd = (data: typeof before) => data.placements.L3.find((p: { runtime: number }) => data.runtimes[p.runtime].id === "containerd");
+    expect([containerd(before).max.coldStart, containerd(after).max.coldStart]).toEqual([5000, 6000]);
+    expect(containerd(after).norms.coldStart).toBeLessThan(containerd(before).norms.coldStart);  // a later midpoint
+    // every alias isoplace accepts, and an open upper end ("128 MB +") as null
+    expect(after.aliases.scenario["边缘计算"]).toBe("edge");
+    expect(after.placements.L1.map((p: { max: { memory: number | null } }) => p.max.memory)).toEqual([null, null]);
   });
 });
 

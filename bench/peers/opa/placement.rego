@@ -2,7 +2,8 @@
 # which runtime a workload gets. The input is a POST /v1/decide body; data.policy is the policy,
 # written by generate.ts from policies/default.yaml: its ids and aliases, scenarios, needs,
 # runtimes, and per level each runtime that provides it with the figures the level is decided by
-# there (its normalised figures, their equal-weight sum, the ends constraints are checked against). The decision is `decision`.
+# there (its normalised figures, their equal-weight sum, the ends constraints are checked
+# against). The decision is `decision`.
 package isoplace.placement
 
 import data.policy
@@ -28,8 +29,9 @@ requested := {group: ids |
 needs := {need | some ids in requested; some need in ids}
 
 # The node's runtimes; without any in the request, every runtime (planning mode).
-node_runtimes := {policy.aliases.runtime[id] | some id in input.node.runtimes} if input.node.runtimes
-else := {rt.id | some rt in policy.runtimes}
+node_runtimes := {policy.aliases.runtime[id] | some id in input.node.runtimes} if {
+	input.node.runtimes
+} else := {rt.id | some rt in policy.runtimes}
 
 # The runtimes (by index) on the node, with those they require.
 available := {i |
@@ -74,7 +76,7 @@ raw_weights := {metric: 1 | some metric in policy.metrics} if {
 	count(needs) == 0
 	count(explicit) == 0
 } else := {metric: w |
-	some metric in object.keys(need_weight) | object.keys(explicit)
+	some metric in (object.keys(need_weight) | object.keys(explicit))
 	w := object.get(need_weight, metric, 0) + object.get(explicit, metric, 0)
 }
 
@@ -118,11 +120,13 @@ runtime_on := {level: choice |
 	choice.runtime == best[2]
 }
 
-unfit(level) := {"scenario"} if policy.scenarios[scenario].fit[level] == "❌"
-else := set()
+unfit(level) := {"scenario"} if {
+	policy.scenarios[scenario].fit[level] == "❌"
+} else := set()
 
-supply(level) := runtime_on[level].broken if runtime_on[level]
-else := {"artifact"} if {
+supply(level) := runtime_on[level].broken if {
+	runtime_on[level]
+} else := {"artifact"} if {
 	some on in policy.placements[level]
 	on.runtime in available
 } else := {"runtime"}
@@ -144,10 +148,13 @@ best_among(levels) := [level | some level in by_score; level in levels][0]
 
 # ── Rules 2 and 3: the source's rule, else the scenario's second choice, else the best score ────
 
-source_rule := "scenario" if scenario
-else := "performance" if requested.performance[0]
-else := "security" if requested.security[0]
-else := "default"
+source_rule := "scenario" if {
+	scenario
+} else := "performance" if {
+	requested.performance[0]
+} else := "security" if {
+	requested.security[0]
+} else := "default"
 
 source_pick := level if {
 	source_rule == "scenario"
@@ -166,10 +173,13 @@ source_pick := policy.default_level if {
 
 second := policy.scenarios[scenario].second
 
-answer := {"level": source_pick, "rule": source_rule} if source_pick
-else := {"level": second, "rule": "second-choice"} if second in feasible
-else := {"level": by_score[0], "rule": "score"} if count(by_score) > 0
-else := {"level": null, "rule": "none"}
+answer := {"level": source_pick, "rule": source_rule} if {
+	source_pick
+} else := {"level": second, "rule": "second-choice"} if {
+	second in feasible
+} else := {"level": by_score[0], "rule": "score"} if {
+	count(by_score) > 0
+} else := {"level": null, "rule": "none"}
 
 fallback := second if {
 	second in feasible
@@ -180,8 +190,9 @@ fallback := second if {
 
 # ── The answer ──────────────────────────────────────────────────────────────────────────────────
 
-runtime_of(level) := policy.runtimes[runtime_on[level].runtime] if runtime_on[level]
-else := {"id": null, "runtimeClassName": null}
+runtime_by_level := {level: policy.runtimes[on.runtime] | some level, on in runtime_on}
+
+runtime_of(level) := object.get(runtime_by_level, level, {"id": null, "runtimeClassName": null})
 
 top_two := [level | some level in [answer.level, fallback]; level != null]
 
@@ -190,18 +201,14 @@ ranking_order := array.concat(
 	[level | some level in policy.placeable; not level in feasible],
 )
 
+score_of(level) := runtime_on[level].units / 1000000000 if {
+	level in feasible
+} else := null
+
 entry(level) := {
 	"level": level,
-	"feasible": true,
-	"score": runtime_on[level].units / 1000000000,
-	"reasons": [],
-	"runtime": runtime_of(level).id,
-	"runtimeClassName": runtime_of(level).runtimeClassName,
-} if level in feasible
-else := {
-	"level": level,
-	"feasible": false,
-	"score": null,
+	"feasible": level in feasible,
+	"score": score_of(level),
 	"reasons": sort(reasons[level]),
 	"runtime": runtime_of(level).id,
 	"runtimeClassName": runtime_of(level).runtimeClassName,
@@ -212,8 +219,9 @@ placement(level) := {
 	"levelName": policy.levels[level].name,
 	"runtime": runtime_of(level).id,
 	"runtimeClassName": runtime_of(level).runtimeClassName,
-} if level != null
-else := {"level": null, "levelName": null, "runtime": null, "runtimeClassName": null}
+} if {
+	level != null
+} else := {"level": null, "levelName": null, "runtime": null, "runtimeClassName": null}
 
 default artifact_id := null
 
