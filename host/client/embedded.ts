@@ -4,7 +4,7 @@
 // from; this is the part they share.
 import type { Engine } from "../engine/engine.ts";
 import { createApp } from "../http/app.ts";
-import { createClient as createBareClient, type ClientOptions, type Fetcher } from "./index.ts";
+import { createClient as createBareClient, type ClientOptions, type Fetcher, type IsoplaceClient } from "./index.ts";
 
 /** "embedded": the policy built into the package; an engine the caller loaded; or any fetcher. */
 export type FallbackOption = "embedded" | Engine | Fetcher;
@@ -24,9 +24,9 @@ export function inProcess(engine: Engine | (() => Promise<Engine>)): Fetcher {
 }
 
 /** createClient with `fallback: "embedded" | engine` for a platform whose built-in policy `loadDefault` loads. */
-export function withEmbedded(loadDefault: () => Promise<Engine>) {
+export function withEmbedded(loadDefault: () => Promise<Engine>): (options: EmbeddedClientOptions) => IsoplaceClient {
   let builtIn: Fetcher | undefined;
-  return (options: EmbeddedClientOptions) => {
+  return (options) => {
     const f = options.fallback;
     const fallback = f === "embedded" ? (builtIn ??= inProcess(loadDefault)) : f && !("fetch" in f) ? inProcess(f) : f;
     return createBareClient({ ...options, fallback } as ClientOptions);

@@ -30,6 +30,9 @@ const problemJson = (res: ServerResponse, status: number, body: object) => {
   res.end(JSON.stringify(body));
 };
 
+/** For tests of what an answer (or a refusal) does: on a loaded machine, no deadline must turn it into a timeout. */
+const unhurried = { timeoutMs: 60_000 };
+
 function counted() {
   const retries: RetryEvent[] = [], fallbacks: FallbackEvent[] = [];
   return { retries, fallbacks, hooks: { onRetry: (e: RetryEvent) => retries.push(e), onFallback: (e: FallbackEvent) => fallbacks.push(e) } };
@@ -101,7 +104,7 @@ describe("a stalled agent: deadline, then retry, then fallback", () => {
 
   it("a caller's abort ends the call: no retry, no fallback", async () => {
     const { retries, fallbacks, hooks } = counted();
-    const client = createClient({ baseUrl: stalled.url, fallback: "embedded", timeoutMs: 60_000, ...hooks });
+    const client = createClient({ baseUrl: stalled.url, fallback: "embedded", ...unhurried, ...hooks });
     const abort = new AbortController();
     const reason = new Error("the caller gave up");
     const taken = once(stalled.events, "request");
@@ -116,7 +119,7 @@ describe("a stalled agent: deadline, then retry, then fallback", () => {
 describe("other failures", () => {
   it("connection refused is a network failure: retried, then the fallback", async () => {
     const { retries, fallbacks, hooks } = counted();
-    const s = await createClient({ baseUrl: refused, fallback: "embedded", ...hooks }).scenarios();
+    const s = await createClient({ baseUrl: refused, fallback: "embedded", ...unhurried, ...hooks }).scenarios();
     expect(s.source).toBe("fallback");
     expect(comparable(s)).toEqual(comparable(engine.scenarios()));
     expect(retries.map((r) => r.reason)).toEqual(["network"]);
@@ -128,7 +131,7 @@ describe("other failures", () => {
       const s = await serve((_req, res) => problemJson(res, status, { type: "about:blank", title: "Unavailable", status, detail: "upstream down" }));
       closing.push(s.close);
       const { retries, fallbacks, hooks } = counted();
-      const c = await createClient({ baseUrl: s.url, fallback: "embedded", ...hooks }).compare("L3", "L4");
+      const c = await createClient({ baseUrl: s.url, fallback: "embedded", ...unhurried, ...hooks }).compare("L3", "L4");
       expect(c).toMatchObject({ a: "L3", b: "L4", source: "fallback" });
       expect(s.requests).toEqual(["GET /v1/compare?a=L3&b=L4", "GET /v1/compare?a=L3&b=L4"]);
       expect(retries.map((r) => [r.reason, r.status])).toEqual([["unavailable", status]]);
@@ -141,7 +144,7 @@ describe("other failures", () => {
       const s = await serve((_req, res) => problemJson(res, status, { type: "urn:isoplace:problem:x", title: "No", status, detail: "refused", errors: [{ path: "workload", message: "bad" }] }));
       closing.push(s.close);
       const { retries, fallbacks, hooks } = counted();
-      const err = await createClient({ baseUrl: s.url, fallback: "embedded", ...hooks }).decide({}).catch((e: unknown) => e);
+      const err = await createClient({ baseUrl: s.url, fallback: "embedded", ...unhurried, ...hooks }).decide({}).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(IsoplaceProblem);
       expect(err).toMatchObject({ status, type: "urn:isoplace:problem:x", title: "No", detail: "refused", errors: [{ path: "workload", message: "bad" }], source: "agent" });
       expect(s.requests).toHaveLength(1);
@@ -153,7 +156,7 @@ describe("other failures", () => {
     const errors = Array.from({ length: 10 }, (_, i) => ({ path: `items[${i}]`, message: "bad" }));
     const s = await serve((_req, res) => problemJson(res, 400, { type: "urn:isoplace:problem:invalid-request", title: "Invalid request", status: 400, detail: "see errors", errors, errorsOmitted: 990, instance: "/v1/decide/batch" }));
     closing.push(s.close);
-    const err = await createClient({ baseUrl: s.url }).decideBatch([]).catch((e: unknown) => e) as IsoplaceProblem;
+    const err = await createClient({ baseUrl: s.url, ...unhurried }).decideBatch([]).catch((e: unknown) => e) as IsoplaceProblem;
     expect(err.errors).toEqual(errors);
     expect(err.extensions).toEqual({ errorsOmitted: 990, instance: "/v1/decide/batch" });
   });
@@ -161,7 +164,7 @@ describe("other failures", () => {
   it("an answer that is not a problem document is still an IsoplaceProblem with its status", async () => {
     const s = await serve((_req, res) => { res.writeHead(404, { "content-type": "text/html" }); res.end("<h1>no such page</h1>"); });
     closing.push(s.close);
-    const err = await createClient({ baseUrl: s.url }).levels().catch((e: unknown) => e);
+    const err = await createClient({ baseUrl: s.url, ...unhurried }).levels().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IsoplaceProblem);
     expect(err).toMatchObject({ status: 404, type: "about:blank", errors: [] });
   });

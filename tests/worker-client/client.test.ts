@@ -13,6 +13,7 @@ const viaBinding = (r: Request) => env.ISOPLACE.fetch(r).then(answerOf);
 
 describe("a Worker calling the isoplace Worker through a service binding", () => {
   it("the caller's function gets the isoplace Worker's decision", async () => {
+    expect((await env.ISOPLACE.fetch("http://isoplace/readyz")).status).toBe(200);  // built: its first request verifies the module
     const res = await exports.default.fetch(new Request("http://caller.test/", { method: "POST", body: JSON.stringify({ workload: { scenario: "edge" } }) }));
     expect(res.status).toBe(200);
     const direct = await viaBinding(new Request("http://isoplace/v1/decide", { method: "POST", headers: { "content-type": "application/json" }, body: '{"workload":{"scenario":"edge"}}' }));
