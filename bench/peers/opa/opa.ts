@@ -1,10 +1,10 @@
 // OPA, the peer the placement rules are compared with (docs/OPA.md): placement.rego + data.json
 // built to OPA's Wasm target and evaluated in-process with the npm SDK, or served by
 // `opa run --server`. The opa binary is the peer `npm run peers` builds (tests/support/peers.ts).
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
 import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { DATA_PATH, ENTRYPOINT, REGO_PATH } from "./generate.ts";
 
