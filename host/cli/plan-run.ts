@@ -129,7 +129,10 @@ export async function runPlan(o: PlanFlags): Promise<void> {
       for (const f of err.problems) problems.push({ file: obj.doc.source.name, line: lineAt(obj.doc, [...obj.at, ...f.path]), field: fieldPath(f.path), message: f.message });
     }
   }
-  if (problems.length) throw new ManifestError(problems);
+  if (problems.length) {
+    const order = new Map(sources.map((src, i) => [src.name, i]));
+    throw new ManifestError(problems.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || (a.line ?? 0) - (b.line ?? 0)));
+  }
 
   const items: PlanItem[] = planned.map(({ obj, w, p }) => ({
     kind: w.kind, namespace: w.namespace, name: w.name, file: obj.doc.source.name, line: obj.line,

@@ -52,6 +52,14 @@ export class WorkloadError extends Error {
 const OUTPUTS: readonly string[] = Object.values(OUTPUT);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
+const valueAt = (v: unknown, path: (string | number)[]): unknown => path.reduce<unknown>((o, k) => (o as Record<string | number, unknown> | undefined)?.[k], v);
+
+/** A YAML number or boolean where Kubernetes wants a string (an annotation, a class name) is the usual slip. */
+function notAString(v: unknown): string {
+  const type = v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a mapping" : `a ${typeof v}`;
+  return `must be a string, got ${type}${typeof v === "number" || typeof v === "boolean" ? ` (quote it: "${v}")` : ""}`;
+}
+
 /** RFC 6901 pointer → keys ("/metadata/annotations/isoplace.io~1level" → metadata, annotations, isoplace.io/level). */
 const keysOf = (pointer: string): string[] => pointer.split("/").slice(1).map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
 
@@ -79,7 +87,12 @@ export class Planner {
       }
     }
     const parsed = podSchema.safeParse(template);
-    if (!parsed.success) throw new WorkloadError(parsed.error.issues.map((i) => ({ path: [...w.template, ...i.path.map((k) => (typeof k === "symbol" ? String(k) : k))], message: i.message })));
+    if (!parsed.success) {
+      throw new WorkloadError(parsed.error.issues.map((i) => {
+        const path = i.path.map((k) => (typeof k === "symbol" ? String(k) : k));
+        return { path: [...w.template, ...path], message: i.code === "invalid_type" && i.expected === "string" ? notAString(valueAt(template, path)) : i.message };
+      }));
+    }
     const pod = parsed.data;
     // a template's pods are named by their controller (NAME-…) in the workload's namespace
     const asPod = w.template.length ? { ...pod, metadata: { ...pod.metadata, name: undefined, namespace: undefined, generateName: `${w.name}-` } } : pod;
