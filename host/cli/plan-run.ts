@@ -8,7 +8,7 @@ import { ConfigError, type ConfigProblem } from "./config.ts";
 import { EXIT } from "./errors.ts";
 import { table } from "./format.ts";
 import { readStdin } from "./input.ts";
-import { fieldPath, lineAt, ManifestError, parseSource, readSources, setPath, writeDocuments, type InputProblem, type ManifestObject, type ParsedDocument } from "./manifests.ts";
+import { fieldPath, lineAt, ManifestError, parseSource, readSources, scanSource, setPath, writeDocuments, type InputProblem, type ManifestObject, type ParsedDocument, type Source } from "./manifests.ts";
 import { policyEngine, type PolicyOptions } from "./policy-option.ts";
 
 const OUTPUTS = ["table", "json", "yaml"] as const;
@@ -65,14 +65,16 @@ const kindKey = (apiVersion: string, kind: string) => (groupOf(apiVersion) ? `${
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
+/** The line of a field of the object: exact when it was read with its document (parseSource), else the object's. */
+const lineOf = (obj: ManifestObject, path: (string | number)[]) => (obj.doc ? lineAt(obj.doc, [...obj.at, ...path]) : obj.line);
+
 /** The workload an object is, or a problem with its metadata; undefined for kinds that make no pods. */
 function workloadOf(obj: ManifestObject, namespace: string, problems: InputProblem[]): Workload | undefined {
   const v = obj.value;
   const template = podTemplatePath(v.apiVersion as string, v.kind as string);
   if (!template) return undefined;
-  const file = obj.doc.source.name;
   const metadata = v.metadata;
-  const problem = (path: string[], message: string) => problems.push({ file, line: lineAt(obj.doc, [...obj.at, ...path]), field: fieldPath(path), message });
+  const problem = (path: string[], message: string) => problems.push({ file: obj.source.name, line: lineOf(obj, path), field: fieldPath(path), message });
   if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))) {
     problem(["metadata"], "must be a mapping");
     return undefined;
@@ -101,20 +103,76 @@ export async function runPlan(o: PlanFlags): Promise<void> {
   if (unknown.length) console.error(`isoplace: warning: --runtime-classes: ${unknown.join(", ")} ${unknown.length > 1 ? "are not RuntimeClasses" : "is not a RuntimeClass"} of policy ${engine.policy.name} ${engine.policy.version} (ignored, as the webhook ignores them); its classes: ${known.join(", ")}`);
 
   const sources = await readSources(o.filename, Boolean(o.recursive), readStdin);
-  const problems: InputProblem[] = [];
-  const docs: ParsedDocument[] = [];
-  const objects: ManifestObject[] = [];
-  for (const s of sources) {
-    const r = parseSource(s, problems);
-    docs.push(...r.docs);
-    objects.push(...r.objects);
-  }
   const planner = new Planner(engine, { runtimeClasses, mode: flags.mode, denyInfeasible: Boolean(o.denyInfeasible) });
-  const planned: { obj: ManifestObject; w: Workload; p: Planned }[] = [];
+  // the table and JSON need values and lines only (the fast scan); -o yaml, and any problem to
+  // name by its line and field, the documents
+  let read = flags.output === "yaml" ? undefined : scanAll(sources);
+  let plan = read && !read.problems.length ? planAll(read.objects, planner, o.namespace) : undefined;
+  if (!read || !plan || plan.problems.length) {
+    read = parseAll(sources);
+    plan = planAll(read.objects, planner, o.namespace, read.problems);
+  }
+  const { planned, skipped, problems } = plan;
+  if (problems.length) {
+    const order = new Map(sources.map((src, i) => [src.name, i]));
+    throw new ManifestError(problems.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || (a.line ?? 0) - (b.line ?? 0)));
+  }
+
+  const items: PlanItem[] = planned.map(({ obj, w, p }) => ({
+    kind: w.kind, namespace: w.namespace, name: w.name, file: obj.source.name, line: obj.line,
+    outcome: p.outcome, level: p.level, runtime: p.runtime, runtimeClassName: p.runtimeClassName,
+    warnings: p.warnings, denied: p.denied, decisionId: p.decisionId,
+  }));
+  const summary = summarise(items, skipped, sources.length, engine, flags.mode, runtimeClasses, flags.failOn);
+
+  if (flags.output === "json") console.log(JSON.stringify({ items, summary }, null, 2));
+  else if (flags.output === "yaml") {
+    for (const { obj, p } of planned) for (const e of p.edits) setPath(obj.doc!.doc, [...obj.at, ...e.path], e.value);
+    process.stdout.write(writeDocuments(read.docs));
+    for (const i of items) if (i.denied) console.error(`isoplace: ${i.file}:${i.line}: ${i.kind} ${i.namespace}/${i.name}: ${i.denied}`);
+    console.error(`isoplace: ${summaryLine(summary)}`);
+  } else console.log(formatPlan(items, summary));
+
+  if (summary.failed.length) {
+    console.error(`isoplace: --fail-on ${summary.failed.join(",")}: ${summary.failed.map((c) => failedText(c, summary)).join("; ")}`);
+    process.exitCode = EXIT.failed;
+  }
+}
+
+interface Read { objects: ManifestObject[]; docs: ParsedDocument[]; problems: InputProblem[] }
+
+/** Every source scanned (js-yaml); a syntax error is a problem, named again by parseAll. */
+function scanAll(sources: Source[]): Read {
+  const r: Read = { objects: [], docs: [], problems: [] };
+  for (const s of sources) {
+    try {
+      r.objects.push(...scanSource(s, r.problems));
+    } catch (err) {
+      r.problems.push({ file: s.name, message: (err as Error).message });
+    }
+  }
+  return r;
+}
+
+/** Every source read as documents (the `yaml` package), every problem with its line. */
+function parseAll(sources: Source[]): Read {
+  const r: Read = { objects: [], docs: [], problems: [] };
+  for (const s of sources) {
+    const p = parseSource(s, r.problems);
+    r.docs.push(...p.docs);
+    r.objects.push(...p.objects);
+  }
+  return r;
+}
+
+interface PlanRun { planned: { obj: ManifestObject; w: Workload; p: Planned }[]; skipped: Record<string, number>; problems: InputProblem[] }
+
+function planAll(objects: ManifestObject[], planner: Planner, namespace: string, problems: InputProblem[] = []): PlanRun {
+  const planned: PlanRun["planned"] = [];
   const skipped: Record<string, number> = {};
   for (const obj of objects) {
     const before = problems.length;
-    const w = workloadOf(obj, o.namespace, problems);
+    const w = workloadOf(obj, namespace, problems);
     if (!w) {
       if (problems.length === before) {
         const key = kindKey(obj.value.apiVersion as string, obj.value.kind as string);
@@ -126,33 +184,10 @@ export async function runPlan(o: PlanFlags): Promise<void> {
       planned.push({ obj, w, p: planner.plan(w) });
     } catch (err) {
       if (!(err instanceof WorkloadError)) throw err;
-      for (const f of err.problems) problems.push({ file: obj.doc.source.name, line: lineAt(obj.doc, [...obj.at, ...f.path]), field: fieldPath(f.path), message: f.message });
+      for (const f of err.problems) problems.push({ file: obj.source.name, line: lineOf(obj, f.path), field: fieldPath(f.path), message: f.message });
     }
   }
-  if (problems.length) {
-    const order = new Map(sources.map((src, i) => [src.name, i]));
-    throw new ManifestError(problems.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || (a.line ?? 0) - (b.line ?? 0)));
-  }
-
-  const items: PlanItem[] = planned.map(({ obj, w, p }) => ({
-    kind: w.kind, namespace: w.namespace, name: w.name, file: obj.doc.source.name, line: obj.line,
-    outcome: p.outcome, level: p.level, runtime: p.runtime, runtimeClassName: p.runtimeClassName,
-    warnings: p.warnings, denied: p.denied, decisionId: p.decisionId,
-  }));
-  const summary = summarise(items, skipped, sources.length, engine, flags.mode, runtimeClasses, flags.failOn);
-
-  if (flags.output === "json") console.log(JSON.stringify({ items, summary }, null, 2));
-  else if (flags.output === "yaml") {
-    for (const { obj, p } of planned) for (const e of p.edits) setPath(obj.doc.doc, [...obj.at, ...e.path], e.value);
-    process.stdout.write(writeDocuments(docs));
-    for (const i of items) if (i.denied) console.error(`isoplace: ${i.file}:${i.line}: ${i.kind} ${i.namespace}/${i.name}: ${i.denied}`);
-    console.error(`isoplace: ${summaryLine(summary)}`);
-  } else console.log(formatPlan(items, summary));
-
-  if (summary.failed.length) {
-    console.error(`isoplace: --fail-on ${summary.failed.join(",")}: ${summary.failed.map((c) => failedText(c, summary)).join("; ")}`);
-    process.exitCode = EXIT.failed;
-  }
+  return { planned, skipped, problems };
 }
 
 function summarise(items: PlanItem[], skipped: Record<string, number>, files: number, engine: Engine, mode: Mode, runtimeClasses: string[], failOn: FailOn[]): PlanSummary {

@@ -57,7 +57,7 @@ const valueAt = (v: unknown, path: (string | number)[]): unknown => path.reduce<
 /** A YAML number or boolean where Kubernetes wants a string (an annotation, a class name) is the usual slip. */
 function notAString(v: unknown): string {
   const type = v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a mapping" : `a ${typeof v}`;
-  return `must be a string, got ${type}${typeof v === "number" || typeof v === "boolean" ? ` (quote it: "${v}")` : ""}`;
+  return `must be a string, got ${type}${typeof v === "number" || typeof v === "boolean" ? ": quote the value" : ""}`;
 }
 
 /** RFC 6901 pointer → keys ("/metadata/annotations/isoplace.io~1level" → metadata, annotations, isoplace.io/level). */

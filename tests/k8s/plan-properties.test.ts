@@ -1,5 +1,5 @@
 // For random annotated workloads, `isoplace plan` decides what the webhook decides. Both sides are
-// real processes of the built command: three `isoplace webhook` processes (HTTPS on 127.0.0.1,
+// real processes of the command (built, when current): three `isoplace webhook` processes (HTTPS on 127.0.0.1,
 // one per mode and set of classes) answer an AdmissionReview for each workload's pod, and for
 // each of them an `isoplace plan -o json` and an `-o yaml` run (stdin) plan the same workloads as
 // one multi-document stream. Per workload: the same denial, warnings, level, runtime and
@@ -12,11 +12,12 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { agentEntry } from "../hardening/support/agent-process.ts";
 import { runChild, spawnChild, type Child } from "../support/child.ts";
 import { annotations, validAnnotations } from "./support/annotations.ts";
 import { call, certificates, patched, reviewOf } from "./support/webhook.ts";
 
-const CLI = join(PACKAGE_ROOT, "dist/host/cli/main.js");
+const CLI = agentEntry();
 // each run plans 10 to 40 workloads in six processes
 const RUNS = Math.max(4, Math.round(Number(process.env.ISOPLACE_FUZZ_RUNS ?? 120) / 20));
 

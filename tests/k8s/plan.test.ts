@@ -1,4 +1,4 @@
-// `isoplace plan` as a user runs it (a real process, host/cli/main.ts): a fixture tree with every
+// `isoplace plan` as a user runs it (a real process of the command): a fixture tree with every
 // kind that makes pods, a Helm-like stream on stdin, malformed input named by file, line and
 // field, --fail-on, and -o yaml written back with comments and order kept.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -7,9 +7,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { agentEntry } from "../hardening/support/agent-process.ts";
 import { runChild, type Ran } from "../support/child.ts";
 
-const MAIN = join(PACKAGE_ROOT, "host/cli/main.ts");
+// the built command when it is current (it starts in a fraction of the sources' time), else the sources
+const MAIN = agentEntry();
 const TREE = "tests/k8s/fixtures/plan/tree";
 const CLASSES = ["--runtime-classes", "wasmedge,gvisor,kata"];
 
@@ -230,10 +232,19 @@ describe.concurrent("isoplace plan: bad input is exit 2, naming file, line and f
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     const f = join(dir, "a.yaml");
-    expect(r.stderr).toContain(`${f}:9: spec.template.metadata.annotations["isoplace.io/max-memory-mb"]: must be a string, got a number (quote it: "512")`);
+    expect(r.stderr).toContain(`${f}:9: spec.template.metadata.annotations["isoplace.io/max-memory-mb"]: must be a string, got a number: quote the value`);
     expect(r.stderr).toContain(`${f}:12: kind: is missing`);
     expect(r.stderr).toContain(`${f}:20: spec.jobTemplate.spec: is missing: a CronJob needs its pod template (spec.jobTemplate.spec.template)`);
     expect(r.stderr).toContain(`${f}:24: metadata.name: is missing`);
+  });
+
+  it("YAML 1.1, as Kubernetes reads it: an unquoted yes is a boolean, not a string, whether the output is JSON or YAML", async () => {
+    const dir = tmp({ "p.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    isoplace.io/scenario: edge\n    isoplace.io/artifact: yes\n" });
+    const [asJson, asYaml] = await Promise.all([plan(["-f", join(dir, "p.yaml"), "-o", "json"]), plan(["-f", join(dir, "p.yaml"), "-o", "yaml"])]);
+    for (const r of [asJson, asYaml]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${join(dir, "p.yaml")}:7: metadata.annotations["isoplace.io/artifact"]: must be a string, got a boolean: quote the value`);
+    }
   });
 
   it("a path that does not exist, and a URL: each named", async () => {

@@ -9,12 +9,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
+import { agentEntry } from "../hardening/support/agent-process.ts";
 import { runChild, type Ran } from "../support/child.ts";
 import { publish } from "../oci/support/publish.ts";
 import { haveRegistry, TestRegistry } from "../oci/support/registry.ts";
 import { build, keyFiles, sign, tamper, tempDir, variantSource, type KeyFiles } from "./support/fixtures.ts";
 
-const MAIN = join(PACKAGE_ROOT, "host/cli/main.ts");
+const MAIN = agentEntry();
 const VERSION = "2025.11.15-77", STACK = "K3s + WasmEdge (candidate)";
 const isoplace = (...args: string[]): Promise<Ran> =>
   runChild(process.execPath, [MAIN, ...args], { cwd: PACKAGE_ROOT, env: { ...process.env, ISOPLACE_RUNTIMES: "" }, timeoutMs: 60_000 });
