@@ -192,6 +192,7 @@ function objectStarts(events: Event[], text: string): { root: number; items: num
   }
   return out;
 }
+
 /** Offset → 1-based line, by binary search over the offsets where lines start. */
 function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
