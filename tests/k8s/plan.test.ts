@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { Deployment } from "kubernetes-models/apps/v1";
+import { Job } from "kubernetes-models/batch/v1";
 import { parseAllDocuments } from "yaml";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
 import { agentEntry } from "../hardening/support/agent-process.ts";
@@ -181,6 +183,9 @@ describe.concurrent("isoplace plan -f - (a Helm-like stream on stdin)", () => {
     expect(Object.keys(deployment)).toEqual(["apiVersion", "kind", "metadata", "spec"]);
     expect(deployment.spec.template.spec.runtimeClassName).toBe("wasmedge");
     expect(job.spec.template.spec.runtimeClassName).toBe("gvisor");
+    // objects the API server's schema accepts (kubernetes-models validates against it)
+    new Deployment(deployment).validate();
+    new Job(job).validate();
     expect(Object.keys(job.spec.template.metadata.annotations)).toEqual([
       "isoplace.io/scenario", "isoplace.io/artifact", "isoplace.io/level", "isoplace.io/runtime", "isoplace.io/decision-id", "isoplace.io/policy"]);
     expect(job.spec.template.metadata.annotations["isoplace.io/policy"]).toMatch(/^default@/);
