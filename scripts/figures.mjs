@@ -59,6 +59,8 @@ export function figuresBlock(r) {
     );
   }
   if (fleet) rows.push([`policy rollout to ${num(fleet.agents)} simulated agents (full pipeline), poll ${num(fleet.intervalMs / 1000)} s + ${Math.round(fleet.jitter * 100)} % jitter`, `all on v2 after **${num(fleet.update.convergedMs / 1000, 1)} s**; ${fleet.update.maxDownloadsPerAgent} download per agent`, verdict("fleet.full.convergenceMs", (x) => `${num(x / 1000, 1)} s`)]);
+  const plan = r.plan;
+  if (plan) rows.push([`\`isoplace plan -o json\`, ${num(plan.workloads)} workloads, spawn to exit (\`-o yaml\`: ${ms(plan.yaml.wallMs)}; an empty file: ${ms(plan.emptyMs)})`, `**${ms(plan.json.wallMs)}**`, verdict("plan.json.wallMs", (x) => ms(x))]);
   const o = r.opa;
   if (o) {
     const x = (limit) => `${limit}×`;
