@@ -38,6 +38,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   admission: async () => (await import("./sections/admission.ts")).admissionSection,
   client: async () => (await import("./sections/client.ts")).clientSection,
   plan: async () => (await import("./sections/plan.ts")).planSection,
+  opa: async () => (await import("./sections/opa.ts")).opaSection,
 };
 
 const MIX_SIZE = 4096;
