@@ -57,7 +57,7 @@ async function run(fn: () => Promise<void>): Promise<void> {
 
 /** When the statement was issued (the manifest's created date: the same module and statement push to the same digest), else now. */
 function issuedAt(envelope: string): string {
-  const st = peekStatement(envelope);
+  const st = peekStatement(envelope)?.statement;
   return st && !Number.isNaN(Date.parse(st.issuedAt)) ? new Date(st.issuedAt).toISOString() : new Date().toISOString();
 }
 
@@ -81,7 +81,7 @@ export function registerOci(policy: Command): void {
       const read = readEnvelope((await readOr(sigFile, `${sigFile} does not exist: sign the module first (isoplace policy sign ${file} --key KEY)`)).toString("utf8"));
       if (!read.ok) throw new UsageError(`${sigFile}: ${read.message}`);
       const envelope = JSON.stringify(read.envelope); // the layer: the envelope's JSON, as policy sign writes it
-      const statement = peekStatement(envelope);
+      const statement = peekStatement(envelope)?.statement;
       const sha = await sha256Hex(module);
       if (statement && statement.moduleSha256 !== sha) throw new UsageError(`${sigFile} is the statement of module ${statement.moduleSha256}, not of ${file} (${sha}): sign it again`);
       const r = await pushPolicy(ref, { module, envelope, name: meta.name, version: meta.version, title: basename(file), created: issuedAt(envelope) }, options);
