@@ -3,8 +3,8 @@
 // digest, the signature (its `subject` the policy's manifest), and only then the policy's tag.
 // The signature is a referrer of the policy where the registry serves the OCI 1.1 referrers API;
 // elsewhere it is also tagged sha256-<hex>.sig, as cosign and notation fall back to a tag.
-// Pulling looks where any of these tools may have put it: the referrers API, OCI 1.1's referrers
-// tag schema (the sha256-<hex> index oras attach writes without the API), the .sig tag.
+// Pulling looks where any of these tools may have put it: the referrers API, the .sig tag, OCI
+// 1.1's referrers tag schema (the sha256-<hex> index oras attach writes without the API).
 import {
   CAPS, checkWasmConfig, MEDIA, parseIndex, parseManifest, policyArtifact, policyLayer, referrersTag, signatureArtifact, signatureLayer, signatureTag,
   type Manifest, type PolicyArtifactInput, type Referrer,
@@ -82,29 +82,39 @@ export async function pullPolicy(ref: OciReference, o: PullOptions = {}, repo = 
 
 const created = (d: Referrer) => d.annotations?.["org.opencontainers.image.created"] ?? "";
 
-/** The envelope of the signature artifact for `digest`, wherever it is; null when there is none. */
+/**
+ * The envelope of the signature artifact for `digest`, wherever it is: a referrer listed by the
+ * referrers API (the newest first), else the .sig tag, else an entry of the referrers tag schema
+ * index; null when there is none.
+ */
 export async function pullSignature(repo: Repository, digest: string, what: string): Promise<{ envelope: string; path: SignaturePath } | null> {
-  let candidates = await repo.referrers(digest, MEDIA.signature, CAPS.manifest);
-  let path: SignaturePath = "referrers";
-  if (!candidates?.length) {
-    const index = await repo.getManifest(referrersTag(digest), CAPS.manifest);
-    candidates = index ? parseIndex(index.bytes, `${what}'s referrers index (${referrersTag(digest)})`).filter((d) => d.artifactType === MEDIA.signature) : [];
-    path = "referrers-tag";
+  const listed = await repo.referrers(digest, MEDIA.signature, CAPS.manifest);
+  const byApi = listed?.length ? await firstSignature(repo, listed, digest, what) : null;
+  if (byApi) return { envelope: byApi, path: "referrers" };
+
+  const tag = signatureTag(digest);
+  const m = await repo.getManifest(tag, CAPS.manifest);
+  if (m) {
+    const sigWhat = `${what}'s signature (${tag})`;
+    const layer = signatureLayer(parseManifest(m.bytes, sigWhat), digest, sigWhat, { byTag: true });
+    return { envelope: new TextDecoder().decode(await repo.getBlob(layer, CAPS.envelope, sigWhat)), path: "tag" };
   }
-  // the newest signature first (a re-signed statement is pushed beside the one it renews)
-  for (const d of candidates.sort((a, b) => created(b).localeCompare(created(a))).slice(0, MAX_REFERRERS)) {
+
+  const index = await repo.getManifest(referrersTag(digest), CAPS.manifest);
+  const indexed = index ? parseIndex(index.bytes, `${what}'s referrers index (${referrersTag(digest)})`).filter((d) => d.artifactType === MEDIA.signature) : [];
+  const byIndex = indexed.length ? await firstSignature(repo, indexed, digest, what) : null;
+  return byIndex ? { envelope: byIndex, path: "referrers-tag" } : null;
+}
+
+/** The envelope of the newest isoplace signature among a policy's referrers (a re-signed statement is pushed beside the one it renews). */
+async function firstSignature(repo: Repository, referrers: Referrer[], digest: string, what: string): Promise<string | null> {
+  for (const d of referrers.sort((a, b) => created(b).localeCompare(created(a))).slice(0, MAX_REFERRERS)) {
     const sigWhat = `${what}'s signature (${d.digest})`;
     const m = await repo.getManifest(d.digest, CAPS.manifest);
     if (!m) continue; // listed but since deleted
     const sm = parseManifest(m.bytes, sigWhat);
     if (sm.artifactType !== MEDIA.signature && sm.config.mediaType !== MEDIA.signature) continue; // another tool's referrer
-    const layer = signatureLayer(sm, digest, sigWhat);
-    return { envelope: new TextDecoder().decode(await repo.getBlob(layer, CAPS.envelope, sigWhat)), path };
+    return new TextDecoder().decode(await repo.getBlob(signatureLayer(sm, digest, sigWhat), CAPS.envelope, sigWhat));
   }
-  const tag = signatureTag(digest);
-  const m = await repo.getManifest(tag, CAPS.manifest);
-  if (!m) return null;
-  const sigWhat = `${what}'s signature (${tag})`;
-  const layer = signatureLayer(parseManifest(m.bytes, sigWhat), digest, sigWhat, { byTag: true });
-  return { envelope: new TextDecoder().decode(await repo.getBlob(layer, CAPS.envelope, sigWhat)), path: "tag" };
+  return null;
 }
