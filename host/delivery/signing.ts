@@ -10,13 +10,14 @@ import { sha256Hex } from "../engine/digest.ts";
 export type KeyType = "ed25519" | "ecdsa-p256";
 export const KEY_TYPES: readonly KeyType[] = ["ed25519", "ecdsa-p256"];
 
-const IMPORT: Record<KeyType, EcKeyImportParams | Algorithm> = {
+// plain objects, not the DOM's parameter types: the Worker's types name them otherwise
+const IMPORT: Record<KeyType, { name: string; namedCurve?: string }> = {
   "ed25519": { name: "Ed25519" },
-  "ecdsa-p256": { name: "ECDSA", namedCurve: "P-256" } as EcKeyImportParams,
+  "ecdsa-p256": { name: "ECDSA", namedCurve: "P-256" },
 };
-const SIGN: Record<KeyType, Algorithm | EcdsaParams> = {
+const SIGN: Record<KeyType, { name: string; hash?: string }> = {
   "ed25519": { name: "Ed25519" },
-  "ecdsa-p256": { name: "ECDSA", hash: "SHA-256" } as EcdsaParams,
+  "ecdsa-p256": { name: "ECDSA", hash: "SHA-256" },
 };
 /** The length of an Ed25519 signature (and of the old bare signature of a module). */
 export const SIGNATURE_BYTES = 64;
@@ -165,7 +166,7 @@ export function ecdsaDerToRaw(der: Uint8Array, size = 32): Uint8Array | null {
 
 /** A new key pair as PEM text: `privatePem` (PKCS#8) and `publicPem` (SPKI), and the key's id. */
 export async function generateKeyPair(type: KeyType = "ed25519"): Promise<{ privatePem: string; publicPem: string; id: string; type: KeyType }> {
-  const pair = await crypto.subtle.generateKey(IMPORT[type] as EcKeyGenParams, true, ["sign", "verify"]) as CryptoKeyPair;
+  const pair = await crypto.subtle.generateKey(IMPORT[type], true, ["sign", "verify"]) as CryptoKeyPair;
   const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey) as ArrayBuffer);
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey) as ArrayBuffer);
   return { privatePem: pem("PRIVATE KEY", pkcs8), publicPem: pem("PUBLIC KEY", spki), id: (await sha256Hex(spki)).slice(0, 16), type };
