@@ -227,10 +227,14 @@ describe.skipIf(available.length < RUNTIMES.length)(needsPeers(`${RUNTIMES.map((
     const seed = Number(process.env.ISOPLACE_WASI_SEED ?? Date.now() % 2 ** 31);
     const requests = fc.sample(randomRequest(engine.catalogue), { numRuns: RANDOM_REQUESTS, seed });
     // every runtime's host works through its queue in its own process, all at once
-    const answers = await Promise.all(available.map((rt) => Promise.all(requests.map((r, i) => {
+    const answers = await Promise.all(available.map((rt) => Promise.all(requests.map(async (r, i) => {
       // a tenth of them take the node profile from the environment instead of the request
       const { node, ...rest } = r as Request;
-      return fromEnv(i, node) ? runWasi(["decide", "--input", "-"], JSON.stringify(rest), { ISOPLACE_RUNTIMES: node.runtimes.join(",") }, rt.name) : runWasi(["decide", "--input", "-"], JSON.stringify(r), {}, rt.name);
+      try {
+        return await (fromEnv(i, node) ? runWasi(["decide", "--input", "-"], JSON.stringify(rest), { ISOPLACE_RUNTIMES: node!.runtimes.join(",") }, rt.name) : runWasi(["decide", "--input", "-"], JSON.stringify(r), {}, rt.name));
+      } catch (err) {
+        throw new Error(`seed ${seed} (ISOPLACE_WASI_SEED=${seed} repeats it), request ${i} under ${rt.name}: ${(err as Error).message}`);
+      }
     }))));
     const codes = new Set<number>();
     const profiled = new Map<string, Engine>();

@@ -53,17 +53,28 @@ export const RUNTIMES: WasiRuntime[] = [
   { name: "wasmer-js", title: `Wasmer's WASI for JavaScript (@wasmer/wasi ${wasmerVersion()})`, available: true, command: () => [process.execPath, [here("wasmer-host.mjs"), WASI_COMMAND]] },
 ];
 
-interface Host { child: Child; pending: Map<number, { resolve: (r: Run) => void; reject: (e: Error) => void }> }
+interface Host { child: Child; pending: Map<number, { resolve: (r: Run) => void; reject: (e: Error) => void }>; sent: number }
 const hosts = new Map<RuntimeName, Host>();
+const retired = new Set<Host>();
 let nextId = 0;
+
+// A host answers at most this many calls, then gets its stdin closed (it exits once it has answered
+// them) and a fresh one takes the next: node:wasi's host keeps every WASI object alive for its
+// whole life (host.mjs says why), and one that had run about a thousand commands was seen to die
+// of SIGSEGV when other suites ran beside it.
+const CALLS_PER_HOST = 250;
 
 function wasiHost(runtime: RuntimeName): Host {
   const running = hosts.get(runtime);
-  if (running) return running;
+  if (running && running.sent < CALLS_PER_HOST) return running;
+  if (running) {
+    retired.add(running);
+    running.child.process.stdin!.end();
+  }
   wasiModule();
   const [command, args] = RUNTIMES.find((r) => r.name === runtime)!.command();
   const child = spawnChild(command, args, { stdio: ["pipe", "pipe", "pipe"], keep: (l) => !l.startsWith("{\"id\"") });
-  const h: Host = { child, pending: new Map() };
+  const h: Host = { child, pending: new Map(), sent: 0 };
   createInterface({ input: child.process.stdout! }).on("line", (line) => {
     const a = JSON.parse(line);
     const p = h.pending.get(a.id);
@@ -71,8 +82,9 @@ function wasiHost(runtime: RuntimeName): Host {
     if (a.error) p?.reject(new Error(`${runtime}: ${a.error}`)); else p?.resolve({ code: a.code, stdout: a.stdout, stderr: a.stderr });
   });
   void child.exited.then((e) => {
-    for (const p of h.pending.values()) p.reject(new Error(`the ${runtime} WASI host exited (${e.code ?? e.signal}):\n${child.output()}`));
+    for (const p of h.pending.values()) p.reject(new Error(`the ${runtime} WASI host exited (${e.code ?? e.signal}) with ${h.pending.size} call(s) unanswered:\n${child.output()}`));
     h.pending.clear();
+    retired.delete(h);
     if (hosts.get(runtime) === h) hosts.delete(runtime);
   });
   hosts.set(runtime, h);
@@ -82,6 +94,7 @@ function wasiHost(runtime: RuntimeName): Host {
 /** `isoplace.wasi.wasm ...args` under a WASI implementation, with `stdin` on its standard input. */
 export function runWasi(args: string[], stdin = "", env: Record<string, string> = {}, runtime: RuntimeName = "node:wasi"): Promise<Run> {
   const h = wasiHost(runtime), id = nextId++;
+  h.sent++;
   return new Promise<Run>((resolve, reject) => {
     h.pending.set(id, { resolve, reject });
     h.child.process.stdin!.write(`${JSON.stringify({ id, args, stdin, env })}\n`);
@@ -90,7 +103,7 @@ export function runWasi(args: string[], stdin = "", env: Record<string, string> 
 
 /** Ends the WASI hosts (afterAll). */
 export async function stopWasiHost(): Promise<void> {
-  await Promise.all([...hosts.values()].map((h) => h.child.stop("SIGKILL")));
+  await Promise.all([...hosts.values(), ...retired].map((h) => h.child.stop("SIGKILL")));
 }
 
 type Request = { workload?: Record<string, unknown>; node?: { runtimes: string[] } };
