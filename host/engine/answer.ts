@@ -4,7 +4,7 @@ import { OUT, REASON, RULES, type Rule, type Views } from "./abi.ts";
 import type { Catalogue } from "./catalogue.ts";
 import type { Decision } from "./engine.ts";
 import type { Constraints } from "./request.ts";
-import { namedRuntime, stackTable } from "./stacks.ts";
+import { stackShape, stackTable } from "./stacks.ts";
 import { ARTIFACT_IDS, ARTIFACT_WORDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId } from "./vocabulary.ts";
 
 /** What one call of decide/rank left in the output buffer. */
@@ -70,8 +70,8 @@ export class Explainer {
     this.unsuitable = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) => `not suitable for ${sc.name} (${row.note})`)]);
     this.fitNotes = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) =>
       row.fit === "⚠️" ? `usable for ${sc.name} with drawbacks: ${row.note}` : `${row.fit} for ${sc.name}: ${row.note}`)]);
-    // The runtime a scenario's stack names (e.g. WasmEdge in "K3s + WasmEdge 0.14.1"), if any.
-    this.stackRuntime = catalogue.scenarios.map((_, s) => [-1, 1, 2, 3, 4].map((l) => (l < 0 ? -1 : namedRuntime(catalogue, s, l))));
+    // The runtime a scenario's stack is built on (e.g. WasmEdge in "K3s + WasmEdge 0.14.1"), if any.
+    this.stackRuntime = catalogue.scenarios.map((_, s) => [-1, 1, 2, 3, 4].map((l) => (l < 0 ? -1 : stackShape(catalogue, s, l).runtime)));
     this.stacks = stackTable(catalogue);
   }
 

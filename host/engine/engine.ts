@@ -11,6 +11,7 @@ import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./err
 import { inflateRaw } from "./inflate.ts";
 import { FastDecideParser } from "./fast-request.ts";
 import { asFigure, figureOf, runtimeFigureOf, type Figure } from "./figures.ts";
+import { recommendedStack } from "./stacks.ts";
 import { requestTables, type Constraints, type Placement, type RequestTables } from "./request.ts";
 import type { RequestSchemas } from "./request-schemas.ts";
 import { loadValidation, validation, validationDeferred } from "./validation.ts";
@@ -297,15 +298,15 @@ export class Engine {
   /** Scenarios with suitability, stacks and first/second choices; needs; runtimes (GET /v1/scenarios). */
   scenarios() {
     const c = this.catalogue, table = this.v.scenarios;
-    const choice = (s: (typeof c.scenarios)[number], level: string | undefined) =>
-      level ? { level, stack: s.levels[LEVEL_IDS.indexOf(level as LevelId) - 1].stack } : null;
+    const choice = (i: number, level: string | undefined) =>
+      level ? { level, stack: recommendedStack(c, i, LEVEL_IDS.indexOf(level as LevelId)) } : null;
     return {
       scenarios: c.scenarios.map((s, i) => ({
         id: s.id, name: s.name, zh: s.zh, ...(s.added ? { added: true } : {}),
-        first: choice(s, s.first), second: choice(s, s.second),
+        first: choice(i, s.first), second: choice(i, s.second),
         levels: Object.fromEntries(PLACEABLE_LEVELS.map((id, j) => {
           const row = s.levels[j];
-          return [id, { fit: table[i * 6 + 2 + j], symbol: row.fit, note: row.note, stack: row.stack, ...(row.added ? { added: true } : {}) }];
+          return [id, { fit: table[i * 6 + 2 + j], symbol: row.fit, note: row.note, stack: recommendedStack(c, i, j + 1), ...(row.added ? { added: true } : {}) }];
         })),
       })),
       needs: c.needs,

@@ -389,9 +389,9 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
         id: "batch", name: "batch jobs", zh: "批处理", first: "L3", second: "L1", added: true,
         levels: {
           L1: { fit: "✅", note: "long jobs, own kernel", stack: "Slurm + KVM" },
-          L2: { fit: "⚠️", note: "workable, little gain", stack: "Slurm + Kata Containers" },
+          L2: { fit: "⚠️", note: "workable, little gain", stack: { orchestrator: "Slurm", runtime: "kata" } },
           L3: { fit: "✅✅✅", note: "dense, standard images", stack: "Volcano + youki" },
-          L4: { fit: "❌", note: "no long-running jobs", stack: "Volcano + WasmEdge" },
+          L4: { fit: "❌", note: "no long-running jobs", stack: { orchestrator: "Volcano", runtime: "wasmedge" } },
         },
       });
       source.runtimes.splice(2, 0, { id: "youki", name: "youki (Rust OCI)", levels: ["L3"], runtimeClassName: "youki" });
