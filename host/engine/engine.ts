@@ -4,7 +4,7 @@
 import { instantiateSync } from "@assemblyscript/loader";
 import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, flags, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
-import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
+import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Scope, type Situation } from "./answer.ts";
 import { vectorNames, type Catalogue, type PolicyMeta } from "./catalogue.ts";
 import { decisionId } from "./decision-id.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
@@ -28,8 +28,11 @@ export interface EngineOptions {
   selfTest?: boolean;
 }
 
-/** Per call: a caller that derives its own decision id (admission: from the review's uid). */
-export interface DecideOptions { decisionId?: string }
+/**
+ * Per call: a caller that derives its own decision id (admission: from the review's uid), and
+ * where the request's runtimes are (the webhook's are a cluster's: its answers say so).
+ */
+export interface DecideOptions { decisionId?: string; scope?: Scope }
 /** What `placement` returns: a decision's placement alone, without ranking or explanation. */
 export interface Placed { level: LevelId | null; runtime: string | null; runtimeClassName: string | null; stack: string | null; rule: string }
 
@@ -170,7 +173,7 @@ export class Engine {
       this.callDecide(p, node.mask);
       return readOut(this.v);
     });
-    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
+    const s: Situation = { scenario: p.scenario, scope: options?.scope, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
     return this.explain.decision(r, s, this.policyRef, options?.decisionId ?? decisionId());
   }
 

@@ -201,6 +201,20 @@ describe("no feasible level", () => {
     }
   });
 
+  it("a VM image: never placeable by the webhook (no pod runtime runs one), said so; reasons speak of the cluster, not a node", async () => {
+    const { response, ops } = await run(fill, { annotations: { "isoplace.io/artifact": "vm" }, name: "vm" });
+    expect(response.allowed).toBe(true);
+    expect(ops).toEqual([]);
+    expect(response.warnings?.slice(0, 2)).toEqual([
+      "isoplace: no feasible level for apps/vm; allowed unchanged",
+      "isoplace: isoplace.io/artifact vm: no pod runtime runs it (KVM/QEMU: no RuntimeClass); never placed here",
+    ]);
+    expect(response.warnings?.join("\n")).toMatch(/in this cluster/);
+    expect(response.warnings?.join("\n")).not.toMatch(/node/);
+    const denied = await run(deny, { annotations: { "isoplace.io/artifact": "vm" }, name: "vm" });
+    expect(denied.response.status?.message).toMatch(/^isoplace: no feasible level for apps\/vm: isoplace\.io\/artifact vm: no pod runtime runs it/);
+  });
+
   it("denied with --deny-infeasible", async () => {
     const { response } = await run(deny, { annotations: impossible, name: "api" });
     expect(response.allowed).toBe(false);
