@@ -141,6 +141,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   }, source);
   const policy = manager.active;
   metrics.policy(policy.engine.policy);
+  metrics.expiryOf(() => manager.status().active as { name: string; version: string; expires?: string });
   policy.onActivate((a) => {
     metrics.policy(a.engine.policy);
     metrics.activations.inc();
