@@ -32,11 +32,17 @@ function shown(path: string): string {
   return r && !r.startsWith("..") && !isAbsolute(r) ? r : path;
 }
 
-/** Every `*.test.yaml` in the policy file's directory, by name. */
-async function testFiles(path: string): Promise<{ file: string; text: string }[]> {
+/**
+ * Every `*.test.yaml` in the policy file's directory, by name; and the test files looked for by
+ * name and not found: FILE.test.yaml for FILE.yaml or FILE.wasm, and NAME.test.yaml for policy
+ * NAME (a copy of default.yaml under another name still says which file it left behind).
+ */
+async function testFiles(path: string, policyName: string): Promise<{ files: { file: string; text: string }[]; missing: string[] }> {
   const dir = dirname(path);
   const names = (await readdir(dir)).filter((f) => f.endsWith(".test.yaml")).sort();
-  return Promise.all(names.map(async (f) => ({ file: shown(join(dir, f)), text: (await read(join(dir, f))).toString("utf8") })));
+  const expected = [...new Set([`${basename(path).replace(/\.(ya?ml|json|wasm)$/i, "")}.test.yaml`, `${policyName}.test.yaml`])];
+  const files = await Promise.all(names.map(async (f) => ({ file: shown(join(dir, f)), text: (await read(join(dir, f))).toString("utf8") })));
+  return { files, missing: expected.filter((f) => !names.includes(f)).map((f) => shown(join(dir, f))) };
 }
 
 function positiveInt(flag: string) {
@@ -59,8 +65,9 @@ export function registerPolicyCheck(program: Command): void {
       const [{ engine, source }, { formatTestReport, testPolicy }, { CaseFileError }] = await Promise.all([
         loadPolicyFile(path, false), import("../policy/test.ts"), import("../policy/cases.ts")]);
       let report;
+      const { files, missing } = await testFiles(path, engine.policy.name);
       try {
-        report = testPolicy(engine, await testFiles(path), source);
+        report = testPolicy(engine, files, source, missing);
       } catch (err) {
         if (err instanceof CaseFileError) throw new UsageError(err.message);
         throw err;
