@@ -86,6 +86,25 @@ describe("the K3s manifests", () => {
     for (const cm of [policy, keys]) expect(cm.metadata.namespace).toBe(daemonSet.metadata.namespace);
   });
 
+  it("configmaps.mjs as a command: --help, a bad flag, a missing file — a message and exit 0 or 2, never a stack trace", () => {
+    const script = (...args: string[]) => spawnSync(process.execPath, [join(DIR, "configmaps.mjs"), ...args], { encoding: "utf8" });
+    const help = script("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: node deploy\/k3s\/configmaps\.mjs \[--module FILE\.wasm\] \[--trusted-key FILE\.pub\]/);
+    expect(help.stdout).toContain("--trusted-key FILE.pub");
+    for (const [args, says] of [
+      [["--bogus"], /^configmaps\.mjs: Unknown option '--bogus'\n\nusage: /],
+      [[], /^configmaps\.mjs: give --module, --trusted-key or both\n/],
+      [["--module", "/nonexistent/p.wasm"], /^configmaps\.mjs: cannot read \/nonexistent\/p\.wasm: ENOENT\n$/],
+      [["--trusted-key", "/nonexistent/p.pub"], /^configmaps\.mjs: cannot read \/nonexistent\/p\.pub: ENOENT\n$/],
+    ] as const) {
+      const r = script(...args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(says);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it("kustomization.yaml lists every manifest but the Wasm RuntimeClasses, which K3s creates itself", () => {
     const k = manifests("kustomization.yaml")[0];
     expect(k.kind).toBe("Kustomization");
