@@ -23,14 +23,16 @@ export function wasiModule(): WebAssembly.Module {
 
 export interface Run { code: number; stdout: string; stderr: string }
 
-let host: Child | undefined;
+/** One host per command file (dist/isoplace.wasi.wasm, or one `policy build --wasi` wrote). */
+const hosts = new Map<string, Child>();
 let nextId = 0;
 const pending = new Map<number, { resolve: (r: Run) => void; reject: (e: Error) => void }>();
 
-function wasiHost(): Child {
-  if (host) return host;
-  wasiModule();
-  const h = spawnChild(process.execPath, [join(import.meta.dirname, "host.mjs"), WASI_COMMAND], { stdio: ["pipe", "pipe", "pipe"], keep: (l) => !l.startsWith("{\"id\"") });
+function wasiHost(command: string): Child {
+  const running = hosts.get(command);
+  if (running) return running;
+  if (command === WASI_COMMAND) wasiModule();
+  const h = spawnChild(process.execPath, [join(import.meta.dirname, "host.mjs"), command], { stdio: ["pipe", "pipe", "pipe"], keep: (l) => !l.startsWith("{\"id\"") });
   createInterface({ input: h.process.stdout! }).on("line", (line) => {
     const a = JSON.parse(line);
     const p = pending.get(a.id);
@@ -40,23 +42,24 @@ function wasiHost(): Child {
   void h.exited.then((e) => {
     for (const p of pending.values()) p.reject(new Error(`the WASI host exited (${e.code ?? e.signal}):\n${h.output()}`));
     pending.clear();
-    if (host === h) host = undefined;
+    if (hosts.get(command) === h) hosts.delete(command);
   });
-  return (host = h);
+  hosts.set(command, h);
+  return h;
 }
 
-/** `isoplace.wasi.wasm ...args`, with `stdin` on its standard input. */
-export function runWasi(args: string[], stdin = "", env: Record<string, string> = {}): Promise<Run> {
-  const h = wasiHost(), id = nextId++;
+/** `isoplace.wasi.wasm ...args` (or another command file), with `stdin` on its standard input. */
+export function runWasi(args: string[], stdin = "", env: Record<string, string> = {}, command = WASI_COMMAND): Promise<Run> {
+  const h = wasiHost(command), id = nextId++;
   return new Promise<Run>((resolve, reject) => {
     pending.set(id, { resolve, reject });
     h.process.stdin!.write(`${JSON.stringify({ id, args, stdin, env })}\n`);
   });
 }
 
-/** Ends the WASI host (afterAll). */
+/** Ends the WASI hosts (afterAll). */
 export async function stopWasiHost(): Promise<void> {
-  await host?.stop("SIGKILL");
+  await Promise.all([...hosts.values()].map((h) => h.stop("SIGKILL")));
 }
 
 type Request = { workload?: Record<string, unknown>; node?: { runtimes: string[] } };
