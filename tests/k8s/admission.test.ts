@@ -355,6 +355,19 @@ describe.skipIf(!artifactAware)("isoplace.io/artifact: only runtimes that run th
   });
 });
 
+describe("docs/ADMISSION.md's sample review", () => {
+  it("gets the answer the document shows (its patch decoded), over the path its curl line names", async () => {
+    const { readFileSync } = await import("node:fs");
+    const text = readFileSync(new URL("../../docs/ADMISSION.md", import.meta.url), "utf8");
+    const section = text.slice(text.indexOf("## Try it on your machine first"), text.indexOf("## How a pod opts in"));
+    const [review, shown] = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]));
+    expect(section).toContain(`https://127.0.0.1:8443${"/v1/admission/pods"} `);
+    const res = await admit(fill, review);
+    expect(res.status).toBe(200);
+    expect({ ...res.json.response, patch: decodePatch(res.json.response) }).toEqual(shown);
+  });
+});
+
 describe("docs/ADMISSION.md's example Deployments", () => {
   it("each pod template is placed as the document says", async () => {
     const { readFileSync } = await import("node:fs");
