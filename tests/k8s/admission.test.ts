@@ -316,6 +316,15 @@ describe("the server", () => {
     expect(result.valid).toBe(true);
   });
 
+  it("says at start that it decides for the cluster (its runtimes), never that it is in planning mode or on a node", async () => {
+    const { default: pino } = await import("pino");
+    const lines: Record<string, any>[] = [];
+    const w = await startTestWebhook({ logger: pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l)) }) });
+    await w.close();
+    expect(lines.filter((l) => /planning|node profile/.test(l.msg))).toEqual([]);
+    expect(lines.find((l) => l.msg === "admission webhook ready")).toMatchObject({ scope: "cluster", clusterRuntimes: ["kata", "containerd", "wasmedge", "gvisor"] });
+  });
+
   it("answers HTTPS only", async () => {
     const res = await fetch(`http://127.0.0.1:${fill.webhook.port}/healthz`).then(() => "answered", () => "refused");
     expect(res).toBe("refused");
