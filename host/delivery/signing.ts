@@ -2,9 +2,10 @@
 // workerd: Ed25519, and ECDSA P-256 with SHA-256 (cosign's default). Keys travel as PEM: the
 // private key as PKCS#8 ("BEGIN PRIVATE KEY"), the public key as SPKI ("BEGIN PUBLIC KEY") — the
 // formats OpenSSL writes and reads, and the one cosign writes cosign.pub in. ECDSA signatures
-// travel DER-encoded (ASN.1 SEQUENCE { r, s }, as cosign, Go and OpenSSL write them); WebCrypto
-// speaks raw r||s, so they are converted at this boundary. What is signed is a statement about a
-// module (statement.ts), never bare bytes.
+// travel DER-encoded (ASN.1 SEQUENCE { r, s }, as cosign, Go and OpenSSL write them), and only so:
+// read as strictly as Go's crypto/ecdsa reads them, so an envelope cosign refuses is refused here
+// too and a signature has one accepted encoding. WebCrypto speaks raw r||s, so they are converted
+// at this boundary. What is signed is a statement about a module (statement.ts), never bare bytes.
 import { sha256Hex } from "../engine/digest.ts";
 
 export type KeyType = "ed25519" | "ecdsa-p256";
@@ -135,7 +136,7 @@ function spkiFromJwk(type: KeyType, jwk: JsonWebKey): Uint8Array | null {
   return x && y && x.length === 32 && y.length === 32 ? new Uint8Array([...P256_SPKI_PREFIX, ...x, ...y]) : null;
 }
 
-/** ECDSA's raw r||s (WebCrypto) as DER (SEQUENCE of two INTEGERs). */
+/** ECDSA's raw r||s (WebCrypto: 32 bytes each for P-256) as DER (a SEQUENCE of two minimal INTEGERs). */
 export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
   const half = raw.length / 2;
   const int = (b: Uint8Array) => {
@@ -148,20 +149,35 @@ export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
   return new Uint8Array([0x30, body.length, ...body]);
 }
 
-/** A DER ECDSA signature as raw r||s of `size` bytes each; null when it is not one. */
-export function ecdsaDerToRaw(der: Uint8Array, size = 32): Uint8Array | null {
-  const seq = tlv(der, 0);
-  if (!seq || seq.tag !== 0x30 || seq.end !== der.length) return null;
-  const r = tlv(der, seq.start), s = r && tlv(der, r.next);
-  if (!r || !s || r.tag !== 0x02 || s.tag !== 0x02 || s.end !== seq.end) return null;
-  const out = new Uint8Array(size * 2);
-  for (const [i, v] of [r, s].entries()) {
-    let b = der.subarray(v.start, v.end);
-    while (b.length > size && b[0] === 0) b = b.subarray(1);
-    if (b.length > size || b.length === 0) return null;
-    out.set(b, (i + 1) * size - b.length);
+/** The order n of P-256's base point: r and s of a valid signature lie in [1, n − 1]. */
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/**
+ * A DER ECDSA P-256 signature as raw r||s (32 bytes each); null unless it is DER as Go's
+ * crypto/ecdsa (cosign's verifier) reads it: SEQUENCE and INTEGER tags, short-form lengths (a
+ * P-256 signature is under 128 bytes, so a long form is never minimal), each INTEGER minimal (a
+ * leading 0x00 only before a byte ≥ 0x80) and not negative, r and s in [1, n − 1], nothing after
+ * s or after the SEQUENCE. As in Go, s and n − s are both accepted (ECDSA cannot tell them apart).
+ */
+export function ecdsaDerToRaw(der: Uint8Array): Uint8Array | null {
+  if (der.length < 8 || der[0] !== 0x30 || der[1] >= 0x80 || der[1] !== der.length - 2) return null;
+  const out = new Uint8Array(64);
+  let at = 2;
+  for (const half of [0, 1]) {
+    if (at + 2 > der.length || der[at] !== 0x02) return null;
+    const len = der[at + 1];
+    if (len === 0 || len > 33 || at + 2 + len > der.length) return null;
+    const v = der.subarray(at + 2, at + 2 + len);
+    if (v[0] & 0x80) return null; // negative
+    if (v[0] === 0 && len > 1 && !(v[1] & 0x80)) return null; // padded: not minimal
+    const magnitude = v[0] === 0 && len > 1 ? v.subarray(1) : v;
+    if (magnitude.length > 32) return null;
+    const n = BigInt(`0x${hex(magnitude)}`);
+    if (n === 0n || n >= P256_ORDER) return null;
+    out.set(magnitude, (half + 1) * 32 - magnitude.length);
+    at += 2 + len;
   }
-  return out;
+  return at === der.length ? out : null;
 }
 
 /** A new key pair as PEM text: `privatePem` (PKCS#8) and `publicPem` (SPKI), and the key's id. */
@@ -215,11 +231,15 @@ export async function signBytes(bytes: Uint8Array, privateKey: CryptoKey): Promi
   return type === "ecdsa-p256" ? ecdsaRawToDer(sig) : sig;
 }
 
-/** Whether `sig` is `key`'s signature of `bytes` (ECDSA: DER, or raw r||s). */
+/**
+ * Whether `sig` is `key`'s signature of `bytes`. ECDSA: strict DER only — raw r||s is refused
+ * although WebCrypto could check it, because cosign and Go refuse it, and a second accepted
+ * encoding would give one signature two forms.
+ */
 export async function verifyBytes(key: CryptoKey, sig: Uint8Array, bytes: Uint8Array): Promise<boolean> {
   const type = typeOf(key);
   let s: Uint8Array | null = sig;
-  if (type === "ecdsa-p256") s = ecdsaDerToRaw(sig) ?? (sig.length === 64 ? sig : null);
+  if (type === "ecdsa-p256") s = ecdsaDerToRaw(sig);
   else if (sig.length !== SIGNATURE_BYTES) s = null;
   if (!s) return false;
   return crypto.subtle.verify(SIGN[type], key, s as BufferSource, bytes as BufferSource);

@@ -1,7 +1,7 @@
 // The runtime-neutral pieces of host/delivery on their own: DSSE's pre-authentication encoding
 // (the spec's example), envelopes read from JSON and from base64, --expires parsing, and the
 // shared poller's backoff and check count.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CheckCount, Poller } from "../../host/delivery/poller.ts";
 import { ecdsaDerToRaw, ecdsaRawToDer, fromBase64, generateKeyPair, importPublicKey, importSigningKey, signBytes, toBase64, verifyBytes } from "../../host/delivery/signing.ts";
 import { envelopeHeader, envelopeJson, inTotoStatement, pae, parseExpiry, readEnvelope, signStatement, STATEMENT_TYPE, verifyStatement } from "../../host/delivery/statement.ts";
@@ -94,10 +94,65 @@ describe("keys", () => {
   });
 
   it("ECDSA signatures convert between DER and raw r||s, short and high-bit integers included", () => {
-    for (const raw of [new Uint8Array(64).fill(0xff), new Uint8Array([...new Uint8Array(31), 1, ...new Uint8Array(31), 0x80]), new Uint8Array(64).map((_, i) => i + 1)]) {
+    for (const raw of [new Uint8Array(64).fill(0x7f), new Uint8Array([...new Uint8Array(31), 1, ...new Uint8Array(31), 0x80]), new Uint8Array([0x80, ...new Uint8Array(30), 1, 0xc0, ...new Uint8Array(31)]), new Uint8Array(64).map((_, i) => i + 1)]) {
       expect(ecdsaDerToRaw(ecdsaRawToDer(raw))).toEqual(raw);
     }
     expect(ecdsaDerToRaw(new Uint8Array([0x30, 0x03, 0x02, 0x01]))).toBeNull();
+  });
+
+  describe("ECDSA signatures are strict DER, as Go's crypto/ecdsa (cosign) reads them", () => {
+    const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    const bytesOf = (n: bigint) => Uint8Array.from(Buffer.from(n.toString(16).padStart(64, "0"), "hex"));
+    const valueOf = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString("hex") || "0"}`);
+    const minimal = (b: Uint8Array) => { let i = 0; while (i < b.length - 1 && b[i] === 0) i++; return b.subarray(i); };
+    const int = (content: number[] | Uint8Array) => [0x02, content.length, ...content];
+    const seq = (...parts: number[][]) => new Uint8Array([0x30, parts.flat().length, ...parts.flat()]);
+    const message = new TextEncoder().encode("statement");
+    let key: CryptoKey, r: Uint8Array, s: Uint8Array;
+
+    // a real signature whose r has its high bit set (so that its DER INTEGER needs the 0x00 sign byte)
+    beforeAll(async () => {
+      const pair = await generateKeyPair("ecdsa-p256");
+      const signer = await importSigningKey(pair.privatePem);
+      key = (await importPublicKey(pair.publicPem)).key;
+      for (;;) {
+        const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, signer.key, message));
+        if (raw[0] & 0x80 && raw[32] !== 0 && raw[32] < 0x80) { [r, s] = [raw.subarray(0, 32), raw.subarray(32)]; break; }
+      }
+    });
+    const verifies = (sig: Uint8Array) => verifyBytes(key, sig, message);
+
+    it("the strict encoding verifies, and so does s replaced by n − s (Go accepts both; ECDSA cannot tell them apart)", async () => {
+      const der = seq(int([0, ...r]), int(minimal(s)));
+      expect(der).toEqual(ecdsaRawToDer(new Uint8Array([...r, ...s])));
+      expect(await verifies(der)).toBe(true);
+      const flipped = minimal(bytesOf(N - valueOf(s)));
+      expect(await verifies(seq(int([0, ...r]), int(flipped[0] & 0x80 ? [0, ...flipped] : flipped)))).toBe(true);
+    });
+
+    it.each([
+      ["raw r||s (64 bytes, no DER)", () => new Uint8Array([...r, ...s])],
+      ["r padded with another 0x00", () => seq(int([0, 0, ...r]), int(minimal(s)))],
+      ["s padded with a 0x00 before a byte < 0x80", () => seq(int([0, ...r]), int([0, ...minimal(s)]))],
+      ["r negative (its sign byte dropped: read as unsigned before)", () => seq(int(r), int(minimal(s)))],
+      ["a long-form length on the SEQUENCE (0x81 n)", () => { const body = [...int([0, ...r]), ...int(minimal(s))]; return new Uint8Array([0x30, 0x81, body.length, ...body]); }],
+      ["a long-form length on an INTEGER", () => seq([0x02, 0x81, 33, 0, ...r], int(minimal(s)))],
+      ["a byte after the SEQUENCE", () => new Uint8Array([...seq(int([0, ...r]), int(minimal(s))), 0])],
+      ["a third INTEGER inside the SEQUENCE", () => seq(int([0, ...r]), int(minimal(s)), int([1]))],
+      ["a SET instead of a SEQUENCE", () => { const d = seq(int([0, ...r]), int(minimal(s))); d[0] = 0x31; return d; }],
+      ["an empty INTEGER", () => seq(int([]), int(minimal(s)))],
+    ])("refuses %s", async (_, make) => {
+      const sig = make();
+      expect(ecdsaDerToRaw(sig)).toBeNull();
+      expect(await verifies(sig)).toBe(false);
+    });
+
+    it("refuses r or s of zero, n, or n + r (out of [1, n − 1])", async () => {
+      const der = (a: bigint, b: bigint) => { const x = minimal(bytesOf(a)), y = minimal(bytesOf(b)); return seq(int(x[0] & 0x80 ? [0, ...x] : x), int(y[0] & 0x80 ? [0, ...y] : y)); };
+      for (const sig of [der(0n, valueOf(s)), der(valueOf(r), 0n), der(N, valueOf(s)), der(valueOf(r), N)]) expect(ecdsaDerToRaw(sig)).toBeNull();
+      const over = Uint8Array.from(Buffer.from((N + valueOf(s)).toString(16).padStart(66, "0"), "hex"));
+      expect(ecdsaDerToRaw(seq(int([0, ...r]), int(minimal(over))))).toBeNull();
+    });
   });
 });
 
