@@ -6,7 +6,7 @@ import { META_SECTION } from "../engine/abi.ts";
 import { createEngine, sha256Hex } from "../engine/engine.ts";
 import { customSections, isWasmModule, readMeta } from "../engine/meta.ts";
 import { DEFAULT_POLICY_SOURCE } from "../package.ts";
-import { PREDICATE_TYPE, predicateOf } from "../delivery/predicate.ts";
+import { parseSignedTime, PREDICATE_TYPE, predicateOf } from "../delivery/predicate.ts";
 import { generateKeyPair, importPublicKey, importSigningKey, importSigningKeyDer, KEY_TYPES, KeyFormatError, type KeyType, type SigningKey, type TrustedKey } from "../delivery/signing.ts";
 import { envelopeJson, LEGACY_NOTE, parseExpiry, peekStatement, signStatement, statementOf, verifyStatement, type Statement } from "../delivery/statement.ts";
 import { loadCompiler, loadWasiBuilder } from "./compiler.ts";
@@ -133,7 +133,7 @@ export function registerPolicy(program: Command): Command {
     .description(`print the predicate of a module's statement — { name, version, serial, issuedAt, expires? } as JSON — to sign with another tool: cosign attest-blob --type ${PREDICATE_TYPE} --predicate FILE`)
     .argument("<file.wasm>")
     .option("--serial <n>", "the statement's serial: a positive integer that only grows for the policy name (default: now, in Unix seconds)")
-    .option("--expires <when>", "when the statement stops being accepted: a duration (30d, 12h, 90m, 2w) or a date (2027-01-31, ISO 8601)")
+    .option("--expires <when>", "when the statement stops being accepted: a duration (30d, 12h, 90m, 2w), a day (2027-01-31, UTC) or an RFC 3339 time (2027-01-31T12:00:00Z)")
     .action(async (file: string, o: { serial?: string; expires?: string }) => {
       const bytes = new Uint8Array(await read(file));
       console.log(JSON.stringify(predicateOf(await moduleStatement(file, bytes, statementFlags(o, new Date())))));
@@ -144,7 +144,7 @@ export function registerPolicy(program: Command): Command {
     .argument("<file.wasm>")
     .option("--key <file>", "the private key (policy.key from keygen, or cosign.key with COSIGN_PASSWORD set); repeatable to sign with several while a key is rotated", collect, [])
     .option("--serial <n>", "the statement's serial: a positive integer that only grows for the policy name (default: now, in Unix seconds)")
-    .option("--expires <when>", "when the statement stops being accepted: a duration (30d, 12h, 90m, 2w) or a date (2027-01-31, ISO 8601)")
+    .option("--expires <when>", "when the statement stops being accepted: a duration (30d, 12h, 90m, 2w), a day (2027-01-31, UTC) or an RFC 3339 time (2027-01-31T12:00:00Z)")
     .option("--out <file>", "where to write the envelope (default: FILE.wasm.sig)")
     .action(async (file: string, o: { key: string[]; serial?: string; expires?: string; out?: string }) => {
       if (o.key.length === 0) throw new UsageError("policy sign needs --key <file> (the private key from policy keygen)");
@@ -179,7 +179,7 @@ export function registerPolicy(program: Command): Command {
       let meta;
       try { meta = readMeta(customSections(bytes, META_SECTION)); } catch (err) { return fail(`not a policy module: ${(err as Error).message}`); }
       if (st.name !== meta.name || st.version !== meta.version) return fail(`the statement names ${st.name} ${st.version}; the module's metadata says ${meta.name} ${meta.version}`);
-      if (st.expires && Date.parse(st.expires) <= Date.now()) return fail(`the statement expired at ${st.expires}`);
+      if (st.expires && parseSignedTime(st.expires)! <= Date.now()) return fail(`the statement expired at ${st.expires}`);
       console.log(`${file}: valid statement by key ${check.keyId}: ${st.name} ${st.version}, serial ${st.serial}, issued ${st.issuedAt}${st.expires ? `, expires ${st.expires}` : ""}`);
       if (check.format === "legacy") console.error(`isoplace: ${file}: ${LEGACY_NOTE}`);
     });

@@ -10,6 +10,7 @@ import { createEngine, type Engine } from "../engine/engine.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
 import { MAX_MODULE_BYTES } from "./limits.ts";
+import { parseSignedTime } from "./predicate.ts";
 import type { TrustedKey } from "./signing.ts";
 import type { Delivery } from "./source.ts";
 import type { SerialMark } from "./state.ts";
@@ -57,7 +58,7 @@ export async function checkCandidate(c: Candidate, o: CheckOptions): Promise<Che
     if (statement.moduleSha256 !== moduleSha256) {
       throw reject("digest", `the statement is for module ${statement.moduleSha256}, not for these bytes (${moduleSha256}): a statement of another module or altered bytes`);
     }
-    if (o.freshness && statement.expires && Date.parse(statement.expires) <= o.freshness.now.getTime()) {
+    if (o.freshness && statement.expires && parseSignedTime(statement.expires)! <= o.freshness.now.getTime()) {
       throw reject("expired", `the statement for ${statement.name} ${statement.version} (serial ${statement.serial}) expired at ${statement.expires}; sign it again with a later --expires`);
     }
   }

@@ -12,7 +12,7 @@
 import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/digest.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
-import { PREDICATE_TYPE, predicateOf, predicateProblem, type PolicyPredicate } from "./predicate.ts";
+import { parseSignedTime, PREDICATE_TYPE, predicateOf, predicateProblem, type PolicyPredicate } from "./predicate.ts";
 import { fromBase64, SIGNATURE_BYTES, signBytes, toBase64, verifyBytes, type SigningKey, type TrustedKey } from "./signing.ts";
 
 export { PREDICATE_TYPE, type PolicyPredicate };
@@ -220,14 +220,18 @@ export function peekStatement(text: string): { statement: Statement; format: Sta
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
-/** `--expires`: a duration from `now` ("30d", "12h", "90m", "2w") or a date (ISO 8601); throws naming the allowed forms. */
+/**
+ * `--expires`: a duration from `now` ("30d", "12h", "90m", "2w"), a day (2027-01-31: its start,
+ * UTC) or an RFC 3339 time with Z or an offset; written as UTC. Throws naming the allowed forms.
+ */
 export function parseExpiry(text: string, now: Date): string {
-  const m = /^(\d+)([mhdw])$/.exec(text.trim());
+  const trimmed = text.trim();
+  const m = /^(\d+)([mhdw])$/.exec(trimmed);
   if (m && Number(m[1]) > 0) return new Date(now.getTime() + Number(m[1]) * UNITS[m[2]]).toISOString();
-  const t = Date.parse(text);
-  if (/^\d{4}-\d{2}-\d{2}/.test(text.trim()) && !Number.isNaN(t)) {
+  const t = parseSignedTime(/^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed);
+  if (t !== null) {
     if (t <= now.getTime()) throw new Error(`--expires ${text} is in the past`);
     return new Date(t).toISOString();
   }
-  throw new Error(`--expires must be a duration (a positive number with m, h, d or w: 30d, 12h) or a date (2027-01-31 or an ISO 8601 time); got "${text}"`);
+  throw new Error(`--expires must be a duration (a positive number with m, h, d or w: 30d, 12h), a day (2027-01-31, UTC) or an RFC 3339 time with Z or an offset (2027-01-31T12:00:00Z); got "${text}"`);
 }

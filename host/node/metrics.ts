@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { PolicyInfo } from "../engine/engine.ts";
 import type { ResponseEntry } from "../http/types.ts";
+import { parseSignedTime } from "../delivery/predicate.ts";
 
 type Labels = Record<string, string>;
 
@@ -126,8 +127,8 @@ export class AgentMetrics {
     collect: () => {
       this.expires.reset();
       const active = this.expiresOf();
-      const at = Date.parse(active?.expires ?? "");
-      if (active && !Number.isNaN(at)) this.expires.set({ name: active.name, version: active.version }, at / 1000);
+      const at = parseSignedTime(active?.expires);
+      if (active && at !== null) this.expires.set({ name: active.name, version: active.version }, at / 1000);
     },
   });
 

@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { CheckCount, Poller } from "../../host/delivery/poller.ts";
 import { ecdsaDerToRaw, ecdsaRawToDer, fromBase64, generateKeyPair, importPublicKey, importSigningKey, signBytes, toBase64, verifyBytes } from "../../host/delivery/signing.ts";
+import { parseSignedTime, predicateProblem } from "../../host/delivery/predicate.ts";
 import { envelopeHeader, envelopeJson, inTotoStatement, pae, parseExpiry, readEnvelope, signStatement, STATEMENT_TYPE, verifyStatement } from "../../host/delivery/statement.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -164,10 +165,46 @@ describe("--expires", () => {
     expect(parseExpiry("2w", now)).toBe("2026-01-15T00:00:00.000Z");
     expect(parseExpiry("2026-03-01", now)).toBe("2026-03-01T00:00:00.000Z");
   });
+  it("takes an RFC 3339 time with its offset, written as UTC", () => {
+    expect(parseExpiry("2026-03-01T12:00:00+02:00", now)).toBe("2026-03-01T10:00:00.000Z");
+    expect(parseExpiry("2026-03-01T12:00:00.5Z", now)).toBe("2026-03-01T12:00:00.500Z");
+  });
   it("refuses the rest, naming the forms", () => {
     expect(() => parseExpiry("0d", now)).toThrow(/30d/);
     expect(() => parseExpiry("tomorrow", now)).toThrow(/2027-01-31/);
     expect(() => parseExpiry("2025-01-01", now)).toThrow(/in the past/);
+    // a time without an offset is the signer's local time to Date.parse: refused, not guessed
+    for (const t of ["2026-03-01T12:00", "2026-03-01T12:00:00", "2026-02-30", "03/01/2026"]) expect(() => parseExpiry(t, now), t).toThrow(/RFC 3339 time with Z or an offset/);
+  });
+});
+
+describe("signed times: RFC 3339 with Z or an offset, nothing else", () => {
+  it.each([
+    ["2026-01-31T12:00:00Z", Date.UTC(2026, 0, 31, 12)],
+    ["2026-01-31T12:00:00.123456789Z", Date.UTC(2026, 0, 31, 12, 0, 0, 123)],
+    ["2026-01-31T12:00:00+05:30", Date.UTC(2026, 0, 31, 6, 30)],
+    ["2026-01-31T00:30:00-01:00", Date.UTC(2026, 0, 31, 1, 30)],
+    ["2024-02-29T23:59:59Z", Date.UTC(2024, 1, 29, 23, 59, 59)],
+    ["0099-01-01T00:00:00Z", -59_042_995_200_000], // not 1999, as Date.UTC(99, …) would make it
+  ])("reads %s", (text, at) => {
+    expect(parseSignedTime(text)).toBe(at);
+  });
+
+  it.each([
+    "1", "2024", "March 7", "12/31/2099", "2030-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z",
+    "2026-01-31", "2026-01-31T12:00:00", "2026-01-31T12:00Z", "2026-01-31 12:00:00Z", "2026-01-31t12:00:00z",
+    "2026-01-31T24:00:00Z", "2026-01-31T12:60:00Z", "2016-12-31T23:59:60Z", "2026-01-31T12:00:00+0100", "2026-01-31T12:00:00+24:00",
+    "2026-01-31T12:00:00.Z", "2026-01-31T12:00:00.1234567890Z", "+002026-01-31T12:00:00Z", " 2026-01-31T12:00:00Z",
+  ])("refuses %s", (text) => {
+    expect(parseSignedTime(text)).toBeNull();
+  });
+
+  it("a statement whose issuedAt or expires is not one is malformed, whatever Date.parse would make of it", () => {
+    const good = { name: "p", version: "1", serial: 1, issuedAt: "2026-01-01T00:00:00.000Z" };
+    expect(predicateProblem(good)).toBeNull();
+    expect(predicateProblem({ ...good, expires: "2026-02-01T00:00:00+01:00" })).toBeNull();
+    for (const issuedAt of ["1", "2024", "March 7", "2030-02-30"]) expect(predicateProblem({ ...good, issuedAt }), issuedAt).toMatch(/^issuedAt must be an RFC 3339 time/);
+    for (const expires of ["12/31/2099", "2030-02-30T00:00:00Z", "2099-12-31T00:00:00"]) expect(predicateProblem({ ...good, expires }), expires).toMatch(/^expires must be an RFC 3339 time/);
   });
 });
 

@@ -96,6 +96,9 @@ describe("each statement check refuses with its own reason; the active policy st
 
   it.each([
     ["a predicate with a bad serial", (s: InTotoStatement) => ({ ...s, predicate: { ...s.predicate, serial: -1 } }), /serial must be a positive integer/],
+    // Date.parse reads "12/31/2099" in the agent's own time zone, and "2030-02-30" as 2 March
+    ["an expiry that is not RFC 3339 (a local-time date)", (s: InTotoStatement) => ({ ...s, predicate: { ...s.predicate, expires: "12/31/2099" } }), /expires must be an RFC 3339 time with Z or an offset/],
+    ["an issue time on a day that does not exist", (s: InTotoStatement) => ({ ...s, predicate: { ...s.predicate, issuedAt: "2030-02-30T00:00:00Z" } }), /issuedAt must be an RFC 3339 time/],
     ["another predicate type", (s: InTotoStatement) => ({ ...s, predicateType: "https://slsa.dev/provenance/v1" }), /predicateType must be "https:\/\/isoplace.dev\/policy-statement\/v1"/],
     ["no in-toto _type", (s: InTotoStatement) => ({ ...s, _type: undefined }), /_type must be "https:\/\/in-toto.io\/Statement\/v1"/],
     ["two subjects", (s: InTotoStatement) => ({ ...s, subject: [...s.subject, ...s.subject] }), /exactly one module/],
