@@ -11,7 +11,7 @@
 import { sha256Hex } from "../../host/engine/engine.ts";
 import { PolicyManager, type PolicyError } from "../../host/delivery/manager.ts";
 import type { TrustedKey } from "../../host/delivery/signing.ts";
-import type { Delivery, OfferResult, PolicySink } from "../../host/delivery/source.ts";
+import { envelopesOf, type Delivery, type OfferResult, type PolicySink } from "../../host/delivery/source.ts";
 import type { StoredEntry } from "../../host/delivery/state.ts";
 import { verifyStatement } from "../../host/delivery/statement.ts";
 import type { BundleCounts } from "./bundle-server.ts";
@@ -87,10 +87,17 @@ class SignatureSink implements PolicySink {
     this.active = active;
   }
   async offer(c: Delivery): Promise<OfferResult> {
-    const check = await verifyStatement(c.envelope, this.keys);
-    if (!check.ok) return this.reject(c.source, check.reason, check.message);
     const sha = await sha256Hex(c.bytes);
-    if (check.statement.moduleSha256 !== sha) return this.reject(c.source, "digest", "the statement is for other bytes");
+    let refused: OfferResult | undefined;
+    for (const envelope of envelopesOf(c)) {
+      const check = await verifyStatement(envelope, this.keys);
+      if (!check.ok) refused = this.reject(c.source, check.reason, check.message);
+      else if (check.statement.moduleSha256 !== sha) refused = this.reject(c.source, "digest", "the statement is for other bytes");
+      else return this.take(sha);
+    }
+    return refused!;
+  }
+  private take(sha: string): OfferResult {
     const status = sha === this.active ? "unchanged" : "activated";
     this.active = sha;
     return { status, policy: { moduleSha256: sha } as StoredEntry };

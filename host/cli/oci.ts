@@ -5,11 +5,15 @@ import type { Command } from "commander";
 import { META_SECTION } from "../engine/abi.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
 import { loadDockerConfig } from "../node/docker-config.ts";
-import { credentialsFor, OciError, parseReference, pullPolicy, pushPolicy, type OciReference, type SignaturePath, type TransportOptions } from "../oci/index.ts";
-import { checkCandidate } from "../delivery/pipeline.ts";
+import {
+  CAPS, credentialsFor, OciError, parseManifest, parseReference, policyLayer, pullPolicy, pullSignatures, pushPolicy, Repository,
+  type OciReference, type SignaturePath, type TransportOptions,
+} from "../oci/index.ts";
+import { checkCandidate, serialProblem } from "../delivery/pipeline.ts";
+import { parseSignedTime } from "../delivery/predicate.ts";
 import type { OciSettings } from "../delivery/source-oci.ts";
 import { importPublicKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
-import { LEGACY_NOTE, peekStatement, readEnvelope, type Statement } from "../delivery/statement.ts";
+import { LEGACY_NOTE, peekStatement, readEnvelope, verifyStatement, type Statement } from "../delivery/statement.ts";
 import { sha256Hex } from "../engine/digest.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -63,36 +67,70 @@ async function run(fn: () => Promise<void>): Promise<void> {
 
 /** When the statement was issued (the manifest's created date: the same module and statement push to the same digest), else now. */
 function issuedAt(envelope: string): string {
-  const st = peekStatement(envelope)?.statement;
-  return st && !Number.isNaN(Date.parse(st.issuedAt)) ? new Date(st.issuedAt).toISOString() : new Date().toISOString();
+  const at = parseSignedTime(peekStatement(envelope)?.statement.issuedAt);
+  return new Date(at ?? Date.now()).toISOString();
 }
 
-/** The statement a tag carries now; null when there is no such tag (or it carries none). */
-async function currentStatement(ref: OciReference, options: TransportOptions): Promise<Statement | null> {
-  if (!ref.tag) return null;
+/** The statements the tag's policy carries now, and whether a trusted key vouched for them. */
+interface TagStatements { statements: Statement[]; verified: boolean }
+
+/**
+ * The statements of the policy a tag names now, for the downgrade check, read from its manifest
+ * and its signatures alone (never its module): those for the module its manifest names, and with
+ * `keys` only those one of them signed. Null when the tag does not exist or names something else
+ * than a policy. A registry that cannot answer does not stop the push: the check is skipped with
+ * a warning saying why — agents refuse a downgrade whatever the tag says; this only spares the
+ * operator a push that every agent would refuse.
+ */
+async function tagStatements(ref: OciReference, options: TransportOptions, keys: TrustedKey[]): Promise<TagStatements | null> {
+  const what = formatTag(ref);
   try {
-    const current = await pullPolicy(ref, options);
-    return current.envelope === null ? null : peekStatement(current.envelope)?.statement ?? null;
+    const repo = new Repository(ref, options);
+    const m = await repo.getManifest(ref.tag!, CAPS.manifest);
+    if (!m) return null;
+    const module = policyLayer(parseManifest(m.bytes, what), what).digest.slice("sha256:".length);
+    const statements: Statement[] = [];
+    for (const found of (await pullSignatures(repo, m.digest, what)).found) {
+      const st = keys.length ? await verifiedStatement(found.envelope, keys) : peekStatement(found.envelope)?.statement;
+      if (st && st.moduleSha256 === module) statements.push(st);
+    }
+    return { statements, verified: keys.length > 0 };
   } catch (err) {
-    if (err instanceof OciError && err.kind === "not-found") return null;
-    throw err;
+    if (!(err instanceof OciError)) throw err;
+    if (err.kind !== "not-found") console.error(`isoplace: ${what}: not checked for a downgrade (${err.message}); pushing anyway`);
+    return null;
   }
+}
+
+const formatTag = (ref: OciReference) => `oci://${ref.registry}/${ref.repository}:${ref.tag}`;
+
+async function verifiedStatement(envelope: string, keys: TrustedKey[]): Promise<Statement | undefined> {
+  const v = await verifyStatement(envelope, keys);
+  return v.ok ? v.statement : undefined;
 }
 
 /**
- * A push that every agent which has seen the tag's current statement would refuse: a lower
- * serial of the same policy (serial-lower), or its serial on other bytes (serial-reused).
+ * A push that every agent which activated the tag's current statement would refuse, by the
+ * agent's own serial rules (serialProblem): a lower serial of the same policy, or its serial on
+ * other bytes. Of several statements there, the highest serial is the one agents took.
  */
-function refuseDowngrade(refText: string, next: Statement, current: Statement | null, file: string): void {
-  if (!current || current.name !== next.name) return;
-  const now = `${refText} carries ${current.name} ${current.version} with serial ${current.serial}`;
-  const fix = `sign it again (isoplace policy sign ${file} --key KEY: the serial defaults to now), or --force to move the tag anyway (agents go back only through POST /v1/policy/rollback)`;
-  if (next.serial < current.serial) {
-    throw new UsageError(`${now}; this statement's serial ${next.serial} is lower, and every agent that has seen ${current.serial} would refuse it (serial-lower): ${fix}`);
-  }
-  if (next.serial === current.serial && next.moduleSha256 !== current.moduleSha256) {
-    throw new UsageError(`${now} for another module; agents that have seen it would refuse the same serial on other bytes (serial-reused): ${fix}`);
-  }
+function refuseDowngrade(refText: string, next: Statement, current: TagStatements | null, file: string): void {
+  const same = current?.statements.filter((st) => st.name === next.name) ?? [];
+  if (same.length === 0) return;
+  const top = same.reduce((a, b) => (b.serial > a.serial ? b : a));
+  const problem = serialProblem(next, { serial: top.serial, moduleSha256: top.moduleSha256 });
+  if (!problem) return;
+  const trust = current!.verified ? "signed by a key given with --pub" : "unverified: with --pub KEY only statements a trusted key signed count";
+  throw new UsageError(
+    `${refText} carries ${top.name} ${top.version} with serial ${top.serial} (${trust}); every agent that has activated it would refuse this statement (${problem.reason}: ${problem.message}): `
+    + `sign it again (isoplace policy sign ${file} --key KEY: the serial defaults to now), or --force to move the tag anyway (agents go back only through POST /v1/policy/rollback)`,
+  );
+}
+
+async function readKeys(files: string[]): Promise<TrustedKey[]> {
+  const keys: TrustedKey[] = [];
+  for (const p of files) keys.push(await importPublicKey((await readOr(p, `${p} does not exist`)).toString("utf8"), p));
+  return keys;
 }
 
 export function registerOci(policy: Command): void {
@@ -102,8 +140,10 @@ export function registerOci(policy: Command): void {
     .argument("<ref>", "oci://HOST[:PORT]/REPO:TAG")
     .option("--sig <file>", "the signature file (default: FILE.wasm.sig)")
     .option("--force", "move the tag even when its current statement has a higher serial (agents that saw it refuse this one)")
+    .option("--pub <file>", "a trusted public key; repeatable: the downgrade check counts only the tag's statements one of them signed", collect, [])
     .option("--insecure-registry <host>", INSECURE_HELP, collect, [])
-    .action((file: string, refText: string, o: { sig?: string; force?: boolean; insecureRegistry: string[] }) => run(async () => {
+    .action((file: string, refText: string, o: { sig?: string; force?: boolean; pub: string[]; insecureRegistry: string[] }) => run(async () => {
+      const keys = await readKeys(o.pub);
       const { ref, options } = await registryAccess(refText, o.insecureRegistry);
       const module = new Uint8Array(await readOr(file, `${file} does not exist`));
       let meta;
@@ -121,7 +161,7 @@ export function registerOci(policy: Command): void {
       const statement = peeked?.statement;
       const sha = await sha256Hex(module);
       if (statement && statement.moduleSha256 !== sha) throw new UsageError(`${sigFile} is the statement of module ${statement.moduleSha256}, not of ${file} (${sha}): sign it again`);
-      if (statement && !o.force) refuseDowngrade(refText, statement, await currentStatement(ref, options), file);
+      if (statement && !o.force) refuseDowngrade(refText, statement, await tagStatements(ref, options, keys), file);
       const r = await pushPolicy(ref, { module, envelope, name: meta.name, version: meta.version, title: basename(file), created: issuedAt(envelope) }, options);
       console.error(`pushed ${meta.name} ${meta.version} (${module.length} bytes) and its signature (${SIGNATURE_AT[r.signature]}): ${r.uploaded} blob(s) uploaded, ${r.existing} already there`);
       console.log(r.pinned);
@@ -134,16 +174,19 @@ export function registerOci(policy: Command): void {
     .option("--pub <file>", "a trusted public key; repeatable: the signature must be valid for one of them", collect, [])
     .option("--insecure-registry <host>", INSECURE_HELP, collect, [])
     .action((refText: string, o: { out: string; pub: string[]; insecureRegistry: string[] }) => run(async () => {
-      const keys: TrustedKey[] = [];
-      for (const p of o.pub) keys.push(await importPublicKey((await readOr(p, `${p} does not exist`)).toString("utf8"), p));
+      const keys = await readKeys(o.pub);
       const { ref, options } = await registryAccess(refText, o.insecureRegistry);
       const pulled = await pullPolicy(ref, options);
+      for (const e of pulled.skipped) console.error(`isoplace: passed over: ${e.message}`);
+      let kept = pulled.signatures[0];
       if (keys.length) {
-        // what an agent would check, bar the serial (it has none to compare with): the statement's
+        // what an agent would check, bar the serial (it has none to compare with): each statement's
         // signature, digest, expiry, name and version, the ABI, and the module's self-test
         try {
-          const checked = await checkCandidate({ bytes: pulled.module, envelope: pulled.envelope, source: refText }, { trustedKeys: keys, freshness: { now: new Date(), serial: () => undefined } });
+          const [first, ...rest] = pulled.signatures.map((f) => f.envelope);
+          const checked = await checkCandidate({ bytes: pulled.module, envelope: first ?? null, alternatives: rest, source: refText }, { trustedKeys: keys, freshness: { now: new Date(), serial: () => undefined } });
           const st = checked.statement!;
+          kept = pulled.signatures.find((f) => f.envelope === checked.envelope)!;
           console.error(`valid statement by key ${checked.keyId}: ${st.name} ${st.version}, serial ${st.serial}${st.expires ? `, expires ${st.expires}` : ""}`);
         } catch (err) {
           if (!(err instanceof PolicyRejectedError)) throw err;
@@ -154,10 +197,11 @@ export function registerOci(policy: Command): void {
       }
       // written beside, then renamed: a reader never sees half a module
       await writeFile(`${o.out}.tmp`, pulled.module);
-      if (pulled.envelope !== null) await writeFile(`${o.out}.sig`, `${pulled.envelope}\n`);
+      if (kept) await writeFile(`${o.out}.sig`, `${kept.envelope}\n`);
       else await rm(`${o.out}.sig`, { force: true });
       await rename(`${o.out}.tmp`, o.out);
-      console.error(`${o.out}: ${pulled.module.length} bytes${pulled.signature === null ? " (the registry has no signature for it)" : `, signature (${SIGNATURE_AT[pulled.signature]}) in ${o.out}.sig`}`);
+      const unchosen = !keys.length && pulled.signatures.length > 1 ? `; the first of ${pulled.signatures.length} found, unverified (--pub KEY keeps the one a trusted key signed)` : "";
+      console.error(`${o.out}: ${pulled.module.length} bytes${kept ? `, signature (${SIGNATURE_AT[kept.path]}) in ${o.out}.sig${unchosen}` : " (the registry has no signature for it)"}`);
       console.log(`oci://${ref.registry}/${ref.repository}@${pulled.digest}`);
     }));
 }

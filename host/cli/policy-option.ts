@@ -96,7 +96,8 @@ async function pull(ref: string, insecure: string[]): Promise<Delivery> {
   try {
     const { ref: parsed, options } = await registryAccess(ref, insecure);
     const pulled = await pullPolicy(parsed, options);
-    return { bytes: pulled.module, envelope: pulled.envelope, source: `oci:${ref.slice("oci://".length)}` };
+    const [first, ...rest] = pulled.signatures.map((f) => f.envelope);
+    return { bytes: pulled.module, envelope: first ?? null, alternatives: rest, source: `oci:${ref.slice("oci://".length)}` };
   } catch (err) {
     if (err instanceof OciError) throw new UsageError(`--policy ${ref}: ${err.message}`);
     throw err;

@@ -101,6 +101,7 @@ export class PolicyManager implements PolicySink {
         keyId = checked.keyId;
         statement = checked.statement;
         format = checked.format;
+        envelope = checked.envelope;
         return checked.engine;
       } catch (err) {
         reject(err, c.source);
@@ -113,6 +114,7 @@ export class PolicyManager implements PolicySink {
     let keyId: string | null = null;
     let statement: Statement | null = null;
     let format: StatementFormat | null = null;
+    let envelope: string | null = null;
     let chosen: Candidate | null = null;
     if (kept.length) {
       const last = kept[0].entry;
@@ -137,12 +139,13 @@ export class PolicyManager implements PolicySink {
       keyId = null;
       statement = null;
       format = null;
+      envelope = null;
     }
 
     const activatedAt = new Date().toISOString();
     if (chosen) {
       const entry = entryOf(engine, chosen.source, activatedAt, chosen.builtIn ?? false, keyId, statement);
-      kept = [{ entry, bytes: chosen.bytes, envelope: chosen.envelope }, ...kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)];
+      kept = [{ entry, bytes: chosen.bytes, envelope: envelope && canonicalEnvelope(envelope) }, ...kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)];
     } else {
       // described by the engine just checked: a built-in entry may come from a newer package
       const k = kept[0].entry;
@@ -181,7 +184,7 @@ export class PolicyManager implements PolicySink {
           const { expires: _, ...entry } = cur.entry;
           cur.entry = { ...entry, ...(keyId ? { keyId } : {}), serial: statement.serial, issuedAt: statement.issuedAt, ...(statement.expires ? { expires: statement.expires } : {}) };
           cur.bytes = c.bytes;
-          cur.envelope = c.envelope && canonicalEnvelope(c.envelope);
+          cur.envelope = checked.envelope && canonicalEnvelope(checked.envelope);
           await this.persist(cur);
           this.o.logger?.info({ policy: engine.policy, source: c.source, keyId, serial: statement.serial }, "policy statement renewed");
           this.noteFormat(checked.format, engine, c.source);
@@ -189,7 +192,7 @@ export class PolicyManager implements PolicySink {
         return { status: "unchanged", policy: this.kept[0].entry };
       }
       const entry = entryOf(engine, c.source, new Date().toISOString(), c.builtIn ?? false, keyId, statement);
-      const kept: Kept = { entry, bytes: c.bytes, envelope: c.envelope && canonicalEnvelope(c.envelope) };
+      const kept: Kept = { entry, bytes: c.bytes, envelope: checked.envelope && canonicalEnvelope(checked.envelope) };
       this.kept = [kept, ...this.kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)].slice(0, 1 + (this.o.historyLimit ?? HISTORY_LIMIT));
       if (statement) raiseSerial(this.serials, statement);
       // persisted (serial included) before it serves: a crash after this point restores it

@@ -1,14 +1,16 @@
 // --policy oci://HOST/REPO:TAG or oci://HOST/REPO@sha256:…: a policy in an OCI registry.
 // A tag is polled on the shared Poller's schedule (interval, jitter, backoff) with a HEAD and
 // If-None-Match (the registry's ETag is the manifest digest), so an unchanged tag costs one 304;
-// when it names a new manifest, the manifest, its module and its signature (a referrer, or by the
-// sha256-<hex>.sig tag: host/oci/policy.ts) are fetched, each checked against its digest and size cap, and offered.
+// when it names a new manifest, the manifest, its module and every isoplace signature of it (its
+// referrers, the sha256-<hex>.sig tag, the referrers tag schema: host/oci/policy.ts) are fetched,
+// each checked against its digest and size cap, and offered together: the agent verifies each
+// statement and takes a valid one, so junk or another key's signature beside it hides nothing.
 // A pinned digest is fetched once (retried with backoff until it is) and never polled again.
 // Content that fails its digest or cap is refused with that reason; an unreachable registry or
 // refused credentials are source errors; either way the active policy stays. Runtime-neutral.
 import { credentialsFor, type DockerConfig } from "../oci/auth.ts";
 import { OciError } from "../oci/errors.ts";
-import { pullPolicy, pullSignature } from "../oci/policy.ts";
+import { pullPolicy, pullSignatures, type Signatures } from "../oci/policy.ts";
 import { formatReference, parseReference, pinned, type OciReference } from "../oci/reference.ts";
 import { Repository } from "../oci/registry.ts";
 import { MAX_MODULE_BYTES } from "./limits.ts";
@@ -45,8 +47,8 @@ export class OciSource implements PolicySource {
   private sink: PolicySink | undefined;
   /** The ETag of the manifest last handled (a tag), or the pinned digest once delivered. */
   private etag: string | undefined;
-  /** A manifest offered without a signature: its .sig tag is looked for again on later polls. */
-  private unsigned: { digest: string; module: Uint8Array; etag?: string } | undefined;
+  /** A manifest refused for want of a valid statement: its signatures are listed again on later polls. */
+  private pending: { digest: string; module: Uint8Array; found: string } | undefined;
   private last: PollResult = { status: "not-modified" };
 
   constructor(o: OciSourceOptions) {
@@ -114,7 +116,7 @@ export class OciSource implements PolicySource {
     const head = await this.repo.headManifest(this.ref.tag!, this.etag);
     if (head.status === "not-modified") {
       this.stats.notModified++;
-      if (this.unsigned) return this.recheckSignature(sink);
+      if (this.pending) return this.recheckSignatures(sink);
       sink.noteCheck(this.key);
       return { status: "not-modified" };
     }
@@ -125,26 +127,42 @@ export class OciSource implements PolicySource {
     const pulled = await pullPolicy(pinned(this.ref, digest), { maxModuleBytes: this.o.maxBytes ?? MAX_MODULE_BYTES, config: false }, this.repo);
     this.stats.downloads++;
     this.etag = etag;
-    return this.offer(sink, pulled.digest, pulled.module, pulled.envelope);
+    return this.offer(sink, pulled.digest, pulled.module, { found: pulled.signatures, skipped: pulled.skipped });
   }
 
-  private async offer(sink: PolicySink, digest: string, module: Uint8Array, envelope: string | null): Promise<PollResult> {
-    const result = await sink.offer({ bytes: module, envelope, source: this.key, tag: { key: this.key, value: this.etag! } });
-    this.unsigned = result.status === "rejected" && result.reason === "signature" && envelope === null ? { digest, module } : undefined;
+  private async offer(sink: PolicySink, digest: string, module: Uint8Array, sigs: Signatures): Promise<PollResult> {
+    const [first, ...rest] = sigs.found.map((f) => f.envelope);
+    const result = sigs.found.length === 0 && sigs.skipped.length > 0
+      // what was there could not be read: that is the reason, not "unsigned"
+      ? sink.reject(this.key, sigs.skipped.some((e) => e.kind === "digest") ? "digest" : "signature", `no readable signature: ${sigs.skipped.map((e) => e.message).join("; ")}`)
+      : await sink.offer({ bytes: module, envelope: first ?? null, alternatives: rest, source: this.key, tag: { key: this.key, value: this.etag! } });
+    const recheck = result.status === "rejected" && RECHECKED.has(result.reason);
+    this.pending = recheck ? { digest, module, found: foundKey(sigs) } : undefined;
     return { status: "offered", result };
   }
 
-  /** The manifest came without a signature: has one been pushed since? */
-  private async recheckSignature(sink: PolicySink): Promise<PollResult> {
-    const pending = this.unsigned!;
-    const envelope = (await pullSignature(this.repo, pending.digest, this.shown))?.envelope ?? null;
-    if (envelope === null) {
+  /** The manifest was refused for want of a valid statement: has a signature been added (or removed) since? */
+  private async recheckSignatures(sink: PolicySink): Promise<PollResult> {
+    const pending = this.pending!;
+    const sigs = await pullSignatures(this.repo, pending.digest, this.shown);
+    if (foundKey(sigs) === pending.found) {
       sink.noteCheck(this.key);
       return { status: "not-modified" };
     }
-    return this.offer(sink, pending.digest, pending.module, envelope);
+    return this.offer(sink, pending.digest, pending.module, sigs);
   }
 }
+
+/**
+ * The refusals a signature pushed later can cure (none valid, malformed, for other bytes, expired,
+ * naming another policy or version): while a tag names a manifest refused so, each poll lists its
+ * signatures again. Not a lower or reused serial — a tag moved back on purpose would cost every
+ * agent those requests on every poll — nor anything about the module itself.
+ */
+const RECHECKED = new Set(["signature", "statement", "digest", "expired", "name", "version"]);
+
+/** What was found, by signature manifest digest: the same set again needs no second offer. */
+const foundKey = (sigs: Signatures) => sigs.found.map((f) => f.digest).sort().join(" ");
 
 registerSource("oci", (ref: string, ctx: SourceContext) => new OciSource({
   ref, ...ctx.poll, fetch: ctx.fetch, maxBytes: ctx.maxBytes, logger: ctx.logger, ...(ctx.options?.oci as OciSettings | undefined),

@@ -16,6 +16,12 @@ export interface Delivery {
   bytes: Uint8Array;
   /** The signed statement: a DSSE envelope's JSON (or that JSON in base64); null when none came with the module. */
   envelope: string | null;
+  /**
+   * More signed statements found for the same module, where a source can find several (an OCI
+   * registry's referrers: a second signer during a key rotation, a renewal, anyone's junk). Each
+   * is checked as `envelope` is, and the valid one with the highest serial is taken.
+   */
+  alternatives?: readonly string[];
   /** Where it came from, e.g. "file:/etc/isoplace/policy.wasm", "url:https://…", "admin". */
   source: string;
   /** What the source remembers it by, persisted with the activation so a restart does not fetch it again. */
@@ -38,6 +44,12 @@ export interface PolicySink {
   noteSourceError(key: string, message: string): void;
   /** The source refused a candidate before it could be offered (e.g. a download over the size limit). */
   reject(key: string, reason: string, message: string): OfferResult;
+}
+
+/** The statements a delivery brings: its envelope and the alternatives, or [null] for none. */
+export function envelopesOf(d: Pick<Delivery, "envelope" | "alternatives">): (string | null)[] {
+  const all = [d.envelope, ...(d.alternatives ?? [])].filter((e): e is string => e !== null);
+  return all.length ? all : [null];
 }
 
 export interface PolicySource {

@@ -127,19 +127,48 @@ export class Repository {
 
   /**
    * The manifests whose subject is `digest`, from the referrers API (OCI 1.1), filtered by
-   * artifactType here whether or not the registry applied the filter; null when the registry does
-   * not serve the API (a 404, or anything but an image index).
+   * artifactType here whether or not the registry applied the filter. A list split into pages
+   * (`Link: <…>; rel="next"`) is followed on this registry's own referrers path, up to
+   * `maxPages` pages of at most `maxBytes` each; `truncated` says pages were left. Null when the
+   * registry does not serve the API: a 404, any other client error but 408 and 429 (registries
+   * without the API answer 400, 403 or 405 too), or an answer that is not an image index.
    */
-  async referrers(digest: string, artifactType: string, max: number): Promise<Referrer[] | null> {
+  async referrers(digest: string, artifactType: string, o: { maxBytes: number; maxPages: number }): Promise<{ referrers: Referrer[]; truncated: boolean } | null> {
     const what = `referrers of ${this.where("manifest", digest)}`;
-    const res = await this.transport.request("GET", `${this.base}/referrers/${digest}?artifactType=${encodeURIComponent(artifactType)}`, "pull", { headers: { accept: MEDIA.index } });
-    const type = res.headers.get("content-type")?.split(";")[0].trim();
-    if (res.status === 404 || (res.ok && type !== MEDIA.index)) {
-      await discard(res);
-      return null;
+    const path = `${this.base}/referrers/${digest}`;
+    let next: URL | null = new URL(`${path}?artifactType=${encodeURIComponent(artifactType)}`, this.transport.origin);
+    const seen = new Set<string>();
+    const listed: Referrer[] = [];
+    let truncated = false;
+    for (let page = 1; next; page++) {
+      if (page > o.maxPages || seen.has(next.href) || next.origin !== this.transport.origin || next.pathname !== path) {
+        // past the cap, a page linking back, or a link elsewhere: what was read is what there is
+        truncated = true;
+        break;
+      }
+      seen.add(next.href);
+      const res = await this.transport.request("GET", next.href, "pull", { headers: { accept: MEDIA.index } });
+      const type = res.headers.get("content-type")?.split(";")[0].trim();
+      const refused = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
+      if (refused || (res.ok && type !== MEDIA.index)) {
+        await discard(res);
+        if (page === 1) return null;
+        truncated = true;
+        break;
+      }
+      if (!res.ok) throw await httpError(res, `GET ${what}`);
+      listed.push(...parseIndex(await readCapped(res, o.maxBytes, what), what));
+      next = nextPage(res.headers.get("link"), next);
     }
-    if (!res.ok) throw await httpError(res, `GET ${what}`);
     // a registry that takes artifactType from the config (go-containerregistry's) reports oras's empty config for an artifact that has one
-    return parseIndex(await readCapped(res, max, what), what).filter((d) => d.artifactType === undefined || d.artifactType === artifactType || d.artifactType === MEDIA.empty);
+    const referrers = listed.filter((d) => d.artifactType === undefined || d.artifactType === artifactType || d.artifactType === MEDIA.empty);
+    return { referrers, truncated };
   }
+}
+
+/** The page a Link header names as next (RFC 8288), resolved against the current one; null when there is none. */
+function nextPage(link: string | null, current: URL): URL | null {
+  const m = link && /<([^>]*)>[^,]*;\s*rel="?next"?(?=[\s;,]|$)/i.exec(link);
+  if (!m) return null;
+  try { return new URL(m[1], current); } catch { return null; }
 }

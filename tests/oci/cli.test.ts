@@ -2,6 +2,7 @@
 // real registry (Debian's docker-registry, started here): the round trip with digests checked,
 // blobs not uploaded twice, a tampered blob or manifest refused, Basic auth from config.json.
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -25,6 +26,7 @@ async function isoplace(env: Record<string, string>, ...args: string[]): Promise
 
 describe.skipIf(!haveRegistry())("policy push | pull against a real registry", () => {
   let registry: TestRegistry, dir: string, wasm: string, env: Record<string, string>;
+  const manifestOf = async (pinned: string) => (await new Repository(parseReference(pinned)).getManifest(pinned.split("@")[1], CAPS.manifest))!.bytes;
   beforeAll(async () => {
     dir = await tempDir("isoplace-oci-");
     env = { DOCKER_CONFIG: join(dir, "docker") }; // no config.json there: anonymous
@@ -75,7 +77,7 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
     expect(sig.subject?.digest).toBe(pinnedRef.split("@")[1]);
   });
 
-  it("push refuses to move a tag to a lower serial (or the same serial on other bytes) unless --force", async () => {
+  it("push refuses to move a tag to a lower serial (or the same serial on other bytes) unless --force, reading only the tag's statements", async () => {
     const ref = `oci://${registry.host}/isoplace/serials:stable`;
     const key = join(dir, "keys", "policy.key");
     const signed = async (name: string, bytes: Uint8Array, serial: number) => {
@@ -86,15 +88,27 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
     };
     const bytes = new Uint8Array(await readFile(wasm));
     const [s100, s50, other100] = await Promise.all([signed("s100", bytes, 100), signed("s50", bytes, 50), signed("other100", tamper(bytes), 100)]);
-    expect((await isoplace(env, "policy", "push", s100, ref)).code).toBe(0);
+    const first = await isoplace(env, "policy", "push", s100, ref);
+    expect(first.code).toBe(0);
+    const moduleBlob = parseManifest((await manifestOf(first.stdout.trim())), "m").layers[0].digest;
 
+    const from = registry.mark();
     const lower = await isoplace(env, "policy", "push", s50, ref);
     expect(lower.code).toBe(2);
-    expect(lower.stderr).toContain(`isoplace: ${ref} carries default 2025.11.15-1 with serial 100; this statement's serial 50 is lower, and every agent that has seen 100 would refuse it (serial-lower): sign it again`);
+    expect(lower.stderr).toContain(`isoplace: ${ref} carries default 2025.11.15-1 with serial 100 (unverified: with --pub KEY only statements a trusted key signed count); every agent that has activated it would refuse this statement (serial-lower: serial 50 of default is lower than 100`);
     expect(lower.stderr).toContain("or --force to move the tag anyway");
+    // the check read the tag's manifest and its signature, never the module (nor the config)
+    const read = registry.responses(from).filter((r) => r.method === "GET" && r.uri.includes("/blobs/"));
+    expect(read.length).toBe(1); // the signature's envelope
+    expect(read.some((r) => r.uri.endsWith(moduleBlob))).toBe(false);
+
     const reused = await isoplace(env, "policy", "push", other100, ref);
     expect(reused.code).toBe(2);
-    expect(reused.stderr).toMatch(/serial 100 for another module; .* \(serial-reused\)/);
+    expect(reused.stderr).toMatch(/serial-reused: serial 100 of default was already activated for module [0-9a-f]{64}/);
+    // with --pub, only statements that key signed count: the same key refuses, another key's does not see one
+    const trusted = await isoplace(env, "policy", "push", s50, ref, "--pub", join(dir, "keys", "policy.pub"));
+    expect(trusted.code).toBe(2);
+    expect(trusted.stderr).toContain("with serial 100 (signed by a key given with --pub)");
     // nothing moved
     expect((await isoplace(env, "policy", "pull", ref, "--out", join(dir, "still.wasm"))).code).toBe(0);
     expect(await readFile(join(dir, "still.wasm.sig"), "utf8")).toBe(await readFile(`${s100}.sig`, "utf8"));
@@ -105,6 +119,28 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
     expect(forced.code, forced.stderr).toBe(0);
     expect((await isoplace(env, "policy", "pull", ref, "--out", join(dir, "forced.wasm"))).code).toBe(0);
     expect(await readFile(join(dir, "forced.wasm.sig"), "utf8")).toBe(await readFile(`${s50}.sig`, "utf8"));
+
+    // statements no key given with --pub signed do not count
+    const elsewhere = `oci://${registry.host}/isoplace/serials:other-key`;
+    expect((await isoplace(env, "policy", "push", s100, elsewhere)).code).toBe(0);
+    const untrusted = await isoplace(env, "policy", "push", s50, elsewhere, "--pub", join(dir, "other", "policy.pub"));
+    expect(untrusted.code, untrusted.stderr).toBe(0);
+  });
+
+  it("push over a tag that holds another tool's artifact warns that it was not checked for a downgrade, and pushes", async () => {
+    const ref = `oci://${registry.host}/isoplace/foreign:v1`;
+    const r = parseReference(ref), repo = new Repository(r);
+    // an image manifest of another kind (what `oras push` of a plain file writes)
+    const config = new TextEncoder().encode("{}"), layer = new TextEncoder().encode("not a policy");
+    const d = async (mediaType: string, b: Uint8Array) => ({ mediaType, digest: `sha256:${createHash("sha256").update(b).digest("hex")}`, size: b.length });
+    const [c, l] = await Promise.all([d("application/vnd.oci.empty.v1+json", config), d("text/plain", layer)]);
+    await repo.putBlob(config, c);
+    await repo.putBlob(layer, l);
+    const manifest = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: c, layers: [l] }));
+    await repo.putManifest(r.tag!, manifest, "application/vnd.oci.image.manifest.v1+json", `sha256:${createHash("sha256").update(manifest).digest("hex")}`);
+    const push = await isoplace(env, "policy", "push", wasm, ref);
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toMatch(new RegExp(`isoplace: ${ref}: not checked for a downgrade \\(.*is not a Wasm artifact.*\\); pushing anyway`));
   });
 
   it("pull --pub with a key that did not sign it exits 1 and writes nothing", async () => {

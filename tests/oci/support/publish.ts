@@ -4,7 +4,7 @@
 import { META_SECTION } from "../../../host/engine/abi.ts";
 import { customSections, readMeta } from "../../../host/engine/meta.ts";
 import { MEDIA, parseReference, pushPolicy, Repository } from "../../../host/oci/index.ts";
-import { policyArtifact } from "../../../host/oci/artifact.ts";
+import { manifestBlob, policyArtifact, signatureArtifact } from "../../../host/oci/artifact.ts";
 
 const metaOf = (module: Uint8Array) => readMeta(customSections(module, META_SECTION));
 
@@ -35,4 +35,27 @@ export async function manifestBytes(ref: string, digest: string): Promise<Uint8A
 export async function retag(ref: string, bytes: Uint8Array, digest: string): Promise<void> {
   const r = parseReference(ref);
   await new Repository(r).putManifest(r.tag!, bytes, MEDIA.manifest, digest);
+}
+
+/**
+ * Another signature artifact on a pushed policy manifest, put by its digest (a referrer where the
+ * registry serves the API): what a second `oras attach` of a statement leaves; `foreign`, another
+ * tool's artifact attached to the same manifest. Its digest.
+ */
+export async function attach(ref: string, subject: string, envelope: string, o: { created?: string; foreign?: boolean } = {}): Promise<string> {
+  const r = parseReference(ref);
+  const repo = new Repository(r);
+  const bytes = await manifestBytes(ref, subject);
+  const sig = await signatureArtifact(envelope, { mediaType: MEDIA.manifest, digest: subject, size: bytes.length }, o.created ?? new Date().toISOString());
+  const manifest = JSON.parse(new TextDecoder().decode(sig.manifest.bytes));
+  if (o.foreign) {
+    // another tool's artifact as oras writes one: its own artifactType, the empty config ("{}", the same bytes)
+    manifest.artifactType = "application/vnd.example.sbom.v1+json";
+    manifest.config.mediaType = MEDIA.empty;
+    manifest.layers[0].mediaType = "application/json";
+  }
+  const written = await manifestBlob(manifest);
+  for (const b of sig.blobs) await repo.putBlob(b.bytes, b.descriptor);
+  await repo.putManifest(written.descriptor.digest, written.bytes, MEDIA.manifest, written.descriptor.digest);
+  return written.descriptor.digest;
 }
