@@ -113,7 +113,8 @@ const PASSED_OVER = new Set(["format", "digest", "size", "not-found"]);
 
 /**
  * Every isoplace signature of the manifest `digest`: the referrers the API lists (every page up
- * to the cap), the .sig tag's, the entries of the referrers tag schema index; each once. A
+ * to the cap), the .sig tag's, and where the API is missing the entries of the referrers tag
+ * schema index; each once. A
  * signature that cannot be read, is not isoplace's or is for another manifest is passed over (in
  * `skipped`, with why), so junk beside a good signature never hides it.
  */
@@ -137,13 +138,17 @@ export async function pullSignatures(repo: Repository, digest: string, what: str
     if (fresh.length > MAX_REFERRERS) skipped.push(new OciError("size", `${what}: ${from} lists ${fresh.length} signatures; only the first ${MAX_REFERRERS} were read`));
   };
 
+  let api = false;
   try {
-    const api = await repo.referrers(digest, MEDIA.signature, { maxBytes: CAPS.manifest, maxPages: MAX_REFERRER_PAGES });
-    if (api?.truncated) skipped.push(new OciError("size", `${what}: the referrers API's list goes on past ${MAX_REFERRER_PAGES} pages; the rest was not read`));
-    if (api) await readListed(api.referrers, "referrers", "the referrers API");
+    const listed = await repo.referrers(digest, MEDIA.signature, { maxBytes: CAPS.manifest, maxPages: MAX_REFERRER_PAGES });
+    api = listed !== null;
+    if (listed?.truncated) skipped.push(new OciError("size", `${what}: the referrers API's list goes on past ${MAX_REFERRER_PAGES} pages; the rest was not read`));
+    if (listed) await readListed(listed.referrers, "referrers", "the referrers API");
   } catch (err) { passOver(err); }
 
+  // cosign writes .sig tags beside the API too; the tag schema index is OCI 1.1's fallback for where the API is missing
   await read(signatureTag(digest), "tag");
+  if (api) return { found, skipped };
 
   const indexWhat = `${what}'s referrers index (${referrersTag(digest)})`;
   try {

@@ -78,12 +78,20 @@ describe.skipIf(!haveRegistry())("serve --policy oci://… against a real regist
 
     const pushedAt = performance.now();
     await publish(ref, v3, await sign(v3, keys));
+    const fetching = registry.mark();
     // the poll in flight during the push may have looked before it: the next one must find it
     const polls = await afterPolls(a, 2, async () => (await policyStatus(a.url)).active.version === V3);
     expect(polls).toBeLessThanOrEqual(2);
     expect(performance.now() - pushedAt).toBeLessThan(INTERVAL_MS * (1 + JITTER) * 2 + 2000);
     expect((await edgeDecision(a.url)).stack).toBe(V3_STACK);
     expect(a.source.stats.downloads).toBe(before.downloads + 1);
+    // a new version costs six GETs besides the HEAD, this registry having no referrers API: the manifest, the
+    // module, the API's 404, the .sig tag's manifest, its envelope, the referrers tag schema index's 404
+    const gets = registry.responses(fetching).filter((r) => r.method === "GET").map((r) => `${r.uri.replace(/sha256[:-][a-f0-9]{64}/g, "D")} ${r.status}`);
+    expect(gets.sort()).toEqual([
+      "/v2/isoplace/edge/blobs/D 200", "/v2/isoplace/edge/blobs/D 200", "/v2/isoplace/edge/manifests/D 200", "/v2/isoplace/edge/manifests/D 404",
+      "/v2/isoplace/edge/manifests/D.sig 200", `/v2/isoplace/edge/referrers/D?artifactType=${encodeURIComponent("application/vnd.isoplace.policy.signature.v1+json")} 404`,
+    ]);
 
     // the registry saw conditional HEADs answered 304, and one GET of each module's blob
     const log = registry.responses();
