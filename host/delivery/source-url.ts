@@ -4,7 +4,8 @@
 // when the module changed, the query kept (pre-signed URLs). The schedule (interval, jitter,
 // backoff) is the shared Poller's; sizes are capped by limits.ts. Runtime-neutral: fetch only.
 import { sha256Hex } from "../engine/digest.ts";
-import { MAX_ENVELOPE_BYTES, MAX_MODULE_BYTES, readLimited } from "./limits.ts";
+import { describeFetchError, readLimited } from "../net/response.ts";
+import { MAX_ENVELOPE_BYTES, MAX_MODULE_BYTES } from "./limits.ts";
 import type { LoggerLike } from "./logger.ts";
 import { Poller, type PollOptions } from "./poller.ts";
 import { registerSource, type OfferResult, type PolicySink, type PolicySource, type SourceContext } from "./source.ts";
@@ -166,14 +167,6 @@ export class UrlSource implements PolicySource {
     if (!text) throw new FetchError(`GET ${this.shown}.sig: over the ${MAX_ENVELOPE_BYTES}-byte limit of a signature envelope`);
     return { envelope: new TextDecoder().decode(text).trim() || null, etag: res.headers.get("etag") ?? undefined };
   }
-}
-
-/** fetch's own errors say "fetch failed"; the reason (ECONNREFUSED, a timeout…) is in its cause. */
-export function describeFetchError(err: unknown): string {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  if (e?.name === "TimeoutError") return "timed out";
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return cause ? `${e.message} (${cause})` : String(e?.message ?? err);
 }
 
 const urlFactory = (ref: string, ctx: SourceContext) => new UrlSource({ url: ref, ...ctx.poll, fetch: ctx.fetch, maxBytes: ctx.maxBytes, logger: ctx.logger });

@@ -19,7 +19,7 @@ export { PREDICATE_TYPE, type PolicyPredicate };
 
 /** The envelope's payloadType: an in-toto statement. */
 export const STATEMENT_TYPE = "application/vnd.in-toto+json";
-export const IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v1";
+const IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v1";
 /** What cosign 3.1 still writes as `_type`: the same subject and predicate layout, so it is read too. */
 const IN_TOTO_STATEMENT_V01 = "https://in-toto.io/Statement/v0.1";
 /** The format before in-toto: a flat statement in an envelope of this type. Read for one release. */
@@ -40,7 +40,7 @@ export interface InTotoStatement {
 export interface DsseSignature { keyid: string; sig: string }
 export interface Envelope { payloadType: string; payload: string; signatures: DsseSignature[] }
 
-export const RESIGN_HINT = "re-sign it with `isoplace policy sign FILE.wasm --key policy.key [--serial N] [--expires 30d]`, which writes a signed statement (an in-toto statement in a DSSE envelope)";
+const RESIGN_HINT = "re-sign it with `isoplace policy sign FILE.wasm --key policy.key [--serial N] [--expires 30d]`, which writes a signed statement (an in-toto statement in a DSSE envelope)";
 export const LEGACY_NOTE = `a statement in the old format (payloadType ${LEGACY_STATEMENT_TYPE}), which this release is the last to accept: ${RESIGN_HINT}`;
 
 const utf8 = new TextEncoder();
@@ -151,7 +151,7 @@ export function canonicalEnvelope(text: string): string {
 export type StatementRead = { ok: true; statement: Statement; format: StatementFormat } | { ok: false; message: string };
 
 /** The statement in a payload of the given type: an in-toto statement of our predicate type, or the legacy flat statement. */
-export function parseStatement(payloadType: string, payload: Uint8Array): StatementRead {
+function parseStatement(payloadType: string, payload: Uint8Array): StatementRead {
   let s: unknown;
   try { s = JSON.parse(new TextDecoder().decode(payload)); } catch { return { ok: false, message: "the signed payload is not JSON" }; }
   if (!s || typeof s !== "object" || Array.isArray(s)) return { ok: false, message: "the payload is not a JSON object" };

@@ -85,14 +85,18 @@ export const referrersTag = (manifestDigest: string) => manifestDigest.replace("
 
 export interface Referrer extends Descriptor { artifactType?: string }
 
-/** An image index's manifests (a referrers answer or a referrers tag schema index), each checked to be a descriptor. */
-export function parseIndex(bytes: Uint8Array, what: string): Referrer[] {
-  let m: { schemaVersion?: unknown; mediaType?: unknown; manifests?: unknown };
+/** The JSON in `bytes`, of a shape still to check; a format error naming `what` when it is not JSON. */
+function parseJson<T>(bytes: Uint8Array, what: string): T {
   try {
-    m = JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch {
     throw new OciError("format", `${what} is not JSON`);
   }
+}
+
+/** An image index's manifests (a referrers answer or a referrers tag schema index), each checked to be a descriptor. */
+export function parseIndex(bytes: Uint8Array, what: string): Referrer[] {
+  const m = parseJson<{ schemaVersion?: unknown; mediaType?: unknown; manifests?: unknown }>(bytes, what);
   if (!m || typeof m !== "object" || m.schemaVersion !== 2 || (m.mediaType !== undefined && m.mediaType !== MEDIA.index)) throw new OciError("format", `${what} is not an OCI image index`);
   if (!Array.isArray(m.manifests)) throw new OciError("format", `${what} has no manifests list`);
   return m.manifests.map((d, i) => descriptor(d, `${what}'s manifest ${i}`) as Referrer);
@@ -109,12 +113,7 @@ function descriptor(value: unknown, where: string): Descriptor {
 
 /** A manifest's JSON, checked to be an OCI image manifest with descriptors that make sense. */
 export function parseManifest(bytes: Uint8Array, what: string): Manifest {
-  let m: Manifest;
-  try {
-    m = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new OciError("format", `${what} is not JSON`);
-  }
+  const m = parseJson<Manifest>(bytes, what);
   if (!m || typeof m !== "object" || m.schemaVersion !== 2) throw new OciError("format", `${what} is not an OCI manifest (schemaVersion 2)`);
   if (m.mediaType === MEDIA.index) throw new OciError("format", `${what} is an image index, not a policy artifact`);
   if (m.mediaType !== undefined && m.mediaType !== MEDIA.manifest) throw new OciError("format", `${what} has media type ${m.mediaType}; expected ${MEDIA.manifest}`);
@@ -135,12 +134,7 @@ export function policyLayer(m: Manifest, what: string): Descriptor {
 
 /** Checks the Wasm config blob (architecture, os, layerDigests naming the layer). */
 export function checkWasmConfig(bytes: Uint8Array, layer: Descriptor, what: string): void {
-  let c: { architecture?: unknown; os?: unknown; layerDigests?: unknown };
-  try {
-    c = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new OciError("format", `${what}'s config is not JSON`);
-  }
+  const c = parseJson<{ architecture?: unknown; os?: unknown; layerDigests?: unknown }>(bytes, `${what}'s config`);
   if (c?.architecture !== "wasm") throw new OciError("format", `${what}'s config has architecture ${JSON.stringify(c?.architecture)}, expected "wasm"`);
   if (Array.isArray(c.layerDigests) && !c.layerDigests.includes(layer.digest)) throw new OciError("format", `${what}'s config does not list its layer ${layer.digest} in layerDigests`);
 }

@@ -1,6 +1,6 @@
-// Reading a response body with a cap (delivery/limits.ts stops at the first byte over it): a
-// registry, or whoever answers in its name, cannot make the client buffer more than it asked for.
-import { readLimited } from "../delivery/limits.ts";
+// Reading a response body with a cap (readLimited stops at the first byte over it): a registry,
+// or whoever answers in its name, cannot make the client buffer more than it asked for.
+import { readLimited } from "../net/response.ts";
 import { OciError } from "./errors.ts";
 
 export async function readCapped(res: Response, max: number, what: string): Promise<Uint8Array> {

@@ -4,7 +4,7 @@
 // downloads are often sent to object storage) are followed here, not by fetch, so that the
 // Authorization header is only ever sent to the registry's own origin. Runtime-neutral.
 import { basicHeader, parseChallenge, type Challenge, type Credentials } from "./auth.ts";
-import { describeFetchError as describeFailure } from "../delivery/source-url.ts";
+import { describeFetchError as describeFailure } from "../net/response.ts";
 import { discard, readCapped } from "./body.ts";
 import { OciError } from "./errors.ts";
 import { isLoopback, schemeFor, type OciReference } from "./reference.ts";

@@ -3,7 +3,7 @@
 // verify its statement with them; and the client (isoplace/client, and the embedded fallback's
 // shared part and Workers build).
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -28,7 +28,17 @@ async function typecheckWithWorkerTypes(files: string[]): Promise<string> {
 
 it("host/oci, the oci:// source and the statement checks typecheck with the Worker's types only", async () => {
   const delivery = ["source-oci.ts", "statement.ts", "signing.ts", "predicate.ts"].map((f) => `host/delivery/${f}`);
-  expect(await typecheckWithWorkerTypes(["host/oci/**/*.ts", ...delivery])).toBe("");
+  expect(await typecheckWithWorkerTypes(["host/oci/**/*.ts", "host/net/**/*.ts", ...delivery])).toBe("");
+});
+
+it("the OCI client knows nothing of delivery: host/oci imports only host/oci, host/net and host/engine", async () => {
+  const dir = join(PACKAGE_ROOT, "host", "oci");
+  const imports: string[] = [];
+  for (const f of await readdir(dir)) {
+    for (const m of (await readFile(join(dir, f), "utf8")).matchAll(/^\s*(?:import|export)\b[^;]*?from\s+"([^"]+)"/gm)) imports.push(`${f}: ${m[1]}`);
+  }
+  expect(imports.length).toBeGreaterThan(10);
+  expect(imports.filter((i) => !/: \.\/|: \.\.\/(net|engine)\//.test(i))).toEqual([]);
 });
 
 it("host/client (all but its Node entry) typechecks with the Worker's types only", async () => {
