@@ -1,28 +1,17 @@
 // `isoplace policy push | pull` as an operator runs them (real processes, real files) against a
 // real registry (Debian's docker-registry, started here): the round trip with digests checked,
 // blobs not uploaded twice, a tampered blob or manifest refused, Basic auth from config.json.
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
 import { CAPS, parseManifest, parseReference, Repository, signatureTag } from "../../host/oci/index.ts";
 import { build, defaultSource, tamper, tempDir } from "../shipping/support/fixtures.ts";
 import { freePort, haveRegistry, TestRegistry } from "./support/registry.ts";
+import { isoplace as run } from "./support/tools.ts";
 
-const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
-
-async function isoplace(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [MAIN, ...args], { cwd: PACKAGE_ROOT, env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `isoplace ARGS` with these environment variables (DOCKER_CONFIG). */
+const isoplace = (env: Record<string, string>, ...args: string[]) => run(args, { env });
 
 describe.skipIf(!haveRegistry())("policy push | pull against a real registry", () => {
   let registry: TestRegistry, dir: string, wasm: string, env: Record<string, string>;

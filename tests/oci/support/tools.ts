@@ -1,9 +1,8 @@
 // Running the isoplace command and the peers (oras, crane, cosign) as an operator would: real
 // processes, real files, bounded in time; each run's exit code and output.
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { PACKAGE_ROOT } from "../../../host/node/paths.ts";
+import { runChild } from "../../support/child.ts";
 import { peerBin } from "../../support/peers.ts";
 
 export const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
@@ -13,13 +12,8 @@ export interface Ran { code: number; stdout: string; stderr: string }
 export interface RunOptions { env?: Record<string, string>; cwd?: string }
 
 async function run(bin: string, args: string[], o: RunOptions = {}): Promise<Ran> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(bin, args, { cwd: o.cwd ?? PACKAGE_ROOT, env: { ...process.env, ...o.env }, timeout: 120_000, maxBuffer: 16 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number | string; stdout: string; stderr: string };
-    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: `${e.stderr ?? ""}${typeof e.code === "string" ? e.code : ""}` };
-  }
+  const r = await runChild(bin, args, { cwd: o.cwd ?? PACKAGE_ROOT, env: { ...process.env, ...o.env }, timeoutMs: 120_000 });
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.signal ? `${r.stderr}(killed by ${r.signal})` : r.stderr };
 }
 
 /** `isoplace ARGS`, from the source. */
