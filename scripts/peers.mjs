@@ -8,7 +8,7 @@
 // --list prints the peers and their pinned versions without building.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -104,6 +104,14 @@ const isExecutable = (path) => {
   }
 };
 
+const realpathOr = (path) => {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+};
+
 const run = (cmd, args, opts) =>
   new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"], ...opts });
@@ -137,7 +145,9 @@ const wasmtimePlan = () => {
   return {
     name: WASMTIME.name,
     version: m[1],
-    key: () => sha256(execFileSync("python3", ["--version"], { encoding: "utf8" }), requirements),
+    key: () => sha256(requirements),
+    // the venv's python is a symlink to the python3 that made it: gone (an upgrade), the venv is remade
+    usable: () => isExecutable(realpathOr(join(venv, "bin/python"))),
     build: async (out) => {
       rmSync(venv, { recursive: true, force: true });
       await run("python3", ["-m", "venv", venv]);
@@ -207,7 +217,7 @@ const main = async () => {
       const out = join(BIN, plan.name);
       const key = plan.key();
       const stamp = readStamps()[plan.name];
-      if (stamp?.key === key && isExecutable(out)) {
+      if (stamp?.key === key && isExecutable(out) && (plan.usable?.() ?? true)) {
         console.log(`${plan.name.padEnd(16)} ${plan.version.padEnd(10)} cached (built ${stamp.builtAt} in ${fmtSeconds(stamp.seconds)})`);
         continue;
       }
