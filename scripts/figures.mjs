@@ -59,6 +59,20 @@ export function figuresBlock(r) {
     );
   }
   if (fleet) rows.push([`policy rollout to ${num(fleet.agents)} simulated agents (full pipeline), poll ${num(fleet.intervalMs / 1000)} s + ${Math.round(fleet.jitter * 100)} % jitter`, `all on v2 after **${num(fleet.update.convergedMs / 1000, 1)} s**; ${fleet.update.maxDownloadsPerAgent} download per agent`, verdict("fleet.full.convergenceMs", (x) => `${num(x / 1000, 1)} s`)]);
+  const plan = r.plan;
+  if (plan) rows.push([`\`isoplace plan -o json\`, ${num(plan.workloads)} workloads, spawn to exit (\`-o yaml\`: ${ms(plan.yaml.wallMs)}; an empty file: ${ms(plan.emptyMs)})`, `**${ms(plan.json.wallMs)}**`, verdict("plan.json.wallMs", (x) => ms(x))]);
+  const o = r.opa;
+  if (o) {
+    const x = (limit) => `${limit}×`;
+    const times = (v) => `${num(v, v < 0.1 ? 3 : 2)}×`;  // the per-decision ratios are far below 0.1
+    const oi = o.http.isoplace, oo = o.http.opa;
+    rows.push(
+      [`vs OPA ${o.version} (the same rules in Rego, docs/OPA.md; ${num(o.equivalence.spaceSample + o.equivalence.mix + o.equivalence.server)} requests decided alike first): per decision in-process, \`engine.decide\` vs OPA's Wasm build`, `${ns(o.decide.isoplace.p50Ns)} vs ${ns(o.decide.opaWasm.p50Ns)} p50: **${times(o.ratio.decideP50)}**; p99 ${ns(o.decide.isoplace.p99Ns)} vs ${ns(o.decide.opaWasm.p99Ns)}: ${times(o.ratio.decideP99)}`, `p50 ${verdict("opa.ratio.decideP50", x)}; p99 ${verdict("opa.ratio.decideP99", x)}`],
+      ["module vs OPA's Wasm build", `${num(o.module.isoplaceBytes)} vs ${num(o.module.opaWasmBytes)} bytes (+ ${num(o.module.opaDataBytes)} of data): **${times(o.ratio.moduleBytes)}**; bytes → ready ${ms(o.instantiate.isoplaceMs, 2)} vs ${ms(o.instantiate.opaWasmMs, 2)}`, verdict("opa.ratio.moduleBytes", x)],
+      ["`POST /v1/decide` on `isoplace serve` vs `opa run --server`, same requests", `${num(oi.rps)} vs ${num(oo.rps)} req/s: **${ratio(o.ratio.rps)}**; p99 ${ms(oi.p99Ms)} vs ${ms(oo.p99Ms)}: **${ratio(o.ratio.p99)}**`, `${verdict("opa.ratio.rps", x)}; p99 ${verdict("opa.ratio.p99", x)}`],
+      ["RSS, `isoplace serve` vs `opa run --server`", `after start ${num(oi.rssAfterStartMb, 1)} vs ${num(oo.rssAfterStartMb, 1)} MB: **${ratio(o.ratio.rssAfterStart)}**; under load ${num(oi.peakRssMb, 1)} vs ${num(oo.peakRssMb, 1)} MB: ${ratio(o.ratio.rssUnderLoad)}; start → first answer ${ms(oi.startMs)} vs ${ms(oo.startMs)}`, `${verdict("opa.ratio.rssAfterStart", x)}; under load ${verdict("opa.ratio.rssUnderLoad", x)}`],
+    );
+  }
   const apis = r.apiserver;
   if (apis) {
     rows.push([`pod creation through kube-apiserver ${apis.kubernetes}, ${apis.clients} clients: time the webhook adds`, `**${ms(apis.addedMs.p50, 2)}** p50, **${ms(apis.addedMs.p99, 2)}** p99 (${ms(apis.withWebhook.p50Ms, 2)} vs ${ms(apis.withoutWebhook.p50Ms, 2)} p50)`, `${verdict("apiserver.addedMs.p50", (x) => ms(x, 1))}; p99 ${verdict("apiserver.addedMs.p99", (x) => ms(x))}`]);

@@ -5,15 +5,21 @@ import type { Command } from "commander";
 import { META_SECTION } from "../engine/abi.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
 import { loadDockerConfig } from "../node/docker-config.ts";
-import { credentialsFor, OciError, parseReference, pullPolicy, pushPolicy, type OciReference, type TransportOptions } from "../oci/index.ts";
+import { credentialsFor, OciError, parseReference, pullPolicy, pushPolicy, type OciReference, type SignaturePath, type TransportOptions } from "../oci/index.ts";
 import { checkCandidate } from "../delivery/pipeline.ts";
 import type { OciSettings } from "../delivery/source-oci.ts";
 import { importPublicKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
-import { peekStatement, readEnvelope } from "../delivery/statement.ts";
+import { LEGACY_NOTE, peekStatement, readEnvelope } from "../delivery/statement.ts";
 import { sha256Hex } from "../engine/digest.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
+
+const SIGNATURE_AT: Record<SignaturePath, string> = {
+  "referrers": "a referrer of the policy's manifest",
+  "referrers-tag": "in the referrers index tagged sha256-<hex>",
+  "tag": "tagged sha256-<hex>.sig",
+};
 
 const INSECURE_HELP = "a registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)";
 
@@ -57,7 +63,7 @@ async function run(fn: () => Promise<void>): Promise<void> {
 
 /** When the statement was issued (the manifest's created date: the same module and statement push to the same digest), else now. */
 function issuedAt(envelope: string): string {
-  const st = peekStatement(envelope);
+  const st = peekStatement(envelope)?.statement;
   return st && !Number.isNaN(Date.parse(st.issuedAt)) ? new Date(st.issuedAt).toISOString() : new Date().toISOString();
 }
 
@@ -81,11 +87,13 @@ export function registerOci(policy: Command): void {
       const read = readEnvelope((await readOr(sigFile, `${sigFile} does not exist: sign the module first (isoplace policy sign ${file} --key KEY)`)).toString("utf8"));
       if (!read.ok) throw new UsageError(`${sigFile}: ${read.message}`);
       const envelope = JSON.stringify(read.envelope); // the layer: the envelope's JSON, as policy sign writes it
-      const statement = peekStatement(envelope);
+      const peeked = peekStatement(envelope);
+      if (peeked?.format === "legacy") console.error(`isoplace: ${sigFile}: ${LEGACY_NOTE}`);
+      const statement = peeked?.statement;
       const sha = await sha256Hex(module);
       if (statement && statement.moduleSha256 !== sha) throw new UsageError(`${sigFile} is the statement of module ${statement.moduleSha256}, not of ${file} (${sha}): sign it again`);
       const r = await pushPolicy(ref, { module, envelope, name: meta.name, version: meta.version, title: basename(file), created: issuedAt(envelope) }, options);
-      console.error(`pushed ${meta.name} ${meta.version} (${module.length} bytes) and its signature: ${r.uploaded} blob(s) uploaded, ${r.existing} already there`);
+      console.error(`pushed ${meta.name} ${meta.version} (${module.length} bytes) and its signature (${SIGNATURE_AT[r.signature]}): ${r.uploaded} blob(s) uploaded, ${r.existing} already there`);
       console.log(r.pinned);
     }));
 
@@ -119,7 +127,7 @@ export function registerOci(policy: Command): void {
       if (pulled.envelope !== null) await writeFile(`${o.out}.sig`, `${pulled.envelope}\n`);
       else await rm(`${o.out}.sig`, { force: true });
       await rename(`${o.out}.tmp`, o.out);
-      console.error(`${o.out}: ${pulled.module.length} bytes${pulled.envelope === null ? " (the registry has no signature for it)" : `, signature in ${o.out}.sig`}`);
+      console.error(`${o.out}: ${pulled.module.length} bytes${pulled.signature === null ? " (the registry has no signature for it)" : `, signature (${SIGNATURE_AT[pulled.signature]}) in ${o.out}.sig`}`);
       console.log(`oci://${ref.registry}/${ref.repository}@${pulled.digest}`);
     }));
 }

@@ -28,7 +28,12 @@ export interface Admission {
   /** namespace/name of the pod (generateName + "*" when it has no name yet). */
   pod?: string;
   decision?: { id: string; level: string | null; runtime: string | null; runtimeClassName: string | null };
+  /** The patch as operations (mutated only; the response carries it encoded). */
+  ops?: PatchOp[];
 }
+
+/** Who asks about a pod: the review's uid, the namespace it is created in, and the decision's id (default: derived from the uid). */
+export interface PodContext { uid: string; namespace?: string; decisionId?: string }
 
 export const WARNING_MAX = 120;
 const warn = (s: string) => clip(`isoplace: ${s}`, WARNING_MAX);
@@ -59,22 +64,28 @@ export class Admitter {
   }
 
   async admit(engine: Engine, req: AdmissionRequest): Promise<Admission> {
-    const uid = req.uid;
-    const unchanged = (warnings: string[] = []): Admission =>
-      ({ outcome: "unchanged", response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) } });
     // CREATE of a Pod only (not its subresources: binding, eviction, …)
-    if (req.operation !== "CREATE" || req.kind.kind !== "Pod" || req.kind.group !== "" || req.subResource) return unchanged();
-
+    if (req.operation !== "CREATE" || req.kind.kind !== "Pod" || req.kind.group !== "" || req.subResource) return { outcome: "unchanged", response: { uid: req.uid, allowed: true } };
     const parsed = podSchema.safeParse(req.object);
     if (!parsed.success) throw new InvalidRequestError(fieldErrors(parsed.error, "request.object"));
-    const pod = parsed.data;
+    return this.admitPod(engine, parsed.data, { uid: req.uid, namespace: req.namespace });
+  }
+
+  /**
+   * The answer for one pod, already parsed: the webhook's (above), and `isoplace plan`'s for the
+   * pod template of a manifest, which gives its own decision id.
+   */
+  admitPod(engine: Engine, pod: PodLike, o: PodContext): Admission {
+    const uid = o.uid;
+    const unchanged = (warnings: string[] = []): Admission =>
+      ({ outcome: "unchanged", response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) } });
     const annotations: Annotations = pod.metadata?.annotations ?? {};
-    const name = podName(pod, req.namespace);
+    const name = podName(pod, o.namespace);
     if (!optsIn(annotations)) return { ...unchanged(), pod: name };
 
     const { request, errors } = decideRequestOf(annotations);
     if (errors.length) return deny(uid, name, errors);
-    const decisionId = admissionDecisionId(uid);
+    const decisionId = o.decisionId ?? admissionDecisionId(uid);
     let decision: Decision;
     try {
       decision = engine.decide({ ...request, node: { runtimes: this.runtimesFor(engine) } }, { decisionId });
@@ -127,7 +138,7 @@ export class Admitter {
     }
     if (ops.length === 0) return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary };
     return {
-      outcome: "mutated", pod: name, decision: summary,
+      outcome: "mutated", pod: name, decision: summary, ops,
       response: { uid, allowed: true, patchType: "JSONPatch", patch: encodePatch(ops), warnings, auditAnnotations: audit },
     };
   }
