@@ -9,7 +9,7 @@ import { credentialsFor, OciError, parseReference, pullPolicy, pushPolicy, type 
 import { checkCandidate } from "../delivery/pipeline.ts";
 import type { OciSettings } from "../delivery/source-oci.ts";
 import { importPublicKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
-import { LEGACY_NOTE, peekStatement, readEnvelope } from "../delivery/statement.ts";
+import { LEGACY_NOTE, peekStatement, readEnvelope, type Statement } from "../delivery/statement.ts";
 import { sha256Hex } from "../engine/digest.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
@@ -67,14 +67,43 @@ function issuedAt(envelope: string): string {
   return st && !Number.isNaN(Date.parse(st.issuedAt)) ? new Date(st.issuedAt).toISOString() : new Date().toISOString();
 }
 
+/** The statement a tag carries now; null when there is no such tag (or it carries none). */
+async function currentStatement(ref: OciReference, options: TransportOptions): Promise<Statement | null> {
+  if (!ref.tag) return null;
+  try {
+    const current = await pullPolicy(ref, options);
+    return current.envelope === null ? null : peekStatement(current.envelope)?.statement ?? null;
+  } catch (err) {
+    if (err instanceof OciError && err.kind === "not-found") return null;
+    throw err;
+  }
+}
+
+/**
+ * A push that every agent which has seen the tag's current statement would refuse: a lower
+ * serial of the same policy (serial-lower), or its serial on other bytes (serial-reused).
+ */
+function refuseDowngrade(refText: string, next: Statement, current: Statement | null, file: string): void {
+  if (!current || current.name !== next.name) return;
+  const now = `${refText} carries ${current.name} ${current.version} with serial ${current.serial}`;
+  const fix = `sign it again (isoplace policy sign ${file} --key KEY: the serial defaults to now), or --force to move the tag anyway (agents go back only through POST /v1/policy/rollback)`;
+  if (next.serial < current.serial) {
+    throw new UsageError(`${now}; this statement's serial ${next.serial} is lower, and every agent that has seen ${current.serial} would refuse it (serial-lower): ${fix}`);
+  }
+  if (next.serial === current.serial && next.moduleSha256 !== current.moduleSha256) {
+    throw new UsageError(`${now} for another module; agents that have seen it would refuse the same serial on other bytes (serial-reused): ${fix}`);
+  }
+}
+
 export function registerOci(policy: Command): void {
   policy.command("push")
     .description("publish FILE.wasm and its signature (FILE.wasm.sig) to an OCI registry; prints the pinned oci://…@sha256:… reference")
     .argument("<file.wasm>")
     .argument("<ref>", "oci://HOST[:PORT]/REPO:TAG")
     .option("--sig <file>", "the signature file (default: FILE.wasm.sig)")
+    .option("--force", "move the tag even when its current statement has a higher serial (agents that saw it refuse this one)")
     .option("--insecure-registry <host>", INSECURE_HELP, collect, [])
-    .action((file: string, refText: string, o: { sig?: string; insecureRegistry: string[] }) => run(async () => {
+    .action((file: string, refText: string, o: { sig?: string; force?: boolean; insecureRegistry: string[] }) => run(async () => {
       const { ref, options } = await registryAccess(refText, o.insecureRegistry);
       const module = new Uint8Array(await readOr(file, `${file} does not exist`));
       let meta;
@@ -92,6 +121,7 @@ export function registerOci(policy: Command): void {
       const statement = peeked?.statement;
       const sha = await sha256Hex(module);
       if (statement && statement.moduleSha256 !== sha) throw new UsageError(`${sigFile} is the statement of module ${statement.moduleSha256}, not of ${file} (${sha}): sign it again`);
+      if (statement && !o.force) refuseDowngrade(refText, statement, await currentStatement(ref, options), file);
       const r = await pushPolicy(ref, { module, envelope, name: meta.name, version: meta.version, title: basename(file), created: issuedAt(envelope) }, options);
       console.error(`pushed ${meta.name} ${meta.version} (${module.length} bytes) and its signature (${SIGNATURE_AT[r.signature]}): ${r.uploaded} blob(s) uploaded, ${r.existing} already there`);
       console.log(r.pinned);

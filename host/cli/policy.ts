@@ -3,13 +3,13 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { META_SECTION } from "../engine/abi.ts";
-import { sha256Hex } from "../engine/engine.ts";
+import { createEngine, sha256Hex } from "../engine/engine.ts";
 import { customSections, isWasmModule, readMeta } from "../engine/meta.ts";
 import { DEFAULT_POLICY_SOURCE } from "../package.ts";
 import { PREDICATE_TYPE, predicateOf } from "../delivery/predicate.ts";
 import { generateKeyPair, importPublicKey, importSigningKey, importSigningKeyDer, KEY_TYPES, KeyFormatError, type KeyType, type SigningKey, type TrustedKey } from "../delivery/signing.ts";
 import { envelopeJson, LEGACY_NOTE, parseExpiry, peekStatement, signStatement, statementOf, verifyStatement, type Statement } from "../delivery/statement.ts";
-import { loadCompiler } from "./compiler.ts";
+import { loadCompiler, loadWasiBuilder } from "./compiler.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
 
@@ -78,17 +78,24 @@ export function registerPolicy(program: Command): Command {
   const policy = program.command("policy").description("build, sign, verify and inspect policy modules");
 
   policy.command("build")
-    .description("compile a policy source (YAML) into a module; default: the shipped default policy")
+    .description("compile a policy source (YAML) into a module (or, --wasi, into the WASI command); default: the shipped default policy")
     .argument("[source]", "policy source file", DEFAULT_POLICY_SOURCE)
     .requiredOption("--out <file.wasm>", "where to write the module")
-    .action(async (source: string, o: { out: string }) => {
+    .option("--wasi", "build the WASI preview1 command (wasmedge/wasmtime run it: FILE decide …) with this policy, instead of the policy module")
+    .action(async (source: string, o: { out: string; wasi?: boolean }) => {
       // loaded here, not at start: the compiler takes a second or more to import, and every
       // other command (decide, rank, …) would pay for it; the agent's install has none at all
       const { buildPolicy } = await loadCompiler();
       const built = await buildPolicy((await read(source)).toString("utf8"), source);
+      // no agent checks a WASI command's answers: its policy's self-test vectors run here, once
+      if (o.wasi) await createEngine(built.wasm);
+      const bytes = o.wasi ? await (await loadWasiBuilder()).buildWasiCommand(built) : built.wasm;
       await mkdir(dirname(o.out), { recursive: true });
-      await writeFile(o.out, built.wasm);
-      console.log(`${o.out}: ${built.wasm.length} bytes, policy ${built.meta.name} ${built.meta.version}, ${built.vectors.length} self-test vectors, module sha256 ${await sha256Hex(built.wasm)}`);
+      await writeFile(o.out, bytes);
+      const what = o.wasi ? `the WASI command of policy ${built.meta.name} ${built.meta.version}, whose ${built.vectors.length} self-test vectors pass`
+        : `policy ${built.meta.name} ${built.meta.version}, ${built.vectors.length} self-test vectors`;
+      console.log(`${o.out}: ${bytes.length} bytes, ${what}, module sha256 ${await sha256Hex(bytes)}`);
+      if (o.wasi) console.log(`sign it (its statement beside it, ${o.out}.sig): isoplace policy sign ${o.out} --key KEY; run it: wasmtime run --env ISOPLACE_RUNTIMES=containerd,wasmedge ${o.out} decide --scenario edge`);
     });
 
   policy.command("inspect")

@@ -3,7 +3,7 @@
 import type { Decision, Engine } from "../engine/engine.ts";
 import { InvalidRequestError, type FieldError } from "../engine/errors.ts";
 import { fieldErrors } from "../engine/request-schemas.ts";
-import { annotationOf, clip, decideRequestOf, optsIn, OUTPUT, type Annotations } from "./annotations.ts";
+import { annotationOf, clip, decideRequestOf, optsIn, OUTPUT, PREFIX, type Annotations } from "./annotations.ts";
 import { admissionDecisionId } from "./decision-id.ts";
 import { encodePatch, pointerToken, type PatchOp } from "./patch.ts";
 import { pod as podSchema, type AdmissionRequest, type AdmissionResponse, type PodLike } from "./review.ts";
@@ -88,7 +88,7 @@ export class Admitter {
     const decisionId = o.decisionId ?? admissionDecisionId(uid);
     let decision: Decision;
     try {
-      decision = engine.decide({ ...request, node: { runtimes: this.runtimesFor(engine) } }, { decisionId });
+      decision = engine.decide({ ...request, node: { runtimes: this.runtimesFor(engine) } }, { decisionId, scope: "cluster" });
     } catch (err) {
       if (!(err instanceof InvalidRequestError)) throw err;
       return deny(uid, name, err.errors.map((e) => ({ ...e, path: annotationOf(e.path) })));
@@ -99,9 +99,10 @@ export class Admitter {
     const audit = { "decision-id": id, level: decision.level ?? "none", runtime: decision.runtime ?? "none" };
 
     if (decision.level === null) {
+      const never = neverPlaced(engine, decision.artifact);
       const response: AdmissionResponse = this.config.denyInfeasible
-        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: `isoplace: no feasible level for ${name}: ${decision.explanation}` }, auditAnnotations: audit }
-        : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
+        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: `isoplace: no feasible level for ${name}: ${never ? `${never}. ` : ""}${decision.explanation}` }, auditAnnotations: audit }
+        : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...(never ? [warn(never)] : []), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
       return { outcome: "infeasible", response, pod: name, decision: summary };
     }
 
@@ -142,6 +143,18 @@ export class Admitter {
       response: { uid, allowed: true, patchType: "JSONPatch", patch: encodePatch(ops), warnings, auditAnnotations: audit },
     };
   }
+}
+
+/**
+ * Why the webhook can never place an artifact, when that is so: no runtime of the policy that
+ * runs it is a pod runtime (the default handler, or one with a RuntimeClass) — VM images, in the
+ * default policy, run on KVM alone.
+ */
+function neverPlaced(engine: Engine, artifact: string | null): string | undefined {
+  if (artifact === null) return undefined;
+  const runners = engine.catalogue.runtimes.filter((r) => (r.runs as string[]).includes(artifact));
+  if (runners.some((r) => r.id === "containerd" || r.runtimeClassName !== null)) return undefined;
+  return `${PREFIX}artifact ${artifact}: no pod runtime runs it (${runners.map((r) => r.name).join(", ") || "none"}: no RuntimeClass); never placed here`;
 }
 
 const DECISION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

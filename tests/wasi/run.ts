@@ -34,7 +34,8 @@ export interface WasiRuntime {
   title: string;
   /** Whether it can run here (its peer is built, or this is CI where a missing one fails). */
   available: boolean;
-  command: () => [string, string[]];
+  /** How to start its host for a command file. */
+  command: (file: string) => [string, string[]];
 }
 
 const here = (f: string) => join(import.meta.dirname, f);
@@ -48,13 +49,14 @@ function wasmtimeVersion(): string {
 }
 
 export const RUNTIMES: WasiRuntime[] = [
-  { name: "node:wasi", title: `node:wasi (Node ${process.versions.node})`, available: true, command: () => [process.execPath, [here("host.mjs"), WASI_COMMAND]] },
-  { name: "wasmtime", title: `Wasmtime (PyPI wasmtime ${wasmtimeVersion()})`, available: havePeers("python-wasmtime"), command: () => [peerBin("python-wasmtime"), [here("wasmtime_host.py"), WASI_COMMAND]] },
-  { name: "wasmer-js", title: `Wasmer's WASI for JavaScript (@wasmer/wasi ${wasmerVersion()})`, available: true, command: () => [process.execPath, [here("wasmer-host.mjs"), WASI_COMMAND]] },
+  { name: "node:wasi", title: `node:wasi (Node ${process.versions.node})`, available: true, command: (file) => [process.execPath, [here("host.mjs"), file]] },
+  { name: "wasmtime", title: `Wasmtime (PyPI wasmtime ${wasmtimeVersion()})`, available: havePeers("python-wasmtime"), command: (file) => [peerBin("python-wasmtime"), [here("wasmtime_host.py"), file]] },
+  { name: "wasmer-js", title: `Wasmer's WASI for JavaScript (@wasmer/wasi ${wasmerVersion()})`, available: true, command: (file) => [process.execPath, [here("wasmer-host.mjs"), file]] },
 ];
 
 interface Host { child: Child; pending: Map<number, { resolve: (r: Run) => void; reject: (e: Error) => void }>; sent: number }
-const hosts = new Map<RuntimeName, Host>();
+/** One host per runtime and command file (dist/isoplace.wasi.wasm, or one `policy build --wasi` wrote). */
+const hosts = new Map<string, Host>();
 const retired = new Set<Host>();
 let nextId = 0;
 
@@ -64,15 +66,16 @@ let nextId = 0;
 // of SIGSEGV when other suites ran beside it.
 const CALLS_PER_HOST = 250;
 
-function wasiHost(runtime: RuntimeName): Host {
-  const running = hosts.get(runtime);
+function wasiHost(runtime: RuntimeName, file: string): Host {
+  const key = `${runtime} ${file}`;
+  const running = hosts.get(key);
   if (running && running.sent < CALLS_PER_HOST) return running;
   if (running) {
     retired.add(running);
     running.child.process.stdin!.end();
   }
-  wasiModule();
-  const [command, args] = RUNTIMES.find((r) => r.name === runtime)!.command();
+  if (file === WASI_COMMAND) wasiModule();
+  const [command, args] = RUNTIMES.find((r) => r.name === runtime)!.command(file);
   const child = spawnChild(command, args, { stdio: ["pipe", "pipe", "pipe"], keep: (l) => !l.startsWith("{\"id\"") });
   const h: Host = { child, pending: new Map(), sent: 0 };
   createInterface({ input: child.process.stdout! }).on("line", (line) => {
@@ -85,15 +88,15 @@ function wasiHost(runtime: RuntimeName): Host {
     for (const p of h.pending.values()) p.reject(new Error(`the ${runtime} WASI host exited (${e.code ?? e.signal}) with ${h.pending.size} call(s) unanswered:\n${child.output()}`));
     h.pending.clear();
     retired.delete(h);
-    if (hosts.get(runtime) === h) hosts.delete(runtime);
+    if (hosts.get(key) === h) hosts.delete(key);
   });
-  hosts.set(runtime, h);
+  hosts.set(key, h);
   return h;
 }
 
-/** `isoplace.wasi.wasm ...args` under a WASI implementation, with `stdin` on its standard input. */
-export function runWasi(args: string[], stdin = "", env: Record<string, string> = {}, runtime: RuntimeName = "node:wasi"): Promise<Run> {
-  const h = wasiHost(runtime), id = nextId++;
+/** `isoplace.wasi.wasm ...args` (or another command file) under a WASI implementation, with `stdin` on its standard input. */
+export function runWasi(args: string[], stdin = "", env: Record<string, string> = {}, runtime: RuntimeName = "node:wasi", file = WASI_COMMAND): Promise<Run> {
+  const h = wasiHost(runtime, file), id = nextId++;
   h.sent++;
   return new Promise<Run>((resolve, reject) => {
     h.pending.set(id, { resolve, reject });
