@@ -40,6 +40,7 @@ const GO_PEERS = [
   { name: "oras", dir: "oras", module: "oras.land/oras", pkg: "oras.land/oras/cmd/oras" },
   { name: "crane", dir: "crane", module: "github.com/google/go-containerregistry", pkg: "github.com/google/go-containerregistry/cmd/crane",
     flags: (v) => [`-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=${v}`] },
+  { name: "ggcr-registry", dir: "ggcr-registry", module: "github.com/google/go-containerregistry", pkg: "." },
   { name: "registry", dir: "registry", module: "github.com/distribution/distribution/v3", pkg: "github.com/distribution/distribution/v3/cmd/registry",
     flags: (v) => [`-X github.com/distribution/distribution/v3/version.version=${v}`] },
   { name: "cosign", dir: "cosign", module: "github.com/sigstore/cosign/v3", pkg: "github.com/sigstore/cosign/v3/cmd/cosign",
