@@ -38,6 +38,18 @@ const line = (re: RegExp) => (l: string) => re.test(l);
 
 export async function startControlPlane(name = "e2e"): Promise<ControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), `isoplace-${name}-`));
+  const started: Child[] = [];
+  try {
+    return await start(dir, started);
+  } catch (err) {
+    // a server that failed to start must not leave the other running (a test worker may outlive the file)
+    await Promise.all(started.map((c) => c.stop("SIGKILL")));
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function start(dir: string, started: Child[]): Promise<ControlPlane> {
   const [etcdClient, etcdPeer, securePort] = await Promise.all([freePort(), freePort(), freePort()]);
   const pki = join(dir, "pki");
   mkdirSync(pki);
@@ -49,6 +61,7 @@ export async function startControlPlane(name = "e2e"): Promise<ControlPlane> {
     "--initial-cluster", `e2e=http://127.0.0.1:${etcdPeer}`,
     "--unsafe-no-fsync",                   // a throw-away store: no fsync per write
   ], { keep: (l) => !l.includes('"level":"info"') || l.includes("ready to serve") });
+  started.push(etcd);
 
   // while etcd starts: the API server's serving certificate (the project's own certificate code),
   // the service-account signing key and the admin token
@@ -75,6 +88,7 @@ export async function startControlPlane(name = "e2e"): Promise<ControlPlane> {
     "--endpoint-reconciler-type", "none",   // no `kubernetes` Service endpoints for a loopback address
     "--cert-dir", join(dir, "cert-dir"),
   ], { keep: (l) => !/^I\d{4} /.test(l) || /Serving securely|webhook|admission/i.test(l) });
+  started.push(apiserver);
   await apiserver.waitForLine(line(/Serving securely on 127\.0\.0\.1:/), "kube-apiserver serving", 120_000);
 
   const kubeconfig = join(dir, "kubeconfig");
