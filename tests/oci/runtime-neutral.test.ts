@@ -42,5 +42,5 @@ it("the OCI client knows nothing of delivery: host/oci imports only host/oci, ho
 });
 
 it("host/client (all but its Node entry) typechecks with the Worker's types only", async () => {
-  expect(await typecheckWithWorkerTypes(["host/client/index.ts", "host/client/types.ts", "host/client/embedded.ts", "host/client/embedded.workerd.ts"])).toBe("");
+  expect(await typecheckWithWorkerTypes(["host/client/index.ts", "host/client/options.ts", "host/client/types.ts", "host/client/embedded.ts", "host/client/embedded.workerd.ts"])).toBe("");
 });

@@ -1,5 +1,4 @@
-// go-containerregistry's registry with the referrers API on (main.go), built by scripts/peers.mjs;
-// its own module, at the go-containerregistry release ../crane is built from.
+// go-containerregistry's registry with referrers on, built by scripts/peers.mjs.
 module isoplace.dev/peers/ggcr-registry
 
 go 1.26.0
