@@ -11,7 +11,8 @@ import { freePort } from "../../bench/fleet/registry-server.ts";
 import { buildMix } from "../../bench/mix.ts";
 import { checkEquivalence, describeMismatch, differences, sampleSpace } from "../../bench/peers/opa/equivalence.ts";
 import { DATA_PATH, defaultOpaDataText, opaDataText } from "../../bench/peers/opa/generate.ts";
-import { buildWasm, decideWasm, loadWasm, serverArgs, serverDecisions, serverGomaxprocs, type WasmBuild } from "../../bench/peers/opa/opa.ts";
+import { DATA_API, buildWasm, dataApiBody, decideWasm, loadWasm, serverArgs, serverDecisions, serverGomaxprocs, type WasmBuild } from "../../bench/peers/opa/opa.ts";
+import { firstDecision } from "../../bench/sections/http.ts";
 import { BaselinePlacer, scoreUnits } from "../../bench/baseline.ts";
 import { PLACEABLE_LEVELS, levelIndex } from "../../host/engine/vocabulary.ts";
 import { parsePolicySource } from "../../host/policy/source.ts";
@@ -125,8 +126,9 @@ describe.skipIf(!havePeers("opa"))(needsPeers("OPA decides as isoplace does", "o
     beforeAll(async () => {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
-      server = spawnChild(peerBin("opa"), serverArgs(port, "--log-level", "debug"));
-      await server.waitForLine(/Server initialized/, "OPA's server listening");
+      server = spawnChild(peerBin("opa"), serverArgs(port));
+      // "Server initialized" is logged before OPA binds its port, and no line follows the bind: wait for its first answer
+      await firstDecision(url, performance.now(), server.process, DATA_API, dataApiBody({}));
     });
     afterAll(async () => { await server?.stop("SIGTERM"); });
 
