@@ -88,13 +88,16 @@ export function figureTables(policy: PolicySource): { levels: FigureRow[]; runti
 }
 
 /**
- * A score to nine decimals (rounding half to even, as Wasm's f64.nearest): a true tie reached by
+ * A score in units of 1e-9 (rounding half to even, as Wasm's f64.nearest): a true tie reached by
  * different sums can come out a unit apart in the last bit, and must still go to the tie-breaker.
  */
-function atPrecision(x: number): number {
+export function scoreUnits(x: number): number {
   const units = x * 1e9, r = Math.round(units);
-  return (r - units === 0.5 && r % 2 !== 0 ? r - 1 : r) / 1e9;
+  return r - units === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
+
+/** A score to nine decimals. */
+const atPrecision = (x: number): number => scoreUnits(x) / 1e9;
 
 export class BaselinePlacer {
   private readonly worst: number[][] = [];      // [level][metric]: upper end (open: Infinity)

@@ -66,11 +66,12 @@ export function figuresBlock(r) {
   if (o) {
     const x = (limit) => `${limit}×`;
     const times = (v) => `${num(v, v < 0.1 ? 3 : 2)}×`;  // the per-decision ratios are far below 0.1
-    const oi = o.http.isoplace, oo = o.http.opa;
+    const oi = o.http.isoplace, oo = o.http.opa, oq = o.http.opaLogError;
+    const quiet = oq ? `; OPA at \`--log-level error\` ${num(oq.rps)} req/s: ${ratio(o.ratio.rpsLogError)}` : "";
     rows.push(
       [`vs OPA ${o.version} (the same rules in Rego, docs/OPA.md; ${num(o.equivalence.spaceSample + o.equivalence.mix + o.equivalence.server)} requests decided alike first): per decision in-process, \`engine.decide\` vs OPA's Wasm build`, `${ns(o.decide.isoplace.p50Ns)} vs ${ns(o.decide.opaWasm.p50Ns)} p50: **${times(o.ratio.decideP50)}**; p99 ${ns(o.decide.isoplace.p99Ns)} vs ${ns(o.decide.opaWasm.p99Ns)}: ${times(o.ratio.decideP99)}`, `p50 ${verdict("opa.ratio.decideP50", x)}; p99 ${verdict("opa.ratio.decideP99", x)}`],
       ["module vs OPA's Wasm build", `${num(o.module.isoplaceBytes)} vs ${num(o.module.opaWasmBytes)} bytes (+ ${num(o.module.opaDataBytes)} of data): **${times(o.ratio.moduleBytes)}**; bytes → ready ${ms(o.instantiate.isoplaceMs, 2)} vs ${ms(o.instantiate.opaWasmMs, 2)}`, verdict("opa.ratio.moduleBytes", x)],
-      ["`POST /v1/decide` on `isoplace serve` vs `opa run --server`, same requests", `${num(oi.rps)} vs ${num(oo.rps)} req/s: **${ratio(o.ratio.rps)}**; p99 ${ms(oi.p99Ms)} vs ${ms(oo.p99Ms)}: **${ratio(o.ratio.p99)}**`, `${verdict("opa.ratio.rps", x)}; p99 ${verdict("opa.ratio.p99", x)}`],
+      ["`POST /v1/decide` on `isoplace serve` vs `opa run --server`, same requests", `${num(oi.rps)} vs ${num(oo.rps)} req/s: **${ratio(o.ratio.rps)}**; p99 ${ms(oi.p99Ms)} vs ${ms(oo.p99Ms)}: **${ratio(o.ratio.p99)}**${quiet}`, `${verdict("opa.ratio.rps", x)}; p99 ${verdict("opa.ratio.p99", x)}`],
       ["RSS, `isoplace serve` vs `opa run --server`", `after start ${num(oi.rssAfterStartMb, 1)} vs ${num(oo.rssAfterStartMb, 1)} MB: **${ratio(o.ratio.rssAfterStart)}**; under load ${num(oi.peakRssMb, 1)} vs ${num(oo.peakRssMb, 1)} MB: ${ratio(o.ratio.rssUnderLoad)}; start → first answer ${ms(oi.startMs)} vs ${ms(oo.startMs)}`, `${verdict("opa.ratio.rssAfterStart", x)}; under load ${verdict("opa.ratio.rssUnderLoad", x)}`],
     );
   }

@@ -23,7 +23,7 @@ import { round, summarise } from "../stats.ts";
 
 export const BODY = JSON.stringify({ workload: { scenario: "edge", performance: "fast-cold-start", security: "zero-trust", cost: "lowest-infrastructure-cost" }, node: { runtimes: ["containerd", "wasmedge"] } });
 const HEADERS = { "content-type": "application/json" };
-const CONNECTIONS = 32;
+export const CONNECTIONS = 32;
 
 export type Side = "bare" | "agent";
 const SIDES: Side[] = ["bare", "agent"];
@@ -84,17 +84,47 @@ async function startOnce(ctx: BenchContext, l: Launch): Promise<Start> {
   }
 }
 
-interface Round { rps: number; p50: number; p99: number; failed: number; cpuUsPerRequest: number }
+export interface Round { rps: number; p50: number; p99: number; failed: number; cpuUsPerRequest: number }
 
-/** One round against a server process; also its CPU time per answered request (robust to a busy machine). */
-async function load(url: string, seconds: number, pid: number): Promise<Round> {
+/**
+ * One autocannon round (`send`: its url and what to send) against a server process, with
+ * CONNECTIONS connections; also the server's CPU time per answered request (robust to a busy machine).
+ */
+export async function loadRound(pid: number, seconds: number, send: Record<string, unknown>): Promise<Round> {
   const cpu0 = proc(pid).cpuMs;
-  const r = await autocannon({ url: `${url}/v1/decide`, method: "POST", headers: HEADERS, body: BODY, connections: CONNECTIONS, duration: seconds });
+  const r = await autocannon({ ...send, connections: CONNECTIONS, duration: seconds });
   const cpuMs = proc(pid).cpuMs - cpu0;
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx, cpuUsPerRequest: r.requests.total ? (cpuMs * 1000) / r.requests.total : NaN };
 }
 
+const load = (url: string, seconds: number, pid: number) => loadRound(pid, seconds, { url: `${url}/v1/decide`, method: "POST", headers: HEADERS, body: BODY });
+
+/**
+ * `rounds` rounds, each side loaded once per round, one at a time, the order reversed every other
+ * round; each side's peak RSS sampled while its own rounds run.
+ */
+export async function alternatingRounds<S extends string>(sides: readonly S[], rounds: number, pidOf: (side: S) => number, runRound: (side: S) => Promise<Round>) {
+  const results = Object.fromEntries(sides.map((s) => [s, [] as Round[]])) as Record<S, Round[]>;
+  const peakRssMb = Object.fromEntries(sides.map((s) => [s, 0])) as Record<S, number>;
+  for (let i = 0; i < rounds; i++) {
+    for (const side of i % 2 ? [...sides].reverse() : sides) {
+      const pid = pidOf(side);
+      const sampler = setInterval(() => { peakRssMb[side] = Math.max(peakRssMb[side], proc(pid).rssMb); }, 50);
+      try { results[side].push(await runRound(side)); } finally { clearInterval(sampler); }
+      peakRssMb[side] = Math.max(peakRssMb[side], proc(pid).rssMb);
+    }
+  }
+  return { results, peakRssMb };
+}
+
 const median = (xs: number[]) => summarise(xs).p50;
+
+/** A side's rounds in figures: medians of the rounds, its peak RSS, failures, each round's req/s. */
+export const roundFigures = (rounds: Round[], peakRssMb: number) => ({
+  rps: Math.round(median(rounds.map((r) => r.rps))), p50Ms: median(rounds.map((r) => r.p50)), p99Ms: median(rounds.map((r) => r.p99)),
+  cpuUsPerRequest: round(median(rounds.map((r) => r.cpuUsPerRequest)), 1),
+  peakRssMb: round(peakRssMb, 1), failed: rounds.reduce((n, r) => n + r.failed, 0), rounds: rounds.map((r) => Math.round(r.rps)),
+});
 
 export const httpSection: Section = {
   name: "http",
@@ -124,7 +154,7 @@ export const httpSection: Section = {
     // Throughput: both servers up (deployed, no cache), loaded one at a time, alternating.
     const rounds = ctx.quick ? 1 : 5, seconds = ctx.quick ? 1 : 5;
     const servers = {} as Record<Side, { child: ChildProcess; url: string }>;
-    const result = { bare: [] as Round[], agent: [] as Round[] }, peak = { bare: 0, agent: 0 };
+    let loaded: Awaited<ReturnType<typeof alternatingRounds<Side>>>;
     try {
       for (const side of SIDES) {
         const port = await freePort();
@@ -134,14 +164,7 @@ export const httpSection: Section = {
       }
       for (const side of SIDES) await load(servers[side].url, 1, servers[side].child.pid!);  // warm-up
       ctx.log(`http: ${rounds} rounds of ${seconds} s per side, ${CONNECTIONS} connections, alternating`);
-      for (let i = 0; i < rounds; i++) {
-        for (const side of i % 2 ? [...SIDES].reverse() : SIDES) {
-          const pid = servers[side].child.pid!;
-          const sampler = setInterval(() => { peak[side] = Math.max(peak[side], proc(pid).rssMb); }, 50);
-          try { result[side].push(await load(servers[side].url, seconds, pid)); } finally { clearInterval(sampler); }
-          peak[side] = Math.max(peak[side], proc(pid).rssMb);
-        }
-      }
+      loaded = await alternatingRounds(SIDES, rounds, (side) => servers[side].child.pid!, (side) => load(servers[side].url, seconds, servers[side].child.pid!));
     } finally {
       for (const s of Object.values(servers)) s.child.kill("SIGTERM");
     }
@@ -152,11 +175,7 @@ export const httpSection: Section = {
     }));
     const start = { deployed: startFigures("deployed"), warmCache: startFigures("warmCache") };
     const ratio = (a: number, b: number) => round(a / b, 3);
-    const side = (s: Side) => ({
-      rps: Math.round(median(result[s].map((r) => r.rps))), p50Ms: median(result[s].map((r) => r.p50)), p99Ms: median(result[s].map((r) => r.p99)),
-      cpuUsPerRequest: round(median(result[s].map((r) => r.cpuUsPerRequest)), 1),
-      peakRssMb: round(peak[s], 1), failed: result[s].reduce((n, r) => n + r.failed, 0), rounds: result[s].map((r) => Math.round(r.rps)),
-    });
+    const side = (s: Side) => roundFigures(loaded.results[s], loaded.peakRssMb[s]);
     const bare = side("bare"), agent = side("agent");
     const ratios = {
       rps: ratio(agent.rps, bare.rps),

@@ -9,9 +9,10 @@
 //   sizes; bytes → ready to decide (createEngine vs loadPolicy + setData), in turn;
 // - over HTTP: `isoplace serve` POST /v1/decide vs `opa run --server` POST /v1/data/…, both on
 //   127.0.0.1 as they ship (the agent with the deployed node flags, logs at info; OPA with its
-//   default logging, info), the same requests (OPA's data API takes them as `input`), autocannon
-//   with the same connections, rounds alternating; RSS after the first answer and peak under
-//   load; spawn → first answer in fresh processes.
+//   default logging, info) and OPA once more at `--log-level error`, as many deployments run it;
+//   the same requests (OPA's data API takes them as `input`), autocannon with the same
+//   connections, rounds alternating; RSS after the first answer and peak under load; spawn →
+//   first answer in fresh processes; OPA's GOMAXPROCS, from its metrics.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 // @ts-expect-error autocannon ships no types
@@ -21,19 +22,22 @@ import { missingPeers, peerBin } from "../../tests/support/peers.ts";
 import { deployedNodeFlags } from "../deployed-flags.ts";
 import { checkEquivalence, describeMismatch, sampleSpace, type Equivalence } from "../peers/opa/equivalence.ts";
 import { DATA_PATH, defaultOpaDataText } from "../peers/opa/generate.ts";
-import { DATA_API, buildWasm, dataApiBody, decideWasm, loadWasm, serverArgs, type OpaDecision } from "../peers/opa/opa.ts";
+import { DATA_API, buildWasm, dataApiBody, decideWasm, loadWasm, serverArgs, serverDecisions, serverGomaxprocs, type OpaDecision } from "../peers/opa/opa.ts";
 import type { BenchContext, Section } from "../section.ts";
 import { round, summarise, timerOverheadNs } from "../stats.ts";
 import { freePort } from "../fleet/registry-server.ts";
-import { firstDecision, launch, proc } from "./http.ts";
+import { CONNECTIONS, alternatingRounds, firstDecision, launch, loadRound, proc, roundFigures } from "./http.ts";
 
-const CONNECTIONS = 32;
 const HTTP_MIX = 32;
 const BLOCK = 500;
 const HEADERS = { "content-type": "application/json" };
 
 type Side = "isoplace" | "opa";
 const SIDES: Side[] = ["isoplace", "opa"];
+/** The servers loaded: both sides as they ship, and OPA logging errors only. */
+type Server = Side | "opaLogError";
+const SERVERS: Server[] = ["isoplace", "opa", "opaLogError"];
+const sideOf = (server: Server): Side => (server === "isoplace" ? "isoplace" : "opa");
 
 /** Each side's way to the same decision: its path and the body it takes for a request. */
 const ROUTE: Record<Side, { path: string; body: (request: unknown) => string }> = {
@@ -97,19 +101,18 @@ async function timeLoads(rounds: number, ways: Record<Side, () => Promise<unknow
   return { isoplace: summarise(out.isoplace), opa: summarise(out.opa) };
 }
 
-interface Server { child: ChildProcess; url: string }
+interface Running { child: ChildProcess; url: string }
 
-function startSide(ctx: BenchContext, side: Side, port: number, flags: string[]): ChildProcess {
-  return side === "isoplace"
-    ? launch(ctx, { side: "agent", env: { NODE_DISABLE_COMPILE_CACHE: "1", NODE_COMPILE_CACHE: undefined }, flags, answer: "" }, port)
-    : spawn(peerBin("opa"), serverArgs(port), { stdio: "ignore" });
+function startServer(ctx: BenchContext, server: Server, port: number, flags: string[]): ChildProcess {
+  if (server === "isoplace") return launch(ctx, { side: "agent", env: { NODE_DISABLE_COMPILE_CACHE: "1", NODE_COMPILE_CACHE: undefined }, flags, answer: "" }, port);
+  return spawn(peerBin("opa"), serverArgs(port, ...(server === "opaLogError" ? ["--log-level", "error"] : [])), { stdio: "ignore" });
 }
 
 /** A fresh process: spawn → first 200 to the first request of the mix; its RSS then. */
 async function startOnce(ctx: BenchContext, side: Side, flags: string[], first: unknown): Promise<{ ms: number; rssMb: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = startSide(ctx, side, port, flags);
+  const child = startServer(ctx, side, port, flags);
   try {
     const ms = await firstDecision(`http://127.0.0.1:${port}`, t0, child, ROUTE[side].path, ROUTE[side].body(first));
     return { ms, rssMb: proc(child.pid!).rssMb };
@@ -118,27 +121,10 @@ async function startOnce(ctx: BenchContext, side: Side, flags: string[], first: 
   }
 }
 
-interface Round { rps: number; p50: number; p99: number; failed: number; cpuUsPerRequest: number }
-
 /** One autocannon round over the mix (each connection cycles through the requests). */
-async function load(server: Server, side: Side, mix: unknown[], seconds: number): Promise<Round> {
-  const pid = server.child.pid!;
-  const cpu0 = proc(pid).cpuMs;
+function load(running: Running, side: Side, mix: unknown[], seconds: number) {
   const requests = mix.map((r) => ({ method: "POST", path: ROUTE[side].path, headers: HEADERS, body: ROUTE[side].body(r) }));
-  const r = await autocannon({ url: server.url, requests, connections: CONNECTIONS, duration: seconds });
-  const cpuMs = proc(pid).cpuMs - cpu0;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx, cpuUsPerRequest: r.requests.total ? (cpuMs * 1000) / r.requests.total : NaN };
-}
-
-/** OPA's server on the same requests as the Wasm build: its answers checked too. */
-async function serverDecisions(url: string, requests: unknown[]): Promise<Map<unknown, OpaDecision | undefined>> {
-  const out = new Map<unknown, OpaDecision | undefined>();
-  for (const request of requests) {
-    const res = await fetch(`${url}${DATA_API}`, { method: "POST", headers: HEADERS, body: dataApiBody(request) });
-    if (res.status !== 200) throw new Error(`opa: the server answered ${res.status}: ${await res.text()}`);
-    out.set(request, ((await res.json()) as { result?: OpaDecision }).result);
-  }
-  return out;
+  return loadRound(running.child.pid!, seconds, { url: running.url, requests });
 }
 
 const median = (xs: number[]) => summarise(xs).p50;
@@ -182,50 +168,43 @@ export const opaSection: Section = {
     for (let i = 0; i < samples; i++) for (const side of SIDES) starts[side].push(await startOnce(ctx, side, flags, httpMix[0]));
 
     const rounds = ctx.quick ? 1 : 5, seconds = ctx.quick ? 1 : 5;
-    const servers = {} as Record<Side, Server>;
-    const result = { isoplace: [] as Round[], opa: [] as Round[] }, peak = { isoplace: 0, opa: 0 }, idle = { isoplace: 0, opa: 0 };
-    let serverEq: Equivalence;
+    const running = {} as Record<Server, Running>;
+    const idle = {} as Record<Server, number>;
+    let loaded: Awaited<ReturnType<typeof alternatingRounds<Server>>>, serverEq: Equivalence, gomaxprocs: number;
     try {
-      for (const side of SIDES) {
-        const port = await freePort();
-        const child = startSide(ctx, side, port, flags);
-        servers[side] = { child, url: `http://127.0.0.1:${port}` };
-        await firstDecision(servers[side].url, performance.now(), child, ROUTE[side].path, ROUTE[side].body(httpMix[0]));
-        idle[side] = proc(child.pid!).rssMb;
+      for (const server of SERVERS) {
+        const port = await freePort(), side = sideOf(server);
+        const child = startServer(ctx, server, port, flags);
+        running[server] = { child, url: `http://127.0.0.1:${port}` };
+        await firstDecision(running[server].url, performance.now(), child, ROUTE[side].path, ROUTE[side].body(httpMix[0]));
+        idle[server] = proc(child.pid!).rssMb;
       }
       const served = [...httpMix, ...sample.requests.slice(0, ctx.quick ? 100 : 1_000)];
-      const answers = await serverDecisions(servers.opa.url, served);
+      const answers = await serverDecisions(running.opa.url, served);
       serverEq = checkEquivalence(ctx.engine, served, (r) => answers.get(r));
       refuse("through opa run --server", serverEq);
       ctx.log(`opa: opa run --server and isoplace agree on all ${serverEq.checked} requests sent to it`);
-      for (const side of SIDES) await load(servers[side], side, httpMix, 1);  // warm-up
-      ctx.log(`opa: ${rounds} rounds of ${seconds} s per side, ${CONNECTIONS} connections, a mix of ${httpMix.length} requests, alternating`);
-      for (let i = 0; i < rounds; i++) {
-        for (const side of i % 2 ? [...SIDES].reverse() : SIDES) {
-          const pid = servers[side].child.pid!;
-          const sampler = setInterval(() => { peak[side] = Math.max(peak[side], proc(pid).rssMb); }, 50);
-          try { result[side].push(await load(servers[side], side, httpMix, seconds)); } finally { clearInterval(sampler); }
-          peak[side] = Math.max(peak[side], proc(pid).rssMb);
-        }
-      }
+      gomaxprocs = await serverGomaxprocs(running.opa.url);
+      for (const server of SERVERS) await load(running[server], sideOf(server), httpMix, 1);  // warm-up
+      ctx.log(`opa: ${rounds} rounds of ${seconds} s per server (isoplace, OPA, OPA at --log-level error), ${CONNECTIONS} connections, a mix of ${httpMix.length} requests, alternating`);
+      loaded = await alternatingRounds(SERVERS, rounds, (server) => running[server].child.pid!, (server) => load(running[server], sideOf(server), httpMix, seconds));
     } finally {
-      for (const s of Object.values(servers)) s.child.kill("SIGTERM");
+      for (const r of Object.values(running)) r.child.kill("SIGTERM");
     }
 
+    const loadFigures = (server: Server) => ({ ...roundFigures(loaded.results[server], loaded.peakRssMb[server]), rssAfterStartMb: round(idle[server], 1) });
     const http = (s: Side) => ({
-      rps: Math.round(median(result[s].map((r) => r.rps))), p50Ms: median(result[s].map((r) => r.p50)), p99Ms: median(result[s].map((r) => r.p99)),
-      cpuUsPerRequest: round(median(result[s].map((r) => r.cpuUsPerRequest)), 1),
-      rssAfterStartMb: round(idle[s], 1), peakRssMb: round(peak[s], 1),
+      ...loadFigures(s),
       startMs: round(median(starts[s].map((x) => x.ms)), 1), startRssMb: round(median(starts[s].map((x) => x.rssMb)), 1),
-      failed: result[s].reduce((n, r) => n + r.failed, 0), rounds: result[s].map((r) => Math.round(r.rps)),
     });
-    const hi = http("isoplace"), ho = http("opa");
+    const hi = http("isoplace"), ho = http("opa"), hq = loadFigures("opaLogError");
     const pi = perCall.isoplace, po = perCall.opa;
     const ratios = {
       decideP50: ratio(pi.p50, po.p50), decideP99: ratio(pi.p99, po.p99), decideMean: ratio(pi.mean, po.mean),
       moduleBytes: ratio(ctx.moduleBytes.length, build.wasm.length),
       instantiate: ratio(loads.isoplace.p50, loads.opa.p50),
       rps: ratio(hi.rps, ho.rps), p99: ratio(hi.p99Ms, ho.p99Ms), cpuPerRequest: ratio(hi.cpuUsPerRequest, ho.cpuUsPerRequest),
+      rpsLogError: ratio(hi.rps, hq.rps), p99LogError: ratio(hi.p99Ms, hq.p99Ms), cpuPerRequestLogError: ratio(hi.cpuUsPerRequest, hq.cpuUsPerRequest),
       rssAfterStart: ratio(hi.rssAfterStartMb, ho.rssAfterStartMb), rssUnderLoad: ratio(hi.peakRssMb, ho.peakRssMb),
       start: ratio(hi.startMs, ho.startMs),
     };
@@ -236,17 +215,17 @@ export const opaSection: Section = {
         opa: {
           version: build.version,
           equivalence: {
-            spaceSample: spaceEq.checked, spaceSize: sample.spaceSize, mix: mixEq.checked, server: serverEq!.checked, mismatches: 0,
+            spaceSample: spaceEq.checked, spaceSize: sample.spaceSize, mix: mixEq.checked, server: serverEq.checked, mismatches: 0,
             byRule: spaceEq.byRule, infeasible: spaceEq.infeasible,
           },
           decide: { isoplace: ns(pi), opaWasm: ns(po), calls, timerOverheadNs: round(overhead) },
           module: { isoplaceBytes: ctx.moduleBytes.length, opaWasmBytes: build.wasm.length, opaDataBytes: dataBytes },
           instantiate: { isoplaceMs: round(loads.isoplace.p50, 3), opaWasmMs: round(loads.opa.p50, 3), rounds: loadRounds },
-          http: { isoplace: hi, opa: ho, connections: CONNECTIONS, requests: httpMix.length, secondsPerRound: seconds, startSamples: samples, nodeFlags: flags.join(" ") },
+          http: { isoplace: hi, opa: ho, opaLogError: hq, opaGomaxprocs: gomaxprocs, connections: CONNECTIONS, requests: httpMix.length, secondsPerRound: seconds, startSamples: samples, nodeFlags: flags.join(" ") },
           ratio: ratios,
           method: "bench/peers/opa: placement.rego over data.json (generated from policies/default.yaml); equivalence (level, runtime, rule, fallback, ranking) on a seeded sample of the policy diff space and the bench mix through the Wasm build, and on the HTTP mix plus part of the sample through opa run --server, before anything is timed; "
             + "in-process: engine.decide(request) vs @open-policy-agent/opa-wasm evaluate(request) on opa build -t wasm -O=0 (data set once with setData), the bench mix, each call timed with process.hrtime.bigint, alternating blocks; instantiate: createEngine(bytes) vs loadPolicy(bytes) + setData(data), in turn, medians; "
-            + "HTTP: isoplace serve (deployed node flags, LOG_LEVEL=info, output to /dev/null) vs opa run --server (default logging: info, a line per request and per answer, to /dev/null), both on 127.0.0.1, the first requests of the mix as bodies (OPA: {\"input\": body}), autocannon in the bench process, rounds alternating, medians; RSS after the first answer, peak under load; start: spawn → first 200, fresh processes, medians",
+            + "HTTP: isoplace serve (deployed node flags, LOG_LEVEL=info, output to /dev/null; its JavaScript on one thread) vs opa run --server (default logging: info, a line per request and per answer, to /dev/null; GOMAXPROCS from its /metrics) and opa run --server --log-level error, all on 127.0.0.1, the first requests of the mix as bodies (OPA: {\"input\": body}), autocannon in the bench process, rounds alternating, medians; RSS after the first answer, peak under load; start: spawn → first 200, fresh processes, medians",
         },
       },
       rows: [
@@ -257,6 +236,8 @@ export const opaSection: Section = {
         { id: "opa.ratio.rps", label: "HTTP throughput, isoplace serve / opa run --server", value: ratios.rps, unit: "×", target: { op: ">=", limit: 1.5 }, note: `${hi.rps} vs ${ho.rps} req/s; ${hi.failed + ho.failed} failed` },
         { id: "opa.ratio.p99", label: "HTTP p99, isoplace / OPA", value: ratios.p99, unit: "×", target: { op: "<=", limit: 1 }, note: `${hi.p99Ms} vs ${ho.p99Ms} ms (p50 ${hi.p50Ms} vs ${ho.p50Ms})` },
         { id: "opa.ratio.cpuPerRequest", label: "server CPU time per request, isoplace / OPA", value: ratios.cpuPerRequest, unit: "×", note: `${hi.cpuUsPerRequest} vs ${ho.cpuUsPerRequest} µs` },
+        { id: "opa.ratio.rpsLogError", label: "HTTP throughput, isoplace serve / opa run --server --log-level error", value: ratios.rpsLogError, unit: "×", note: `${hi.rps} vs ${hq.rps} req/s; p99 ${hi.p99Ms} vs ${hq.p99Ms} ms; ${hq.failed} failed; OPA GOMAXPROCS ${gomaxprocs}` },
+        { id: "opa.ratio.cpuPerRequestLogError", label: "server CPU time per request, isoplace / OPA at --log-level error", value: ratios.cpuPerRequestLogError, unit: "×", note: `${hi.cpuUsPerRequest} vs ${hq.cpuUsPerRequest} µs` },
         { id: "opa.ratio.rssAfterStart", label: "RSS after start, isoplace / OPA", value: ratios.rssAfterStart, unit: "×", target: { op: "<=", limit: 1.5 }, note: `${hi.rssAfterStartMb} vs ${ho.rssAfterStartMb} MB` },
         { id: "opa.ratio.rssUnderLoad", label: "peak RSS under load, isoplace / OPA", value: ratios.rssUnderLoad, unit: "×", target: { op: "<=", limit: 1.5 }, note: `${hi.peakRssMb} vs ${ho.peakRssMb} MB` },
         { id: "opa.ratio.start", label: "spawn → first answer, isoplace / OPA", value: ratios.start, unit: "×", note: `${hi.startMs} vs ${ho.startMs} ms` },

@@ -70,5 +70,9 @@ describe("figures generated from their files", () => {
     expect(block).toMatch(/8,186 vs 188,992 bytes/);
     expect(block).toMatch(/9,000 vs 1,200 req\/s: \*\*7\.50×\*\*/);
     expect(block).toMatch(/after start 75\.9 vs 40\.1 MB: \*\*1\.89×\*\*.*≤ 1\.5× — missed/);
+    expect(block).not.toMatch(/log-level error/);  // a run before OPA's quiet server was measured
+    results.opa.http.opaLogError = side(1500, 30, 40.5);
+    results.opa.ratio.rpsLogError = 6;
+    expect(figuresBlock(results)).toMatch(/9,000 vs 1,200 req\/s: \*\*7\.50×\*\*; p99 9 ms vs 40 ms: \*\*0\.23×\*\*; OPA at `--log-level error` 1,500 req\/s: 6\.00×/);
   });
 });

@@ -11,7 +11,11 @@ import { freePort } from "../../bench/fleet/registry-server.ts";
 import { buildMix } from "../../bench/mix.ts";
 import { checkEquivalence, describeMismatch, differences, sampleSpace } from "../../bench/peers/opa/equivalence.ts";
 import { DATA_PATH, defaultOpaDataText, opaDataText } from "../../bench/peers/opa/generate.ts";
-import { DATA_API, buildWasm, dataApiBody, decideWasm, loadWasm, serverArgs, type OpaDecision, type WasmBuild } from "../../bench/peers/opa/opa.ts";
+import { DATA_API, buildWasm, dataApiBody, decideWasm, loadWasm, serverArgs, serverDecisions, serverGomaxprocs, type WasmBuild } from "../../bench/peers/opa/opa.ts";
+import { firstDecision } from "../../bench/sections/http.ts";
+import { BaselinePlacer, scoreUnits } from "../../bench/baseline.ts";
+import { PLACEABLE_LEVELS, levelIndex } from "../../host/engine/vocabulary.ts";
+import { parsePolicySource } from "../../host/policy/source.ts";
 import { spawnChild, type Child } from "../support/child.ts";
 import { havePeers, needsPeers, peerBin } from "../support/peers.ts";
 import { cases } from "../contract/cases.ts";
@@ -33,17 +37,45 @@ describe("data.json for the Rego rules", () => {
     expect(readFileSync(DATA_PATH, "utf8")).toBe(defaultOpaDataText());
   });
 
+  const source = readFileSync(new URL("../../policies/default.yaml", import.meta.url), "utf8");
+
+  it("carries the scores the rules give a level on each runtime: without needs or weights, and for each need alone", () => {
+    const data = JSON.parse(defaultOpaDataText()).policy;
+    const policy = parsePolicySource(source, "policies/default.yaml");
+    const placer = new BaselinePlacer(policy);
+    const none = [NaN, NaN, NaN, NaN];
+    let compared = 0;
+    for (const level of PLACEABLE_LEVELS) {
+      for (const on of data.placements[level] as { runtime: number; equal_units: number; need_score: Record<string, number> }[]) {
+        // a node with that runtime alone (and those it requires): the level runs on it
+        const requires: string[] = data.runtimes[on.runtime].requires;
+        const node = requires.reduce((mask, id) => mask | (1 << data.runtimes.findIndex((r: { id: string }) => r.id === id)), 1 << on.runtime);
+        const units = (needs: number) => {
+          const d = placer.decide(-1, -1, -1, needs, node, none, null);
+          expect(d.runtimes[levelIndex(level)], `${level} on ${data.runtimes[on.runtime].id}`).toBe(on.runtime);
+          return Math.round(d.scores[levelIndex(level)] * 1e9);
+        };
+        expect(on.equal_units).toBe(units(0));
+        policy.needs.forEach((need, n) => expect(scoreUnits(on.need_score[need.id]), need.id).toBe(units(1 << n)));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(8);
+  });
+
   it("follows the policy source: a changed figure or choice changes the data", () => {
-    const source = readFileSync(new URL("../../policies/default.yaml", import.meta.url), "utf8");
     const changed = source
       .replace("first: L4\n    second: L3\n    levels:\n      L1: { fit: ❌, note: overhead too large", "first: L3\n    second: L4\n    levels:\n      L1: { fit: ❌, note: overhead too large")
+      .replace('L2: { fit: ⚠️, note: "good performance, still heavy"', 'L2: { fit: ❌, note: "good performance, still heavy"')
       .replace("coldStart: { min: 1000, max: 5000, text: 1–5 s }", "coldStart: { min: 1000, max: 6000, text: 1–6 s }");
     const before = JSON.parse(defaultOpaDataText()).policy, after = JSON.parse(opaDataText(changed)).policy;
-    expect(before.scenarios.edge).toMatchObject({ first: "L4", second: "L3" });
-    expect(after.scenarios.edge).toMatchObject({ first: "L3", second: "L4" });
+    expect(before.scenarios.edge).toEqual({ first: "L4", second: "L3", unsuitable: ["L1"] });
+    expect(after.scenarios.edge).toEqual({ first: "L3", second: "L4", unsuitable: ["L1", "L2"] });
     const containerd = (data: typeof before) => data.placements.L3.find((p: { runtime: number }) => data.runtimes[p.runtime].id === "containerd");
     expect([containerd(before).max.coldStart, containerd(after).max.coldStart]).toEqual([5000, 6000]);
     expect(containerd(after).norms.coldStart).toBeLessThan(containerd(before).norms.coldStart);  // a later midpoint
+    expect(containerd(after).need_score["fast-cold-start"]).toBeLessThan(containerd(before).need_score["fast-cold-start"]);
+    expect(containerd(after).equal_units).toBeLessThan(containerd(before).equal_units);
     // every alias isoplace accepts, and an open upper end ("128 MB +") as null
     expect(after.aliases.scenario["边缘计算"]).toBe("edge");
     expect(after.placements.L1.map((p: { max: { memory: number | null } }) => p.max.memory)).toEqual([null, null]);
@@ -94,20 +126,20 @@ describe.skipIf(!havePeers("opa"))(needsPeers("OPA decides as isoplace does", "o
     beforeAll(async () => {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
-      server = spawnChild(peerBin("opa"), serverArgs(port, "--log-level", "debug"));
-      await server.waitForLine(/Server initialized/, "OPA's server listening");
+      server = spawnChild(peerBin("opa"), serverArgs(port));
+      // "Server initialized" is logged before OPA binds its port, and no line follows the bind: wait for its first answer
+      await firstDecision(url, performance.now(), server.process, DATA_API, dataApiBody({}));
     });
     afterAll(async () => { await server?.stop("SIGTERM"); });
 
     it("on the contract's requests and 300 of the space, the same decisions as isoplace", async () => {
       const requests = [...contractRequests(), ...sampleSpace(engine, 300, 2).requests];
-      const answers = new Map<unknown, OpaDecision | undefined>();
-      for (const r of requests) {
-        const res = await fetch(`${url}${DATA_API}`, { method: "POST", headers: { "content-type": "application/json" }, body: dataApiBody(r) });
-        expect(res.status).toBe(200);
-        answers.set(r, ((await res.json()) as { result?: OpaDecision }).result);
-      }
+      const answers = await serverDecisions(url, requests);
       expectSame(checkEquivalence(engine, requests, (r) => answers.get(r)));
+    });
+
+    it("reports its GOMAXPROCS (the threads that run Go code at once) in its metrics", async () => {
+      expect(await serverGomaxprocs(url)).toBeGreaterThanOrEqual(1);
     });
   });
 });

@@ -2,7 +2,9 @@
 // sampled (seeded, uniformly, without repeats) from the request space `policy diff` walks
 // (host/engine/diff-space.ts: every scenario, need set, artifact, node profile and constraint
 // boundary); each is decided by engine.decide and by OPA, and the level, runtime, rule, fallback
-// and the ranking's order, feasibility and runtimes must be the same.
+// and the ranking's order, feasibility, runtimes and scores (to the four decimals isoplace
+// answers with) must be the same.
+import { round } from "../../../host/engine/answer.ts";
 import type { Decision, Engine } from "../../../host/engine/engine.ts";
 import { buildSpace, requestOf, spaceSize, type SpaceRequest } from "../../../host/engine/diff-space.ts";
 import { random } from "../../mix.ts";
@@ -44,7 +46,7 @@ export function differences(isoplace: Decision, opa: OpaDecision | undefined): s
   same("rule", isoplace.rule, opa.rule);
   same("fallback", isoplace.fallback?.level ?? null, opa.fallback?.level ?? null);
   same("fallback runtime", isoplace.fallback?.runtime ?? null, opa.fallback?.runtime ?? null);
-  const ranking = (r: { level: string; feasible: boolean; runtime: string | null }[]) => r.map((e) => `${e.level}${e.feasible ? "" : "✗"}:${e.runtime}`).join(" ");
+  const ranking = (r: OpaDecision["ranking"]) => r.map((e) => `${e.level}${e.feasible ? "" : "✗"}:${e.runtime}@${e.score === null ? null : round(e.score)}`).join(" ");
   same("ranking", ranking(isoplace.ranking), ranking(opa.ranking));
   return out;
 }

@@ -1,10 +1,11 @@
 // data.json for the Rego placement rules (placement.rego): the policy's catalogue, needs,
 // scenarios, runtimes and figures as one OPA data document, generated from a policy source
 // (default: policies/default.yaml) with the project's own parser, id tables and figure
-// derivation — nothing typed by hand. What depends only on the policy — midpoints, direction,
-// the min-max normalisation over L1..L4, a level's figures on each runtime that provides it, their
-// equal-weight sum — is computed here once, as the isoplace module computes it once when it is
-// instantiated (or, for the last two, per decision); everything that depends on the request is Rego.
+// derivation — nothing typed by hand. Everything that depends only on the policy is computed
+// here once, so that the Rego computes per request only what depends on the request: per level,
+// each runtime that provides it with the level's normalised figures there, the constraint ends,
+// the equal-weight score (already in units of 1e-9) and sum, and each need's score; per scenario
+// the levels it rules out.
 //   node bench/peers/opa/generate.ts [policy.yaml] [--out FILE] [--check]
 // --check: exit 1 when FILE (default bench/peers/opa/data.json) is not what the policy gives.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -14,9 +15,9 @@ import { parseArgs } from "node:util";
 import { requestTables, type IdTable } from "../../../host/engine/request.ts";
 import { METRIC_IDS, PLACEABLE_LEVELS, levelIndex } from "../../../host/engine/vocabulary.ts";
 import { buildCatalogue } from "../../../host/policy/generate.ts";
-import type { PolicySource } from "../../../host/policy/schema.ts";
+import { FIT_SYMBOLS, type PolicySource } from "../../../host/policy/schema.ts";
 import { parsePolicySource } from "../../../host/policy/source.ts";
-import { figureTables, type FigureRow } from "../../baseline.ts";
+import { figureTables, scoreUnits, type FigureRow } from "../../baseline.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DATA_PATH = join(here, "data.json");
@@ -32,20 +33,27 @@ const aliases = (table: IdTable): Record<string, string> => Object.fromEntries([
 const CONSTRAINED = { coldStart: METRIC_IDS.indexOf("coldStart"), memory: METRIC_IDS.indexOf("memory"), cpu: METRIC_IDS.indexOf("cpu") };
 const ISOLATION = METRIC_IDS.indexOf("isolation");
 
-export function opaData(policy: PolicySource): { policy: Record<string, unknown> } {
+function opaData(policy: PolicySource): { policy: Record<string, unknown> } {
   const catalogue = buildCatalogue(policy);
   const tables = requestTables(catalogue);
   const figures = figureTables(policy);
+  // Each need spreads one unit evenly over its own metrics.
+  const needMetrics = policy.needs.map((n) => ({ id: n.id, metrics: METRIC_IDS.flatMap((id, m) => (n.metrics.includes(id) ? [m] : [])) }));
   // A level on a runtime: the runtime's own figure where it has one, else the level's (rule 6).
   const on = (level: FigureRow, runtime: FigureRow, m: number, row: keyof FigureRow) => (Number.isNaN(runtime.best[m]) ? level[row][m] : runtime[row][m]);
   const placement = (l: number, r: number) => {
     const level = figures.levels[l], runtime = figures.runtimes[r];
     const norms = METRIC_IDS.map((_, m) => on(level, runtime, m, "norm"));
+    // summed in metric order, as the module sums it: the same number
+    const balanced = norms.reduce((a, b) => a + b, 0);
     return {
       runtime: r,
       norms: Object.fromEntries(METRIC_IDS.map((id, m) => [id, norms[m]])),
-      // summed in metric order, as the module sums it: the same number
-      balanced: norms.reduce((a, b) => a + b, 0),
+      // the score without needs or weights (every metric counts the same), as the module rounds it
+      equal_units: scoreUnits(balanced / METRIC_IDS.length),
+      // a need's score: its metrics' mean; with needs only, a score is the mean of theirs
+      need_score: Object.fromEntries(needMetrics.map((n) => [n.id, n.metrics.reduce((sum, m) => sum + (1 / n.metrics.length) * norms[m], 0)])),
+      balanced,
       max: Object.fromEntries(Object.entries(CONSTRAINED).map(([metric, m]) => {
         const worst = on(level, runtime, m, "worst");
         return [metric, worst === Infinity ? null : worst];
@@ -56,23 +64,17 @@ export function opaData(policy: PolicySource): { policy: Record<string, unknown>
   return {
     policy: {
       name: policy.name, version: policy.version,
-      metrics: [...METRIC_IDS],
       placeable: [...PLACEABLE_LEVELS],
       default_level: policy.defaultLevel,
       levels: Object.fromEntries(PLACEABLE_LEVELS.map((id) => [id, { name: policy.levels[levelIndex(id)].name }])),
       scenarios: Object.fromEntries(policy.scenarios.map((s) => [s.id, {
         first: s.first, ...(s.second ? { second: s.second } : {}),
-        fit: Object.fromEntries(PLACEABLE_LEVELS.map((l) => [l, s.levels[l].fit])),
+        unsuitable: PLACEABLE_LEVELS.filter((l) => s.levels[l].fit === FIT_SYMBOLS[0]),
       }])),
-      // a need's metrics, each with its share of the one unit the need spreads over them
-      needs: Object.fromEntries(policy.needs.map((n) => {
-        const metrics = [...new Set(n.metrics)];
-        return [n.id, { levels: n.levels, metrics: Object.fromEntries(metrics.map((m) => [m, 1 / metrics.length])) }];
-      })),
+      needs: Object.fromEntries(policy.needs.map((n) => [n.id, { levels: n.levels }])),
       runtimes: catalogue.runtimes.map((r) => ({ id: r.id, runtimeClassName: r.runtimeClassName, runs: r.runs, requires: r.requires })),
-      // Per level, each runtime that provides it (policy order: rule 6's tie-break), with the
-      // figures the level is decided by on it: normalised midpoints, their equal-weight sum,
-      // and the ends the constraints are checked against.
+      // Per level, each runtime that provides it (policy order: rule 6's tie-break), with what
+      // the level is decided by on it.
       placements: Object.fromEntries(PLACEABLE_LEVELS.map((id) => [id, catalogue.runtimes.flatMap((r, k) => ((r.levels as string[]).includes(id) ? [placement(levelIndex(id), k)] : []))])),
       aliases: {
         scenario: aliases(tables.scenario), performance: aliases(tables.performance), security: aliases(tables.security), cost: aliases(tables.cost),

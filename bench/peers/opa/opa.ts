@@ -12,7 +12,7 @@ import { DATA_PATH, ENTRYPOINT, REGO_PATH } from "./generate.ts";
 export interface WasmBuild { wasm: Uint8Array<ArrayBuffer>; data: unknown; version: string }
 
 /** The opa binary's version line ("Version: 1.22.4"). */
-export function opaVersion(opa: string): string {
+function opaVersion(opa: string): string {
   const out = execFileSync(opa, ["version"], { encoding: "utf8" });
   return /^Version:\s*(\S+)/m.exec(out)?.[1] ?? "unknown";
 }
@@ -46,7 +46,7 @@ export function decideWasm(policy: LoadedPolicy, request: unknown): OpaDecision 
 export interface OpaDecision {
   level: string | null; runtime: string | null; rule: string;
   fallback: { level: string; runtime: string | null } | null;
-  ranking: { level: string; feasible: boolean; runtime: string | null }[];
+  ranking: { level: string; feasible: boolean; runtime: string | null; score: number | null }[];
 }
 
 /** The data API path of the decision on `opa run --server`. */
@@ -57,3 +57,22 @@ export const serverArgs = (port: number, ...flags: string[]): string[] => ["run"
 
 /** The body OPA's data API takes for a decide request: the request as `input`. */
 export const dataApiBody = (request: unknown): string => JSON.stringify({ input: request });
+
+/** The decisions of `opa run --server` at `url` for each request, one POST at a time. */
+export async function serverDecisions(url: string, requests: readonly unknown[]): Promise<Map<unknown, OpaDecision | undefined>> {
+  const out = new Map<unknown, OpaDecision | undefined>();
+  for (const request of requests) {
+    const res = await fetch(`${url}${DATA_API}`, { method: "POST", headers: { "content-type": "application/json" }, body: dataApiBody(request) });
+    if (res.status !== 200) throw new Error(`opa: the server answered ${res.status}: ${await res.text()}`);
+    out.set(request, ((await res.json()) as { result?: OpaDecision }).result);
+  }
+  return out;
+}
+
+/** The server's GOMAXPROCS (how many threads run Go code at once), from its Prometheus metrics. */
+export async function serverGomaxprocs(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = /^go_sched_gomaxprocs_threads (\d+)$/m.exec(text)?.[1];
+  if (!value) throw new Error("opa: no go_sched_gomaxprocs_threads in the server's /metrics");
+  return Number(value);
+}

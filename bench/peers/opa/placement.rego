@@ -1,9 +1,10 @@
 # The placement rules of docs/API.md (decide, rules 1–6) in Rego v1: which isolation level and
 # which runtime a workload gets. The input is a POST /v1/decide body; data.policy is the policy,
-# written by generate.ts from policies/default.yaml: its ids and aliases, scenarios, needs,
-# runtimes, and per level each runtime that provides it with the figures the level is decided by
-# there (its normalised figures, their equal-weight sum, the ends constraints are checked
-# against). The decision is `decision`.
+# written by generate.ts from policies/default.yaml with everything that depends only on the
+# policy already computed: its ids and aliases, scenarios (with the levels each rules out), needs,
+# runtimes, and per level each runtime that provides it with what the level is decided by there
+# (its normalised figures, the ends constraints are checked against, the equal-weight score and
+# sum, each need's score). Here is only what depends on the request. The decision is `decision`.
 package isoplace.placement
 
 import data.policy
@@ -44,13 +45,9 @@ runs(_) if not artifact
 
 runs(i) if artifact in policy.runtimes[i].runs
 
-# ── Weights: each need spreads one unit over its own metrics (averaged over the needs); explicit
-#    weights add one unit in their own proportions; with neither, every metric counts the same ──
-
-need_weight := {metric: w |
-	some metric in {m | some need in needs; some m, _ in policy.needs[need].metrics}
-	w := sum([share | some need in needs; share := policy.needs[need].metrics[metric]]) / count(needs)
-}
+# ── Scores: with neither needs nor weights every metric counts the same; each need spreads one
+#    unit over its own metrics (averaged over the needs); explicit weights add one unit in their
+#    own proportions. The equal-weight score and each need's score are in data.json ─────────────
 
 given := {metric: w |
 	some key, _ in workload.weights
@@ -72,24 +69,23 @@ explicit := {metric: share |
 	share := r / total
 }
 
-raw_weights := {metric: 1 | some metric in policy.metrics} if {
-	count(needs) == 0
-	count(explicit) == 0
-} else := {metric: w |
-	some metric in (object.keys(need_weight) | object.keys(explicit))
-	w := object.get(need_weight, metric, 0) + object.get(explicit, metric, 0)
-}
+# The needs' unit on a placement: the mean of their scores there.
+need_part(on) := sum([score | some need in needs; score := on.need_score[need]]) / count(needs)
 
-# Summing to one: a score is then the weighted sum of a level's normalised figures.
-weights := {metric: share |
-	total := sum([w | some w in raw_weights])
-	some metric, w in raw_weights
-	share := w / total
-}
+# The explicit weights' unit: their shares of the placement's normalised figures.
+explicit_part(on) := sum([part | some metric, share in explicit; part := share * on.norms[metric]])
 
 # A score in units of 1e-9: to nine decimals, so that a true tie reached by different sums
-# (1/3 + 1/6 against 1/2) is still a tie and goes to the tie-breaker.
-score_units(on) := round(sum([part | some metric, w in weights; part := w * on.norms[metric]]) * 1000000000)
+# (1/3 + 1/6 against 1/2) is still a tie and goes to the tie-breaker. With both needs and
+# weights, each unit counts half.
+score_units(on) := on.equal_units if {
+	count(needs) == 0
+	count(explicit) == 0
+} else := round(need_part(on) * 1000000000) if {
+	count(explicit) == 0
+} else := round(explicit_part(on) * 1000000000) if {
+	count(needs) == 0
+} else := round(((need_part(on) + explicit_part(on)) / 2) * 1000000000)
 
 # ── Rule 1: constraints against the worst case (an open upper end breaks any maximum) ──────────
 
@@ -121,7 +117,7 @@ runtime_on := {level: choice |
 }
 
 unfit(level) := {"scenario"} if {
-	policy.scenarios[scenario].fit[level] == "❌"
+	level in policy.scenarios[scenario].unsuitable
 } else := set()
 
 supply(level) := runtime_on[level].broken if {
@@ -201,26 +197,27 @@ ranking_order := array.concat(
 	[level | some level in policy.placeable; not level in feasible],
 )
 
-score_of(level) := runtime_on[level].units / 1000000000 if {
-	level in feasible
-} else := null
+scores := {level: score | some level in feasible; score := runtime_on[level].units / 1000000000}
 
 entry(level) := {
 	"level": level,
 	"feasible": level in feasible,
-	"score": score_of(level),
+	"score": object.get(scores, level, null),
 	"reasons": sort(reasons[level]),
-	"runtime": runtime_of(level).id,
-	"runtimeClassName": runtime_of(level).runtimeClassName,
+	"runtime": runtime.id,
+	"runtimeClassName": runtime.runtimeClassName,
+} if {
+	runtime := runtime_of(level)
 }
 
 placement(level) := {
 	"level": level,
 	"levelName": policy.levels[level].name,
-	"runtime": runtime_of(level).id,
-	"runtimeClassName": runtime_of(level).runtimeClassName,
+	"runtime": runtime.id,
+	"runtimeClassName": runtime.runtimeClassName,
 } if {
 	level != null
+	runtime := runtime_of(level)
 } else := {"level": null, "levelName": null, "runtime": null, "runtimeClassName": null}
 
 default artifact_id := null
