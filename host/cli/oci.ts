@@ -6,14 +6,14 @@ import { META_SECTION } from "../engine/abi.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
 import { loadDockerConfig } from "../node/docker-config.ts";
 import { credentialsFor, OciError, parseReference, pullPolicy, pushPolicy, type OciReference, type SignaturePath, type TransportOptions } from "../oci/index.ts";
-import { checkCandidate } from "../delivery/pipeline.ts";
 import type { OciSettings } from "../delivery/source-oci.ts";
-import { importPublicKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
+import { KeyFormatError } from "../delivery/signing.ts";
 import { LEGACY_NOTE, peekStatement, readEnvelope, type Statement } from "../delivery/statement.ts";
 import { sha256Hex } from "../engine/digest.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
+import { trustedKeys, verifyDelivery } from "./policy-option.ts";
 
 const SIGNATURE_AT: Record<SignaturePath, string> = {
   "referrers": "a referrer of the policy's manifest",
@@ -134,17 +134,12 @@ export function registerOci(policy: Command): void {
     .option("--pub <file>", "a trusted public key; repeatable: the signature must be valid for one of them", collect, [])
     .option("--insecure-registry <host>", INSECURE_HELP, collect, [])
     .action((refText: string, o: { out: string; pub: string[]; insecureRegistry: string[] }) => run(async () => {
-      const keys: TrustedKey[] = [];
-      for (const p of o.pub) keys.push(await importPublicKey((await readOr(p, `${p} does not exist`)).toString("utf8"), p));
+      const keys = await trustedKeys(o.pub, "--pub");
       const { ref, options } = await registryAccess(refText, o.insecureRegistry);
       const pulled = await pullPolicy(ref, options);
       if (keys.length) {
-        // what an agent would check, bar the serial (it has none to compare with): the statement's
-        // signature, digest, expiry, name and version, the ABI, and the module's self-test
         try {
-          const checked = await checkCandidate({ bytes: pulled.module, envelope: pulled.envelope, source: refText }, { trustedKeys: keys, freshness: { now: new Date(), serial: () => undefined } });
-          const st = checked.statement!;
-          console.error(`valid statement by key ${checked.keyId}: ${st.name} ${st.version}, serial ${st.serial}${st.expires ? `, expires ${st.expires}` : ""}`);
+          console.error((await verifyDelivery({ bytes: pulled.module, envelope: pulled.envelope, source: refText }, keys)).summary);
         } catch (err) {
           if (!(err instanceof PolicyRejectedError)) throw err;
           console.error(`isoplace: ${refText}: INVALID (${err.reason}): ${err.message}; nothing written`);
