@@ -47,5 +47,5 @@ it("host/k8s (the webhook's admission logic, plan's Planner and the kinds that m
 });
 
 it("host/client (all but its Node entry) typechecks with the Worker's types only", async () => {
-  expect(await typecheckWithWorkerTypes(["host/client/index.ts", "host/client/types.ts", "host/client/embedded.ts", "host/client/embedded.workerd.ts"])).toBe("");
+  expect(await typecheckWithWorkerTypes(["host/client/index.ts", "host/client/options.ts", "host/client/types.ts", "host/client/embedded.ts", "host/client/embedded.workerd.ts"])).toBe("");
 });
