@@ -12,12 +12,13 @@ import {
 import { checkCandidate, serialProblem } from "../delivery/pipeline.ts";
 import { parseSignedTime } from "../delivery/predicate.ts";
 import type { OciSettings } from "../delivery/source-oci.ts";
-import { importPublicKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
+import { KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
 import { LEGACY_NOTE, peekStatement, readEnvelope, verifyStatement, type Statement } from "../delivery/statement.ts";
 import { sha256Hex } from "../engine/digest.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
+import { trustedKeys } from "./policy-option.ts";
 
 const SIGNATURE_AT: Record<SignaturePath, string> = {
   "referrers": "a referrer of the policy's manifest",
@@ -127,12 +128,6 @@ function refuseDowngrade(refText: string, next: Statement, current: TagStatement
   );
 }
 
-async function readKeys(files: string[]): Promise<TrustedKey[]> {
-  const keys: TrustedKey[] = [];
-  for (const p of files) keys.push(await importPublicKey((await readOr(p, `${p} does not exist`)).toString("utf8"), p));
-  return keys;
-}
-
 export function registerOci(policy: Command): void {
   policy.command("push")
     .description("publish FILE.wasm and its signature (FILE.wasm.sig) to an OCI registry; prints the pinned oci://…@sha256:… reference")
@@ -143,7 +138,7 @@ export function registerOci(policy: Command): void {
     .option("--pub <file>", "a trusted public key; repeatable: the downgrade check counts only the tag's statements one of them signed", collect, [])
     .option("--insecure-registry <host>", INSECURE_HELP, collect, [])
     .action((file: string, refText: string, o: { sig?: string; force?: boolean; pub: string[]; insecureRegistry: string[] }) => run(async () => {
-      const keys = await readKeys(o.pub);
+      const keys = await trustedKeys(o.pub, "--pub");
       const { ref, options } = await registryAccess(refText, o.insecureRegistry);
       const module = new Uint8Array(await readOr(file, `${file} does not exist`));
       let meta;
@@ -174,7 +169,7 @@ export function registerOci(policy: Command): void {
     .option("--pub <file>", "a trusted public key; repeatable: the signature must be valid for one of them", collect, [])
     .option("--insecure-registry <host>", INSECURE_HELP, collect, [])
     .action((refText: string, o: { out: string; pub: string[]; insecureRegistry: string[] }) => run(async () => {
-      const keys = await readKeys(o.pub);
+      const keys = await trustedKeys(o.pub, "--pub");
       const { ref, options } = await registryAccess(refText, o.insecureRegistry);
       const pulled = await pullPolicy(ref, options);
       for (const e of pulled.skipped) console.error(`isoplace: passed over: ${e.message}`);

@@ -8,11 +8,12 @@ import { ConfigError, type ConfigProblem } from "./config.ts";
 import { EXIT } from "./errors.ts";
 import { table } from "./format.ts";
 import { readStdin } from "./input.ts";
-import { fieldPath, lineAt, ManifestError, parseSource, readSources, scanSource, setPath, writeDocuments, type InputProblem, type ManifestObject, type ParsedDocument, type Source } from "./manifests.ts";
+import { writeManifests, type ObjectEdits } from "./manifest-edit.ts";
+import { fieldPath, ManifestError, readManifests, readSources, type InputProblem, type ManifestObject, type Manifests } from "./manifests.ts";
 import { policyEngine, type PolicyOptions } from "./policy-option.ts";
 
 const OUTPUTS = ["table", "json", "yaml"] as const;
-export const FAIL_ON = ["deny", "change", "infeasible"] as const;
+const FAIL_ON = ["deny", "change", "infeasible"] as const;
 type FailOn = (typeof FAIL_ON)[number];
 
 export interface PlanFlags extends PolicyOptions {
@@ -65,16 +66,13 @@ const kindKey = (apiVersion: string, kind: string) => (groupOf(apiVersion) ? `${
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
-/** The line of a field of the object: exact when it was read with its document (parseSource), else the object's. */
-const lineOf = (obj: ManifestObject, path: (string | number)[]) => (obj.doc ? lineAt(obj.doc, [...obj.at, ...path]) : obj.line);
-
 /** The workload an object is, or a problem with its metadata; undefined for kinds that make no pods. */
-function workloadOf(obj: ManifestObject, namespace: string, problems: InputProblem[]): Workload | undefined {
+function workloadOf(read: Manifests, obj: ManifestObject, namespace: string, problems: InputProblem[]): Workload | undefined {
   const v = obj.value;
   const template = podTemplatePath(v.apiVersion as string, v.kind as string);
   if (!template) return undefined;
   const metadata = v.metadata;
-  const problem = (path: string[], message: string) => problems.push({ file: obj.source.name, line: lineOf(obj, path), field: fieldPath(path), message });
+  const problem = (path: string[], message: string) => problems.push({ file: obj.source.name, line: read.lineOf(obj, path), field: fieldPath(path), message });
   if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))) {
     problem(["metadata"], "must be a mapping");
     return undefined;
@@ -104,15 +102,19 @@ export async function runPlan(o: PlanFlags): Promise<void> {
 
   const sources = await readSources(o.filename, Boolean(o.recursive), readStdin);
   const planner = new Planner(engine, { runtimeClasses, mode: flags.mode, denyInfeasible: Boolean(o.denyInfeasible) });
-  // the table and JSON need values and lines only (the fast scan); -o yaml, and any problem to
-  // name by its line and field, the documents
-  let read = flags.output === "yaml" ? undefined : scanAll(sources);
-  let plan = read && !read.problems.length ? planAll(read.objects, planner, o.namespace) : undefined;
-  if (!read || !plan || plan.problems.length) {
-    read = parseAll(sources);
-    plan = planAll(read.objects, planner, o.namespace, read.problems);
+  // source by source: its events are kept while its objects are planned and written
+  const planned: PlannedObject[] = [], skipped: Record<string, number> = {}, problems: InputProblem[] = [], written: string[] = [];
+  for (const source of sources) {
+    const m = readManifests(source, problems);
+    if (!m) continue;
+    const before = problems.length;
+    const here = planAll(m, planner, o.namespace, problems, skipped);
+    planned.push(...here);
+    if (flags.output === "yaml" && problems.length === before) {
+      const text = writeManifests(m, here.filter(({ p }) => p.edits.length).map(({ obj, p }): ObjectEdits => ({ obj, edits: p.edits })), problems);
+      if (text !== undefined) written.push(text);
+    }
   }
-  const { planned, skipped, problems } = plan;
   if (problems.length) {
     const order = new Map(sources.map((src, i) => [src.name, i]));
     throw new ManifestError(problems.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || (a.line ?? 0) - (b.line ?? 0)));
@@ -127,8 +129,7 @@ export async function runPlan(o: PlanFlags): Promise<void> {
 
   if (flags.output === "json") console.log(JSON.stringify({ items, summary }, null, 2));
   else if (flags.output === "yaml") {
-    for (const { obj, p } of planned) for (const e of p.edits) setPath(obj.doc!.doc, [...obj.at, ...e.path], e.value);
-    process.stdout.write(writeDocuments(read.docs));
+    process.stdout.write(stream(written));
     for (const i of items) if (i.denied) console.error(`isoplace: ${i.file}:${i.line}: ${i.kind} ${i.namespace}/${i.name}: ${i.denied}`);
     console.error(`isoplace: ${summaryLine(summary)}`);
   } else console.log(formatPlan(items, summary));
@@ -139,40 +140,24 @@ export async function runPlan(o: PlanFlags): Promise<void> {
   }
 }
 
-interface Read { objects: ManifestObject[]; docs: ParsedDocument[]; problems: InputProblem[] }
-
-/** Every source scanned (js-yaml); a syntax error is a problem, named again by parseAll. */
-function scanAll(sources: Source[]): Read {
-  const r: Read = { objects: [], docs: [], problems: [] };
-  for (const s of sources) {
-    try {
-      r.objects.push(...scanSource(s, r.problems));
-    } catch (err) {
-      r.problems.push({ file: s.name, message: (err as Error).message });
-    }
+/** Sources written one after another as one stream: a document marker between them, unless the next starts with one. */
+function stream(texts: string[]): string {
+  let out = "";
+  for (const t of texts.filter((x) => x.trim() !== "")) {
+    if (out) out += `${out.endsWith("\n") ? "" : "\n"}${t.startsWith("---") ? "" : t.startsWith("%") ? "...\n" : "---\n"}`;
+    out += t;
   }
-  return r;
+  return out;
 }
 
-/** Every source read as documents (the `yaml` package), every problem with its line. */
-function parseAll(sources: Source[]): Read {
-  const r: Read = { objects: [], docs: [], problems: [] };
-  for (const s of sources) {
-    const p = parseSource(s, r.problems);
-    r.docs.push(...p.docs);
-    r.objects.push(...p.objects);
-  }
-  return r;
-}
+interface PlannedObject { obj: ManifestObject; w: Workload; p: Planned }
 
-interface PlanRun { planned: { obj: ManifestObject; w: Workload; p: Planned }[]; skipped: Record<string, number>; problems: InputProblem[] }
-
-function planAll(objects: ManifestObject[], planner: Planner, namespace: string, problems: InputProblem[] = []): PlanRun {
-  const planned: PlanRun["planned"] = [];
-  const skipped: Record<string, number> = {};
-  for (const obj of objects) {
+/** Every workload of a source planned; its problems added with their lines, other kinds counted in `skipped`. */
+function planAll(m: Manifests, planner: Planner, namespace: string, problems: InputProblem[], skipped: Record<string, number>): PlannedObject[] {
+  const planned: PlannedObject[] = [];
+  for (const obj of m.objects) {
     const before = problems.length;
-    const w = workloadOf(obj, namespace, problems);
+    const w = workloadOf(m, obj, namespace, problems);
     if (!w) {
       if (problems.length === before) {
         const key = kindKey(obj.value.apiVersion as string, obj.value.kind as string);
@@ -184,10 +169,10 @@ function planAll(objects: ManifestObject[], planner: Planner, namespace: string,
       planned.push({ obj, w, p: planner.plan(w) });
     } catch (err) {
       if (!(err instanceof WorkloadError)) throw err;
-      for (const f of err.problems) problems.push({ file: obj.source.name, line: lineOf(obj, f.path), field: fieldPath(f.path), message: f.message });
+      for (const f of err.problems) problems.push({ file: obj.source.name, line: m.lineOf(obj, f.path), field: fieldPath(f.path), message: f.message });
     }
   }
-  return { planned, skipped, problems };
+  return planned;
 }
 
 function summarise(items: PlanItem[], skipped: Record<string, number>, files: number, engine: Engine, mode: Mode, runtimeClasses: string[], failOn: FailOn[]): PlanSummary {
@@ -214,7 +199,7 @@ function failedText(c: FailOn, s: PlanSummary): string {
   return `${plural(s.denials, "workload")} denied`;
 }
 
-export function summaryLine(s: PlanSummary): string {
+function summaryLine(s: PlanSummary): string {
   const o = s.outcomes;
   const skipped = Object.entries(s.skipped).sort(([a], [b]) => (a < b ? -1 : 1));
   const skippedCount = skipped.reduce((n, [, c]) => n + c, 0);

@@ -34,7 +34,7 @@ const isOci = (ref: string) => /^oci:\/\//i.test(ref);
  * Every mistake — a missing file, a key that cannot be read, a registry error, a module refused
  * — is a UsageError naming the flag (exit 2).
  */
-export async function policyEngine(o: PolicyOptions, node?: NodeProfile, note: (line: string) => void = (l) => console.error(l)): Promise<Engine> {
+export async function policyEngine(o: PolicyOptions, node?: NodeProfile): Promise<Engine> {
   if (!o.policy) {
     if (o.trustedKey.length) throw new UsageError("--trusted-key is given without --policy: the built-in policy is part of isoplace and needs no key");
     const { loadPolicy } = await import("../index.ts");
@@ -52,14 +52,13 @@ export async function policyEngine(o: PolicyOptions, node?: NodeProfile, note: (
   let engine: Engine;
   try {
     if (keys.length) {
-      const checked = await checkCandidate(delivery, { trustedKeys: keys, freshness: { now: new Date(), serial: () => undefined } });
-      const st = checked.statement!;
-      note(`isoplace: --policy ${ref}: valid statement by key ${checked.keyId}: ${st.name} ${st.version}, serial ${st.serial}${st.expires ? `, expires ${st.expires}` : ""}`);
-      engine = checked.engine;
+      const verified = await verifyDelivery(delivery, keys);
+      console.error(`isoplace: --policy ${ref}: ${verified.summary}`);
+      engine = verified.engine;
     } else {
       const { createEngine } = await import("../engine/engine.ts");
       engine = await createEngine(delivery.bytes);
-      note(`isoplace: warning: --policy ${ref} is not verified (no --trusted-key): ${engine.policy.name} ${engine.policy.version}, run under the meter; its answers are only as trustworthy as whoever built it`);
+      console.error(`isoplace: warning: --policy ${ref} is not verified (no --trusted-key): ${engine.policy.name} ${engine.policy.version}, run under the meter; its answers are only as trustworthy as whoever built it`);
     }
   } catch (err) {
     if (err instanceof PolicyRejectedError) throw new UsageError(`--policy ${ref}: refused (${err.reason}): ${err.message}`);
@@ -68,12 +67,24 @@ export async function policyEngine(o: PolicyOptions, node?: NodeProfile, note: (
   return node ? engine.withNode(node) : engine;
 }
 
-async function trustedKeys(paths: string[]): Promise<TrustedKey[]> {
+/**
+ * What an agent checks before it activates a delivered module, bar the serial (there is none here
+ * to compare it with): the signed statement, its digest, expiry, name and version, then the ABI
+ * and the module's self-test. Throws PolicyRejectedError with the reason.
+ */
+export async function verifyDelivery(delivery: Delivery, keys: TrustedKey[]): Promise<{ engine: Engine; summary: string }> {
+  const checked = await checkCandidate(delivery, { trustedKeys: keys, freshness: { now: new Date(), serial: () => undefined } });
+  const st = checked.statement!;
+  return { engine: checked.engine, summary: `valid statement by key ${checked.keyId}: ${st.name} ${st.version}, serial ${st.serial}${st.expires ? `, expires ${st.expires}` : ""}` };
+}
+
+/** The public keys in these files; a file that cannot be read or is no key is a UsageError naming the flag. */
+export async function trustedKeys(paths: string[], flag = "--trusted-key"): Promise<TrustedKey[]> {
   const { loadTrustedKeys } = await import("../node/keys.ts");
   try {
     return await loadTrustedKeys(paths);
   } catch (err) {
-    throw new UsageError(`--trusted-key: ${(err as Error).message}`);
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
   }
 }
 

@@ -9,7 +9,6 @@ import { admissionDecisionId } from "./decision-id.ts";
 import { pod as podSchema } from "./review.ts";
 
 export type PlanOutcome = Outcome | "not-opted-in";
-export const PLAN_OUTCOMES: readonly PlanOutcome[] = ["mutated", "unchanged", "denied", "infeasible", "not-opted-in"];
 
 export interface Workload {
   kind: string;
@@ -60,21 +59,35 @@ function notAString(v: unknown): string {
   return `must be a string, got ${type}${typeof v === "number" || typeof v === "boolean" ? ": quote the value" : ""}`;
 }
 
+/**
+ * The fields of a pod template the webhook reads, as the API server decodes them from JSON (and
+ * so from YAML): a null object or string is absent, a null annotation the empty string.
+ */
+function asDecoded(template: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...template };
+  for (const k of ["metadata", "spec"]) if (out[k] === null) delete out[k];
+  const m = out.metadata;
+  if (isObject(m)) {
+    const metadata: Record<string, unknown> = { ...m };
+    for (const k of ["name", "generateName", "namespace", "annotations"]) if (metadata[k] === null) delete metadata[k];
+    if (isObject(metadata.annotations)) {
+      metadata.annotations = Object.fromEntries(Object.entries(metadata.annotations).map(([k, v]) => [k, v === null ? "" : v]));
+    }
+    out.metadata = metadata;
+  }
+  return out;
+}
+
 /** RFC 6901 pointer → keys ("/metadata/annotations/isoplace.io~1level" → metadata, annotations, isoplace.io/level). */
 const keysOf = (pointer: string): string[] => pointer.split("/").slice(1).map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
 
 export class Planner {
-  readonly admitter: Admitter;
+  private readonly admitter: Admitter;
   private readonly engine: Engine;
 
   constructor(engine: Engine, config: AdmissionConfig) {
     this.engine = engine;
     this.admitter = new Admitter(config);
-  }
-
-  /** The cluster's runtimes as the webhook counts them (containerd and those with a RuntimeClass). */
-  get runtimes(): string[] {
-    return this.admitter.runtimesFor(this.engine);
   }
 
   /** The webhook's answer for the workload's pods. Throws WorkloadError when its pod template cannot be read. */
@@ -86,7 +99,7 @@ export class Planner {
         throw new WorkloadError([{ path: w.template.slice(0, i + 1), message: template === undefined ? `is missing: a ${w.kind} needs its pod template (${w.template.join(".")})` : "must be an object" }]);
       }
     }
-    const parsed = podSchema.safeParse(template);
+    const parsed = podSchema.safeParse(asDecoded(template as Record<string, unknown>));
     if (!parsed.success) {
       throw new WorkloadError(parsed.error.issues.map((i) => {
         const path = i.path.map((k) => (typeof k === "symbol" ? String(k) : k));
@@ -130,6 +143,7 @@ export class Planner {
   private decisionId(w: Workload, annotations: Record<string, string>): string {
     const input = Object.keys(annotations).filter((k) => k.startsWith(PREFIX) && !OUTPUTS.includes(k)).sort().map((k) => `${k}=${annotations[k]}`);
     const p = this.engine.policy;
-    return admissionDecisionId(["plan", p.name, p.version, p.moduleSha256 ?? p.sha256, w.kind, w.namespace, w.name, this.runtimes.join(","), ...input].join("\n"));
+    const runtimes = this.admitter.runtimesFor(this.engine);
+    return admissionDecisionId(["plan", p.name, p.version, p.moduleSha256 ?? p.sha256, w.kind, w.namespace, w.name, runtimes.join(","), ...input].join("\n"));
   }
 }

@@ -13,8 +13,6 @@ const TEMPLATES: ReadonlyMap<string, readonly string[]> = new Map([
   ["batch/CronJob", ["spec", "jobTemplate", "spec", "template"]],
 ]);
 
-export const WORKLOAD_KINDS = [...TEMPLATES.keys()].map((k) => k.slice(k.indexOf("/") + 1));
-
 /** The group of an apiVersion: "apps/v1" → "apps", "v1" → "" (the core group). */
 export const groupOf = (apiVersion: string): string => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
 
