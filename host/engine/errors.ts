@@ -13,7 +13,7 @@ export class InvalidRequestError extends Error {
 
 /** Why a policy module was refused. `reason` is a stable code, used as a metrics label. */
 export type RejectReason =
-  | "size" | "signature" | "compile" | "imports" | "meta" | "abi" | "self-test" | "catalogue" | "source" | "meter" | "budget"
+  | "size" | "signature" | "invalid" | "compile" | "imports" | "meta" | "abi" | "self-test" | "catalogue" | "inflate" | "source" | "meter" | "memory" | "budget"
   // a signed statement's checks (host/delivery/statement.ts, pipeline.ts)
   | "statement" | "digest" | "expired" | "name" | "version" | "serial-lower" | "serial-reused";
 
