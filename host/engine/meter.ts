@@ -11,8 +11,9 @@
 // runs. Loops alone would not do: recursion that fans out (f calls f twice, 48 deep) is
 // exponential without a loop and without ever overflowing the stack. The decoder knows every
 // instruction AssemblyScript 0.28 can emit (MVP, sign extension, non-trapping float-to-int, bulk
-// memory, reference types, SIMD, multi-value block types) and refuses anything else — tail calls,
-// exceptions, threads, GC, multi-memory, memory64 — rather than guess where it ends.
+// memory, reference types and ref.as_non_null, SIMD, multi-value block types) and refuses anything
+// else — tail calls, exceptions, threads, GC and typed references, multi-memory, memory64 — rather
+// than guess where it ends.
 // Nothing the module does may reach the meter's own state: the bytes must be valid WebAssembly
 // before anything is rewritten (code that names global G is invalid alone and valid once G is
 // the budget), and every index the module uses (function, global, local, type, table, memory,
@@ -55,7 +56,14 @@ export interface MeterOptions {
   maxMemoryPages?: number;
 }
 
-const LOCAL_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f]);
+/** The value types the meter knows: numbers, v128, funcref, externref (one byte each; typed references are GC's, refused). */
+const VALUE_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f]);
+
+function valueType(r: Reader, where: string): number {
+  const t = r.byte();
+  if (!VALUE_TYPES.has(t)) throw new MeterError(`${where}: value type 0x${t.toString(16)} (a typed reference) is not metered`);
+  return t;
+}
 
 /** Bytes charged one unit by the bulk memory/table operations. */
 const BULK_SHIFT = 6;
@@ -195,7 +203,7 @@ const KIND = new Uint8Array(256);
 {
   const set = (kind: number, ...ops: number[]) => { for (const op of ops) KIND[op] = kind; };
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  set(NONE, 0x00, 0x01, 0x05, 0x0f, 0x1a, 0x1b, 0xd1, ...range(0x45, 0xc4));  // MVP numeric, sign extension
+  set(NONE, 0x00, 0x01, 0x05, 0x0f, 0x1a, 0x1b, 0xd1, 0xd4, ...range(0x45, 0xc4));  // MVP numeric, sign extension, ref.is_null, ref.as_non_null
   set(BLOCK, 0x02, 0x04); set(LOOP, 0x03); set(END, 0x0b);
   set(LABEL, 0x0c, 0x0d); set(FUNC, 0x10, 0xd2);                              // br, br_if; call, ref.func
   set(LOCAL, 0x20, 0x21, 0x22); set(GLOBAL_INDEX, 0x23, 0x24); set(TABLE_INDEX, 0x25, 0x26);
@@ -237,11 +245,13 @@ function simd(r: Reader, at: number, spaces: Spaces): void {
   else if (op > 255) throw new MeterError(`unknown SIMD instruction 0xfd ${op} at byte ${at}`);
 }
 
-/** A block type: empty (0x40), a value type (negative), or a type index (one the module defines). */
+/** A block type: empty (0x40), a value type, or a type index (one the module defines). */
 function blockType(r: Reader, spaces: Spaces): void {
-  const at = r.pos;
+  const at = r.pos, first = r.b[at];
+  if (first === 0x40 || VALUE_TYPES.has(first)) { r.pos++; return; }
   const t = r.sleb(33);
-  if (t >= 0) index(spaces, "types", t, at);
+  if (t < 0) throw new MeterError(`byte ${at}: block type 0x${first.toString(16)} (a typed reference) is not metered`);
+  index(spaces, "types", t, at);
 }
 
 /**
@@ -256,7 +266,7 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
   for (let i = 0; i < groups; i++) {
     const n = r.u32();
     const type = r.byte();
-    if (!LOCAL_TYPES.has(type)) throw new MeterError(`function ${fn}: a local of type 0x${type.toString(16)} is not metered`);
+    if (!VALUE_TYPES.has(type)) throw new MeterError(`function ${fn}: a local of type 0x${type.toString(16)} is not metered`);
     locals += n;
     if (locals > 50_000) throw invalid(`function ${fn}: more than 50,000 locals`);
     decl.u32(n); decl.byte(type);
@@ -293,7 +303,7 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
       }
       case BR_TABLE: { const n = r.u32(); for (let i = 0; i <= n; i++) r.u32(); break; }
       case CALL_INDIRECT: index(spaces, "types", r.u32(), at); index(spaces, "tables", r.u32(), at); break;
-      case SELECT_T: r.skip(r.u32()); break;                       // select t*
+      case SELECT_T: for (let n = r.u32(); n > 0; n--) valueType(r, `function ${fn}, byte ${at}`); break;  // select t*
       case MEM_INDEX: if (r.u32() !== 0) throw new MeterError(`function ${fn}: multi-memory at byte ${at}`); index(spaces, "memories", 0, at); break;
       case S32: r.sleb(32); break;
       case S64: r.sleb(64); break;
@@ -351,7 +361,8 @@ function elements(s: Reader, spaces: Spaces): void {
     if (flags > 7) throw invalid(`element segment ${i} has flags ${flags}`);
     if (flags & 2 && !(flags & 1)) index(spaces, "tables", s.u32(), s.pos);  // an explicit table
     if (!(flags & 1)) constExpr(s, spaces, spaces.globals);              // active: its offset
-    if (flags & 3) s.byte();                                             // elemkind or reftype
+    if (flags & 3 && flags & 4) valueType(s, `element segment ${i}`);   // its reftype
+    else if (flags & 3 && s.byte() !== 0) throw invalid(`element segment ${i}: an element kind other than funcref`);
     for (let k = s.u32(), j = 0; j < k; j++) {
       if (flags & 4) constExpr(s, spaces, spaces.globals);
       else index(spaces, "funcs", s.u32(), s.pos);
@@ -402,8 +413,9 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
       for (let n = s.u32(), i = 0; i < n; i++) {
         const form = s.byte();
         if (form !== 0x60) throw new MeterError(`type ${i} is not a function type (0x${form.toString(16)})`);
-        const p = s.u32(); s.skip(p);
-        s.skip(s.u32());
+        const p = s.u32();
+        for (let k = 0; k < p; k++) valueType(s, `type ${i}`);
+        for (let k = s.u32(); k > 0; k--) valueType(s, `type ${i}`);
         params.push(p);
       }
       spaces.types = params.length;
@@ -412,16 +424,16 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
         s.name(); s.name();
         const kind = s.byte();
         if (kind === 0) funcTypes.push(index(spaces, "types", s.u32(), s.pos));
-        else if (kind === 1) { s.byte(); s.limits(); spaces.tables++; }
+        else if (kind === 1) { valueType(s, "an imported table"); s.limits(); spaces.tables++; }
         else if (kind === 2) throw new MeterError("an imported memory is not metered (its maximum cannot be pinned)");
-        else if (kind === 3) { s.byte(); s.byte(); spaces.globals++; }
+        else if (kind === 3) { valueType(s, "an imported global"); s.byte(); spaces.globals++; }
         else throw new MeterError(`an import of kind ${kind} is not metered`);
       }
     } else if (id === FUNCTION) {
       definedFunctions = s.u32();
       for (let i = 0; i < definedFunctions; i++) funcTypes.push(index(spaces, "types", s.u32(), s.pos));
     } else if (id === 4) {
-      for (let n = s.u32(), i = 0; i < n; i++) { s.byte(); s.limits(); spaces.tables++; }
+      for (let n = s.u32(), i = 0; i < n; i++) { valueType(s, `table ${i}`); s.limits(); spaces.tables++; }
     } else if (id === MEMORY) {
       for (let n = s.u32(), i = 0; i < n; i++) {
         const min = s.limits();
@@ -430,7 +442,7 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
       }
     } else if (id === GLOBAL) {
       for (let n = s.u32(), i = 0; i < n; i++) {
-        s.byte(); s.byte();
+        valueType(s, `global ${spaces.globals}`); s.byte();
         constExpr(s, spaces, spaces.globals);   // sees the globals before it
         spaces.globals++;
       }

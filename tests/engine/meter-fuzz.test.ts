@@ -75,6 +75,23 @@ async function fuzz(kind: Job["kind"]) {
   return { totals, findings };
 }
 
+/** Modules the fuzz found, made again from their seeds (Binaryen 131's generator), kept as regression cases. */
+const FOUND = [
+  { seed: 46742736, what: "ref.as_non_null (0xd4), which the meter refused as an unknown instruction: now metered" },
+  { seed: 49015489, what: "ref.as_non_null again, in another function" },
+  { seed: 2087067025, what: "a call that keeps calling back into itself through call-export-catch, catching its own traps: endless unmetered, stopped by the budget metered", stopped: true },
+];
+
+describe("cases the fuzz found", () => {
+  it.each(FOUND)("ttf seed $seed: $what", async ({ seed, stopped }) => {
+    const r = await pool.run({ id: -seed, kind: "ttf", seed });
+    if (!("report" in r)) throw new Error(`ttf seed ${seed}: ${"hung" in r ? "no answer" : r.crashed}`);
+    expect(r.report.refused).toBeUndefined();
+    expect(r.report.findings).toEqual([]);
+    if (stopped) expect(r.report.stopped).toBe(1);
+  }, 120_000);
+});
+
 describe(`the meter against Binaryen's random modules (${MODULES} of each kind, seed ${SEED})`, () => {
   it("translate-to-fuzz modules: all metered, all valid metered, every parameterless export the same metered and unmetered, the budget error at each call's exact cost", async () => {
     const { totals, findings } = await fuzz("ttf");

@@ -120,6 +120,25 @@ describe("what the meter leaves as it was", () => {
   });
 });
 
+describe("ref.as_non_null (0xd4), which Binaryen emits with reference types (found by the fuzz, refused before)", () => {
+  it("is metered, and answers as unmetered", () => {
+    // f() = ref.is_null(ref.as_non_null(ref.func 0)): 0; g() = ref.as_non_null(ref.null func): a trap
+    const bytes = buildModule({ types: [[[], [i32]]], funcs: [
+      { type: 0, export: "f", code: [0xd2, 0, 0xd4, 0xd1, 0x0b] },
+      { type: 0, export: "g", code: [0xd0, 0x70, 0xd4, 0xd1, 0x0b] },
+    ] });
+    // ref.func needs the function declared: an element segment (declarative, flags 3) naming function 0
+    const code = sectionsOf(bytes).find((x) => x.id === 10)!;
+    const withElem = new Uint8Array([...bytes.subarray(0, code.start), 9, 5, 1, 3, 0x00, 1, 0, ...bytes.subarray(code.start)]);
+    expect(WebAssembly.validate(withElem as BufferSource)).toBe(true);
+    const plain = new WebAssembly.Instance(new WebAssembly.Module(withElem as BufferSource)).exports as unknown as Record<string, Fn>;
+    const x = instantiate(withElem);
+    expect(x.fns.f()).toBe(plain.f());
+    expect(() => x.fns.g()).toThrow(WebAssembly.RuntimeError);
+    expect(x.budget.value).toBeGreaterThanOrEqual(0);  // a trap of its own, not the budget's
+  });
+});
+
 describe("what the meter refuses", () => {
   it.each([
     ["a tail call (0x12), which loops without a loop", tailCallModule(), /unknown instruction 0x12/],
@@ -129,6 +148,18 @@ describe("what the meter refuses", () => {
     expect(() => meter(bytes, { initial: 1 })).toThrow(MeterError);
     expect(() => meter(bytes, { initial: 1 })).toThrow(message);
     await expect(createEngine(bytes)).rejects.toMatchObject({ name: "PolicyRejectedError", reason: "meter", message: expect.stringMatching(message) });
+  });
+
+  // Found by the differential fuzz (meter-fuzz.test.ts): a type with a typed reference was read
+  // as one byte, so the rest of the section was misread and a valid module refused as "invalid";
+  // typed references (GC's) are now refused as what they are, everywhere a value type is read.
+  it("a valid module with a typed reference ((ref null func) in a type and a block): refused as unsupported, not misread", () => {
+    const sec = (id: number, b: number[]) => [id, ...u32(b.length), ...b];
+    const body = [0, 0x02, 0x63, 0x70, 0xd0, 0x70, 0x0b, 0x1a, 0x41, 7, 0x0b];
+    const typed = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+      ...sec(1, [2, 0x60, 1, 0x63, 0x70, 0, 0x60, 0, 1, 0x7f]), ...sec(3, [1, 1]), ...sec(7, [1, 1, 0x66, 0, 0]), ...sec(10, [1, body.length, ...body])]);
+    expect(WebAssembly.validate(typed as BufferSource)).toBe(true);
+    expect(() => meter(typed, { initial: 1 })).toThrow(expect.objectContaining({ kind: "unsupported", message: expect.stringMatching(/typed reference/) }));
   });
 
   it("a module that already exports the budget's name", () => {
