@@ -1,6 +1,7 @@
 // isoplace serve: the agent, until SIGTERM/SIGINT (then it drains and exits 0).
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import type { TrustedKey } from "../delivery/signing.ts";
 import type { Engine } from "../engine/engine.ts";
 import { addAgentOptions, envOption, givenOf, readAgentConfig, runUntilStopped } from "./agent-command.ts";
 import { checkRuntimes, ConfigError, type Given } from "./config.ts";
@@ -23,17 +24,24 @@ async function adminToken(file: Given | undefined): Promise<string | undefined> 
 }
 
 /** The policies whose runtime ids a configured node may name: the built-in one, and the one --data-dir restores. */
-async function policiesForRuntimes(dataDir: string | undefined): Promise<Engine[]> {
+async function policiesForRuntimes(dataDir: string | undefined, trustedKeys: TrustedKey[]): Promise<Engine[]> {
   const { loadPolicy } = await import("../index.ts");
   const engines = [await loadPolicy()];
   if (dataDir) {
     try {
       const { PolicyStore } = await import("../node/store.ts");
+      const { checkCandidate } = await import("../delivery/pipeline.ts");
       const store = new PolicyStore(dataDir);
-      const active = (await store.load()).kept[0];
-      const stored = active && !active.builtIn ? await store.readModule(active.moduleSha256) : null;
-      // verified when it was stored; here only its runtime ids are read
-      if (stored) engines.push(await loadPolicy(stored.bytes));
+      for (const entry of (await store.load()).kept) {
+        if (entry.builtIn) break;
+        const stored = await store.readModule(entry.moduleSha256);
+        // the statement verified before any of the module's code runs, as when the agent restores it
+        const checked = stored && await checkCandidate({ ...stored, source: entry.source }, { trustedKeys }).catch(() => undefined);
+        if (checked) {
+          engines.push(checked.engine);
+          break;
+        }
+      }
     } catch { /* nothing usable restored: the agent says so when it starts */ }
   }
   return engines;
@@ -54,7 +62,7 @@ export function registerServe(program: Command): void {
         hostRoot: cmd.getOptionValueSource("hostRoot") === "default" ? undefined : given("hostRoot", "--host-root"),
       });
       const token = await adminToken(o.adminTokenFile === undefined ? undefined : { value: o.adminTokenFile, name: "--admin-token-file" });
-      const runtimes = config.runtimes && await checkRuntimes(given<string[]>("runtimes", "--runtimes")!, await policiesForRuntimes(o.dataDir));
+      const runtimes = config.runtimes && await checkRuntimes(given<string[]>("runtimes", "--runtimes")!, await policiesForRuntimes(o.dataDir, config.trustedKeys));
 
       // loaded here, not at the top: the other commands start faster without the agent's stack
       const { startAgent } = await import("../node/agent.ts");

@@ -71,8 +71,9 @@ export class PolicyManager implements PolicySink {
 
   /**
    * Chooses the policy to serve at start, in this order: the last one activated (from the data
-   * directory, checked again), the source's initial delivery (--policy FILE), the built-in
-   * default. A source that cannot be read is warned about, counted and shown in lastError.
+   * directory, checked again), the source's initial delivery (--policy FILE), the policies kept
+   * before the last one (newest first, each checked again), the built-in default. A source that
+   * cannot be read is warned about, counted and shown in lastError.
    */
   static async start(o: ManagerOptions, source?: { key: string; initial?(): Promise<Delivery | null> }): Promise<PolicyManager> {
     const log = o.logger;
@@ -112,15 +113,19 @@ export class PolicyManager implements PolicySink {
     let keyId: string | null = null;
     let statement: Statement | null = null;
     let chosen: Candidate | null = null;
-    if (kept.length) {
+    // A kept policy was activated here before: its serial and expiry were checked then. Its
+    // statement is verified again before any of its code runs (pipeline.ts), against the keys
+    // trusted now; one refused (altered bytes: `digest`) is dropped from the list.
+    const restore = async (what: string): Promise<Engine | null> => {
       const last = kept[0].entry;
       const c = await loadKept(o, kept[0]);
-      // it was activated here before: its serial and expiry were checked then
-      engine = c ? await tryCandidate(c, false) : null;
+      const e = c ? await tryCandidate(c, false) : null;
       if (!c) reject(new PolicyRejectedError("source", `the module ${last.moduleSha256} is missing from the data directory`), last.source);
-      if (engine) log?.info({ policy: engine.policy, source: last.source }, "serving the last activated policy from the data directory");
+      if (e) log?.info({ policy: e.policy, source: last.source }, what);
       else kept = kept.slice(1);
-    }
+      return e;
+    };
+    if (kept.length) engine = await restore("serving the last activated policy from the data directory");
     const restored = engine !== null;
     if (!engine && source?.initial) {
       const i = await source.initial().catch((err: Error) => {
@@ -129,6 +134,8 @@ export class PolicyManager implements PolicySink {
       });
       if (i && (engine = await tryCandidate(i, true))) chosen = i;
     }
+    // the last one refused and no source to start from: the next good one kept, newest first
+    while (!engine && kept.length) engine = await restore("serving an earlier policy from the data directory (the last activated one was refused)");
     if (!engine) {
       chosen = { bytes: await o.builtIn(), envelope: null, source: "built-in", builtIn: true };
       engine = (await checkCandidate(chosen, o)).engine;
