@@ -11,11 +11,12 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
 import { makeCertificates } from "../../host/node/certs.ts";
-import { MAX_REDIRECTS } from "../../host/delivery/source-url.ts";
 import { spawnAgent } from "../hardening/support/agent-process.ts";
 import { build, keyFiles, policyStatus, sign, silent, tempDir, until, variantSource, type KeyFiles } from "./support/fixtures.ts";
 
 const V2 = "2025.11.15-redirects";
+/** The URL source's limit (MAX_REDIRECTS in host/delivery/source-url.ts; docs/SECURITY.md says 5). */
+const MAX_REDIRECTS = 5;
 let root: string, keys: KeyFiles, v2: Uint8Array, sig2: string;
 const closers: (() => Promise<void>)[] = [];
 
