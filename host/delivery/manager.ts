@@ -317,9 +317,13 @@ export class PolicyManager implements PolicySink {
   }
 }
 
+/** The longest rejection message kept (lastError, logs, the admin's 422): a module's own strings are in some. */
+export const MAX_REJECTION_MESSAGE = 1024;
+
 function rejection(err: unknown): { reason: string; message: string } {
-  if (err instanceof PolicyRejectedError) return { reason: err.reason, message: err.message };
-  return { reason: "internal", message: err instanceof Error ? err.message : String(err) };
+  const message = err instanceof Error ? err.message : String(err);
+  const bounded = message.length > MAX_REJECTION_MESSAGE ? `${message.slice(0, MAX_REJECTION_MESSAGE - 1)}…` : message;
+  return { reason: err instanceof PolicyRejectedError ? err.reason : "internal", message: bounded };
 }
 
 function entryOf(engine: Engine, source: string, activatedAt: string, builtIn: boolean, keyId: string | null, st: Statement | null): StoredEntry {
