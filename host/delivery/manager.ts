@@ -13,7 +13,7 @@ import type { LoggerLike } from "./logger.ts";
 import { checkCandidate, type Candidate, type Checked } from "./pipeline.ts";
 import type { TrustedKey } from "./signing.ts";
 import type { Delivery, OfferResult, PolicySink, SourceTag } from "./source.ts";
-import { emptyState, type PolicyStoreLike, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
+import { emptyState, table, type PolicyStoreLike, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
 import { canonicalEnvelope, type Statement } from "./statement.ts";
 
 export type { OfferResult, SourceTag };
@@ -154,7 +154,7 @@ export class PolicyManager implements PolicySink {
     }
     const active = new ActivePolicy(engine, kept[0].entry.source, typeof o.node === "function" ? o.node(engine) : o.node, activatedAt);
     // serials are never forgotten, even when the rest of the state is (say, its key is no longer trusted)
-    const next: StoredState = { format: 1, kept: [], sources: restored ? state.sources : {}, serials: state.serials };
+    const next: StoredState = { format: 1, kept: [], sources: restored ? state.sources : table(), serials: state.serials };
     if (chosen?.tag) next.sources[chosen.tag.key] = { tag: chosen.tag.value, moduleSha256: kept[0].entry.moduleSha256 };
     // only a delivery raises the mark; a restored policy was counted when it was activated
     if (statement && chosen) raiseSerial(next.serials, statement);
