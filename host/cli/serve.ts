@@ -6,6 +6,7 @@ import type { Engine } from "../engine/engine.ts";
 import { addAgentOptions, envOption, givenOf, readAgentConfig, runUntilStopped } from "./agent-command.ts";
 import { checkRuntimes, ConfigError, type Given } from "./config.ts";
 import { list } from "./input.ts";
+import { SERVER_LIMITS } from "../node/server-limits.ts";
 
 async function adminToken(file: Given | undefined): Promise<string | undefined> {
   let token = process.env.ISOPLACE_ADMIN_TOKEN, name = "ISOPLACE_ADMIN_TOKEN";
@@ -50,7 +51,7 @@ async function policiesForRuntimes(dataDir: string | undefined, trustedKeys: Tru
 export function registerServe(program: Command): void {
   const serve = program.command("serve")
     .description("run the agent: the HTTP API on this node (env LOG_LEVEL: fatal, error, warn, info, debug, trace or silent)");
-  addAgentOptions(serve, { host: "127.0.0.1", port: "8787" })
+  addAgentOptions(serve, { host: "127.0.0.1", port: "8787", limits: SERVER_LIMITS })
     .addOption(envOption("--runtimes <ids>", "this node's runtimes, comma-separated", "ISOPLACE_RUNTIMES").argParser(list))
     .option("--detect", "probe this machine for runtimes (/dev/kvm, containerd's socket, shims on PATH), again whenever a new policy changes how")
     .addOption(envOption("--host-root <dir>", "where the host's file system is mounted, for --detect", "ISOPLACE_HOST_ROOT").default("/"))
@@ -69,7 +70,7 @@ export function registerServe(program: Command): void {
       const agent = await startAgent({
         host: config.host, port: config.port, runtimes, detect: o.detect, hostRoot: o.hostRoot,
         policy: config.policy, trustedKeys: config.trustedKeys, dataDir: config.dataDir, adminToken: token,
-        poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions,
+        poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions, limits: config.limits,
       });
       runUntilStopped(agent, config);
     });
