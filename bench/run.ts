@@ -36,6 +36,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   fleet: async () => (await import("./sections/fleet.ts")).fleetSection,
   meter: async () => (await import("./sections/meter.ts")).meterSection,
   admission: async () => (await import("./sections/admission.ts")).admissionSection,
+  bounds: async () => (await import("./sections/bounds.ts")).boundsSection,
 };
 
 const MIX_SIZE = 4096;

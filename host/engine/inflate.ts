@@ -3,7 +3,8 @@
 // Bounded: DEFLATE can inflate ~1032:1, so the input goes in slices and inflating stops as soon
 // as the output passes the limit — a module cannot make the agent build (or even decode) a
 // catalogue of hundreds of MiB. fflate's one-shot inflate into a buffer of fixed size would not
-// do: it keeps decoding to the end of the stream, writing nowhere.
+// do: it keeps decoding to the end of the stream, writing nowhere. (The Node bundle swaps fflate
+// for zlib, bounded by the same limit: scripts/bundle/inflate-node.mjs.)
 import { Inflate } from "fflate/browser";
 import { PolicyRejectedError } from "./errors.ts";
 
@@ -17,7 +18,7 @@ const SLICE = 4096;
 export function inflateRaw(deflated: Uint8Array, max = MAX_INFLATED_BYTES): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
-  const inflate = new Inflate((chunk) => {
+  const inflate = new Inflate({ maxOutputLength: max } as never, (chunk: Uint8Array) => {
     total += chunk.length;
     if (total > max) throw new PolicyRejectedError("inflate", `the module's catalogue inflates to more than ${max} bytes (from ${deflated.length})`);
     if (chunk.length) parts.push(chunk);

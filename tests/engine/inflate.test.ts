@@ -59,3 +59,23 @@ describe("a signed module's catalogue that inflates past the bound", () => {
     await expect(createEngine(module)).rejects.toMatchObject({ reason: "inflate", message: expect.stringMatching(/inflates to more than 1048576 bytes/) });
   });
 });
+
+describe("the Node bundle's inflate (zlib in fflate's place: scripts/bundle/inflate-node.mjs)", () => {
+  const inflateNode = async (deflated: Uint8Array, max?: number) => {
+    // @ts-expect-error a plain .mjs of the bundle's
+    const { Inflate } = await import("../../scripts/bundle/inflate-node.mjs");
+    let out: Uint8Array | undefined;
+    new Inflate(max === undefined ? undefined : { maxOutputLength: max }, (chunk: Uint8Array) => { out = chunk; }).push(deflated, true);
+    return out!;
+  };
+
+  it("round-trips, and hands over one byte past the bound instead of inflating a bomb", async () => {
+    const text = new TextEncoder().encode("isoplace ".repeat(1000));
+    expect(await inflateNode(deflate(text))).toEqual(text);
+    expect(await inflateNode(deflate(text), text.length)).toEqual(text);
+    const bomb = deflate(new Uint8Array(64 * 1024 * 1024));
+    const t0 = performance.now();
+    expect((await inflateNode(bomb, MAX_INFLATED_BYTES)).length).toBe(MAX_INFLATED_BYTES + 1);
+    console.log(`inflate (zlib): a 64 MiB bomb stopped at the bound in ${(performance.now() - t0).toFixed(1)} ms`);
+  });
+});

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
 import { silent } from "../shipping/support/fixtures.ts";
+import { BAD_ITEMS, batchOf } from "./support/bounds.ts";
 
 const KiB = 1024, MiB = 1024 * KiB;
 let agent: Agent;
@@ -18,7 +19,6 @@ const post = async (path: string, body: unknown) => {
   return { status: res.status, bytes: Buffer.byteLength(text), json: JSON.parse(text) };
 };
 
-const zeros = (n: number) => Array.from({ length: n }, () => 0);
 const xs = (n: number) => Array.from({ length: n }, (_, i) => `x${i}`);
 
 describe("one request", () => {
@@ -40,25 +40,10 @@ describe("one request", () => {
 });
 
 describe("a batch: at most 10 errors an item, 100 in all", () => {
-  /** Bad items of every shape that costs errors: each repeated to fill a 64 KiB body (at most 1000 items). */
-  const shapes: Record<string, unknown> = {
-    "not an object": 0,
-    "an unknown field": { a: 1 },
-    "an unknown scenario": { workload: { scenario: "x" } },
-    "an unknown scenario, 64 characters": { workload: { scenario: "s".repeat(64) } },
-    "10 ids of the wrong type": { workload: { performance: zeros(10) } },
-    "32 unknown ids (the probe)": { workload: { performance: xs(32) } },
-    "32 unknown ids in 4 lists": { workload: { scenario: 0, performance: xs(32), security: xs(32), cost: xs(32) }, node: { runtimes: xs(32) } },
-    "10 unknown metrics": { workload: { weights: Object.fromEntries(xs(10).map((k) => [k, 1])) } },
-    "every field wrong": { workload: { scenario: 1, performance: 1, security: 1, cost: 1, constraints: 1, weights: 1, artifact: 1 }, node: 1 },
-  };
-
   it("the largest answer for a 64 KiB body of bad items is under 1 MiB; every item still says it is invalid and how many errors it has", async () => {
     const sizes: [string, number, number][] = [];
-    for (const [what, item] of Object.entries(shapes)) {
-      const one = JSON.stringify(item).length + 1;
-      const n = Math.min(1000, Math.floor((64 * KiB - 16) / one));
-      const body = { items: Array.from({ length: n }, () => item) };
+    for (const [what, item] of Object.entries(BAD_ITEMS)) {
+      const body = batchOf(item), n = body.items.length;
       expect(JSON.stringify(body).length).toBeLessThanOrEqual(64 * KiB);
       const r = await post("/v1/decide/batch", body);
       expect(r.status, what).toBe(200);

@@ -8,6 +8,7 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_REVIEW_BYTES } from "../../host/k8s/route.ts";
+import { floodedReview } from "../hardening/support/bounds.ts";
 import { admit, call, reviewOf, startTestWebhook, type TestWebhook } from "./support/webhook.ts";
 
 const KiB = 1024;
@@ -18,23 +19,6 @@ beforeAll(async () => {
   w = await startTestWebhook({ logger: pino({ level: "info" }, { write: (line: string) => void lines.push(line) }) });
 });
 afterAll(async () => { await w?.close(); });
-
-/** A review whose pod carries as many unknown isoplace.io/ annotations as fit in `bytes`. */
-function floodedReview(bytes: number): { review: Record<string, any>; count: number } {
-  const annotations: Record<string, string> = {};
-  const review = reviewOf({ name: "flood", annotations });
-  const base = JSON.stringify(review).length;
-  let size = base, count = 0;
-  for (;;) {
-    const key = `isoplace.io/u${count.toString(36)}`;
-    const add = key.length + 3 + 3 + 1;  // "key":"x",
-    if (size + add > bytes) break;
-    annotations[key] = "x";
-    size += add;
-    count++;
-  }
-  return { review, count };
-}
 
 describe("a 3 MiB review of unknown annotations", () => {
   it("is denied within 1.5 s in an answer of at most 64 KiB, and its audit line is bounded", async () => {
