@@ -75,6 +75,12 @@ function scaled(v: f64, m: i32): f64 {
   return min(max(((DIRECTION >> m) & 1 ? v - lo : hi - v) / (hi - lo), 0), 1);
 }
 
+/**
+ * A score to nine decimals: a true tie reached by different sums (1/3 + 1/6 against 1/2) can
+ * come out a unit apart in the last bit, and must still go to the tie-breaker.
+ */
+function atPrecision(x: f64): f64 { return nearest(x * 1e9) / 1e9; }
+
 @inline function norm(level: i32, metric: i32): f64 {
   return load<f64>(NORM + ((level * METRICS + metric) << 3));
 }
@@ -204,7 +210,7 @@ function weightedScore(level: i32, r: i32): f64 {
     s += wm * normOf(level, r, m);
     w += wm;
   }
-  return s / w;
+  return atPrecision(s / w);
 }
 
 @inline function better(a: i32, b: i32): bool {

@@ -36,6 +36,9 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   fleet: async () => (await import("./sections/fleet.ts")).fleetSection,
   meter: async () => (await import("./sections/meter.ts")).meterSection,
   admission: async () => (await import("./sections/admission.ts")).admissionSection,
+  client: async () => (await import("./sections/client.ts")).clientSection,
+  plan: async () => (await import("./sections/plan.ts")).planSection,
+  opa: async () => (await import("./sections/opa.ts")).opaSection,
   bounds: async () => (await import("./sections/bounds.ts")).boundsSection,
 };
 

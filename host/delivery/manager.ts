@@ -14,7 +14,7 @@ import { checkCandidate, type Candidate, type Checked } from "./pipeline.ts";
 import type { TrustedKey } from "./signing.ts";
 import type { Delivery, OfferResult, PolicySink, SourceTag } from "./source.ts";
 import { emptyState, table, type PolicyStoreLike, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
-import { canonicalEnvelope, type Statement } from "./statement.ts";
+import { canonicalEnvelope, LEGACY_NOTE, type Statement, type StatementFormat } from "./statement.ts";
 
 export type { OfferResult, SourceTag };
 
@@ -101,6 +101,7 @@ export class PolicyManager implements PolicySink {
         const checked = await checkCandidate(c, fresh ? { ...o, freshness: freshness(o, state.serials) } : o);
         keyId = checked.keyId;
         statement = checked.statement;
+        format = checked.format;
         return checked.engine;
       } catch (err) {
         reject(err, c.source);
@@ -112,6 +113,7 @@ export class PolicyManager implements PolicySink {
     let engine: Engine | null = null;
     let keyId: string | null = null;
     let statement: Statement | null = null;
+    let format: StatementFormat | null = null;
     let chosen: Candidate | null = null;
     // A kept policy was activated here before: its serial and expiry were checked then. Its
     // statement is verified again before any of its code runs (pipeline.ts), against the keys
@@ -141,6 +143,7 @@ export class PolicyManager implements PolicySink {
       engine = (await checkCandidate(chosen, o)).engine;
       keyId = null;
       statement = null;
+      format = null;
     }
 
     const activatedAt = new Date().toISOString();
@@ -160,6 +163,7 @@ export class PolicyManager implements PolicySink {
     if (statement && chosen) raiseSerial(next.serials, statement);
     const m = new PolicyManager(o, active, kept.slice(0, 1 + (o.historyLimit ?? HISTORY_LIMIT)), next, lastErr);
     await m.persist(chosen ? kept[0] : undefined);
+    m.noteFormat(format, engine, kept[0].entry.source);
     return m;
   }
 
@@ -187,6 +191,7 @@ export class PolicyManager implements PolicySink {
           cur.envelope = c.envelope && canonicalEnvelope(c.envelope);
           await this.persist(cur);
           this.o.logger?.info({ policy: engine.policy, source: c.source, keyId, serial: statement.serial }, "policy statement renewed");
+          this.noteFormat(checked.format, engine, c.source);
         } else if (c.tag) await this.persist();
         return { status: "unchanged", policy: this.kept[0].entry };
       }
@@ -198,6 +203,7 @@ export class PolicyManager implements PolicySink {
       await this.persist(kept);
       this.swap(engine, entry);
       this.o.logger?.info({ policy: engine.policy, source: c.source, keyId, serial: statement?.serial }, "policy activated");
+      this.noteFormat(checked.format, engine, c.source);
       return { status: "activated", policy: entry };
     });
   }
@@ -220,6 +226,7 @@ export class PolicyManager implements PolicySink {
         return this.rejected(err, `rollback to ${prev.entry.source}`);
       }
       const { engine } = checked;
+      this.noteFormat(checked.format, engine, prev.entry.source);
       const cur = this.kept[0].entry;
       const from = { name: cur.name, version: cur.version, moduleSha256: cur.moduleSha256, ...(cur.serial ? { serial: cur.serial } : {}) };
       const { rollback: _, ...was } = prev.entry;
@@ -283,6 +290,11 @@ export class PolicyManager implements PolicySink {
 
   /** Waits for the offers queued so far. */
   async idle(): Promise<void> { await this.queue; }
+
+  /** A statement in the old format is accepted for one release: the log says so each time one is taken. */
+  private noteFormat(format: StatementFormat | null, engine: Engine, source: string): void {
+    if (format === "legacy") this.o.logger?.warn({ policy: engine.policy, source, statementFormat: format }, `policy accepted with ${LEGACY_NOTE}`);
+  }
 
   private swap(engine: Engine, entry: StoredEntry): void {
     this.active.activate(engine, entry.source, entry.activatedAt);

@@ -3,7 +3,7 @@
 import type { Decision, Engine } from "../engine/engine.ts";
 import { InvalidRequestError, listedErrors, type FieldError } from "../engine/errors.ts";
 import { fieldErrors } from "../engine/request-schemas.ts";
-import { annotationOf, clip, decideRequestOf, OUTPUT, type Annotations } from "./annotations.ts";
+import { annotationOf, clip, decideRequestOf, OUTPUT, PREFIX, type Annotations } from "./annotations.ts";
 import { admissionDecisionId } from "./decision-id.ts";
 import { encodePatch, pointerToken, type PatchOp } from "./patch.ts";
 import { pod as podSchema, type AdmissionRequest, type AdmissionResponse, type PodLike } from "./review.ts";
@@ -28,7 +28,12 @@ export interface Admission {
   /** namespace/name of the pod (generateName + "*" when it has no name yet). */
   pod?: string;
   decision?: { id: string; level: string | null; runtime: string | null; runtimeClassName: string | null };
+  /** The patch as operations (mutated only; the response carries it encoded). */
+  ops?: PatchOp[];
 }
+
+/** Who asks about a pod: the review's uid, the namespace it is created in, and the decision's id (default: derived from the uid). */
+export interface PodContext { uid: string; namespace?: string; decisionId?: string }
 
 export const WARNING_MAX = 120;
 const warn = (s: string) => clip(`isoplace: ${s}`, WARNING_MAX);
@@ -59,24 +64,30 @@ export class Admitter {
   }
 
   async admit(engine: Engine, req: AdmissionRequest): Promise<Admission> {
-    const uid = req.uid;
-    const unchanged = (warnings: string[] = []): Admission =>
-      ({ outcome: "unchanged", response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) } });
     // CREATE of a Pod only (not its subresources: binding, eviction, …)
-    if (req.operation !== "CREATE" || req.kind.kind !== "Pod" || req.kind.group !== "" || req.subResource) return unchanged();
-
+    if (req.operation !== "CREATE" || req.kind.kind !== "Pod" || req.kind.group !== "" || req.subResource) return { outcome: "unchanged", response: { uid: req.uid, allowed: true } };
     const parsed = podSchema.safeParse(req.object);
     if (!parsed.success) throw new InvalidRequestError(fieldErrors(parsed.error, "request.object"));
-    const pod = parsed.data;
+    return this.admitPod(engine, parsed.data, { uid: req.uid, namespace: req.namespace });
+  }
+
+  /**
+   * The answer for one pod, already parsed: the webhook's (above), and `isoplace plan`'s for the
+   * pod template of a manifest, which gives its own decision id.
+   */
+  admitPod(engine: Engine, pod: PodLike, o: PodContext): Admission {
+    const uid = o.uid;
+    const unchanged = (warnings: string[] = []): Admission =>
+      ({ outcome: "unchanged", response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) } });
     const annotations: Annotations = pod.metadata?.annotations ?? {};
-    const name = podName(pod, req.namespace);
+    const name = podName(pod, o.namespace);
     const { optsIn, request, errors } = decideRequestOf(annotations);
     if (!optsIn) return { ...unchanged(), pod: name };
     if (errors.length) return deny(uid, name, errors);
-    const decisionId = admissionDecisionId(uid);
+    const decisionId = o.decisionId ?? admissionDecisionId(uid);
     let decision: Decision;
     try {
-      decision = engine.decide({ ...request, node: { runtimes: this.runtimesFor(engine) } }, { decisionId });
+      decision = engine.decide({ ...request, node: { runtimes: this.runtimesFor(engine) } }, { decisionId, scope: "cluster" });
     } catch (err) {
       if (!(err instanceof InvalidRequestError)) throw err;
       return deny(uid, name, err.errors.map((e) => ({ ...e, path: annotationOf(e.path) })));
@@ -85,9 +96,10 @@ export class Admitter {
     const audit = { "decision-id": decision.decisionId, level: decision.level ?? "none", runtime: decision.runtime ?? "none" };
 
     if (decision.level === null) {
+      const never = neverPlaced(engine, decision.artifact);
       const response: AdmissionResponse = this.config.denyInfeasible
-        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: clip(`isoplace: no feasible level for ${name}: ${decision.explanation}`, MAX_DENIAL_MESSAGE) }, auditAnnotations: audit }
-        : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
+        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: clip(`isoplace: no feasible level for ${name}: ${never ? `${never}. ` : ""}${decision.explanation}`, MAX_DENIAL_MESSAGE) }, auditAnnotations: audit }
+        : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...(never ? [warn(never)] : []), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
       return { outcome: "infeasible", response, pod: name, decision: summary };
     }
 
@@ -122,7 +134,7 @@ export class Admitter {
     }
     if (ops.length === 0) return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary };
     return {
-      outcome: "mutated", pod: name, decision: summary,
+      outcome: "mutated", pod: name, decision: summary, ops,
       response: { uid, allowed: true, patchType: "JSONPatch", patch: encodePatch(ops), warnings, auditAnnotations: audit },
     };
   }
@@ -130,6 +142,18 @@ export class Admitter {
 
 /** The longest denial message (characters): it is answered to the API server and written in the audit line. */
 export const MAX_DENIAL_MESSAGE = 4096;
+
+/**
+ * Why the webhook can never place an artifact, when that is so: no runtime of the policy that
+ * runs it is a pod runtime (the default handler, or one with a RuntimeClass) — VM images, in the
+ * default policy, run on KVM alone.
+ */
+function neverPlaced(engine: Engine, artifact: string | null): string | undefined {
+  if (artifact === null) return undefined;
+  const runners = engine.catalogue.runtimes.filter((r) => (r.runs as string[]).includes(artifact));
+  if (runners.some((r) => r.id === "containerd" || r.runtimeClassName !== null)) return undefined;
+  return `${PREFIX}artifact ${artifact}: no pod runtime runs it (${runners.map((r) => r.name).join(", ") || "none"}: no RuntimeClass); never placed here`;
+}
 
 function deny(uid: string, pod: string, errors: FieldError[]): Admission {
   const { errors: shown, omitted } = listedErrors(errors);

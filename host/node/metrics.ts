@@ -117,6 +117,19 @@ export class AgentMetrics {
   readonly activations = new Counter({ name: "isoplace_policy_activations_total", help: "Policies activated", registers: [this.registry] });
   readonly rejections = new Counter({ name: "isoplace_policy_rejections_total", help: "Candidate policies rejected, by the check that failed", labelNames: ["reason"], registers: [this.registry] });
   readonly sourceErrors = new Counter({ name: "isoplace_policy_source_errors_total", help: "Times the policy source could not be read (missing file, unreachable URL)", registers: [this.registry] });
+  private expiresOf: () => { name: string; version: string; expires?: string } | undefined = () => undefined;
+  // labelled, so that a policy without an expiry has no series at all (an unlabelled gauge shows 0)
+  private readonly expires: Gauge = new Gauge({
+    name: "isoplace_policy_expires_timestamp_seconds",
+    help: "When the active policy's signed statement expires, in Unix seconds (no series: it does not expire, or it is the built-in policy)",
+    labelNames: ["name", "version"], registers: [this.registry],
+    collect: () => {
+      this.expires.reset();
+      const active = this.expiresOf();
+      const at = Date.parse(active?.expires ?? "");
+      if (active && !Number.isNaN(at)) this.expires.set({ name: active.name, version: active.version }, at / 1000);
+    },
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "isoplace_" });
@@ -129,6 +142,11 @@ export class AgentMetrics {
   decision(level: string | null): void {
     this.decisions.inc(level, () => ({ level: level ?? "none" }));
     if (level === null) this.infeasibleCount += 1;
+  }
+
+  /** Where the active policy and its statement's expiry are read from when the metrics are scraped. */
+  expiryOf(read: () => { name: string; version: string; expires?: string } | undefined): void {
+    this.expiresOf = read;
   }
 
   policy(info: PolicyInfo): void {

@@ -2,7 +2,7 @@
 // JSON), the numeric tables, the self-test vectors and the metadata, as the AssemblyScript
 // file `assembly/policy.ts` that the rules import.
 import { ABI_VERSION } from "../engine/abi.ts";
-import type { Catalogue, PolicyMeta } from "../engine/catalogue.ts";
+import type { Catalogue, CatalogueStack, PolicyMeta } from "../engine/catalogue.ts";
 import { InvalidRequestError } from "../engine/errors.ts";
 import { requestSchemas } from "../engine/request-schemas.ts";
 import { asFigure } from "../engine/figures.ts";
@@ -53,7 +53,7 @@ export function buildCatalogue(p: PolicySource): Catalogue {
     needs: p.needs,
     scenarios: p.scenarios.map((s) => ({
       id: s.id, name: s.name, zh: s.zh, first: s.first, ...(s.second ? { second: s.second } : {}), ...(s.added ? { added: true } : {}),
-      levels: PLACEABLE_LEVELS.map((id) => s.levels[id]),
+      levels: PLACEABLE_LEVELS.map((id) => ({ ...s.levels[id], stack: catalogueStack(s.levels[id].stack) })),
     })),
     runtimes: p.runtimes.map(({ figures, ...r }) => ({
       ...r, requires: r.requires ?? [], runs: r.runs ?? [...ARTIFACT_IDS],
@@ -64,6 +64,12 @@ export function buildCatalogue(p: PolicySource): Catalogue {
     })),
     outcomes: p.outcomes ?? [],
   };
+}
+
+/** A source stack as the catalogue keeps it (host/engine/catalogue.ts, CatalogueStack): text, or parts in an array. */
+function catalogueStack(stack: PolicySource["scenarios"][number]["levels"]["L1"]["stack"]): CatalogueStack {
+  if (typeof stack === "string") return stack;
+  return stack.extra ? [stack.orchestrator ?? "", stack.runtime, stack.extra] : [stack.orchestrator ?? "", stack.runtime];
 }
 
 type RuntimeFigure = NonNullable<PolicySource["runtimes"][number]["figures"]>[MetricId] & object;
