@@ -2,7 +2,7 @@
 // ./policy.ts. Nothing here allocates: every input and output lives in fixed static buffers,
 // so a million decisions leave linear memory exactly as it was.
 import {
-  DEFAULT_LEVEL, DIRECTION, FIGURES, NEEDS, NEED_COUNT, RFIG_COUNT, RFIG_KEYS, RFIG_VALUES, RUNTIMES, RUNTIME_COUNT, SCENARIOS,
+  DEFAULT_LEVEL, DIRECTION, FIGURE_INDEX, FIGURE_VALUES, NEEDS, NEED_COUNT, RFIG_COUNT, RFIG_KEYS, RFIG_VALUES, RUNTIMES, RUNTIME_COUNT, SCENARIOS,
 } from "./policy";
 
 // ABI constants, mirrored by host/engine/abi.ts.
@@ -46,6 +46,9 @@ const NORM = memory.data(5 * METRICS << 3);  // normalised 0..1, 1 = best among 
 const BALANCED = memory.data(5 << 3);        // equal-weight score: the tie-breaker
 const WEIGHTS = memory.data(METRICS << 3);
 const SCALE = memory.data(METRICS << 4);     // per metric: lo, hi of the level midpoints
+// f32[5 levels][12][min, max]: the levels' figures, NaN where none. The policy stores each
+// distinct value once (most repeat: star ratings) and a byte per slot; normalise() lays them out.
+export const FIGURES = memory.data(5 * METRICS << 3);
 // f64[16 runtimes][12][min, max]: a runtime's own figures, NaN where it has none (the level's hold).
 export const RFIG = memory.data(16 * METRICS << 4);
 const RNORM = memory.data(16 * METRICS << 3); // their normalised values, NaN where none
@@ -94,6 +97,9 @@ function atPrecision(x: f64): f64 { return nearest(x * 1e9) / 1e9; }
 // raw units (memory in MB swamped all else) and treated every metric as lower-is-better.
 // A runtime's own figure sits on the same scale (the source's), held within its ends.
 function normalise(): void {
+  for (let i = 0; i < 5 * METRICS * 2; i++) {   // FIGURES[i] = FIGURE_VALUES[FIGURE_INDEX[i]]
+    store<u32>(FIGURES + (i << 2), load<u32>(FIGURE_VALUES + (<usize>load<u8>(FIGURE_INDEX + i) << 2)));
+  }
   for (let m = 0; m < METRICS; m++) {
     let lo = Infinity, hi = -Infinity;
     for (let l = 1; l <= 4; l++) {

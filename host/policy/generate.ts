@@ -125,6 +125,9 @@ function utf8(s: string): number[] { return [...new TextEncoder().encode(s)]; }
 function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta, vs: Vector[]): string {
   const runtimeIndex = new Map(p.runtimes.map((r, i) => [r.id, i]));
   const figures = LEVEL_IDS.flatMap((_, l) => METRIC_IDS.flatMap((m) => figureRange(p.levels[l].figures[m])));
+  // Each distinct figure once, and a byte per [level][metric][min, max] naming it (120 slots, so
+  // a byte always suffices): most figures repeat. The module lays out the full table as it starts.
+  const figureValues = [...new Set(figures.map(f64))];
   const scenarios = p.scenarios.flatMap((s) => [
     levelIndex(s.first), s.second ? levelIndex(s.second) : 0,
     ...PLACEABLE_LEVELS.map((id) => FIT_SYMBOLS.indexOf(s.levels[id].fit)),
@@ -169,7 +172,8 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
     `export const VECTOR_COUNT: i32 = ${vs.length};`,
     `export const DEFAULT_LEVEL: i32 = ${levelIndex(p.defaultLevel)};`,
     `export const DIRECTION: u32 = ${direction};`,
-    `export const FIGURES: usize = ${data("f32", figures.map(f64))};`,
+    `export const FIGURE_VALUES: usize = ${data("f32", figureValues)};`,
+    `export const FIGURE_INDEX: usize = ${data("u8", figures.map((f) => figureValues.indexOf(f64(f))))};`,
     `export const SCENARIOS: usize = ${data("u8", scenarios)};`,
     `export const NEEDS: usize = ${data("u32", needs)};`,
     `export const RUNTIMES: usize = ${data("u32", runtimes)};`,
