@@ -53,5 +53,6 @@ it.each(["selfTest", "decide"])("a signed module that refills its own budget in 
   expect(status.active.source).toBe("built-in");
   expect(status.lastError).toMatchObject({ reason: "invalid" });
   expect(await rejections(url, "invalid")).toBe(fn === "selfTest" ? 1 : 2);
-  expect(agent!.output()).toMatch(/"reason":"invalid"/);
+  // the agent's log lines go out asynchronously (collected for up to 20 ms): waited for, not read at once
+  await agent!.waitForLine(/"msg":"policy rejected".*"reason":"invalid"|"reason":"invalid".*"msg":"policy rejected"/, "the rejection logged", 10_000);
 });
