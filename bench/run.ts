@@ -39,6 +39,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   client: async () => (await import("./sections/client.ts")).clientSection,
   plan: async () => (await import("./sections/plan.ts")).planSection,
   opa: async () => (await import("./sections/opa.ts")).opaSection,
+  apiserver: async () => (await import("./sections/apiserver.ts")).apiserverSection,
   bounds: async () => (await import("./sections/bounds.ts")).boundsSection,
 };
 

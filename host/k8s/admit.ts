@@ -92,8 +92,10 @@ export class Admitter {
       if (!(err instanceof InvalidRequestError)) throw err;
       return deny(uid, name, err.errors.map((e) => ({ ...e, path: annotationOf(e.path) })));
     }
-    const summary = { id: decision.decisionId, level: decision.level, runtime: decision.runtime, runtimeClassName: decision.runtimeClassName };
-    const audit = { "decision-id": decision.decisionId, level: decision.level ?? "none", runtime: decision.runtime ?? "none" };
+    const policy = `${decision.policy.name}@${decision.policy.version}`;
+    const id = (decision.level !== null && carriedDecisionId(annotations, decision.level, decision.runtime ?? "none", policy)) || decision.decisionId;
+    const summary = { id, level: decision.level, runtime: decision.runtime, runtimeClassName: decision.runtimeClassName };
+    const audit = { "decision-id": id, level: decision.level ?? "none", runtime: decision.runtime ?? "none" };
 
     if (decision.level === null) {
       const never = neverPlaced(engine, decision.artifact);
@@ -119,6 +121,9 @@ export class Admitter {
       }
       if (this.mode === "override") {
         ops.push({ op: "replace", path: "/spec/runtimeClassName", value: wanted });
+        // the RuntimeClass plugin ran before webhooks and set the old class's overhead; it runs
+        // again after this patch and rejects a pod whose overhead is not the new class's
+        if (pod.spec?.overhead !== undefined) ops.push({ op: "remove", path: "/spec/overhead" });
         warnings.push(warn(`runtimeClassName ${has} replaced by ${wanted} (override mode)`));
       } else warnings.push(warn(`advise mode: runtimeClassName ${has} kept, the policy chose ${wanted}`));
     }
@@ -126,8 +131,7 @@ export class Admitter {
     // The four output annotations; those the pod already carries with these values are left be,
     // so a second call after other mutations (reinvocation) changes nothing.
     const out: Record<string, string> = {
-      [OUTPUT.level]: decision.level, [OUTPUT.runtime]: decision.runtime ?? "none",
-      [OUTPUT.decisionId]: decision.decisionId, [OUTPUT.policy]: `${decision.policy.name}@${decision.policy.version}`,
+      [OUTPUT.level]: decision.level, [OUTPUT.runtime]: decision.runtime ?? "none", [OUTPUT.decisionId]: id, [OUTPUT.policy]: policy,
     };
     for (const [key, value] of Object.entries(out)) {
       if (annotations[key] !== value) ops.push({ op: "add", path: `/metadata/annotations/${pointerToken(key)}`, value });
@@ -153,6 +157,18 @@ function neverPlaced(engine: Engine, artifact: string | null): string | undefine
   const runners = engine.catalogue.runtimes.filter((r) => (r.runs as string[]).includes(artifact));
   if (runners.some((r) => r.id === "containerd" || r.runtimeClassName !== null)) return undefined;
   return `${PREFIX}artifact ${artifact}: no pod runtime runs it (${runners.map((r) => r.name).join(", ") || "none"}: no RuntimeClass); never placed here`;
+}
+
+const DECISION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The decision id the pod carries when its output annotations already say this decision. The
+ * API server gives every call its own uid, a reinvocation's too (after the RuntimeClass plugin
+ * or another webhook changed the pod): the decision first answered keeps its id.
+ */
+function carriedDecisionId(a: Annotations, level: string, runtime: string, policy: string): string | undefined {
+  const id = a[OUTPUT.decisionId];
+  return id !== undefined && DECISION_ID.test(id) && a[OUTPUT.level] === level && a[OUTPUT.runtime] === runtime && a[OUTPUT.policy] === policy ? id : undefined;
 }
 
 function deny(uid: string, pod: string, errors: FieldError[]): Admission {

@@ -103,6 +103,8 @@ export class Planner {
     let after = before;
     const edits: Edit[] = [];
     for (const op of a.ops ?? []) {
+      // removing the overhead the RuntimeClass plugin gave a pod is for admission; a template has none of the plugin's
+      if (op.op === "remove") continue;
       const keys = keysOf(op.path);
       if (keys.length === 2 && keys[0] === "spec" && keys[1] === "runtimeClassName") after = op.value as string;
       else if (keys.length === 1 && keys[0] === "spec") after = (op.value as { runtimeClassName: string }).runtimeClassName;

@@ -140,6 +140,16 @@ describe("a decision with a runtime class", () => {
     expect(response.warnings?.join("\n")).toMatch(/kata replaced by wasmedge/);
   });
 
+  it("override from a class the RuntimeClass plugin already gave an overhead: the overhead goes too (the plugin sets the new class's when it runs again)", async () => {
+    const object = podOf({ annotations: serverless, runtimeClassName: "kata" });
+    object.spec.overhead = { cpu: "250m", memory: "160Mi" };
+    const { ops, pod } = await run(override, {}, object);
+    expect(ops.slice(0, 2)).toEqual([{ op: "replace", path: "/spec/runtimeClassName", value: "wasmedge" }, { op: "remove", path: "/spec/overhead" }]);
+    expect(pod.spec.overhead).toBeUndefined();
+    // fill keeps the pod's class, and so its overhead
+    expect((await run(fill, {}, object)).ops).not.toContainEqual({ op: "remove", path: "/spec/overhead" });
+  });
+
   it("the pod names another class: advise never changes it", async () => {
     const { ops, pod } = await run(advise, { annotations: serverless, runtimeClassName: "kata" });
     expect(ops).toEqual(outputOps("L4", "wasmedge"));
@@ -241,10 +251,21 @@ describe("what every admission shares", () => {
     }
   });
 
-  it("a stale decision on the pod (another uid's) is replaced", async () => {
+  it("a reinvocation with its own uid (as the API server sends it) keeps the decision id the pod carries", async () => {
     const first = await run(fill, { uid: "first", annotations: serverless });
     const second = await run(fill, { uid: "second" }, first.pod);
-    expect(second.ops).toEqual([{ op: "add", path: "/metadata/annotations/isoplace.io~1decision-id", value: idOf("second") }]);
+    expect(second.ops).toEqual([]);
+    expect(second.response.auditAnnotations?.["decision-id"]).toBe(idOf("first"));
+  });
+
+  it("a decision on the pod that is not this one (another level) is replaced, its id with it", async () => {
+    const first = await run(fill, { uid: "first", annotations: serverless });
+    const changed = { ...first.pod, metadata: { ...first.pod.metadata, annotations: { ...first.pod.metadata.annotations, "isoplace.io/level": "L2" } } };
+    const second = await run(fill, { uid: "second" }, changed);
+    expect(second.ops).toEqual([
+      { op: "add", path: "/metadata/annotations/isoplace.io~1level", value: "L4" },
+      { op: "add", path: "/metadata/annotations/isoplace.io~1decision-id", value: idOf("second") },
+    ]);
   });
 
   it("dryRun is answered the same", async () => {

@@ -32,5 +32,5 @@ it("host/oci, the oci:// source and the statement checks typecheck with the Work
 });
 
 it("host/client (all but its Node entry) typechecks with the Worker's types only", async () => {
-  expect(await typecheckWithWorkerTypes(["host/client/index.ts", "host/client/types.ts", "host/client/embedded.ts", "host/client/embedded.workerd.ts"])).toBe("");
+  expect(await typecheckWithWorkerTypes(["host/client/index.ts", "host/client/options.ts", "host/client/types.ts", "host/client/embedded.ts", "host/client/embedded.workerd.ts"])).toBe("");
 });

@@ -16,7 +16,7 @@ import { haveRegistry, TestRegistry } from "../oci/support/registry.ts";
 import { build, keyFiles, sign, tamper, tempDir, variantSource, type KeyFiles } from "./support/fixtures.ts";
 
 const MAIN = agentEntry();
-const VERSION = "2025.11.15-77", STACK = "K3s + WasmEdge (candidate)";
+const VERSION = "2025.11.15-77", STACK = "K3s + WasmEdge 0.14.1 (candidate)";
 const isoplace = (...args: string[]): Promise<Ran> =>
   runChild(process.execPath, [MAIN, ...args], { cwd: PACKAGE_ROOT, env: { ...process.env, ISOPLACE_RUNTIMES: "" }, timeoutMs: 60_000 });
 
