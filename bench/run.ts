@@ -40,6 +40,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   plan: async () => (await import("./sections/plan.ts")).planSection,
   opa: async () => (await import("./sections/opa.ts")).opaSection,
   apiserver: async () => (await import("./sections/apiserver.ts")).apiserverSection,
+  bounds: async () => (await import("./sections/bounds.ts")).boundsSection,
 };
 
 const MIX_SIZE = 4096;

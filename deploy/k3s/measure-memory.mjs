@@ -30,6 +30,9 @@ const status = (pid) => Object.fromEntries(readFileSync(`/proc/${pid}/status`, "
   .filter((l) => /^Vm(RSS|HWM):/.test(l)).map((l) => [l.split(":")[0], Number(l.split(/\s+/)[1]) / 1024]));
 const mb = (x) => `${x.toFixed(1)} MiB`;
 const main = join(root, "dist/host/cli/main.js");
+// as many connections as the command takes at once (its --max-connections default): one more is closed when accepted
+const { SERVER_LIMITS, WEBHOOK_LIMITS } = await import(join(root, "dist/host/node/server-limits.js"));
+const connections = (webhook ? WEBHOOK_LIMITS : SERVER_LIMITS).maxConnections;
 const post = (path, body) => ({ method: "POST", path, headers: { "content-type": "application/json" }, body });
 
 /** An AdmissionReview of a Pod as the API server sends it; `env` variables of 40 bytes make it as large as wanted. */
@@ -106,14 +109,14 @@ const rows = [];
 for (const [name, requests] of t.phases) {
   let peak = 0;
   const timer = setInterval(() => { peak = Math.max(peak, status(agent.pid).VmRSS); }, 100);
-  const r = await autocannon({ url, connections: 50, duration: seconds, timeout: 30, requests });  // 30 s: the agent's own request timeout
+  const r = await autocannon({ url, connections, duration: seconds, timeout: 30, requests });  // 30 s: the agent's own request timeout
   clearInterval(timer);
   rows.push({ phase: name, "req/s": Math.round(r.requests.average), errors: r.errors + r.non2xx, "peak RSS": mb(peak), peakRssMb: Math.round(peak * 10) / 10 });
 }
 await new Promise((r) => setTimeout(r, 2000));
 const after = status(agent.pid);
 agent.kill("SIGTERM");
-console.log(`node ${process.version}, ${seconds} s per phase, 50 connections`);
+console.log(`node ${process.version}, ${seconds} s per phase, ${connections} connections`);
 console.table(rows.map(({ peakRssMb: _, ...r }) => r));
 console.log(`idle RSS ${mb(idle)}; after load ${mb(after.VmRSS)}; high-water mark ${mb(after.VmHWM)}`);
 const round1 = (x) => Math.round(x * 10) / 10;
@@ -121,7 +124,7 @@ const out = join(root, t.out);
 writeFileSync(out, `${JSON.stringify({
   generatedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
   machine: { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGb: round1(totalmem() / 2 ** 30), node: process.version, loadAverage: { start: loadStart.map(round1), end: loadavg().map(round1) } },
-  command: t.args[0], nodeFlags: imageEntrypoint(root).nodeFlags, nodeOptions: process.env.NODE_OPTIONS ?? "", secondsPerPhase: seconds, connections: 50,
+  command: t.args[0], nodeFlags: imageEntrypoint(root).nodeFlags, nodeOptions: process.env.NODE_OPTIONS ?? "", secondsPerPhase: seconds, connections,
   ...(t.reviewBytes ? { reviewBytes: t.reviewBytes } : {}),
   idleRssMb: round1(idle), afterLoadRssMb: round1(after.VmRSS), highWaterMarkMb: round1(after.VmHWM),
   phases: rows.map((r) => ({ phase: r.phase, rps: r["req/s"], errors: r.errors, peakRssMb: r.peakRssMb })),

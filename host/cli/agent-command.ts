@@ -5,17 +5,21 @@
 import { Option, type Command } from "commander";
 import type { TrustedKey } from "../delivery/signing.ts";
 import type { SourceContext } from "../delivery/source.ts";
+import type { ServerLimits } from "../node/server-limits.ts";
 import { checkServeConfig, ConfigError, type Given, type ServeConfig } from "./config.ts";
 import { collect } from "./input.ts";
 
 // commander shows "env: NAME" in the help itself
 export const envOption = (flags: string, description: string, variable: string) => new Option(flags, description).env(variable);
 
-/** The options every agent-like command takes; `defaults` are its address and port. */
-export function addAgentOptions(cmd: Command, defaults: { host: string; port: string }): Command {
+/** The options every agent-like command takes; `defaults` are its address, port and server limits. */
+export function addAgentOptions(cmd: Command, defaults: { host: string; port: string; limits: ServerLimits }): Command {
   return cmd
     .addOption(envOption("--host <address>", "address to listen on", "HOST").default(defaults.host))
     .addOption(envOption("--port <n>", "port, 0 for any free one", "PORT").default(defaults.port))
+    .addOption(envOption("--max-connections <n>", "connections open at once; one more is closed when it is accepted", "ISOPLACE_MAX_CONNECTIONS").default(String(defaults.limits.maxConnections)))
+    .addOption(envOption("--headers-timeout <seconds>", "a request's headers must arrive within this, else its connection is closed", "ISOPLACE_HEADERS_TIMEOUT").default(String(defaults.limits.headersTimeoutMs / 1000)))
+    .addOption(envOption("--request-timeout <seconds>", "the whole request, body included, must arrive within this (else 408)", "ISOPLACE_REQUEST_TIMEOUT").default(String(defaults.limits.requestTimeoutMs / 1000)))
     .addOption(envOption("--policy <file|url|oci>", "a signed policy module: a file (watched, FILE.sig beside it), an http(s) URL (polled, URL.sig beside it) or oci://HOST/REPO:TAG|@sha256:… (a tag is polled)", "ISOPLACE_POLICY"))
     .option("--trusted-key <file>", "a public key (PEM) whose signatures are accepted; repeatable (env ISOPLACE_TRUSTED_KEYS: comma-separated paths); --policy needs one", collect, [])
     .option("--require-policy", "not ready (GET /readyz 503) until a policy from --policy is active; meanwhile the built-in default answers")
@@ -51,6 +55,7 @@ export async function readAgentConfig(o: Record<string, any>, cmd: Command, more
   const given = givenOf(o, cmd);
   const config = checkServeConfig({
     host: given("host", "--host")!, port: given("port", "--port")!, pollInterval: given("pollInterval", "--poll-interval")!,
+    maxConnections: given("maxConnections", "--max-connections"), headersTimeout: given("headersTimeout", "--headers-timeout"), requestTimeout: given("requestTimeout", "--request-timeout"),
     logLevel: process.env.LOG_LEVEL === undefined ? undefined : { value: process.env.LOG_LEVEL, name: "LOG_LEVEL" },
     dataDir: given("dataDir", "--data-dir"),
     ...more,

@@ -37,6 +37,11 @@ const seconds = (s: string) => {
   return Number.isFinite(n) && n > 0 && n <= 86_400 ? n : undefined;
 };
 const logLevel = (s: string) => (LOG_LEVELS as readonly string[]).includes(s) ? s : undefined;
+const count = (s: string) => (/^\d{1,5}$/.test(s.trim()) && Number(s) >= 1 && Number(s) <= 65535 ? Number(s) : undefined);
+const timeout = (s: string) => {
+  const n = s.trim() === "" ? NaN : Number(s.trim());
+  return Number.isFinite(n) && n >= 0.1 && n <= 3600 ? n : undefined;
+};
 
 /** Each check: how the value is read and the message when it is not allowed (the value is appended). */
 const CHECKS = {
@@ -44,16 +49,24 @@ const CHECKS = {
   host: [host, "must be an IP address (127.0.0.1, 0.0.0.0, ::1, ::) or a host name"],
   pollInterval: [seconds, "must be a number of seconds, more than 0 and at most 86400"],
   logLevel: [logLevel, `must be one of ${LOG_LEVELS.join(", ")}`],
+  maxConnections: [count, "must be an integer from 1 to 65535"],
+  timeout: [timeout, "must be a number of seconds, at least 0.1 and at most 3600"],
 } as const;
 
 export interface RawServeConfig {
   host: Given; port: Given; pollInterval: Given; logLevel?: Given;
+  /** The server's limits (--max-connections, --headers-timeout, --request-timeout). */
+  maxConnections?: Given; headersTimeout?: Given; requestTimeout?: Given;
   runtimes?: Given<string[]>;
   hostRoot?: Given;
   dataDir?: Given;
 }
 
-export interface ServeConfig { host: string; port: number; pollIntervalS: number; logLevel?: string; runtimes?: string[] }
+export interface ServeConfig {
+  host: string; port: number; pollIntervalS: number; logLevel?: string; runtimes?: string[];
+  /** What was given of the server's limits (the agent's defaults fill in the rest). */
+  limits: { maxConnections?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
+}
 
 function kindOf(path: string): "dir" | "file" | "other" | "missing" {
   try {
@@ -84,7 +97,16 @@ export function checkServeConfig(raw: RawServeConfig): ServeConfig {
     pollIntervalS: check("pollInterval", raw.pollInterval) ?? 0,
     logLevel: check("logLevel", raw.logLevel),
     runtimes: raw.runtimes?.value,
+    limits: {} as ServeConfig["limits"],
   };
+  const maxConnections = check("maxConnections", raw.maxConnections);
+  const headers = check("timeout", raw.headersTimeout), request = check("timeout", raw.requestTimeout);
+  if (maxConnections !== undefined) config.limits.maxConnections = maxConnections;
+  if (headers !== undefined) config.limits.headersTimeoutMs = Math.round(headers * 1000);
+  if (request !== undefined) config.limits.requestTimeoutMs = Math.round(request * 1000);
+  if (headers !== undefined && request !== undefined && headers > request) {
+    problems.push({ name: raw.headersTimeout!.name, message: `must not be longer than ${raw.requestTimeout!.name} (${raw.requestTimeout!.value} s: the whole request, headers included), got ${shown(raw.headersTimeout!.value)}` });
+  }
   if (raw.runtimes && raw.runtimes.value.length === 0) problems.push({ name: raw.runtimes.name, message: "names no runtime; give ids separated by commas (e.g. containerd,wasmedge)" });
   if (raw.hostRoot && kindOf(raw.hostRoot.value) !== "dir") {
     problems.push({ name: raw.hostRoot.name, message: `must be an existing directory (where the host's file system is mounted), got ${shown(raw.hostRoot.value)}` });

@@ -5,13 +5,14 @@ import { addAgentOptions, listenFailure, readAgentConfig, runUntilStopped } from
 import { ConfigError, type ConfigProblem } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { collect, list, number } from "./input.ts";
+import { WEBHOOK_LIMITS } from "../node/server-limits.ts";
 
 const MODES = ["fill", "override", "advise"];
 
 export function registerWebhook(program: Command): void {
   const webhook = program.command("webhook")
     .description("run the Kubernetes mutating admission webhook for Pods (HTTPS): sets runtimeClassName from the policy's decision");
-  addAgentOptions(webhook, { host: "0.0.0.0", port: "8443" })
+  addAgentOptions(webhook, { host: "0.0.0.0", port: "8443", limits: WEBHOOK_LIMITS })
     .option("--tls-cert <file>", "the serving certificate (PEM); re-read when the file changes")
     .option("--tls-key <file>", "its private key (PEM); re-read when the file changes")
     .option("--runtime-classes <names>", "the cluster's RuntimeClasses, comma-separated (names as in the policy's runtimeClassName; containerd always counts)", list, [])
@@ -36,7 +37,7 @@ export function registerWebhook(program: Command): void {
         tlsCert: o.tlsCert, tlsKey: o.tlsKey, host: config.host, port: config.port,
         runtimeClasses: o.runtimeClasses, mode: o.mode, denyInfeasible: Boolean(o.denyInfeasible),
         policy: config.policy, requirePolicy: config.requirePolicy, trustedKeys: config.trustedKeys, dataDir: config.dataDir,
-        poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions,
+        poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions, limits: config.limits,
       }).catch(listenFailure(config));
       runUntilStopped({ logger: w.agent.logger, close: () => w.close() });
     });

@@ -13,7 +13,7 @@ import type { LoggerLike } from "./logger.ts";
 import { checkCandidate, type Candidate, type Checked } from "./pipeline.ts";
 import type { TrustedKey } from "./signing.ts";
 import type { Delivery, OfferResult, PolicySink, SourceTag } from "./source.ts";
-import { emptyState, type PolicyStoreLike, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
+import { emptyState, table, type PolicyStoreLike, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
 import { canonicalEnvelope, LEGACY_NOTE, type Statement, type StatementFormat } from "./statement.ts";
 
 export type { OfferResult, SourceTag };
@@ -71,8 +71,9 @@ export class PolicyManager implements PolicySink {
 
   /**
    * Chooses the policy to serve at start, in this order: the last one activated (from the data
-   * directory, checked again), the source's initial delivery (--policy FILE), the built-in
-   * default. A source that cannot be read is warned about, counted and shown in lastError.
+   * directory, checked again), the source's initial delivery (--policy FILE), the policies kept
+   * before the last one (newest first, each checked again), the built-in default. A source that
+   * cannot be read is warned about, counted and shown in lastError.
    */
   static async start(o: ManagerOptions, source?: { key: string; initial?(): Promise<Delivery | null> }): Promise<PolicyManager> {
     const log = o.logger;
@@ -116,15 +117,19 @@ export class PolicyManager implements PolicySink {
     let format: StatementFormat | null = null;
     let envelope: string | null = null;
     let chosen: Candidate | null = null;
-    if (kept.length) {
+    // A kept policy was activated here before: its serial and expiry were checked then. Its
+    // statement is verified again before any of its code runs (pipeline.ts), against the keys
+    // trusted now; one refused (altered bytes: `digest`) is dropped from the list.
+    const restore = async (what: string): Promise<Engine | null> => {
       const last = kept[0].entry;
       const c = await loadKept(o, kept[0]);
-      // it was activated here before: its serial and expiry were checked then
-      engine = c ? await tryCandidate(c, false) : null;
+      const e = c ? await tryCandidate(c, false) : null;
       if (!c) reject(new PolicyRejectedError("source", `the module ${last.moduleSha256} is missing from the data directory`), last.source);
-      if (engine) log?.info({ policy: engine.policy, source: last.source }, "serving the last activated policy from the data directory");
+      if (e) log?.info({ policy: e.policy, source: last.source }, what);
       else kept = kept.slice(1);
-    }
+      return e;
+    };
+    if (kept.length) engine = await restore("serving the last activated policy from the data directory");
     const restored = engine !== null;
     if (!engine && source?.initial) {
       const i = await source.initial().catch((err: Error) => {
@@ -133,6 +138,8 @@ export class PolicyManager implements PolicySink {
       });
       if (i && (engine = await tryCandidate(i, true))) chosen = i;
     }
+    // the last one refused and no source to start from: the next good one kept, newest first
+    while (!engine && kept.length) engine = await restore("serving an earlier policy from the data directory (the last activated one was refused)");
     if (!engine) {
       chosen = { bytes: await o.builtIn(), envelope: null, source: "built-in", builtIn: true };
       engine = (await checkCandidate(chosen, o)).engine;
@@ -153,7 +160,7 @@ export class PolicyManager implements PolicySink {
     }
     const active = new ActivePolicy(engine, kept[0].entry.source, typeof o.node === "function" ? o.node(engine) : o.node, activatedAt);
     // serials are never forgotten, even when the rest of the state is (say, its key is no longer trusted)
-    const next: StoredState = { format: 1, kept: [], sources: restored ? state.sources : {}, serials: state.serials };
+    const next: StoredState = { format: 1, kept: [], sources: restored ? state.sources : table(), serials: state.serials };
     if (chosen?.tag) next.sources[chosen.tag.key] = { tag: chosen.tag.value, moduleSha256: kept[0].entry.moduleSha256 };
     // only a delivery raises the mark; a restored policy was counted when it was activated
     if (statement && chosen) raiseSerial(next.serials, statement);
@@ -325,9 +332,13 @@ export class PolicyManager implements PolicySink {
   }
 }
 
+/** The longest rejection message kept (lastError, logs, the admin's 422): a module's own strings are in some. */
+export const MAX_REJECTION_MESSAGE = 1024;
+
 function rejection(err: unknown): { reason: string; message: string } {
-  if (err instanceof PolicyRejectedError) return { reason: err.reason, message: err.message };
-  return { reason: "internal", message: err instanceof Error ? err.message : String(err) };
+  const message = err instanceof Error ? err.message : String(err);
+  const bounded = message.length > MAX_REJECTION_MESSAGE ? `${message.slice(0, MAX_REJECTION_MESSAGE - 1)}…` : message;
+  return { reason: err instanceof PolicyRejectedError ? err.reason : "internal", message: bounded };
 }
 
 function entryOf(engine: Engine, source: string, activatedAt: string, builtIn: boolean, keyId: string | null, st: Statement | null): StoredEntry {

@@ -127,7 +127,7 @@ export async function checkCandidate(c: Candidate, o: CheckOptions): Promise<Che
   const signed = c.builtIn ? [] : await each(envelopesOf(c), (e) => verified(e, moduleSha256, o), refused);
   if (!c.builtIn && signed.length === 0) throw refusal(refused);
 
-  if (c.bytes.length < 8 || WASM_MAGIC.some((b, i) => c.bytes[i] !== b)) throw reject("compile", "not a WebAssembly module (bad magic number)");
+  if (c.bytes.length < 8 || WASM_MAGIC.some((b, i) => c.bytes[i] !== b)) throw reject("invalid", "not a WebAssembly module (bad magic number)");
   const meta = readMeta(customSections(c.bytes, META_SECTION));
   if (meta.abi !== ABI_VERSION) throw reject("abi", `the module's ABI version is ${meta.abi}; this agent speaks ${ABI_VERSION}`);
 

@@ -2,9 +2,13 @@
 // of what it last got, so an unchanged module costs the server a 304 and no body. The signed
 // statement is fetched from URL + ".sig" (a DSSE envelope, as `isoplace policy sign` writes it)
 // when the module changed, the query kept (pre-signed URLs). The schedule (interval, jitter,
-// backoff) is the shared Poller's; sizes are capped by limits.ts. Runtime-neutral: fetch only.
+// backoff) is the shared Poller's; sizes are capped by limits.ts. Redirects are followed here, not
+// by fetch: at most 5, never from HTTPS to plain HTTP; credentials in the URL (user:password@)
+// go as Basic to the URL's own origin only, never to a host it redirects to. Runtime-neutral:
+// fetch only.
 import { sha256Hex } from "../engine/digest.ts";
 import { describeFetchError, readLimited } from "../net/response.ts";
+import { basicHeader } from "../oci/auth.ts";
 import { MAX_ENVELOPE_BYTES, MAX_MODULE_BYTES } from "./limits.ts";
 import type { LoggerLike } from "./logger.ts";
 import { Poller, type PollOptions } from "./poller.ts";
@@ -24,6 +28,9 @@ export type PollResult =
 
 class FetchError extends Error {}
 
+export const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 /** What logs, errors, GET /v1/policy and state.json show of a URL: never its query or credentials, which may carry a token. */
 export function shownUrl(url: string): string {
   const u = new URL(url);
@@ -38,6 +45,9 @@ export class UrlSource implements PolicySource {
   private readonly poller: Poller;
   private readonly sigUrl: string;
   private readonly shown: string;
+  /** The URL's own origin, and the Basic credentials its user-info part carries (sent there only). */
+  private readonly origin: string;
+  private readonly authorization: string | undefined;
   private readonly o: UrlSourceOptions;
   private sink: PolicySink | undefined;
   private etag: string | undefined;
@@ -48,8 +58,11 @@ export class UrlSource implements PolicySource {
 
   constructor(o: UrlSourceOptions) {
     this.o = o;
-    this.url = o.url;
     const u = new URL(o.url);
+    this.origin = u.origin;
+    if (u.username || u.password) this.authorization = basicHeader(decodeURIComponent(u.username), decodeURIComponent(u.password));
+    u.username = u.password = "";
+    this.url = u.href;
     u.pathname += ".sig";
     this.sigUrl = u.href;
     this.shown = shownUrl(o.url);
@@ -101,7 +114,7 @@ export class UrlSource implements PolicySource {
   }
 
   private async fetchAndOffer(sink: PolicySink, signal: AbortSignal): Promise<PollResult> {
-    const res = await this.fetch(this.url, { headers: this.etag ? { "if-none-match": this.etag } : {}, signal });
+    const res = await this.get(this.url, this.etag, signal, this.shown);
     if (res.status === 304) {
       await res.body?.cancel();
       this.stats.notModified++;
@@ -139,6 +152,25 @@ export class UrlSource implements PolicySource {
     return { status: "offered", result };
   }
 
+  /** GET, following redirects by hand (see the top): the final answer. */
+  private async get(url: string, etag: string | undefined, signal: AbortSignal, shown: string): Promise<Response> {
+    let at = new URL(url);
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = etag ? { "if-none-match": etag } : {};
+      if (this.authorization && at.origin === this.origin) headers.authorization = this.authorization;
+      const res = await this.fetch(at.href, { headers, signal, redirect: "manual" });
+      const location = res.headers.get("location");
+      if (!REDIRECTS.has(res.status) || !location) return res;
+      await res.body?.cancel();
+      if (hop === MAX_REDIRECTS) throw new FetchError(`GET ${shown}: more than ${MAX_REDIRECTS} redirects`);
+      const next = new URL(location, at);
+      if (next.protocol !== "https:" && next.protocol !== "http:") throw new FetchError(`GET ${shown}: redirected to ${next.protocol} (only http and https are followed)`);
+      if (at.protocol === "https:" && next.protocol === "http:") throw new FetchError(`GET ${shown}: redirected from HTTPS to plain HTTP (${next.origin}); not followed`);
+      next.username = next.password = "";
+      at = next;
+    }
+  }
+
   private async recheckSignature(sink: PolicySink, signal: AbortSignal): Promise<PollResult> {
     const pending = this.unsigned!;
     const sig = await this.fetchEnvelope(signal, pending.sigEtag);
@@ -150,7 +182,7 @@ export class UrlSource implements PolicySource {
   }
 
   private async fetchEnvelope(signal: AbortSignal, etag: string | undefined): Promise<{ envelope: string | null; etag?: string; notModified?: boolean }> {
-    const res = await this.fetch(this.sigUrl, { headers: etag ? { "if-none-match": etag } : {}, signal });
+    const res = await this.get(this.sigUrl, etag, signal, `${this.shown}.sig`);
     if (res.status === 304) {
       await res.body?.cancel();
       return { envelope: null, notModified: true };

@@ -41,7 +41,17 @@ export interface StoredState {
   serials: Record<string, SerialMark>;
 }
 
-export const emptyState = (): StoredState => ({ format: 1, kept: [], sources: {}, serials: {} });
+/**
+ * A table keyed by names from data (policy names, source keys): no prototype, so a name such as
+ * "constructor" or "__proto__" is looked up among its own entries only and set as one.
+ */
+export function table<T>(from?: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = Object.create(null);
+  if (from && typeof from === "object") for (const key of Object.keys(from)) out[key] = from[key];
+  return out;
+}
+
+export const emptyState = (): StoredState => ({ format: 1, kept: [], sources: table(), serials: table() });
 
 /** Where the manager keeps its state and the kept modules with their signature envelopes. */
 export interface PolicyStoreLike {

@@ -16,29 +16,35 @@ export const CALL_BUDGET = 2_000_000;
 /** The same for each call at activation (the self-test runs every vector: 504,645 for the default module, ~24× that). */
 export const ACTIVATION_BUDGET = 12_000_000;
 
-/** Meters and compiles a module's bytes. Refused as "compile" if the bytes are not valid Wasm, else as "meter". */
+/**
+ * Meters and compiles a module's bytes. Refused as "invalid" when the shipped bytes are not valid
+ * Wasm (checked before anything is rewritten: meter.ts), "memory" when its memory is over the
+ * meter's cap, "meter" when it is valid but cannot be bounded.
+ */
 export async function compileMetered(bytes: Uint8Array, budget = ACTIVATION_BUDGET): Promise<WebAssembly.Module> {
   let metered: Uint8Array;
   try {
     metered = meter(bytes, { initial: budget });
   } catch (err) {
     if (!(err instanceof MeterError)) throw err;
-    await compileOriginal(bytes);  // invalid Wasm is a "compile" refusal, with the platform's message
+    if (err.kind === "invalid") throw new PolicyRejectedError("invalid", `not a valid WebAssembly module: ${await platformMessage(bytes) ?? err.message}`);
+    if (err.kind === "memory") throw new PolicyRejectedError("memory", `${err.message}: memory is not metered, so it is capped`);
     throw new PolicyRejectedError("meter", `the module cannot be metered, so a call into it could not be bounded: ${err.message}`);
   }
   try {
     return await WebAssembly.compile(metered as BufferSource);
   } catch (err) {
-    await compileOriginal(bytes);
     throw new PolicyRejectedError("meter", `the metered module does not compile: ${(err as Error).message}`);
   }
 }
 
-async function compileOriginal(bytes: Uint8Array): Promise<void> {
+/** Why the platform refuses bytes it does not validate (its compiler names the place). */
+async function platformMessage(bytes: Uint8Array): Promise<string | undefined> {
   try {
     await WebAssembly.compile(bytes as BufferSource);
+    return undefined;  // the platform takes it: the meter's own check refused it (an index it does not define)
   } catch (err) {
-    throw new PolicyRejectedError("compile", `not a valid WebAssembly module: ${(err as Error).message}`);
+    return (err as Error).message;
   }
 }
 

@@ -33,7 +33,7 @@ export function customSections(bytes: Uint8Array, name: string): Uint8Array[] {
   const leb = (): number => {
     let result = 0, shift = 0, b: number;
     do {
-      if (at >= bytes.length) throw new PolicyRejectedError("compile", "truncated module");
+      if (at >= bytes.length) throw new PolicyRejectedError("invalid", "truncated module");
       b = bytes[at++];
       result += (b & 0x7f) * 2 ** shift;
       shift += 7;
@@ -44,7 +44,7 @@ export function customSections(bytes: Uint8Array, name: string): Uint8Array[] {
     const id = bytes[at++];
     const size = leb();
     const end = at + size;
-    if (end > bytes.length) throw new PolicyRejectedError("compile", "truncated module");
+    if (end > bytes.length) throw new PolicyRejectedError("invalid", "truncated module");
     if (id === 0) {
       const len = leb();
       const sectionName = new TextDecoder().decode(bytes.subarray(at, at + len));

@@ -2,13 +2,15 @@
 // documents it from the same description and the engine's own request schemas. Answer schemas
 // are named here (host/http/schemas.ts) and built only when /openapi.json is first asked for.
 import type { z } from "zod";
-import { InvalidRequestError } from "../engine/errors.ts";
+import { InvalidRequestError, MAX_LISTED_ERRORS } from "../engine/errors.ts";
 import { loadValidation, validation } from "../engine/validation.ts";
 import { consoleRoutes } from "./console/routes.ts";
 import { invalidRequest, problemOf } from "./problem.ts";
 import type { AppOptions, RouteSpec } from "./types.ts";
 
 export const MAX_BATCH = 1000;
+/** The most errors one batch answer lists, over all its items. */
+export const MAX_BATCH_LISTED_ERRORS = 100;
 
 const json = "application/json";
 const problems = {
@@ -46,6 +48,9 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
         // loaded first: an item may need the request schemas (validation.ts)
         const v = await loadValidation();
         const { items } = v.parseOrThrow(batchEnvelope(v), body);
+        // the answer lists at most MAX_BATCH_LISTED_ERRORS errors in all (each item at most
+        // MAX_LISTED_ERRORS); the items after that say how many they have (docs/API.md, bounds)
+        let listable = MAX_BATCH_LISTED_ERRORS;
         const results = items.map((item: unknown, i: number) => {
           try {
             const d = engine.decide(item);
@@ -53,7 +58,11 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
             return d;
           } catch (err) {
             if (!(err instanceof InvalidRequestError)) throw err;
-            return invalidRequest(err.errors.map((e) => ({ ...e, path: `items[${i}]${e.path ? `.${e.path}` : ""}` })), `Item ${i} is invalid; see errors.`);
+            const max = Math.min(MAX_LISTED_ERRORS, listable);
+            listable -= Math.min(max, err.errors.length);
+            const detail = max > 0 ? `Item ${i} is invalid; see errors.`
+              : `Item ${i} is invalid (${err.errors.length} error${err.errors.length === 1 ? "" : "s"}); this answer lists errors for the first items only (${MAX_BATCH_LISTED_ERRORS} in all): send the item alone to see them.`;
+            return invalidRequest(err.errors.map((e) => ({ ...e, path: `items[${i}]${e.path ? `.${e.path}` : ""}` })), detail, max);
           }
         });
         return { results };

@@ -1,6 +1,7 @@
 // Zod schemas of the answers: they generate /openapi.json and the contract tests parse every
 // answer with them, so the document cannot drift from what the API really sends.
 import { z } from "zod";
+import { MAX_LISTED_ERRORS } from "../engine/errors.ts";
 import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS } from "../engine/vocabulary.ts";
 
 const level = z.enum(LEVEL_IDS);
@@ -19,7 +20,8 @@ export const fieldError = z.object({ path: z.string(), message: z.string(), allo
 
 export const problem = z.object({
   type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(),
-  errors: z.array(fieldError).optional(),
+  errors: z.array(fieldError).max(MAX_LISTED_ERRORS).optional().meta({ description: `At most ${MAX_LISTED_ERRORS} errors, each bounded; omittedErrors counts the rest` }),
+  omittedErrors: z.number().int().min(1).optional().meta({ description: "How many more errors the request has, not listed" }),
 }).meta({ title: "Problem", description: "RFC 9457 problem details" });
 
 const artifact = z.enum(ARTIFACT_IDS).nullable().meta({ description: "The artifact decided for (null: any)" });

@@ -1,9 +1,9 @@
 // The admission decision for one AdmissionReview: the contract's table ("Kubernetes admission")
 // over the one engine. Runtime-neutral: the Hono route and the tests call it as is.
 import type { Decision, Engine } from "../engine/engine.ts";
-import { InvalidRequestError, type FieldError } from "../engine/errors.ts";
+import { InvalidRequestError, listedErrors, type FieldError } from "../engine/errors.ts";
 import { fieldErrors } from "../engine/request-schemas.ts";
-import { annotationOf, clip, decideRequestOf, optsIn, OUTPUT, PREFIX, type Annotations } from "./annotations.ts";
+import { annotationOf, clip, decideRequestOf, OUTPUT, PREFIX, type Annotations } from "./annotations.ts";
 import { admissionDecisionId } from "./decision-id.ts";
 import { encodePatch, pointerToken, type PatchOp } from "./patch.ts";
 import { pod as podSchema, type AdmissionRequest, type AdmissionResponse, type PodLike } from "./review.ts";
@@ -81,9 +81,8 @@ export class Admitter {
       ({ outcome: "unchanged", response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) } });
     const annotations: Annotations = pod.metadata?.annotations ?? {};
     const name = podName(pod, o.namespace);
-    if (!optsIn(annotations)) return { ...unchanged(), pod: name };
-
-    const { request, errors } = decideRequestOf(annotations);
+    const { optsIn, request, errors } = decideRequestOf(annotations);
+    if (!optsIn) return { ...unchanged(), pod: name };
     if (errors.length) return deny(uid, name, errors);
     const decisionId = o.decisionId ?? admissionDecisionId(uid);
     let decision: Decision;
@@ -101,7 +100,7 @@ export class Admitter {
     if (decision.level === null) {
       const never = neverPlaced(engine, decision.artifact);
       const response: AdmissionResponse = this.config.denyInfeasible
-        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: `isoplace: no feasible level for ${name}: ${never ? `${never}. ` : ""}${decision.explanation}` }, auditAnnotations: audit }
+        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: clip(`isoplace: no feasible level for ${name}: ${never ? `${never}. ` : ""}${decision.explanation}`, MAX_DENIAL_MESSAGE) }, auditAnnotations: audit }
         : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...(never ? [warn(never)] : []), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
       return { outcome: "infeasible", response, pod: name, decision: summary };
     }
@@ -145,6 +144,9 @@ export class Admitter {
   }
 }
 
+/** The longest denial message (characters): it is answered to the API server and written in the audit line. */
+export const MAX_DENIAL_MESSAGE = 4096;
+
 /**
  * Why the webhook can never place an artifact, when that is so: no runtime of the policy that
  * runs it is a pod runtime (the default handler, or one with a RuntimeClass) — VM images, in the
@@ -170,12 +172,15 @@ function carriedDecisionId(a: Annotations, level: string, runtime: string, polic
 }
 
 function deny(uid: string, pod: string, errors: FieldError[]): Admission {
-  const message = `isoplace: invalid annotations on ${pod}: ${errors.map((e) => (e.message.startsWith(e.path) ? e.message : `${e.path}: ${e.message}`)).join("; ")}`;
+  const { errors: shown, omitted } = listedErrors(errors);
+  const listed = shown.map((e) => (e.message.startsWith(e.path) ? e.message : `${e.path}: ${e.message}`)).join("; ");
+  const message = clip(`isoplace: invalid annotations on ${pod}: ${listed}${omitted ? `; and ${omitted} more` : ""}`, MAX_DENIAL_MESSAGE);
   return { outcome: "denied", pod, response: { uid, allowed: false, status: { code: 400, reason: "BadRequest", message } } };
 }
 
+/** namespace/name, each cut to Kubernetes' own limits (63 and 253): the pod is named in answers and log lines. */
 function podName(pod: PodLike, namespace: string | undefined): string {
   const ns = pod.metadata?.namespace || namespace || "default";
   const name = pod.metadata?.name || (pod.metadata?.generateName ? `${pod.metadata.generateName}*` : "(unnamed)");
-  return `${ns}/${name}`;
+  return `${clip(ns, 63)}/${clip(name, 253)}`;
 }

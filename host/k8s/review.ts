@@ -5,6 +5,19 @@ import { z } from "zod";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
+const ANNOTATIONS_ERROR = "metadata.annotations must map strings to strings";
+
+/**
+ * Annotations: a JSON object of strings, checked where it is (z.record would copy it key by key,
+ * and a review may carry 3 MiB of them); a value that is not a string is an issue at its key.
+ */
+const annotations = z.custom<Record<string, string>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), { error: ANNOTATIONS_ERROR })
+  .superRefine((v, ctx) => {
+    for (const key in v) {
+      if (typeof v[key] !== "string") ctx.addIssue({ code: "invalid_type", expected: "string", input: v[key], path: [key], message: ANNOTATIONS_ERROR });
+    }
+  });
+
 const groupVersionKind = z.looseObject({ group: z.string(), version: z.string(), kind: z.string() });
 
 const podLike = z.looseObject({
@@ -12,7 +25,7 @@ const podLike = z.looseObject({
     name: z.string().optional(),
     generateName: z.string().optional(),
     namespace: z.string().optional(),
-    annotations: z.record(z.string(), z.string(), { error: "metadata.annotations must map strings to strings" }).nullish(),
+    annotations: annotations.nullish(),
   }, { error: "metadata must be an object" }).optional(),
   spec: z.looseObject({ runtimeClassName: z.string().nullish() }, { error: "spec must be an object" }).optional(),
 }, { error: "object must be a Kubernetes object" });

@@ -1,6 +1,7 @@
 // The Node agent: the Hono app on @hono/node-server, with the node's profile, pino logs,
 // Prometheus metrics, sane timeouts and a graceful stop; its policy comes through the
-// PolicyManager (data directory, watched file, polled URL, admin PUT, rollback).
+// PolicyManager (data directory, watched file, polled URL, admin PUT, rollback). Its server's
+// limits hold: header and request timeouts checked every second, and a cap on connections.
 import type { AddressInfo } from "node:net";
 import { createServer as createHttpServer, type RequestListener, type Server, type ServerOptions } from "node:http";
 import type { createServer as createHttpsServer, ServerOptions as HttpsServerOptions } from "node:https";
@@ -22,6 +23,7 @@ import { stdoutDestination, type LogDestination } from "./log-destination.ts";
 import { AgentMetrics } from "./metrics.ts";
 import { pinoRequestLog, requestLog } from "./request-log.ts";
 import { sourceFor } from "./sources.ts";
+import { SERVER_LIMITS, TIMEOUT_CHECK_MS, type ServerLimits } from "./server-limits.ts";
 import { PolicyStore } from "./store.ts";
 
 export interface AgentOptions {
@@ -62,7 +64,10 @@ export interface AgentOptions {
   routes?: RouteSpec[];
   /** Another server than node:http (the webhook's node:https): @hono/node-server's createServer and its options. */
   server?: { createServer: typeof createHttpsServer; options: HttpsServerOptions; scheme: "https" };
+  /** Header and request timeouts and the connection cap (default SERVER_LIMITS). */
+  limits?: Partial<ServerLimits>;
 }
+
 
 export interface Agent {
   url: string;
@@ -78,7 +83,8 @@ export interface Agent {
   close(): Promise<void>;
 }
 
-export const TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, drainMs: 10_000 };
+export const TIMEOUTS = { keepAliveMs: 5_000, drainMs: 10_000 };
+
 
 export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, logger: Logger, why?: string): NodeProfile | undefined {
   if (o.scope === "cluster") return undefined;
@@ -174,14 +180,19 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const api = apiRoutes(appOptions);
   const app = createApp(appOptions, api);
   const createServer = (o.server?.createServer ?? createHttpServer) as typeof createHttpServer;
+  const limits: ServerLimits = { ...SERVER_LIMITS, ...o.limits };
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({
       fetch: app.fetch, hostname: o.host ?? "127.0.0.1", port: o.port ?? 8787,
       // the app's listener behind the JSON lane, which serves the JSON operations itself
       createServer: (options: ServerOptions, listener: RequestListener) => createServer(options, jsonLane(api, appOptions, listener)),
-      serverOptions: { ...o.server?.options, headersTimeout: TIMEOUTS.headersMs, requestTimeout: TIMEOUTS.requestMs, keepAliveTimeout: TIMEOUTS.keepAliveMs },
+      serverOptions: {
+        ...o.server?.options, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs,
+        keepAliveTimeout: TIMEOUTS.keepAliveMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+      },
     } as Parameters<typeof serve>[0], () => resolve(s as Server)) as Server;
+    s.maxConnections = limits.maxConnections;
     s.once("error", reject);
   }).catch(async (err) => {
     // nothing listens: let the process end (the caller says why)
@@ -191,7 +202,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   });
   const address = server.address() as AddressInfo;
   const url = `${o.server?.scheme ?? "http"}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ url, policy: policy.engine.policy, source: policy.activation.source, admin: Boolean(o.adminToken) }, "isoplace agent listening");
+  logger.info({ url, policy: policy.engine.policy, source: policy.activation.source, admin: Boolean(o.adminToken), limits }, "isoplace agent listening");
   source?.start(manager);
   // the request schemas a second after listening (a request that needs them sooner loads them itself)
   setTimeout(() => void loadValidation(), 1000).unref();

@@ -43,7 +43,7 @@ function exists(path: string, kind: "device" | "socket"): boolean {
  */
 export function detectRuntimes(catalogue: Catalogue, root = "/", path = process.env.PATH ?? ""): Detected {
   const dirs = [...path.split(delimiter).filter(Boolean).map((d) => ({ d, host: false })), ...extraDirs(root).map((d) => ({ d, host: true }))];
-  const evidence: Record<string, string> = {};
+  const evidence: Record<string, string> = Object.create(null);  // keyed by the policy's runtime ids
   for (const r of catalogue.runtimes) {
     const d = r.detect;
     if (!d) continue;

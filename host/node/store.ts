@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { crashPoint, saveBegins } from "./crash-point.ts";
-import { emptyState, type PolicyStoreLike, type SerialMark, type StoredState } from "../delivery/state.ts";
+import { emptyState, table, type PolicyStoreLike, type SerialMark, type StoredState } from "../delivery/state.ts";
 
 export { emptyState, type StoredEntry, type StoredState } from "../delivery/state.ts";
 
@@ -76,7 +76,7 @@ export class PolicyStore implements PolicyStoreLike {
     }
     const s = JSON.parse(text) as StoredState;
     if (s?.format !== 1 || !Array.isArray(s.kept)) throw new Error(`${join(this.dir, "state.json")} is not an isoplace state file (format 1)`);
-    return { format: 1, kept: s.kept.filter((e) => e && SHA.test(e.moduleSha256)), sources: s.sources ?? {}, serials: validSerials(s.serials) };
+    return { format: 1, kept: s.kept.filter((e) => e && SHA.test(e.moduleSha256)), sources: table(s.sources), serials: validSerials(s.serials) };
   }
 
   /** A kept module's bytes and signed statement; null when its file is gone. */
@@ -113,7 +113,7 @@ export class PolicyStore implements PolicyStoreLike {
 
 /** The serial marks of a state file, keeping only well-formed ones (a hand-edited file cannot lower a mark to a non-number). */
 function validSerials(v: unknown): Record<string, SerialMark> {
-  const out: Record<string, SerialMark> = {};
+  const out = table<SerialMark>();
   if (!v || typeof v !== "object") return out;
   for (const [name, m] of Object.entries(v as Record<string, SerialMark>)) {
     if (m && Number.isSafeInteger(m.serial) && m.serial > 0 && typeof m.moduleSha256 === "string") out[name] = { serial: m.serial, moduleSha256: m.moduleSha256, ...(m.rolledBack ? { rolledBack: true } : {}) };

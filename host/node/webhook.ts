@@ -8,11 +8,12 @@ import { clusterRuntimes, type Mode } from "../k8s/admit.ts";
 import { admissionRoute } from "../k8s/route.ts";
 import { startAgent, type Agent, type AgentOptions } from "./agent.ts";
 import { stdoutDestination } from "./log-destination.ts";
+import { WEBHOOK_LIMITS } from "./server-limits.ts";
 import { CertificateFiles } from "./tls.ts";
 import { AdmissionMetrics } from "./webhook-metrics.ts";
 
 /** The agent's own options for policy delivery and serving, and the webhook's. */
-export interface WebhookOptions extends Pick<AgentOptions, "host" | "port" | "policy" | "requirePolicy" | "trustedKeys" | "dataDir" | "logger" | "watch" | "builtIn" | "poll" | "sourceOptions"> {
+export interface WebhookOptions extends Pick<AgentOptions, "host" | "port" | "policy" | "requirePolicy" | "trustedKeys" | "dataDir" | "logger" | "watch" | "builtIn" | "poll" | "sourceOptions" | "limits"> {
   tlsCert: string;
   tlsKey: string;
   /** The cluster's RuntimeClasses (names as in the policy's runtimeClassName). */
@@ -57,7 +58,7 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
   const agent = await startAgent({
     host: o.host ?? "0.0.0.0", port: o.port ?? 8443, logger, logDestination: destination,
     policy: o.policy, requirePolicy: o.requirePolicy, trustedKeys: o.trustedKeys, dataDir: o.dataDir, watch: o.watch, builtIn: o.builtIn,
-    poll: o.poll, sourceOptions: o.sourceOptions, scope: "cluster",
+    poll: o.poll, sourceOptions: o.sourceOptions, scope: "cluster", limits: { ...WEBHOOK_LIMITS, ...o.limits },
     routes: [route],
     server: { createServer, options: { cert: pair.cert, key: pair.key }, scheme: "https" },
   });

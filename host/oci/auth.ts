@@ -74,7 +74,8 @@ export function parseChallenge(header: string | null): Challenge | undefined {
   if (!header) return undefined;
   const m = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*(.*)$/.exec(header);
   if (!m) return undefined;
-  const params: Record<string, string> = {};
+  // own keys only: a parameter named __proto__ or toString is a parameter, never an inherited value
+  const params: Record<string, string> = Object.create(null);
   const re = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?\s*/g;
   for (let p = re.exec(m[2]); p; p = re.exec(m[2])) params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, "$1") : p[3];
   return { scheme: m[1].toLowerCase(), params };

@@ -2,7 +2,9 @@
 // challenge is answered once — Basic with config.json's user and password, or a token from the
 // Bearer challenge's realm — and the answer is reused for later requests. Redirects (blob
 // downloads are often sent to object storage) are followed here, not by fetch, so that the
-// Authorization header is only ever sent to the registry's own origin. Runtime-neutral.
+// Authorization header is only ever sent to the registry's own origin; a challenge is answered
+// only when that origin sent it (a redirect target asking for authentication is an error naming
+// it), and the token service is asked without following redirects. Runtime-neutral.
 import { basicHeader, parseChallenge, type Challenge, type Credentials } from "./auth.ts";
 import { describeFetchError as describeFailure } from "../net/response.ts";
 import { discard, readCapped } from "./body.ts";
@@ -45,17 +47,30 @@ export class Transport {
   /** A request to a path on the registry (or an absolute URL it gave, e.g. an upload Location). */
   async request(method: string, pathOrUrl: string, access: Access, init: { headers?: Record<string, string>; body?: Uint8Array } = {}): Promise<Response> {
     const url = new URL(pathOrUrl, this.origin);
-    let res = await this.send(method, url, init, this.currentAuth(access));
+    let { res, at } = await this.send(method, url, init, this.currentAuth(access));
     if (res.status !== 401) return res;
+    await this.fromRegistry(res, at, url);
     const challenge = parseChallenge(res.headers.get("www-authenticate"));
     await discard(res);
     const auth = await this.authorize(challenge, access);
-    res = await this.send(method, url, init, auth);
+    ({ res, at } = await this.send(method, url, init, auth));
     if (res.status === 401) {
+      await this.fromRegistry(res, at, url);
       await discard(res);
       throw this.refused();
     }
     return res;
+  }
+
+  /**
+   * A 401 is answered only when the registry's own origin sent it: a redirect target (object
+   * storage, a CDN) that asks for authentication would otherwise be handed the credentials meant
+   * for the registry, through the token service its challenge names.
+   */
+  private async fromRegistry(res: Response, at: URL, asked: URL): Promise<void> {
+    if (at.origin === this.origin) return;
+    await discard(res);
+    throw new OciError("auth", `${this.ref.registry} redirected ${asked.pathname} to ${at.host}, which asks for authentication; credentials are only sent to ${this.ref.registry}`, 401);
   }
 
   private currentAuth(access: Access): string | undefined {
@@ -141,8 +156,8 @@ export class Transport {
     return outer.length ? AbortSignal.any([...outer, t]) : t;
   }
 
-  /** One request, following redirects by hand; Authorization goes only to the registry's origin. */
-  private async send(method: string, start: URL, init: { headers?: Record<string, string>; body?: Uint8Array }, auth: string | undefined): Promise<Response> {
+  /** One request, following redirects by hand; Authorization goes only to the registry's origin. The answer, and the URL that gave it. */
+  private async send(method: string, start: URL, init: { headers?: Record<string, string>; body?: Uint8Array }, auth: string | undefined): Promise<{ res: Response; at: URL }> {
     let url = start;
     const signal = this.signal();
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -155,7 +170,7 @@ export class Transport {
         throw new OciError("network", `${method} ${url.origin}${url.pathname}: ${describeFailure(err)}`);
       }
       const location = res.headers.get("location");
-      if (![301, 302, 303, 307, 308].includes(res.status) || !location || (method !== "GET" && method !== "HEAD")) return res;
+      if (![301, 302, 303, 307, 308].includes(res.status) || !location || (method !== "GET" && method !== "HEAD")) return { res, at: url };
       await discard(res);
       const next = new URL(location, url);
       if (next.protocol !== "https:" && !(next.protocol === "http:" && (isLoopback(next.hostname) || this.insecureHost(next)))) {

@@ -48,7 +48,7 @@ export async function compileAssembly(entry: string, virtual: Record<string, str
   const stderr: string[] = [];
   const { error } = await asc.main([entry, "--outFile", "out.wasm", ...COMPILER_FLAGS, ...extraFlags], {
     readFile: async (name: string) => {
-      if (name in virtual) return virtual[name];
+      if (Object.hasOwn(virtual, name)) return virtual[name];
       try { return await readFile(join(ASSEMBLY_DIR, name), "utf8"); } catch { return null; }
     },
     writeFile: (name: string, contents: Uint8Array | string) => { if (name.endsWith(".wasm")) wasm = contents as Uint8Array; },

@@ -124,7 +124,7 @@ function crossCheck(p: PolicySource): [(string | number)[], string][] {
       for (const problem of figureProblems(lo, hi, unit)) out.push([at, problem]);
     }
     for (const t of p.technical) {
-      if (!(t.id in level.technical)) out.push([["levels", li, "technical"], `missing ${t.id}`]);
+      if (!Object.hasOwn(level.technical, t.id)) out.push([["levels", li, "technical"], `missing ${t.id}`]);
     }
     for (const key of Object.keys(level.technical)) {
       if (!p.technical.some((t) => t.id === key)) out.push([["levels", li, "technical", key], `unknown dimension; allowed: ${p.technical.map((t) => t.id).join(", ")}`]);

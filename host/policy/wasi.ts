@@ -30,7 +30,7 @@ export async function buildWasiCommand(built: WasiInputs): Promise<Uint8Array> {
   const { error } = await asc.main(["wasi.ts", "--baseDir", ASSEMBLY_DIR, "--config", SHIM_CONFIG, "--outFile", "out.wasm", ...FLAGS], {
     readFile: async (name: string, baseDir: string) => {
       const path = resolve(baseDir, name);
-      if (path in virtual) return virtual[path];
+      if (Object.hasOwn(virtual, path)) return virtual[path];
       try { return await readFile(path, "utf8"); } catch { return null; }
     },
     listFiles: async (dir: string, baseDir: string) => {

@@ -19,7 +19,7 @@ describe("figures generated from their files", () => {
     expect(rewrite(readme, figuresBlock(results))).toBe(readme);
   });
 
-  it("every generated block (README, K3s memory, webhook memory, fleet, registry fleet, soak, meter) is what its file gives", () => {
+  it("every generated block (README, K3s memory, webhook memory, fleet, registry fleet, soak, meter, bounds) is what its file gives", () => {
     const all: Block[] = blocks();
     expect(all.map((b) => `${b.file} ← ${b.source}`)).toEqual([
       "README.md ← bench/results.json",
@@ -28,6 +28,7 @@ describe("figures generated from their files", () => {
       "docs/SHIPPING.md ← bench/fleet-results.json",
       "docs/OCI.md ← bench/fleet-registry-results.json",
       "docs/SECURITY.md ← bench/soak-results.json",
+      "docs/SECURITY.md ← bench/results.json",
       "docs/SECURITY.md ← bench/results.json",
     ]);
     for (const b of all) expect(b.current, `${b.file} differs from ${b.source}: run node scripts/figures.mjs`).toBe(b.next);

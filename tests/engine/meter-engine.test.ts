@@ -121,6 +121,20 @@ describe("a module whose self-test runs away", () => {
 
 });
 
+// Seen in code (issue 22): a module that runs memory.grow replaced its memory's buffer, leaving
+// the engine's typed views over the old one detached — wrong answers until the next policy. On
+// main at 5930eb5 the first decide after the growth threw a TypeError (a 500 in service). The
+// meter pins the maximum.
+describe("a module that grows its memory on every decide", () => {
+  it("its memory.grow fails once metered, so the engine's views stay valid: every answer is the default module's", async () => {
+    const growing = await createEngine(await fixture("growing.ts"));
+    const plain = await createEngine(new Uint8Array(readFileSync(join(PACKAGE_ROOT, "dist/policies/default.wasm"))));
+    const bytesBefore = growing.memoryBytes;
+    for (const request of buildMix(plain, 200, 5).requests) expect(stable(growing.decide(request))).toEqual(stable(plain.decide(request)));
+    expect(growing.memoryBytes).toBe(bytesBefore);
+  }, 120_000);
+});
+
 describe("the budgets, against what the default module needs", () => {
   it("the request budget is ≥ 50× the largest decide of 20,000 random requests, the activation budget ≥ 20× the self-test", async () => {
     const engine = await createEngine(new Uint8Array(readFileSync(join(PACKAGE_ROOT, "dist/policies/default.wasm"))));

@@ -36,7 +36,8 @@ beforeAll(async () => {
   const files = await certificates(dir);
   ca = (await import("node:fs")).readFileSync(files.caCert);
   webhooks = await Promise.all(CONFIGS.map(async (c) => {
-    const child = spawnChild(process.execPath, [CLI, "webhook", "--host", "127.0.0.1", "--port", "0", "--tls-cert", files.cert, "--tls-key", files.key, ...flagsOf(c)],
+    // up to 40 reviews at once, each on its own connection: more than the webhook's default cap (16)
+    const child = spawnChild(process.execPath, [CLI, "webhook", "--host", "127.0.0.1", "--port", "0", "--tls-cert", files.cert, "--tls-key", files.key, "--max-connections", "64", ...flagsOf(c)],
       { cwd: PACKAGE_ROOT, keep: (l) => !l.includes('"msg":"admission"') && !l.includes('"msg":"request"') });
     const line = await child.waitForLine(/agent listening/, "the webhook listening", 60_000);
     return { child, port: Number(new URL(JSON.parse(line).url).port) };

@@ -3,6 +3,7 @@
 import { META_SECTION } from "../../../host/engine/abi.ts";
 import { customSections } from "../../../host/engine/meta.ts";
 import { appendCustomSection } from "../../../host/policy/section.ts";
+import { refillingModule } from "../../fixtures/looping-bytes.ts";
 import { signHeader as sign, tamper, withMeta, type KeyFiles } from "../../shipping/support/fixtures.ts";
 
 export interface BadModule { name: string; body: Uint8Array; signature: string | null; reason: string }
@@ -31,6 +32,7 @@ export async function badModules(good: Uint8Array, failingSelfTest: Uint8Array, 
     await signed("wrong ABI version (metadata says abi 99)", withMeta(good, (m) => ({ ...m, abi: 99 })), "abi"),
     await signed("failing its own self-test", failingSelfTest, "self-test"),
     await signed("importing a host function (env.now)", importingModule(good), "imports"),
-    await signed("not WebAssembly (truncated to half)", good.slice(0, good.length >> 1), "compile"),
+    await signed("not WebAssembly (truncated to half)", good.slice(0, good.length >> 1), "invalid"),
+    await signed("refilling its own budget (global.set of the meter's budget in a loop)", refillingModule(good), "invalid"),
   ];
 }
