@@ -5,7 +5,7 @@
 import { Option, type Command } from "commander";
 import type { TrustedKey } from "../delivery/signing.ts";
 import type { SourceContext } from "../delivery/source.ts";
-import { checkServeConfig, ConfigError, type Given, type ServeConfig } from "./config.ts";
+import { checkServeConfig, ConfigError, type ConfigProblem, type Given, type ServeConfig } from "./config.ts";
 import { collect } from "./input.ts";
 
 // commander shows "env: NAME" in the help itself
@@ -20,7 +20,9 @@ export function addAgentOptions(cmd: Command, defaults: { host: string; port: st
     .option("--trusted-key <file>", "a public key (PEM) whose signatures are accepted; repeatable (env ISOPLACE_TRUSTED_KEYS: comma-separated paths)", collect, [])
     .addOption(envOption("--data-dir <dir>", "keeps the active policy and the last 5 for rollback; restored at start", "ISOPLACE_DATA_DIR"))
     .option("--poll-interval <seconds>", "how often a --policy URL or oci:// tag is polled (plus up to 20% jitter)", "30")
-    .option("--insecure-registry <host>", "an oci:// registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)", collect, []);
+    .option("--insecure-registry <host>", "an oci:// registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)", collect, [])
+    .addOption(envOption("--node-name <name>", "this node's name, hashed with a policy's name into its bucket of a staged rollout (the DaemonSet sets it from spec.nodeName; default: the hostname)", "ISOPLACE_NODE_NAME"))
+    .option("--rollout-bucket <percent>", "pin this agent's rollout bucket instead (0 ≤ P < 100; 0: it adopts with the first step — a canary)");
 }
 
 /** Where an option's value came from: the flag, or the variable when the environment set it. */
@@ -35,6 +37,8 @@ export function givenOf(o: Record<string, unknown>, cmd: Command) {
 export interface AgentConfig extends ServeConfig {
   policy?: string;
   dataDir?: string;
+  nodeName?: string;
+  rolloutBucket?: number;
   trustedKeys: TrustedKey[];
   sourceOptions?: SourceContext["options"];
 }
@@ -51,6 +55,15 @@ export async function readAgentConfig(o: Record<string, any>, cmd: Command, more
     dataDir: given("dataDir", "--data-dir"),
     ...more,
   });
+  const problems: ConfigProblem[] = [];
+  const nodeName = given("nodeName", "--node-name");
+  if (nodeName && (nodeName.value.trim() === "" || nodeName.value.length > 253)) problems.push({ name: nodeName.name, message: `must be a non-empty name of at most 253 characters, got ${JSON.stringify(nodeName.value.slice(0, 64))}` });
+  const bucketGiven = given("rolloutBucket", "--rollout-bucket");
+  const rolloutBucket = bucketGiven === undefined ? undefined : Number(bucketGiven.value);
+  if (bucketGiven && !(/^\d+(\.\d+)?$/.test(bucketGiven.value.trim()) && rolloutBucket! >= 0 && rolloutBucket! < 100)) {
+    problems.push({ name: bucketGiven.name, message: `must be a number from 0 up to (not including) 100, got ${JSON.stringify(bucketGiven.value.slice(0, 20))}` });
+  }
+  if (problems.length) throw new ConfigError(problems);
   const { registeredSchemes, schemeOf } = await import("../node/sources.ts");
   if (o.policy && !registeredSchemes().includes(schemeOf(o.policy))) {
     const supported = `${registeredSchemes().map((s) => `${s}://`).join(", ")} or a file path`;
@@ -69,7 +82,7 @@ export async function readAgentConfig(o: Record<string, any>, cmd: Command, more
     }
   }
   const sourceOptions = o.policy && schemeOf(o.policy) === "oci" ? { oci: await (await import("./oci.ts")).ociSettings(o.insecureRegistry, o.policy) } : undefined;
-  return { ...config, policy: o.policy, dataDir: o.dataDir, trustedKeys, sourceOptions };
+  return { ...config, policy: o.policy, dataDir: o.dataDir, trustedKeys, sourceOptions, nodeName: nodeName?.value.trim(), rolloutBucket };
 }
 
 interface Stoppable { logger: { info(obj: object | string, msg?: string): void; warn(msg: string): void }; close(): Promise<void> }

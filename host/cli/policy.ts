@@ -8,6 +8,7 @@ import { customSections, isWasmModule, readMeta } from "../engine/meta.ts";
 import { DEFAULT_POLICY_SOURCE } from "../package.ts";
 import { generateKeyPair, importPublicKey, importSigningKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
 import { envelopeJson, parseExpiry, peekStatement, signStatement, statementOf, verifyStatement, type Statement } from "../delivery/statement.ts";
+import { formatDuration, parseGuardFlag, parseRolloutFlag, planTimes, StagingFlagError, type Guard, type Rollout } from "../delivery/rollout.ts";
 import { loadCompiler } from "./compiler.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
@@ -44,6 +45,46 @@ async function read(path: string): Promise<Buffer> {
   try { return await readFile(path); } catch (err) { throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
 }
 
+interface SignFlags { key: string[]; serial?: string; expires?: string; out?: string; rollout?: string; rolloutStart?: string; guard?: string }
+
+/** The statement `policy sign` and `policy halt` write, from their flags (each mistake exit 2, naming its flag), and the keys to sign it with. */
+async function signedStatement(file: string, o: SignFlags, command: string): Promise<{ statement: Statement; keys: Awaited<ReturnType<typeof importSigningKey>>[]; out: string }> {
+  if (o.key.length === 0) throw new UsageError(`${command} needs --key <file> (the private key from policy keygen)`);
+  const bytes = new Uint8Array(await read(file));
+  const now = new Date();
+  const serial = o.serial === undefined ? Math.floor(now.getTime() / 1000) : Number(o.serial);
+  if (!/^\d+$/.test(o.serial ?? "1") || !Number.isSafeInteger(serial) || serial < 1) throw new UsageError(`--serial must be a positive integer; got "${o.serial}"`);
+  let expires: string | undefined, rollout: Rollout | undefined, guard: Guard | undefined;
+  try {
+    expires = o.expires === undefined ? undefined : parseExpiry(o.expires, now);
+    if (o.rolloutStart !== undefined && o.rollout === undefined) throw new UsageError("--rollout-start needs --rollout (the plan's steps)");
+    if (o.rollout !== undefined) rollout = { ...(o.rolloutStart !== undefined ? { start: rolloutStart(o.rolloutStart, now) } : {}), steps: parseRolloutFlag(o.rollout) };
+    if (o.guard !== undefined) guard = parseGuardFlag(o.guard);
+  } catch (err) {
+    throw err instanceof UsageError ? err : new UsageError((err as Error).message);
+  }
+  let statement: Statement;
+  try {
+    statement = await statementOf(bytes, { serial, expires, now, rollout, guard });
+  } catch (err) {
+    throw new UsageError(`${file} is not a policy module: ${(err as Error).message}`);
+  }
+  const keys = [];
+  for (const k of o.key) keys.push(await keyFrom(k, (t) => importSigningKey(t, k)));
+  return { statement, keys, out: o.out ?? `${file}.sig` };
+}
+
+/** --rollout-start: a date, or a duration from now. */
+function rolloutStart(text: string, now: Date): string {
+  const t = Date.parse(text);
+  if (/^\d{4}-\d{2}-\d{2}/.test(text.trim()) && !Number.isNaN(t)) return new Date(t).toISOString();
+  try {
+    return parseExpiry(text, now);
+  } catch {
+    throw new StagingFlagError("--rollout-start", `must be a date (2027-01-31 or an ISO 8601 time) or a duration from now (30m, 2h, 1d), got "${text.slice(0, 40)}"`);
+  }
+}
+
 export function registerPolicy(program: Command): Command {
   const policy = program.command("policy").description("build, sign, verify and inspect policy modules");
 
@@ -74,6 +115,13 @@ export function registerPolicy(program: Command): Command {
       if (sigText !== null) {
         const st = peekStatement(sigText);
         out.statement = st ?? { error: "the signature file holds no readable signed statement (an old bare signature or not a DSSE envelope); re-sign with `isoplace policy sign`" };
+        // the plan in absolute times, and the guard in the flag's units
+        if (st?.rollout || st?.guard) {
+          out.plan = {
+            start: new Date(Date.parse(st.rollout?.start ?? st.issuedAt)).toISOString(), steps: planTimes(st),
+            guard: st.guard ? { maxChanged: `${Math.round(st.guard.maxChangedShare * 1e6) / 1e4}%`, minDecisions: st.guard.minShadowDecisions, bake: formatDuration(st.guard.bake) } : null,
+          };
+        }
       }
       console.log(JSON.stringify(out, null, 2));
     });
@@ -91,35 +139,35 @@ export function registerPolicy(program: Command): Command {
     });
 
   policy.command("sign")
-    .description("sign a statement about a module — { name, version, serial, moduleSha256, issuedAt, expires? } — as a DSSE envelope in FILE.wasm.sig")
+    .description("sign a statement about a module — { name, version, serial, moduleSha256, issuedAt, expires?, rollout?, guard? } — as a DSSE envelope in FILE.wasm.sig")
     .argument("<file.wasm>")
     .option("--key <file>", "the private key (policy.key from keygen); repeatable to sign with several while a key is rotated", collect, [])
     .option("--serial <n>", "the statement's serial: a positive integer that only grows for the policy name (default: now, in Unix seconds)")
     .option("--expires <when>", "when the statement stops being accepted: a duration (30d, 12h, 90m, 2w) or a date (2027-01-31, ISO 8601)")
     .option("--out <file>", "where to write the envelope (default: FILE.wasm.sig)")
-    .action(async (file: string, o: { key: string[]; serial?: string; expires?: string; out?: string }) => {
-      if (o.key.length === 0) throw new UsageError("policy sign needs --key <file> (the private key from policy keygen)");
-      const bytes = new Uint8Array(await read(file));
-      const now = new Date();
-      const serial = o.serial === undefined ? Math.floor(now.getTime() / 1000) : Number(o.serial);
-      if (!/^\d+$/.test(o.serial ?? "1") || !Number.isSafeInteger(serial) || serial < 1) throw new UsageError(`--serial must be a positive integer; got "${o.serial}"`);
-      let expires: string | undefined;
-      try {
-        expires = o.expires === undefined ? undefined : parseExpiry(o.expires, now);
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
-      let statement: Statement;
-      try {
-        statement = await statementOf(bytes, { serial, expires, now });
-      } catch (err) {
-        throw new UsageError(`${file} is not a policy module: ${(err as Error).message}`);
-      }
-      const keys = [];
-      for (const k of o.key) keys.push(await keyFrom(k, (t) => importSigningKey(t, k)));
-      const out = o.out ?? `${file}.sig`;
+    .option("--rollout <steps>", "a staged rollout: PERCENT%@DURATION steps after the start, percents increasing to 100 (e.g. 1%@0s,10%@30m,50%@2h,100%@6h); each agent adopts when the step covering its bucket opens")
+    .option("--rollout-start <when>", "when the plan starts: a date (ISO 8601) or a duration from now (30m, 2h); default: the signing time")
+    .option("--guard <checks>", "shadow evaluation before each agent adopts: max-changed=PERCENT%,min-decisions=N,bake=DURATION (e.g. max-changed=5%,min-decisions=200,bake=10m)")
+    .action(async (file: string, o: SignFlags) => {
+      const { statement, keys, out } = await signedStatement(file, o, "policy sign");
       await writeFile(out, envelopeJson(await signStatement(statement, keys)));
-      console.log(`${out}: signed statement for ${statement.name} ${statement.version}, serial ${serial}${expires ? `, expires ${expires}` : ""}, module sha256 ${statement.moduleSha256}, key ${keys.map((k) => k.id).join(", ")}`);
+      const plan = statement.rollout ? `, rollout ${planTimes(statement).map((s) => `${s.percent}% at ${s.opensAt}`).join(", ")}` : "";
+      const guard = statement.guard ? `, guard max-changed ${Math.round(statement.guard.maxChangedShare * 1e6) / 1e4}% of min ${statement.guard.minShadowDecisions} decisions, bake ${formatDuration(statement.guard.bake)}` : "";
+      console.log(`${out}: signed statement for ${statement.name} ${statement.version}, serial ${statement.serial}${statement.expires ? `, expires ${statement.expires}` : ""}${plan}${guard}, module sha256 ${statement.moduleSha256}, key ${keys.map((k) => k.id).join(", ")}`);
+    });
+
+  policy.command("halt")
+    .description("stop a staged rollout fleet-wide: signs the module the fleet runs now (FILE.wasm) again with a new, higher serial and no plan; published where the agents poll, it supersedes the pending candidate on every agent within one poll, and brings back those that adopted it")
+    .argument("<file.wasm>", "the module to stay on (the one the fleet ran before the rollout)")
+    .option("--key <file>", "the private key; repeatable", collect, [])
+    .option("--serial <n>", "the new serial, above the pending candidate's (default: now, in Unix seconds)")
+    .option("--expires <when>", "as for policy sign")
+    .option("--out <file>", "where to write the envelope (default: FILE.wasm.sig)")
+    .action(async (file: string, o: SignFlags) => {
+      const { statement, keys, out } = await signedStatement(file, { ...o, rollout: undefined, guard: undefined }, "policy halt");
+      await writeFile(out, envelopeJson(await signStatement(statement, keys)));
+      console.log(`${out}: halt statement for ${statement.name} ${statement.version}, serial ${statement.serial}, module sha256 ${statement.moduleSha256}, key ${keys.map((k) => k.id).join(", ")}`);
+      console.log(`publish ${file} and ${out} where the agents poll: a pending candidate with a lower serial is dropped at each agent's next poll, and agents that adopted it return to this module`);
     });
 
   policy.command("verify")

@@ -62,6 +62,7 @@ export function registerServe(program: Command): void {
         host: config.host, port: config.port, runtimes, detect: o.detect, hostRoot: o.hostRoot,
         policy: config.policy, trustedKeys: config.trustedKeys, dataDir: config.dataDir, adminToken: token,
         poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions,
+        nodeName: config.nodeName, rolloutBucket: config.rolloutBucket,
       });
       runUntilStopped(agent, config);
     });

@@ -37,6 +37,7 @@ export function registerWebhook(program: Command): void {
         runtimeClasses: o.runtimeClasses, mode: o.mode, denyInfeasible: Boolean(o.denyInfeasible),
         policy: config.policy, trustedKeys: config.trustedKeys, dataDir: config.dataDir,
         poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions,
+        nodeName: config.nodeName, rolloutBucket: config.rolloutBucket,
       });
       runUntilStopped({ logger: w.agent.logger, close: () => w.close() }, config);
     });

@@ -1,5 +1,6 @@
 // What an agent remembers about its policies, and the store interface the manager persists it
 // through (host/node/store.ts writes it to the data directory, atomically). Runtime-neutral.
+import type { ShadowCounts } from "./shadow.ts";
 
 /** A kept policy: the active one or one of the previous ones kept for rollback. */
 export interface StoredEntry {
@@ -21,7 +22,37 @@ export interface StoredEntry {
   expires?: string;
   /** Set when the admin rollback activated it: what it replaced. */
   rollback?: { from: { name: string; version: string; serial?: number; moduleSha256: string } };
+  /** Set when its statement staged it: how this agent came to adopt it. */
+  adoption?: Adoption;
 }
+
+/** How an agent adopted a staged candidate (rollout.ts): its bucket, its step, and what the guard said. */
+export interface Adoption {
+  bucket: number;
+  percent: number;
+  opensAt: string;
+  /** none: the statement has no guard; passed; silent: too little traffic for the guard to speak. */
+  guard: "none" | "passed" | "silent";
+  decisions: number;
+  changed: number;
+  message: string;
+}
+
+/** A staged candidate held until its step opens and its guard has spoken; its module is kept beside the others. */
+export interface PendingEntry {
+  name: string;
+  version: string;
+  serial: number;
+  moduleSha256: string;
+  source: string;
+  /** When this agent first held it (the bake counts from here when that is after its step opened). */
+  since: string;
+  /** The shadow counts so far (saved as they grow, at most every review period, and at a stop). */
+  shadow: ShadowCounts;
+}
+
+/** A serial the guard refused: never tried again. */
+export interface RefusedMark { serial: number; moduleSha256: string; at: string }
 
 /** Per policy name: the highest serial activated, and for which module. */
 export interface SerialMark {
@@ -39,6 +70,10 @@ export interface StoredState {
   sources: Record<string, { tag: string; moduleSha256: string }>;
   /** Per policy name, the highest serial activated (never lowered, rollback included). */
   serials: Record<string, SerialMark>;
+  /** The staged candidate held, if any. */
+  pending?: PendingEntry;
+  /** Per policy name, the serials its guard refused (the latest few). */
+  refused?: Record<string, RefusedMark[]>;
 }
 
 export const emptyState = (): StoredState => ({ format: 1, kept: [], sources: {}, serials: {} });

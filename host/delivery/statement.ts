@@ -7,6 +7,7 @@
 import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/digest.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
+import { rolloutProblem, type Guard, type Rollout } from "./rollout.ts";
 import { fromBase64, SIGNATURE_BYTES, signBytes, toBase64, verifyBytes, type SigningKey, type TrustedKey } from "./signing.ts";
 
 export const STATEMENT_TYPE = "application/vnd.isoplace.policy.statement+json";
@@ -19,7 +20,14 @@ export interface Statement {
   moduleSha256: string;
   issuedAt: string;
   expires?: string;
+  /** A staged rollout: when which share of the fleet may adopt it (rollout.ts). */
+  rollout?: Rollout;
+  /** The shadow evaluation each agent runs before it adopts (rollout.ts). */
+  guard?: Guard;
 }
+
+/** What `policy sign` puts in a statement besides the module's own facts. */
+export interface StatementOptions { serial?: number; expires?: string; now?: Date; rollout?: Rollout; guard?: Guard }
 
 export interface DsseSignature { keyid: string; sig: string }
 export interface Envelope { payloadType: string; payload: string; signatures: DsseSignature[] }
@@ -54,17 +62,18 @@ export async function signStatement(st: Statement, keys: readonly SigningKey[]):
  * `serial` (default: `now` in Unix seconds) and `expires` (an ISO time). Throws when the bytes
  * have no readable metadata (not a policy module).
  */
-export async function statementOf(bytes: Uint8Array, o: { serial?: number; expires?: string; now?: Date } = {}): Promise<Statement> {
+export async function statementOf(bytes: Uint8Array, o: StatementOptions = {}): Promise<Statement> {
   const now = o.now ?? new Date();
   const meta = readMeta(customSections(bytes, META_SECTION));
   return {
     name: meta.name, version: meta.version, serial: o.serial ?? Math.floor(now.getTime() / 1000),
     moduleSha256: await sha256Hex(bytes), issuedAt: now.toISOString(), ...(o.expires ? { expires: o.expires } : {}),
+    ...(o.rollout ? { rollout: o.rollout } : {}), ...(o.guard ? { guard: o.guard } : {}),
   };
 }
 
 /** What `isoplace policy sign` does: the module's statement, signed. */
-export async function signModuleStatement(bytes: Uint8Array, keys: readonly SigningKey[], o: { serial?: number; expires?: string; now?: Date } = {}): Promise<Envelope> {
+export async function signModuleStatement(bytes: Uint8Array, keys: readonly SigningKey[], o: StatementOptions = {}): Promise<Envelope> {
   return signStatement(await statementOf(bytes, o), keys);
 }
 
@@ -117,7 +126,7 @@ export function statementProblem(s: unknown): string | null {
   if (typeof st.moduleSha256 !== "string" || !/^[0-9a-f]{64}$/.test(st.moduleSha256)) return "moduleSha256 must be 64 lowercase hex digits";
   if (typeof st.issuedAt !== "string" || Number.isNaN(Date.parse(st.issuedAt))) return "issuedAt must be a date (ISO 8601)";
   if (st.expires !== undefined && (typeof st.expires !== "string" || Number.isNaN(Date.parse(st.expires)))) return "expires must be a date (ISO 8601)";
-  return null;
+  return rolloutProblem(st);
 }
 
 export type StatementCheck =

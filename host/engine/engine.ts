@@ -183,6 +183,15 @@ export class Engine {
   }
 
   /**
+   * The placement of a request as decide() reads it (validated the same way), without ranking,
+   * explanation or id: what a pending policy answers in the shadow of the active one.
+   */
+  place(request: unknown): Placed {
+    const body = request ?? {};
+    return this.placement(this.fastDecide.parse(body) ?? validation().parseOrThrow(this.schemas.decide, body));
+  }
+
+  /**
    * The placement of a valid request alone — level, runtime, RuntimeClass, stack, rule — the same
    * as decideValid's, without the ranking, explanation and id (for bulk comparison: policy diff).
    */

@@ -15,7 +15,9 @@ export class InvalidRequestError extends Error {
 export type RejectReason =
   | "size" | "signature" | "compile" | "imports" | "meta" | "abi" | "self-test" | "catalogue" | "source" | "meter" | "budget"
   // a signed statement's checks (host/delivery/statement.ts, pipeline.ts)
-  | "statement" | "digest" | "expired" | "name" | "version" | "serial-lower" | "serial-reused";
+  | "statement" | "digest" | "expired" | "name" | "version" | "serial-lower" | "serial-reused"
+  // a staged rollout's guard refused the candidate (host/delivery/rollout.ts)
+  | "guard";
 
 export class PolicyRejectedError extends Error {
   readonly reason: RejectReason;

@@ -28,6 +28,8 @@ export interface Admission {
   /** namespace/name of the pod (generateName + "*" when it has no name yet). */
   pod?: string;
   decision?: { id: string; level: string | null; runtime: string | null; runtimeClassName: string | null };
+  /** The decide request the decision answered (the shadow evaluation of a pending policy decides it again). */
+  input?: unknown;
 }
 
 export const WARNING_MAX = 120;
@@ -75,9 +77,10 @@ export class Admitter {
     const { request, errors } = decideRequestOf(annotations);
     if (errors.length) return deny(uid, name, errors);
     const decisionId = admissionDecisionId(uid);
+    const input = { ...request, node: { runtimes: this.runtimesFor(engine) } };
     let decision: Decision;
     try {
-      decision = engine.decide({ ...request, node: { runtimes: this.runtimesFor(engine) } }, { decisionId });
+      decision = engine.decide(input, { decisionId });
     } catch (err) {
       if (!(err instanceof InvalidRequestError)) throw err;
       return deny(uid, name, err.errors.map((e) => ({ ...e, path: annotationOf(e.path) })));
@@ -89,7 +92,7 @@ export class Admitter {
       const response: AdmissionResponse = this.config.denyInfeasible
         ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: `isoplace: no feasible level for ${name}: ${decision.explanation}` }, auditAnnotations: audit }
         : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
-      return { outcome: "infeasible", response, pod: name, decision: summary };
+      return { outcome: "infeasible", response, pod: name, decision: summary, input };
     }
 
     const warnings: string[] = [warn(`${decision.runtimeClassName ? `RuntimeClass ${decision.runtimeClassName}` : "default handler"}: ${decision.explanation}`)];
@@ -104,7 +107,7 @@ export class Admitter {
     } else if (has !== wanted) {
       if (this.mode === "fill") {
         warnings.push(warn(`the pod names runtimeClassName ${has}; kept (fill mode), the policy chose ${wanted}`));
-        return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary };
+        return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary, input };
       }
       if (this.mode === "override") {
         ops.push({ op: "replace", path: "/spec/runtimeClassName", value: wanted });
@@ -121,9 +124,9 @@ export class Admitter {
     for (const [key, value] of Object.entries(out)) {
       if (annotations[key] !== value) ops.push({ op: "add", path: `/metadata/annotations/${pointerToken(key)}`, value });
     }
-    if (ops.length === 0) return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary };
+    if (ops.length === 0) return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary, input };
     return {
-      outcome: "mutated", pod: name, decision: summary,
+      outcome: "mutated", pod: name, decision: summary, input,
       response: { uid, allowed: true, patchType: "JSONPatch", patch: encodePatch(ops), warnings, auditAnnotations: audit },
     };
   }
