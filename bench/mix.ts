@@ -20,7 +20,7 @@ export interface RequestMix {
 }
 
 /** mulberry32: a small, well-known seeded PRNG. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
