@@ -49,12 +49,6 @@ export interface AgentConfig extends ServeConfig {
  */
 export async function readAgentConfig(o: Record<string, any>, cmd: Command, more: { runtimes?: Given<string[]>; hostRoot?: Given } = {}): Promise<AgentConfig> {
   const given = givenOf(o, cmd);
-  const config = checkServeConfig({
-    host: given("host", "--host")!, port: given("port", "--port")!, pollInterval: given("pollInterval", "--poll-interval")!,
-    logLevel: process.env.LOG_LEVEL === undefined ? undefined : { value: process.env.LOG_LEVEL, name: "LOG_LEVEL" },
-    dataDir: given("dataDir", "--data-dir"),
-    ...more,
-  });
   const problems: ConfigProblem[] = [];
   const nodeName = given("nodeName", "--node-name");
   if (nodeName && (nodeName.value.trim() === "" || nodeName.value.length > 253)) problems.push({ name: nodeName.name, message: `must be a non-empty name of at most 253 characters, got ${JSON.stringify(nodeName.value.slice(0, 64))}` });
@@ -62,6 +56,18 @@ export async function readAgentConfig(o: Record<string, any>, cmd: Command, more
   const rolloutBucket = bucketGiven === undefined ? undefined : Number(bucketGiven.value);
   if (bucketGiven && !(/^\d+(\.\d+)?$/.test(bucketGiven.value.trim()) && rolloutBucket! >= 0 && rolloutBucket! < 100)) {
     problems.push({ name: bucketGiven.name, message: `must be a number from 0 up to (not including) 100, got ${JSON.stringify(bucketGiven.value.slice(0, 20))}` });
+  }
+  let config: ServeConfig;
+  try {
+    config = checkServeConfig({
+      host: given("host", "--host")!, port: given("port", "--port")!, pollInterval: given("pollInterval", "--poll-interval")!,
+      logLevel: process.env.LOG_LEVEL === undefined ? undefined : { value: process.env.LOG_LEVEL, name: "LOG_LEVEL" },
+      dataDir: given("dataDir", "--data-dir"),
+      ...more,
+    });
+  } catch (err) {
+    // every mistake at once: the rollout flags' beside the others
+    throw err instanceof ConfigError && problems.length ? new ConfigError([...err.problems, ...problems]) : err;
   }
   if (problems.length) throw new ConfigError(problems);
   const { registeredSchemes, schemeOf } = await import("../node/sources.ts");
