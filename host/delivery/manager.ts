@@ -62,7 +62,11 @@ export interface ManagerMetrics {
   pendingPolicy?(p: { name: string; version: string; serial: number; bucket: number } | null): void;
 }
 
-export interface PolicyError { at: string; reason: string; message: string; source?: string; transitions?: Transition[] }
+export interface PolicyError {
+  at: string; reason: string; message: string; source?: string;
+  /** A guard's refusal: the shadow decisions seen, how many changed, and the top transitions with an example each. */
+  decisions?: number; changed?: number; transitions?: Transition[];
+}
 
 export type RollbackResult = OfferResult | { status: "nothing-to-roll-back" };
 
@@ -338,7 +342,7 @@ export class PolicyManager implements PolicySink {
     const marks = (this.refused[st.name] ??= []);
     marks.push({ serial: st.serial, moduleSha256: p.sha, at });
     marks.splice(0, Math.max(0, marks.length - REFUSED_KEPT));
-    this.lastErr = { at, reason: "guard", message: `${st.name} ${st.version} (serial ${st.serial}) is not adopted and not tried again: ${message}`, source: p.candidate.source, transitions: counts.transitions };
+    this.lastErr = { at, reason: "guard", message: `${st.name} ${st.version} (serial ${st.serial}) is not adopted and not tried again: ${message}`, source: p.candidate.source, decisions: counts.decisions, changed: counts.changed, transitions: counts.transitions };
     this.o.metrics?.rejections.inc({ reason: "guard" });
     this.o.logger?.warn({
       source: p.candidate.source, policy: { name: st.name, version: st.version }, serial: st.serial, bucket: p.view().bucket, reason: "guard",

@@ -201,8 +201,8 @@ const pct = (x: number) => `${Math.round(x * 10_000) / 100}%`;
  * What an agent does with a pending candidate now: wait (until when), adopt, or refuse it. Its
  * step must have opened; with a guard, the bake must have passed since the step opened (or since
  * the agent first held it, if later), and then: at least minShadowDecisions seen → adopt when the
- * changed share is ≤ maxChangedShare, else refuse; fewer → the guard cannot speak and the agent
- * adopts, unless the changes already seen exceed what the minimum would allow.
+ * changed share is ≤ maxChangedShare, else refuse; fewer → the guard cannot vouch for it and the
+ * agent adopts (none seen: no traffic), unless the share it did see changed is above the maximum.
  */
 export function judge(st: Staged, bucket: number, heldSince: number, tally: ShadowTally, now: number): Verdict {
   const clock = planClock(st, now);
@@ -220,8 +220,9 @@ export function judge(st: Staged, bucket: number, heldSince: number, tally: Shad
       ? { kind: "adopt", guard: "passed", message: `the guard passed: ${changed} of ${decisions} shadow decisions changed (${pct(share)}); ${limit}` }
       : { kind: "refuse", message: `the guard refused it: ${changed} of ${decisions} shadow decisions changed (${pct(share)}); ${limit}` };
   }
-  if (changed > g.maxChangedShare * g.minShadowDecisions) {
-    return { kind: "refuse", message: `the guard refused it: ${changed} of only ${decisions} shadow decisions changed, more than the ${Math.floor(g.maxChangedShare * g.minShadowDecisions)} that ${g.minShadowDecisions} decisions would allow; ${limit}` };
+  // too few to vouch for the candidate, but enough to refuse one seen changing more than the maximum
+  if (decisions > 0 && changed / decisions > g.maxChangedShare) {
+    return { kind: "refuse", message: `the guard refused it: ${changed} of only ${decisions} shadow decisions changed (${pct(changed / decisions)}), fewer decisions than it needs to vouch for it but more changes than it allows; ${limit}` };
   }
   return { kind: "adopt", guard: "silent", message: `the guard could not speak: ${decisions} shadow decision${decisions === 1 ? "" : "s"} seen (${changed} changed) of the ${g.minShadowDecisions} it needs; adopted when its step opened and the bake passed` };
 }

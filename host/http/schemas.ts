@@ -108,7 +108,10 @@ export const policyStatus = z.object({
   history: z.array(policyInfo),
   pending: pendingPolicy.nullable().optional(),
   lastCheck: z.string().nullable().optional(),
-  lastError: z.object({ at: z.string(), reason: z.string(), message: z.string(), transitions: z.array(transition).optional() }).nullable().optional(),
+  lastError: z.object({
+    at: z.string(), reason: z.string(), message: z.string(), source: z.string().optional(),
+    decisions: z.number().int().optional(), changed: z.number().int().optional(), transitions: z.array(transition).optional(),
+  }).nullable().optional(),
 }).meta({ title: "PolicyStatus" });
 
 export const health = z.object({ status: z.string() });

@@ -143,9 +143,10 @@ describe("when an agent adopts", () => {
     expect(judge(guarded, 5, opens + 3_600_000, none, opens + 3_600_000)).toEqual({ kind: "wait", until: opens + 4_200_000 });
     expect(judge(guarded, 5, t0, { decisions: 400, changed: 20 }, baked)).toMatchObject({ kind: "adopt", guard: "passed", message: /20 of 400 shadow decisions changed \(5%\)/ });
     expect(judge(guarded, 5, t0, { decisions: 400, changed: 21 }, baked)).toMatchObject({ kind: "refuse", message: /21 of 400 shadow decisions changed \(5\.25%\); at most 5% of at least 200/ });
-    // fewer than 200: the guard cannot speak, unless the changes already exceed what 200 would allow (10)
+    // fewer than 200: the guard cannot vouch for it, but still refuses a share seen above 5 %
     expect(judge(guarded, 5, t0, { decisions: 0, changed: 0 }, baked)).toMatchObject({ kind: "adopt", guard: "silent", message: /could not speak: 0 shadow decisions/ });
-    expect(judge(guarded, 5, t0, { decisions: 150, changed: 10 }, baked)).toMatchObject({ kind: "adopt", guard: "silent" });
-    expect(judge(guarded, 5, t0, { decisions: 150, changed: 11 }, baked)).toMatchObject({ kind: "refuse", message: /11 of only 150/ });
+    expect(judge(guarded, 5, t0, { decisions: 150, changed: 7 }, baked)).toMatchObject({ kind: "adopt", guard: "silent", message: /150 shadow decisions seen \(7 changed\) of the 200/ });
+    expect(judge(guarded, 5, t0, { decisions: 150, changed: 8 }, baked)).toMatchObject({ kind: "refuse", message: /8 of only 150 shadow decisions changed \(5\.33%\)/ });
+    expect(judge(guarded, 5, t0, { decisions: 1, changed: 1 }, baked).kind).toBe("refuse");
   });
 });
