@@ -19,13 +19,15 @@ describe("figures generated from their files", () => {
     expect(rewrite(readme, figuresBlock(results))).toBe(readme);
   });
 
-  it("every generated block (README, K3s memory, fleet, registry fleet, soak, meter) is what its file gives", () => {
+  it("every generated block (README, K3s memory, fleet, registry fleet, staged rollouts, soak, meter) is what its file gives", () => {
     const all: Block[] = blocks();
     expect(all.map((b) => `${b.file} ← ${b.source}`)).toEqual([
       "README.md ← bench/results.json",
       "deploy/k3s/README.md ← deploy/k3s/memory-results.json",
       "docs/SHIPPING.md ← bench/fleet-results.json",
       "docs/OCI.md ← bench/fleet-registry-results.json",
+      "docs/SHIPPING.md ← bench/fleet-results.json",
+      "docs/SHIPPING.md ← bench/fleet-registry-results.json",
       "docs/SECURITY.md ← bench/soak-results.json",
       "docs/SECURITY.md ← bench/results.json",
     ]);
