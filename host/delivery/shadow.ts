@@ -99,6 +99,7 @@ export class Shadow {
   drain(): void {
     const n = this.queued;
     if (n === 0 || this.stopped) return;
+    // the budget grows with all the time since the last refill, this drain's own included (its cost is taken below)
     const t0 = performance.now();
     this.budgetMs = Math.min(MAX_BURST_MS, this.budgetMs + (t0 - this.refilledAt) * this.share);
     this.refilledAt = t0;
@@ -111,9 +112,7 @@ export class Shadow {
     this.unsampled += n - i;
     this.requests.fill(undefined, 0, n);
     this.queued = 0;
-    const t1 = performance.now();
-    this.budgetMs -= t1 - t0;
-    this.refilledAt = t1;
+    this.budgetMs -= performance.now() - t0;
     if (this.budgetMs <= 0 && !this.stopped) {
       // closed until the deficit has been earned back
       this.open = false;
