@@ -9,16 +9,9 @@ import type { Engine } from "../engine/engine.ts";
 import { InvalidRequestError } from "../engine/errors.ts";
 import { ValidationLoading } from "../engine/validation.ts";
 import type { ShadowTally } from "./rollout.ts";
+import type { ShadowCounts, Transition } from "./state.ts";
 
-/** A change seen: from the active policy's placement to the candidate's, how often, and the first request that showed it. */
-export interface Transition { from: string; to: string; count: number; example: string }
-
-export interface ShadowCounts extends ShadowTally {
-  /** Live decisions not decided in the shadow (over the budget, or while the request schemas loaded). */
-  unsampled: number;
-  /** The transitions seen, most frequent first. */
-  transitions: Transition[];
-}
+export type { ShadowCounts, Transition };
 
 export interface ShadowOptions {
   /** The share of wall time the shadow may take (0–1). */

@@ -1,6 +1,5 @@
 // What an agent remembers about its policies, and the store interface the manager persists it
 // through (host/node/store.ts writes it to the data directory, atomically). Runtime-neutral.
-import type { ShadowCounts } from "./shadow.ts";
 
 /** A kept policy: the active one or one of the previous ones kept for rollback. */
 export interface StoredEntry {
@@ -36,6 +35,19 @@ export interface Adoption {
   decisions: number;
   changed: number;
   message: string;
+}
+
+/** A change seen in the shadow: from the active policy's placement to the candidate's, how often, and the first request that showed it. */
+export interface Transition { from: string; to: string; count: number; example: string }
+
+/** What the shadow evaluation of a pending candidate has seen (shadow.ts). */
+export interface ShadowCounts {
+  decisions: number;
+  changed: number;
+  /** Live decisions not decided in the shadow (over the budget, or while the request schemas loaded). */
+  unsampled: number;
+  /** The transitions seen, most frequent first. */
+  transitions: Transition[];
 }
 
 /** A staged candidate held until its step opens and its guard has spoken; its module is kept beside the others. */
