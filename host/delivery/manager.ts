@@ -237,7 +237,9 @@ export class PolicyManager implements PolicySink {
         const bucket = await this.bucketFor(statement.name);
         const now = this.clock(), none = { decisions: 0, changed: 0 };
         const v = judge(statement, bucket, now, none, now);
-        if (v.kind !== "adopt") return this.hold(c, checked, bucket, v.kind === "wait" ? v.until : now);
+        // the same module signed again (another plan, a later serial): what the shadow saw of it still holds
+        const carried = pendingBefore && pendingBefore !== this.pending && pendingBefore.sha === checked.moduleSha256 ? pendingBefore : undefined;
+        if (v.kind !== "adopt") return this.hold(c, checked, bucket, v.kind === "wait" ? v.until : now, carried);
         adoption = adoptionOf(statement, bucket, v, none);
       }
       return this.activate(c, checked, adoption);
@@ -307,9 +309,11 @@ export class PolicyManager implements PolicySink {
   }
 
   /** Holds a checked, staged candidate until its step opens (and its guard speaks). */
-  private async hold(c: Candidate, checked: Checked, bucket: number, until: number): Promise<OfferResult> {
-    const p = new PendingCandidate(c, checked, bucket, this.clock(), this.active.node, this.shadowOptions());
+  private async hold(c: Candidate, checked: Checked, bucket: number, until: number, carried?: PendingCandidate): Promise<OfferResult> {
+    const p = new PendingCandidate(c, checked, bucket, carried?.since ?? this.clock(), this.active.node, { ...this.shadowOptions(), ...(carried ? { counts: carried.shadow.counts() } : {}) });
     this.setPending(p);
+    // judged again at once: counts carried over may already decide it
+    if (carried) until = this.clock();
     await this.persist({ sha: p.sha, bytes: c.bytes, envelope: c.envelope && canonicalEnvelope(c.envelope) });
     const view = p.view();
     this.o.logger?.info({ policy: checked.engine.policy, source: c.source, serial: p.serial, bucket: view.bucket, percent: view.percent, opensAt: view.opensAt, ...(view.bakeUntil ? { bakeUntil: view.bakeUntil } : {}) }, "policy pending: held until its rollout step opens");

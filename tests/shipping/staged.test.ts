@@ -262,6 +262,25 @@ describe("halt", () => {
   });
 });
 
+describe("the pending module signed again", () => {
+  it("with a later serial and another plan: the URL's .sig is seen, the new plan applies, what the shadow saw is kept", async () => {
+    const s = await server();
+    const c = clock();
+    const a = await agent(s, { rolloutBucket: 50, now: c.now });
+    await publish([a], s, v2, { rollout: { steps: [{ percent: 10, after: 0 }, { percent: 100, after: 3600 }] }, guard: GUARD });
+    await traffic(a, 20);
+    const before = (await status(a)).pending;
+    // slowed down: its step now opens after two hours
+    const { serial } = await publish([a], s, v2, { rollout: { steps: [{ percent: 10, after: 0 }, { percent: 100, after: 7200 }] }, guard: GUARD });
+    const after = (await status(a)).pending;
+    expect(after).toMatchObject({ serial, since: before.since, shadow: { decisions: before.shadow.decisions } });
+    expect(Date.parse(after.opensAt) - Date.parse(before.opensAt)).toBeGreaterThanOrEqual(HOUR);
+    c.shift = HOUR + 11 * MIN;
+    await a.manager.review();
+    expect((await status(a)).pending?.serial).toBe(serial);
+  });
+});
+
 describe("a restart while a candidate is pending", () => {
   it("keeps the candidate and its shadow counts in the data directory; the module is not downloaded again", async () => {
     const s = await server();
