@@ -211,7 +211,7 @@ export async function runRollouts(o: RolloutOptions): Promise<RolloutResult> {
     const v1 = await createEngine(o.modules.v1), candidate = await createEngine(o.modules.moved);
     const requests = liveMix(v1, 2048);
     const live = requests.map((r) => v1.decide(r));
-    const mixChanged = requests.filter((r, i) => { const p = candidate.place(r); return p.level !== live[i].level || p.runtime !== live[i].runtime; }).length;
+    const mixChanged = requests.filter((r, i) => { const code = candidate.placeCode(r); return candidate.levelOf(code) !== live[i].level || candidate.runtimeOf(code) !== live[i].runtime; }).length;
     const rate = o.requestsPerAgentPerS ?? 20;
     const server = await origin();
     const agents = await fleet(server);

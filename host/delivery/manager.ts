@@ -56,8 +56,8 @@ export interface ManagerMetrics {
   rejections: { inc(labels: { reason: string }): void };
   /** A source could not be read (unreachable URL, missing file). */
   sourceErrors?: { inc(): void };
-  /** A live decision decided again with a pending candidate (placement labels; equal when unchanged). */
-  shadowDecision?(from: string, to: string): void;
+  /** A live decision decided again with a pending candidate: its transition's placement labels, or nulls when unchanged. */
+  shadowDecision?(from: string | null, to: string | null): void;
   /** The pending candidate, or null when none is held. */
   pendingPolicy?(p: { name: string; version: string; serial: number; bucket: number } | null): void;
 }
@@ -379,7 +379,7 @@ export class PolicyManager implements PolicySink {
 
   private shadowOptions() {
     const m = this.o.metrics;
-    return { budgetShare: this.o.shadowBudget, ...(m?.shadowDecision ? { onDecision: (from: string, to: string) => m.shadowDecision!(from, to) } : {}) };
+    return { budgetShare: this.o.shadowBudget, ...(m?.shadowDecision ? { onDecision: (from: string | null, to: string | null) => m.shadowDecision!(from, to) } : {}) };
   }
 
   /** A pending candidate saved before a restart: checked again, and held with its shadow counts. */

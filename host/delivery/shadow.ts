@@ -16,8 +16,8 @@ export type { ShadowCounts, Transition };
 export interface ShadowOptions {
   /** The share of wall time the shadow may take (0–1). */
   budgetShare?: number;
-  /** Each shadow decision, for the metrics (from, to: placement labels; equal when unchanged). */
-  onDecision?: (from: string, to: string) => void;
+  /** Each shadow decision, for the metrics: its transition's placement labels, or nulls when unchanged. */
+  onDecision?: (from: string | null, to: string | null) => void;
   /** Counts carried over (a restart while pending). */
   counts?: ShadowCounts;
 }
@@ -43,7 +43,7 @@ function exampleOf(request: unknown): string {
 export class Shadow {
   private readonly engine: Engine;
   private readonly share: number;
-  private readonly onDecision?: (from: string, to: string) => void;
+  private readonly onDecision?: (from: string | null, to: string | null) => void;
   // the queue, as parallel arrays (no object per request)
   private readonly requests: unknown[] = [];
   private readonly levels: (string | null)[] = [];
@@ -115,20 +115,28 @@ export class Shadow {
   }
 
   private decide(request: unknown, level: string | null, runtime: string | null): void {
-    const from = placementLabel(level, runtime);
     let to: string;
     try {
-      const p = this.engine.place(request);
-      to = placementLabel(p.level, p.runtime);
+      const code = this.engine.placeCode(request);
+      const toLevel = this.engine.levelOf(code), toRuntime = this.engine.runtimeOf(code);
+      this.decisions++;
+      this.version++;
+      // unchanged, the common case: no label built
+      if (toLevel === level && toRuntime === runtime) {
+        this.onDecision?.(null, null);
+        return;
+      }
+      to = placementLabel(toLevel, toRuntime);
     } catch (err) {
       if (err instanceof ValidationLoading) {
         this.unsampled++;
         return;
       }
       to = err instanceof InvalidRequestError ? "invalid" : "error";
+      this.decisions++;
+      this.version++;
     }
-    this.decisions++;
-    this.version++;
+    const from = placementLabel(level, runtime);
     if (from !== to) {
       this.changed++;
       const key = `${from}>${to}`;

@@ -141,9 +141,9 @@ export class AgentMetrics {
     if (level === null) this.infeasibleCount += 1;
   }
 
-  shadowDecision(from: string, to: string): void {
+  shadowDecision(from: string | null, to: string | null): void {
     this.shadowCount += 1;
-    if (from !== to) this.shadowChanged.inc(`${from}>${to}`, () => ({ from, to }));
+    if (from !== null && to !== null) this.shadowChanged.inc(`${from}>${to}`, () => ({ from, to }));
   }
 
   pendingPolicy(p: { name: string; version: string; serial: number; bucket: number } | null): void {
