@@ -37,6 +37,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   fleet: async () => (await import("./sections/fleet.ts")).fleetSection,
   meter: async () => (await import("./sections/meter.ts")).meterSection,
   admission: async () => (await import("./sections/admission.ts")).admissionSection,
+  client: async () => (await import("./sections/client.ts")).clientSection,
 };
 
 const MIX_SIZE = 4096;

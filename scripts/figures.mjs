@@ -52,6 +52,14 @@ export function figuresBlock(r) {
     ["peak RSS under that load (heap bounds as deployed)", `${num(h.agent.peakRssMb, 1)} vs ${num(h.bare.peakRssMb, 1)} MB: **${ratio(h.ratio.rssUnderLoad)}**`, verdict("http.ratio.rssUnderLoad", (x) => `${x}×`)],
   ];
   const fleet = r.fleet?.full;
+  const client = r.client;
+  if (client) {
+    const e = client.embedded, zodPct = (100 * e.minBytesByPart.zod) / e.script.minBytes;
+    rows.push(
+      ["`isoplace/client` alone, bundled (esbuild, minified, gzip -9)", `**${num(client.bare.gzipBytes)} bytes**`, verdict("client.bare.gzipBytes", (x) => `${num(x)} bytes`)],
+      ["with the embedded fallback as a Worker bundles it (engine, HTTP app, zod), the policy module included", `${num(e.gzipBytes)} bytes (script ${num(e.script.gzipBytes)} + module ${num(e.module.gzipBytes)}; zod ${num(zodPct)} % of the minified script)`, "—"],
+    );
+  }
   if (fleet) rows.push([`policy rollout to ${num(fleet.agents)} simulated agents (full pipeline), poll ${num(fleet.intervalMs / 1000)} s + ${Math.round(fleet.jitter * 100)} % jitter`, `all on v2 after **${num(fleet.update.convergedMs / 1000, 1)} s**; ${fleet.update.maxDownloadsPerAgent} download per agent`, verdict("fleet.full.convergenceMs", (x) => `${num(x / 1000, 1)} s`)]);
   const sh = r.shadow;
   if (sh) {
