@@ -27,6 +27,8 @@ const MAX_QUEUE = 512;
 /** At most this much budget is saved up while idle (ms). */
 const MAX_BURST_MS = 50;
 const MAX_TRANSITIONS = 64;
+/** However small the share, the shadow samples again after at most this long (ms). */
+const MAX_CLOSED_MS = 60_000;
 const EXAMPLE_CHARS = 400;
 
 /** A placement as transitions name it: "L4/wasmedge", "none" (nothing feasible), "invalid" (the candidate refuses the request), "error" (it trapped). */
@@ -109,7 +111,7 @@ export class Shadow {
     if (this.budgetMs <= 0 && !this.stopped) {
       // closed until the deficit has been earned back
       this.open = false;
-      this.reopenTimer = setTimeout(() => { this.open = true; }, Math.ceil(-this.budgetMs / this.share) + 1);
+      this.reopenTimer = setTimeout(() => { this.open = true; }, Math.min(MAX_CLOSED_MS, Math.ceil(-this.budgetMs / this.share) + 1));
       (this.reopenTimer as { unref?: () => void }).unref?.();
     }
   }

@@ -73,3 +73,25 @@ describe("shadow evaluation", () => {
     expect(shadow.counts().decisions).toBe(60);
   });
 });
+
+it("however small its share, the shadow closes for at most a minute (no timer past Node's limit)", async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on("warning", onWarning);
+  try {
+    const shadow = new Shadow(moved, { budgetShare: 1e-12 });
+    for (let round = 0; round < 60; round++) {
+      feed(shadow, round * 512, 512);
+      await turn();
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(warnings).not.toContain("TimeoutOverflowWarning");
+    // closed: what comes now is not decided
+    const before = shadow.decisions;
+    feed(shadow, 0, 512);
+    await turn();
+    expect(shadow.decisions).toBe(before);
+  } finally {
+    process.off("warning", onWarning);
+  }
+});
