@@ -125,7 +125,7 @@ export const shadowSection: Section = {
     const flags = deployedNodeFlags(ctx.root);
     const servers = {} as Record<Side, { child: ChildProcess; url: string }>;
     const result = { plain: [] as Round[], pending: [] as Round[] };
-    const seconds = ctx.quick ? 1 : 5, loadRounds = ctx.quick ? 1 : 5;
+    const seconds = ctx.quick ? 1 : 5, loadRounds = ctx.quick ? 1 : 8;
     let pendingStatus: { shadow: { decisions: number; changed: number; unsampled: number } } | null = null;
     try {
       for (const side of SIDES) {
