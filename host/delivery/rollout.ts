@@ -188,7 +188,11 @@ export function stepFor(st: Staged, bucket: number): { step: RolloutStep; index:
  */
 export const planClock = (st: Staged, now: number): number => Math.max(now, Date.parse(st.issuedAt));
 
-export interface ShadowTally { decisions: number; changed: number }
+/** What the shadow has seen: decisions decided with the candidate, how many changed, and live decisions it had no budget to decide. */
+export interface ShadowTally { decisions: number; changed: number; unsampled?: number }
+
+/** How soon a guard short of decisions, on an agent with traffic it could not all decide, looks again (ms). */
+export const GUARD_RECHECK_MS = 1000;
 
 export type Verdict =
   | { kind: "wait"; until: number }
@@ -201,8 +205,10 @@ const pct = (x: number) => `${Math.round(x * 10_000) / 100}%`;
  * What an agent does with a pending candidate now: wait (until when), adopt, or refuse it. Its
  * step must have opened; with a guard, the bake must have passed since the step opened (or since
  * the agent first held it, if later), and then: at least minShadowDecisions seen → adopt when the
- * changed share is ≤ maxChangedShare, else refuse; fewer → the guard cannot vouch for it and the
- * agent adopts (none seen: no traffic), unless the share it did see changed is above the maximum.
+ * changed share is ≤ maxChangedShare, else refuse; fewer → if the share it did see changed is
+ * above the maximum, refuse; if live decisions went unsampled (traffic it had no budget to decide:
+ * a busy agent, not a quiet one), wait for more; else the guard cannot speak — too little traffic
+ * — and the agent adopts.
  */
 export function judge(st: Staged, bucket: number, heldSince: number, tally: ShadowTally, now: number): Verdict {
   const clock = planClock(st, now);
@@ -224,6 +230,8 @@ export function judge(st: Staged, bucket: number, heldSince: number, tally: Shad
   if (decisions > 0 && changed / decisions > g.maxChangedShare) {
     return { kind: "refuse", message: `the guard refused it: ${changed} of only ${decisions} shadow decisions changed (${pct(changed / decisions)}), fewer decisions than it needs to vouch for it but more changes than it allows; ${limit}` };
   }
+  // traffic it had no budget to decide: a busy agent, whose guard will speak once it has decided enough
+  if ((tally.unsampled ?? 0) > 0) return { kind: "wait", until: clock + GUARD_RECHECK_MS };
   return { kind: "adopt", guard: "silent", message: `the guard could not speak: ${decisions} shadow decision${decisions === 1 ? "" : "s"} seen (${changed} changed) of the ${g.minShadowDecisions} it needs; adopted when its step opened and the bake passed` };
 }
 

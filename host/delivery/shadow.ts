@@ -164,7 +164,7 @@ export class Shadow {
     return { decisions: this.decisions, changed: this.changed, unsampled: this.unsampled, transitions };
   }
 
-  get tally(): ShadowTally { return { decisions: this.decisions, changed: this.changed }; }
+  get tally(): ShadowTally { return { decisions: this.decisions, changed: this.changed, unsampled: this.unsampled }; }
 
   stop(): void {
     this.stopped = true;

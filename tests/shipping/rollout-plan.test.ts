@@ -148,5 +148,9 @@ describe("when an agent adopts", () => {
     expect(judge(guarded, 5, t0, { decisions: 150, changed: 7 }, baked)).toMatchObject({ kind: "adopt", guard: "silent", message: /150 shadow decisions seen \(7 changed\) of the 200/ });
     expect(judge(guarded, 5, t0, { decisions: 150, changed: 8 }, baked)).toMatchObject({ kind: "refuse", message: /8 of only 150 shadow decisions changed \(5\.33%\)/ });
     expect(judge(guarded, 5, t0, { decisions: 1, changed: 1 }, baked).kind).toBe("refuse");
+    // short of decisions because it was too busy to decide them all (unsampled), not for want of traffic: it waits for more
+    expect(judge(guarded, 5, t0, { decisions: 0, changed: 0, unsampled: 5000 }, baked)).toMatchObject({ kind: "wait" });
+    expect(judge(guarded, 5, t0, { decisions: 150, changed: 7, unsampled: 5000 }, baked).kind).toBe("wait");
+    expect(judge(guarded, 5, t0, { decisions: 200, changed: 7, unsampled: 5000 }, baked)).toMatchObject({ kind: "adopt", guard: "passed" });
   });
 });
