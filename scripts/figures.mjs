@@ -204,7 +204,7 @@ export function rolloutBlock(r, source, start = ROLLOUT_START, end = ROLLOUT_END
   const plan = x.plan.map((p) => `${p.percent} % at ${sec(p.afterMs, 0)}`).join(", ");
   return [
     ...head,
-    `Run of ${when(x.startedAt)} (${x.origin === "registry" ? "agents polling a real OCI registry" : "agents polling a URL"}): ${machineText(m)}, load ${num(x.loadAverage1mAtStart, 1)} at its start; ${num(x.agents)} agents (each a real \`PolicyManager\` named \`node-NNNN\`), poll ${sec(x.intervalMs, 0)} + up to ${Math.round(x.jitter * 100)} % jitter; plan ${plan}:`,
+    `Run of ${when(x.startedAt)} (${x.origin === "registry" ? "agents polling a real OCI registry" : "agents polling a URL"}): ${machineText(m)} of the whole file's run, ${num(x.loadAverage1mAtStart, 1)} when these runs began; ${num(x.agents)} agents (each a real \`PolicyManager\` named \`node-NNNN\`), poll ${sec(x.intervalMs, 0)} + up to ${Math.round(x.jitter * 100)} % jitter; plan ${plan}:`,
     "",
     "| step | opens | on the new version, just before the next step (or 2 s after the last) | target: the plan ± 2 points | buckets the step covers |",
     "|---|---|---|---|---|",
