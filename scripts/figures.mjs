@@ -206,7 +206,7 @@ export function rolloutBlock(r, source, start = ROLLOUT_START, end = ROLLOUT_END
     ...head,
     `Run of ${when(x.startedAt)} (${x.origin === "registry" ? "agents polling a real OCI registry" : "agents polling a URL"}): ${machineText(m)} of the whole file's run, ${num(x.loadAverage1mAtStart, 1)} when these runs began; ${num(x.agents)} agents (each a real \`PolicyManager\` named \`node-NNNN\`), poll ${sec(x.intervalMs, 0)} + up to ${Math.round(x.jitter * 100)} % jitter; plan ${plan}:`,
     "",
-    "| step | opens | on the new version, just before the next step (or 2 s after the last) | target: the plan ± 2 points | buckets the step covers |",
+    `| step | opens | on the new version, just before the next step (${sec(s.steps.at(-1).measuredAtMs - s.steps.at(-1).opensAtMs, 0)} after the last) | target: the plan ± 2 points | buckets the step covers |`,
     "|---|---|---|---|---|",
     ...s.steps.map((p) => `| ${p.percent} % | ${sec(p.opensAtMs, 0)} | ${num(p.adopted)} agents, **${num(p.adoptedPct, 1)} %** (at ${sec(p.measuredAtMs)}) | ${pts(p.deviationPts)} points — ${met(Math.abs(p.deviationPts) <= 2)} | ${num(p.coveredPct, 1)} % |`),
     "",
