@@ -64,7 +64,7 @@ export function figuresBlock(r) {
   const sh = r.shadow;
   if (sh) {
     rows.push(["shadow evaluation of a pending policy, per request: a shadow decision (after the answer) / what the answer path adds (queueing it)", `${ns(sh.perDecision.shadowDecisionNs.p50)} / **${ns(sh.perDecision.observeNs.p50)}**`, "—"]);
-    rows.push(["`POST /v1/decide` throughput with a pending candidate vs without (own processes)", `${num(sh.http.pending.rps)} vs ${num(sh.http.plain.rps)} req/s: **${ratio(sh.http.ratio.rps)}**; ${num(sh.http.shadow.sampledShare * 100, 1)} % of the decisions decided in the shadow`, verdict("shadow.http.ratio.rps", (x) => `${x}×`)]);
+    rows.push(["`POST /v1/decide` throughput with a pending candidate vs without (own processes)", `${num(sh.http.pending.rps)} vs ${num(sh.http.plain.rps)} req/s: **${ratio(sh.http.ratio.rps)}** (a second agent without: ${ratio(sh.http.ratio.controlRps)}); ${num(sh.http.shadow.sampledShare * 100, 1)} % of the decisions decided in the shadow`, verdict("shadow.http.ratio.rps", (x) => `${x}×`)]);
   }
   const lines = [
     START,

@@ -4,9 +4,10 @@
 //   engine.placeCode with the transition counted, as Shadow.drain runs it after the turn);
 // - POST /v1/decide throughput: two agents in their own processes, as deployed (dist CLI, the
 //   deployed node flags, logs at info to /dev/null, metrics on), one holding a pending candidate
-//   that changes the request's placement (every shadow decision a change), the other none;
-//   autocannon rounds alternating, same body, same connections; and how many live decisions the
-//   pending agent decided in the shadow and how many its budget left unsampled.
+//   that changes the request's placement (every shadow decision a change), two others none (the
+//   second, "control", shows the spread between two identical agents on this machine); autocannon
+//   rounds rotating, same body, same connections; and how many live decisions the pending agent
+//   decided in the shadow and how many its budget left unsampled.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -28,8 +29,8 @@ import { round, summarise } from "../stats.ts";
 export const BODY = JSON.stringify({ workload: { scenario: "serverless", performance: "fast-cold-start" } });
 const HEADERS = { "content-type": "application/json" };
 const CONNECTIONS = 32;
-type Side = "plain" | "pending";
-const SIDES: Side[] = ["plain", "pending"];
+type Side = "plain" | "pending" | "control";
+const SIDES: Side[] = ["plain", "pending", "control"];
 
 const freePort = () => new Promise<number>((resolve) => {
   const s = createServer().listen(0, "127.0.0.1", () => {
@@ -124,7 +125,7 @@ export const shadowSection: Section = {
     })));
     const flags = deployedNodeFlags(ctx.root);
     const servers = {} as Record<Side, { child: ChildProcess; url: string }>;
-    const result = { plain: [] as Round[], pending: [] as Round[] };
+    const result = { plain: [] as Round[], pending: [] as Round[], control: [] as Round[] };
     const seconds = ctx.quick ? 1 : 5, loadRounds = ctx.quick ? 1 : 8;
     let pendingStatus: { shadow: { decisions: number; changed: number; unsampled: number } } | null = null;
     try {
@@ -142,7 +143,9 @@ export const shadowSection: Section = {
       for (const side of SIDES) await load(servers[side].url, 1, servers[side].child.pid!);  // warm-up
       ctx.log(`shadow: ${loadRounds} rounds of ${seconds} s per agent, ${CONNECTIONS} connections, alternating`);
       for (let i = 0; i < loadRounds; i++) {
-        for (const side of i % 2 ? [...SIDES].reverse() : SIDES) result[side].push(await load(servers[side].url, seconds, servers[side].child.pid!));
+        // each round in another order: no side always follows the same one
+        const order = SIDES.map((_, k) => SIDES[(k + i) % SIDES.length]);
+        for (const side of i % 2 ? order.reverse() : order) result[side].push(await load(servers[side].url, seconds, servers[side].child.pid!));
       }
       pendingStatus = (await (await fetch(`${servers.pending.url}/v1/policy`)).json() as { pending: typeof pendingStatus }).pending;
     } finally {
@@ -155,7 +158,7 @@ export const shadowSection: Section = {
       cpuUsPerRequest: round(median(result[s].map((r) => r.cpuUsPerRequest)), 1), failed: result[s].reduce((n, r) => n + r.failed, 0),
       rounds: result[s].map((r) => Math.round(r.rps)),
     });
-    const plain = side("plain"), pending = side("pending");
+    const plain = side("plain"), pending = side("pending"), control = side("control");
     const sh = pendingStatus!.shadow;
     const seen = sh.decisions + sh.unsampled;
     const figures = {
@@ -165,19 +168,20 @@ export const shadowSection: Section = {
         requests: requests.length, changedShare, batchesTimed: drainSamples.length, batches: observeSamples.length,
       },
       http: {
-        plain, pending, ratio: { rps: round(pending.rps / plain.rps, 3), cpuPerRequest: round(pending.cpuUsPerRequest / plain.cpuUsPerRequest, 3) },
+        plain, pending, control,
+        ratio: { rps: round(pending.rps / plain.rps, 3), cpuPerRequest: round(pending.cpuUsPerRequest / plain.cpuUsPerRequest, 3), controlRps: round(control.rps / plain.rps, 3), controlCpuPerRequest: round(control.cpuUsPerRequest / plain.cpuUsPerRequest, 3) },
         shadow: { decisions: sh.decisions, changed: sh.changed, unsampled: sh.unsampled, sampledShare: seen ? round(sh.decisions / seen, 3) : null },
         budgetShare: DEFAULT_BUDGET_SHARE, connections: CONNECTIONS, secondsPerRound: seconds, nodeFlags: flags.join(" "),
       },
-      method: "in process: ns per call over the bench's request mix (engine.decide: the live decision; engine.placeCode: the candidate's placement alone; Shadow.observe: what the hot path adds; Shadow.drain per request: a shadow decision with the candidate, transitions counted), medians of per-round means; over HTTP: two `node dist/host/cli/main.js serve` processes with the deployed node flags, one holding a pending candidate (plan: one step in 24 h; a guard) that moves the body's placement, the other none; autocannon in the bench process, rounds alternating, medians",
+      method: "in process: ns per call over the bench's request mix (engine.decide: the live decision; engine.placeCode: the candidate's placement alone; Shadow.observe: what the hot path adds; Shadow.drain per request: a shadow decision with the candidate, transitions counted), medians of per-round means; over HTTP: three `node dist/host/cli/main.js serve` processes with the deployed node flags, one holding a pending candidate (plan: one step in 24 h; a guard) that moves the body's placement, two none (plain, and control: the spread between identical agents); autocannon in the bench process, rounds rotating, medians",
     };
     return {
       figures: { shadow: figures },
       rows: [
         { id: "shadow.perDecision.shadowDecisionNs", label: "a shadow decision (the candidate's placement, transition counted), per request", value: round(drain.p50), unit: "ns", note: `${round(figures.perDecision.shadowOverDecide * 100, 1)} % of a live engine.decide (${decide.p50} ns); ${round(changedShare * 100, 1)} % of the mix changed` },
         { id: "shadow.perDecision.observeNs", label: "what the answer path adds: Shadow.observe (queue one request)", value: round(observe.p50), unit: "ns", note: `p99 ${round(observe.p99)} ns` },
-        { id: "shadow.http.ratio.rps", label: "POST /v1/decide throughput, agent with a pending candidate / without", value: figures.http.ratio.rps, unit: "×", target: { op: ">=", limit: 0.9 }, note: `${pending.rps} vs ${plain.rps} req/s; ${pending.failed + plain.failed} failed` },
-        { id: "shadow.http.ratio.cpuPerRequest", label: "server CPU per request, pending / without", value: figures.http.ratio.cpuPerRequest, unit: "×", note: `${pending.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} µs` },
+        { id: "shadow.http.ratio.rps", label: "POST /v1/decide throughput, agent with a pending candidate / without", value: figures.http.ratio.rps, unit: "×", target: { op: ">=", limit: 0.9 }, note: `${pending.rps} vs ${plain.rps} req/s; ${pending.failed + plain.failed} failed; a second agent without: ${figures.http.ratio.controlRps}×` },
+        { id: "shadow.http.ratio.cpuPerRequest", label: "server CPU per request, pending / without", value: figures.http.ratio.cpuPerRequest, unit: "×", note: `${pending.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} µs; the second agent without: ${control.cpuUsPerRequest} µs (${figures.http.ratio.controlCpuPerRequest}×)` },
         { id: "shadow.http.sampledShare", label: "live decisions decided in the shadow under that load", value: figures.http.shadow.sampledShare, unit: "", note: `${sh.decisions} decided, ${sh.unsampled} unsampled (budget ${DEFAULT_BUDGET_SHARE * 100} % of wall time)` },
       ],
     };
