@@ -2,8 +2,8 @@
 // fixed buffers cross the boundary, never strings; the policy's text sits in memory once, as
 // deflated UTF-8, for the host to read. Its metadata is in the isoplace.meta custom section only
 // (ABI 2: no copy in memory, to leave room for the runtime tables within 8 KiB).
-import { CATALOGUE, CATALOGUE_LENGTH, CONSTRAINT_SETS, FIGURES, SCENARIOS, VECTORS, VECTOR_COUNT } from "./policy";
-import { COMPARISON, IN, OUT, RFIG, SCORES, decide } from "./rules";
+import { CATALOGUE, CATALOGUE_LENGTH, CONSTRAINT_SETS, SCENARIOS, VECTORS, VECTOR_COUNT } from "./policy";
+import { COMPARISON, FIGURES, IN, OUT, RFIG, SCORES, decide } from "./rules";
 
 export { decide, rank, compare } from "./rules";
 

@@ -2,7 +2,7 @@
 // ./policy.ts. Nothing here allocates: every input and output lives in fixed static buffers,
 // so a million decisions leave linear memory exactly as it was.
 import {
-  DEFAULT_LEVEL, DIRECTION, FIGURES, NEEDS, NEED_COUNT, RFIG_COUNT, RFIG_KEYS, RFIG_VALUES, RUNTIMES, RUNTIME_COUNT, SCENARIOS,
+  DEFAULT_LEVEL, DIRECTION, FIGURE_INDEX, FIGURE_VALUES, NEEDS, NEED_COUNT, RFIG_COUNT, RFIG_KEYS, RFIG_VALUES, RUNTIMES, RUNTIME_COUNT, SCENARIOS,
 } from "./policy";
 
 // ABI constants, mirrored by host/engine/abi.ts.
@@ -46,6 +46,9 @@ const NORM = memory.data(5 * METRICS << 3);  // normalised 0..1, 1 = best among 
 const BALANCED = memory.data(5 << 3);        // equal-weight score: the tie-breaker
 const WEIGHTS = memory.data(METRICS << 3);
 const SCALE = memory.data(METRICS << 4);     // per metric: lo, hi of the level midpoints
+// f32[5 levels][12][min, max]: the levels' figures, NaN where none. The policy stores each
+// distinct value once (most repeat: star ratings) and a byte per slot; normalise() lays them out.
+export const FIGURES = memory.data(5 * METRICS << 3);
 // f64[16 runtimes][12][min, max]: a runtime's own figures, NaN where it has none (the level's hold).
 export const RFIG = memory.data(16 * METRICS << 4);
 const RNORM = memory.data(16 * METRICS << 3); // their normalised values, NaN where none
@@ -75,6 +78,12 @@ function scaled(v: f64, m: i32): f64 {
   return min(max(((DIRECTION >> m) & 1 ? v - lo : hi - v) / (hi - lo), 0), 1);
 }
 
+/**
+ * A score to nine decimals: a true tie reached by different sums (1/3 + 1/6 against 1/2) can
+ * come out a unit apart in the last bit, and must still go to the tie-breaker.
+ */
+function atPrecision(x: f64): f64 { return nearest(x * 1e9) / 1e9; }
+
 @inline function norm(level: i32, metric: i32): f64 {
   return load<f64>(NORM + ((level * METRICS + metric) << 3));
 }
@@ -88,6 +97,9 @@ function scaled(v: f64, m: i32): f64 {
 // raw units (memory in MB swamped all else) and treated every metric as lower-is-better.
 // A runtime's own figure sits on the same scale (the source's), held within its ends.
 function normalise(): void {
+  for (let i = 0; i < 5 * METRICS * 2; i++) {   // FIGURES[i] = FIGURE_VALUES[FIGURE_INDEX[i]]
+    store<u32>(FIGURES + (i << 2), load<u32>(FIGURE_VALUES + (<usize>load<u8>(FIGURE_INDEX + i) << 2)));
+  }
   for (let m = 0; m < METRICS; m++) {
     let lo = Infinity, hi = -Infinity;
     for (let l = 1; l <= 4; l++) {
@@ -204,7 +216,7 @@ function weightedScore(level: i32, r: i32): f64 {
     s += wm * normOf(level, r, m);
     w += wm;
   }
-  return s / w;
+  return atPrecision(s / w);
 }
 
 @inline function better(a: i32, b: i32): bool {

@@ -43,6 +43,59 @@ function artifactMask(kinds: readonly string[]): number {
   return mask;
 }
 
+/** Per metric: the lower end, the upper end (open: Infinity) and the normalised midpoint; NaN where there is no figure. */
+export interface FigureRow { best: number[]; worst: number[]; norm: number[] }
+
+/**
+ * The figures the rules compare, derived once from the policy source: per level (L0..L4; a level's
+ * norm is 0 where it has no figure) and per runtime (NaN where its level's figure holds). A range
+ * compares by its midpoint, an open upper end by its known end; normalised min-max over the
+ * midpoints of L1..L4, direction-aware, 1 = best; a runtime's own figure on the same scale, held
+ * within its ends.
+ */
+export function figureTables(policy: PolicySource): { levels: FigureRow[]; runtimes: FigureRow[] } {
+  const higher = policy.metrics.map((m) => m.direction === "higher");
+  const mid = (lo: number, hi: number) => (hi === Infinity ? lo : (lo + hi) * 0.5);
+  const levels: FigureRow[] = [];
+  for (let l = 0; l <= 4; l++) {
+    const figures = METRIC_IDS.map((m) => policy.levels[l].figures[m]);
+    levels[l] = {
+      best: figures.map((f) => (f === null ? NaN : typeof f === "number" ? f : f.min)),
+      worst: figures.map((f) => (f === null ? NaN : typeof f === "number" ? f : f.max ?? Infinity)),
+      norm: new Array<number>(METRICS).fill(0),
+    };
+  }
+  const scale = METRIC_IDS.map((_, m) => {
+    const known = LEVELS.map((l) => mid(levels[l].best[m], levels[l].worst[m])).filter((v) => !Number.isNaN(v));
+    return [Math.min(...known), Math.max(...known)] as const;
+  });
+  const scaled = (v: number, m: number) => {
+    const [lo, hi] = scale[m];
+    return hi > lo ? Math.min(Math.max((higher[m] ? v - lo : hi - v) / (hi - lo), 0), 1) : 1;
+  };
+  for (let m = 0; m < METRICS; m++) {
+    for (const l of LEVELS) {
+      const v = mid(levels[l].best[m], levels[l].worst[m]);
+      if (!Number.isNaN(v)) levels[l].norm[m] = scaled(v, m);
+    }
+  }
+  const runtimes = policy.runtimes.map((r) => {
+    const own = METRIC_IDS.map((m) => r.figures?.[m]);
+    const best = own.map((f) => (f ? f.min : NaN)), worst = own.map((f) => (f ? f.max ?? Infinity : NaN));
+    return { best, worst, norm: own.map((f, m) => (f ? scaled(mid(best[m], worst[m]), m) : NaN)) };
+  });
+  return { levels, runtimes };
+}
+
+/**
+ * A score to nine decimals (rounding half to even, as Wasm's f64.nearest): a true tie reached by
+ * different sums can come out a unit apart in the last bit, and must still go to the tie-breaker.
+ */
+function atPrecision(x: number): number {
+  const units = x * 1e9, r = Math.round(units);
+  return (r - units === 0.5 && r % 2 !== 0 ? r - 1 : r) / 1e9;
+}
+
 export class BaselinePlacer {
   private readonly worst: number[][] = [];      // [level][metric]: upper end (open: Infinity)
   private readonly best: number[][] = [];       // [level][metric]: lower end
@@ -54,29 +107,11 @@ export class BaselinePlacer {
   private readonly defaultLevel: number;
 
   constructor(policy: PolicySource) {
-    const higher = policy.metrics.map((m) => m.direction === "higher");
-    const mid: number[][] = [];
-    for (let l = 0; l <= 4; l++) {
-      const figures = METRIC_IDS.map((m) => policy.levels[l].figures[m]);
-      this.best[l] = figures.map((f) => (f === null ? NaN : typeof f === "number" ? f : f.min));
-      this.worst[l] = figures.map((f) => (f === null ? NaN : typeof f === "number" ? f : f.max ?? Infinity));
-      // A range compares by its midpoint; an open upper end by its known (lower) end.
-      mid[l] = figures.map((_, m) => (this.worst[l][m] === Infinity ? this.best[l][m] : (this.best[l][m] + this.worst[l][m]) * 0.5));
-    }
-    for (let l = 0; l <= 4; l++) this.norm[l] = new Array<number>(METRICS).fill(0);
-    const scale: [number, number][] = [];
-    // On the levels' scale, held within its ends (a runtime's own figure may lie beyond them).
-    const scaled = (v: number, m: number) => {
-      const [lo, hi] = scale[m];
-      return hi > lo ? Math.min(Math.max((higher[m] ? v - lo : hi - v) / (hi - lo), 0), 1) : 1;
-    };
-    for (let m = 0; m < METRICS; m++) {
-      const known = LEVELS.map((l) => mid[l][m]).filter((v) => !Number.isNaN(v));
-      scale[m] = [Math.min(...known), Math.max(...known)];
-      for (const l of LEVELS) {
-        const v = mid[l][m];
-        if (!Number.isNaN(v)) this.norm[l][m] = scaled(v, m);
-      }
+    const figures = figureTables(policy);
+    for (const [l, f] of figures.levels.entries()) {
+      this.best[l] = f.best;
+      this.worst[l] = f.worst;
+      this.norm[l] = f.norm;
     }
 
     this.scenarios = policy.scenarios.map((s) => ({
@@ -85,17 +120,12 @@ export class BaselinePlacer {
       excluded: [false, ...LEVELS.map((l) => s.levels[LEVEL_IDS[l] as "L1"].fit === FIT_SYMBOLS[0])],
     }));
     const runtimeIndex = new Map(policy.runtimes.map((r, i) => [r.id, i]));
-    this.runtimeTable = policy.runtimes.map((r, i) => {
-      const own = METRIC_IDS.map((m) => r.figures?.[m]);
-      const best = own.map((f) => (f ? f.min : NaN)), worst = own.map((f) => (f ? f.max ?? Infinity : NaN));
-      return {
-        provides: LEVEL_IDS.map((id) => (r.levels as string[]).includes(id)),
-        needs: (r.requires ?? []).reduce((mask, id) => mask | (1 << runtimeIndex.get(id)!), 1 << i),
-        runs: artifactMask(r.runs ?? ARTIFACT_IDS),
-        best, worst,
-        norm: own.map((f, m) => (f ? scaled(worst[m] === Infinity ? best[m] : (best[m] + worst[m]) * 0.5, m) : NaN)),
-      };
-    });
+    this.runtimeTable = policy.runtimes.map((r, i) => ({
+      provides: LEVEL_IDS.map((id) => (r.levels as string[]).includes(id)),
+      needs: (r.requires ?? []).reduce((mask, id) => mask | (1 << runtimeIndex.get(id)!), 1 << i),
+      runs: artifactMask(r.runs ?? ARTIFACT_IDS),
+      ...figures.runtimes[i],
+    }));
     this.needs = policy.needs.map((n) => ({
       levels: n.levels.map(levelIndex),
       metrics: [...new Set(n.metrics.map((m) => METRIC_IDS.indexOf(m)))],
@@ -214,7 +244,7 @@ export class BaselinePlacer {
       s += wm * this.normOn(level, runtime, m);
       total += wm;
     }
-    return w ? s / total : s;
+    return w ? atPrecision(s / total) : s;
   }
 
   /**

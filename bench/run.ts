@@ -38,6 +38,9 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   meter: async () => (await import("./sections/meter.ts")).meterSection,
   admission: async () => (await import("./sections/admission.ts")).admissionSection,
   client: async () => (await import("./sections/client.ts")).clientSection,
+  plan: async () => (await import("./sections/plan.ts")).planSection,
+  opa: async () => (await import("./sections/opa.ts")).opaSection,
+  apiserver: async () => (await import("./sections/apiserver.ts")).apiserverSection,
 };
 
 const MIX_SIZE = 4096;

@@ -8,7 +8,7 @@
 // binaryen are left external: loaded from node_modules, and only by that command).
 // The rest of dist/host (tsc's output) stays for the library, tests and tools.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { chmodSync, rmSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,5 +80,8 @@ const result = await build({
   logLevel: "warning",
   metafile: true,
 });
+// the package's bin entries (isoplace, kubectl-isoplace) point here: executable, as npm would make it
+// on install, so a checkout's build works as a kubectl plugin when linked onto PATH
+chmodSync(join(outdir, "main.js"), 0o755);
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(`dist/host/cli/main.js: bundled with ${Object.keys(result.metafile.outputs).length - 1} lazily loaded chunks, ${Math.round(bytes / 1024)} KiB, in ${Math.round(performance.now() - t0)} ms`);

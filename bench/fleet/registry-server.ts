@@ -2,9 +2,12 @@
 // 127.0.0.1 at a free port with a generated config (filesystem storage in a temp dir, delete
 // enabled; optionally htpasswd Basic auth with a bcrypt file made here), stopped after. Its
 // access log is kept, so tests can count what it served and wait on what it logged.
+// The same for two other implementations, given their binary (the peers of npm run peers):
+// "distribution" — the CNCF distribution registry v3, same configuration as Debian's 2.8;
+// "ggcr" — go-containerregistry's registry with the OCI 1.1 referrers API on (--address, --disk).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +26,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export interface RegistryOptions { htpasswd?: { user: string; password: string }; root?: string; port?: number }
+export type RegistryKind = "docker-registry" | "distribution" | "ggcr";
+
+export interface RegistryOptions {
+  htpasswd?: { user: string; password: string }; root?: string; port?: number;
+  /** Which implementation (default: Debian's docker-registry), and its binary for the others. */
+  kind?: RegistryKind; bin?: string;
+}
 
 export class RegistryServer {
   /** host:port, as written in oci:// references. */
@@ -51,7 +60,17 @@ export class RegistryServer {
     return r;
   }
 
+  get kind(): RegistryKind { return this.o.kind ?? "docker-registry"; }
+
+  private command(config: string): [string, string[]] {
+    if (this.kind === "docker-registry") return [REGISTRY_BIN, ["serve", config]];
+    if (!this.o.bin) throw new Error(`a ${this.kind} registry needs its binary (bin)`);
+    return this.kind === "ggcr" ? [this.o.bin, ["--address", this.host, "--disk", join(this.root, "blobs")]] : [this.o.bin, ["serve", config]];
+  }
+
   private async run(): Promise<void> {
+    if (this.kind === "ggcr" && this.o.htpasswd) throw new Error("go-containerregistry's registry has no authentication");
+    if (this.kind === "ggcr") await mkdir(join(this.root, "blobs"), { recursive: true });
     let auth = "";
     if (this.o.htpasswd) {
       const file = join(this.dir, "htpasswd");
@@ -64,8 +83,9 @@ export class RegistryServer {
       "  delete:", "    enabled: true", "  maintenance:", "    uploadpurging:", "      enabled: false",
       "http:", `  addr: ${this.host}`, "  secret: isoplace-test-secret", auth,
     ].join("\n"));
-    if (!haveRegistry()) throw new Error(`no ${REGISTRY_BIN}: the OCI tests and bench:fleet --registry need Debian's docker-registry (apt-get install -y docker-registry)`);
-    const child = spawn(REGISTRY_BIN, ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
+    if (this.kind === "docker-registry" && !haveRegistry()) throw new Error(`no ${REGISTRY_BIN}: the OCI tests and bench:fleet --registry need Debian's docker-registry (apt-get install -y docker-registry)`);
+    const [bin, args] = this.command(config);
+    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     // never outlive the process that started it (a bench or test killed before its finally)
     const orphan = () => child.kill("SIGKILL");
@@ -79,7 +99,7 @@ export class RegistryServer {
       };
       child.stdout!.on("data", onData);
       child.stderr!.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`docker-registry exited (${code}) before listening:\n${this.log.slice(-2000)}`)));
+      child.once("exit", (code) => reject(new Error(`${this.kind} exited (${code}) before listening:\n${this.log.slice(-2000)}`)));
     });
     await listening;
   }
@@ -92,10 +112,14 @@ export class RegistryServer {
   /** Where the log is now: responses(mark()) are those after this point. */
   mark(): number { return this.log.length; }
 
-  /** The access log (combined format): every response's method, path and status (from a position in the log on). */
+  /**
+   * The access log: every response's method, path and status (from a position in the log on).
+   * Distribution's combined format; go-containerregistry's log names the status of errors only (others are 2xx, shown as 200).
+   */
   responses(from = 0): { method: string; uri: string; status: number }[] {
     const out: { method: string; uri: string; status: number }[] = [];
-    for (const m of this.log.slice(from).matchAll(/"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /g)) out.push({ method: m[1], uri: m[2], status: Number(m[3]) });
+    const line = this.kind === "ggcr" ? /^\S+ \S+ ([A-Z]+) (\S+)(?: (\d{3}) )?/gm : /"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /g;
+    for (const m of this.log.slice(from).matchAll(line)) out.push({ method: m[1], uri: m[2], status: Number(m[3] ?? 200) });
     return out;
   }
 

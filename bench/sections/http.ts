@@ -25,7 +25,7 @@ export const BODY = JSON.stringify({ workload: { scenario: "edge", performance: 
 const HEADERS = { "content-type": "application/json" };
 const CONNECTIONS = 32;
 
-type Side = "bare" | "agent";
+export type Side = "bare" | "agent";
 const SIDES: Side[] = ["bare", "agent"];
 
 
@@ -38,15 +38,15 @@ function freePort(): Promise<number> {
   });
 }
 
-const proc = (pid: number) => ({
+export const proc = (pid: number) => ({
   rssMb: Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024,
   // utime + stime, in clock ticks (100/s on Linux)
   cpuMs: (() => { const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" "); return (Number(f[11]) + Number(f[12])) * 10; })(),
 });
 
-interface Launch { side: Side; env: Record<string, string | undefined>; flags: string[]; answer: string }
+export interface Launch { side: Side; env: Record<string, string | undefined>; flags: string[]; answer: string }
 
-function launch(ctx: BenchContext, l: Launch, port: number): ChildProcess {
+export function launch(ctx: BenchContext, l: Launch, port: number): ChildProcess {
   const args = l.side === "bare"
     ? [join(ctx.root, "bench/bare-server.mjs")]
     : [join(ctx.root, "dist/host/cli/main.js"), "serve", "--port", String(port)];
@@ -56,10 +56,11 @@ function launch(ctx: BenchContext, l: Launch, port: number): ChildProcess {
   });
 }
 
-async function firstDecision(url: string, t0: number, child: ChildProcess): Promise<number> {
+/** Polls until the server answers `body` with 200; the time since t0. */
+export async function firstDecision(url: string, t0: number, child: ChildProcess, path = "/v1/decide", body = BODY): Promise<number> {
   for (;;) {
     try {
-      const res = await fetch(`${url}/v1/decide`, { method: "POST", headers: HEADERS, body: BODY });
+      const res = await fetch(`${url}${path}`, { method: "POST", headers: HEADERS, body });
       if (res.status === 200) { await res.arrayBuffer(); return performance.now() - t0; }
     } catch { /* not listening yet */ }
     if (child.exitCode !== null) throw new Error(`http: the process exited (${child.exitCode}) before answering`);

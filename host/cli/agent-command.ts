@@ -17,7 +17,8 @@ export function addAgentOptions(cmd: Command, defaults: { host: string; port: st
     .addOption(envOption("--host <address>", "address to listen on", "HOST").default(defaults.host))
     .addOption(envOption("--port <n>", "port, 0 for any free one", "PORT").default(defaults.port))
     .addOption(envOption("--policy <file|url|oci>", "a signed policy module: a file (watched, FILE.sig beside it), an http(s) URL (polled, URL.sig beside it) or oci://HOST/REPO:TAG|@sha256:… (a tag is polled)", "ISOPLACE_POLICY"))
-    .option("--trusted-key <file>", "a public key (PEM) whose signatures are accepted; repeatable (env ISOPLACE_TRUSTED_KEYS: comma-separated paths)", collect, [])
+    .option("--trusted-key <file>", "a public key (PEM) whose signatures are accepted; repeatable (env ISOPLACE_TRUSTED_KEYS: comma-separated paths); --policy needs one", collect, [])
+    .option("--require-policy", "not ready (GET /readyz 503) until a policy from --policy is active; meanwhile the built-in default answers")
     .addOption(envOption("--data-dir <dir>", "keeps the active policy and the last 5 for rollback; restored at start", "ISOPLACE_DATA_DIR"))
     .option("--poll-interval <seconds>", "how often a --policy URL or oci:// tag is polled (plus up to 20% jitter)", "30")
     .option("--insecure-registry <host>", "an oci:// registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)", collect, [])
@@ -36,6 +37,9 @@ export function givenOf(o: Record<string, unknown>, cmd: Command) {
 
 export interface AgentConfig extends ServeConfig {
   policy?: string;
+  requirePolicy: boolean;
+  /** Where --host and --port came from (the flag, or HOST and PORT), for messages about them. */
+  names: { host: string; port: string };
   dataDir?: string;
   nodeName?: string;
   rolloutBucket?: number;
@@ -88,15 +92,39 @@ export async function readAgentConfig(o: Record<string, any>, cmd: Command, more
     }
   }
   const sourceOptions = o.policy && schemeOf(o.policy) === "oci" ? { oci: await (await import("./oci.ts")).ociSettings(o.insecureRegistry, o.policy) } : undefined;
-  return { ...config, policy: o.policy, dataDir: o.dataDir, trustedKeys, sourceOptions, nodeName: nodeName?.value.trim(), rolloutBucket };
+  const policyName = given("policy", "--policy")?.name ?? "--policy";
+  if (o.policy && trustedKeys.length === 0) {
+    throw new ConfigError([{ name: policyName, message: `needs a key to verify what it delivers: give --trusted-key FILE (or ISOPLACE_TRUSTED_KEYS), the public key the policy is signed with; without one every module from ${o.policy} would be rejected` }]);
+  }
+  if (o.requirePolicy && !o.policy) throw new ConfigError([{ name: "--require-policy", message: "waits for a policy from --policy (or ISOPLACE_POLICY), which is not set" }]);
+  return {
+    ...config, policy: o.policy, requirePolicy: Boolean(o.requirePolicy), dataDir: o.dataDir, trustedKeys, sourceOptions,
+    nodeName: nodeName?.value.trim(), rolloutBucket,
+    names: { host: given("host", "--host")!.name, port: given("port", "--port")!.name },
+  };
+}
+
+/**
+ * The listen errors an operator can fix by a flag, as usage errors (exit 2) naming it: a port in
+ * use, a port below 1024 without the privilege, an address this machine does not have.
+ */
+export function listenFailure(config: AgentConfig): (err: unknown) => never {
+  return (err) => {
+    const e = err as NodeJS.ErrnoException;
+    const where = `${config.host}:${config.port}`;
+    const port = config.names.port, other = `choose another with ${port === "PORT" ? "PORT=N" : `${port} N (or PORT=N)`}, or 0 for any free port`;
+    if (e.code === "EADDRINUSE") throw new ConfigError([{ name: port, message: `${where} is already in use (another isoplace, or another server): ${other}` }]);
+    if (e.code === "EACCES") throw new ConfigError([{ name: port, message: `listening on ${where} is not permitted for this user (ports below 1024 need privileges): ${other}` }]);
+    if (e.code === "EADDRNOTAVAIL") throw new ConfigError([{ name: config.names.host, message: `${config.host} is not an address of this machine (127.0.0.1 for this machine only, 0.0.0.0 for every interface)` }]);
+    throw err;
+  };
 }
 
 interface Stoppable { logger: { info(obj: object | string, msg?: string): void; warn(msg: string): void }; close(): Promise<void> }
 
-/** Warns about a policy source nobody can sign for, and drains and exits 0 on SIGTERM/SIGINT. */
-export function runUntilStopped(running: Stoppable, config: AgentConfig): void {
+/** Drains and exits 0 on SIGTERM/SIGINT. */
+export function runUntilStopped(running: Stoppable): void {
   const { logger } = running;
-  if (config.policy && config.trustedKeys.length === 0) logger.warn("--policy is set but no --trusted-key: every module from it will be rejected (signature)");
   const stop = async (signal: string) => {
     logger.info({ signal }, "stopping: draining in-flight requests");
     await running.close();

@@ -5,15 +5,21 @@ import type { Command } from "commander";
 import { META_SECTION } from "../engine/abi.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
 import { loadDockerConfig } from "../node/docker-config.ts";
-import { credentialsFor, OciError, parseReference, pullPolicy, pushPolicy, type OciReference, type TransportOptions } from "../oci/index.ts";
+import { credentialsFor, OciError, parseReference, pullPolicy, pushPolicy, type OciReference, type SignaturePath, type TransportOptions } from "../oci/index.ts";
 import { checkCandidate } from "../delivery/pipeline.ts";
 import type { OciSettings } from "../delivery/source-oci.ts";
 import { importPublicKey, KeyFormatError, type TrustedKey } from "../delivery/signing.ts";
-import { peekStatement, readEnvelope } from "../delivery/statement.ts";
+import { LEGACY_NOTE, peekStatement, readEnvelope, type Statement } from "../delivery/statement.ts";
 import { sha256Hex } from "../engine/digest.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
+
+const SIGNATURE_AT: Record<SignaturePath, string> = {
+  "referrers": "a referrer of the policy's manifest",
+  "referrers-tag": "in the referrers index tagged sha256-<hex>",
+  "tag": "tagged sha256-<hex>.sig",
+};
 
 const INSECURE_HELP = "a registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)";
 
@@ -57,8 +63,36 @@ async function run(fn: () => Promise<void>): Promise<void> {
 
 /** When the statement was issued (the manifest's created date: the same module and statement push to the same digest), else now. */
 function issuedAt(envelope: string): string {
-  const st = peekStatement(envelope);
+  const st = peekStatement(envelope)?.statement;
   return st && !Number.isNaN(Date.parse(st.issuedAt)) ? new Date(st.issuedAt).toISOString() : new Date().toISOString();
+}
+
+/** The statement a tag carries now; null when there is no such tag (or it carries none). */
+async function currentStatement(ref: OciReference, options: TransportOptions): Promise<Statement | null> {
+  if (!ref.tag) return null;
+  try {
+    const current = await pullPolicy(ref, options);
+    return current.envelope === null ? null : peekStatement(current.envelope)?.statement ?? null;
+  } catch (err) {
+    if (err instanceof OciError && err.kind === "not-found") return null;
+    throw err;
+  }
+}
+
+/**
+ * A push that every agent which has seen the tag's current statement would refuse: a lower
+ * serial of the same policy (serial-lower), or its serial on other bytes (serial-reused).
+ */
+function refuseDowngrade(refText: string, next: Statement, current: Statement | null, file: string): void {
+  if (!current || current.name !== next.name) return;
+  const now = `${refText} carries ${current.name} ${current.version} with serial ${current.serial}`;
+  const fix = `sign it again (isoplace policy sign ${file} --key KEY: the serial defaults to now), or --force to move the tag anyway (agents go back only through POST /v1/policy/rollback)`;
+  if (next.serial < current.serial) {
+    throw new UsageError(`${now}; this statement's serial ${next.serial} is lower, and every agent that has seen ${current.serial} would refuse it (serial-lower): ${fix}`);
+  }
+  if (next.serial === current.serial && next.moduleSha256 !== current.moduleSha256) {
+    throw new UsageError(`${now} for another module; agents that have seen it would refuse the same serial on other bytes (serial-reused): ${fix}`);
+  }
 }
 
 export function registerOci(policy: Command): void {
@@ -67,8 +101,9 @@ export function registerOci(policy: Command): void {
     .argument("<file.wasm>")
     .argument("<ref>", "oci://HOST[:PORT]/REPO:TAG")
     .option("--sig <file>", "the signature file (default: FILE.wasm.sig)")
+    .option("--force", "move the tag even when its current statement has a higher serial (agents that saw it refuse this one)")
     .option("--insecure-registry <host>", INSECURE_HELP, collect, [])
-    .action((file: string, refText: string, o: { sig?: string; insecureRegistry: string[] }) => run(async () => {
+    .action((file: string, refText: string, o: { sig?: string; force?: boolean; insecureRegistry: string[] }) => run(async () => {
       const { ref, options } = await registryAccess(refText, o.insecureRegistry);
       const module = new Uint8Array(await readOr(file, `${file} does not exist`));
       let meta;
@@ -81,11 +116,14 @@ export function registerOci(policy: Command): void {
       const read = readEnvelope((await readOr(sigFile, `${sigFile} does not exist: sign the module first (isoplace policy sign ${file} --key KEY)`)).toString("utf8"));
       if (!read.ok) throw new UsageError(`${sigFile}: ${read.message}`);
       const envelope = JSON.stringify(read.envelope); // the layer: the envelope's JSON, as policy sign writes it
-      const statement = peekStatement(envelope);
+      const peeked = peekStatement(envelope);
+      if (peeked?.format === "legacy") console.error(`isoplace: ${sigFile}: ${LEGACY_NOTE}`);
+      const statement = peeked?.statement;
       const sha = await sha256Hex(module);
       if (statement && statement.moduleSha256 !== sha) throw new UsageError(`${sigFile} is the statement of module ${statement.moduleSha256}, not of ${file} (${sha}): sign it again`);
+      if (statement && !o.force) refuseDowngrade(refText, statement, await currentStatement(ref, options), file);
       const r = await pushPolicy(ref, { module, envelope, name: meta.name, version: meta.version, title: basename(file), created: issuedAt(envelope) }, options);
-      console.error(`pushed ${meta.name} ${meta.version} (${module.length} bytes) and its signature: ${r.uploaded} blob(s) uploaded, ${r.existing} already there`);
+      console.error(`pushed ${meta.name} ${meta.version} (${module.length} bytes) and its signature (${SIGNATURE_AT[r.signature]}): ${r.uploaded} blob(s) uploaded, ${r.existing} already there`);
       console.log(r.pinned);
     }));
 
@@ -119,7 +157,7 @@ export function registerOci(policy: Command): void {
       if (pulled.envelope !== null) await writeFile(`${o.out}.sig`, `${pulled.envelope}\n`);
       else await rm(`${o.out}.sig`, { force: true });
       await rename(`${o.out}.tmp`, o.out);
-      console.error(`${o.out}: ${pulled.module.length} bytes${pulled.envelope === null ? " (the registry has no signature for it)" : `, signature in ${o.out}.sig`}`);
+      console.error(`${o.out}: ${pulled.module.length} bytes${pulled.signature === null ? " (the registry has no signature for it)" : `, signature (${SIGNATURE_AT[pulled.signature]}) in ${o.out}.sig`}`);
       console.log(`oci://${ref.registry}/${ref.repository}@${pulled.digest}`);
     }));
 }

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { vectorNames } from "../engine/catalogue.ts";
 import { createEngine, type Engine } from "../engine/engine.ts";
 import { DEFAULT_POLICY_SOURCE } from "../node/paths.ts";
+import { loadCompiler } from "./compiler.ts";
 import { EXIT, UsageError } from "./errors.ts";
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -17,10 +18,10 @@ async function read(path: string): Promise<Buffer> {
  * A policy from a file: a module as is, a source built in-process (a dev tool may take the
  * compiler's second or two). selfTest false: load it even when its vectors fail, to report them.
  */
-export async function loadPolicyFile(path: string, selfTest = true): Promise<{ engine: Engine; source?: { file: string; text: string } }> {
+export async function loadPolicyFile(path: string, selfTest = true, command = "policy test"): Promise<{ engine: Engine; source?: { file: string; text: string } }> {
   const bytes = await read(path);
   if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return { engine: await createEngine(new Uint8Array(bytes), { selfTest }) };
-  const { buildPolicy } = await import("../policy/compile.ts");
+  const { buildPolicy } = await loadCompiler(`${command} of a source`);
   const text = bytes.toString("utf8");
   const built = await buildPolicy(text, path);
   return { engine: await createEngine(built.wasm, { selfTest }), source: { file: shown(path), text } };
@@ -32,11 +33,17 @@ function shown(path: string): string {
   return r && !r.startsWith("..") && !isAbsolute(r) ? r : path;
 }
 
-/** Every `*.test.yaml` in the policy file's directory, by name. */
-async function testFiles(path: string): Promise<{ file: string; text: string }[]> {
+/**
+ * Every `*.test.yaml` in the policy file's directory, by name; and the test files looked for by
+ * name and not found: FILE.test.yaml for FILE.yaml or FILE.wasm, and NAME.test.yaml for policy
+ * NAME (a copy of default.yaml under another name still says which file it left behind).
+ */
+async function testFiles(path: string, policyName: string): Promise<{ files: { file: string; text: string }[]; missing: string[] }> {
   const dir = dirname(path);
   const names = (await readdir(dir)).filter((f) => f.endsWith(".test.yaml")).sort();
-  return Promise.all(names.map(async (f) => ({ file: shown(join(dir, f)), text: (await read(join(dir, f))).toString("utf8") })));
+  const expected = [...new Set([`${basename(path).replace(/\.(ya?ml|json|wasm)$/i, "")}.test.yaml`, `${policyName}.test.yaml`])];
+  const files = await Promise.all(names.map(async (f) => ({ file: shown(join(dir, f)), text: (await read(join(dir, f))).toString("utf8") })));
+  return { files, missing: expected.filter((f) => !names.includes(f)).map((f) => shown(join(dir, f))) };
 }
 
 function positiveInt(flag: string) {
@@ -59,8 +66,9 @@ export function registerPolicyCheck(program: Command): void {
       const [{ engine, source }, { formatTestReport, testPolicy }, { CaseFileError }] = await Promise.all([
         loadPolicyFile(path, false), import("../policy/test.ts"), import("../policy/cases.ts")]);
       let report;
+      const { files, missing } = await testFiles(path, engine.policy.name);
       try {
-        report = testPolicy(engine, await testFiles(path), source);
+        report = testPolicy(engine, files, source, missing);
       } catch (err) {
         if (err instanceof CaseFileError) throw new UsageError(err.message);
         throw err;
@@ -79,7 +87,7 @@ export function registerPolicyCheck(program: Command): void {
     .action(async (oldPath: string, newPath: string, o: { json?: boolean; failOnChange?: boolean; maxExamples: number }) => {
       // loaded even when their own vectors fail: what changes is worth seeing; the warning says an agent would refuse it
       const [{ engine: a }, { engine: b }, { diffPolicies }, { formatDiff }] = await Promise.all([
-        loadPolicyFile(oldPath, false), loadPolicyFile(newPath, false), import("../engine/diff.ts"), import("./diff-format.ts")]);
+        loadPolicyFile(oldPath, false, "policy diff"), loadPolicyFile(newPath, false, "policy diff"), import("../engine/diff.ts"), import("./diff-format.ts")]);
       for (const [path, e] of [[oldPath, a], [newPath, b]] as const) {
         const failed = e.selfTest();
         if (failed) console.error(`isoplace: warning: ${path} fails its own self-test vector ${failed} ("${vectorNames(e.catalogue)[failed - 1]}"): agents refuse it (see \`isoplace policy test ${path}\`)`);

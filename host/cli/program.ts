@@ -5,19 +5,23 @@ import { PolicySourceError } from "../policy/source-error.ts";
 import { PACKAGE_VERSION } from "../package.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { registerOci } from "./oci.ts";
+import { registerPlan } from "./plan.ts";
 import { registerPolicy } from "./policy.ts";
 import { registerPolicyCheck } from "./policy-check.ts";
 import { registerQueries } from "./query.ts";
 import { registerServe } from "./serve.ts";
 import { registerWebhook } from "./webhook.ts";
 
-const program = new Command("isoplace")
+// installed as kubectl-isoplace too, so kubectl runs it as a plugin: `kubectl isoplace plan …`
+const name = /(^|[\\/])kubectl-isoplace(\.[cm]?js)?$/.test(process.argv[1] ?? "") ? "kubectl isoplace" : "isoplace";
+const program = new Command(name)
   .description("placement policy for edge fleets: which isolation level and runtime a workload gets")
   .version(PACKAGE_VERSION)
   .exitOverride()
-  .showHelpAfterError("(isoplace --help lists the commands)");
+  .showHelpAfterError(`(${name} --help lists the commands)`);
 
 registerQueries(program);
+registerPlan(program);
 registerServe(program);
 registerOci(registerPolicy(program));
 registerWebhook(program);

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Engine } from "../engine/engine.ts";
-import { addAgentOptions, envOption, givenOf, readAgentConfig, runUntilStopped } from "./agent-command.ts";
+import { addAgentOptions, envOption, givenOf, listenFailure, readAgentConfig, runUntilStopped } from "./agent-command.ts";
 import { checkRuntimes, ConfigError, type Given } from "./config.ts";
 import { list } from "./input.ts";
 
@@ -60,10 +60,10 @@ export function registerServe(program: Command): void {
       const { startAgent } = await import("../node/agent.ts");
       const agent = await startAgent({
         host: config.host, port: config.port, runtimes, detect: o.detect, hostRoot: o.hostRoot,
-        policy: config.policy, trustedKeys: config.trustedKeys, dataDir: config.dataDir, adminToken: token,
+        policy: config.policy, requirePolicy: config.requirePolicy, trustedKeys: config.trustedKeys, dataDir: config.dataDir, adminToken: token,
         poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions,
         nodeName: config.nodeName, rolloutBucket: config.rolloutBucket,
-      });
-      runUntilStopped(agent, config);
+      }).catch(listenFailure(config));
+      runUntilStopped(agent);
     });
 }

@@ -1,7 +1,7 @@
 // isoplace webhook: the Kubernetes admission webhook (HTTPS), until SIGTERM/SIGINT; and
 // isoplace webhook certs: a CA and serving certificate for clusters without cert-manager.
 import type { Command } from "commander";
-import { addAgentOptions, readAgentConfig, runUntilStopped } from "./agent-command.ts";
+import { addAgentOptions, listenFailure, readAgentConfig, runUntilStopped } from "./agent-command.ts";
 import { ConfigError, type ConfigProblem } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { collect, list, number } from "./input.ts";
@@ -35,11 +35,11 @@ export function registerWebhook(program: Command): void {
       const w = await startWebhook({
         tlsCert: o.tlsCert, tlsKey: o.tlsKey, host: config.host, port: config.port,
         runtimeClasses: o.runtimeClasses, mode: o.mode, denyInfeasible: Boolean(o.denyInfeasible),
-        policy: config.policy, trustedKeys: config.trustedKeys, dataDir: config.dataDir,
+        policy: config.policy, requirePolicy: config.requirePolicy, trustedKeys: config.trustedKeys, dataDir: config.dataDir,
         poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions,
         nodeName: config.nodeName, rolloutBucket: config.rolloutBucket,
-      });
-      runUntilStopped({ logger: w.agent.logger, close: () => w.close() }, config);
+      }).catch(listenFailure(config));
+      runUntilStopped({ logger: w.agent.logger, close: () => w.close() });
     });
 
   webhook.command("certs")

@@ -5,6 +5,7 @@
 import type { Engine } from "../engine/engine.ts";
 import { createApp } from "../http/app.ts";
 import { createClient as createBareClient, type ClientOptions, type Fetcher, type IsoplaceClient } from "./index.ts";
+import { isFetcher, refuse } from "./options.ts";
 
 /** "embedded": the policy built into the package; an engine the caller loaded; or any fetcher. */
 export type FallbackOption = "embedded" | Engine | Fetcher;
@@ -27,8 +28,11 @@ export function inProcess(engine: Engine | (() => Promise<Engine>)): Fetcher {
 export function withEmbedded(loadDefault: () => Promise<Engine>): (options: EmbeddedClientOptions) => IsoplaceClient {
   let builtIn: Fetcher | undefined;
   return (options) => {
-    const f = options.fallback;
-    const fallback = f === "embedded" ? (builtIn ??= inProcess(loadDefault)) : f && !("fetch" in f) ? inProcess(f) : f;
-    return createBareClient({ ...options, fallback } as ClientOptions);
+    const f = options?.fallback;
+    if (f === undefined || isFetcher(f)) return createBareClient(options as ClientOptions);
+    if (f !== "embedded" && typeof (f as Engine | null)?.decide !== "function") {
+      throw refuse("fallback", '"embedded", an engine (loadPolicy, createEngine) or a fetcher (an object with a fetch(request) method)', f);
+    }
+    return createBareClient({ ...options, fallback: f === "embedded" ? (builtIn ??= inProcess(loadDefault)) : inProcess(f) } as ClientOptions);
   };
 }

@@ -2,8 +2,10 @@
 // browsers). Each attempt has a deadline; a failure that says nothing about the request (the
 // network, the deadline, 502/503/504) is retried after a jittered backoff and then, if one is
 // given, answered by the fallback. Every operation is safe to repeat: the GETs read, and the
-// POSTs (decide, decide/batch, rank) are pure functions of their body. A 4xx is the caller's
-// request and is never retried: it is thrown as an IsoplaceProblem.
+// POSTs (decide, decide/batch, rank) are pure functions of their body. Any other answer (a 4xx,
+// a 500) is about the request: it is thrown as an IsoplaceProblem, never retried nor sent to the
+// fallback. The caller's signal ends a call at once, wherever it is.
+import { settings } from "./options.ts";
 import type { Answer, BatchAnswer, Comparison, Decision, DecideRequest, FieldError, LevelRef, Levels, PolicyStatus, Problem, RankAnswer, RankRequest, Scenarios, Source } from "./types.ts";
 
 export type * from "./types.ts";
@@ -76,8 +78,9 @@ export class IsoplaceUnavailable extends Error {
   /** The last status, for "unavailable". */
   readonly status?: number;
 
-  constructor(operation: string, attempts: number, reason: FailureReason, status?: number, cause?: unknown) {
-    super(`isoplace ${operation}: no answer after ${attempts} attempt${attempts > 1 ? "s" : ""} (${reason}${status ? ` ${status}` : ""})`, { cause });
+  /** `cause` is the agent's last error, or the fallback's when the fallback failed too. */
+  constructor(operation: string, attempts: number, reason: FailureReason, status?: number, cause?: unknown, fallbackFailed = false) {
+    super(`isoplace ${operation}: no answer after ${attempts} attempt${attempts > 1 ? "s" : ""} (${reason}${status ? ` ${status}` : ""})${fallbackFailed ? ", nor from the fallback" : ""}`, { cause });
     this.name = "IsoplaceUnavailable";
     this.operation = operation;
     this.attempts = attempts;
@@ -89,44 +92,52 @@ export class IsoplaceUnavailable extends Error {
 const RETRY_STATUS = [502, 503, 504];
 
 type Failed = { reason: FailureReason; status?: number; cause?: unknown };
-class Deadline extends Error {}
+
+/** `work`, unless the caller's signal aborts first: then the signal's reason, at once. */
+function unlessAborted<T>(signal: AbortSignal | undefined, work: Promise<T>): Promise<T> {
+  if (!signal) return work;
+  let stop!: () => void;
+  const aborted = new Promise<never>((_, reject) => { stop = () => reject(signal.reason); });
+  if (signal.aborted) stop();
+  else signal.addEventListener("abort", stop);
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener("abort", stop));
+}
 
 export function createClient(options: ClientOptions) {
-  const { timeoutMs = 100, retries = 1, backoffMs = 25, headers, fallback, onRetry, onFallback } = options;
-  if (typeof fallback === "string") throw new TypeError(`fallback "${fallback}": import createClient from "isoplace/client/embedded" for the built-in policy`);
-  const fetcher = options.fetcher ?? { fetch: (r: Request) => globalThis.fetch(r) };
-  const base = (options.baseUrl ?? "http://isoplace").replace(/\/+$/, "");
+  const { base, fetcher, get, post, timeoutMs, retries, backoffMs, fallback, onRetry, onFallback } = settings(options);
 
-  const request = (path: string, body: unknown, signal?: AbortSignal) => new Request(base + path, body === undefined
-    ? { headers, signal }
-    : { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body), signal });
+  const request = (path: string, body: string | undefined, signal?: AbortSignal) =>
+    new Request(base + path, body === undefined ? { headers: get, signal } : { method: "POST", headers: post, body, signal });
 
-  /** One attempt with its deadline: the answer, or why there was none. A problem is thrown. */
-  async function attempt(path: string, body: unknown, signal?: AbortSignal): Promise<{ answer: object } | Failed> {
-    const abort = new AbortController();
-    const stop = () => abort.abort(signal!.reason);
-    signal?.addEventListener("abort", stop);
-    let timer: ReturnType<typeof setTimeout>;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => { reject(new Deadline()); abort.abort(); }, timeoutMs);
-    });
+  /** One attempt with its deadline: the answer, or why there was none. A problem, or the caller's abort, is thrown. */
+  async function attempt(path: string, body: string | undefined, signal?: AbortSignal): Promise<{ answer: object } | Failed> {
+    // aborted at the deadline (no reason given) or with the caller's signal (its reason)
+    const cut = new AbortController();
+    const stopped = new Promise<never>((_, reject) => cut.signal.addEventListener("abort", () => reject(cut.signal.reason)));
+    const timer = setTimeout(() => cut.abort(), timeoutMs);
+    const callerAbort = () => cut.abort(signal!.reason);
+    signal?.addEventListener("abort", callerAbort);
+    const req = request(path, body, cut.signal);
     try {
-      const res = await Promise.race([fetcher.fetch(request(path, body, abort.signal)), deadline]);
+      const res = await Promise.race([fetcher.fetch(req), stopped]);
       if (RETRY_STATUS.includes(res.status)) {
         void res.body?.cancel().catch(() => {});
         return { reason: "unavailable", status: res.status };
       }
-      return { answer: await Promise.race([read(res, "agent"), deadline]) };
+      return { answer: await Promise.race([read(res, "agent"), stopped]) };
     } catch (err) {
-      if (err instanceof IsoplaceProblem || signal?.aborted) throw err instanceof IsoplaceProblem ? err : signal!.reason;
-      return err instanceof Deadline ? { reason: "timeout" } : { reason: "network", cause: err };
+      if (err instanceof IsoplaceProblem) throw err;
+      signal?.throwIfAborted();
+      return cut.signal.aborted ? { reason: "timeout" } : { reason: "network", cause: err };
     } finally {
-      clearTimeout(timer!);
-      signal?.removeEventListener("abort", stop);
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", callerAbort);
     }
   }
 
-  async function call<T>(operation: string, path: string, body?: unknown, { signal }: CallOptions = {}): Promise<Answer<T>> {
+  async function call<T>(operation: string, path: string, payload?: unknown, { signal }: CallOptions = {}): Promise<Answer<T>> {
+    signal?.throwIfAborted();
+    const body = payload === undefined ? undefined : JSON.stringify(payload);
     let failed: Failed;
     for (let n = 1; ; n++) {
       const outcome = await attempt(path, body, signal);
@@ -135,12 +146,20 @@ export function createClient(options: ClientOptions) {
       if (n > retries) break;
       const delayMs = Math.random() * backoffMs * 2 ** (n - 1);
       onRetry?.({ operation, attempt: n, reason: failed.reason, status: failed.status, delayMs });
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      signal?.throwIfAborted();
+      let timer: ReturnType<typeof setTimeout>;
+      await unlessAborted(signal, new Promise((resolve) => { timer = setTimeout(resolve, delayMs); })).finally(() => clearTimeout(timer));
     }
-    if (!fallback) throw new IsoplaceUnavailable(operation, retries + 1, failed.reason, failed.status, failed.cause);
-    onFallback?.({ operation, attempts: retries + 1, reason: failed.reason, status: failed.status });
-    return read(await fallback.fetch(request(path, body, signal)), "fallback") as Promise<Answer<T>>;
+    const attempts = retries + 1;
+    if (!fallback) throw new IsoplaceUnavailable(operation, attempts, failed.reason, failed.status, failed.cause);
+    signal?.throwIfAborted();
+    onFallback?.({ operation, attempts, reason: failed.reason, status: failed.status });
+    try {
+      return await unlessAborted(signal, (async () => read(await fallback.fetch(request(path, body, signal)), "fallback"))()) as Answer<T>;
+    } catch (err) {
+      signal?.throwIfAborted();
+      if (err instanceof IsoplaceProblem) throw err;
+      throw new IsoplaceUnavailable(operation, attempts, failed.reason, failed.status, err, true);
+    }
   }
 
   return {

@@ -19,7 +19,7 @@ import type { Transition } from "./shadow.ts";
 import type { TrustedKey } from "./signing.ts";
 import type { Delivery, OfferResult, PolicySink, SourceTag } from "./source.ts";
 import { emptyState, type Adoption, type PendingEntry, type PolicyStoreLike, type RefusedMark, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
-import { canonicalEnvelope, type Statement } from "./statement.ts";
+import { canonicalEnvelope, LEGACY_NOTE, type Statement, type StatementFormat } from "./statement.ts";
 
 export type { OfferResult, SourceTag };
 
@@ -137,6 +137,7 @@ export class PolicyManager implements PolicySink {
         }
         keyId = checked.keyId;
         statement = checked.statement;
+        format = checked.format;
         return checked.engine;
       } catch (err) {
         reject(err, c.source);
@@ -148,6 +149,7 @@ export class PolicyManager implements PolicySink {
     let engine: Engine | null = null;
     let keyId: string | null = null;
     let statement: Statement | null = null;
+    let format: StatementFormat | null = null;
     let chosen: Candidate | null = null;
     if (kept.length) {
       const last = kept[0].entry;
@@ -171,6 +173,7 @@ export class PolicyManager implements PolicySink {
       engine = (await checkCandidate(chosen, o)).engine;
       keyId = null;
       statement = null;
+      format = null;
     }
 
     const activatedAt = new Date().toISOString();
@@ -191,6 +194,7 @@ export class PolicyManager implements PolicySink {
     const m = new PolicyManager(o, active, kept.slice(0, 1 + (o.historyLimit ?? HISTORY_LIMIT)), next, lastErr);
     if (state.pending) await m.restorePending(state.pending);
     await m.persist(chosen ? moduleOf(kept[0]) : undefined);
+    m.noteFormat(format, engine, kept[0].entry.source);
     if (deferred) await m.offer(deferred);
     return m;
   }
@@ -229,6 +233,7 @@ export class PolicyManager implements PolicySink {
           cur.envelope = c.envelope && canonicalEnvelope(c.envelope);
           await this.persist(moduleOf(cur));
           this.o.logger?.info({ policy: engine.policy, source: c.source, keyId, serial: statement.serial }, "policy statement renewed");
+          this.noteFormat(checked.format, engine, c.source);
         } else if (c.tag || pendingBefore !== this.pending) await this.persist();
         return { status: "unchanged", policy: this.kept[0].entry };
       }
@@ -257,6 +262,7 @@ export class PolicyManager implements PolicySink {
     await this.persist(moduleOf(kept));
     this.swap(engine, entry);
     this.o.logger?.info({ policy: engine.policy, source: c.source, keyId, serial: statement?.serial, ...(adoption ? { adoption } : {}) }, "policy activated");
+    this.noteFormat(checked.format, engine, c.source);
     return { status: "activated", policy: entry };
   }
 
@@ -439,6 +445,7 @@ export class PolicyManager implements PolicySink {
         return this.rejected(err, `rollback to ${prev.entry.source}`);
       }
       const { engine } = checked;
+      this.noteFormat(checked.format, engine, prev.entry.source);
       const cur = this.kept[0].entry;
       const from = { name: cur.name, version: cur.version, moduleSha256: cur.moduleSha256, ...(cur.serial ? { serial: cur.serial } : {}) };
       const { rollback: _, ...was } = prev.entry;
@@ -505,6 +512,11 @@ export class PolicyManager implements PolicySink {
 
   /** Waits for the offers queued so far. */
   async idle(): Promise<void> { await this.queue; }
+
+  /** A statement in the old format is accepted for one release: the log says so each time one is taken. */
+  private noteFormat(format: StatementFormat | null, engine: Engine, source: string): void {
+    if (format === "legacy") this.o.logger?.warn({ policy: engine.policy, source, statementFormat: format }, `policy accepted with ${LEGACY_NOTE}`);
+  }
 
   private swap(engine: Engine, entry: StoredEntry): void {
     this.active.activate(engine, entry.source, entry.activatedAt);

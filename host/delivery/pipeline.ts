@@ -13,7 +13,7 @@ import { MAX_MODULE_BYTES } from "./limits.ts";
 import type { TrustedKey } from "./signing.ts";
 import type { Delivery } from "./source.ts";
 import type { SerialMark } from "./state.ts";
-import { verifyStatement, type Statement } from "./statement.ts";
+import { verifyStatement, type Statement, type StatementFormat } from "./statement.ts";
 
 export { MAX_MODULE_BYTES };
 
@@ -32,7 +32,11 @@ export interface CheckOptions {
   freshness?: { now: Date; serial: (name: string) => SerialMark | undefined };
 }
 
-export interface Checked { engine: Engine; keyId: string | null; statement: Statement | null; moduleSha256: string }
+export interface Checked {
+  engine: Engine; keyId: string | null; statement: Statement | null; moduleSha256: string;
+  /** How the statement was written: "legacy" for the format before in-toto (accepted for one release). */
+  format: StatementFormat | null;
+}
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const reject = (reason: ConstructorParameters<typeof PolicyRejectedError>[0], message: string) => new PolicyRejectedError(reason, message);
@@ -45,10 +49,11 @@ export async function checkCandidate(c: Candidate, o: CheckOptions): Promise<Che
 
   let keyId: string | null = null;
   let statement: Statement | null = null;
+  let format: StatementFormat | null = null;
   if (!c.builtIn) {
     const v = await verifyStatement(c.envelope, o.trustedKeys);
     if (!v.ok) throw reject(v.reason, v.message);
-    ({ keyId, statement } = v);
+    ({ keyId, statement, format } = v);
     if (statement.moduleSha256 !== moduleSha256) {
       throw reject("digest", `the statement is for module ${statement.moduleSha256}, not for these bytes (${moduleSha256}): a statement of another module or altered bytes`);
     }
@@ -75,5 +80,5 @@ export async function checkCandidate(c: Candidate, o: CheckOptions): Promise<Che
     }
   }
 
-  return { engine: await createEngine(c.bytes), keyId, statement, moduleSha256 };
+  return { engine: await createEngine(c.bytes), keyId, statement, moduleSha256, format };
 }

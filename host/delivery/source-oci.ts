@@ -1,8 +1,8 @@
 // --policy oci://HOST/REPO:TAG or oci://HOST/REPO@sha256:…: a policy in an OCI registry.
 // A tag is polled on the shared Poller's schedule (interval, jitter, backoff) with a HEAD and
 // If-None-Match (the registry's ETag is the manifest digest), so an unchanged tag costs one 304;
-// when it names a new manifest, the manifest, its module and its signature (found by the
-// sha256-<hex>.sig tag) are fetched, each checked against its digest and size cap, and offered.
+// when it names a new manifest, the manifest, its module and its signature (a referrer, or by the
+// sha256-<hex>.sig tag: host/oci/policy.ts) are fetched, each checked against its digest and size cap, and offered.
 // A pinned digest is fetched once (retried with backoff until it is) and never polled again.
 // Content that fails its digest or cap is refused with that reason; an unreachable registry or
 // refused credentials are source errors; either way the active policy stays. Runtime-neutral.
@@ -137,7 +137,7 @@ export class OciSource implements PolicySource {
   /** The manifest came without a signature: has one been pushed since? */
   private async recheckSignature(sink: PolicySink): Promise<PollResult> {
     const pending = this.unsigned!;
-    const envelope = await pullSignature(this.repo, pending.digest, this.shown);
+    const envelope = (await pullSignature(this.repo, pending.digest, this.shown))?.envelope ?? null;
     if (envelope === null) {
       sink.noteCheck(this.key);
       return { status: "not-modified" };

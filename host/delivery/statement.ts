@@ -1,38 +1,48 @@
-// Signed statements: what a policy's signer vouches for is not just "these bytes" but
-// { name, version, serial, moduleSha256, issuedAt, expires? } — so an agent can refuse an older
+// Signed statements: what a policy's signer vouches for is not just "these bytes" but an in-toto
+// Statement v1 whose subject is the module (its SHA-256) and whose predicate
+// (predicate.ts: { name, version, serial, issuedAt, expires? }) lets an agent refuse an older
 // serial (downgrade), a stale statement (freeze), and a statement for other bytes (mix-and-match).
-// The statement travels in a DSSE envelope (in-toto's Dead Simple Signing Envelope): the
-// signature covers the pre-authentication encoding (PAE) of the payload type and the payload,
-// so a signature can never be re-read as another type. Ed25519 via WebCrypto; runtime-neutral.
+// The statement travels in a DSSE envelope (payloadType application/vnd.in-toto+json): the
+// signature covers the pre-authentication encoding (PAE) of the payload type and the payload, so a
+// signature can never be re-read as another type. This is the format cosign's `attest-blob` writes
+// and `verify-blob-attestation` reads; a sigstore bundle (cosign's default output) is read for the
+// envelope inside it. The statement format before this one (payloadType
+// application/vnd.isoplace.policy.statement+json, a flat JSON payload) is still read, as "legacy",
+// for one release. WebCrypto only; runtime-neutral.
 import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/digest.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
-import { rolloutProblem, type Guard, type Rollout } from "./rollout.ts";
+import { PREDICATE_TYPE, predicateOf, predicateProblem, type PolicyPredicate } from "./predicate.ts";
+import type { Guard, Rollout } from "./rollout.ts";
 import { fromBase64, SIGNATURE_BYTES, signBytes, toBase64, verifyBytes, type SigningKey, type TrustedKey } from "./signing.ts";
 
-export const STATEMENT_TYPE = "application/vnd.isoplace.policy.statement+json";
+export { PREDICATE_TYPE, type PolicyPredicate };
 
-export interface Statement {
-  name: string;
-  version: string;
-  /** A positive integer that only grows for a policy name. */
-  serial: number;
-  moduleSha256: string;
-  issuedAt: string;
-  expires?: string;
-  /** A staged rollout: when which share of the fleet may adopt it (rollout.ts). */
-  rollout?: Rollout;
-  /** The shadow evaluation each agent runs before it adopts (rollout.ts). */
-  guard?: Guard;
+/** The envelope's payloadType: an in-toto statement. */
+export const STATEMENT_TYPE = "application/vnd.in-toto+json";
+export const IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v1";
+/** What cosign 3.1 still writes as `_type`: the same subject and predicate layout, so it is read too. */
+const IN_TOTO_STATEMENT_V01 = "https://in-toto.io/Statement/v0.1";
+/** The format before in-toto: a flat statement in an envelope of this type. Read for one release. */
+export const LEGACY_STATEMENT_TYPE = "application/vnd.isoplace.policy.statement+json";
+
+/** A verified statement as the agent uses it: the predicate's fields and the module's digest (the subject). */
+export interface Statement extends PolicyPredicate { moduleSha256: string }
+
+export type StatementFormat = "in-toto" | "legacy";
+
+export interface InTotoStatement {
+  _type: string;
+  subject: { name: string; digest: { sha256: string } }[];
+  predicateType: string;
+  predicate: PolicyPredicate;
 }
-
-/** What `policy sign` puts in a statement besides the module's own facts. */
-export interface StatementOptions { serial?: number; expires?: string; now?: Date; rollout?: Rollout; guard?: Guard }
 
 export interface DsseSignature { keyid: string; sig: string }
 export interface Envelope { payloadType: string; payload: string; signatures: DsseSignature[] }
 
-export const RESIGN_HINT = "re-sign it with `isoplace policy sign FILE.wasm --key policy.key [--serial N] [--expires 30d]`, which writes a signed statement (a DSSE envelope)";
+export const RESIGN_HINT = "re-sign it with `isoplace policy sign FILE.wasm --key policy.key [--serial N] [--expires 30d]`, which writes a signed statement (an in-toto statement in a DSSE envelope)";
+export const LEGACY_NOTE = `a statement in the old format (payloadType ${LEGACY_STATEMENT_TYPE}), which this release is the last to accept: ${RESIGN_HINT}`;
 
 const utf8 = new TextEncoder();
 
@@ -46,16 +56,30 @@ export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The in-toto statement for a module's statement; the subject's name is the module's file name. */
+export function inTotoStatement(st: Statement, subjectName = `${st.name}.wasm`): InTotoStatement {
+  return { _type: IN_TOTO_STATEMENT, subject: [{ name: subjectName, digest: { sha256: st.moduleSha256 } }], predicateType: PREDICATE_TYPE, predicate: predicateOf(st) };
+}
+
+/** Why a statement is not one; null when it is. */
+function statementProblem(st: Statement): string | null {
+  if (typeof st.moduleSha256 !== "string" || !/^[0-9a-f]{64}$/.test(st.moduleSha256)) return "moduleSha256 must be 64 lowercase hex digits";
+  return predicateProblem(st);
+}
+
 /** Signs a statement with one or more keys (several while a key is rotated). */
-export async function signStatement(st: Statement, keys: readonly SigningKey[]): Promise<Envelope> {
+export async function signStatement(st: Statement, keys: readonly SigningKey[], o: { subjectName?: string } = {}): Promise<Envelope> {
   const problem = statementProblem(st);
   if (problem) throw new Error(`not a valid statement: ${problem}`);
-  const payload = utf8.encode(JSON.stringify(st));
+  const payload = utf8.encode(JSON.stringify(inTotoStatement(st, o.subjectName)));
   const signed = pae(STATEMENT_TYPE, payload);
   const signatures: DsseSignature[] = [];
   for (const k of keys) signatures.push({ keyid: k.fingerprint, sig: toBase64(await signBytes(signed, k.key)) });
   return { payloadType: STATEMENT_TYPE, payload: toBase64(payload), signatures };
 }
+
+/** What `policy sign` puts in a statement besides the module's own facts; a staged rollout's plan and guard go in its predicate (rollout.ts). */
+export interface StatementOptions { serial?: number; expires?: string; now?: Date; rollout?: Rollout; guard?: Guard }
 
 /**
  * The statement for a policy module: its name and version from its metadata section, its digest,
@@ -67,14 +91,14 @@ export async function statementOf(bytes: Uint8Array, o: StatementOptions = {}): 
   const meta = readMeta(customSections(bytes, META_SECTION));
   return {
     name: meta.name, version: meta.version, serial: o.serial ?? Math.floor(now.getTime() / 1000),
-    moduleSha256: await sha256Hex(bytes), issuedAt: now.toISOString(), ...(o.expires ? { expires: o.expires } : {}),
-    ...(o.rollout ? { rollout: o.rollout } : {}), ...(o.guard ? { guard: o.guard } : {}),
+    issuedAt: now.toISOString(), ...(o.expires ? { expires: o.expires } : {}),
+    ...(o.rollout ? { rollout: o.rollout } : {}), ...(o.guard ? { guard: o.guard } : {}), moduleSha256: await sha256Hex(bytes),
   };
 }
 
 /** What `isoplace policy sign` does: the module's statement, signed. */
-export async function signModuleStatement(bytes: Uint8Array, keys: readonly SigningKey[], o: StatementOptions = {}): Promise<Envelope> {
-  return signStatement(await statementOf(bytes, o), keys);
+export async function signModuleStatement(bytes: Uint8Array, keys: readonly SigningKey[], o: StatementOptions & { subjectName?: string } = {}): Promise<Envelope> {
+  return signStatement(await statementOf(bytes, o), keys, o);
 }
 
 /** The envelope as it goes in FILE.wasm.sig, URL.sig and the OCI signature layer. */
@@ -87,7 +111,12 @@ export type EnvelopeRead =
   | { ok: true; envelope: Envelope }
   | { ok: false; legacy: boolean; message: string };
 
-/** Reads an envelope from its JSON or the base64 of its JSON; recognises the old bare signature. */
+const PAYLOAD_TYPES = [STATEMENT_TYPE, LEGACY_STATEMENT_TYPE];
+
+/**
+ * Reads an envelope from its JSON or the base64 of its JSON, or from a sigstore bundle holding one
+ * (`dsseEnvelope`, as cosign writes with --bundle); recognises the old bare signature.
+ */
 export function readEnvelope(text: string): EnvelopeRead {
   const t = text.trim();
   let json = t;
@@ -101,13 +130,19 @@ export function readEnvelope(text: string): EnvelopeRead {
   }
   let e: unknown;
   try { e = JSON.parse(json); } catch { return { ok: false, legacy: false, message: "the signature is not a DSSE envelope: not JSON" }; }
+  const bundle = e as { mediaType?: unknown; dsseEnvelope?: unknown } | null;
+  if (bundle && typeof bundle === "object" && typeof bundle.mediaType === "string" && bundle.mediaType.startsWith("application/vnd.dev.sigstore.bundle")) {
+    if (!bundle.dsseEnvelope) return { ok: false, legacy: false, message: "the sigstore bundle holds no DSSE envelope (a signature of the blob itself, not an attestation: sign with cosign attest-blob)" };
+    e = bundle.dsseEnvelope;
+  }
   const env = e as Envelope;
   if (!env || typeof env !== "object" || typeof env.payloadType !== "string" || typeof env.payload !== "string" || !Array.isArray(env.signatures)) {
     return { ok: false, legacy: false, message: "the signature is not a DSSE envelope (needs payloadType, payload and signatures)" };
   }
-  if (env.payloadType !== STATEMENT_TYPE) return { ok: false, legacy: false, message: `the envelope's payloadType is "${String(env.payloadType).slice(0, 100)}"; expected "${STATEMENT_TYPE}"` };
+  if (!PAYLOAD_TYPES.includes(env.payloadType)) return { ok: false, legacy: false, message: `the envelope's payloadType is "${String(env.payloadType).slice(0, 100)}"; expected "${STATEMENT_TYPE}"` };
   if (env.signatures.length === 0 || env.signatures.some((s) => !s || typeof s.sig !== "string")) return { ok: false, legacy: false, message: "the envelope has no signatures" };
-  return { ok: true, envelope: env };
+  const signatures = env.signatures.map((s) => ({ keyid: typeof s.keyid === "string" ? s.keyid : "", sig: s.sig }));
+  return { ok: true, envelope: { payloadType: env.payloadType, payload: env.payload, signatures } };
 }
 
 /** The envelope as one line of JSON, whichever form it came in (so the data directory holds what FILE.wasm.sig would). */
@@ -116,27 +151,39 @@ export function canonicalEnvelope(text: string): string {
   return read.ok ? JSON.stringify(read.envelope) : text.trim();
 }
 
-/** Why a decoded payload is not a statement; null when it is one. */
-export function statementProblem(s: unknown): string | null {
-  const st = s as Partial<Statement> | null;
-  if (!st || typeof st !== "object" || Array.isArray(st)) return "the payload is not a JSON object";
-  if (typeof st.name !== "string" || st.name === "") return "name must be a non-empty string";
-  if (typeof st.version !== "string" || st.version === "") return "version must be a non-empty string";
-  if (typeof st.serial !== "number" || !Number.isSafeInteger(st.serial) || st.serial < 1) return "serial must be a positive integer";
-  if (typeof st.moduleSha256 !== "string" || !/^[0-9a-f]{64}$/.test(st.moduleSha256)) return "moduleSha256 must be 64 lowercase hex digits";
-  if (typeof st.issuedAt !== "string" || Number.isNaN(Date.parse(st.issuedAt))) return "issuedAt must be a date (ISO 8601)";
-  if (st.expires !== undefined && (typeof st.expires !== "string" || Number.isNaN(Date.parse(st.expires)))) return "expires must be a date (ISO 8601)";
-  return rolloutProblem(st);
+export type StatementRead = { ok: true; statement: Statement; format: StatementFormat } | { ok: false; message: string };
+
+/** The statement in a payload of the given type: an in-toto statement of our predicate type, or the legacy flat statement. */
+export function parseStatement(payloadType: string, payload: Uint8Array): StatementRead {
+  let s: unknown;
+  try { s = JSON.parse(new TextDecoder().decode(payload)); } catch { return { ok: false, message: "the signed payload is not JSON" }; }
+  if (!s || typeof s !== "object" || Array.isArray(s)) return { ok: false, message: "the payload is not a JSON object" };
+  if (payloadType === LEGACY_STATEMENT_TYPE) {
+    const st = s as Statement;
+    const problem = statementProblem(st);
+    return problem ? { ok: false, message: problem } : { ok: true, statement: { ...predicateOf(st), moduleSha256: st.moduleSha256 }, format: "legacy" };
+  }
+  const it = s as Partial<InTotoStatement>;
+  if (it._type !== IN_TOTO_STATEMENT && it._type !== IN_TOTO_STATEMENT_V01) return { ok: false, message: `_type must be "${IN_TOTO_STATEMENT}"; got ${JSON.stringify(it._type)?.slice(0, 100)}` };
+  if (it.predicateType !== PREDICATE_TYPE) return { ok: false, message: `predicateType must be "${PREDICATE_TYPE}" (cosign attest-blob --type ${PREDICATE_TYPE}); got ${JSON.stringify(it.predicateType)?.slice(0, 100)}` };
+  const subjects = Array.isArray(it.subject) ? it.subject : [];
+  if (subjects.length !== 1 || typeof subjects[0]?.digest?.sha256 !== "string") return { ok: false, message: "subject must name exactly one module, with its sha256 digest" };
+  const problem = predicateProblem(it.predicate);
+  if (problem) return { ok: false, message: problem };
+  const statement = { ...predicateOf(it.predicate!), moduleSha256: subjects[0].digest.sha256 };
+  const digest = statementProblem(statement);
+  return digest ? { ok: false, message: digest.replace("moduleSha256", "the subject's sha256 digest") } : { ok: true, statement, format: "in-toto" };
 }
 
 export type StatementCheck =
-  | { ok: true; statement: Statement; keyId: string }
+  | { ok: true; statement: Statement; keyId: string; format: StatementFormat }
   | { ok: false; reason: "signature" | "statement"; legacy?: boolean; message: string };
 
 /**
  * Verifies an envelope against the trusted keys. A signature whose keyid names a trusted key is
- * checked with it; one without a known keyid against every key (keyid is a hint in DSSE). The first
- * valid signature decides; ok names its key's short id. Only a verified payload is parsed.
+ * checked with it; one without a known keyid against every key (keyid is a hint in DSSE, and
+ * cosign leaves it empty). The first valid signature decides; ok names its key's short id. Only a
+ * verified payload is parsed.
  */
 export async function verifyStatement(text: string | null | undefined, keys: readonly TrustedKey[]): Promise<StatementCheck> {
   if (text === null || text === undefined || text.trim() === "") return { ok: false, reason: "signature", message: `the module is unsigned (no signed statement given): ${RESIGN_HINT}` };
@@ -149,7 +196,7 @@ export async function verifyStatement(text: string | null | undefined, keys: rea
   let keyId: string | null = null;
   for (const s of read.envelope.signatures) {
     const sig = fromBase64(s.sig);
-    if (!sig || sig.length !== SIGNATURE_BYTES) continue;
+    if (!sig) continue;
     const named = keys.filter((k) => k.fingerprint === s.keyid);
     for (const k of named.length ? named : keys) {
       if (await verifyBytes(k.key, sig, signed)) { keyId = k.id; break; }
@@ -159,23 +206,19 @@ export async function verifyStatement(text: string | null | undefined, keys: rea
   if (!keyId) {
     return { ok: false, reason: "signature", message: `the statement's signature matches none of the ${keys.length} trusted key(s) (${keys.map((k) => k.id).join(", ")}): it was altered or signed by another key` };
   }
-  let st: unknown;
-  try { st = JSON.parse(new TextDecoder().decode(payload)); } catch { return { ok: false, reason: "statement", message: "the signed payload is not JSON" }; }
-  const problem = statementProblem(st);
-  if (problem) return { ok: false, reason: "statement", message: `the signed statement is malformed: ${problem}` };
-  return { ok: true, statement: st as Statement, keyId };
+  const st = parseStatement(read.envelope.payloadType, payload);
+  if (!st.ok) return { ok: false, reason: "statement", message: `the signed statement is malformed: ${st.message}` };
+  return { ok: true, statement: st.statement, keyId, format: st.format };
 }
 
 /** The statement inside an envelope without verifying it (for `policy inspect`); null when unreadable. */
-export function peekStatement(text: string): Statement | null {
+export function peekStatement(text: string): { statement: Statement; format: StatementFormat } | null {
   const read = readEnvelope(text);
   if (!read.ok) return null;
   const payload = fromBase64(read.envelope.payload);
   if (!payload) return null;
-  try {
-    const st = JSON.parse(new TextDecoder().decode(payload));
-    return statementProblem(st) ? null : st as Statement;
-  } catch { return null; }
+  const st = parseStatement(read.envelope.payloadType, payload);
+  return st.ok ? { statement: st.statement, format: st.format } : null;
 }
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };

@@ -4,7 +4,7 @@ import { OUT, REASON, RULES, type Rule, type Views } from "./abi.ts";
 import type { Catalogue } from "./catalogue.ts";
 import type { Decision } from "./engine.ts";
 import type { Constraints } from "./request.ts";
-import { namedRuntime, stackTable } from "./stacks.ts";
+import { stackShape, stackTable } from "./stacks.ts";
 import { ARTIFACT_IDS, ARTIFACT_WORDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId } from "./vocabulary.ts";
 
 /** What one call of decide/rank left in the output buffer. */
@@ -37,8 +37,17 @@ export interface RankingEntry {
 
 export interface NodeInfo { source: "request" | "configured" | "detected" | "planning"; runtimes: string[] }
 
+/** Where an answer says the runtimes are: on a node (the agent's, or the request's), or in a cluster (the admission webhook's). */
+export type Scope = "node" | "cluster";
+const WHERE = {
+  node: { here: "on this node", has: "the node has", lacks: "which this node lacks", on: "on the node" },
+  cluster: { here: "in this cluster", has: "the cluster has", lacks: "which this cluster lacks", on: "in the cluster" },
+} as const;
+
 export interface Situation {
   scenario: number;               // -1 none
+  /** Default: node. */
+  scope?: Scope;
   performance: number[]; security: number[];
   constraints: Constraints;
   node: NodeInfo;
@@ -70,8 +79,8 @@ export class Explainer {
     this.unsuitable = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) => `not suitable for ${sc.name} (${row.note})`)]);
     this.fitNotes = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) =>
       row.fit === "⚠️" ? `usable for ${sc.name} with drawbacks: ${row.note}` : `${row.fit} for ${sc.name}: ${row.note}`)]);
-    // The runtime a scenario's stack names (e.g. WasmEdge in "K3s + WasmEdge 0.14.1"), if any.
-    this.stackRuntime = catalogue.scenarios.map((_, s) => [-1, 1, 2, 3, 4].map((l) => (l < 0 ? -1 : namedRuntime(catalogue, s, l))));
+    // The runtime a scenario's stack is built on (e.g. WasmEdge in "K3s + WasmEdge 0.14.1"), if any.
+    this.stackRuntime = catalogue.scenarios.map((_, s) => [-1, 1, 2, 3, 4].map((l) => (l < 0 ? -1 : stackShape(catalogue, s, l).runtime)));
     this.stacks = stackTable(catalogue);
   }
 
@@ -82,7 +91,7 @@ export class Explainer {
     if (named < 0 || named === r.runtime) return "";
     const c = this.catalogue, rt = c.runtimes[named];
     const why = s.artifact >= 0 && !rt.runs.includes(ARTIFACT_IDS[s.artifact]) ? `which does not run ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}`
-      : s.node.runtimes.includes(rt.id) ? "which scores lower here" : "which this node lacks";
+      : s.node.runtimes.includes(rt.id) ? "which scores lower here" : WHERE[s.scope ?? "node"].lacks;
     return ` The recommended stack uses ${rt.name}, ${why}; ${c.runtimes[r.runtime].name} provides ${LEVEL_IDS[r.level]} here.`;
   }
 
@@ -118,9 +127,10 @@ export class Explainer {
     if (bits & REASON.runtime) {
       const what = s.artifact >= 0 ? `no runtime for ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]} at ${LEVEL_IDS[level]}` : "no runtime for it";
       const needs = s.artifact >= 0 ? this.runners(level, s.artifact, "needs ") : `needs ${this.providers[level]}`;
+      const w = WHERE[s.scope ?? "node"];
       out.push(s.node.runtimes.length
-        ? `${what} on this node (${needs}; the node has ${(s.nodeRuntimes ??= s.node.runtimes.join(", "))})`
-        : `${what} on this node (${needs}; the node has none)`);
+        ? `${what} ${w.here} (${needs}; ${w.has} ${(s.nodeRuntimes ??= s.node.runtimes.join(", "))})`
+        : `${what} ${w.here} (${needs}; ${w.has} none)`);
     }
     if (bits & REASON.artifact) out.push(this.wrongArtifact(level, s));
     return out;
@@ -148,7 +158,7 @@ export class Explainer {
     const would = c.runtimes.filter((r) => (r.levels as string[]).includes(id) && r.runs.includes(ARTIFACT_IDS[s.artifact])).map((r) => r.name);
     const words = ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]];
     const tail = would.length ? `${orList(would)} would run it` : `no runtime of this policy runs ${words} at ${id}`;
-    return `no runtime for ${words} at ${id} on this node (${have}; ${tail})`;
+    return `no runtime for ${words} at ${id} ${WHERE[s.scope ?? "node"].here} (${have}; ${tail})`;
   }
 
   /** Caveats of a feasible level: its fit for the scenario. */
@@ -214,7 +224,7 @@ export class Explainer {
     const runs = s.artifact >= 0 ? ` and runs ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}` : "";
     const runtime = s.node.source === "planning"
       ? `${rt.name} assumed (planning mode: no node profile, every runtime counted)${runs ? `; it runs ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}` : ""}`
-      : `${rt.name} is ${s.node.source === "request" ? "on the node" : "installed"}${runs}`;
+      : `${rt.name} is ${s.node.source === "request" ? WHERE[s.scope ?? "node"].on : "installed"}${runs}`;
     const sc = s.scenario >= 0 ? c.scenarios[s.scenario] : undefined;
     const need = (i: number) => c.needs[i];
     switch (r.rule) {

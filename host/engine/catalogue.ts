@@ -18,7 +18,12 @@ export interface CatalogueNeed {
   levels: PlaceableLevel[]; reason: string; metrics: MetricId[];
 }
 
-export interface CatalogueScenarioLevel { fit: string; note: string; stack: string; added?: boolean }
+/**
+ * A scenario's stack for a level: text naming no runtime of the level, or [orchestrator ("" for
+ * none), the id of the runtime it is built on, text after it] (host/engine/stacks.ts).
+ */
+export type CatalogueStack = string | [orchestrator: string, runtime: string, extra?: string];
+export interface CatalogueScenarioLevel { fit: string; note: string; stack: CatalogueStack; added?: boolean }
 export interface CatalogueScenario {
   id: string; name: string; zh: string; first: PlaceableLevel; second?: PlaceableLevel; added?: boolean;
   /** L1..L4. */

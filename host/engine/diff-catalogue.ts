@@ -1,4 +1,4 @@
-// The catalogue side of a policy diff: figures, fits, stacks, choices, needs and runtimes of two
+// The catalogue side of a policy diff: figures, fits, stacks, versions, choices, needs and runtimes of two
 // policies, flattened to named entries and compared side by side.
 import type { Engine } from "./engine.ts";
 
@@ -21,6 +21,8 @@ function entries(e: Engine): Flat {
   const levels = e.levels(), sc = e.scenarios(), out: Flat = new Map();
   const view = {
     defaultLevel: e.catalogue.defaultLevel,
+    // the versions stacks name (a bump changes every stack built on that runtime)
+    versions: e.catalogue.versions,
     figures: Object.fromEntries(levels.levels.map((l) => [l.id, Object.fromEntries(Object.entries(l.figures).map(([m, f]) => [m, figureText(f)]))])),
     scenarios: Object.fromEntries(sc.scenarios.map((s) => [s.id, {
       first: s.first?.level ?? null, second: s.second?.level ?? null,

@@ -4,13 +4,14 @@
 import { instantiateSync } from "@assemblyscript/loader";
 import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, flags, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
-import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Situation } from "./answer.ts";
+import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Scope, type Situation } from "./answer.ts";
 import { vectorNames, type Catalogue, type PolicyMeta } from "./catalogue.ts";
 import { decisionId } from "./decision-id.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
 import { inflateRaw } from "./inflate.ts";
 import { FastDecideParser } from "./fast-request.ts";
 import { asFigure, figureOf, runtimeFigureOf, type Figure } from "./figures.ts";
+import { recommendedStack } from "./stacks.ts";
 import { requestTables, type Constraints, type Placement, type RequestTables } from "./request.ts";
 import type { RequestSchemas } from "./request-schemas.ts";
 import { loadValidation, validation, validationDeferred } from "./validation.ts";
@@ -27,8 +28,11 @@ export interface EngineOptions {
   selfTest?: boolean;
 }
 
-/** Per call: a caller that derives its own decision id (admission: from the review's uid). */
-export interface DecideOptions { decisionId?: string }
+/**
+ * Per call: a caller that derives its own decision id (admission: from the review's uid), and
+ * where the request's runtimes are (the webhook's are a cluster's: its answers say so).
+ */
+export interface DecideOptions { decisionId?: string; scope?: Scope }
 /** What `placement` returns: a decision's placement alone, without ranking or explanation. */
 export interface Placed { level: LevelId | null; runtime: string | null; runtimeClassName: string | null; stack: string | null; rule: string }
 
@@ -169,7 +173,7 @@ export class Engine {
       this.callDecide(p, node.mask);
       return readOut(this.v);
     });
-    const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
+    const s: Situation = { scenario: p.scenario, scope: options?.scope, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
     return this.explain.decision(r, s, this.policyRef, options?.decisionId ?? decisionId());
   }
 
@@ -317,15 +321,15 @@ export class Engine {
   /** Scenarios with suitability, stacks and first/second choices; needs; runtimes (GET /v1/scenarios). */
   scenarios() {
     const c = this.catalogue, table = this.v.scenarios;
-    const choice = (s: (typeof c.scenarios)[number], level: string | undefined) =>
-      level ? { level, stack: s.levels[LEVEL_IDS.indexOf(level as LevelId) - 1].stack } : null;
+    const choice = (i: number, level: string | undefined) =>
+      level ? { level, stack: recommendedStack(c, i, LEVEL_IDS.indexOf(level as LevelId)) } : null;
     return {
       scenarios: c.scenarios.map((s, i) => ({
         id: s.id, name: s.name, zh: s.zh, ...(s.added ? { added: true } : {}),
-        first: choice(s, s.first), second: choice(s, s.second),
+        first: choice(i, s.first), second: choice(i, s.second),
         levels: Object.fromEntries(PLACEABLE_LEVELS.map((id, j) => {
           const row = s.levels[j];
-          return [id, { fit: table[i * 6 + 2 + j], symbol: row.fit, note: row.note, stack: row.stack, ...(row.added ? { added: true } : {}) }];
+          return [id, { fit: table[i * 6 + 2 + j], symbol: row.fit, note: row.note, stack: recommendedStack(c, i, j + 1), ...(row.added ? { added: true } : {}) }];
         })),
       })),
       needs: c.needs,

@@ -9,7 +9,8 @@ import { coreRoutes } from "./routes.ts";
 import { responseEntry } from "./response-entry.ts";
 import type { AppEnv, AppOptions, JsonCall, JsonOperation, RouteSpec } from "./types.ts";
 
-export const API_VERSION = "1.0.0";
+/** The package's version (package.json's, which tests/http/openapi.test.ts holds it to): /openapi.json's info.version. */
+export const API_VERSION = "0.1.0";
 
 /** The API's routes and the host's (options.routes): what createApp serves, less /openapi.json. */
 export const apiRoutes = (options: AppOptions): RouteSpec[] => [...coreRoutes(options), ...(options.routes ?? [])];

@@ -106,7 +106,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       responses: { 200: { description: "Ready", schema: "ready" }, 503: { description: "No verified policy yet", schema: "problem", contentType: "application/problem+json" } },
       handler: (c) => {
         if (options.ready && !options.ready()) {
-          return c.json(problemOf(503, "not-ready", "Not ready", "No verified policy is active yet."), 503, { "content-type": "application/problem+json" });
+          return c.json(problemOf(503, "not-ready", "Not ready", options.notReadyDetail?.() ?? "No verified policy is active yet."), 503, { "content-type": "application/problem+json" });
         }
         const { name, version, sha256 } = c.get("engine").policy;
         return c.json({ status: "ready", policy: { name, version, sha256 } });

@@ -35,6 +35,8 @@ export interface AppOptions {
   engine: () => Engine;
   /** Whether a verified policy is active (GET /readyz). Default: always. */
   ready?: () => boolean;
+  /** What GET /readyz's 503 says when not ready (default: no verified policy is active yet). */
+  notReadyDetail?: () => string;
   /** GET /v1/policy. Default: the active engine's policy, built in, no history. */
   policyStatus?: () => PolicyStatusView;
   /** Called once per response (logging, metrics). */

@@ -3,7 +3,7 @@
 import type { Decision, Engine } from "../engine/engine.ts";
 import { InvalidRequestError, type FieldError } from "../engine/errors.ts";
 import { fieldErrors } from "../engine/request-schemas.ts";
-import { annotationOf, clip, decideRequestOf, optsIn, OUTPUT, type Annotations } from "./annotations.ts";
+import { annotationOf, clip, decideRequestOf, optsIn, OUTPUT, PREFIX, type Annotations } from "./annotations.ts";
 import { admissionDecisionId } from "./decision-id.ts";
 import { encodePatch, pointerToken, type PatchOp } from "./patch.ts";
 import { pod as podSchema, type AdmissionRequest, type AdmissionResponse, type PodLike } from "./review.ts";
@@ -28,9 +28,14 @@ export interface Admission {
   /** namespace/name of the pod (generateName + "*" when it has no name yet). */
   pod?: string;
   decision?: { id: string; level: string | null; runtime: string | null; runtimeClassName: string | null };
+  /** The patch as operations (mutated only; the response carries it encoded). */
+  ops?: PatchOp[];
   /** The decide request the decision answered (the shadow evaluation of a pending policy decides it again). */
   input?: unknown;
 }
+
+/** Who asks about a pod: the review's uid, the namespace it is created in, and the decision's id (default: derived from the uid). */
+export interface PodContext { uid: string; namespace?: string; decisionId?: string }
 
 export const WARNING_MAX = 120;
 const warn = (s: string) => clip(`isoplace: ${s}`, WARNING_MAX);
@@ -61,37 +66,46 @@ export class Admitter {
   }
 
   async admit(engine: Engine, req: AdmissionRequest): Promise<Admission> {
-    const uid = req.uid;
-    const unchanged = (warnings: string[] = []): Admission =>
-      ({ outcome: "unchanged", response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) } });
     // CREATE of a Pod only (not its subresources: binding, eviction, …)
-    if (req.operation !== "CREATE" || req.kind.kind !== "Pod" || req.kind.group !== "" || req.subResource) return unchanged();
-
+    if (req.operation !== "CREATE" || req.kind.kind !== "Pod" || req.kind.group !== "" || req.subResource) return { outcome: "unchanged", response: { uid: req.uid, allowed: true } };
     const parsed = podSchema.safeParse(req.object);
     if (!parsed.success) throw new InvalidRequestError(fieldErrors(parsed.error, "request.object"));
-    const pod = parsed.data;
+    return this.admitPod(engine, parsed.data, { uid: req.uid, namespace: req.namespace });
+  }
+
+  /**
+   * The answer for one pod, already parsed: the webhook's (above), and `isoplace plan`'s for the
+   * pod template of a manifest, which gives its own decision id.
+   */
+  admitPod(engine: Engine, pod: PodLike, o: PodContext): Admission {
+    const uid = o.uid;
+    const unchanged = (warnings: string[] = []): Admission =>
+      ({ outcome: "unchanged", response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) } });
     const annotations: Annotations = pod.metadata?.annotations ?? {};
-    const name = podName(pod, req.namespace);
+    const name = podName(pod, o.namespace);
     if (!optsIn(annotations)) return { ...unchanged(), pod: name };
 
     const { request, errors } = decideRequestOf(annotations);
     if (errors.length) return deny(uid, name, errors);
-    const decisionId = admissionDecisionId(uid);
+    const decisionId = o.decisionId ?? admissionDecisionId(uid);
     const input = { ...request, node: { runtimes: this.runtimesFor(engine) } };
     let decision: Decision;
     try {
-      decision = engine.decide(input, { decisionId });
+      decision = engine.decide(input, { decisionId, scope: "cluster" });
     } catch (err) {
       if (!(err instanceof InvalidRequestError)) throw err;
       return deny(uid, name, err.errors.map((e) => ({ ...e, path: annotationOf(e.path) })));
     }
-    const summary = { id: decision.decisionId, level: decision.level, runtime: decision.runtime, runtimeClassName: decision.runtimeClassName };
-    const audit = { "decision-id": decision.decisionId, level: decision.level ?? "none", runtime: decision.runtime ?? "none" };
+    const policy = `${decision.policy.name}@${decision.policy.version}`;
+    const id = (decision.level !== null && carriedDecisionId(annotations, decision.level, decision.runtime ?? "none", policy)) || decision.decisionId;
+    const summary = { id, level: decision.level, runtime: decision.runtime, runtimeClassName: decision.runtimeClassName };
+    const audit = { "decision-id": id, level: decision.level ?? "none", runtime: decision.runtime ?? "none" };
 
     if (decision.level === null) {
+      const never = neverPlaced(engine, decision.artifact);
       const response: AdmissionResponse = this.config.denyInfeasible
-        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: `isoplace: no feasible level for ${name}: ${decision.explanation}` }, auditAnnotations: audit }
-        : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
+        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: `isoplace: no feasible level for ${name}: ${never ? `${never}. ` : ""}${decision.explanation}` }, auditAnnotations: audit }
+        : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...(never ? [warn(never)] : []), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
       return { outcome: "infeasible", response, pod: name, decision: summary, input };
     }
 
@@ -111,6 +125,9 @@ export class Admitter {
       }
       if (this.mode === "override") {
         ops.push({ op: "replace", path: "/spec/runtimeClassName", value: wanted });
+        // the RuntimeClass plugin ran before webhooks and set the old class's overhead; it runs
+        // again after this patch and rejects a pod whose overhead is not the new class's
+        if (pod.spec?.overhead !== undefined) ops.push({ op: "remove", path: "/spec/overhead" });
         warnings.push(warn(`runtimeClassName ${has} replaced by ${wanted} (override mode)`));
       } else warnings.push(warn(`advise mode: runtimeClassName ${has} kept, the policy chose ${wanted}`));
     }
@@ -118,18 +135,41 @@ export class Admitter {
     // The four output annotations; those the pod already carries with these values are left be,
     // so a second call after other mutations (reinvocation) changes nothing.
     const out: Record<string, string> = {
-      [OUTPUT.level]: decision.level, [OUTPUT.runtime]: decision.runtime ?? "none",
-      [OUTPUT.decisionId]: decision.decisionId, [OUTPUT.policy]: `${decision.policy.name}@${decision.policy.version}`,
+      [OUTPUT.level]: decision.level, [OUTPUT.runtime]: decision.runtime ?? "none", [OUTPUT.decisionId]: id, [OUTPUT.policy]: policy,
     };
     for (const [key, value] of Object.entries(out)) {
       if (annotations[key] !== value) ops.push({ op: "add", path: `/metadata/annotations/${pointerToken(key)}`, value });
     }
     if (ops.length === 0) return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary, input };
     return {
-      outcome: "mutated", pod: name, decision: summary, input,
+      outcome: "mutated", pod: name, decision: summary, ops, input,
       response: { uid, allowed: true, patchType: "JSONPatch", patch: encodePatch(ops), warnings, auditAnnotations: audit },
     };
   }
+}
+
+/**
+ * Why the webhook can never place an artifact, when that is so: no runtime of the policy that
+ * runs it is a pod runtime (the default handler, or one with a RuntimeClass) — VM images, in the
+ * default policy, run on KVM alone.
+ */
+function neverPlaced(engine: Engine, artifact: string | null): string | undefined {
+  if (artifact === null) return undefined;
+  const runners = engine.catalogue.runtimes.filter((r) => (r.runs as string[]).includes(artifact));
+  if (runners.some((r) => r.id === "containerd" || r.runtimeClassName !== null)) return undefined;
+  return `${PREFIX}artifact ${artifact}: no pod runtime runs it (${runners.map((r) => r.name).join(", ") || "none"}: no RuntimeClass); never placed here`;
+}
+
+const DECISION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The decision id the pod carries when its output annotations already say this decision. The
+ * API server gives every call its own uid, a reinvocation's too (after the RuntimeClass plugin
+ * or another webhook changed the pod): the decision first answered keeps its id.
+ */
+function carriedDecisionId(a: Annotations, level: string, runtime: string, policy: string): string | undefined {
+  const id = a[OUTPUT.decisionId];
+  return id !== undefined && DECISION_ID.test(id) && a[OUTPUT.level] === level && a[OUTPUT.runtime] === runtime && a[OUTPUT.policy] === policy ? id : undefined;
 }
 
 function deny(uid: string, pod: string, errors: FieldError[]): Admission {

@@ -1,5 +1,5 @@
 // RFC 6902 JSON Patch for a pod, base64 as AdmissionReview wants it. Runtime-neutral.
-export type PatchOp = { op: "add" | "replace"; path: string; value: unknown };
+export type PatchOp = { op: "add" | "replace"; path: string; value: unknown } | { op: "remove"; path: string };
 
 /** RFC 6901: "~" → "~0", "/" → "~1" (an annotation key such as isoplace.io/level). */
 export const pointerToken = (key: string): string => key.replace(/~/g, "~0").replace(/\//g, "~1");

@@ -39,6 +39,10 @@ export interface AgentOptions {
   logDestination?: LogDestination;
   /** Where the policy comes from besides the built-in default: a file (watched), an http(s) URL (polled), any registered scheme. */
   policy?: string;
+  /** "cluster": the agent has no node of its own (the admission webhook: each request names the cluster's runtimes). */
+  scope?: "node" | "cluster";
+  /** Not ready (GET /readyz 503) until a policy from `policy` is active (restored from the data directory counts). */
+  requirePolicy?: boolean;
   /** Public keys whose signatures the agent accepts (several at once while a key is rotated). */
   trustedKeys?: TrustedKey[];
   /** Where the active policy and the previous ones are kept (persisted across restarts). */
@@ -84,6 +88,7 @@ export interface Agent {
 export const TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, drainMs: 10_000 };
 
 export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, logger: Logger, why?: string): NodeProfile | undefined {
+  if (o.scope === "cluster") return undefined;
   if (o.runtimes?.length) {
     logger.info({ runtimes: o.runtimes }, "node profile: configured");
     return { source: "configured", runtimes: o.runtimes };
@@ -91,10 +96,38 @@ export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, 
   if (o.detect) {
     const found = detectRuntimes(engine.catalogue, o.hostRoot ?? "/");
     logger.info({ runtimes: found.runtimes, evidence: found.evidence, ...(why ? { why } : {}) }, "node profile: detected");
+    if (!found.runtimes.length) {
+      // still ready: the agent answers, truly, that nothing can be placed on this node
+      logger.warn({ hostRoot: o.hostRoot ?? "/", looked: lookedFor(engine.catalogue) },
+        "--detect found no runtime: every decision is \"none\" until one is installed (or --runtimes names them); check --host-root and the mounts");
+    }
     return { source: "detected", runtimes: found.runtimes };
   }
   logger.info("node profile: none, planning mode (every runtime counted)");
   return undefined;
+}
+
+/** What --detect looks for, per runtime: its device, sockets and binaries. */
+function lookedFor(c: Pick<Engine, "catalogue">["catalogue"]): Record<string, string[]> {
+  return Object.fromEntries(c.runtimes.filter((r) => r.detect).map((r) => [r.id, [r.detect!.device, ...(r.detect!.socket ?? []), ...(r.detect!.binary ?? [])].filter((x): x is string => !!x)]));
+}
+
+/**
+ * Readiness with --require-policy: not ready until a policy from the source is active (at start,
+ * restored from the data directory, or delivered later); from then on ready, whatever replaces it.
+ */
+function requiredPolicy(policy: ActivePolicy, source: PolicySource, logger: Logger): { ready(): boolean; detail(): string } {
+  let arrived = policy.activation.source === source.key;
+  if (!arrived) logger.info({ source: source.key }, "not ready until a policy from the source is active (--require-policy); the built-in policy answers meanwhile");
+  policy.onActivate((a) => {
+    if (arrived || a.source !== source.key) return;
+    arrived = true;
+    logger.info({ source: source.key, policy: a.engine.policy }, "ready: the policy from the source is active");
+  });
+  return {
+    ready: () => arrived,
+    detail: () => `Waiting for a policy from ${source.key} (--require-policy); GET /v1/policy shows the last check and error.`,
+  };
 }
 
 export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
@@ -117,11 +150,13 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   }, source);
   const policy = manager.active;
   metrics.policy(policy.engine.policy);
+  metrics.expiryOf(() => manager.status().active as { name: string; version: string; expires?: string });
   policy.onActivate((a) => {
     metrics.policy(a.engine.policy);
     metrics.activations.inc();
   });
   if (o.detect && !o.runtimes?.length) redetectOnActivate(policy, (catalogue) => nodeProfile(o, { catalogue }, logger, "new detect rules"));
+  const required = o.requirePolicy && source ? requiredPolicy(policy, source, logger) : undefined;
 
   const metricsRoute: RouteSpec = {
     method: "get", path: "/metrics", operationId: "metrics", summary: "Prometheus metrics (Node agent)",
@@ -135,7 +170,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const logRequest = destination ? requestLog(logger, (line) => destination.stream.write(line)) : pinoRequestLog(logger);
   const appOptions: AppOptions = {
     engine: () => policy.engine,
-    ready: () => manager.ready,
+    ready: required ? () => manager.ready && required.ready() : () => manager.ready,
+    notReadyDetail: required?.detail,
     policyStatus: () => manager.status(),
     onResponse: (e) => {
       metrics.response(e);
@@ -159,6 +195,11 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
       serverOptions: { ...o.server?.options, headersTimeout: TIMEOUTS.headersMs, requestTimeout: TIMEOUTS.requestMs, keepAliveTimeout: TIMEOUTS.keepAliveMs },
     } as Parameters<typeof serve>[0], () => resolve(s as Server)) as Server;
     s.once("error", reject);
+  }).catch(async (err) => {
+    // nothing listens: let the process end (the caller says why)
+    await manager.idle();
+    await destination?.stop();
+    throw err;
   });
   const address = server.address() as AddressInfo;
   const url = `${o.server?.scheme ?? "http"}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;

@@ -127,6 +127,19 @@ export class AgentMetrics {
     name: "isoplace_shadow_changed_total", help: "Shadow decisions whose placement (level/runtime) the pending policy changes, by transition", labelNames: ["from", "to"], registers: [this.registry],
   }));
   private readonly pendingInfo = new Gauge({ name: "isoplace_policy_pending_info", help: "A policy held until its rollout step opens and its guard speaks (value 1)", labelNames: ["name", "version", "serial", "bucket"], registers: [this.registry] });
+  private expiresOf: () => { name: string; version: string; expires?: string } | undefined = () => undefined;
+  // labelled, so that a policy without an expiry has no series at all (an unlabelled gauge shows 0)
+  private readonly expires: Gauge = new Gauge({
+    name: "isoplace_policy_expires_timestamp_seconds",
+    help: "When the active policy's signed statement expires, in Unix seconds (no series: it does not expire, or it is the built-in policy)",
+    labelNames: ["name", "version"], registers: [this.registry],
+    collect: () => {
+      this.expires.reset();
+      const active = this.expiresOf();
+      const at = Date.parse(active?.expires ?? "");
+      if (active && !Number.isNaN(at)) this.expires.set({ name: active.name, version: active.version }, at / 1000);
+    },
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "isoplace_" });
@@ -149,6 +162,11 @@ export class AgentMetrics {
   pendingPolicy(p: { name: string; version: string; serial: number; bucket: number } | null): void {
     this.pendingInfo.reset();
     if (p) this.pendingInfo.set({ name: p.name, version: p.version, serial: String(p.serial), bucket: p.bucket.toFixed(2) }, 1);
+  }
+
+  /** Where the active policy and its statement's expiry are read from when the metrics are scraped. */
+  expiryOf(read: () => { name: string; version: string; expires?: string } | undefined): void {
+    this.expiresOf = read;
   }
 
   policy(info: PolicyInfo): void {

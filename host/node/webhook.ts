@@ -4,7 +4,7 @@
 import { createServer, type Server as HttpsServer } from "node:https";
 import pino from "pino";
 import { loadValidation } from "../engine/validation.ts";
-import type { Mode } from "../k8s/admit.ts";
+import { clusterRuntimes, type Mode } from "../k8s/admit.ts";
 import { admissionRoute } from "../k8s/route.ts";
 import { startAgent, type Agent, type AgentOptions } from "./agent.ts";
 import { stdoutDestination } from "./log-destination.ts";
@@ -12,7 +12,7 @@ import { CertificateFiles } from "./tls.ts";
 import { AdmissionMetrics } from "./webhook-metrics.ts";
 
 /** The agent's own options for policy delivery and serving, and the webhook's. */
-export interface WebhookOptions extends Pick<AgentOptions, "host" | "port" | "policy" | "trustedKeys" | "dataDir" | "logger" | "watch" | "builtIn" | "poll" | "sourceOptions" | "nodeName" | "rolloutBucket" | "now" | "shadow"> {
+export interface WebhookOptions extends Pick<AgentOptions, "host" | "port" | "policy" | "requirePolicy" | "trustedKeys" | "dataDir" | "logger" | "watch" | "builtIn" | "poll" | "sourceOptions" | "nodeName" | "rolloutBucket" | "now" | "shadow"> {
   tlsCert: string;
   tlsKey: string;
   /** The cluster's RuntimeClasses (names as in the policy's runtimeClassName). */
@@ -59,8 +59,8 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
   await loadValidation();  // every admission parses its review with zod: loaded before the first
   const agent = await startAgent({
     host: o.host ?? "0.0.0.0", port: o.port ?? 8443, logger, logDestination: destination,
-    policy: o.policy, trustedKeys: o.trustedKeys, dataDir: o.dataDir, watch: o.watch, builtIn: o.builtIn,
-    poll: o.poll, sourceOptions: o.sourceOptions, nodeName: o.nodeName, rolloutBucket: o.rolloutBucket, now: o.now, shadow: o.shadow,
+    policy: o.policy, requirePolicy: o.requirePolicy, trustedKeys: o.trustedKeys, dataDir: o.dataDir, watch: o.watch, builtIn: o.builtIn,
+    poll: o.poll, sourceOptions: o.sourceOptions, scope: "cluster", nodeName: o.nodeName, rolloutBucket: o.rolloutBucket, now: o.now, shadow: o.shadow,
     routes: [route],
     server: { createServer, options: { cert: pair.cert, key: pair.key }, scheme: "https" },
   });
@@ -68,9 +68,13 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
   metrics.register(agent.metrics.registry);
   const server = agent.server as unknown as HttpsServer;
   certificates.watch(server);
-  const known = new Set(agent.policy.engine.catalogue.runtimes.map((r) => r.runtimeClassName).filter(Boolean));
+  const engine = agent.policy.engine;
+  const known = new Set(engine.catalogue.runtimes.map((r) => r.runtimeClassName).filter(Boolean));
   const unknown = runtimeClasses.filter((c) => !known.has(c));
-  logger.info({ runtimeClasses, mode: o.mode ?? "fill", denyInfeasible: Boolean(o.denyInfeasible) }, "admission webhook ready");
+  // the webhook has no node: every pod is placed among the cluster's runtimes
+  logger.info({
+    scope: "cluster", clusterRuntimes: clusterRuntimes(engine, runtimeClasses), runtimeClasses, mode: o.mode ?? "fill", denyInfeasible: Boolean(o.denyInfeasible),
+  }, "admission webhook ready");
   if (unknown.length) logger.warn({ unknown, known: [...known] }, "--runtime-classes names classes the policy does not use; they are ignored");
   return {
     url: agent.url, port: agent.port, server, agent, certificates, metrics,

@@ -2,7 +2,8 @@
 //   the policy — the CNCF Wasm layout: an OCI image manifest, config
 //     application/vnd.wasm.config.v0+json {architecture, os, layerDigests}, one application/wasm layer;
 //   its signature — artifactType and config application/vnd.isoplace.policy.signature.v1+json,
-//     one layer (the DSSE envelope), `subject` = the policy's manifest, tagged sha256-<hex>.sig.
+//     one layer (the DSSE envelope), `subject` = the policy's manifest: a referrer of the policy
+//     where the registry serves the referrers API, else tagged sha256-<hex>.sig.
 import { sha256Hex } from "../engine/digest.ts";
 import { OciError } from "./errors.ts";
 import { DIGEST } from "./reference.ts";
@@ -14,6 +15,8 @@ export const MEDIA = {
   wasm: "application/wasm",
   signature: "application/vnd.isoplace.policy.signature.v1+json",
   envelope: "application/vnd.dsse.envelope.v1+json",
+  /** OCI 1.1's empty descriptor (the config oras push writes for an artifact). */
+  empty: "application/vnd.oci.empty.v1+json",
 } as const;
 
 export const ANNOTATION = {
@@ -74,8 +77,26 @@ export async function signatureArtifact(envelope: string, subject: Descriptor, c
   return { blobs: [config, layer], manifest };
 }
 
-/** The tag a signature is found by on registries without the referrers API. */
+/** The tag a signature is found by on registries without the referrers API (as cosign's .sig tags). */
 export const signatureTag = (manifestDigest: string) => `${manifestDigest.replace(":", "-")}.sig`;
+
+/** OCI 1.1's referrers tag schema: the tag of the image index listing a manifest's referrers where the API is missing (what oras attach writes). */
+export const referrersTag = (manifestDigest: string) => manifestDigest.replace(":", "-");
+
+export interface Referrer extends Descriptor { artifactType?: string }
+
+/** An image index's manifests (a referrers answer or a referrers tag schema index), each checked to be a descriptor. */
+export function parseIndex(bytes: Uint8Array, what: string): Referrer[] {
+  let m: { schemaVersion?: unknown; mediaType?: unknown; manifests?: unknown };
+  try {
+    m = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new OciError("format", `${what} is not JSON`);
+  }
+  if (!m || typeof m !== "object" || m.schemaVersion !== 2 || (m.mediaType !== undefined && m.mediaType !== MEDIA.index)) throw new OciError("format", `${what} is not an OCI image index`);
+  if (!Array.isArray(m.manifests)) throw new OciError("format", `${what} has no manifests list`);
+  return m.manifests.map((d, i) => descriptor(d, `${what}'s manifest ${i}`) as Referrer);
+}
 
 function descriptor(value: unknown, where: string): Descriptor {
   const d = value as Descriptor;
@@ -124,10 +145,14 @@ export function checkWasmConfig(bytes: Uint8Array, layer: Descriptor, what: stri
   if (Array.isArray(c.layerDigests) && !c.layerDigests.includes(layer.digest)) throw new OciError("format", `${what}'s config does not list its layer ${layer.digest} in layerDigests`);
 }
 
-/** The envelope layer of a signature manifest, after checking that it signs `subjectDigest`. */
-export function signatureLayer(m: Manifest, subjectDigest: string, what: string): Descriptor {
+/**
+ * The envelope layer of a signature manifest, after checking that it signs `subjectDigest`. A
+ * manifest found by its sha256-<hex>.sig tag may have no subject (a tool that only tags, as
+ * `oras push` does): the tag names the policy; one that has a subject must name the policy.
+ */
+export function signatureLayer(m: Manifest, subjectDigest: string, what: string, o: { byTag?: boolean } = {}): Descriptor {
   if (m.artifactType !== MEDIA.signature && m.config.mediaType !== MEDIA.signature) throw new OciError("format", `${what} is not an isoplace signature (artifactType ${m.artifactType ?? "none"})`);
-  if (m.subject?.digest !== subjectDigest) throw new OciError("digest", `${what} is for ${m.subject?.digest ?? "no subject"}, not for the policy ${subjectDigest}`);
+  if ((m.subject || !o.byTag) && m.subject?.digest !== subjectDigest) throw new OciError("digest", `${what} is for ${m.subject?.digest ?? "no subject"}, not for the policy ${subjectDigest}`);
   if (m.layers.length !== 1) throw new OciError("format", `${what} must have exactly one layer (the DSSE envelope); it has ${m.layers.length}`);
   return m.layers[0];
 }

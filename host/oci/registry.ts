@@ -1,7 +1,7 @@
 // The distribution API calls isoplace needs, on one repository: manifests (GET/HEAD/PUT) and
 // blobs (HEAD, GET, upload). Every manifest and blob read is checked against its digest and a
 // size cap before it is returned. Runtime-neutral.
-import { digestOf, type Descriptor } from "./artifact.ts";
+import { digestOf, MEDIA, parseIndex, type Descriptor, type Referrer } from "./artifact.ts";
 import { discard, readCapped } from "./body.ts";
 import { OciError } from "./errors.ts";
 import { DIGEST, type OciReference } from "./reference.ts";
@@ -112,12 +112,34 @@ export class Repository {
     return "uploaded";
   }
 
-  /** PUT a manifest under a tag or its digest; checks the digest the registry computed. */
-  async putManifest(reference: string, bytes: Uint8Array, mediaType: string, digest: string): Promise<void> {
+  /**
+   * PUT a manifest under a tag or its digest; checks the digest the registry computed. Returns the
+   * OCI-Subject header: a registry serving the referrers API names the subject it indexed.
+   */
+  async putManifest(reference: string, bytes: Uint8Array, mediaType: string, digest: string): Promise<{ subject: string | null }> {
     const res = await this.transport.request("PUT", `${this.base}/manifests/${reference}`, "push", { headers: { "content-type": mediaType }, body: bytes });
     if (res.status !== 201) throw await httpError(res, `PUT ${this.where("manifest", reference)}`);
     await discard(res);
     const got = res.headers.get("docker-content-digest");
     if (got && got !== digest) throw new OciError("digest", `PUT ${this.where("manifest", reference)}: the registry stored ${got}, not ${digest}`);
+    return { subject: res.headers.get("oci-subject") };
+  }
+
+  /**
+   * The manifests whose subject is `digest`, from the referrers API (OCI 1.1), filtered by
+   * artifactType here whether or not the registry applied the filter; null when the registry does
+   * not serve the API (a 404, or anything but an image index).
+   */
+  async referrers(digest: string, artifactType: string, max: number): Promise<Referrer[] | null> {
+    const what = `referrers of ${this.where("manifest", digest)}`;
+    const res = await this.transport.request("GET", `${this.base}/referrers/${digest}?artifactType=${encodeURIComponent(artifactType)}`, "pull", { headers: { accept: MEDIA.index } });
+    const type = res.headers.get("content-type")?.split(";")[0].trim();
+    if (res.status === 404 || (res.ok && type !== MEDIA.index)) {
+      await discard(res);
+      return null;
+    }
+    if (!res.ok) throw await httpError(res, `GET ${what}`);
+    // a registry that takes artifactType from the config (go-containerregistry's) reports oras's empty config for an artifact that has one
+    return parseIndex(await readCapped(res, max, what), what).filter((d) => d.artifactType === undefined || d.artifactType === artifactType || d.artifactType === MEDIA.empty);
   }
 }

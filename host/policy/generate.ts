@@ -2,7 +2,7 @@
 // JSON), the numeric tables, the self-test vectors and the metadata, as the AssemblyScript
 // file `assembly/policy.ts` that the rules import.
 import { ABI_VERSION } from "../engine/abi.ts";
-import type { Catalogue, PolicyMeta } from "../engine/catalogue.ts";
+import type { Catalogue, CatalogueStack, PolicyMeta } from "../engine/catalogue.ts";
 import { InvalidRequestError } from "../engine/errors.ts";
 import { requestSchemas } from "../engine/request-schemas.ts";
 import { asFigure } from "../engine/figures.ts";
@@ -53,7 +53,7 @@ export function buildCatalogue(p: PolicySource): Catalogue {
     needs: p.needs,
     scenarios: p.scenarios.map((s) => ({
       id: s.id, name: s.name, zh: s.zh, first: s.first, ...(s.second ? { second: s.second } : {}), ...(s.added ? { added: true } : {}),
-      levels: PLACEABLE_LEVELS.map((id) => s.levels[id]),
+      levels: PLACEABLE_LEVELS.map((id) => ({ ...s.levels[id], stack: catalogueStack(s.levels[id].stack) })),
     })),
     runtimes: p.runtimes.map(({ figures, ...r }) => ({
       ...r, requires: r.requires ?? [], runs: r.runs ?? [...ARTIFACT_IDS],
@@ -64,6 +64,12 @@ export function buildCatalogue(p: PolicySource): Catalogue {
     })),
     outcomes: p.outcomes ?? [],
   };
+}
+
+/** A source stack as the catalogue keeps it (host/engine/catalogue.ts, CatalogueStack): text, or parts in an array. */
+function catalogueStack(stack: PolicySource["scenarios"][number]["levels"]["L1"]["stack"]): CatalogueStack {
+  if (typeof stack === "string") return stack;
+  return stack.extra ? [stack.orchestrator ?? "", stack.runtime, stack.extra] : [stack.orchestrator ?? "", stack.runtime];
 }
 
 type RuntimeFigure = NonNullable<PolicySource["runtimes"][number]["figures"]>[MetricId] & object;
@@ -119,6 +125,9 @@ function utf8(s: string): number[] { return [...new TextEncoder().encode(s)]; }
 function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta, vs: Vector[]): string {
   const runtimeIndex = new Map(p.runtimes.map((r, i) => [r.id, i]));
   const figures = LEVEL_IDS.flatMap((_, l) => METRIC_IDS.flatMap((m) => figureRange(p.levels[l].figures[m])));
+  // Each distinct figure once, and a byte per [level][metric][min, max] naming it (120 slots, so
+  // a byte always suffices): most figures repeat. The module lays out the full table as it starts.
+  const figureValues = [...new Set(figures.map(f64))];
   const scenarios = p.scenarios.flatMap((s) => [
     levelIndex(s.first), s.second ? levelIndex(s.second) : 0,
     ...PLACEABLE_LEVELS.map((id) => FIT_SYMBOLS.indexOf(s.levels[id].fit)),
@@ -163,7 +172,8 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
     `export const VECTOR_COUNT: i32 = ${vs.length};`,
     `export const DEFAULT_LEVEL: i32 = ${levelIndex(p.defaultLevel)};`,
     `export const DIRECTION: u32 = ${direction};`,
-    `export const FIGURES: usize = ${data("f32", figures.map(f64))};`,
+    `export const FIGURE_VALUES: usize = ${data("f32", figureValues)};`,
+    `export const FIGURE_INDEX: usize = ${data("u8", figures.map((f) => figureValues.indexOf(f64(f))))};`,
     `export const SCENARIOS: usize = ${data("u8", scenarios)};`,
     `export const NEEDS: usize = ${data("u32", needs)};`,
     `export const RUNTIMES: usize = ${data("u32", runtimes)};`,

@@ -38,10 +38,26 @@ const needSchema = z.strictObject({
   metrics: z.array(metric).min(1),
 });
 
+/**
+ * A stack built on a runtime: the answer names the orchestrator, then the runtime the level runs
+ * on (this one, or another of the level's where the node or the artifact calls for it) with its
+ * version from `versions`, then `extra` as written.
+ */
+export const stackPartsSchema = z.strictObject({
+  orchestrator: text.optional(),
+  runtime: id,
+  extra: text.optional(),
+}).describe("A stack built on a runtime, e.g. { orchestrator: K3s, runtime: wasmedge } → \"K3s + WasmEdge 0.14.1\"; an answer on another runtime of the level names that one, with its own version from `versions`.");
+
+const stackSchema = z.union([
+  text.describe("A stack that names no runtime of its level, e.g. \"KVM + virtio\"; the same whatever the runtime."),
+  stackPartsSchema,
+]);
+
 const scenarioLevelSchema = z.strictObject({
   fit: z.enum(FIT_SYMBOLS),
   note: text,
-  stack: text,
+  stack: stackSchema,
   added: z.boolean().optional(),
 });
 

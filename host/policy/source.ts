@@ -2,6 +2,7 @@
 // field, so an operator can fix a policy without reading the schema.
 import { LineCounter, parseDocument, isNode } from "yaml";
 import type { z } from "zod";
+import { VERSION_AFTER_NAME } from "../engine/stacks.ts";
 import { PLACEABLE_LEVELS, LEVEL_IDS, METRIC_IDS } from "../engine/vocabulary.ts";
 import { policySchema, type PolicySource } from "./schema.ts";
 
@@ -52,6 +53,44 @@ function figureProblems(lo: number, hi: number | null, unit: string | undefined)
   return out;
 }
 
+type Stack = PolicySource["scenarios"][number]["levels"]["L1"]["stack"];
+const yamlText = (s: string) => (/^[\w .()/-]+$/.test(s) && !/^[\d.]+$/.test(s) ? s : JSON.stringify(s));
+
+/**
+ * What is wrong with a scenario's stack for a level: a runtime that does not provide the level;
+ * text that names a runtime of the level (the stack must be built on it, so that an answer on
+ * another runtime names that one, and the version is the runtime's own); text that names a
+ * runtime with a version `versions` does not give it. (Outcomes are reports of what ran, and
+ * keep the versions they name.)
+ */
+function stackProblems(p: PolicySource, stack: Stack, level: (typeof PLACEABLE_LEVELS)[number]): string[] {
+  const out: string[] = [];
+  const ofLevel = p.runtimes.filter((r) => r.levels.includes(level));
+  if (typeof stack === "object" && !ofLevel.some((r) => r.id === stack.runtime)) {
+    out.push(`runtime "${stack.runtime}" does not provide ${level}; allowed: ${ofLevel.map((r) => r.id).join(", ")}`);
+  }
+  const texts = typeof stack === "string" ? [stack] : [stack.orchestrator, stack.extra].filter((t): t is string => !!t);
+  for (const text of texts) {
+    const lower = text.toLowerCase();
+    for (const r of p.runtimes) {
+      const at = lower.indexOf(r.name.toLowerCase());
+      if (at < 0) continue;
+      const after = text.slice(at + r.name.length);
+      const version = VERSION_AFTER_NAME.exec(after)?.[0].trim();
+      const known = p.versions?.[r.id];
+      if (r.levels.includes(level)) {
+        const orchestrator = text.slice(0, at).replace(/\s*\+\s*$/, ""), extra = after.replace(VERSION_AFTER_NAME, "").trim();
+        const parts = [orchestrator && `orchestrator: ${yamlText(orchestrator)}`, `runtime: ${r.id}`, extra && `extra: ${yamlText(extra)}`].filter(Boolean).join(", ");
+        const setVersion = version && version !== known ? ` and versions.${r.id}: ${version}` : "";
+        out.push(`"${text}" names ${r.name}, a runtime of ${level}: write the stack as { ${parts} }${setVersion}, so its version comes from versions.${r.id} and an answer on another ${level} runtime names that one`);
+      } else if (version && version !== known) {
+        out.push(`"${text}" names ${r.name} ${version}, but versions.${r.id} is ${known ?? "not set"}: stack texts and versions must agree`);
+      }
+    }
+  }
+  return out;
+}
+
 /** What the schema cannot say: order, uniqueness, references between entries, ranges. */
 function crossCheck(p: PolicySource): [(string | number)[], string][] {
   const out: [(string | number)[], string][] = [];
@@ -97,6 +136,12 @@ function crossCheck(p: PolicySource): [(string | number)[], string][] {
     if (fit(s.first) === "❌") out.push([["scenarios", si, "first"], `${s.id}'s first choice ${s.first} is marked ❌ for it`]);
     if (s.second && fit(s.second) === "❌") out.push([["scenarios", si, "second"], `${s.id}'s second choice ${s.second} is marked ❌ for it`]);
     if (s.second === s.first) out.push([["scenarios", si, "second"], "the second choice repeats the first"]);
+  });
+
+  p.scenarios.forEach((s, si) => {
+    for (const level of PLACEABLE_LEVELS) {
+      for (const problem of stackProblems(p, s.levels[level].stack, level)) out.push([["scenarios", si, "levels", level, "stack"], problem]);
+    }
   });
 
   const runtimeIds = new Set(p.runtimes.map((r) => r.id));

@@ -19,10 +19,17 @@ export interface CaseResult {
 
 export interface TestReport {
   policy: { name: string; version: string; sha256: string };
+  /** What ran: the module's vectors, then each test file, with its number of cases. */
+  ran: { from: string; cases: number }[];
+  /** Test files looked for by name beside the policy and not found (FILE.test.yaml, NAME.test.yaml). */
+  missing: string[];
   cases: CaseResult[];
   passed: number;
   failed: number;
 }
+
+/** Where the module's own vectors are reported from. */
+export const VECTORS = "the module's self-test vectors";
 
 /** The lines of a source's own `tests:`, by name (the source already built, so it parses). */
 function sourceTestLines(source: { file: string; text: string }): Map<string, number> {
@@ -54,7 +61,7 @@ function check(e: Expectation, d: Decision): boolean {
     && (e.rule === undefined || e.rule === d.rule);
 }
 
-export function runCases(engine: Engine, cases: TestCase[]): TestReport {
+export function runCases(engine: Engine, cases: TestCase[], ran: TestReport["ran"] = [{ from: "cases", cases: cases.length }], missing: string[] = []): TestReport {
   const results = cases.map((c): CaseResult => {
     const d = engine.decide(c.request);
     return {
@@ -64,12 +71,15 @@ export function runCases(engine: Engine, cases: TestCase[]): TestReport {
     };
   });
   const passed = results.filter((r) => r.pass).length;
-  return { policy: { name: engine.policy.name, version: engine.policy.version, sha256: engine.policy.sha256 }, cases: results, passed, failed: results.length - passed };
+  return { policy: { name: engine.policy.name, version: engine.policy.version, sha256: engine.policy.sha256 }, ran, missing, cases: results, passed, failed: results.length - passed };
 }
 
-/** The vectors, then every test file's cases (a bad file throws CaseFileError). */
-export function testPolicy(engine: Engine, files: { file: string; text: string }[], source?: { file: string; text: string }): TestReport {
-  return runCases(engine, [...vectorCases(engine, source), ...files.flatMap((f) => parseCases(f.text, f.file, engine))]);
+/** The vectors, then every test file's cases (a bad file throws CaseFileError); `missing`: the test files looked for and not found. */
+export function testPolicy(engine: Engine, files: { file: string; text: string }[], source?: { file: string; text: string }, missing: string[] = []): TestReport {
+  const vectors = vectorCases(engine, source);
+  const fromFiles = files.map((f) => ({ file: f.file, cases: parseCases(f.text, f.file, engine) }));
+  const ran = [{ from: VECTORS, cases: vectors.length }, ...fromFiles.map((f) => ({ from: f.file, cases: f.cases.length }))];
+  return runCases(engine, [...vectors, ...fromFiles.flatMap((f) => f.cases)], ran, missing);
 }
 
 const levelsText = (l: (string | null)[]) => l.map((x) => x ?? "none").join(" or ");
@@ -100,6 +110,8 @@ export function formatTestReport(r: TestReport): string {
     const head = `${c.pass ? "✓" : "✗"} ${c.name} — expected ${expectationText(c.expected)}, got ${gotText(c.got, c.expected)}${where}`;
     return c.pass ? head : `${head}\n    why: ${c.explanation}`;
   });
+  const ran = `ran ${r.ran.map((x) => `${x.cases} from ${x.from}`).join(", ")}`;
+  const missing = r.missing.length ? [`not found: ${r.missing.join(", ")} (every *.test.yaml beside the policy is run)`] : [];
   const summary = `${r.cases.length} cases: ${r.passed} passed, ${r.failed} failed (policy ${r.policy.name} ${r.policy.version})`;
-  return [...lines, "", summary].join("\n");
+  return [...lines, "", ran, ...missing, summary].join("\n");
 }

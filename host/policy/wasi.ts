@@ -7,7 +7,9 @@ import { resolve } from "node:path";
 import asc from "assemblyscript/asc";
 import type { Catalogue, PolicyMeta } from "../engine/catalogue.ts";
 import { ASSEMBLY_DIR } from "../package.ts";
+import { META_SECTION } from "../engine/abi.ts";
 import { COMPILER_FLAGS } from "./compile.ts";
+import { appendCustomSection } from "./section.ts";
 import { wasiCatalogue } from "./wasi-catalogue.ts";
 
 // The policy module's flags but --converge: it buys the one-shot command a few bytes for seconds of build.
@@ -39,5 +41,6 @@ export async function buildWasiCommand(built: WasiInputs): Promise<Uint8Array> {
     stdout: { write: () => true } as never,
   });
   if (error || !wasm) throw new Error(`AssemblyScript compilation of the WASI command failed: ${error?.message ?? "no output"}\n${stderr.join("")}`);
-  return wasm;
+  // the policy module's metadata section, so that `policy inspect`, `sign` and `verify` take the command as they take a module
+  return appendCustomSection(wasm, META_SECTION, new TextEncoder().encode(JSON.stringify({ ...built.meta, target: "wasi-command" })));
 }

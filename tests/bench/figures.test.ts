@@ -19,11 +19,12 @@ describe("figures generated from their files", () => {
     expect(rewrite(readme, figuresBlock(results))).toBe(readme);
   });
 
-  it("every generated block (README, K3s memory, fleet, registry fleet, staged rollouts, soak, meter) is what its file gives", () => {
+  it("every generated block (README, K3s memory, webhook memory, fleet, registry fleet, staged rollouts, soak, meter) is what its file gives", () => {
     const all: Block[] = blocks();
     expect(all.map((b) => `${b.file} ← ${b.source}`)).toEqual([
       "README.md ← bench/results.json",
       "deploy/k3s/README.md ← deploy/k3s/memory-results.json",
+      "docs/ADMISSION.md ← deploy/k3s/webhook/memory-results.json",
       "docs/SHIPPING.md ← bench/fleet-results.json",
       "docs/OCI.md ← bench/fleet-registry-results.json",
       "docs/SHIPPING.md ← bench/fleet-results.json",
@@ -48,5 +49,28 @@ describe("figures generated from their files", () => {
     const before = fleetBlock(r);
     r.runs[0].update.convergedMs += 1234;
     expect(fleetBlock(r)).not.toBe(before);
+  });
+
+  it("the OPA rows appear only with the opa section's figures, each from them", () => {
+    const results = json("bench/results.json");
+    delete results.opa;
+    expect(figuresBlock(results)).not.toMatch(/OPA/);
+    const side = (rps: number, p99Ms: number, rss: number) => ({ rps, p50Ms: 1, p99Ms, cpuUsPerRequest: 1, rssAfterStartMb: rss, peakRssMb: rss + 5, startMs: 100, startRssMb: rss, failed: 0, rounds: [rps] });
+    results.opa = {
+      version: "1.22.4",
+      equivalence: { spaceSample: 20_000, spaceSize: 1_762_140, mix: 4096, server: 1032, mismatches: 0 },
+      decide: { isoplace: { p50Ns: 2500, p99Ns: 7000, meanNs: 3000 }, opaWasm: { p50Ns: 80_000, p99Ns: 200_000, meanNs: 90_000 } },
+      module: { isoplaceBytes: 8186, opaWasmBytes: 188_992, opaDataBytes: 7690 },
+      instantiate: { isoplaceMs: 0.7, opaWasmMs: 1.7 },
+      http: { isoplace: side(9000, 9, 75.9), opa: side(1200, 40, 40.1) },
+      ratio: { decideP50: 0.031, decideP99: 0.035, moduleBytes: 0.043, instantiate: 0.41, rps: 7.5, p99: 0.225, rssAfterStart: 1.893, rssUnderLoad: 1.6, start: 3 },
+    };
+    results.targets["opa.ratio.rssAfterStart"] = { label: "", value: 1.893, op: "<=", limit: 1.5, met: false };
+    const block = figuresBlock(results);
+    expect(block).toMatch(/vs OPA 1\.22\.4 .*25,128 requests decided alike first/);
+    expect(block).toMatch(/2\.5 µs vs 80\.0 µs p50: \*\*0\.031×\*\*/);
+    expect(block).toMatch(/8,186 vs 188,992 bytes/);
+    expect(block).toMatch(/9,000 vs 1,200 req\/s: \*\*7\.50×\*\*/);
+    expect(block).toMatch(/after start 75\.9 vs 40\.1 MB: \*\*1\.89×\*\*.*≤ 1\.5× — missed/);
   });
 });

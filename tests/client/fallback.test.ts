@@ -5,9 +5,9 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createClient, inProcess } from "../../host/client/embedded.node.ts";
-import { createClient as createBareClient, IsoplaceProblem, IsoplaceUnavailable, type FallbackEvent, type RetryEvent } from "../../host/client/index.ts";
+import { createClient as createBareClient, IsoplaceProblem, IsoplaceUnavailable, type FallbackEvent, type IsoplaceClient, type RetryEvent } from "../../host/client/index.ts";
 import { InvalidRequestError, type Engine } from "../../host/engine/index.ts";
 import { loadPolicy } from "../../host/index.ts";
 import { answerOf, toRequest } from "../contract/cases.ts";
@@ -102,17 +102,110 @@ describe("a stalled agent: deadline, then retry, then fallback", () => {
     expect([retries[0].reason, fallbacks[0].reason]).toEqual(["timeout", "timeout"]);
   });
 
-  it("a caller's abort ends the call: no retry, no fallback", async () => {
+  // the second fetcher is another hop that forwards the request without its signal: only the client can stop waiting
+  const forwarding = { fetch: (r: Request) => fetch(r.url, { method: r.method, headers: r.headers, body: r.body, duplex: "half" } as RequestInit) };
+  for (const [how, fetcher] of [["fetch", undefined], ["a fetcher that ignores the signal", forwarding]] as const) {
+    it(`a caller's abort during an attempt ends the call at once (${how}): no retry, no fallback`, async () => {
+      const { retries, fallbacks, hooks } = counted();
+      const client = createClient({ baseUrl: stalled.url, fetcher, fallback: "embedded", ...unhurried, ...hooks });
+      const abort = new AbortController();
+      const reason = new Error("the caller gave up");
+      const taken = once(stalled.events, "request");
+      const call = client.decide({}, { signal: abort.signal }).catch((e: unknown) => e);
+      await taken;
+      abort.abort(reason);
+      expect(await call).toBe(reason);
+      expect([retries, fallbacks]).toEqual([[], []]);
+    });
+  }
+});
+
+describe("the caller's signal, wherever the call is", () => {
+  it("already aborted: the call ends before any request, even to a healthy agent", async () => {
+    const s = await serve((_req, res) => { res.writeHead(200, { "content-type": "application/json" }); res.end('{"levels":[]}'); });
+    closing.push(s.close);
     const { retries, fallbacks, hooks } = counted();
-    const client = createClient({ baseUrl: stalled.url, fallback: "embedded", ...unhurried, ...hooks });
+    const reason = new Error("cancelled before it began");
+    for (const baseUrl of [s.url, refused]) {
+      const client = createClient({ baseUrl, fallback: "embedded", ...unhurried, ...hooks });
+      expect(await client.levels({ signal: AbortSignal.abort(reason) }).catch((e: unknown) => e)).toBe(reason);
+    }
+    expect(s.requests).toEqual([]);
+    expect([retries, fallbacks]).toEqual([[], []]);
+  });
+
+  it("aborted during the backoff: the call ends at once, without waiting out the delay or trying the fallback", async () => {
+    const s = await serve((_req, res) => problemJson(res, 503, { type: "about:blank", title: "Unavailable", status: 503, detail: "upstream down" }));
+    closing.push(s.close);
+    const { retries, fallbacks, hooks } = counted();
     const abort = new AbortController();
     const reason = new Error("the caller gave up");
-    const taken = once(stalled.events, "request");
-    const call = client.decide({}, { signal: abort.signal }).catch((e: unknown) => e);
-    await taken;
-    abort.abort(reason);
-    expect(await call).toBe(reason);
+    // the delay drawn is 0.9 × backoffMs, 54 s: far past the test's own timeout, were it waited out
+    const random = vi.spyOn(Math, "random").mockReturnValue(0.9);
+    try {
+      const client = createClient({ baseUrl: s.url, fallback: "embedded", backoffMs: 60_000, ...unhurried, ...hooks,
+        onRetry: (e) => { hooks.onRetry(e); setImmediate(() => abort.abort(reason)); } });
+      expect(await client.levels({ signal: abort.signal }).catch((e: unknown) => e)).toBe(reason);
+    } finally {
+      random.mockRestore();
+    }
+    expect(retries.map((r) => [r.reason, r.status, r.delayMs])).toEqual([["unavailable", 503, 54_000]]);
+    expect(s.requests).toHaveLength(1);
+    expect(fallbacks).toEqual([]);
+  });
+
+  it("aborted while the fallback works: the call ends at once", async () => {
+    const { fallbacks, hooks } = counted();
+    const abort = new AbortController();
+    const reason = new Error("the caller gave up");
+    // an engine whose load does not finish: the caller gives up while it loads
+    const loading = inProcess(() => { abort.abort(reason); return new Promise<Engine>(() => {}); });
+    const client = createClient({ baseUrl: refused, retries: 0, fallback: loading, ...hooks });
+    expect(await client.decide({}, { signal: abort.signal }).catch((e: unknown) => e)).toBe(reason);
+    expect(fallbacks).toHaveLength(1);
+  });
+});
+
+describe("a request the client cannot send is the caller's error, never a network failure", () => {
+  it("a body JSON cannot encode throws its TypeError: no request, no retry, no fallback", async () => {
+    const s = await serve((_req, res) => { res.writeHead(200, { "content-type": "application/json" }); res.end("{}"); });
+    closing.push(s.close);
+    const { retries, fallbacks, hooks } = counted();
+    const client = createClient({ baseUrl: s.url, fallback: "embedded", ...unhurried, ...hooks });
+    const err = await client.decide({ workload: { constraints: { maxMemoryMb: 64n } } } as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toMatch(/BigInt/);
+    expect(s.requests).toEqual([]);
     expect([retries, fallbacks]).toEqual([[], []]);
+  });
+});
+
+describe("a fallback that cannot answer either", () => {
+  it("an engine that does not load: IsoplaceUnavailable, its error as cause; the next call loads again", async () => {
+    const { fallbacks, hooks } = counted();
+    const broken = new Error("no policy module here");
+    let loads = 0;
+    const client = createClient({ baseUrl: refused, fallback: inProcess(() => (++loads === 1 ? Promise.reject(broken) : Promise.resolve(engine))), ...unhurried, ...hooks });
+    const err = await client.levels().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IsoplaceUnavailable);
+    expect(err).toMatchObject({ operation: "levels", attempts: 2, reason: "network", cause: broken });
+    expect((err as Error).message).toBe("isoplace levels: no answer after 2 attempts (network), nor from the fallback");
+    expect(await client.levels()).toMatchObject({ source: "fallback" });
+    expect([loads, fallbacks.length]).toEqual([2, 2]);
+  });
+
+  it("a fetcher (another agent) that cannot be reached: IsoplaceUnavailable, its error as cause", async () => {
+    const elsewhere = { fetch: (r: Request) => fetch(refused + new URL(r.url).pathname) };
+    const err = await createBareClient({ baseUrl: refused, retries: 0, fallback: elsewhere, ...unhurried }).scenarios().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IsoplaceUnavailable);
+    expect(err).toMatchObject({ operation: "scenarios", attempts: 1, reason: "network" });
+    expect((err as Error).cause).toBeInstanceOf(TypeError);
+  });
+
+  it("a fallback's problem is still thrown as the IsoplaceProblem it is", async () => {
+    const err = await createClient({ baseUrl: refused, retries: 0, fallback: "embedded", ...unhurried }).compare("L9", "L4").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IsoplaceProblem);
+    expect(err).toMatchObject({ status: 400, source: "fallback" });
   });
 });
 
@@ -177,8 +270,11 @@ describe("other failures", () => {
 describe("the fallback answers as the engine and the agent do", () => {
   let agent: AgentProcess;
   const { fallbacks, hooks } = counted();
-  const client = createClient({ baseUrl: refused, retries: 0, fallback: "embedded", ...hooks });
-  beforeAll(async () => { agent = await spawnAgent([]); });
+  let client: IsoplaceClient;
+  beforeAll(async () => {
+    client = createClient({ baseUrl: refused, retries: 0, fallback: "embedded", ...hooks });
+    agent = await spawnAgent([]);
+  });
   afterAll(() => agent?.kill());
 
   for (const { case: c, call, engine: viaEngine } of clientCalls) {

@@ -64,8 +64,19 @@ describe("the console's routes", () => {
     expect(css.text).toContain(":focus-visible");
   });
 
+  it("serves an icon: /favicon.svg, linked from the page, and /favicon.ico, which browsers ask for unbidden", async () => {
+    expect((await get("/")).text).toContain('<link rel="icon" href="favicon.svg" type="image/svg+xml">');
+    for (const path of ["/favicon.svg", "/favicon.ico"]) {
+      const { res, text } = await get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type")).toBe("image/svg+xml");
+      expect(text).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" viewBox="0 0 32 32">/);
+      expect(text).not.toMatch(/<script|\son[a-z]+=|href=/i);
+    }
+  });
+
   it("names no external URL: no CDN, no web font, nothing but the app", async () => {
-    for (const path of ["/", "/console.js", "/console.css"]) {
+    for (const path of ["/", "/console.js", "/console.css", "/favicon.svg"]) {
       expect(externalRefs((await get(path)).text), path).toEqual([]);
     }
     // the check itself finds what it must

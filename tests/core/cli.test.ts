@@ -48,6 +48,22 @@ beforeAll(async () => {
   engine = await loadPolicy();   // the same module file the CLI loads
 }, 120_000);
 
+describe.concurrent("isoplace decide: the ranking table", () => {
+  it("says which row is the answer, the fallback and by score, and why a fallback sits above a higher-scoring level", async ({ expect }) => {
+    const r = await isoplace(["decide", "--scenario", "microservices"]);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.split("\n").filter((l) => /^\d  L\d/.test(l)).map((l) => l.split(/\s{2,}/).slice(1, 3));
+    expect(rows).toEqual([["L3", "answer"], ["L4", "fallback"], ["L2", "by score"], ["L1", "by score"]]);
+    const scores = engine.decide({ workload: { scenario: "microservices" } }).ranking.map((x) => x.score!);
+    expect(scores[0]).toBeLessThan(scores[1]);   // the answer's score is below the fallback's, and said so:
+    expect(r.stdout).toContain("(L3 is the answer as the scenario's first choice, L4 its fallback: they come first whatever their score; the rest are ordered by score)");
+    // no note where the order is the scores' own
+    const edge = await isoplace(["decide", "--scenario", "edge"]);
+    expect(edge.stdout).not.toContain("whatever their score");
+    expect(edge.stdout).toMatch(/^4 +L1 +– +kata +no /m);
+  });
+});
+
 describe.concurrent("isoplace decide --artifact", () => {
   it("a container on containerd + WasmEdge: L3, the reason naming what runs what; as the library", async ({ expect }) => {
     const r = await isoplace(["decide", "--scenario", "serverless", "--artifact", "container", "--runtimes", "containerd,wasmedge", "--json"]);
@@ -106,9 +122,9 @@ describe.concurrent("isoplace decide", () => {
     expect(lines[0]).toBe("L4 sandbox — runtime wasmedge (RuntimeClass wasmedge)");
     expect(r.stdout).toMatch(/^stack +K3s \+ WasmEdge 0\.14\.1$/m);
     expect(r.stdout).toMatch(/^fallback +L3 container — K3s \+ containerd 2\.0$/m);
-    expect(r.stdout).toMatch(/^# +level +runtime +feasible +score +reasons$/m);
-    expect(r.stdout).toMatch(/^1 +L4 +wasmedge +yes +1\.000 /m);
-    expect(r.stdout).toMatch(/^4 +L1 +kata +no +– +not suitable for edge computing/m);
+    expect(r.stdout).toMatch(/^# +level +place +runtime +feasible +score +reasons$/m);
+    expect(r.stdout).toMatch(/^1 +L4 +answer +wasmedge +yes +1\.000 /m);
+    expect(r.stdout).toMatch(/^4 +L1 +– +kata +no +– +not suitable for edge computing/m);
     expect(r.stdout.trimStart().startsWith("{")).toBe(false);
   });
 

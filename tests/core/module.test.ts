@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { ABI_VERSION, META_SECTION, type PolicyExports } from "../../host/engine/abi.ts";
 import { createEngine, sha256Hex, type Engine } from "../../host/engine/engine.ts";
 import { PolicyRejectedError } from "../../host/engine/errors.ts";
@@ -12,6 +13,7 @@ import { buildPolicy, compileAssembly, type BuiltPolicy } from "../../host/polic
 import { appendCustomSection } from "../../host/policy/section.ts";
 import { PolicySourceError } from "../../host/policy/source.ts";
 import { ASSEMBLY_DIR } from "../../host/node/paths.ts";
+import { METRIC_IDS } from "../../host/engine/vocabulary.ts";
 import { ALL_RUNTIMES, buildDefault, defaultSourceText } from "./support/policy.ts";
 
 let built: BuiltPolicy;
@@ -75,6 +77,44 @@ describe("the default module", () => {
   it("the engine reports the policy it loaded", async () => {
     const engine = await createEngine(built.wasm);
     expect(engine.policy).toMatchObject({ name: "default", abi: ABI_VERSION, sha256: built.meta.sourceSha256, moduleSha256: await sha256Hex(built.wasm) });
+  });
+});
+
+describe("the figures table", () => {
+  type SourceFigure = number | null | { min: number; max: number | null };
+  /** What figures() must hold: f32 [level][metric][min, max], NaN where none, Infinity for an open end. */
+  const expected = (levels: { figures: Record<string, SourceFigure> }[]) => levels.flatMap((l) => METRIC_IDS.flatMap((m) => {
+    const f = l.figures[m];
+    return f === null ? [NaN, NaN] : typeof f === "number" ? [f, f] : [f.min, f.max ?? Infinity];
+  })).map(Math.fround);
+  const table = async (wasm: Uint8Array) => {
+    const x = await raw(wasm);
+    return [...new Float32Array(x.memory.buffer, x.figures(), 5 * METRIC_IDS.length * 2)];
+  };
+
+  it("is every level figure of the source, laid out from each distinct value stored once", async () => {
+    const want = expected(parse(sourceText).levels);
+    expect(await table(built.wasm)).toEqual(want);
+    const stored = built.assembly.match(/FIGURE_VALUES: usize = memory\.data<f32>\(\[([^\]]*)\]\)/)![1].split(",").map(Number);
+    expect(stored.length).toBe(new Set(want).size);
+    expect(new Set(stored.map(Math.fround))).toEqual(new Set(want));
+  });
+
+  it("and so with a distinct value in every slot, an open end and N/A among them", async () => {
+    const source = parse(sourceText);
+    let k = 0;
+    for (const level of source.levels) {
+      for (const m of METRIC_IDS) {
+        const min = Number((1 + k++ * 0.025).toFixed(3));
+        level.figures[m] = { min, max: Number((min + 0.0125).toFixed(4)), text: `${min}` };
+      }
+    }
+    source.levels[0].figures.coldStart = null;
+    source.levels[1].figures.memory.max = null;
+    const many = await buildPolicy(stringify(source), "distinct.yaml");
+    const want = expected(source.levels);
+    expect(new Set(want).size).toBe(2 * 5 * METRIC_IDS.length - 1);   // the two NaNs are one value
+    expect(await table(many.wasm)).toEqual(want);
   });
 });
 

@@ -225,6 +225,19 @@ describe("rule 3: the best feasible level otherwise", () => {
     expect(decide({ ...base, weights: { compatibility: 1 } }, ["containerd", "wasmedge"])).toMatchObject({ level: "L3", rule: "score" });
   });
 
+  it("a true tie of scores goes to the higher equal-weight score, whatever the last bit of the sums", () => {
+    // The three needs' metrics and compatibility weigh half each: L1 and L4 both score exactly 0.5,
+    // by different sums (L1 by compatibility alone, L4 by the needs' metrics). Compared bit for
+    // bit (before scores were taken to nine decimals) L1 won by a rounding unit; L4's equal-weight
+    // score is far higher. Found by the Rego side by side (docs/OPA.md).
+    const d = decide({ performance: ["high-utilization", "low-memory-overhead", "low-cpu-overhead"], weights: { compatibility: 0.16 } }, ["kvm", "gvisor", "wasmedge", "firecracker"]);
+    expect(d.ranking.slice(0, 2).map((r) => [r.level, r.score])).toEqual([["L4", 0.5], ["L1", 0.5]]);
+    expect(d).toMatchObject({ level: "L4", rule: "score", fallback: { level: "L1" } });
+    // a security need and three cost needs: L1 and L2 tie at 0.25, L2 is the higher by equal weights
+    const cost = decide({ scenario: "microservices", security: "multi-tenant", cost: ["best-tco", "lowest-infrastructure-cost", "lowest-operations-cost"] }, ["kata"]);
+    expect(cost).toMatchObject({ level: "L2", rule: "score", fallback: { level: "L1" } });
+  });
+
   it("when the second choice is out too, the score decides", () => {
     const d = decide({ scenario: "ai-inference" }, ["kvm"]);
     expect(d.rule).toBe("score");

@@ -22,6 +22,10 @@ import { generateKeyPair, importSigningKey } from "../../host/delivery/signing.t
 import { envelopeJson, signStatement } from "../../host/delivery/statement.ts";
 import type { Child } from "../support/child.ts";
 import { startContainer } from "../support/container.ts";
+import { havePeers, needsPeers, peerBin } from "../support/peers.ts";
+import { publish } from "../oci/support/publish.ts";
+import { build, keyFiles, sign, variantSource } from "../shipping/support/fixtures.ts";
+import { haveRegistry, TestRegistry } from "../oci/support/registry.ts";
 import { imageEntrypoint } from "../../bench/deployed-flags.ts";
 // @ts-expect-error: a plain ES module script, no types
 import { policyConfigMap, trustedKeysConfigMap } from "../../deploy/k3s/configmaps.mjs";
@@ -52,6 +56,13 @@ function arg(flag: string): string {
   expect(i, `${flag} in the DaemonSet's args`).toBeGreaterThanOrEqual(0);
   return container.args[i + 1];
 }
+/** A variable of the container's env (--policy is given as ISOPLACE_POLICY, for overlays to replace by name). */
+function envOf(c: Doc, name: string): string {
+  const e = c.env.find((x: Doc) => x.name === name);
+  expect(e, `${name} in the container's env`).toBeDefined();
+  return e.value;
+}
+const policyFile = () => envOf(container, "ISOPLACE_POLICY");
 const mountOf = (volume: string) => container.volumeMounts.find((m: Doc) => m.name === volume);
 const volume = (name: string) => pod.volumes.find((v: Doc) => v.name === name);
 /** The mount a path in the container is on (the longest mountPath that holds it). */
@@ -80,10 +91,29 @@ describe("the K3s manifests", () => {
     for (const cm of [policy, keys]) expect(() => new ConfigMap(cm).validate()).not.toThrow();
     expect(volume("policy").configMap.name).toBe(policy.metadata.name);
     expect(volume("trusted-keys").configMap.name).toBe(keys.metadata.name);
-    expect(Object.keys(policy.binaryData)).toEqual([posix.basename(arg("--policy"))]);
-    expect(Object.keys(policy.data)).toEqual([`${posix.basename(arg("--policy"))}.sig`]);
+    expect(Object.keys(policy.binaryData)).toEqual([posix.basename(policyFile())]);
+    expect(Object.keys(policy.data)).toEqual([`${posix.basename(policyFile())}.sig`]);
     expect(Object.keys(keys.data)).toEqual([posix.basename(arg("--trusted-key"))]);
     for (const cm of [policy, keys]) expect(cm.metadata.namespace).toBe(daemonSet.metadata.namespace);
+  });
+
+  it("configmaps.mjs as a command: --help, a bad flag, a missing file — a message and exit 0 or 2, never a stack trace", () => {
+    const script = (...args: string[]) => spawnSync(process.execPath, [join(DIR, "configmaps.mjs"), ...args], { encoding: "utf8" });
+    const help = script("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: node deploy\/k3s\/configmaps\.mjs \[--module FILE\.wasm\] \[--trusted-key FILE\.pub\]/);
+    expect(help.stdout).toContain("--trusted-key FILE.pub");
+    for (const [args, says] of [
+      [["--bogus"], /^configmaps\.mjs: Unknown option '--bogus'\n\nusage: /],
+      [[], /^configmaps\.mjs: give --module, --trusted-key or both\n/],
+      [["--module", "/nonexistent/p.wasm"], /^configmaps\.mjs: cannot read \/nonexistent\/p\.wasm: ENOENT\n$/],
+      [["--trusted-key", "/nonexistent/p.pub"], /^configmaps\.mjs: cannot read \/nonexistent\/p\.pub: ENOENT\n$/],
+    ] as const) {
+      const r = script(...args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(says);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 
   it("kustomization.yaml lists every manifest but the Wasm RuntimeClasses, which K3s creates itself", () => {
@@ -123,7 +153,7 @@ describe("the K3s manifests", () => {
   });
 
   it("mounts the policy, keys and data where the args say, and every host path read-only", () => {
-    expect(mountOf("policy").mountPath).toBe(posix.dirname(arg("--policy")));
+    expect(mountOf("policy").mountPath).toBe(posix.dirname(policyFile()));
     expect(mountOf("trusted-keys").mountPath).toBe(posix.dirname(arg("--trusted-key")));
     expect(mountOf("data").mountPath).toBe(arg("--data-dir"));
     expect(mountOf("data").readOnly).toBeFalsy();
@@ -244,7 +274,7 @@ describe("the DaemonSet's args start the agent", () => {
 
   it("serves the signed module from the policy ConfigMap's mounted file", async () => {
     const status = await (await fetch(`${url}/v1/policy`)).json();
-    expect(status.active.source).toBe(`file:${moved(arg("--policy"))}`);
+    expect(status.active.source).toBe(`file:${moved(policyFile())}`);
     expect(status.active.sha256).toBe(moduleSha);
   });
 
@@ -264,5 +294,66 @@ describe("the DaemonSet's args start the agent", () => {
 
   it("drains and exits 0 on SIGTERM, as the kubelet stops it", async () => {
     expect(await agent!.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+  });
+});
+
+// deploy/k3s-oci, rendered by kubectl kustomize (the peer, or Debian's kubectl): the same agent
+// with its policy from a registry. Started against a real registry holding a signed module, with
+// no registry Secret (anonymous): the optional Secret's mount is an empty directory.
+const KUBECTL = [peerBin("kubectl"), "/usr/bin/kubectl"].find((p) => existsSync(p));
+describe.skipIf(!KUBECTL && !havePeers("kubectl"))(needsPeers("deploy/k3s-oci", "kubectl"), () => {
+  let rendered: Doc[], oci: Doc, base: Doc;
+  let registry: TestRegistry | undefined, root: string, agent: Child | undefined;
+
+  beforeAll(() => {
+    const r = spawnSync(KUBECTL ?? peerBin("kubectl"), ["kustomize", join(PACKAGE_ROOT, "deploy/k3s-oci")], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    rendered = parseAllDocuments(r.stdout).map((d) => d.toJS());
+    oci = rendered.find((d) => d.kind === "DaemonSet").spec.template.spec;
+    base = daemonSet.spec.template.spec;
+  });
+  afterAll(async () => {
+    await agent?.stop("SIGKILL");
+    await registry?.destroy();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it("replaces the policy by name: an oci:// ISOPLACE_POLICY, the rest of the agent as in deploy/k3s", () => {
+    expect(() => new DaemonSet(rendered.find((d) => d.kind === "DaemonSet")).validate()).not.toThrow();
+    const c = oci.containers[0];
+    expect(envOf(c, "ISOPLACE_POLICY")).toMatch(/^oci:\/\/[^/]+\/\S+:\S+$/);
+    expect(c.args).toEqual(base.containers[0].args);
+    expect(c.env.filter((e: Doc) => !["ISOPLACE_POLICY", "DOCKER_CONFIG"].includes(e.name))).toEqual(base.containers[0].env.filter((e: Doc) => e.name !== "ISOPLACE_POLICY"));
+  });
+
+  it("mounts the registry Secret, optional, as DOCKER_CONFIG/config.json", () => {
+    const c = oci.containers[0];
+    const mount = c.volumeMounts.find((m: Doc) => m.name === "registry-auth");
+    expect(mount).toMatchObject({ mountPath: envOf(c, "DOCKER_CONFIG"), readOnly: true });
+    const secret = oci.volumes.find((v: Doc) => v.name === "registry-auth").secret;
+    expect(secret).toMatchObject({ secretName: "isoplace-registry", optional: true, items: [{ key: ".dockerconfigjson", path: "config.json" }] });
+  });
+
+  it.skipIf(!haveRegistry())("starts and activates the signed policy from an anonymous registry, with no Secret", async () => {
+    root = mkdtempSync(join(tmpdir(), "isoplace-k3s-oci-"));
+    registry = await TestRegistry.start();
+    // a policy other than the built-in one (the same module would leave nothing to activate)
+    const [module, keys] = await Promise.all([variantSource("2025.11.15-oci-overlay", "K3s + WasmEdge (overlay)").then(build), keyFiles(join(root, "signing"))]);
+    const ref = `oci://${registry.host}/isoplace/policy:stable`;
+    await publish(ref, module, await sign(module, keys));
+    const c = structuredClone(oci.containers[0]);
+    // the operator's edit: the reference of their registry
+    c.env.find((e: Doc) => e.name === "ISOPLACE_POLICY").value = ref;
+    const moved = (path: string) => join(root, path);
+    const keyDir = moved(c.volumeMounts.find((m: Doc) => m.name === "trusted-keys").mountPath);
+    mkdirSync(keyDir, { recursive: true });
+    writeFileSync(join(keyDir, posix.basename(c.args[c.args.indexOf("--trusted-key") + 1])), readFileSync(keys.pub));
+    // the data volume, the Secret's empty mount and the host root exist, as the kubelet makes them
+    for (const m of c.volumeMounts) if (["data", "registry-auth"].includes(m.name)) mkdirSync(moved(m.mountPath), { recursive: true });
+    mkdirSync(moved(c.args[c.args.indexOf("--host-root") + 1]), { recursive: true });
+    agent = startContainer(c, moved);
+    const activated = await agent.waitForLine((l) => l.includes('"msg":"policy activated"') || l.includes('"msg":"serving the last activated policy'), "the registry's policy activated", 25_000)
+      .catch((err) => { throw new Error(`${(err as Error).message}\n${agent!.output()}`); });
+    expect(JSON.parse(activated)).toMatchObject({ source: `oci:${ref.slice("oci://".length)}`, policy: { version: "2025.11.15-oci-overlay" } });
   });
 });

@@ -70,7 +70,7 @@ describe("a caller's Worker using isoplace/client", () => {
       stdin: { contents: 'export { createClient } from "isoplace/client";', resolveDir: root, loader: "ts" },
       bundle: true, write: false, metafile: true, format: "esm", platform: "neutral", conditions: ["workerd", "worker", "browser"],
     });
-    expect(Object.keys(r.metafile.inputs).filter((p) => p !== "<stdin>")).toEqual(["dist/host/client/index.js"]);
+    expect(Object.keys(r.metafile.inputs).filter((p) => p !== "<stdin>")).toEqual(["dist/host/client/options.js", "dist/host/client/index.js"]);
   });
 
   it("isoplace/client/embedded resolves to its Workers build: the engine and the metered module, nothing from Node", async () => {

@@ -112,7 +112,7 @@ async function put(a: AgentProcess, m: (typeof modules)[number], onSent = () => 
   const sig = await signHeader(m.bytes, keys);
   return { sig, answer: await adminCall(a.url, "PUT", "/v1/policy", m.bytes, { "content-type": "application/wasm", "isoplace-signature": sig }, onSent) };
 }
-const serialOf = (header: string) => JSON.parse(atob(JSON.parse(atob(header)).payload)).serial as number;
+const serialOf = (header: string) => JSON.parse(atob(JSON.parse(atob(header)).payload)).predicate.serial as number;
 const rollback = (a: AgentProcess, onSent = () => {}) => adminCall(a.url, "POST", "/v1/policy/rollback", undefined, {}, onSent);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

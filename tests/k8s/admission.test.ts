@@ -140,6 +140,16 @@ describe("a decision with a runtime class", () => {
     expect(response.warnings?.join("\n")).toMatch(/kata replaced by wasmedge/);
   });
 
+  it("override from a class the RuntimeClass plugin already gave an overhead: the overhead goes too (the plugin sets the new class's when it runs again)", async () => {
+    const object = podOf({ annotations: serverless, runtimeClassName: "kata" });
+    object.spec.overhead = { cpu: "250m", memory: "160Mi" };
+    const { ops, pod } = await run(override, {}, object);
+    expect(ops.slice(0, 2)).toEqual([{ op: "replace", path: "/spec/runtimeClassName", value: "wasmedge" }, { op: "remove", path: "/spec/overhead" }]);
+    expect(pod.spec.overhead).toBeUndefined();
+    // fill keeps the pod's class, and so its overhead
+    expect((await run(fill, {}, object)).ops).not.toContainEqual({ op: "remove", path: "/spec/overhead" });
+  });
+
   it("the pod names another class: advise never changes it", async () => {
     const { ops, pod } = await run(advise, { annotations: serverless, runtimeClassName: "kata" });
     expect(ops).toEqual(outputOps("L4", "wasmedge"));
@@ -201,6 +211,20 @@ describe("no feasible level", () => {
     }
   });
 
+  it("a VM image: never placeable by the webhook (no pod runtime runs one), said so; reasons speak of the cluster, not a node", async () => {
+    const { response, ops } = await run(fill, { annotations: { "isoplace.io/artifact": "vm" }, name: "vm" });
+    expect(response.allowed).toBe(true);
+    expect(ops).toEqual([]);
+    expect(response.warnings?.slice(0, 2)).toEqual([
+      "isoplace: no feasible level for apps/vm; allowed unchanged",
+      "isoplace: isoplace.io/artifact vm: no pod runtime runs it (KVM/QEMU: no RuntimeClass); never placed here",
+    ]);
+    expect(response.warnings?.join("\n")).toMatch(/in this cluster/);
+    expect(response.warnings?.join("\n")).not.toMatch(/node/);
+    const denied = await run(deny, { annotations: { "isoplace.io/artifact": "vm" }, name: "vm" });
+    expect(denied.response.status?.message).toMatch(/^isoplace: no feasible level for apps\/vm: isoplace\.io\/artifact vm: no pod runtime runs it/);
+  });
+
   it("denied with --deny-infeasible", async () => {
     const { response } = await run(deny, { annotations: impossible, name: "api" });
     expect(response.allowed).toBe(false);
@@ -227,10 +251,21 @@ describe("what every admission shares", () => {
     }
   });
 
-  it("a stale decision on the pod (another uid's) is replaced", async () => {
+  it("a reinvocation with its own uid (as the API server sends it) keeps the decision id the pod carries", async () => {
     const first = await run(fill, { uid: "first", annotations: serverless });
     const second = await run(fill, { uid: "second" }, first.pod);
-    expect(second.ops).toEqual([{ op: "add", path: "/metadata/annotations/isoplace.io~1decision-id", value: idOf("second") }]);
+    expect(second.ops).toEqual([]);
+    expect(second.response.auditAnnotations?.["decision-id"]).toBe(idOf("first"));
+  });
+
+  it("a decision on the pod that is not this one (another level) is replaced, its id with it", async () => {
+    const first = await run(fill, { uid: "first", annotations: serverless });
+    const changed = { ...first.pod, metadata: { ...first.pod.metadata, annotations: { ...first.pod.metadata.annotations, "isoplace.io/level": "L2" } } };
+    const second = await run(fill, { uid: "second" }, changed);
+    expect(second.ops).toEqual([
+      { op: "add", path: "/metadata/annotations/isoplace.io~1level", value: "L4" },
+      { op: "add", path: "/metadata/annotations/isoplace.io~1decision-id", value: idOf("second") },
+    ]);
   });
 
   it("dryRun is answered the same", async () => {
@@ -302,6 +337,15 @@ describe("the server", () => {
     expect(result.valid).toBe(true);
   });
 
+  it("says at start that it decides for the cluster (its runtimes), never that it is in planning mode or on a node", async () => {
+    const { default: pino } = await import("pino");
+    const lines: Record<string, any>[] = [];
+    const w = await startTestWebhook({ logger: pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l)) }) });
+    await w.close();
+    expect(lines.filter((l) => /planning|node profile/.test(l.msg))).toEqual([]);
+    expect(lines.find((l) => l.msg === "admission webhook ready")).toMatchObject({ scope: "cluster", clusterRuntimes: ["kata", "containerd", "wasmedge", "gvisor"] });
+  });
+
   it("answers HTTPS only", async () => {
     const res = await fetch(`http://127.0.0.1:${fill.webhook.port}/healthz`).then(() => "answered", () => "refused");
     expect(res).toBe("refused");
@@ -338,6 +382,19 @@ describe.skipIf(!artifactAware)("isoplace.io/artifact: only runtimes that run th
     const { response } = await run(fill, { annotations: { "isoplace.io/artifact": "jar" }, name: "p" });
     expect(response.allowed).toBe(false);
     expect(response.status?.message).toMatch(/isoplace\.io\/artifact.*container.*wasm.*vm/);
+  });
+});
+
+describe("docs/ADMISSION.md's sample review", () => {
+  it("gets the answer the document shows (its patch decoded), over the path its curl line names", async () => {
+    const { readFileSync } = await import("node:fs");
+    const text = readFileSync(new URL("../../docs/ADMISSION.md", import.meta.url), "utf8");
+    const section = text.slice(text.indexOf("## Try it on your machine first"), text.indexOf("## How a pod opts in"));
+    const [review, shown] = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]));
+    expect(section).toContain(`https://127.0.0.1:8443${"/v1/admission/pods"} `);
+    const res = await admit(fill, review);
+    expect(res.status).toBe(200);
+    expect({ ...res.json.response, patch: decodePatch(res.json.response) }).toEqual(shown);
   });
 });
 

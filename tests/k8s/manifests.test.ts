@@ -125,6 +125,19 @@ describe("deploy/k3s/webhook", () => {
     expect(mwc.metadata.annotations["cert-manager.io/inject-ca-from"]).toBe(`${serving.metadata.namespace}/${serving.metadata.name}`);
   });
 
+  it("its memory: the limit holds the measured high-water mark plus a quarter, and V8's heap cap plus Node's ~85 MiB outside it", () => {
+    const measured = JSON.parse(readFileSync(join(DIR, "memory-results.json"), "utf8"));
+    const mib = (q: string) => Number(q.replace(/Mi$/, ""));
+    const { requests, limits } = container.resources;
+    const options = container.env.find((e: Doc) => e.name === "NODE_OPTIONS").value as string;
+    // measured with the flags the Deployment runs with
+    expect(measured.command).toBe("webhook");
+    expect(measured.nodeOptions).toBe(options);
+    expect(mib(limits.memory)).toBeGreaterThanOrEqual(measured.highWaterMarkMb * 1.25);
+    expect(mib(requests.memory)).toBeGreaterThanOrEqual(measured.phases.find((p: Doc) => p.phase === "admission").peakRssMb);
+    expect(Number(/--max-old-space-size=(\d+)/.exec(options)![1]) + 85).toBeLessThanOrEqual(mib(limits.memory));
+  });
+
   it("--runtime-classes names only classes the default policy uses", async () => {
     const engine = await loadPolicy();
     const known = engine.catalogue.runtimes.map((r) => r.runtimeClassName).filter(Boolean);

@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CatalogueRuntime } from "../../host/engine/catalogue.ts";
+import { annotations } from "./support/annotations.ts";
 import { admit, decodePatch, patched, reviewOf, startTestWebhook, type TestWebhook } from "./support/webhook.ts";
 
 const RUNS = Number(process.env.ISOPLACE_FUZZ_RUNS ?? 120);
@@ -20,26 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all((servers ?? []).map((s) => s.w.close()));
 });
-
-const junk = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("", " ", ",", "1e3", "-1", "NaN", "Infinity", "0x10", "__proto__", "constructor", "边缘", "L4", "64Mi"));
-const ids = (...v: string[]) => fc.oneof(fc.constantFrom(...v), junk);
-const list = (...v: string[]) => fc.tuple(fc.array(ids(...v), { minLength: 1, maxLength: 3 }), fc.constantFrom(",", ", ")).map(([a, sep]) => a.join(sep));
-const num = fc.oneof(fc.integer({ min: 0, max: 100_000 }).map(String), fc.double({ min: 0, max: 6, noNaN: true }).map((n) => n.toFixed(2)), junk);
-
-const annotations = fc.record({
-  "isoplace.io/scenario": ids("edge", "microservices", "serverless", "ai-inference", "边缘计算"),
-  "isoplace.io/performance": list("fast-cold-start", "high-utilization", "high-network", "high-storage", "low-cpu-overhead", "low-memory-overhead"),
-  "isoplace.io/security": list("strongest-isolation", "compliance", "zero-trust", "multi-tenant", "supply-chain"),
-  "isoplace.io/cost": list("lowest-infrastructure-cost", "lowest-operations-cost", "lowest-migration-cost", "best-tco"),
-  "isoplace.io/artifact": ids("container", "wasm", "vm"),
-  "isoplace.io/max-cold-start-ms": num,
-  "isoplace.io/max-memory-mb": num,
-  "isoplace.io/max-cpu-overhead-pct": num,
-  "isoplace.io/min-isolation": num,
-  "isoplace.io/level": fc.constantFrom("L1", "L4"),
-  "isoplace.io/typo": fc.constant("x"),
-  "example.com/other": junk,
-}, { requiredKeys: [] });
 
 describe("random annotation sets", () => {
   it("never a 5xx, never a class not given, never an artifact on a runtime that cannot run it", async () => {

@@ -75,6 +75,38 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
     expect(sig.subject?.digest).toBe(pinnedRef.split("@")[1]);
   });
 
+  it("push refuses to move a tag to a lower serial (or the same serial on other bytes) unless --force", async () => {
+    const ref = `oci://${registry.host}/isoplace/serials:stable`;
+    const key = join(dir, "keys", "policy.key");
+    const signed = async (name: string, bytes: Uint8Array, serial: number) => {
+      const file = join(dir, `${name}.wasm`);
+      await writeFile(file, bytes);
+      expect((await isoplace(env, "policy", "sign", file, "--key", key, "--serial", String(serial))).code).toBe(0);
+      return file;
+    };
+    const bytes = new Uint8Array(await readFile(wasm));
+    const [s100, s50, other100] = await Promise.all([signed("s100", bytes, 100), signed("s50", bytes, 50), signed("other100", tamper(bytes), 100)]);
+    expect((await isoplace(env, "policy", "push", s100, ref)).code).toBe(0);
+
+    const lower = await isoplace(env, "policy", "push", s50, ref);
+    expect(lower.code).toBe(2);
+    expect(lower.stderr).toContain(`isoplace: ${ref} carries default 2025.11.15-1 with serial 100; this statement's serial 50 is lower, and every agent that has seen 100 would refuse it (serial-lower): sign it again`);
+    expect(lower.stderr).toContain("or --force to move the tag anyway");
+    const reused = await isoplace(env, "policy", "push", other100, ref);
+    expect(reused.code).toBe(2);
+    expect(reused.stderr).toMatch(/serial 100 for another module; .* \(serial-reused\)/);
+    // nothing moved
+    expect((await isoplace(env, "policy", "pull", ref, "--out", join(dir, "still.wasm"))).code).toBe(0);
+    expect(await readFile(join(dir, "still.wasm.sig"), "utf8")).toBe(await readFile(`${s100}.sig`, "utf8"));
+
+    // the same statement again is fine; --force moves the tag down
+    expect((await isoplace(env, "policy", "push", s100, ref)).code).toBe(0);
+    const forced = await isoplace(env, "policy", "push", s50, ref, "--force");
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((await isoplace(env, "policy", "pull", ref, "--out", join(dir, "forced.wasm"))).code).toBe(0);
+    expect(await readFile(join(dir, "forced.wasm.sig"), "utf8")).toBe(await readFile(`${s50}.sig`, "utf8"));
+  });
+
   it("pull --pub with a key that did not sign it exits 1 and writes nothing", async () => {
     const ref = `oci://${registry.host}/isoplace/policy:v1`;
     await isoplace(env, "policy", "push", wasm, ref);

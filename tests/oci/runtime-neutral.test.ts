@@ -1,6 +1,7 @@
 // Runtime-neutral rooms typecheck under the Worker's types (@cloudflare/workers-types, no Node
-// types): the OCI client and source, so a Worker could pull a policy with them; and the client
-// (isoplace/client, and the embedded fallback's shared part and Workers build).
+// types): the OCI client and source and the statement checks, so a Worker could pull a policy and
+// verify its statement with them; and the client (isoplace/client, and the embedded fallback's
+// shared part and Workers build).
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,10 +26,11 @@ async function typecheckWithWorkerTypes(files: string[]): Promise<string> {
   }
 }
 
-it("host/oci and the oci:// source typecheck with the Worker's types only", async () => {
-  expect(await typecheckWithWorkerTypes(["host/oci/**/*.ts", "host/delivery/source-oci.ts"])).toBe("");
+it("host/oci, the oci:// source and the statement checks typecheck with the Worker's types only", async () => {
+  const delivery = ["source-oci.ts", "statement.ts", "signing.ts", "predicate.ts"].map((f) => `host/delivery/${f}`);
+  expect(await typecheckWithWorkerTypes(["host/oci/**/*.ts", ...delivery])).toBe("");
 });
 
 it("host/client (all but its Node entry) typechecks with the Worker's types only", async () => {
-  expect(await typecheckWithWorkerTypes(["host/client/index.ts", "host/client/types.ts", "host/client/embedded.ts", "host/client/embedded.workerd.ts"])).toBe("");
+  expect(await typecheckWithWorkerTypes(["host/client/index.ts", "host/client/options.ts", "host/client/types.ts", "host/client/embedded.ts", "host/client/embedded.workerd.ts"])).toBe("");
 });

@@ -1,6 +1,7 @@
 // Each configuration mistake of `serve` ends it with exit 2 and a message naming the flag or
 // variable and what is allowed, before any policy is loaded or port opened (nothing logged).
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,6 +40,9 @@ const cases: Case[] = [
   { name: "--rollout-bucket not a number", args: ["--rollout-bucket", "canary"], names: "--rollout-bucket", says: [/a number from 0/, /"canary"/] },
   { name: "ISOPLACE_NODE_NAME blank", env: { ISOPLACE_NODE_NAME: " " }, names: "ISOPLACE_NODE_NAME", says: [/non-empty name/] },
   { name: "--policy of an unknown scheme", args: ["--policy", "ftp://example.invalid/p.wasm"], names: "--policy", says: [/the scheme "ftp:\/\/" is not supported/, /supported: .*http/] },
+  { name: "--policy without a trusted key", args: ["--policy", "@/policy.wasm"], names: "--policy", says: [/needs a key to verify what it delivers: give --trusted-key FILE \(or ISOPLACE_TRUSTED_KEYS\)/] },
+  { name: "ISOPLACE_POLICY without a trusted key", env: { ISOPLACE_POLICY: "oci://registry.example/isoplace/policy:stable" }, names: "ISOPLACE_POLICY", says: [/--trusted-key/, /every module from oci:\/\/registry\.example\/isoplace\/policy:stable would be rejected/] },
+  { name: "--require-policy without --policy", args: ["--require-policy"], names: "--require-policy", says: [/waits for a policy from --policy/] },
 ];
 
 const at = (s: string) => s.replace("@", dir);
@@ -53,6 +57,22 @@ describe("serve: configuration mistakes", () => {
     expect(r.stderr).toContain(`  ${c.names}: `);
     for (const re of c.says) expect(r.stderr).toMatch(re);
     expect(r.stdout).toBe("");  // nothing loaded, nothing listening
+  });
+
+  it("a port in use: exit 2 naming --port (or PORT) and what to do, and the process ends", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = String((busy.address() as AddressInfo).port);
+    try {
+      const [flag, env] = await Promise.all([run(["serve", "--port", port]), run(["serve"], { env: { PORT: port } })]);
+      expect(flag.code, flag.stderr).toBe(2);
+      expect(flag.stderr).toBe(`isoplace: invalid configuration:\n  --port: 127.0.0.1:${port} is already in use (another isoplace, or another server): choose another with --port N (or PORT=N), or 0 for any free port\n`);
+      expect(env.code, env.stderr).toBe(2);
+      expect(env.stderr).toContain(`  PORT: 127.0.0.1:${port} is already in use`);
+      expect(env.stderr).toContain("choose another with PORT=N, or 0 for any free port");
+    } finally {
+      busy.close();
+    }
   });
 
   it("reports every mistake at once", async () => {

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createEngine } from "../../host/engine/engine.ts";
-import { startAgent, type Agent } from "../../host/node/agent.ts";
-import { DEFAULT_POLICY_SOURCE } from "../../host/package.ts";
+import { nodeProfile, startAgent, type Agent } from "../../host/node/agent.ts";
+import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/package.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
 
 const BINARY = "isoplace-test-youki";
@@ -60,3 +60,22 @@ it("probes again, with the new rules, when a policy adding a runtime is activate
   agent!.policy.activate(await createEngine(built.wasm), "test again");
   expect(probes()).toHaveLength(2);
 }, 120_000);
+
+it("finding no runtime is a warning naming what it looked for (and the agent stays ready)", async () => {
+  const engine = await createEngine(await readFile(join(PACKAGE_ROOT, "dist/policies/default.wasm")));
+  // KVM's device is looked for at its own path too (a pod gets it there): moved under the empty root
+  const catalogue = { ...engine.catalogue, runtimes: engine.catalogue.runtimes.map((r) => (r.detect?.device ? { ...r, detect: { device: "/dev/isoplace-test-none" } } : r)) };
+  const lines: { level: number; msg: string; looked?: Record<string, string[]>; hostRoot?: string }[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const empty = await mkdtemp(join(tmpdir(), "isoplace-detect-none-"));
+  try {
+    expect(nodeProfile({ detect: true, hostRoot: empty }, { catalogue }, logger)).toEqual({ source: "detected", runtimes: [] });
+  } finally {
+    await rm(empty, { recursive: true, force: true });
+  }
+  const warning = lines.find((l) => l.level === 40);
+  expect(warning?.msg).toBe("--detect found no runtime: every decision is \"none\" until one is installed (or --runtimes names them); check --host-root and the mounts");
+  expect(warning?.hostRoot).toBe(empty);
+  expect(warning?.looked?.containerd).toContain("/run/containerd/containerd.sock");
+  expect(warning?.looked?.kvm).toEqual(["/dev/isoplace-test-none"]);
+});

@@ -44,6 +44,27 @@ describe("isoplace policy test", () => {
     for (const s of engine.catalogue.scenarios) for (const a of ["any", ...ARTIFACT_IDS]) expect(covered, `${s.id} × ${a}`).toContain(`${s.id}×${a}`);
   }, 120_000);
 
+  it("says what it ran, and which test files it looked for and did not find (a copy of the default policy)", async () => {
+    const vectors = engine.vectors().length;
+    const shippedRun = await isoplace("policy", "test", DEFAULT_POLICY_SOURCE);
+    expect(shippedRun.code, shippedRun.stderr).toBe(0);
+    expect(shippedRun.stdout).toContain(`\nran ${vectors} from the module's self-test vectors, ${shipped.length} from policies/default.test.yaml\n${vectors + shipped.length} cases:`);
+    expect(shippedRun.stdout).not.toContain("not found");
+
+    await mkdir(join(dir, "copy"));
+    const copy = join(dir, "copy", "edge-policy.yaml");
+    await copyFile(DEFAULT_POLICY_SOURCE, copy);
+    const r = await isoplace("policy", "test", copy);
+    expect(r.code, r.stderr).toBe(0);
+    const missing = [join(dir, "copy", "edge-policy.test.yaml"), join(dir, "copy", "default.test.yaml")];
+    expect(r.stdout).toContain(`\nran ${vectors} from the module's self-test vectors\nnot found: ${missing.join(", ")} (every *.test.yaml beside the policy is run)\n`);
+    // the JSON report says the same (a module copied without its test file)
+    await copyFile(module, join(dir, "copy", "edge.wasm"));
+    const json = JSON.parse((await isoplace("policy", "test", join(dir, "copy", "edge.wasm"), "--json")).stdout) as { ran: unknown; missing: string[] };
+    expect(json.ran).toEqual([{ from: "the module's self-test vectors", cases: vectors }]);
+    expect(json.missing).toEqual([join(dir, "copy", "edge.test.yaml"), join(dir, "copy", "default.test.yaml")]);
+  }, 120_000);
+
   it("works on a built module: the vectors inside it and the test files beside it", async () => {
     const alone = await isoplace("policy", "test", module);
     expect(alone.code, alone.stderr).toBe(0);

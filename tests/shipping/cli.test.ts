@@ -1,6 +1,7 @@
 // `isoplace policy keygen | sign | verify` as an operator runs them (real processes, real files),
 // and the policy source's JSON Schema (generated, up to date, and accepting the default policy).
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -47,12 +48,16 @@ describe("policy keygen | sign | verify | inspect", () => {
     const before = Math.floor(Date.now() / 1000);
     expect((await isoplace("policy", "sign", wasm, "--key", join(dir, "keys", "policy.key"))).code).toBe(0);
     const envelope = JSON.parse(await readFile(`${wasm}.sig`, "utf8"));
-    expect(envelope).toMatchObject({ payloadType: "application/vnd.isoplace.policy.statement+json", signatures: [{ keyid: expect.stringMatching(/^[0-9a-f]{64}$/), sig: expect.any(String) }] });
+    expect(envelope).toMatchObject({ payloadType: "application/vnd.in-toto+json", signatures: [{ keyid: expect.stringMatching(/^[0-9a-f]{64}$/), sig: expect.any(String) }] });
     const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8"));
-    expect(statement).toMatchObject({ name: "default", version: DEFAULT_VERSION, moduleSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(statement.serial).toBeGreaterThanOrEqual(before); // default serial: the signing time in Unix seconds
-    expect(statement.serial).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
-    expect(statement.expires).toBeUndefined();
+    const sha256 = createHash("sha256").update(await readFile(wasm)).digest("hex");
+    expect(statement).toMatchObject({
+      _type: "https://in-toto.io/Statement/v1", subject: [{ name: "policy.wasm", digest: { sha256 } }],
+      predicateType: "https://isoplace.dev/policy-statement/v1", predicate: { name: "default", version: DEFAULT_VERSION },
+    });
+    expect(statement.predicate.serial).toBeGreaterThanOrEqual(before); // default serial: the signing time in Unix seconds
+    expect(statement.predicate.serial).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+    expect(statement.predicate.expires).toBeUndefined();
 
     const tampered = join(dir, "tampered.wasm");
     await writeFile(tampered, tamper(new Uint8Array(await readFile(wasm))));
@@ -76,6 +81,56 @@ describe("policy keygen | sign | verify | inspect", () => {
     expect(noSig.code).toBe(2);
     expect(notAKey.code).toBe(2);
     expect(notAKey.stderr).toMatch(/PUBLIC KEY/);
+  });
+
+  it("keygen --type ecdsa-p256 writes a P-256 pair that signs and verifies; an unknown --type is exit 2 naming the types", async () => {
+    const r = await isoplace("policy", "keygen", "--type", "ecdsa-p256", "--out", join(dir, "ec"));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ecdsa-p256 key id [0-9a-f]{16}/);
+    const pub = await readFile(join(dir, "ec", "policy.pub"), "utf8");
+    const { createPublicKey } = await import("node:crypto");
+    expect(createPublicKey(pub).asymmetricKeyDetails).toEqual({ namedCurve: "prime256v1" });
+    const sig = join(dir, "ec.sig");
+    expect((await isoplace("policy", "sign", wasm, "--key", join(dir, "ec", "policy.key"), "--out", sig)).code).toBe(0);
+    const ok = await isoplace("policy", "verify", wasm, "--pub", join(dir, "ec", "policy.pub"), "--sig", sig);
+    expect(ok.code, ok.stderr).toBe(0);
+    const bad = await isoplace("policy", "keygen", "--type", "rsa", "--out", join(dir, "rsa"));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--type must be one of ed25519, ecdsa-p256; got "rsa"/);
+  });
+
+  it("predicate prints the statement's predicate for another signer (cosign attest-blob --predicate)", async () => {
+    const r = await isoplace("policy", "predicate", wasm, "--serial", "77", "--expires", "2w");
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout);
+    expect(Object.keys(p)).toEqual(["name", "version", "serial", "issuedAt", "expires"]);
+    expect(p).toMatchObject({ name: "default", version: DEFAULT_VERSION, serial: 77 });
+    expect((Date.parse(p.expires) - Date.parse(p.issuedAt)) / 86_400_000).toBeCloseTo(14, 5);
+    const [serial, notModule] = await Promise.all([
+      isoplace("policy", "predicate", wasm, "--serial", "x"),
+      isoplace("policy", "predicate", join(PACKAGE_ROOT, "package.json")),
+    ]);
+    expect(serial.code).toBe(2);
+    expect(serial.stderr).toMatch(/--serial must be a positive integer/);
+    expect(notModule.code).toBe(2);
+    expect(notModule.stderr).toMatch(/is not a policy module/);
+  });
+
+  it("verify accepts a statement in the old format for one release, saying so", async () => {
+    const { keyFiles: kf } = await import("./support/fixtures.ts");
+    const { signBytes, toBase64 } = await import("../../host/delivery/signing.ts");
+    const { pae, LEGACY_STATEMENT_TYPE } = await import("../../host/delivery/statement.ts");
+    const k = await kf(join(dir, "old-format-keys"));
+    const bytes = new Uint8Array(await readFile(wasm));
+    const payload = Buffer.from(JSON.stringify({ name: "default", version: DEFAULT_VERSION, serial: 5, moduleSha256: createHash("sha256").update(bytes).digest("hex"), issuedAt: new Date().toISOString() }));
+    const sig = toBase64(await signBytes(pae(LEGACY_STATEMENT_TYPE, payload), k.signer.key));
+    await writeFile(join(dir, "old.sig"), JSON.stringify({ payloadType: LEGACY_STATEMENT_TYPE, payload: payload.toString("base64"), signatures: [{ keyid: k.signer.fingerprint, sig }] }));
+    const r = await isoplace("policy", "verify", wasm, "--pub", k.pub, "--sig", join(dir, "old.sig"));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/valid statement by key [0-9a-f]{16}: default \S+, serial 5/);
+    expect(r.stderr).toMatch(/old format .*last to accept: re-sign it/);
+    const shown = JSON.parse((await isoplace("policy", "inspect", wasm, "--sig", join(dir, "old.sig"))).stdout);
+    expect(shown.statement).toMatchObject({ serial: 5, format: "legacy" });
   });
 
   it("sign --serial --expires: inspect shows the statement; verify refuses it once expired", async () => {

@@ -4,12 +4,13 @@
 // survives a restart; the admin rollback is the one way back and is recorded as such.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import pino from "pino";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { envelopeHeader, pae, STATEMENT_TYPE, type Envelope } from "../../host/delivery/statement.ts";
+import { envelopeHeader, inTotoStatement, LEGACY_STATEMENT_TYPE, pae, STATEMENT_TYPE, type Envelope, type InTotoStatement } from "../../host/delivery/statement.ts";
 import { signBytes, toBase64 } from "../../host/delivery/signing.ts";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
 import {
-  build, defaultSource, keyFiles, policyStatus, signHeader, silent, tempDir, variantSource, type KeyFiles,
+  build, defaultSource, keyFiles, policyStatus, signHeader, silent, statementFor, tempDir, variantSource, type KeyFiles,
 } from "./support/fixtures.ts";
 
 const TOKEN = "statements-admin-token-0123456789";
@@ -59,6 +60,13 @@ async function refused(a: Agent, body: Uint8Array, signature: string, reason: st
   expect(await rejections(a, reason)).toBe(1);
 }
 
+/** An envelope over `payload` of `type`, validly signed by the trusted key. */
+async function signedPayload(type: string, payload: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(JSON.stringify(payload));
+  const sig = await signBytes(pae(type, bytes), keys.signer.key);
+  return envelopeHeader({ payloadType: type, payload: toBase64(bytes), signatures: [{ keyid: keys.signer.fingerprint, sig: toBase64(sig) }] });
+}
+
 describe("each statement check refuses with its own reason; the active policy stays", () => {
   it("digest: a statement for other bytes (mix-and-match)", async () => {
     const a = await agent();
@@ -86,19 +94,23 @@ describe("each statement check refuses with its own reason; the active policy st
     await refused(a, v2, await signHeader(v2, keys, { version: V3 }), "version", /names version "2025.11.15-3"/);
   });
 
-  it("statement: a validly signed payload that is not a statement", async () => {
+  it.each([
+    ["a predicate with a bad serial", (s: InTotoStatement) => ({ ...s, predicate: { ...s.predicate, serial: -1 } }), /serial must be a positive integer/],
+    ["another predicate type", (s: InTotoStatement) => ({ ...s, predicateType: "https://slsa.dev/provenance/v1" }), /predicateType must be "https:\/\/isoplace.dev\/policy-statement\/v1"/],
+    ["no in-toto _type", (s: InTotoStatement) => ({ ...s, _type: undefined }), /_type must be "https:\/\/in-toto.io\/Statement\/v1"/],
+    ["two subjects", (s: InTotoStatement) => ({ ...s, subject: [...s.subject, ...s.subject] }), /exactly one module/],
+    ["a subject without a sha256 digest", (s: InTotoStatement) => ({ ...s, subject: [{ name: "p.wasm", digest: { sha512: "ab" } }] }), /exactly one module/],
+    ["the flat statement of before, under the in-toto payload type", (s: InTotoStatement) => ({ ...s.predicate, moduleSha256: s.subject[0].digest.sha256 }), /_type must be/],
+  ])("statement: a validly signed in-toto payload that is not our statement (%s)", async (_, change, message) => {
     const a = await agent();
-    const payload = new TextEncoder().encode(JSON.stringify({ name: "default", version: V2, serial: -1 }));
-    const sig = await signBytes(pae(STATEMENT_TYPE, payload), keys.signer.key);
-    const env: Envelope = { payloadType: STATEMENT_TYPE, payload: toBase64(payload), signatures: [{ keyid: keys.signer.fingerprint, sig: toBase64(sig) }] };
-    await refused(a, v2, envelopeHeader(env), "statement", /serial must be a positive integer/);
+    await refused(a, v2, await signedPayload(STATEMENT_TYPE, change(inTotoStatement(await statementFor(v2)))), "statement", message);
   });
 
   it("signature: a statement altered after signing", async () => {
     const a = await agent();
     const env = JSON.parse(atob(await signHeader(v2, keys))) as Envelope;
     const st = JSON.parse(atob(env.payload));
-    env.payload = btoa(JSON.stringify({ ...st, serial: st.serial + 1_000_000 }));
+    env.payload = btoa(JSON.stringify({ ...st, predicate: { ...st.predicate, serial: st.predicate.serial + 1_000_000 } }));
     await refused(a, v2, envelopeHeader(env), "signature", /matches none of the 1 trusted key/);
   });
 
@@ -121,7 +133,7 @@ describe("each statement check refuses with its own reason; the active policy st
   it("serial-reused: an activated serial with other bytes", async () => {
     const a = await agent();
     const first = await signHeader(v2, keys);
-    const serial = JSON.parse(atob(JSON.parse(atob(first)).payload)).serial;
+    const serial = JSON.parse(atob(JSON.parse(atob(first)).payload)).predicate.serial;
     expect((await put(a, v2, first)).status).toBe(200);
     await refused(a, v3, await signHeader(v3, keys, { serial }), "serial-reused", /already activated for module/);
   });
@@ -147,7 +159,7 @@ describe("serials over time", () => {
     expect((await put(a, v2, first)).status).toBe(200);
     const res = await put(a, v2, renewed);
     expect((await res.json()).result).toBe("unchanged");
-    const serial = JSON.parse(atob(JSON.parse(atob(renewed)).payload)).serial;
+    const serial = JSON.parse(atob(JSON.parse(atob(renewed)).payload)).predicate.serial;
     expect((await policyStatus(a.url)).active).toMatchObject({ version: V2, serial, expires });
     expect(await readFile(join(dataDir, "modules", `${(await policyStatus(a.url)).active.moduleSha256}.wasm.sig`), "utf8")).toContain(JSON.parse(atob(renewed)).payload);
     await refused(a, v3, between, "serial-lower", /downgrade/);
@@ -162,7 +174,7 @@ describe("serials over time", () => {
     expect((await put(first, v3, newer)).status).toBe(200);
     await first.close();
     const state = JSON.parse(await readFile(join(dataDir, "state.json"), "utf8"));
-    const serial = JSON.parse(atob(JSON.parse(atob(newer)).payload)).serial;
+    const serial = JSON.parse(atob(JSON.parse(atob(newer)).payload)).predicate.serial;
     expect(state.serials.default).toMatchObject({ serial });
 
     const second = await agent({ dataDir });
@@ -206,6 +218,34 @@ describe("serials over time", () => {
     const fwd = await put(a, v3, await signHeader(v3, keys));
     expect(fwd.status).toBe(200);
     expect((await fwd.json()).active).not.toHaveProperty("activatedBy");
+  });
+});
+
+describe("the statement format before in-toto", () => {
+  it("is accepted for one release, and the log says so once per activation", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: "info" }, { write: (l: string) => { lines.push(JSON.parse(l)); } });
+    const notes = () => lines.filter((l) => l.statementFormat === "legacy");
+    const dataDir = join(root, "data-legacy");
+    const a = await agent({ logger, dataDir });
+    const st = await statementFor(v2);
+    const legacy = await signedPayload(LEGACY_STATEMENT_TYPE, st);
+    expect((await put(a, v2, legacy)).status).toBe(200);
+    expect((await policyStatus(a.url)).active).toMatchObject({ version: V2, serial: st.serial });
+    expect(notes()).toHaveLength(1);
+    expect(notes()[0]).toMatchObject({ level: 40, msg: expect.stringMatching(/old format \(payloadType application\/vnd.isoplace.policy.statement\+json\), which this release is the last to accept: re-sign it with `isoplace policy sign/) });
+    // the same delivery again activates nothing and says nothing
+    expect((await (await put(a, v2, legacy)).json()).result).toBe("unchanged");
+    expect(notes()).toHaveLength(1);
+    await agents.splice(agents.indexOf(a), 1)[0].close();
+
+    // restarted: the data directory's statement is taken again, and that is said again
+    const b = await agent({ logger, dataDir });
+    expect((await policyStatus(b.url)).active.version).toBe(V2);
+    expect(notes()).toHaveLength(2);
+    // a statement in today's format: nothing to say
+    expect((await put(b, v3, await signHeader(v3, keys))).status).toBe(200);
+    expect(notes()).toHaveLength(2);
   });
 });
 

@@ -1,12 +1,15 @@
-// Runs dist/isoplace.wasi.wasm as a WASI preview1 command under node:wasi — the ABI WasmEdge
-// and wasmtime implement (neither can be installed on the test machine) — with real files for
-// stdin, stdout and stderr, in a WASI host process of its own (tests/wasi/host.mjs), as a
-// runtime would run it: never inside the test runner's worker.
+// Runs dist/isoplace.wasi.wasm as a WASI preview1 command under three implementations, each in a
+// WASI host process of its own speaking one line protocol (never inside the test runner's worker):
+// node:wasi (tests/wasi/host.mjs), Wasmtime through PyPI's wasmtime package
+// (tests/wasi/wasmtime_host.py, run by .peers/bin/python-wasmtime) and Wasmer's WASI for
+// JavaScript (@wasmer/wasi, tests/wasi/wasmer-host.mjs).
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { PACKAGE_ROOT } from "../../host/package.ts";
 import { spawnChild, type Child } from "../support/child.ts";
+import { havePeers, peerBin } from "../support/peers.ts";
 
 export const WASI_COMMAND = join(PACKAGE_ROOT, "dist/isoplace.wasi.wasm");
 
@@ -23,40 +26,87 @@ export function wasiModule(): WebAssembly.Module {
 
 export interface Run { code: number; stdout: string; stderr: string }
 
-let host: Child | undefined;
+export type RuntimeName = "node:wasi" | "wasmtime" | "wasmer-js";
+
+export interface WasiRuntime {
+  name: RuntimeName;
+  /** What it is and its version, as test titles and the README name it. */
+  title: string;
+  /** Whether it can run here (its peer is built, or this is CI where a missing one fails). */
+  available: boolean;
+  /** How to start its host for a command file. */
+  command: (file: string) => [string, string[]];
+}
+
+const here = (f: string) => join(import.meta.dirname, f);
+const wasmerVersion = () => JSON.parse(readFileSync(join(PACKAGE_ROOT, "node_modules/@wasmer/wasi/package.json"), "utf8")).version as string;
+function wasmtimeVersion(): string {
+  try {
+    return execFileSync(peerBin("python-wasmtime"), ["-c", "import importlib.metadata as m; print(m.version('wasmtime'))"], { encoding: "utf8" }).trim();
+  } catch {
+    return "not built";
+  }
+}
+
+export const RUNTIMES: WasiRuntime[] = [
+  { name: "node:wasi", title: `node:wasi (Node ${process.versions.node})`, available: true, command: (file) => [process.execPath, [here("host.mjs"), file]] },
+  { name: "wasmtime", title: `Wasmtime (PyPI wasmtime ${wasmtimeVersion()})`, available: havePeers("python-wasmtime"), command: (file) => [peerBin("python-wasmtime"), [here("wasmtime_host.py"), file]] },
+  { name: "wasmer-js", title: `Wasmer's WASI for JavaScript (@wasmer/wasi ${wasmerVersion()})`, available: true, command: (file) => [process.execPath, [here("wasmer-host.mjs"), file]] },
+];
+
+interface Host { child: Child; pending: Map<number, { resolve: (r: Run) => void; reject: (e: Error) => void }>; sent: number }
+/** One host per runtime and command file (dist/isoplace.wasi.wasm, or one `policy build --wasi` wrote). */
+const hosts = new Map<string, Host>();
+const retired = new Set<Host>();
 let nextId = 0;
-const pending = new Map<number, { resolve: (r: Run) => void; reject: (e: Error) => void }>();
 
-function wasiHost(): Child {
-  if (host) return host;
-  wasiModule();
-  const h = spawnChild(process.execPath, [join(import.meta.dirname, "host.mjs"), WASI_COMMAND], { stdio: ["pipe", "pipe", "pipe"], keep: (l) => !l.startsWith("{\"id\"") });
-  createInterface({ input: h.process.stdout! }).on("line", (line) => {
+// A host answers at most this many calls, then gets its stdin closed (it exits once it has answered
+// them) and a fresh one takes the next: node:wasi's host keeps every WASI object alive for its
+// whole life (host.mjs says why), and one that had run about a thousand commands was seen to die
+// of SIGSEGV when other suites ran beside it.
+const CALLS_PER_HOST = 250;
+
+function wasiHost(runtime: RuntimeName, file: string): Host {
+  const key = `${runtime} ${file}`;
+  const running = hosts.get(key);
+  if (running && running.sent < CALLS_PER_HOST) return running;
+  if (running) {
+    retired.add(running);
+    running.child.process.stdin!.end();
+  }
+  if (file === WASI_COMMAND) wasiModule();
+  const [command, args] = RUNTIMES.find((r) => r.name === runtime)!.command(file);
+  const child = spawnChild(command, args, { stdio: ["pipe", "pipe", "pipe"], keep: (l) => !l.startsWith("{\"id\"") });
+  const h: Host = { child, pending: new Map(), sent: 0 };
+  createInterface({ input: child.process.stdout! }).on("line", (line) => {
     const a = JSON.parse(line);
-    const p = pending.get(a.id);
-    pending.delete(a.id);
-    if (a.error) p?.reject(new Error(a.error)); else p?.resolve({ code: a.code, stdout: a.stdout, stderr: a.stderr });
+    const p = h.pending.get(a.id);
+    h.pending.delete(a.id);
+    if (a.error) p?.reject(new Error(`${runtime}: ${a.error}`)); else p?.resolve({ code: a.code, stdout: a.stdout, stderr: a.stderr });
   });
-  void h.exited.then((e) => {
-    for (const p of pending.values()) p.reject(new Error(`the WASI host exited (${e.code ?? e.signal}):\n${h.output()}`));
-    pending.clear();
-    if (host === h) host = undefined;
+  void child.exited.then((e) => {
+    for (const p of h.pending.values()) p.reject(new Error(`the ${runtime} WASI host exited (${e.code ?? e.signal}) with ${h.pending.size} call(s) unanswered:\n${child.output()}`));
+    h.pending.clear();
+    retired.delete(h);
+    if (hosts.get(key) === h) hosts.delete(key);
   });
-  return (host = h);
+  hosts.set(key, h);
+  return h;
 }
 
-/** `isoplace.wasi.wasm ...args`, with `stdin` on its standard input. */
-export function runWasi(args: string[], stdin = "", env: Record<string, string> = {}): Promise<Run> {
-  const h = wasiHost(), id = nextId++;
+/** `isoplace.wasi.wasm ...args` (or another command file) under a WASI implementation, with `stdin` on its standard input. */
+export function runWasi(args: string[], stdin = "", env: Record<string, string> = {}, runtime: RuntimeName = "node:wasi", file = WASI_COMMAND): Promise<Run> {
+  const h = wasiHost(runtime, file), id = nextId++;
+  h.sent++;
   return new Promise<Run>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    h.process.stdin!.write(`${JSON.stringify({ id, args, stdin, env })}\n`);
+    h.pending.set(id, { resolve, reject });
+    h.child.process.stdin!.write(`${JSON.stringify({ id, args, stdin, env })}\n`);
   });
 }
 
-/** Ends the WASI host (afterAll). */
+/** Ends the WASI hosts (afterAll). */
 export async function stopWasiHost(): Promise<void> {
-  await host?.stop("SIGKILL");
+  await Promise.all([...hosts.values(), ...retired].map((h) => h.child.stop("SIGKILL")));
 }
 
 type Request = { workload?: Record<string, unknown>; node?: { runtimes: string[] } };

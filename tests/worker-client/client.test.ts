@@ -60,6 +60,22 @@ describe("inside workerd, a stalled agent: deadline, retry, then the embedded po
   });
 });
 
+describe("inside workerd, a caller's mistake ends at once", () => {
+  it("a baseUrl without its scheme is a TypeError at createClient, never a call the fallback answers", () => {
+    expect(() => createClient({ baseUrl: "isoplace.internal:8787", fallback: "embedded" }))
+      .toThrow(new TypeError('isoplace/client: baseUrl must be an http: or https: URL such as "http://127.0.0.1:8787", without credentials, query or fragment (or give a fetcher), got "isoplace.internal:8787"'));
+    expect(() => createClient({ fetcher: env.ISOPLACE, retries: -1 })).toThrow(new TypeError("isoplace/client: retries must be an integer from 0 to 10, got -1"));
+  });
+
+  it("an aborted signal ends the call with its reason: no attempt counted, no fallback", async () => {
+    const retries: RetryEvent[] = [], fallbacks: FallbackEvent[] = [];
+    const client = createClient({ fetcher: env.ISOPLACE, fallback: "embedded", onRetry: (e) => retries.push(e), onFallback: (e) => fallbacks.push(e) });
+    const reason = new Error("the caller gave up");
+    expect(await client.decide({}, { signal: AbortSignal.abort(reason) }).catch((e: unknown) => e)).toBe(reason);
+    expect([retries, fallbacks]).toEqual([[], []]);
+  });
+});
+
 describe("types (checked by npm run typecheck, host/worker/tsconfig.json)", () => {
   it("come from the server's schemas: a request the API refuses does not typecheck", () => {
     type Decide = Parameters<ReturnType<typeof createClient>["decide"]>[0];

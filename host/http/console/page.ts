@@ -7,6 +7,7 @@ export const CONSOLE_HTML = `<!doctype html>
 <meta name="color-scheme" content="light">
 <title>isoplace console</title>
 <link rel="stylesheet" href="console.css">
+<link rel="icon" href="favicon.svg" type="image/svg+xml">
 <script src="console.js" defer></script>
 </head>
 <body>
@@ -16,6 +17,7 @@ export const CONSOLE_HTML = `<!doctype html>
     <h1>isoplace <span class="sub">console</span></h1>
     <p class="tagline">Which isolation level and runtime a workload gets: compare the levels, try a decision.</p>
     <p id="policy-info" class="policy"></p>
+    <p class="zh-toggle"><input type="checkbox" id="show-zh"><label for="show-zh">Show the Chinese names (requests accept them as ids; they need a font with Chinese characters)</label></p>
     <nav aria-label="Sections">
       <ul>
         <li><a href="#levels">Levels</a></li>
@@ -74,4 +76,8 @@ export const CONSOLE_HTML = `<!doctype html>
 </footer>
 </body>
 </html>
+`;
+
+// GET /favicon.svg (and /favicon.ico, which browsers ask for by themselves): stacked levels.
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#14325c"/><rect x="6" y="6" width="20" height="4" rx="1" fill="#ffffff"/><rect x="8" y="12" width="16" height="4" rx="1" fill="#ffffff"/><rect x="10" y="18" width="12" height="4" rx="1" fill="#ffffff"/><rect x="12" y="24" width="8" height="3" rx="1" fill="#ffd166"/></svg>
 `;

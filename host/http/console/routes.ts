@@ -2,7 +2,7 @@
 // separate files so the Content-Security-Policy can allow scripts and styles from 'self' only,
 // with no inline code and no hash to keep in step.
 import type { RouteSpec } from "../types.ts";
-import { CONSOLE_HTML } from "./page.ts";
+import { CONSOLE_HTML, FAVICON_SVG } from "./page.ts";
 import { CONSOLE_JS } from "./script.ts";
 import { CONSOLE_CSS } from "./style.ts";
 
@@ -32,5 +32,10 @@ export function consoleRoutes(): RouteSpec[] {
       responses: { 200: { description: "CSS", contentType: "text/css" } },
       handler: (c) => c.body(CONSOLE_CSS, 200, { ...common, "content-type": "text/css; charset=utf-8" }),
     },
+    ...(["/favicon.svg", "/favicon.ico"] as const).map((path): RouteSpec => ({
+      method: "get", path, operationId: path === "/favicon.svg" ? "favicon" : "faviconIco", summary: "The web console's icon (SVG)",
+      responses: { 200: { description: "SVG", contentType: "image/svg+xml" } },
+      handler: (c) => c.body(FAVICON_SVG, 200, { ...common, "content-type": "image/svg+xml" }),
+    })),
   ];
 }

@@ -1,5 +1,6 @@
-// /console.css: system fonts only (no web fonts), contrast ≥ 4.5:1 for text, a visible focus
-// ring, and a layout that holds at 375 px (wide tables scroll inside their own box).
+// /console.css: system fonts only (no web fonts), no glyph that needs a special font (marks are
+// drawn, Chinese shown on request), contrast ≥ 4.5:1 for text, a visible focus ring, and a
+// layout that holds at 375 px (wide tables scroll inside their own box) and fits 1280 px.
 export const CONSOLE_CSS = `
 :root {
   --ink: #1b1f24; --muted: #4a5260; --line: #c9ced6; --soft: #f3f5f8; --paper: #ffffff;
@@ -44,6 +45,20 @@ footer { margin: 3rem auto 2rem; color: var(--muted); }
 .alert { color: var(--bad); font-weight: 600; }
 .hint { display: block; color: var(--muted); font-size: .875rem; font-weight: 400; }
 .zh { color: var(--muted); font-size: .9em; }
+/* Chinese names need a font many systems lack: shown only when the reader ticks #show-zh */
+body:not(:has(#show-zh:checked)) .zh { display: none !important; }
+.zh-toggle { margin: .25rem 0; font-size: .9rem; }
+.zh-toggle input { margin: 0 .4rem 0 0; vertical-align: -.1rem; }
+.glyph { display: inline-flex; gap: .1em; vertical-align: -.15em; }
+.glyph-text { display: none; }
+svg.mark { width: 1em; height: 1em; flex: none; }
+.mark-ok rect { fill: var(--good); }
+.mark-no rect { fill: var(--bad); }
+.mark-ok path, .mark-no path { fill: none; stroke: #fff; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
+.mark-warn path:first-child { fill: #c98a00; stroke: #c98a00; stroke-linejoin: round; }
+.mark-warn path + path { fill: none; stroke: var(--ink); stroke-width: 1.8; stroke-linecap: round; }
+.mark-star path { fill: #8a6100; }
+.mark-check path { fill: none; stroke: var(--good); stroke-width: 2.2; stroke-linecap: round; stroke-linejoin: round; }
 .tag { display: inline-block; margin-left: .5rem; padding: 0 .4rem; border: 1px solid var(--line); border-radius: .25rem; font-size: .8rem; color: var(--muted); font-weight: 400; }
 .level-id { display: inline-block; min-width: 2.2em; padding: 0 .3rem; border-radius: .25rem; background: #14325c; color: #fff; font-weight: 700; text-align: center; }
 .level-id.big { font-size: 1.6rem; padding: 0 .6rem; }
@@ -62,6 +77,7 @@ thead th { background: var(--soft); white-space: nowrap; }
 thead th .level-name, thead th .zh { display: block; font-weight: 400; }
 tbody th { font-weight: 600; min-width: 9rem; }
 table.matrix td { white-space: nowrap; }
+table.matrix tr[data-runtime] td:last-child { white-space: normal; min-width: 14rem; }
 .stars { color: #6b4e00; letter-spacing: .05em; }
 .na { color: var(--muted); }
 table.scenarios td { min-width: 10rem; }
@@ -78,10 +94,11 @@ legend { font-weight: 700; padding: 0 .25rem; }
 .choices { display: grid; grid-template-columns: repeat(auto-fill, minmax(13rem, 1fr)); gap: .25rem .75rem; align-items: start; }
 .choices > legend, .choices > .hint, .choices > .order, .choices > .field-error { grid-column: 1 / -1; }
 .controls .choices { flex: 1 1 18rem; }
-.choices.narrow { grid-template-columns: repeat(auto-fill, minmax(9rem, 1fr)); }
+.choices.narrow { grid-template-columns: repeat(auto-fill, minmax(min(100%, 12.5rem), 1fr)); }
 .choice { display: flex; gap: .5rem; align-items: flex-start; padding: .2rem 0; }
 .choice input { margin-top: .3rem; width: 1.1rem; height: 1.1rem; flex: none; }
-.choice label { min-width: 0; overflow-wrap: anywhere; hyphens: auto; }
+/* words wrap whole ("paravirtualization" never splits); only a word wider than the column breaks */
+.choice label { min-width: 0; overflow-wrap: break-word; hyphens: manual; }
 .order { margin: .25rem 0 0; font-size: .875rem; color: var(--muted); }
 .order:empty { display: none; }
 .swatches { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem 1rem; padding: 0; }

@@ -1,4 +1,4 @@
-// REFERENCE.md (shared/seed), transcribed by hand into literal tables, independently of
+// The source document (docs/SOURCE.md), transcribed by hand into literal tables, independently of
 // policies/default.yaml, so the suites can catch a wrong figure in the policy.
 // Units as docs/API.md fixes them: cold start ms, memory MB, CPU %, stars 1–5, density scale 1–4.
 

@@ -18,16 +18,26 @@ import { ASSEMBLY_DIR, DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../../host
 
 export const silent = pino({ level: "silent" });
 export const DEFAULT_VERSION = "2025.11.15-1";
-const EDGE_L4_STACK = "stack: K3s + WasmEdge 0.14.1 }";
+const EDGE_L4_STACK = "stack: { orchestrator: K3s, runtime: wasmedge } }";
+const WASMEDGE_VERSION = "  wasmedge: 0.14.1\n";
 export const DEFAULT_EDGE_STACK = "K3s + WasmEdge 0.14.1";
 
 export const defaultSource = () => readFile(DEFAULT_POLICY_SOURCE, "utf8");
 
-/** The default source with another version and another stack for edge on L4 (so answers tell them apart). */
+/**
+ * The default source with another version and another stack for edge on L4 (so answers tell them
+ * apart). `edgeStack` is "K3s + WasmEdge[ VERSION][ EXTRA]", written as the parts a stack is built
+ * from: VERSION goes to versions.wasmedge (so every WasmEdge stack names it), EXTRA after the runtime.
+ */
 export async function variantSource(version: string, edgeStack: string): Promise<string> {
   const text = await defaultSource();
-  if (!text.includes(`version: ${DEFAULT_VERSION}`) || !text.includes(EDGE_L4_STACK)) throw new Error("the default policy source changed: update tests/shipping/support/fixtures.ts");
-  return text.replace(`version: ${DEFAULT_VERSION}`, `version: ${version}`).replace(EDGE_L4_STACK, `stack: ${edgeStack} }`);
+  const parts = /^K3s \+ WasmEdge(?: (\d[\w.+-]*))?(?: (.+))?$/.exec(edgeStack);
+  if (!parts) throw new Error(`variantSource: "${edgeStack}" is not "K3s + WasmEdge[ VERSION][ EXTRA]"`);
+  if (![`version: ${DEFAULT_VERSION}`, EDGE_L4_STACK, WASMEDGE_VERSION].every((s) => text.includes(s))) throw new Error("the default policy source changed: update tests/shipping/support/fixtures.ts");
+  const [, wasmedge, extra] = parts;
+  return text.replace(`version: ${DEFAULT_VERSION}`, `version: ${version}`)
+    .replace(EDGE_L4_STACK, `stack: { orchestrator: K3s, runtime: wasmedge${extra ? `, extra: ${JSON.stringify(extra)}` : ""} } }`)
+    .replace(WASMEDGE_VERSION, wasmedge ? `  wasmedge: ${wasmedge}\n` : WASMEDGE_VERSION);
 }
 
 /** The default source whose own first test expects the wrong level: a module that fails its self-test. */

@@ -77,7 +77,7 @@ function runtimeFieldset(sc) {
 function buildDecideForm(form, sc) {
   const scenario = h("select", { id: uniqueId("scenario"), name: "scenario" },
     h("option", { value: "" }, "— none —"),
-    sc.scenarios.map((s) => h("option", { value: s.id }, s.name + " (" + s.zh + ")" + (s.added ? " †" : ""))));
+    sc.scenarios.map((s) => h("option", { value: s.id }, s.name + (s.added ? " †" : ""))));
   const artifact = h("select", { id: uniqueId("artifact"), name: "artifact" },
     h("option", { value: "" }, "— any —"),
     ARTIFACTS.map((a) => h("option", { value: a.id }, a.label)));
@@ -90,7 +90,7 @@ function buildDecideForm(form, sc) {
       h("input", { type: "number", id: uniqueId(c.key), name: c.key, inputmode: "decimal", min: c.min, max: c.max === undefined ? null : c.max, step: c.step }))),
     errorSlot());
   form.replaceChildren(
-    field("workload.scenario", "Scenario", scenario, "The workload's scenario; its ❌ levels are infeasible."),
+    field("workload.scenario", "Scenario", scenario, "The workload's scenario; the levels it marks not suitable are infeasible."),
     field("workload.artifact", "Artifact", artifact, "What the workload ships as: only runtimes that run it count (any: every runtime)."),
     ...groups, constraints, runtimeFieldset(sc),
     h("div", { class: "form-error", "data-path": "" }, errorSlot()),
@@ -172,7 +172,7 @@ function renderDecision(d, request) {
     d.ranking.map((r, i) => h("tr", { class: r.feasible ? "feasible" : "infeasible", "data-level": r.level },
       h("th", { scope: "row" },
         h("span", { class: "rank" }, (i + 1) + ". "), r.level,
-        h("span", { class: "verdict-line" }, r.feasible ? "✓ feasible, score " + r.score.toFixed(2) : "✗ infeasible"),
+        h("span", { class: "verdict-line" }, r.feasible ? "feasible, score " + r.score.toFixed(2) : "infeasible"),
         h("span", { class: "runtime-line" }, r.runtime ? "on " + r.runtime + (r.runtimeClassName ? " (RuntimeClass " + r.runtimeClassName + ")" : "") : "no runtime")),
       h("td", null, r.reasons.length ? h("ul", { class: "reasons" }, r.reasons.map((x) => h("li", null, x))) : "—"))), "ranking");
   const fallback = d.fallback

@@ -4,6 +4,7 @@ export const MAIN_JS = String.raw`
 function byId(id) { return document.getElementById(id); }
 
 async function main() {
+  watchGlyphs(document.body);
   const status = byId("load-status");
   try {
     const [levels, scenarios] = await Promise.all([api("v1/levels"), api("v1/scenarios")]);
