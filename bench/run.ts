@@ -33,6 +33,7 @@ const SECTIONS: Record<string, () => Promise<Section>> = {
   engine: async () => (await import("./sections/engine.ts")).engineSection,
   memory: async () => (await import("./sections/memory.ts")).memorySection,
   http: async () => (await import("./sections/http.ts")).httpSection,
+  shadow: async () => (await import("./sections/shadow.ts")).shadowSection,
   fleet: async () => (await import("./sections/fleet.ts")).fleetSection,
   meter: async () => (await import("./sections/meter.ts")).meterSection,
   admission: async () => (await import("./sections/admission.ts")).admissionSection,

@@ -1,5 +1,6 @@
 // The fleet simulation's figures in words and as bench rows.
 import type { Row } from "../section.ts";
+import type { RolloutResult } from "./rollout.ts";
 import type { FleetResult } from "./simulate.ts";
 
 const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : "not converged");
@@ -32,4 +33,15 @@ export function fleetRows(r: FleetResult): Row[] {
     { id: id("notModified"), label: `${r.kind}: 304s (server) while publishing`, value: p.server.notModified, unit: "", note: `over ${Math.round(p.windowMs)} ms` },
     { id: id("steadyNotModified"), label: `${r.kind}: 304s (server) in a poll cycle, nothing new`, value: r.steady.server.notModified, unit: "", note: `${r.steady.server.full} full, over ${Math.round(r.steady.windowMs)} ms` },
   ];
+}
+
+/** The staged-rollout runs in words. */
+export function describeRollout(r: RolloutResult): string {
+  const s = r.staged, g = r.guarded, h = r.halt;
+  return [
+    `rollout (${r.origin === "registry" ? "OCI registry" : "URL"}): ${r.agents} agents, poll every ${r.intervalMs} ms + up to ${Math.round(r.jitter * 100)}% jitter, plan ${r.plan.map((p) => `${p.percent}%@${p.afterMs / 1000}s`).join(",")}`,
+    `  staged: ${s.steps.map((x) => `${x.percent}% → ${x.adoptedPct}% on v2 (${x.deviationPts >= 0 ? "+" : ""}${x.deviationPts} points; buckets ${x.coveredPct}%)`).join("; ")}; ${s.early} early; later steps adopted ${s.adoptionLagMs.p50} ms after opening (p99 ${s.adoptionLagMs.p99}, max ${s.adoptionLagMs.max}); ≤ ${s.maxDownloadsPerAgent} download(s) per agent; ${s.pollErrors} failed polls; event-loop delay p99 ${s.loopDelayMs.p99} ms, max ${s.loopDelayMs.max} ms`,
+    `  guard (max ${r.guard.maxChangedShare * 100}% of ≥ ${r.guard.minShadowDecisions}, bake ${r.guard.bake} s; the candidate changes ${Math.round(g.mixChangedShare * 1000) / 10}% of the live mix): ${g.adopted} adopted, ${g.refused} refused, ${g.pendingAtEnd} pending; median ${g.decisionsMedian} shadow decisions (min ${g.decisionsMin}), ${Math.round(g.changedShareMedian * 1000) / 10}% changed; ${g.topTransition}`,
+    `  halt at ${h.haltAtMs} ms: ${h.adoptedBeforeHalt} had adopted, ${h.adoptedWithinGrace} adopted within one interval + jitter (${h.graceMs} ms), ${h.adoptedAfterGrace} after; ${h.onV1AtEnd} on v1 at the end, ${h.pendingAtEnd} pending`,
+  ].join("\n");
 }

@@ -6,7 +6,9 @@ import { generateKeyPair, importPublicKey, importSigningKey } from "../../host/d
 import { envelopeJson, signModuleStatement } from "../../host/delivery/statement.ts";
 import { DEFAULT_POLICY_SOURCE } from "../../host/node/paths.ts";
 import { parsePolicySource } from "../../host/policy/source.ts";
+import { runRollouts, type RolloutOptions, type RolloutResult } from "./rollout.ts";
 import { simulateFleet, type AgentKind, type FleetResult } from "./simulate.ts";
+import { serverlessMovedSource } from "./variants.ts";
 
 export interface FleetRun { registry?: boolean; agents: number; kinds: AgentKind[]; intervalMs: number; jitter: number; log: (m: string) => void; v1?: Uint8Array }
 
@@ -38,4 +40,15 @@ export async function runFleet(r: FleetRun): Promise<FleetResult[]> {
     out.push(await simulateFleet({ registry: r.registry, agents: r.agents, kind, intervalMs: r.intervalMs, jitter: r.jitter, builtIn: v1, trustedKeys: [trusted], ...signed, log: r.log }));
   }
   return out;
+}
+
+/** The staged-rollout runs (rollout.ts): v1 (the default), v2 (another version, the same answers), and a candidate that moves every serverless decision. */
+export async function runRolloutFleet(r: Omit<RolloutOptions, "modules" | "key" | "trustedKeys"> & { v1?: Uint8Array }): Promise<RolloutResult> {
+  const src = await nextVersionSource();
+  r.log?.("rollout: building v1 (the default), v2 (another version) and a candidate that moves every serverless decision");
+  const v1 = r.v1 ?? (await buildPolicy(await readFile(DEFAULT_POLICY_SOURCE, "utf8"), "policies/default.yaml")).wasm;
+  const v2 = (await buildPolicy(src.text, "fleet-v2.yaml")).wasm;
+  const moved = (await buildPolicy(await serverlessMovedSource(`${src.v1}.serverless-moved`), "fleet-moved.yaml")).wasm;
+  const pair = await generateKeyPair();
+  return runRollouts({ ...r, modules: { v1, v2, moved }, key: await importSigningKey(pair.privatePem), trustedKeys: [await importPublicKey(pair.publicPem, "bench key")] });
 }

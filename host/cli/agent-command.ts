@@ -6,7 +6,7 @@ import { Option, type Command } from "commander";
 import type { TrustedKey } from "../delivery/signing.ts";
 import type { SourceContext } from "../delivery/source.ts";
 import type { ServerLimits } from "../node/server-limits.ts";
-import { checkServeConfig, ConfigError, type Given, type ServeConfig } from "./config.ts";
+import { checkServeConfig, ConfigError, type ConfigProblem, type Given, type ServeConfig } from "./config.ts";
 import { collect } from "./input.ts";
 
 // commander shows "env: NAME" in the help itself
@@ -25,7 +25,9 @@ export function addAgentOptions(cmd: Command, defaults: { host: string; port: st
     .option("--require-policy", "not ready (GET /readyz 503) until a policy from --policy is active; meanwhile the built-in default answers")
     .addOption(envOption("--data-dir <dir>", "keeps the active policy and the last 5 for rollback; restored at start", "ISOPLACE_DATA_DIR"))
     .option("--poll-interval <seconds>", "how often a --policy URL or oci:// tag is polled (plus up to 20% jitter)", "30")
-    .option("--insecure-registry <host>", "an oci:// registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)", collect, []);
+    .option("--insecure-registry <host>", "an oci:// registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)", collect, [])
+    .addOption(envOption("--node-name <name>", "this node's name, hashed with a policy's name into its bucket of a staged rollout (the DaemonSet sets it from spec.nodeName; default: the hostname)", "ISOPLACE_NODE_NAME"))
+    .option("--rollout-bucket <percent>", "pin this agent's rollout bucket instead (0 ≤ P < 100; 0: it adopts with the first step — a canary)");
 }
 
 /** Where an option's value came from: the flag, or the variable when the environment set it. */
@@ -43,6 +45,8 @@ export interface AgentConfig extends ServeConfig {
   /** Where --host and --port came from (the flag, or HOST and PORT), for messages about them. */
   names: { host: string; port: string };
   dataDir?: string;
+  nodeName?: string;
+  rolloutBucket?: number;
   trustedKeys: TrustedKey[];
   sourceOptions?: SourceContext["options"];
 }
@@ -53,13 +57,28 @@ export interface AgentConfig extends ServeConfig {
  */
 export async function readAgentConfig(o: Record<string, any>, cmd: Command, more: { runtimes?: Given<string[]>; hostRoot?: Given } = {}): Promise<AgentConfig> {
   const given = givenOf(o, cmd);
-  const config = checkServeConfig({
-    host: given("host", "--host")!, port: given("port", "--port")!, pollInterval: given("pollInterval", "--poll-interval")!,
-    maxConnections: given("maxConnections", "--max-connections"), headersTimeout: given("headersTimeout", "--headers-timeout"), requestTimeout: given("requestTimeout", "--request-timeout"),
-    logLevel: process.env.LOG_LEVEL === undefined ? undefined : { value: process.env.LOG_LEVEL, name: "LOG_LEVEL" },
-    dataDir: given("dataDir", "--data-dir"),
-    ...more,
-  });
+  const problems: ConfigProblem[] = [];
+  const nodeName = given("nodeName", "--node-name");
+  if (nodeName && (nodeName.value.trim() === "" || nodeName.value.length > 253)) problems.push({ name: nodeName.name, message: `must be a non-empty name of at most 253 characters, got ${JSON.stringify(nodeName.value.slice(0, 64))}` });
+  const bucketGiven = given("rolloutBucket", "--rollout-bucket");
+  const rolloutBucket = bucketGiven === undefined ? undefined : Number(bucketGiven.value);
+  if (bucketGiven && !(/^\d+(\.\d+)?$/.test(bucketGiven.value.trim()) && rolloutBucket! >= 0 && rolloutBucket! < 100)) {
+    problems.push({ name: bucketGiven.name, message: `must be a number from 0 up to (not including) 100, got ${JSON.stringify(bucketGiven.value.slice(0, 20))}` });
+  }
+  let config: ServeConfig;
+  try {
+    config = checkServeConfig({
+      host: given("host", "--host")!, port: given("port", "--port")!, pollInterval: given("pollInterval", "--poll-interval")!,
+      maxConnections: given("maxConnections", "--max-connections"), headersTimeout: given("headersTimeout", "--headers-timeout"), requestTimeout: given("requestTimeout", "--request-timeout"),
+      logLevel: process.env.LOG_LEVEL === undefined ? undefined : { value: process.env.LOG_LEVEL, name: "LOG_LEVEL" },
+      dataDir: given("dataDir", "--data-dir"),
+      ...more,
+    });
+  } catch (err) {
+    // every mistake at once: the rollout flags' beside the others
+    throw err instanceof ConfigError && problems.length ? new ConfigError([...err.problems, ...problems]) : err;
+  }
+  if (problems.length) throw new ConfigError(problems);
   const { registeredSchemes, schemeOf } = await import("../node/sources.ts");
   if (o.policy && !registeredSchemes().includes(schemeOf(o.policy))) {
     const supported = `${registeredSchemes().map((s) => `${s}://`).join(", ")} or a file path`;
@@ -85,6 +104,7 @@ export async function readAgentConfig(o: Record<string, any>, cmd: Command, more
   if (o.requirePolicy && !o.policy) throw new ConfigError([{ name: "--require-policy", message: "waits for a policy from --policy (or ISOPLACE_POLICY), which is not set" }]);
   return {
     ...config, policy: o.policy, requirePolicy: Boolean(o.requirePolicy), dataDir: o.dataDir, trustedKeys, sourceOptions,
+    nodeName: nodeName?.value.trim(), rolloutBucket,
     names: { host: given("host", "--host")!.name, port: given("port", "--port")!.name },
   };
 }

@@ -8,7 +8,8 @@ import { customSections, isWasmModule, readMeta } from "../engine/meta.ts";
 import { DEFAULT_POLICY_SOURCE } from "../package.ts";
 import { parseSignedTime, PREDICATE_TYPE, predicateOf } from "../delivery/predicate.ts";
 import { generateKeyPair, importPublicKey, importSigningKey, importSigningKeyDer, KEY_TYPES, KeyFormatError, type KeyType, type SigningKey, type TrustedKey } from "../delivery/signing.ts";
-import { envelopeJson, LEGACY_NOTE, parseExpiry, peekStatement, signStatement, statementOf, verifyStatement, type Statement } from "../delivery/statement.ts";
+import { envelopeJson, LEGACY_NOTE, parseExpiry, peekStatement, signStatement, statementOf, verifyStatement, type Statement, type StatementOptions } from "../delivery/statement.ts";
+import { formatDuration, parseGuardFlag, parseRolloutFlag, planTimes, StagingFlagError, type Guard, type Rollout } from "../delivery/rollout.ts";
 import { loadCompiler, loadWasiBuilder } from "./compiler.ts";
 import { EXIT, UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
@@ -54,7 +55,45 @@ function statementFlags(o: { serial?: string; expires?: string }, now: Date): { 
 }
 
 /** The module's statement, or a usage error when the file is not a policy module. */
-async function moduleStatement(file: string, bytes: Uint8Array, flags: { serial: number; expires?: string; now: Date }): Promise<Statement> {
+/** --rollout, --rollout-start and --guard: a staged rollout's plan and guard (each mistake exit 2, naming its flag). */
+function stagingFlags(o: { rollout?: string; rolloutStart?: string; guard?: string }, now: Date): { rollout?: Rollout; guard?: Guard } {
+  try {
+    if (o.rolloutStart !== undefined && o.rollout === undefined) throw new UsageError("--rollout-start needs --rollout (the plan's steps)");
+    return {
+      ...(o.rollout !== undefined ? { rollout: { ...(o.rolloutStart !== undefined ? { start: rolloutStart(o.rolloutStart, now) } : {}), steps: parseRolloutFlag(o.rollout) } } : {}),
+      ...(o.guard !== undefined ? { guard: parseGuardFlag(o.guard) } : {}),
+    };
+  } catch (err) {
+    throw err instanceof UsageError ? err : new UsageError((err as Error).message);
+  }
+}
+
+/** --rollout-start: a day or an RFC 3339 time (read as signed times are), or a duration from now. */
+function rolloutStart(text: string, now: Date): string {
+  const trimmed = text.trim();
+  const t = parseSignedTime(/^\d{4}-\d{2}-\d{2}$/.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed);
+  if (t !== null) return new Date(t).toISOString();
+  try {
+    return parseExpiry(text, now);
+  } catch {
+    throw new StagingFlagError("--rollout-start", `must be a day (2027-01-31, UTC), an RFC 3339 time with Z or an offset (2027-01-31T12:00:00Z) or a duration from now (30m, 2h, 1d), got "${text.slice(0, 40)}"`);
+  }
+}
+
+/** The staged rollout a statement carries, in words (sign's line) and in absolute times (inspect's "plan"). */
+function stagingText(st: Statement): string {
+  const plan = st.rollout ? `, rollout ${planTimes(st).map((s) => `${s.percent}% at ${s.opensAt}`).join(", ")}` : "";
+  const guard = st.guard ? `, guard max-changed ${Math.round(st.guard.maxChangedShare * 1e6) / 1e4}% of min ${st.guard.minShadowDecisions} decisions, bake ${formatDuration(st.guard.bake)}` : "";
+  return plan + guard;
+}
+
+const STAGING_OPTIONS = [
+  ["--rollout <steps>", "a staged rollout: PERCENT%@DURATION steps after the start, percents increasing to 100 (e.g. 1%@0s,10%@30m,50%@2h,100%@6h); each agent adopts when the step covering its bucket opens"],
+  ["--rollout-start <when>", "when the plan starts: a day (2027-01-31, UTC), an RFC 3339 time or a duration from now (30m, 2h); default: the signing time"],
+  ["--guard <checks>", "shadow evaluation before each agent adopts: max-changed=PERCENT%,min-decisions=N,bake=DURATION (e.g. max-changed=5%,min-decisions=200,bake=10m)"],
+] as const;
+
+async function moduleStatement(file: string, bytes: Uint8Array, flags: StatementOptions): Promise<Statement> {
   try {
     return await statementOf(bytes, flags);
   } catch (err) {
@@ -111,6 +150,14 @@ export function registerPolicy(program: Command): Command {
       if (sigText !== null) {
         const st = peekStatement(sigText);
         out.statement = st ? { ...st.statement, format: st.format } : { error: "the signature file holds no readable signed statement (an old bare signature or not a DSSE envelope); re-sign with `isoplace policy sign`" };
+        // the plan in absolute times, and the guard in the flag's units
+        const staged = st?.statement;
+        if (staged?.rollout || staged?.guard) {
+          out.plan = {
+            start: new Date(parseSignedTime(staged.rollout?.start ?? staged.issuedAt)!).toISOString(), steps: planTimes(staged),
+            guard: staged.guard ? { maxChanged: `${Math.round(staged.guard.maxChangedShare * 1e6) / 1e4}%`, minDecisions: staged.guard.minShadowDecisions, bake: formatDuration(staged.guard.bake) } : null,
+          };
+        }
       }
       console.log(JSON.stringify(out, null, 2));
     });
@@ -129,32 +176,55 @@ export function registerPolicy(program: Command): Command {
       console.log(`${key} (private, keep it secret) and ${pub} (give it to the agents: --trusted-key); ${pair.type} key id ${pair.id}`);
     });
 
-  policy.command("predicate")
-    .description(`print the predicate of a module's statement — { name, version, serial, issuedAt, expires? } as JSON — to sign with another tool: cosign attest-blob --type ${PREDICATE_TYPE} --predicate FILE`)
+  const predicate = policy.command("predicate")
+    .description(`print the predicate of a module's statement — { name, version, serial, issuedAt, expires?, rollout?, guard? } as JSON — to sign with another tool: cosign attest-blob --type ${PREDICATE_TYPE} --predicate FILE`)
     .argument("<file.wasm>")
     .option("--serial <n>", "the statement's serial: a positive integer that only grows for the policy name (default: now, in Unix seconds)")
-    .option("--expires <when>", "when the statement stops being accepted: a duration (30d, 12h, 90m, 2w), a day (2027-01-31, UTC) or an RFC 3339 time (2027-01-31T12:00:00Z)")
-    .action(async (file: string, o: { serial?: string; expires?: string }) => {
-      const bytes = new Uint8Array(await read(file));
-      console.log(JSON.stringify(predicateOf(await moduleStatement(file, bytes, statementFlags(o, new Date())))));
-    });
+    .option("--expires <when>", "when the statement stops being accepted: a duration (30d, 12h, 90m, 2w), a day (2027-01-31, UTC) or an RFC 3339 time (2027-01-31T12:00:00Z)");
+  for (const [flags, description] of STAGING_OPTIONS) predicate.option(flags, description);
+  predicate.action(async (file: string, o: { serial?: string; expires?: string; rollout?: string; rolloutStart?: string; guard?: string }) => {
+    const bytes = new Uint8Array(await read(file));
+    const now = new Date();
+    console.log(JSON.stringify(predicateOf(await moduleStatement(file, bytes, { ...statementFlags(o, now), ...stagingFlags(o, now) }))));
+  });
 
-  policy.command("sign")
-    .description("sign a statement about a module — an in-toto statement whose subject is the module's SHA-256 and whose predicate is { name, version, serial, issuedAt, expires? } — as a DSSE envelope in FILE.wasm.sig")
+  const sign = policy.command("sign")
+    .description("sign a statement about a module — an in-toto statement whose subject is the module's SHA-256 and whose predicate is { name, version, serial, issuedAt, expires?, rollout?, guard? } — as a DSSE envelope in FILE.wasm.sig")
     .argument("<file.wasm>")
     .option("--key <file>", "the private key (policy.key from keygen, or cosign.key with COSIGN_PASSWORD set); repeatable to sign with several while a key is rotated", collect, [])
     .option("--serial <n>", "the statement's serial: a positive integer that only grows for the policy name (default: now, in Unix seconds)")
     .option("--expires <when>", "when the statement stops being accepted: a duration (30d, 12h, 90m, 2w), a day (2027-01-31, UTC) or an RFC 3339 time (2027-01-31T12:00:00Z)")
+    .option("--out <file>", "where to write the envelope (default: FILE.wasm.sig)");
+  for (const [flags, description] of STAGING_OPTIONS) sign.option(flags, description);
+  sign.action(async (file: string, o: { key: string[]; serial?: string; expires?: string; out?: string; rollout?: string; rolloutStart?: string; guard?: string }) => {
+    if (o.key.length === 0) throw new UsageError("policy sign needs --key <file> (the private key from policy keygen)");
+    const bytes = new Uint8Array(await read(file));
+    const now = new Date();
+    const statement = await moduleStatement(file, bytes, { ...statementFlags(o, now), ...stagingFlags(o, now) });
+    const keys = [];
+    for (const k of o.key) keys.push(await signingKeyFrom(k));
+    const out = o.out ?? `${file}.sig`;
+    await writeFile(out, envelopeJson(await signStatement(statement, keys, { subjectName: basename(file) })));
+    console.log(`${out}: signed statement for ${statement.name} ${statement.version}, serial ${statement.serial}${statement.expires ? `, expires ${statement.expires}` : ""}${stagingText(statement)}, module sha256 ${statement.moduleSha256}, key ${keys.map((k) => k.id).join(", ")}`);
+  });
+
+  policy.command("halt")
+    .description("stop a staged rollout fleet-wide: signs the module the fleet ran before it (FILE.wasm) again with a new, higher serial and no plan; published where the agents poll, it supersedes the pending candidate on every agent within one poll, and brings back those that adopted it")
+    .argument("<file.wasm>", "the module to stay on (the one the fleet ran before the rollout)")
+    .option("--key <file>", "the private key; repeatable", collect, [])
+    .option("--serial <n>", "the new serial, above the pending candidate's (default: now, in Unix seconds)")
+    .option("--expires <when>", "as for policy sign")
     .option("--out <file>", "where to write the envelope (default: FILE.wasm.sig)")
     .action(async (file: string, o: { key: string[]; serial?: string; expires?: string; out?: string }) => {
-      if (o.key.length === 0) throw new UsageError("policy sign needs --key <file> (the private key from policy keygen)");
+      if (o.key.length === 0) throw new UsageError("policy halt needs --key <file> (the private key from policy keygen)");
       const bytes = new Uint8Array(await read(file));
       const statement = await moduleStatement(file, bytes, statementFlags(o, new Date()));
       const keys = [];
       for (const k of o.key) keys.push(await signingKeyFrom(k));
       const out = o.out ?? `${file}.sig`;
       await writeFile(out, envelopeJson(await signStatement(statement, keys, { subjectName: basename(file) })));
-      console.log(`${out}: signed statement for ${statement.name} ${statement.version}, serial ${statement.serial}${statement.expires ? `, expires ${statement.expires}` : ""}, module sha256 ${statement.moduleSha256}, key ${keys.map((k) => k.id).join(", ")}`);
+      console.log(`${out}: halt statement for ${statement.name} ${statement.version}, serial ${statement.serial}, module sha256 ${statement.moduleSha256}, key ${keys.map((k) => k.id).join(", ")}`);
+      console.log(`publish ${file} and ${out} where the agents poll: a pending candidate with a lower serial is dropped at each agent's next poll, and agents that adopted it return to this module`);
     });
 
   policy.command("verify")

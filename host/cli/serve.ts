@@ -71,6 +71,7 @@ export function registerServe(program: Command): void {
         host: config.host, port: config.port, runtimes, detect: o.detect, hostRoot: o.hostRoot,
         policy: config.policy, requirePolicy: config.requirePolicy, trustedKeys: config.trustedKeys, dataDir: config.dataDir, adminToken: token,
         poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions, limits: config.limits,
+        nodeName: config.nodeName, rolloutBucket: config.rolloutBucket,
       }).catch(listenFailure(config));
       runUntilStopped(agent);
     });

@@ -38,6 +38,7 @@ export function registerWebhook(program: Command): void {
         runtimeClasses: o.runtimeClasses, mode: o.mode, denyInfeasible: Boolean(o.denyInfeasible),
         policy: config.policy, requirePolicy: config.requirePolicy, trustedKeys: config.trustedKeys, dataDir: config.dataDir,
         poll: { intervalMs: config.pollIntervalS * 1000 }, sourceOptions: config.sourceOptions, limits: config.limits,
+        nodeName: config.nodeName, rolloutBucket: config.rolloutBucket,
       }).catch(listenFailure(config));
       runUntilStopped({ logger: w.agent.logger, close: () => w.close() });
     });

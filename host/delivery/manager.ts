@@ -1,7 +1,9 @@
 // The one way a policy becomes active on an agent. Every source (the data directory at start,
 // a watched file, a polled URL, an OCI registry, PUT /v1/policy, rollback) hands its candidate to
 // offer(); the candidate passes every check (pipeline.ts), is persisted with the serial it
-// carries, and only then is swapped in, atomically. Offers run one at a time. A rejected
+// carries, and only then is swapped in, atomically. A candidate whose statement stages it
+// (rollout.ts) is held pending instead — decided in the shadow of the live decisions — until its
+// step opens and its guard lets it in, or refuses it. Offers run one at a time. A rejected
 // candidate changes nothing but lastError and the rejection counter. Runtime-neutral: the
 // store, logger and metrics are interfaces (host/node supplies the data directory, pino and
 // prom-client).
@@ -10,15 +12,23 @@ import { PolicyRejectedError } from "../engine/errors.ts";
 import type { PolicyStatusView } from "../http/types.ts";
 import { ActivePolicy } from "./active.ts";
 import type { LoggerLike } from "./logger.ts";
+import { adoptionOf, PendingCandidate, TOP_TRANSITIONS } from "./pending.ts";
 import { checkCandidate, type Candidate, type Checked } from "./pipeline.ts";
+import { isStaged, judge, rolloutBucket } from "./rollout.ts";
+import { parseSignedTime } from "./signed-time.ts";
+import type { Transition } from "./shadow.ts";
 import type { TrustedKey } from "./signing.ts";
 import type { Delivery, OfferResult, PolicySink, SourceTag } from "./source.ts";
-import { emptyState, table, type PolicyStoreLike, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
+import { emptyState, table, type Adoption, type PendingEntry, type PolicyStoreLike, type RefusedMark, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
 import { canonicalEnvelope, LEGACY_NOTE, type Statement, type StatementFormat } from "./statement.ts";
 
 export type { OfferResult, SourceTag };
 
 export const HISTORY_LIMIT = 5;
+/** A pending candidate is looked at again (and its shadow counts saved) at least this often. */
+export const REVIEW_EVERY_MS = 30_000;
+/** Refused serials remembered per policy name. */
+const REFUSED_KEPT = 8;
 
 export interface ManagerOptions {
   trustedKeys: readonly TrustedKey[];
@@ -29,8 +39,14 @@ export interface ManagerOptions {
   store?: PolicyStoreLike;
   metrics?: ManagerMetrics;
   logger?: LoggerLike;
-  /** The clock statements' expiry is checked against (tests move it). */
+  /** The clock statements' expiry and rollout plans are judged by (tests move it). */
   now?: () => Date;
+  /** Where this agent stands in staged rollouts: its node name (hashed with a policy's name into its bucket), or a bucket pinned (0 ≤ bucket < 100). */
+  rollout?: { nodeName?: string; bucket?: number };
+  /** The share of wall time the shadow evaluation of a pending candidate may take (default 5 %). */
+  shadowBudget?: number;
+  /** A pending candidate is looked at again at least this often (ms). */
+  reviewEveryMs?: number;
   maxBytes?: number;
   /** How many previous policies are kept for rollback. */
   historyLimit?: number;
@@ -41,9 +57,17 @@ export interface ManagerMetrics {
   rejections: { inc(labels: { reason: string }): void };
   /** A source could not be read (unreachable URL, missing file). */
   sourceErrors?: { inc(): void };
+  /** A live decision decided again with a pending candidate: its transition's placement labels, or nulls when unchanged. */
+  shadowDecision?(from: string | null, to: string | null): void;
+  /** The pending candidate, or null when none is held. */
+  pendingPolicy?(p: { name: string; version: string; serial: number; bucket: number } | null): void;
 }
 
-export interface PolicyError { at: string; reason: string; message: string; source?: string }
+export interface PolicyError {
+  at: string; reason: string; message: string; source?: string;
+  /** A guard's refusal: the shadow decisions seen, how many changed, and the top transitions with an example each. */
+  decisions?: number; changed?: number; transitions?: Transition[];
+}
 
 export type RollbackResult = OfferResult | { status: "nothing-to-roll-back" };
 
@@ -59,6 +83,13 @@ export class PolicyManager implements PolicySink {
   private lastErr: PolicyError | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly o: ManagerOptions;
+  private pending: PendingCandidate | null = null;
+  /** The pending candidate's shadow, read on every live decision. */
+  private shadow: PendingCandidate["shadow"] | undefined;
+  private refused: Record<string, RefusedMark[]>;
+  private readonly buckets = new Map<string, number>();
+  private reviewTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
 
   private constructor(o: ManagerOptions, active: ActivePolicy, kept: Kept[], state: StoredState, lastErr: PolicyError | null) {
     this.o = o;
@@ -66,6 +97,7 @@ export class PolicyManager implements PolicySink {
     this.kept = kept;
     this.sources = state.sources;
     this.serials = state.serials;
+    this.refused = table(state.refused);
     this.lastErr = lastErr;
   }
 
@@ -96,9 +128,15 @@ export class PolicyManager implements PolicySink {
       }
     }
 
+    // a staged first delivery is offered once the manager runs: its plan decides (rollout.ts)
+    let deferred: Candidate | null = null;
     const tryCandidate = async (c: Candidate, fresh: boolean): Promise<Engine | null> => {
       try {
         const checked = await checkCandidate(c, fresh ? { ...o, freshness: freshness(o, state.serials) } : o);
+        if (fresh && checked.statement && isStaged(checked.statement)) {
+          deferred = c;
+          return null;
+        }
         keyId = checked.keyId;
         statement = checked.statement;
         format = checked.format;
@@ -160,13 +198,15 @@ export class PolicyManager implements PolicySink {
     }
     const active = new ActivePolicy(engine, kept[0].entry.source, typeof o.node === "function" ? o.node(engine) : o.node, activatedAt);
     // serials are never forgotten, even when the rest of the state is (say, its key is no longer trusted)
-    const next: StoredState = { format: 1, kept: [], sources: restored ? state.sources : table(), serials: state.serials };
+    const next: StoredState = { format: 1, kept: [], sources: restored ? state.sources : table(), serials: state.serials, ...(state.refused ? { refused: state.refused } : {}) };
     if (chosen?.tag) next.sources[chosen.tag.key] = { tag: chosen.tag.value, moduleSha256: kept[0].entry.moduleSha256 };
     // only a delivery raises the mark; a restored policy was counted when it was activated
     if (statement && chosen) raiseSerial(next.serials, statement);
     const m = new PolicyManager(o, active, kept.slice(0, 1 + (o.historyLimit ?? HISTORY_LIMIT)), next, lastErr);
-    await m.persist(chosen ? kept[0] : undefined);
+    if (state.pending) await m.restorePending(state.pending);
+    await m.persist(chosen ? moduleOf(kept[0]) : undefined);
     m.noteFormat(format, engine, kept[0].entry.source);
+    if (deferred) await m.offer(deferred);
     return m;
   }
 
@@ -181,7 +221,17 @@ export class PolicyManager implements PolicySink {
         return this.rejected(err, c.source);
       }
       const { engine, keyId, statement } = checked;
+      const pendingBefore = this.pending;
+      if (statement) {
+        const settled = this.againstPending(statement, checked.moduleSha256, c.source);
+        if (settled) return settled;
+      }
       if (c.tag) this.sources[c.tag.key] = { tag: c.tag.value, moduleSha256: checked.moduleSha256 };
+      const refused = statement && this.refused[statement.name]?.find((r) => r.serial === statement.serial && r.moduleSha256 === checked.moduleSha256);
+      if (refused) {
+        if (c.tag) await this.persist();
+        return this.rejected(new PolicyRejectedError("guard", `serial ${statement.serial} of ${statement.name} ${statement.version} was refused by its guard at ${refused.at} and is not tried again; sign it with a new serial to try again`), c.source);
+      }
       if (checked.moduleSha256 === this.kept[0].entry.moduleSha256) {
         const cur = this.kept[0];
         if (statement && !cur.entry.builtIn && statement.serial > (cur.entry.serial ?? 0)) {
@@ -192,24 +242,201 @@ export class PolicyManager implements PolicySink {
           cur.entry = { ...entry, ...(keyId ? { keyId } : {}), serial: statement.serial, issuedAt: statement.issuedAt, ...(statement.expires ? { expires: statement.expires } : {}) };
           cur.bytes = c.bytes;
           cur.envelope = checked.envelope && canonicalEnvelope(checked.envelope);
-          await this.persist(cur);
+          await this.persist(moduleOf(cur));
           this.o.logger?.info({ policy: engine.policy, source: c.source, keyId, serial: statement.serial }, "policy statement renewed");
           this.noteFormat(checked.format, engine, c.source);
-        } else if (c.tag) await this.persist();
+        } else if (c.tag || pendingBefore !== this.pending) await this.persist();
         return { status: "unchanged", policy: this.kept[0].entry };
       }
-      const entry = entryOf(engine, c.source, new Date().toISOString(), c.builtIn ?? false, keyId, statement);
-      const kept: Kept = { entry, bytes: c.bytes, envelope: checked.envelope && canonicalEnvelope(checked.envelope) };
-      this.kept = [kept, ...this.kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)].slice(0, 1 + (this.o.historyLimit ?? HISTORY_LIMIT));
-      if (statement) raiseSerial(this.serials, statement);
-      // persisted (serial included) before it serves: a crash after this point restores it
-      await this.persist(kept);
-      this.swap(engine, entry);
-      this.o.logger?.info({ policy: engine.policy, source: c.source, keyId, serial: statement?.serial }, "policy activated");
-      this.noteFormat(checked.format, engine, c.source);
-      return { status: "activated", policy: entry };
+      let adoption: Adoption | undefined;
+      if (statement && isStaged(statement)) {
+        const bucket = await this.bucketFor(statement.name);
+        const now = this.clock(), none = { decisions: 0, changed: 0 };
+        const v = judge(statement, bucket, now, none, now);
+        // the same module signed again (another plan, a later serial): what the shadow saw of it still holds
+        const carried = pendingBefore && pendingBefore !== this.pending && pendingBefore.sha === checked.moduleSha256 ? pendingBefore : undefined;
+        if (v.kind !== "adopt") return this.hold(c, checked, bucket, v.kind === "wait" ? v.until : now, carried);
+        adoption = adoptionOf(statement, bucket, v, none);
+      }
+      return this.activate(c, checked, adoption);
     });
   }
+
+  /** Persists and swaps in a checked candidate. */
+  private async activate(c: Candidate, checked: Checked, adoption?: Adoption): Promise<OfferResult> {
+    const { engine, keyId, statement } = checked;
+    const entry: StoredEntry = { ...entryOf(engine, c.source, new Date().toISOString(), c.builtIn ?? false, keyId, statement), ...(adoption ? { adoption } : {}) };
+    const kept: Kept = { entry, bytes: c.bytes, envelope: checked.envelope && canonicalEnvelope(checked.envelope) };
+    this.kept = [kept, ...this.kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)].slice(0, 1 + (this.o.historyLimit ?? HISTORY_LIMIT));
+    if (statement) raiseSerial(this.serials, statement);
+    // persisted (serial included) before it serves: a crash after this point restores it
+    await this.persist(moduleOf(kept));
+    this.swap(engine, entry);
+    this.o.logger?.info({ policy: engine.policy, source: c.source, keyId, serial: statement?.serial, ...(adoption ? { adoption } : {}) }, "policy activated");
+    this.noteFormat(checked.format, engine, c.source);
+    return { status: "activated", policy: entry };
+  }
+
+  /**
+   * A live decision of the active policy (its level and runtime for `request`): decided again
+   * with the pending candidate, if one is held — off the answer path (shadow.ts).
+   */
+  observe(request: unknown, level: string | null, runtime: string | null): void {
+    this.shadow?.observe(request, level, runtime);
+  }
+
+  /**
+   * Looks at the pending candidate again: adopts it, refuses it, or waits (saving its shadow
+   * counts). Its timer calls it when its step opens or its bake ends, and at least every
+   * reviewEveryMs; tests call it after moving the clock.
+   */
+  review(): Promise<void> {
+    return this.serial(async () => {
+      const p = this.pending;
+      if (!p) return;
+      const now = this.clock();
+      const st = p.statement;
+      if (st.expires && parseSignedTime(st.expires)! <= now) {
+        this.clearPending();
+        this.rejected(new PolicyRejectedError("expired", `the statement for ${st.name} ${st.version} (serial ${st.serial}) expired at ${st.expires} while it was pending`), p.candidate.source);
+        await this.persist();
+        return;
+      }
+      const v = p.judge(now);
+      if (v.kind === "wait") {
+        if (p.dirty) await this.persist();
+        this.scheduleReview(v.until);
+        return;
+      }
+      if (v.kind === "refuse") return this.refuse(p, v.message);
+      this.clearPending();
+      await this.activate(p.candidate, p.checked, p.adoption(v));
+    });
+  }
+
+  /** Stops the review timer and the shadow, saving the pending candidate's counts (the agent is stopping). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reviewTimer !== undefined) clearTimeout(this.reviewTimer);
+    await this.serial(async () => {
+      this.shadow?.drain();
+      if (this.pending?.dirty) await this.persist();
+      this.shadow?.stop();
+    });
+  }
+
+  /** Holds a checked, staged candidate until its step opens (and its guard speaks). */
+  private async hold(c: Candidate, checked: Checked, bucket: number, until: number, carried?: PendingCandidate): Promise<OfferResult> {
+    const p = new PendingCandidate(c, checked, bucket, carried?.since ?? this.clock(), this.active.node, { ...this.shadowOptions(), ...(carried ? { counts: carried.shadow.counts() } : {}) });
+    this.setPending(p);
+    // judged again at once: counts carried over may already decide it
+    if (carried) until = this.clock();
+    await this.persist({ sha: p.sha, bytes: c.bytes, envelope: checked.envelope && canonicalEnvelope(checked.envelope) });
+    const view = p.view();
+    this.o.logger?.info({ policy: checked.engine.policy, source: c.source, serial: p.serial, bucket: view.bucket, percent: view.percent, opensAt: view.opensAt, ...(view.bakeUntil ? { bakeUntil: view.bakeUntil } : {}) }, "policy pending: held until its rollout step opens");
+    this.scheduleReview(until);
+    return { status: "pending", policy: this.kept[0].entry };
+  }
+
+  /**
+   * A new statement against the pending candidate: the same one again is still pending; a lower
+   * serial (but the active module's own statement) is refused; a higher serial — or another
+   * policy — supersedes it: the operator's stop button. Null: go on with the offer.
+   */
+  private againstPending(st: Statement, sha: string, source: string): OfferResult | null {
+    const p = this.pending;
+    if (!p) return null;
+    if (st.name === p.name && st.serial <= p.serial) {
+      if (st.serial === p.serial && sha === p.sha) return { status: "pending", policy: this.kept[0].entry };
+      if (st.serial === p.serial) return this.rejected(new PolicyRejectedError("serial-reused", `serial ${st.serial} of ${st.name} is held pending for module ${p.sha}; other bytes need a higher serial`), source);
+      if (sha === this.kept[0].entry.moduleSha256) return null;
+      return this.rejected(new PolicyRejectedError("serial-lower", `serial ${st.serial} of ${st.name} is lower than ${p.serial}, held pending; a newer statement needs a higher serial`), source);
+    }
+    this.o.logger?.info({ policy: { name: p.name, version: p.statement.version }, serial: p.serial, by: { name: st.name, version: st.version, serial: st.serial } }, "staged rollout halted: a newer statement supersedes the pending candidate");
+    this.clearPending();
+    return null;
+  }
+
+  private async refuse(p: PendingCandidate, message: string): Promise<void> {
+    this.clearPending();
+    const st = p.statement, counts = p.shadow.counts(TOP_TRANSITIONS), at = new Date().toISOString();
+    const marks = (this.refused[st.name] ??= []);
+    marks.push({ serial: st.serial, moduleSha256: p.sha, at });
+    marks.splice(0, Math.max(0, marks.length - REFUSED_KEPT));
+    this.lastErr = { at, reason: "guard", message: `${st.name} ${st.version} (serial ${st.serial}) is not adopted and not tried again: ${message}`, source: p.candidate.source, decisions: counts.decisions, changed: counts.changed, transitions: counts.transitions };
+    this.o.metrics?.rejections.inc({ reason: "guard" });
+    this.o.logger?.warn({
+      source: p.candidate.source, policy: { name: st.name, version: st.version }, serial: st.serial, bucket: p.view().bucket, reason: "guard",
+      decisions: counts.decisions, changed: counts.changed, transitions: counts.transitions, err: message,
+    }, "policy refused by its guard");
+    await this.persist();
+  }
+
+  private setPending(p: PendingCandidate): void {
+    this.pending = p;
+    this.shadow = p.shadow;
+    this.o.metrics?.pendingPolicy?.({ name: p.name, version: p.statement.version, serial: p.serial, bucket: p.bucket });
+  }
+
+  private clearPending(): void {
+    this.pending?.shadow.stop();
+    this.pending = null;
+    this.shadow = undefined;
+    if (this.reviewTimer !== undefined) clearTimeout(this.reviewTimer);
+    this.o.metrics?.pendingPolicy?.(null);
+  }
+
+  private scheduleReview(until: number): void {
+    if (this.reviewTimer !== undefined) clearTimeout(this.reviewTimer);
+    if (this.stopped) return;
+    const delay = Math.max(0, Math.min(until - this.clock(), this.o.reviewEveryMs ?? REVIEW_EVERY_MS));
+    this.reviewTimer = setTimeout(() => void this.review(), delay + 1);
+    (this.reviewTimer as { unref?: () => void }).unref?.();
+  }
+
+  private shadowOptions() {
+    const m = this.o.metrics;
+    return { budgetShare: this.o.shadowBudget, ...(m?.shadowDecision ? { onDecision: (from: string | null, to: string | null) => m.shadowDecision!(from, to) } : {}) };
+  }
+
+  /** A pending candidate saved before a restart: checked again, and held with its shadow counts. */
+  private async restorePending(rec: PendingEntry): Promise<void> {
+    const warn = (reason: string, message: string) => {
+      this.lastErr = { at: new Date().toISOString(), reason, message, source: rec.source };
+      this.o.logger?.warn({ source: rec.source, serial: rec.serial, reason, err: message }, "pending policy not restored");
+    };
+    const stored = await this.o.store?.readModule(rec.moduleSha256).catch(() => null);
+    if (!stored) {
+      // the source must offer it again
+      for (const [key, s] of Object.entries(this.sources)) if (s.moduleSha256 === rec.moduleSha256) delete this.sources[key];
+      return warn("source", `the pending module ${rec.moduleSha256} is missing from the data directory`);
+    }
+    const c: Candidate = { bytes: stored.bytes, envelope: stored.envelope, source: rec.source };
+    let checked: Checked;
+    try {
+      checked = await checkCandidate(c, { ...this.o, freshness: freshness(this.o, this.serials) });
+    } catch (err) {
+      const { reason, message } = rejection(err);
+      return warn(reason, message);
+    }
+    const st = checked.statement;
+    if (!st || !isStaged(st) || st.serial !== rec.serial || checked.moduleSha256 === this.kept[0].entry.moduleSha256) return;
+    const bucket = await this.bucketFor(st.name);
+    const since = Date.parse(rec.since);
+    this.setPending(new PendingCandidate(c, checked, bucket, Number.isNaN(since) ? this.clock() : since, this.active.node, { ...this.shadowOptions(), counts: validCounts(rec.shadow) }));
+    this.o.logger?.info({ policy: checked.engine.policy, serial: st.serial, decisions: this.pending!.shadow.decisions }, "pending policy restored with its shadow counts");
+    this.scheduleReview(this.clock());
+  }
+
+  private async bucketFor(name: string): Promise<number> {
+    const pinned = this.o.rollout?.bucket;
+    if (pinned !== undefined) return pinned;
+    let b = this.buckets.get(name);
+    if (b === undefined) this.buckets.set(name, (b = await rolloutBucket(this.o.rollout?.nodeName ?? "", name)));
+    return b;
+  }
+
+  private clock(): number { return this.o.now?.().getTime() ?? Date.now(); }
 
   /**
    * Re-activates the previous policy (checked again: its key may no longer be trusted). The one
@@ -286,9 +513,12 @@ export class PolicyManager implements PolicySink {
       name: e.name, version: e.version, sha256: e.sha256, abi: e.abi, moduleSha256: e.moduleSha256,
       activatedAt: e.activatedAt, source: e.source, ...(e.keyId ? { keyId: e.keyId } : {}),
       ...(e.serial ? { serial: e.serial, issuedAt: e.issuedAt } : {}), ...(e.expires ? { expires: e.expires } : {}),
-      ...(e.rollback ? { activatedBy: "rollback", rollback: e.rollback } : {}),
+      ...(e.rollback ? { activatedBy: "rollback", rollback: e.rollback } : {}), ...(e.adoption ? { adoption: e.adoption } : {}),
     });
-    return { active: view(this.kept[0].entry), history: this.kept.slice(1).map((k) => view(k.entry)), lastCheck: this.lastCheckAt, lastError: this.lastErr };
+    return {
+      active: view(this.kept[0].entry), history: this.kept.slice(1).map((k) => view(k.entry)), pending: this.pending?.view() ?? null,
+      lastCheck: this.lastCheckAt, lastError: this.lastErr,
+    };
   }
 
   /** Waits for the offers queued so far. */
@@ -311,13 +541,17 @@ export class PolicyManager implements PolicySink {
     return { status: "rejected", reason, message };
   }
 
-  private async persist(added?: Kept): Promise<void> {
+  private async persist(added?: { sha: string; bytes: Uint8Array; envelope: string | null }): Promise<void> {
     const store = this.o.store;
     if (!store) return;
-    const state: StoredState = { format: 1, kept: this.kept.map((k) => k.entry), sources: this.sources, serials: this.serials };
-    const a = added && !added.entry.builtIn && added.bytes ? { sha: added.entry.moduleSha256, bytes: added.bytes, envelope: added.envelope ?? null } : undefined;
+    const p = this.pending;
+    const state: StoredState = {
+      format: 1, kept: this.kept.map((k) => k.entry), sources: this.sources, serials: this.serials,
+      ...(p ? { pending: p.entry() } : {}), ...(Object.keys(this.refused).length ? { refused: this.refused } : {}),
+    };
+    if (p) p.savedVersion = p.shadow.version;
     try {
-      await store.save(state, a);
+      await store.save(state, added);
     } catch (err) {
       // The policy passed every check; a full or read-only disk must not keep it from serving.
       this.lastErr = { at: new Date().toISOString(), reason: "persist", message: `could not write the data directory: ${(err as Error).message}` };
@@ -358,6 +592,18 @@ function freshness(o: ManagerOptions, serials: StoredState["serials"]): NonNulla
 function raiseSerial(serials: StoredState["serials"], st: Statement): void {
   const mark = serials[st.name];
   if (!mark || st.serial > mark.serial) serials[st.name] = { serial: st.serial, moduleSha256: st.moduleSha256 };
+}
+
+/** A kept policy's module as the store writes it (none for the built-in default). */
+function moduleOf(k: Kept): { sha: string; bytes: Uint8Array; envelope: string | null } | undefined {
+  return !k.entry.builtIn && k.bytes ? { sha: k.entry.moduleSha256, bytes: k.bytes, envelope: k.envelope ?? null } : undefined;
+}
+
+/** Shadow counts read back from state.json: only well-formed numbers and transitions. */
+function validCounts(c: PendingEntry["shadow"] | undefined): PendingEntry["shadow"] {
+  const n = (x: unknown) => (Number.isSafeInteger(x) && (x as number) >= 0 ? (x as number) : 0);
+  const transitions = Array.isArray(c?.transitions) ? c.transitions.filter((t) => t && typeof t.from === "string" && typeof t.to === "string").map((t) => ({ from: t.from, to: t.to, count: n(t.count), example: String(t.example ?? "") })) : [];
+  return { decisions: n(c?.decisions), changed: n(c?.changed), unsampled: n(c?.unsampled), transitions };
 }
 
 /** A kept policy as a candidate again: the built-in from the package, others from memory or the data directory. */

@@ -1,6 +1,9 @@
 // The predicate of a policy statement: what a signer vouches for about one module besides its
 // digest (which is the statement's subject). Its fields are listed, checked and copied here and
-// nowhere else, so a new field is added in one place. Runtime-neutral.
+// nowhere else, so a new field is added in one place. A staged rollout's plan and guard are
+// predicate fields too, checked by rollout.ts. Runtime-neutral.
+import { rolloutProblem, type Guard, type Rollout } from "./rollout.ts";
+import { parseSignedTime } from "./signed-time.ts";
 
 /** The statement's predicateType: what `cosign attest-blob --type` is given. */
 export const PREDICATE_TYPE = "https://isoplace.dev/policy-statement/v1";
@@ -12,30 +15,13 @@ export interface PolicyPredicate {
   serial: number;
   issuedAt: string;
   expires?: string;
+  /** A staged rollout: when which share of the fleet may adopt it (rollout.ts). */
+  rollout?: Rollout;
+  /** The shadow evaluation each agent runs before it adopts (rollout.ts). */
+  guard?: Guard;
 }
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
-
-/**
- * A signed time as milliseconds since the epoch; null unless it is an RFC 3339 date-time with
- * `Z` or an explicit offset (what toISOString and Go's time.RFC3339Nano write), each field in its
- * range and the date a real one. Every signed time is read through this, never Date.parse, whose
- * guesses ("1", "March 7", "2030-02-30", local time for "12/31/2099") would let one statement mean
- * different instants on different agents. A leap second (:60) is refused: JavaScript has none.
- */
-export function parseSignedTime(text: unknown): number | null {
-  const m = typeof text === "string" ? RFC3339.exec(text) : null;
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  const [sign, offsetHours, offsetMinutes] = [m[8], Number(m[9] ?? 0), Number(m[10] ?? 0)];
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return null;
-  const t = new Date(0);
-  t.setUTCFullYear(year, month - 1, day);
-  if (t.getUTCMonth() !== month - 1) return null; // 2030-02-30 would roll over into March
-  t.setUTCHours(hour, minute, second, Number((m[7] ?? "0").padEnd(3, "0").slice(0, 3)));
-  const offset = (sign === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
-  return t.getTime() - offset;
-}
+export { parseSignedTime };
 
 const isDate = (v: unknown) => parseSignedTime(v) !== null;
 
@@ -48,10 +34,13 @@ export function predicateProblem(p: unknown): string | null {
   if (typeof st.serial !== "number" || !Number.isSafeInteger(st.serial) || st.serial < 1) return "serial must be a positive integer";
   if (!isDate(st.issuedAt)) return `issuedAt must be an RFC 3339 time with Z or an offset (2026-01-31T12:00:00Z); got ${JSON.stringify(st.issuedAt)?.slice(0, 60)}`;
   if (st.expires !== undefined && !isDate(st.expires)) return `expires must be an RFC 3339 time with Z or an offset (2026-01-31T12:00:00Z); got ${JSON.stringify(st.expires)?.slice(0, 60)}`;
-  return null;
+  return rolloutProblem(st);
 }
 
 /** The predicate's own fields of a checked object (anything else in it is left behind), in the order they are signed. */
 export function predicateOf(p: PolicyPredicate): PolicyPredicate {
-  return { name: p.name, version: p.version, serial: p.serial, issuedAt: p.issuedAt, ...(p.expires !== undefined ? { expires: p.expires } : {}) };
+  return {
+    name: p.name, version: p.version, serial: p.serial, issuedAt: p.issuedAt, ...(p.expires !== undefined ? { expires: p.expires } : {}),
+    ...(p.rollout !== undefined ? { rollout: p.rollout } : {}), ...(p.guard !== undefined ? { guard: p.guard } : {}),
+  };
 }

@@ -52,7 +52,7 @@ export class UrlSource implements PolicySource {
   private sink: PolicySink | undefined;
   private etag: string | undefined;
   private lastDigest: string | undefined;
-  /** A module whose statement was refused: its .sig is checked again (it may have been published late). */
+  /** A module whose statement was refused (or is staged): its .sig is checked again (it may have been published late, or signed again). */
   private unsigned: { bytes: Uint8Array; sigEtag: string | undefined } | undefined;
   private last: PollResult = { status: "not-modified" };
 
@@ -147,8 +147,11 @@ export class UrlSource implements PolicySource {
     }
     this.lastDigest = digest;
     const result = await sink.offer({ bytes, envelope, source: this.key, ...(etag ? { tag: { key: this.key, value: etag } } : {}) });
-    // a module published before its statement: the old .sig is refused (bad signature, or a statement for the old module)
-    this.unsigned = result.status === "rejected" && (result.reason === "signature" || result.reason === "digest") ? { bytes, sigEtag } : undefined;
+    // a module published before its statement: the old .sig is refused (bad signature, or a statement for the old module);
+    // and a staged one (held pending, or refused by its guard later): its statement may be signed again — another
+    // plan, or a new serial to try it again — with the same bytes, which the module's ETag does not show
+    const recheck = result.status === "pending" || (result.status === "rejected" && (result.reason === "signature" || result.reason === "digest" || result.reason === "guard"));
+    this.unsigned = recheck ? { bytes, sigEtag } : undefined;
     return { status: "offered", result };
   }
 

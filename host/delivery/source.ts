@@ -29,7 +29,8 @@ export interface Delivery {
 }
 
 export type OfferResult =
-  | { status: "activated" | "unchanged"; policy: StoredEntry }
+  /** pending: verified, but held until its rollout step opens and its guard speaks; `policy` is the active one. */
+  | { status: "activated" | "unchanged" | "pending"; policy: StoredEntry }
   | { status: "rejected"; reason: string; message: string };
 
 /** Where a source hands what it finds: the agent's PolicyManager (or, in the fleet simulation, a lighter stand-in). */

@@ -21,7 +21,50 @@ export interface StoredEntry {
   expires?: string;
   /** Set when the admin rollback activated it: what it replaced. */
   rollback?: { from: { name: string; version: string; serial?: number; moduleSha256: string } };
+  /** Set when its statement staged it: how this agent came to adopt it. */
+  adoption?: Adoption;
 }
+
+/** How an agent adopted a staged candidate (rollout.ts): its bucket, its step, and what the guard said. */
+export interface Adoption {
+  bucket: number;
+  percent: number;
+  opensAt: string;
+  /** none: the statement has no guard; passed; silent: too little traffic for the guard to speak. */
+  guard: "none" | "passed" | "silent";
+  decisions: number;
+  changed: number;
+  message: string;
+}
+
+/** A change seen in the shadow: from the active policy's placement to the candidate's, how often, and the first request that showed it. */
+export interface Transition { from: string; to: string; count: number; example: string }
+
+/** What the shadow evaluation of a pending candidate has seen (shadow.ts). */
+export interface ShadowCounts {
+  decisions: number;
+  changed: number;
+  /** Live decisions not decided in the shadow (over the budget, or while the request schemas loaded). */
+  unsampled: number;
+  /** The transitions seen, most frequent first. */
+  transitions: Transition[];
+}
+
+/** A staged candidate held until its step opens and its guard has spoken; its module is kept beside the others. */
+export interface PendingEntry {
+  name: string;
+  version: string;
+  serial: number;
+  moduleSha256: string;
+  source: string;
+  /** When this agent first held it (the bake counts from here when that is after its step opened). */
+  since: string;
+  /** The shadow counts so far (saved as they grow, at most every review period, and at a stop). */
+  shadow: ShadowCounts;
+}
+
+/** A serial the guard refused: never tried again. */
+export interface RefusedMark { serial: number; moduleSha256: string; at: string }
 
 /** Per policy name: the highest serial activated, and for which module. */
 export interface SerialMark {
@@ -39,6 +82,10 @@ export interface StoredState {
   sources: Record<string, { tag: string; moduleSha256: string }>;
   /** Per policy name, the highest serial activated (never lowered, rollback included). */
   serials: Record<string, SerialMark>;
+  /** The staged candidate held, if any. */
+  pending?: PendingEntry;
+  /** Per policy name, the serials its guard refused (the latest few). */
+  refused?: Record<string, RefusedMark[]>;
 }
 
 /**

@@ -13,6 +13,7 @@ import { META_SECTION } from "../engine/abi.ts";
 import { sha256Hex } from "../engine/digest.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
 import { parseSignedTime, PREDICATE_TYPE, predicateOf, predicateProblem, type PolicyPredicate } from "./predicate.ts";
+import type { Guard, Rollout } from "./rollout.ts";
 import { fromBase64, SIGNATURE_BYTES, signBytes, toBase64, verifyBytes, type SigningKey, type TrustedKey } from "./signing.ts";
 
 export { PREDICATE_TYPE, type PolicyPredicate };
@@ -77,7 +78,8 @@ export async function signStatement(st: Statement, keys: readonly SigningKey[], 
   return { payloadType: STATEMENT_TYPE, payload: toBase64(payload), signatures };
 }
 
-export interface StatementOptions { serial?: number; expires?: string; now?: Date }
+/** What `policy sign` puts in a statement besides the module's own facts; a staged rollout's plan and guard go in its predicate (rollout.ts). */
+export interface StatementOptions { serial?: number; expires?: string; now?: Date; rollout?: Rollout; guard?: Guard }
 
 /**
  * The statement for a policy module: its name and version from its metadata section, its digest,
@@ -89,7 +91,8 @@ export async function statementOf(bytes: Uint8Array, o: StatementOptions = {}): 
   const meta = readMeta(customSections(bytes, META_SECTION));
   return {
     name: meta.name, version: meta.version, serial: o.serial ?? Math.floor(now.getTime() / 1000),
-    issuedAt: now.toISOString(), ...(o.expires ? { expires: o.expires } : {}), moduleSha256: await sha256Hex(bytes),
+    issuedAt: now.toISOString(), ...(o.expires ? { expires: o.expires } : {}),
+    ...(o.rollout ? { rollout: o.rollout } : {}), ...(o.guard ? { guard: o.guard } : {}), moduleSha256: await sha256Hex(bytes),
   };
 }
 

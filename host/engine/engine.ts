@@ -187,6 +187,26 @@ export class Engine {
   }
 
   /**
+   * The placement of a request as decide() reads it (validated the same way) as one number
+   * (placementCode's), without ranking, explanation or id: what a pending policy answers in the
+   * shadow of the active one. placedOf() reads it; levelOf() and runtimeOf() read its parts.
+   */
+  placeCode(request: unknown): number {
+    const body = request ?? {};
+    return this.placementCode(this.fastDecide.parse(body) ?? validation().parseOrThrow(this.schemas.decide, body));
+  }
+
+  /** A placementCode's level id (null: nothing feasible). */
+  levelOf(code: number): LevelId | null {
+    return code & 7 ? LEVEL_IDS[code & 7] : null;
+  }
+
+  /** A placementCode's runtime id (null: nothing feasible). */
+  runtimeOf(code: number): string | null {
+    return code & 7 ? this.catalogue.runtimes[((code >> 3) & 31) - 1].id : null;
+  }
+
+  /**
    * The placement of a valid request alone — level, runtime, RuntimeClass, stack, rule — the same
    * as decideValid's, without the ranking, explanation and id (for bulk comparison: policy diff).
    */

@@ -40,7 +40,9 @@ export class InvalidRequestError extends Error {
 export type RejectReason =
   | "size" | "signature" | "invalid" | "compile" | "imports" | "meta" | "abi" | "self-test" | "catalogue" | "inflate" | "source" | "meter" | "memory" | "budget"
   // a signed statement's checks (host/delivery/statement.ts, pipeline.ts)
-  | "statement" | "digest" | "expired" | "name" | "version" | "serial-lower" | "serial-reused";
+  | "statement" | "digest" | "expired" | "name" | "version" | "serial-lower" | "serial-reused"
+  // a staged rollout's guard refused the candidate (host/delivery/rollout.ts)
+  | "guard";
 
 export class PolicyRejectedError extends Error {
   readonly reason: RejectReason;

@@ -35,7 +35,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       json: (body, call) => {
         const decision = call.engine.decide(body);
         call.decision = { id: decision.decisionId, level: decision.level };
-        options.onDecision?.(decision.level);
+        options.onDecision?.(decision, body);
         return decision;
       },
     },
@@ -54,7 +54,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
         const results = items.map((item: unknown, i: number) => {
           try {
             const d = engine.decide(item);
-            options.onDecision?.(d.level);
+            options.onDecision?.(d, item);
             return d;
           } catch (err) {
             if (!(err instanceof InvalidRequestError)) throw err;

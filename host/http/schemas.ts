@@ -91,12 +91,29 @@ const policyInfo = z.object({
   keyId: z.string().optional(), serial: z.number().int().optional(), issuedAt: z.string().optional(), expires: z.string().optional(),
   activatedBy: z.literal("rollback").optional(),
   rollback: z.object({ from: z.object({ name: z.string(), version: z.string(), serial: z.number().int().optional(), moduleSha256: z.string() }) }).optional(),
+  // a staged statement: how this agent came to adopt it
+  adoption: z.object({
+    bucket: z.number(), percent: z.number(), opensAt: z.string(), guard: z.enum(["none", "passed", "silent"]),
+    decisions: z.number().int(), changed: z.number().int(), message: z.string(),
+  }).optional(),
 });
+const transition = z.object({ from: z.string(), to: z.string(), count: z.number().int(), example: z.string() });
+const pendingPolicy = z.object({
+  name: z.string(), version: z.string(), serial: z.number().int(), moduleSha256: z.string(), source: z.string(),
+  bucket: z.number().meta({ description: "This agent's rollout bucket, 0–100" }), percent: z.number().meta({ description: "The plan's step that covers the bucket" }),
+  opensAt: z.string(), bakeUntil: z.string().optional(), since: z.string(),
+  guard: z.object({ maxChangedShare: z.number(), minShadowDecisions: z.number().int(), bake: z.number().int() }).optional(),
+  shadow: z.object({ decisions: z.number().int(), changed: z.number().int(), unsampled: z.number().int(), transitions: z.array(transition) }),
+}).meta({ title: "PendingPolicy", description: "A verified candidate held until its rollout step opens and its guard speaks, decided in the shadow of the live decisions" });
 export const policyStatus = z.object({
   active: policyInfo,
   history: z.array(policyInfo),
+  pending: pendingPolicy.nullable().optional(),
   lastCheck: z.string().nullable().optional(),
-  lastError: z.object({ at: z.string(), reason: z.string(), message: z.string() }).nullable().optional(),
+  lastError: z.object({
+    at: z.string(), reason: z.string(), message: z.string(), source: z.string().optional(),
+    decisions: z.number().int().optional(), changed: z.number().int().optional(), transitions: z.array(transition).optional(),
+  }).nullable().optional(),
 }).meta({ title: "PolicyStatus" });
 
 export const health = z.object({ status: z.string() });

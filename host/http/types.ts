@@ -24,6 +24,8 @@ export interface ResponseEntry {
 export interface PolicyStatusView {
   active: Record<string, unknown>;
   history: Record<string, unknown>[];
+  /** A staged candidate held until its rollout step opens and its guard speaks. */
+  pending?: Record<string, unknown> | null;
   lastCheck?: string | null;
   lastError?: { at: string; reason: string; message: string } | null;
 }
@@ -39,8 +41,8 @@ export interface AppOptions {
   policyStatus?: () => PolicyStatusView;
   /** Called once per response (logging, metrics). */
   onResponse?: (entry: ResponseEntry) => void;
-  /** Called once per decision, batch items included (metrics). */
-  onDecision?: (level: string | null) => void;
+  /** Called once per decision, batch items included (metrics, and the shadow evaluation of a pending policy), with the request decided. */
+  onDecision?: (decision: { level: string | null; runtime: string | null }, request: unknown) => void;
   /** Routes a host adds (e.g. /metrics on Node, the policy admin routes). */
   routes?: RouteSpec[];
 }

@@ -30,6 +30,8 @@ export interface Admission {
   decision?: { id: string; level: string | null; runtime: string | null; runtimeClassName: string | null };
   /** The patch as operations (mutated only; the response carries it encoded). */
   ops?: PatchOp[];
+  /** The decide request the decision answered (the shadow evaluation of a pending policy decides it again). */
+  input?: unknown;
 }
 
 /** Who asks about a pod: the review's uid, the namespace it is created in, and the decision's id (default: derived from the uid). */
@@ -85,9 +87,10 @@ export class Admitter {
     if (!optsIn) return { ...unchanged(), pod: name };
     if (errors.length) return deny(uid, name, errors);
     const decisionId = o.decisionId ?? admissionDecisionId(uid);
+    const input = { ...request, node: { runtimes: this.runtimesFor(engine) } };
     let decision: Decision;
     try {
-      decision = engine.decide({ ...request, node: { runtimes: this.runtimesFor(engine) } }, { decisionId, scope: "cluster" });
+      decision = engine.decide(input, { decisionId, scope: "cluster" });
     } catch (err) {
       if (!(err instanceof InvalidRequestError)) throw err;
       return deny(uid, name, err.errors.map((e) => ({ ...e, path: annotationOf(e.path) })));
@@ -102,7 +105,7 @@ export class Admitter {
       const response: AdmissionResponse = this.config.denyInfeasible
         ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: clip(`isoplace: no feasible level for ${name}: ${never ? `${never}. ` : ""}${decision.explanation}`, MAX_DENIAL_MESSAGE) }, auditAnnotations: audit }
         : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...(never ? [warn(never)] : []), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
-      return { outcome: "infeasible", response, pod: name, decision: summary };
+      return { outcome: "infeasible", response, pod: name, decision: summary, input };
     }
 
     const warnings: string[] = [warn(`${decision.runtimeClassName ? `RuntimeClass ${decision.runtimeClassName}` : "default handler"}: ${decision.explanation}`)];
@@ -117,7 +120,7 @@ export class Admitter {
     } else if (has !== wanted) {
       if (this.mode === "fill") {
         warnings.push(warn(`the pod names runtimeClassName ${has}; kept (fill mode), the policy chose ${wanted}`));
-        return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary };
+        return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary, input };
       }
       if (this.mode === "override") {
         ops.push({ op: "replace", path: "/spec/runtimeClassName", value: wanted });
@@ -136,9 +139,9 @@ export class Admitter {
     for (const [key, value] of Object.entries(out)) {
       if (annotations[key] !== value) ops.push({ op: "add", path: `/metadata/annotations/${pointerToken(key)}`, value });
     }
-    if (ops.length === 0) return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary };
+    if (ops.length === 0) return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary, input };
     return {
-      outcome: "mutated", pod: name, decision: summary, ops,
+      outcome: "mutated", pod: name, decision: summary, ops, input,
       response: { uid, allowed: true, patchType: "JSONPatch", patch: encodePatch(ops), warnings, auditAnnotations: audit },
     };
   }

@@ -43,7 +43,8 @@ function answer(c: Context<AppEnv>, manager: PolicyManager, result: OfferResult)
       reason: result.reason,
     } as Problem);
   }
-  return c.json({ result: result.status, ...manager.status() });
+  // pending: verified, held until its rollout step opens (GET /v1/policy's `pending`)
+  return c.json({ result: result.status, ...manager.status() }, result.status === "pending" ? 202 : 200);
 }
 
 export function adminRoutes(manager: () => PolicyManager, token: string): RouteSpec[] {
@@ -58,10 +59,11 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
       maxBodyBytes: MAX_MODULE_BYTES,
       responses: {
         200: { description: "Activated (result: activated) or already active (result: unchanged); the policy status", schema: S.policyStatus },
+        202: { description: "Verified and held pending (result: pending): its statement stages it, and its rollout step has not opened or its guard has not spoken yet; the policy status", schema: S.policyStatus },
         ...authProblems,
         413: asProblem("Body over 1 MiB (the largest module accepted)"),
         415: asProblem("Body is not application/wasm"),
-        422: asProblem("The module failed a check (member `reason`: size, signature, statement, digest, expired, name, version, serial-lower, serial-reused, abi, compile, meter, imports, meta, catalogue, self-test, budget; see docs/API.md); nothing changed"),
+        422: asProblem("The module failed a check (member `reason`: size, signature, statement, digest, expired, name, version, serial-lower, serial-reused, guard, abi, compile, meter, imports, meta, catalogue, self-test, budget; see docs/API.md); nothing changed"),
       },
       handler: async (c) => {
         const denied = auth(c);

@@ -4,6 +4,7 @@
 // limits hold: header and request timeouts checked every second, and a cap on connections.
 import type { AddressInfo } from "node:net";
 import { createServer as createHttpServer, type RequestListener, type Server, type ServerOptions } from "node:http";
+import { hostname } from "node:os";
 import type { createServer as createHttpsServer, ServerOptions as HttpsServerOptions } from "node:https";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
@@ -56,8 +57,14 @@ export interface AgentOptions {
   watch?: { debounceMs?: number; pollMs?: number };
   /** The built-in policy module's bytes (trusted as the agent's own code); default: the package's default policy. */
   builtIn?: () => Promise<Uint8Array>;
-  /** The clock statements' expiry is checked against (default: the system clock). */
+  /** The clock statements' expiry and rollout plans are judged by (default: the system clock). */
   now?: () => Date;
+  /** This node's name, hashed with a policy's name into its rollout bucket (default: the hostname). */
+  nodeName?: string;
+  /** A rollout bucket pinned (0 ≤ bucket < 100; 0: the first canary), instead of the node name's. */
+  rolloutBucket?: number;
+  /** A pending policy: the share of wall time its shadow evaluation may take, and how often it is looked at again (ms). */
+  shadow?: { budgetShare?: number; reviewEveryMs?: number };
   /** Source-specific settings (e.g. registry credentials for oci://). */
   sourceOptions?: SourceContext["options"];
   /** More routes, served and documented like the API's own (for embedding; the bench's baseline route). */
@@ -144,6 +151,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     node: (engine) => nodeProfile(o, engine, logger),
     store: o.dataDir ? new PolicyStore(o.dataDir) : undefined,
     metrics, logger, now: o.now,
+    rollout: { nodeName: o.nodeName ?? hostname(), bucket: o.rolloutBucket },
+    shadowBudget: o.shadow?.budgetShare, reviewEveryMs: o.shadow?.reviewEveryMs,
   }, source);
   const policy = manager.active;
   metrics.policy(policy.engine.policy);
@@ -174,7 +183,10 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
       metrics.response(e);
       logRequest(e);
     },
-    onDecision: (level) => metrics.decision(level),
+    onDecision: (d, request) => {
+      metrics.decision(d.level);
+      manager.observe(request, d.level, d.runtime);
+    },
     routes,
   };
   const api = apiRoutes(appOptions);
@@ -210,7 +222,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= new Promise<void>((resolve) => {
     source?.stop();
-    server.close(() => void manager.idle().then(() => destination?.stop()).then(() => resolve()));
+    server.close(() => void manager.idle().then(() => manager.stop()).then(() => destination?.stop()).then(() => resolve()));
     server.closeIdleConnections();
     // keep-alive clients that never go idle get cut after the drain window
     setTimeout(() => server.closeAllConnections(), TIMEOUTS.drainMs).unref();

@@ -118,6 +118,16 @@ export class AgentMetrics {
   readonly activations = new Counter({ name: "isoplace_policy_activations_total", help: "Policies activated", registers: [this.registry] });
   readonly rejections = new Counter({ name: "isoplace_policy_rejections_total", help: "Candidate policies rejected, by the check that failed", labelNames: ["reason"], registers: [this.registry] });
   readonly sourceErrors = new Counter({ name: "isoplace_policy_source_errors_total", help: "Times the policy source could not be read (missing file, unreachable URL)", registers: [this.registry] });
+  // a pending policy's shadow decisions: counted off the answer path, handed over at scrape time
+  private shadowCount = 0;
+  private readonly shadowDecisions = new Counter({
+    name: "isoplace_shadow_decisions_total", help: "Live decisions decided again with a pending policy (shadow evaluation)", registers: [this.registry],
+    collect: () => { this.shadowDecisions.reset(); if (this.shadowCount) this.shadowDecisions.inc(this.shadowCount); },
+  });
+  private readonly shadowChanged = new RecordedCounter(new Counter({
+    name: "isoplace_shadow_changed_total", help: "Shadow decisions whose placement (level/runtime) the pending policy changes, by transition", labelNames: ["from", "to"], registers: [this.registry],
+  }));
+  private readonly pendingInfo = new Gauge({ name: "isoplace_policy_pending_info", help: "A policy held until its rollout step opens and its guard speaks (value 1)", labelNames: ["name", "version", "serial", "bucket"], registers: [this.registry] });
   private expiresOf: () => { name: string; version: string; expires?: string } | undefined = () => undefined;
   // labelled, so that a policy without an expiry has no series at all (an unlabelled gauge shows 0)
   private readonly expires: Gauge = new Gauge({
@@ -143,6 +153,16 @@ export class AgentMetrics {
   decision(level: string | null): void {
     this.decisions.inc(level, () => ({ level: level ?? "none" }));
     if (level === null) this.infeasibleCount += 1;
+  }
+
+  shadowDecision(from: string | null, to: string | null): void {
+    this.shadowCount += 1;
+    if (from !== null && to !== null) this.shadowChanged.inc(`${from}>${to}`, () => ({ from, to }));
+  }
+
+  pendingPolicy(p: { name: string; version: string; serial: number; bucket: number } | null): void {
+    this.pendingInfo.reset();
+    if (p) this.pendingInfo.set({ name: p.name, version: p.version, serial: String(p.serial), bucket: p.bucket.toFixed(2) }, 1);
   }
 
   /** Where the active policy and its statement's expiry are read from when the metrics are scraped. */

@@ -5,7 +5,8 @@
 //
 //   DATA/state.json                   which modules are kept, newest (the active one) first; per
 //                                     source what it last delivered; per policy name the highest
-//                                     serial activated (the downgrade guard)
+//                                     serial activated (the downgrade guard); a staged candidate
+//                                     held (pending, with its shadow counts) and refused serials
 //   DATA/modules/<sha256>.wasm        a kept module, named by the SHA-256 of its bytes
 //   DATA/modules/<sha256>.wasm.sig    its signed statement (DSSE envelope), when it has one. A module
 //                                     re-delivered with a newer statement gets the new one; a crash
@@ -76,7 +77,11 @@ export class PolicyStore implements PolicyStoreLike {
     }
     const s = JSON.parse(text) as StoredState;
     if (s?.format !== 1 || !Array.isArray(s.kept)) throw new Error(`${join(this.dir, "state.json")} is not an isoplace state file (format 1)`);
-    return { format: 1, kept: s.kept.filter((e) => e && SHA.test(e.moduleSha256)), sources: table(s.sources), serials: validSerials(s.serials) };
+    return {
+      format: 1, kept: s.kept.filter((e) => e && SHA.test(e.moduleSha256)), sources: table(s.sources), serials: validSerials(s.serials),
+      // a staged candidate and the guard's refusals (the manager checks the candidate again before it holds it)
+      ...(s.pending && SHA.test(s.pending.moduleSha256) ? { pending: s.pending } : {}), ...(s.refused && typeof s.refused === "object" ? { refused: table(s.refused) } : {}),
+    };
   }
 
   /** A kept module's bytes and signed statement; null when its file is gone. */
@@ -100,7 +105,7 @@ export class PolicyStore implements PolicyStoreLike {
       await writeFileAtomic(path, module.bytes, 0o644, "module");
     }
     await writeFileAtomic(join(this.dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`, 0o644, "state");
-    const keep = new Set(state.kept.filter((e) => !e.builtIn).map((e) => `${e.moduleSha256}.wasm`));
+    const keep = new Set([...state.kept.filter((e) => !e.builtIn), ...(state.pending ? [state.pending] : [])].map((e) => `${e.moduleSha256}.wasm`));
     for (const f of await readdir(this.modules)) {
       const base = f.replace(/\.sig$/, "");
       if (!keep.has(base)) await rm(join(this.modules, f), { force: true });

@@ -13,7 +13,7 @@ import { CertificateFiles } from "./tls.ts";
 import { AdmissionMetrics } from "./webhook-metrics.ts";
 
 /** The agent's own options for policy delivery and serving, and the webhook's. */
-export interface WebhookOptions extends Pick<AgentOptions, "host" | "port" | "policy" | "requirePolicy" | "trustedKeys" | "dataDir" | "logger" | "watch" | "builtIn" | "poll" | "sourceOptions" | "limits"> {
+export interface WebhookOptions extends Pick<AgentOptions, "host" | "port" | "policy" | "requirePolicy" | "trustedKeys" | "dataDir" | "logger" | "watch" | "builtIn" | "poll" | "sourceOptions" | "limits" | "nodeName" | "rolloutBucket" | "now" | "shadow"> {
   tlsCert: string;
   tlsKey: string;
   /** The cluster's RuntimeClasses (names as in the policy's runtimeClassName). */
@@ -42,10 +42,13 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
   const pair = await certificates.load();
   const runtimeClasses = o.runtimeClasses ?? [];
   const metrics = new AdmissionMetrics();
+  let manager: Agent["manager"] | undefined;
   const route = admissionRoute({
     runtimeClasses, mode: o.mode, denyInfeasible: o.denyInfeasible,
     onAdmission: (a, ms, dryRun) => {
       metrics.observe(a.outcome, ms);
+      // a pending policy decides the same request in the shadow (the replicas stage a rollout as the agents do)
+      if (a.decision) manager?.observe(a.input, a.decision.level, a.decision.runtime);
       // the audit line: one per admission (the request line beside it has the route and status)
       logger.info({
         uid: a.response.uid, pod: a.pod, outcome: a.outcome, dryRun,
@@ -59,9 +62,11 @@ export async function startWebhook(o: WebhookOptions): Promise<Webhook> {
     host: o.host ?? "0.0.0.0", port: o.port ?? 8443, logger, logDestination: destination,
     policy: o.policy, requirePolicy: o.requirePolicy, trustedKeys: o.trustedKeys, dataDir: o.dataDir, watch: o.watch, builtIn: o.builtIn,
     poll: o.poll, sourceOptions: o.sourceOptions, scope: "cluster", limits: { ...WEBHOOK_LIMITS, ...o.limits },
+    nodeName: o.nodeName, rolloutBucket: o.rolloutBucket, now: o.now, shadow: o.shadow,
     routes: [route],
     server: { createServer, options: { cert: pair.cert, key: pair.key }, scheme: "https" },
   });
+  manager = agent.manager;
   metrics.register(agent.metrics.registry);
   const server = agent.server as unknown as HttpsServer;
   certificates.watch(server);

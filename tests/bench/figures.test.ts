@@ -19,7 +19,7 @@ describe("figures generated from their files", () => {
     expect(rewrite(readme, figuresBlock(results))).toBe(readme);
   });
 
-  it("every generated block (README, K3s memory, webhook memory, fleet, registry fleet, soak, meter, bounds) is what its file gives", () => {
+  it("every generated block (README, K3s memory, webhook memory, fleet, registry fleet, staged rollouts, soak, meter, bounds) is what its file gives", () => {
     const all: Block[] = blocks();
     expect(all.map((b) => `${b.file} ← ${b.source}`)).toEqual([
       "README.md ← bench/results.json",
@@ -27,6 +27,8 @@ describe("figures generated from their files", () => {
       "docs/ADMISSION.md ← deploy/k3s/webhook/memory-results.json",
       "docs/SHIPPING.md ← bench/fleet-results.json",
       "docs/OCI.md ← bench/fleet-registry-results.json",
+      "docs/SHIPPING.md ← bench/fleet-results.json",
+      "docs/SHIPPING.md ← bench/fleet-registry-results.json",
       "docs/SECURITY.md ← bench/soak-results.json",
       "docs/SECURITY.md ← bench/results.json",
       "docs/SECURITY.md ← bench/results.json",

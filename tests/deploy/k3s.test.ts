@@ -194,6 +194,10 @@ describe("the K3s manifests", () => {
     expect(heap + 85).toBeLessThanOrEqual(mib(limits.memory));
   });
 
+  it("gives each agent its node's name (its bucket in a staged rollout) from the downward API", () => {
+    expect(container.env.find((e: Doc) => e.name === "ISOPLACE_NODE_NAME")).toEqual({ name: "ISOPLACE_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } });
+  });
+
   it("the Dockerfile builds the agent the DaemonSet runs: node:22-slim, multi-stage, non-root", () => {
     const text = readFileSync(join(DIR, "Dockerfile"), "utf8");
     const from = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);

@@ -36,6 +36,9 @@ const cases: Case[] = [
   { name: "ISOPLACE_TRUSTED_KEYS not a key", env: { ISOPLACE_TRUSTED_KEYS: "@/a-file" }, names: "ISOPLACE_TRUSTED_KEYS", says: [/a-file/] },
   { name: "--admin-token-file too short", args: ["--admin-token-file", "@/short-token"], names: "--admin-token-file", says: [/at least 16 characters/] },
   { name: "ISOPLACE_ADMIN_TOKEN too short", env: { ISOPLACE_ADMIN_TOKEN: "short" }, names: "ISOPLACE_ADMIN_TOKEN", says: [/at least 16 characters/] },
+  { name: "--rollout-bucket 100", args: ["--rollout-bucket", "100"], names: "--rollout-bucket", says: [/from 0 up to \(not including\) 100/, /"100"/] },
+  { name: "--rollout-bucket not a number", args: ["--rollout-bucket", "canary"], names: "--rollout-bucket", says: [/a number from 0/, /"canary"/] },
+  { name: "ISOPLACE_NODE_NAME blank", env: { ISOPLACE_NODE_NAME: " " }, names: "ISOPLACE_NODE_NAME", says: [/non-empty name/] },
   { name: "--policy of an unknown scheme", args: ["--policy", "ftp://example.invalid/p.wasm"], names: "--policy", says: [/the scheme "ftp:\/\/" is not supported/, /supported: .*http/] },
   { name: "--policy without a trusted key", args: ["--policy", "@/policy.wasm"], names: "--policy", says: [/needs a key to verify what it delivers: give --trusted-key FILE \(or ISOPLACE_TRUSTED_KEYS\)/] },
   { name: "ISOPLACE_POLICY without a trusted key", env: { ISOPLACE_POLICY: "oci://registry.example/isoplace/policy:stable" }, names: "ISOPLACE_POLICY", says: [/--trusted-key/, /every module from oci:\/\/registry\.example\/isoplace\/policy:stable would be rejected/] },
@@ -73,9 +76,9 @@ describe("serve: configuration mistakes", () => {
   });
 
   it("reports every mistake at once", async () => {
-    const r = await run(["serve", "--host", "no such host", "--poll-interval", "-1"], { env: { PORT: "70000", LOG_LEVEL: "verbose" } });
+    const r = await run(["serve", "--host", "no such host", "--poll-interval", "-1", "--rollout-bucket", "-3"], { env: { PORT: "70000", LOG_LEVEL: "verbose" } });
     expect(r.code).toBe(2);
-    for (const name of ["--host", "--poll-interval", "PORT", "LOG_LEVEL"]) expect(r.stderr).toContain(`  ${name}: `);
+    for (const name of ["--host", "--poll-interval", "PORT", "LOG_LEVEL", "--rollout-bucket"]) expect(r.stderr).toContain(`  ${name}: `);
   });
 
   it("a good configuration from the environment starts, runtimes given by id, normalised", async () => {
