@@ -9,7 +9,6 @@
 // prom-client).
 import type { Engine, NodeProfile } from "../engine/engine.ts";
 import { PolicyRejectedError } from "../engine/errors.ts";
-import type { PolicyStatusView } from "../http/types.ts";
 import { ActivePolicy } from "./active.ts";
 import type { LoggerLike } from "./logger.ts";
 import { adoptionOf, PendingCandidate, TOP_TRANSITIONS } from "./pending.ts";
@@ -29,6 +28,16 @@ export const HISTORY_LIMIT = 5;
 export const REVIEW_EVERY_MS = 30_000;
 /** Refused serials remembered per policy name. */
 const REFUSED_KEPT = 8;
+
+/** What status() shows: GET /v1/policy's answer and what the console reads. */
+export interface PolicyStatusView {
+  active: Record<string, unknown>;
+  history: Record<string, unknown>[];
+  /** A staged candidate held until its rollout step opens and its guard speaks. */
+  pending?: Record<string, unknown> | null;
+  lastCheck?: string | null;
+  lastError?: { at: string; reason: string; message: string } | null;
+}
 
 export interface ManagerOptions {
   trustedKeys: readonly TrustedKey[];

@@ -17,7 +17,7 @@ import { MAX_MODULE_BYTES } from "./limits.ts";
 import type { LoggerLike } from "./logger.ts";
 import { Poller, type PollOptions } from "./poller.ts";
 import type { PollResult } from "./source-url.ts";
-import { registerSource, type PolicySink, type PolicySource, type SourceContext } from "./source.ts";
+import type { PolicySink, PolicySource, SourceFactory } from "./source.ts";
 
 /** What `serve` passes for oci:// (SourceContext.options.oci). */
 export interface OciSettings {
@@ -164,6 +164,7 @@ const RECHECKED = new Set(["signature", "statement", "digest", "expired", "name"
 /** What was found, by signature manifest digest: the same set again needs no second offer. */
 const foundKey = (sigs: Signatures) => sigs.found.map((f) => f.digest).sort().join(" ");
 
-registerSource("oci", (ref: string, ctx: SourceContext) => new OciSource({
+/** The source of an oci:// reference, for a host to register (registerSource("oci", ociSource)). */
+export const ociSource: SourceFactory = (ref, ctx) => new OciSource({
   ref, ...ctx.poll, fetch: ctx.fetch, maxBytes: ctx.maxBytes, logger: ctx.logger, ...(ctx.options?.oci as OciSettings | undefined),
-}));
+});

@@ -12,7 +12,7 @@ import { basicHeader } from "../oci/auth.ts";
 import { MAX_ENVELOPE_BYTES, MAX_MODULE_BYTES } from "./limits.ts";
 import type { LoggerLike } from "./logger.ts";
 import { Poller, type PollOptions } from "./poller.ts";
-import { registerSource, type OfferResult, type PolicySink, type PolicySource, type SourceContext } from "./source.ts";
+import type { OfferResult, PolicySink, PolicySource, SourceFactory } from "./source.ts";
 
 export interface UrlSourceOptions extends PollOptions {
   url: string;
@@ -204,6 +204,5 @@ export class UrlSource implements PolicySource {
   }
 }
 
-const urlFactory = (ref: string, ctx: SourceContext) => new UrlSource({ url: ref, ...ctx.poll, fetch: ctx.fetch, maxBytes: ctx.maxBytes, logger: ctx.logger });
-registerSource("http", urlFactory);
-registerSource("https", urlFactory);
+/** The source of an http(s):// reference, for a host to register (registerSource("https", urlSource)). */
+export const urlSource: SourceFactory = (ref, ctx) => new UrlSource({ url: ref, ...ctx.poll, fetch: ctx.fetch, maxBytes: ctx.maxBytes, logger: ctx.logger });

@@ -1,8 +1,8 @@
 // Policy delivery has one shape: a PolicySource (a watched file, a polled URL, an OCI registry…)
 // finds candidate modules and offers each to one PolicySink (the agent's PolicyManager), which
-// checks and activates. Sources are registered by the scheme of their reference, so adding one
-// touches no other file. Runtime-neutral (no Node imports): the file source registers itself
-// from host/node/.
+// checks and activates. A host registers the sources it offers by the scheme of their reference
+// (host/node/sources.ts); no source module registers itself on import. Runtime-neutral (no Node
+// imports): the file source lives in host/node/.
 import type { LoggerLike } from "./logger.ts";
 import type { PollOptions } from "./poller.ts";
 import type { CheckCount } from "./poller.ts";

@@ -2,6 +2,7 @@
 // context, and the route description that both registers a handler and documents it.
 import type { Context } from "hono";
 import type { z } from "zod";
+import type { PolicyStatusView } from "../delivery/manager.ts";
 import type { Engine } from "../engine/engine.ts";
 
 export interface DecisionLog { id: string; level: string | null }
@@ -19,15 +20,6 @@ export type AppEnv = {
 export interface ResponseEntry {
   method: string; route: string; status: number; ms: number;
   decisionId?: string; level?: string | null;
-}
-
-export interface PolicyStatusView {
-  active: Record<string, unknown>;
-  history: Record<string, unknown>[];
-  /** A staged candidate held until its rollout step opens and its guard speaks. */
-  pending?: Record<string, unknown> | null;
-  lastCheck?: string | null;
-  lastError?: { at: string; reason: string; message: string } | null;
 }
 
 export interface AppOptions {

@@ -1,7 +1,6 @@
 // POST /v1/admission/pods: the admission webhook's route, described once like the API's own
 // (the app registers it and /openapi.json documents it). Added by the webhook server only.
 import { parseOrThrow } from "../engine/request-schemas.ts";
-import * as S from "../http/schemas.ts";
 import type { RouteSpec } from "../http/types.ts";
 import { Admitter, type Admission, type AdmissionConfig } from "./admit.ts";
 import { admissionReview, reviewAnswer, reviewAnswerSchema } from "./review.ts";
@@ -15,7 +14,7 @@ export interface AdmissionRouteOptions extends AdmissionConfig {
   onAdmission?: (a: Admission, ms: number, dryRun: boolean) => void;
 }
 
-const problem = { schema: S.problem, contentType: "application/problem+json" };
+const problem = { schema: "problem", contentType: "application/problem+json" } as const;
 
 export function admissionRoute(options: AdmissionRouteOptions): RouteSpec {
   const admitter = new Admitter(options);

@@ -5,7 +5,6 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { readBody } from "../http/body.ts";
 import { problemOf, problemResponse, type Problem } from "../http/problem.ts";
-import * as S from "../http/schemas.ts";
 import type { AppEnv, RouteSpec } from "../http/types.ts";
 import { MAX_MODULE_BYTES } from "../delivery/limits.ts";
 import type { OfferResult, PolicyManager } from "../delivery/manager.ts";
@@ -14,7 +13,7 @@ export const SIGNATURE_HEADER = "Isoplace-Signature";
 const WASM_TYPES = ["application/wasm", "application/octet-stream"];
 
 const problemJson = "application/problem+json";
-const asProblem = (description: string) => ({ description, schema: S.problem, contentType: problemJson });
+const asProblem = (description: string) => ({ description, schema: "problem" as const, contentType: problemJson });
 const authProblems = { 401: asProblem("No bearer token"), 403: asProblem("Wrong bearer token") };
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -58,8 +57,8 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
       security: true,
       maxBodyBytes: MAX_MODULE_BYTES,
       responses: {
-        200: { description: "Activated (result: activated) or already active (result: unchanged); the policy status", schema: S.policyStatus },
-        202: { description: "Verified and held pending (result: pending): its statement stages it, and its rollout step has not opened or its guard has not spoken yet; the policy status", schema: S.policyStatus },
+        200: { description: "Activated (result: activated) or already active (result: unchanged); the policy status", schema: "policyStatus" },
+        202: { description: "Verified and held pending (result: pending): its statement stages it, and its rollout step has not opened or its guard has not spoken yet; the policy status", schema: "policyStatus" },
         ...authProblems,
         413: asProblem("Body over 1 MiB (the largest module accepted)"),
         415: asProblem("Body is not application/wasm"),
@@ -83,7 +82,7 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
       summary: "Re-activate the previous policy, checked again (admin)",
       security: true,
       responses: {
-        200: { description: "Rolled back; the policy status", schema: S.policyStatus },
+        200: { description: "Rolled back; the policy status", schema: "policyStatus" },
         ...authProblems,
         409: asProblem("No previous policy is kept"),
         422: asProblem("The previous policy no longer passes its checks (e.g. its key is no longer trusted); nothing changed"),

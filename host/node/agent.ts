@@ -169,7 +169,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     responses: { 200: { description: "Prometheus text exposition", contentType: "text/plain" } },
     handler: async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   };
-  // the admin routes (and the answer schemas they document) load only when they are enabled
+  // the admin routes load only when they are enabled
   const admin = o.adminToken ? (await import("./admin.ts")).adminRoutes(() => manager, o.adminToken) : [];
   const routes = [metricsRoute, ...admin, ...(o.routes ?? [])];
   // the request line as pino writes it, built directly when the logger and its stream are ours

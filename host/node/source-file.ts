@@ -14,7 +14,7 @@ import { PolicyRejectedError } from "../engine/errors.ts";
 import { MAX_ENVELOPE_BYTES, MAX_MODULE_BYTES } from "../delivery/limits.ts";
 import type { LoggerLike } from "../delivery/logger.ts";
 import { CheckCount, Poller } from "../delivery/poller.ts";
-import { registerSource, type Delivery, type OfferResult, type PolicySink, type PolicySource } from "../delivery/source.ts";
+import type { Delivery, OfferResult, PolicySink, PolicySource, SourceFactory } from "../delivery/source.ts";
 
 export interface FileSourceOptions {
   path: string;
@@ -180,7 +180,8 @@ export class FileSource implements PolicySource {
   }
 }
 
-registerSource("file", (ref, ctx) => new FileSource({
+/** The source of a file:// reference or a bare path, for the agent to register (host/node/sources.ts). */
+export const fileSource: SourceFactory = (ref, ctx) => new FileSource({
   path: ref.toLowerCase().startsWith("file://") ? fileURLToPath(ref) : ref,
   ...ctx.watch, maxBytes: ctx.maxBytes, logger: ctx.logger,
-}));
+});
