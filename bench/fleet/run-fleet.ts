@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { buildPolicy } from "../../host/policy/compile.ts";
 import { generateKeyPair, importPublicKey, importSigningKey } from "../../host/delivery/signing.ts";
 import { envelopeJson, signModuleStatement } from "../../host/delivery/statement.ts";
-import { DEFAULT_POLICY_SOURCE } from "../../host/node/paths.ts";
+import { DEFAULT_POLICY_SOURCE } from "../../host/package.ts";
 import { parsePolicySource } from "../../host/policy/source.ts";
 import { runRollouts, type RolloutOptions, type RolloutResult } from "./rollout.ts";
 import { simulateFleet, type AgentKind, type FleetResult } from "./simulate.ts";

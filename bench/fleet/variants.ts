@@ -2,7 +2,7 @@
 // version with the same answers (a benign change), and one that moves every serverless decision
 // (first choice L3 instead of L4: the kind of valid but wrong change a guard exists for).
 import { readFile } from "node:fs/promises";
-import { DEFAULT_POLICY_SOURCE } from "../../host/node/paths.ts";
+import { DEFAULT_POLICY_SOURCE } from "../../host/package.ts";
 
 const replaceOnce = (text: string, from: RegExp | string, to: string, what: string) => {
   const next = text.replace(from, to);

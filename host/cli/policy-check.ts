@@ -4,7 +4,7 @@ import { basename, dirname, isAbsolute, join, relative } from "node:path";
 import type { Command } from "commander";
 import { vectorNames } from "../engine/catalogue.ts";
 import { createEngine, type Engine } from "../engine/engine.ts";
-import { DEFAULT_POLICY_SOURCE } from "../node/paths.ts";
+import { DEFAULT_POLICY_SOURCE } from "../package.ts";
 import { loadCompiler } from "./compiler.ts";
 import { EXIT, UsageError } from "./errors.ts";
 

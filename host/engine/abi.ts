@@ -57,7 +57,3 @@ export function views(x: PolicyExports, scenarioCount: number): Views {
     scenarios: new Uint8Array(buf, x.scenarios(), scenarioCount * 6),
   };
 }
-
-export function readUtf8(x: PolicyExports, ptr: number, length: number): string {
-  return new TextDecoder().decode(new Uint8Array(x.memory.buffer, ptr, length));
-}

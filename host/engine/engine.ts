@@ -33,7 +33,7 @@ export interface EngineOptions {
  * where the request's runtimes are (the webhook's are a cluster's: its answers say so).
  */
 export interface DecideOptions { decisionId?: string; scope?: Scope }
-/** What `placement` returns: a decision's placement alone, without ranking or explanation. */
+/** What placedOf() returns: a decision's placement alone, without ranking or explanation. */
 export interface Placed { level: LevelId | null; runtime: string | null; runtimeClassName: string | null; stack: string | null; rule: string }
 
 export interface PolicyInfo { name: string; version: string; sha256: string; abi: number; moduleSha256?: string; compiler: string }
@@ -204,14 +204,6 @@ export class Engine {
   /** A placementCode's runtime id (null: nothing feasible). */
   runtimeOf(code: number): string | null {
     return code & 7 ? this.catalogue.runtimes[((code >> 3) & 31) - 1].id : null;
-  }
-
-  /**
-   * The placement of a valid request alone — level, runtime, RuntimeClass, stack, rule — the same
-   * as decideValid's, without the ranking, explanation and id (for bulk comparison: policy diff).
-   */
-  placement(p: Placement): Placed {
-    return this.placedOf(this.placementCode(p), p.scenario);
   }
 
   /**

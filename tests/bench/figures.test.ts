@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript module without types
 import { blocks, figuresBlock, fleetBlock, rewrite } from "../../scripts/figures.mjs";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 
 interface Block { file: string; source: string; next: string; current: string }
 const json = (rel: string) => JSON.parse(readFileSync(join(PACKAGE_ROOT, rel), "utf8"));

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, IsoplaceProblem, type FallbackEvent, type IsoplaceClient, type RetryEvent } from "../../host/client/index.ts";
 import * as S from "../../host/http/schemas.ts";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { answerOf, toRequest } from "../contract/cases.ts";
 import { spawnAgent, type AgentProcess } from "../hardening/support/agent-process.ts";
 import { closedPort } from "../support/stalled.ts";

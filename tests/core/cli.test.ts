@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, it } from "vitest";
 import type { Engine } from "../../host/engine/engine.ts";
 import { loadPolicy } from "../../host/index.ts";
-import { DEFAULT_POLICY_MODULE, PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { DEFAULT_POLICY_MODULE, PACKAGE_ROOT } from "../../host/package.ts";
 
 const NODE = join(PACKAGE_ROOT, "node_modules/.bin/node");
 const MAIN = join(PACKAGE_ROOT, "host/cli/main.ts");

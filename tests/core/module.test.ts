@@ -12,7 +12,7 @@ import { customSections, readMeta } from "../../host/engine/meta.ts";
 import { buildPolicy, compileAssembly, type BuiltPolicy } from "../../host/policy/compile.ts";
 import { appendCustomSection } from "../../host/policy/section.ts";
 import { PolicySourceError } from "../../host/policy/source.ts";
-import { ASSEMBLY_DIR } from "../../host/node/paths.ts";
+import { ASSEMBLY_DIR } from "../../host/package.ts";
 import { METRIC_IDS } from "../../host/engine/vocabulary.ts";
 import { ALL_RUNTIMES, buildDefault, defaultSourceText } from "./support/policy.ts";
 

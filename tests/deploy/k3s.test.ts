@@ -14,7 +14,7 @@ import { ConfigMap, Namespace, Service } from "kubernetes-models/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { loadPolicy } from "../../host/index.ts";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { sha256Hex } from "../../host/engine/digest.ts";
 import { customSections, readMeta } from "../../host/engine/meta.ts";
 import { META_SECTION } from "../../host/engine/abi.ts";

@@ -9,7 +9,7 @@ import { FastDecideParser } from "../../host/engine/fast-request.ts";
 import { CONSTRAINT_KEYS } from "../../host/engine/request.ts";
 import { ARTIFACT_ALIASES, ARTIFACT_IDS, METRIC_IDS } from "../../host/engine/vocabulary.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
-import { DEFAULT_POLICY_SOURCE } from "../../host/node/paths.ts";
+import { DEFAULT_POLICY_SOURCE } from "../../host/package.ts";
 
 let engine: Engine;
 let fast: FastDecideParser;

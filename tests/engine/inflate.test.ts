@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEngine } from "../../host/engine/engine.ts";
 import { inflateRaw, MAX_INFLATED_BYTES } from "../../host/engine/inflate.ts";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { withCatalogue } from "../fixtures/looping-bytes.ts";
 
 const deflate = (bytes: Uint8Array, level = 9) => new Uint8Array(deflateRawSync(bytes, { level }));

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
 import { build, defaultSource, edgeDecision, keyFiles, policyStatus, sign, silent, tempDir, variantSource, type KeyFiles } from "../shipping/support/fixtures.ts";
 

@@ -13,7 +13,7 @@ import { BUDGET_EXPORT, meter } from "../../host/engine/meter.ts";
 import { LEVEL_IDS, METRIC_IDS } from "../../host/engine/vocabulary.ts";
 import { createApp } from "../../host/http/app.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
-import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/package.ts";
 
 const source = () => readFileSync(DEFAULT_POLICY_SOURCE, "utf8");
 async function fixture(entry: string): Promise<Uint8Array> {

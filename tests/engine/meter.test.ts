@@ -11,7 +11,7 @@ import { BUDGET_EXPORT, MAX_MEMORY_PAGES, meter, MeterError } from "../../host/e
 import { readMeta } from "../../host/engine/meta.ts";
 import { META_SECTION } from "../../host/engine/abi.ts";
 import { sha256Hex } from "../../host/engine/digest.ts";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { atomicModule, buildModule, i32, loopingModule, loopingStartModule, mixedModule, refillingModule, s32, sectionsOf, tailCallModule, u32 } from "../fixtures/looping-bytes.ts";
 
 type Fn = (...args: number[]) => number;

@@ -9,7 +9,7 @@ import { PolicyTrapError } from "../../host/engine/errors.ts";
 import { createApp } from "../../host/http/app.ts";
 import { readDefaultModule } from "../../host/index.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
-import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/package.ts";
 
 const RUNS = Number(process.env.ISOPLACE_FUZZ_RUNS ?? 400);
 

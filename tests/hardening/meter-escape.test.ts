@@ -8,7 +8,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { refillingModule } from "../fixtures/looping-bytes.ts";
 import { keyFiles, sign, tempDir, type KeyFiles } from "../shipping/support/fixtures.ts";
 import { spawnAgent, type AgentProcess } from "./support/agent-process.ts";

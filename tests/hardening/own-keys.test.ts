@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { PolicyStore } from "../../host/node/store.ts";
 import { build, defaultSource, keyFiles, policyStatus, sign, silent, tempDir, type KeyFiles } from "../shipping/support/fixtures.ts";
 

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseManifestText } from "../../host/cli/manifests.ts";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { agentEntry } from "../hardening/support/agent-process.ts";
 import { runChild } from "../support/child.ts";
 import { havePeers, needsPeers } from "../support/peers.ts";

@@ -17,7 +17,7 @@ import { parseAllDocuments } from "yaml";
 import { loadPolicy } from "../../host/index.ts";
 import { PREFIX } from "../../host/k8s/annotations.ts";
 import { ADMISSION_PATH } from "../../host/k8s/route.ts";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { generateKeyPair } from "../../host/delivery/signing.ts";
 import type { Child } from "../support/child.ts";
 import { startContainer } from "../support/container.ts";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { agentEntry } from "../hardening/support/agent-process.ts";
 import { runChild, spawnChild, type Child } from "../support/child.ts";
 import { annotations, validAnnotations } from "./support/annotations.ts";

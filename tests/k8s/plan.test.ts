@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { Job } from "kubernetes-models/batch/v1";
 import { parseAllDocuments } from "yaml";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { agentEntry } from "../hardening/support/agent-process.ts";
 import { runChild, type Ran } from "../support/child.ts";
 

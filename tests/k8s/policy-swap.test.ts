@@ -7,7 +7,7 @@ import pino from "pino";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICY_SOURCE } from "../../host/node/paths.ts";
+import { DEFAULT_POLICY_SOURCE } from "../../host/package.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
 import { keyFiles, sign, tempDir, type KeyFiles } from "../shipping/support/fixtures.ts";
 import { admit, decodePatch, reviewOf, startTestWebhook, type TestWebhook } from "./support/webhook.ts";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { expect, it } from "vitest";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 
 async function typecheckWithWorkerTypes(files: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "isoplace-neutral-"));

@@ -16,7 +16,7 @@ import {
 } from "../shipping/support/fixtures.ts";
 import { manifestBytes, publish, publishUnsigned, retag } from "./support/publish.ts";
 import { freePort, haveRegistry, TestRegistry } from "./support/registry.ts";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 
 const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
 

@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { build, defaultSource, DEFAULT_VERSION, tempDir } from "../shipping/support/fixtures.ts";
 
 export { build, defaultSource, tempDir };

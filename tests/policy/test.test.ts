@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../host/engine/engine.ts";
 import { ARTIFACT_IDS } from "../../host/engine/vocabulary.ts";
-import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/package.ts";
 import { CaseFileError, parseCases } from "../../host/policy/cases.ts";
 import { runCases, testPolicy } from "../../host/policy/test.ts";
 import { build, defaultSource, isoplace, tempDir, variant } from "./support.ts";

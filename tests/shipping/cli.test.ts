@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/package.ts";
 import { build, DEFAULT_VERSION, defaultSource, tamper, tempDir } from "./support/fixtures.ts";
 
 const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");

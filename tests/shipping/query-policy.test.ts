@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
 import { agentEntry } from "../hardening/support/agent-process.ts";
 import { runChild, type Ran } from "../support/child.ts";

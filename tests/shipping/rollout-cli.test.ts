@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rolloutBucket } from "../../host/delivery/rollout.ts";
-import { PACKAGE_ROOT } from "../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../host/package.ts";
 import { startServe } from "../operator/support/run.ts";
 import { build, defaultSource, tempDir, until, variantSource } from "./support/fixtures.ts";
 

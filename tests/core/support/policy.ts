@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { createEngine, type Engine } from "../../../host/engine/engine.ts";
 import { buildPolicy, type BuiltPolicy } from "../../../host/policy/compile.ts";
-import { DEFAULT_POLICY_SOURCE } from "../../../host/node/paths.ts";
+import { DEFAULT_POLICY_SOURCE } from "../../../host/package.ts";
 
 let built: Promise<BuiltPolicy> | undefined;
 

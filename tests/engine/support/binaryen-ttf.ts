@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PACKAGE_ROOT } from "../../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../../host/package.ts";
 
 const WASM_OPT = join(PACKAGE_ROOT, "node_modules/binaryen/bin/wasm-opt");
 

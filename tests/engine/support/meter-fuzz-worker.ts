@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parentPort } from "node:worker_threads";
-import { PACKAGE_ROOT } from "../../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../../host/package.ts";
 import { loadTtf } from "./binaryen-ttf.ts";
 import { differential, withArguments, type Report } from "./meter-differential.ts";
 

@@ -5,7 +5,7 @@
 import type { ChildProcess } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { PACKAGE_ROOT } from "../../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../../host/package.ts";
 import { spawnChild } from "../../support/child.ts";
 
 const DIST_MAIN = join(PACKAGE_ROOT, "dist/host/cli/main.js");

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { PACKAGE_ROOT } from "../../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../../host/package.ts";
 import { runChild, spawnChild, type Child } from "../../support/child.ts";
 import { peerBin } from "../../support/peers.ts";
 

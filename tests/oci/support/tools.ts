@@ -1,7 +1,7 @@
 // Running the isoplace command and the peers (oras, crane, cosign) as an operator would: real
 // processes, real files, bounded in time; each run's exit code and output.
 import { join } from "node:path";
-import { PACKAGE_ROOT } from "../../../host/node/paths.ts";
+import { PACKAGE_ROOT } from "../../../host/package.ts";
 import { runChild } from "../../support/child.ts";
 import { peerBin } from "../../support/peers.ts";
 

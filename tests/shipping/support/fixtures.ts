@@ -14,7 +14,7 @@ import { customSections, readMeta } from "../../../host/engine/meta.ts";
 import { generateKeyPair, importSigningKey, type SigningKey, type TrustedKey } from "../../../host/delivery/signing.ts";
 import { envelopeHeader, envelopeJson, signStatement, type Statement } from "../../../host/delivery/statement.ts";
 import { loadTrustedKeys } from "../../../host/node/keys.ts";
-import { ASSEMBLY_DIR, DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../../host/node/paths.ts";
+import { ASSEMBLY_DIR, DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../../host/package.ts";
 
 export const silent = pino({ level: "silent" });
 export const DEFAULT_VERSION = "2025.11.15-1";
