@@ -39,7 +39,7 @@ export interface RolloutOptions {
   log?: (m: string) => void;
 }
 
-export interface StepFigure {
+interface StepFigure {
   percent: number;
   /** When the step opens and when the share was measured, after the plan's start. */
   opensAtMs: number;
@@ -102,7 +102,7 @@ export interface RolloutResult {
   };
 }
 
-export interface LoopDelay { p99: number; max: number }
+interface LoopDelay { p99: number; max: number }
 
 /** The event-loop delay over `run`: how late timers (polls, step openings) ran in this process. */
 async function withLoopDelay<T>(run: () => Promise<T>): Promise<T & { loopDelayMs: LoopDelay }> {

@@ -36,7 +36,7 @@ export interface FleetOptions {
   log?: (message: string) => void;
 }
 
-export interface Phase {
+interface Phase {
   /** From the start (or the publish) until the last agent had the version active. */
   convergedMs: number;
   /** Time until each agent had it: median and 95th percentile. */

@@ -11,7 +11,7 @@ const replaceOnce = (text: string, from: RegExp | string, to: string, what: stri
 };
 
 /** The default source with another version line. */
-export async function versionedSource(version: string, text?: string): Promise<string> {
+async function versionedSource(version: string, text?: string): Promise<string> {
   return replaceOnce(text ?? await readFile(DEFAULT_POLICY_SOURCE, "utf8"), /^version: .*$/m, `version: ${version}`, "the version line");
 }
 

@@ -103,4 +103,3 @@ export async function runSoak(o: SoakOptions) {
   }
 }
 
-export type SoakResults = Awaited<ReturnType<typeof runSoak>>;

@@ -18,7 +18,7 @@ async function read(path: string): Promise<Buffer> {
  * A policy from a file: a module as is, a source built in-process (a dev tool may take the
  * compiler's second or two). selfTest false: load it even when its vectors fail, to report them.
  */
-export async function loadPolicyFile(path: string, selfTest = true, command = "policy test"): Promise<{ engine: Engine; source?: { file: string; text: string } }> {
+async function loadPolicyFile(path: string, selfTest = true, command = "policy test"): Promise<{ engine: Engine; source?: { file: string; text: string } }> {
   const bytes = await read(path);
   if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return { engine: await createEngine(new Uint8Array(bytes), { selfTest }) };
   const { buildPolicy } = await loadCompiler(`${command} of a source`);

@@ -72,7 +72,7 @@ export async function policyEngine(o: PolicyOptions, node?: NodeProfile): Promis
  * to compare it with): the signed statement, its digest, expiry, name and version, then the ABI
  * and the module's self-test. Throws PolicyRejectedError with the reason.
  */
-export async function verifyDelivery(delivery: Delivery, keys: TrustedKey[]): Promise<{ engine: Engine; summary: string }> {
+async function verifyDelivery(delivery: Delivery, keys: TrustedKey[]): Promise<{ engine: Engine; summary: string }> {
   const checked = await checkCandidate(delivery, { trustedKeys: keys, freshness: { now: new Date(), serial: () => undefined } });
   const st = checked.statement!;
   return { engine: checked.engine, summary: `valid statement by key ${checked.keyId}: ${st.name} ${st.version}, serial ${st.serial}${st.expires ? `, expires ${st.expires}` : ""}` };

@@ -92,7 +92,7 @@ export function entryEnd(events: Event[], text: string, key: number): number {
 }
 
 /** A mapping key's text, or undefined for a key that is a collection or an alias. */
-export const keyText = (text: string, e: Event): string | undefined => (e.type === EVENT_ID.SCALAR ? getScalarValue(text, e) : undefined);
+const keyText = (text: string, e: Event): string | undefined => (e.type === EVENT_ID.SCALAR ? getScalarValue(text, e) : undefined);
 
 export interface Found {
   /** The event of the deepest node reached. */

@@ -17,15 +17,15 @@ import { isStaged, judge, rolloutBucket } from "./rollout.ts";
 import { parseSignedTime } from "./signed-time.ts";
 import type { Transition } from "./shadow.ts";
 import type { TrustedKey } from "./signing.ts";
-import type { Delivery, OfferResult, PolicySink, SourceTag } from "./source.ts";
+import type { Delivery, OfferResult, PolicySink } from "./source.ts";
 import { emptyState, table, type Adoption, type PendingEntry, type PolicyStoreLike, type RefusedMark, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
 import { canonicalEnvelope, LEGACY_NOTE, type Statement, type StatementFormat } from "./statement.ts";
 
-export type { OfferResult, SourceTag };
+export type { OfferResult };
 
-export const HISTORY_LIMIT = 5;
+const HISTORY_LIMIT = 5;
 /** A pending candidate is looked at again (and its shadow counts saved) at least this often. */
-export const REVIEW_EVERY_MS = 30_000;
+const REVIEW_EVERY_MS = 30_000;
 /** Refused serials remembered per policy name. */
 const REFUSED_KEPT = 8;
 
@@ -62,7 +62,7 @@ export interface ManagerOptions {
 }
 
 /** The counters the manager bumps (prom-client's Counter satisfies them). */
-export interface ManagerMetrics {
+interface ManagerMetrics {
   rejections: { inc(labels: { reason: string }): void };
   /** A source could not be read (unreachable URL, missing file). */
   sourceErrors?: { inc(): void };
@@ -576,7 +576,7 @@ export class PolicyManager implements PolicySink {
 }
 
 /** The longest rejection message kept (lastError, logs, the admin's 422): a module's own strings are in some. */
-export const MAX_REJECTION_MESSAGE = 1024;
+const MAX_REJECTION_MESSAGE = 1024;
 
 function rejection(err: unknown): { reason: string; message: string } {
   const message = err instanceof Error ? err.message : String(err);

@@ -14,7 +14,7 @@ export interface PollOptions {
   random?: () => number;
 }
 
-export const POLL_DEFAULTS = { intervalMs: 30_000, jitter: 0.2, maxBackoffMs: 300_000, timeoutMs: 10_000 };
+const POLL_DEFAULTS = { intervalMs: 30_000, jitter: 0.2, maxBackoffMs: 300_000, timeoutMs: 10_000 };
 
 /** A count of finished checks that can be waited on. */
 export class CheckCount {

@@ -33,7 +33,7 @@ export interface Guard {
 /** The statement's fields this module reads (in the statement's payload beside name, serial, …). */
 export interface Staged { issuedAt: string; rollout?: Rollout; guard?: Guard }
 
-export const MAX_STEPS = 20;
+const MAX_STEPS = 20;
 const MAX_AFTER_S = 366 * 86_400;
 const MAX_BAKE_S = 30 * 86_400;
 const MAX_MIN_DECISIONS = 1_000_000_000;
@@ -194,7 +194,7 @@ export const planClock = (st: Staged, now: number): number => Math.max(now, pars
 export interface ShadowTally { decisions: number; changed: number; unsampled?: number }
 
 /** How soon a guard short of decisions, on an agent with traffic it could not all decide, looks again (ms). */
-export const GUARD_RECHECK_MS = 1000;
+const GUARD_RECHECK_MS = 1000;
 
 export type Verdict =
   | { kind: "wait"; until: number }

@@ -32,7 +32,7 @@ const MAX_CLOSED_MS = 60_000;
 const EXAMPLE_CHARS = 400;
 
 /** A placement as transitions name it: "L4/wasmedge", "none" (nothing feasible), "invalid" (the candidate refuses the request), "error" (it trapped). */
-export const placementLabel = (level: string | null, runtime: string | null): string => (level === null ? "none" : `${level}/${runtime ?? "none"}`);
+const placementLabel = (level: string | null, runtime: string | null): string => (level === null ? "none" : `${level}/${runtime ?? "none"}`);
 
 const later: (fn: () => void) => void = typeof setImmediate === "function" ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
 

@@ -59,7 +59,7 @@ export function fromBase64(text: string): Uint8Array | null {
   return out;
 }
 
-export function pem(label: string, der: Uint8Array): string {
+function pem(label: string, der: Uint8Array): string {
   const b64 = toBase64(der);
   return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
 }

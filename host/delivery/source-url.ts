@@ -28,11 +28,11 @@ export type PollResult =
 
 class FetchError extends Error {}
 
-export const MAX_REDIRECTS = 5;
+const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** What logs, errors, GET /v1/policy and state.json show of a URL: never its query or credentials, which may carry a token. */
-export function shownUrl(url: string): string {
+function shownUrl(url: string): string {
   const u = new URL(url);
   return `${u.origin}${u.pathname}${u.search ? "?…" : ""}`;
 }

@@ -9,7 +9,7 @@ import type { CheckCount } from "./poller.ts";
 import type { StoredEntry } from "./state.ts";
 
 /** What a source remembers a delivery by: its key ("file:…", "url:…", "oci:…") and an ETag or digest. */
-export interface SourceTag { key: string; value: string }
+interface SourceTag { key: string; value: string }
 
 /** A candidate module as a source found it. */
 export interface Delivery {

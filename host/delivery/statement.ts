@@ -16,7 +16,6 @@ import { parseSignedTime, PREDICATE_TYPE, predicateOf, predicateProblem, type Po
 import type { Guard, Rollout } from "./rollout.ts";
 import { fromBase64, SIGNATURE_BYTES, signBytes, toBase64, verifyBytes, type SigningKey, type TrustedKey } from "./signing.ts";
 
-export { PREDICATE_TYPE, type PolicyPredicate };
 
 /** The envelope's payloadType: an in-toto statement. */
 export const STATEMENT_TYPE = "application/vnd.in-toto+json";
@@ -38,7 +37,7 @@ export interface InTotoStatement {
   predicate: PolicyPredicate;
 }
 
-export interface DsseSignature { keyid: string; sig: string }
+interface DsseSignature { keyid: string; sig: string }
 export interface Envelope { payloadType: string; payload: string; signatures: DsseSignature[] }
 
 const RESIGN_HINT = "re-sign it with `isoplace policy sign FILE.wasm --key policy.key [--serial N] [--expires 30d]`, which writes a signed statement (an in-toto statement in a DSSE envelope)";
@@ -151,7 +150,7 @@ export function canonicalEnvelope(text: string): string {
   return read.ok ? JSON.stringify(read.envelope) : text.trim();
 }
 
-export type StatementRead = { ok: true; statement: Statement; format: StatementFormat } | { ok: false; message: string };
+type StatementRead = { ok: true; statement: Statement; format: StatementFormat } | { ok: false; message: string };
 
 /** The statement in a payload of the given type: an in-toto statement of our predicate type, or the legacy flat statement. */
 function parseStatement(payloadType: string, payload: Uint8Array): StatementRead {

@@ -30,7 +30,7 @@ export const REASON = { scenario: 1, coldStart: 2, memory: 4, cpu: 8, isolation:
 /** decide/rank flags: bit 0 the weights in IN count; bits 1–2 the artifact (0 any, else ARTIFACT_IDS index + 1). */
 export const flags = (weights: boolean, artifact: number): number => (weights ? 1 : 0) | ((artifact + 1) << 1);
 /** The most runtimes a policy may have (the module's runtime tables are sized for it). */
-export const MAX_RUNTIMES = 16;
+const MAX_RUNTIMES = 16;
 export const RULES = ["none", "scenario", "performance", "security", "default", "second-choice", "score"] as const;
 export type Rule = (typeof RULES)[number];
 

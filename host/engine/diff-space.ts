@@ -16,7 +16,7 @@ export type NeedSet = Record<NeedGroup, string[]>;
 export type ConstraintKey = (typeof CONSTRAINT_KEYS)[number];
 
 /** One value of a dimension: what it puts in a request, and how much it adds to the request's size. */
-export interface Value<T> { value: T; size: number }
+interface Value<T> { value: T; size: number }
 
 export interface Space {
   scenarios: Value<string | null>[];
@@ -92,7 +92,7 @@ function profiles(engines: Engine[], options: SpaceOptions): Value<string[] | nu
 }
 
 /** The figure ends a constraint is checked against, per constraint key, over both policies. */
-export function figureEnds(engines: Engine[]): Record<ConstraintKey, number[]> {
+function figureEnds(engines: Engine[]): Record<ConstraintKey, number[]> {
   const ends: Record<ConstraintKey, Set<number>> = { maxColdStartMs: new Set(), maxMemoryMb: new Set(), maxCpuOverheadPct: new Set(), minIsolation: new Set() };
   const metricOf: Record<ConstraintKey, [string, "max" | "min"]> = {
     maxColdStartMs: ["coldStart", "max"], maxMemoryMb: ["memory", "max"], maxCpuOverheadPct: ["cpu", "max"], minIsolation: ["isolation", "min"],

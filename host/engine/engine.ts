@@ -5,7 +5,7 @@ import { instantiateSync } from "@assemblyscript/loader";
 import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, flags, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
 import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Scope, type Situation } from "./answer.ts";
-import { vectorNames, type Catalogue, type PolicyMeta } from "./catalogue.ts";
+import { vectorNames, type Catalogue } from "./catalogue.ts";
 import { decisionId } from "./decision-id.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
 import { inflateRaw } from "./inflate.ts";
@@ -419,4 +419,3 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
   return new Engine(module, exports, catalogue, policy, options);
 }
 
-export type { PolicyMeta };

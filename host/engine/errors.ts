@@ -8,13 +8,13 @@ export interface FieldError { path: string; message: string; allowed?: string[] 
  */
 export const MAX_LISTED_ERRORS = 10;
 /** The longest message an error keeps (characters), and the most ids its `allowed` lists (each clipped). */
-export const MAX_ERROR_MESSAGE = 512;
+const MAX_ERROR_MESSAGE = 512;
 const MAX_ALLOWED = 64, MAX_ID = 64, MAX_PATH = 128;
 
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /** One error cut to its bounds: path, message and allowed ids. */
-export function boundedError(e: FieldError): FieldError {
+function boundedError(e: FieldError): FieldError {
   const out: FieldError = { path: cut(e.path, MAX_PATH), message: cut(e.message, MAX_ERROR_MESSAGE) };
   if (e.allowed) out.allowed = e.allowed.slice(0, MAX_ALLOWED).map((id) => cut(id, MAX_ID));
   return out;

@@ -9,7 +9,7 @@ export interface Figure { min: number | null; max: number | null; unit: Unit; te
  * The module keeps figures as 32-bit floats (half the bytes; a policy's figures have at most 7
  * significant digits, which `policy build` checks). Read back, they are the source's numbers again.
  */
-export const fromTable = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(7)) : x);
+const fromTable = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(7)) : x);
 
 const F32_MAX = 3.4028234663852886e38;
 /**

@@ -10,7 +10,7 @@ import { PolicyRejectedError } from "./errors.ts";
 import { PLACEABLE_LEVELS } from "./vocabulary.ts";
 
 /** A runtime as a stack names it: its name and the policy's version of it. */
-export function runtimeStack(c: Catalogue, runtime: number): string {
+function runtimeStack(c: Catalogue, runtime: number): string {
   const r = c.runtimes[runtime], version = c.versions[r.id];
   return version ? `${r.name} ${version}` : r.name;
 }
@@ -52,7 +52,7 @@ function textShape(c: Catalogue, text: string, level: number): Shape {
  * The stack for a placement: scenario -1 names the runtime alone; a scenario's stack with the
  * runtime the level runs on in its place (runtime -1: the one the stack is built on). level 0: null.
  */
-export function stackFor(c: Catalogue, scenario: number, level: number, runtime: number): string | null {
+function stackFor(c: Catalogue, scenario: number, level: number, runtime: number): string | null {
   if (!level) return null;
   if (scenario < 0) return runtime < 0 ? null : runtimeStack(c, runtime);
   return shapedStack(c, stackShape(c, scenario, level), runtime);

@@ -37,7 +37,7 @@ export interface Admission {
 /** Who asks about a pod: the review's uid, the namespace it is created in, and the decision's id (default: derived from the uid). */
 export interface PodContext { uid: string; namespace?: string; decisionId?: string }
 
-export const WARNING_MAX = 120;
+const WARNING_MAX = 120;
 const warn = (s: string) => clip(`isoplace: ${s}`, WARNING_MAX);
 
 /** The runtimes a cluster has: containerd (the default handler) and those whose RuntimeClass exists. */
@@ -148,7 +148,7 @@ export class Admitter {
 }
 
 /** The longest denial message (characters): it is answered to the API server and written in the audit line. */
-export const MAX_DENIAL_MESSAGE = 4096;
+const MAX_DENIAL_MESSAGE = 4096;
 
 /**
  * Why the webhook can never place an artifact, when that is so: no runtime of the policy that

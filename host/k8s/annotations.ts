@@ -12,9 +12,9 @@ const NUMBERS = new Map([
   ["max-cpu-overhead-pct", "maxCpuOverheadPct"],
   ["min-isolation", "minIsolation"],
 ]);
-export const INPUT_ANNOTATIONS = ["scenario", ...LISTS.keys(), "artifact", ...NUMBERS.keys()].map((k) => PREFIX + k);
+const INPUT_ANNOTATIONS = ["scenario", ...LISTS.keys(), "artifact", ...NUMBERS.keys()].map((k) => PREFIX + k);
 /** The most isoplace.io/ annotations read from one pod (there are 10 inputs and 4 outputs); more is an error, and reading stops. */
-export const MAX_READ_ANNOTATIONS = 32;
+const MAX_READ_ANNOTATIONS = 32;
 
 export const OUTPUT = {
   level: `${PREFIX}level`,

@@ -3,7 +3,7 @@
 // a field. Runtime-neutral.
 import { z } from "zod";
 
-export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
+const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
 const ANNOTATIONS_ERROR = "metadata.annotations must map strings to strings";
 
@@ -45,12 +45,12 @@ export const admissionReview = z.looseObject({
   }, { error: "request must be an object" }),
 }, { error: "the body must be an AdmissionReview object" });
 
-export type AdmissionReview = z.infer<typeof admissionReview>;
+type AdmissionReview = z.infer<typeof admissionReview>;
 export type AdmissionRequest = AdmissionReview["request"];
 export const pod = podLike;
 export type PodLike = z.infer<typeof podLike>;
 
-export interface AdmissionStatus { code: number; reason?: string; message: string }
+interface AdmissionStatus { code: number; reason?: string; message: string }
 
 export interface AdmissionResponse {
   uid: string;

@@ -90,7 +90,7 @@ export interface Agent {
   close(): Promise<void>;
 }
 
-export const TIMEOUTS = { keepAliveMs: 5_000, drainMs: 10_000 };
+const TIMEOUTS = { keepAliveMs: 5_000, drainMs: 10_000 };
 
 
 export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, logger: Logger, why?: string): NodeProfile | undefined {

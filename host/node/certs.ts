@@ -41,7 +41,7 @@ async function openssl(args: string[]): Promise<void> {
 
 const newKey = (path: string) => openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path]);
 
-export function serviceNames(service: string, namespace: string): string[] {
+function serviceNames(service: string, namespace: string): string[] {
   for (const [flag, v] of [["--service", service], ["--namespace", namespace]]) {
     if (!DNS_LABEL.test(v)) throw new RangeError(`${flag} must be a DNS label (lower-case letters, digits, '-', ≤ 63), got "${v}"`);
   }

@@ -62,7 +62,7 @@ export function detectRuntimes(catalogue: Catalogue, root = "/", path = process.
 }
 
 /** The detect rules of a policy's runtimes, as one comparable string. */
-export const detectRules = (catalogue: Catalogue): string =>
+const detectRules = (catalogue: Catalogue): string =>
   JSON.stringify(catalogue.runtimes.map((r) => [r.id, r.detect ?? null]));
 
 /** What redetectOnActivate needs of the active policy (ActivePolicy). */

@@ -19,9 +19,9 @@ export interface LogDestination {
 /** The longest a line waits before it is handed to sonic-boom. */
 export const FLUSH_MS = 20;
 /** How much may wait before it is handed over at once. */
-export const FLUSH_BYTES = 64 * 1024;
+const FLUSH_BYTES = 64 * 1024;
 
-export function logDestination(fd = 1): LogDestination {
+function logDestination(fd = 1): LogDestination {
   const boom = pino.destination({ dest: fd, sync: false }) as SonicBoom;
   let pending = "";
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -18,7 +18,7 @@ interface RequestSeries { method: string; route: string; status: number; labels:
  * method strings are the app's own constants and the status a small integer, so a request costs
  * three lookups and no key string built (and hashed) per request.
  */
-export class RequestRecords {
+class RequestRecords {
   private readonly index = new Map<string, Map<string, Map<number, RequestSeries>>>();
   readonly all: RequestSeries[] = [];
   readonly bounds: readonly number[];
@@ -79,7 +79,7 @@ export class RequestRecords {
 }
 
 /** A counter with labels recorded here, exposed through prom-client's Counter at scrape time. */
-export class RecordedCounter {
+class RecordedCounter {
   private readonly series = new Map<string | null, { labels: Labels; count: number }>();
 
   constructor(counter: Counter<string>) {

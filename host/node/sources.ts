@@ -12,7 +12,7 @@ export { schemeOf } from "../delivery/source.ts";
 let registered = false;
 
 /** Registers the agent's sources (once). */
-export function registerNodeSources(): void {
+function registerNodeSources(): void {
   if (registered) return;
   registered = true;
   registerSource("file", fileSource);

@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { crashPoint, saveBegins } from "./crash-point.ts";
 import { emptyState, table, type PolicyStoreLike, type SerialMark, type StoredState } from "../delivery/state.ts";
 
-export { emptyState, type StoredEntry, type StoredState } from "../delivery/state.ts";
+export { type StoredState } from "../delivery/state.ts";
 
 const SHA = /^[0-9a-f]{64}$/;
 const STATE_TEMP = /^state\.json\.[0-9a-f-]{36}\.tmp$/;
@@ -30,7 +30,7 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 /** Writes `data` to `path` atomically: temp file in the same directory, fsync, rename, fsync dir. `point`: the crash test's name for this write. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644, point?: string): Promise<void> {
+async function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644, point?: string): Promise<void> {
   const tmp = `${path}.${randomUUID()}.tmp`;
   const fh = await open(tmp, "w", mode);
   try {

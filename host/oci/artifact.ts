@@ -19,7 +19,7 @@ export const MEDIA = {
   empty: "application/vnd.oci.empty.v1+json",
 } as const;
 
-export const ANNOTATION = {
+const ANNOTATION = {
   title: "org.opencontainers.image.title",
   version: "org.opencontainers.image.version",
   created: "org.opencontainers.image.created",

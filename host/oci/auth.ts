@@ -4,7 +4,7 @@
 // this module takes the parsed object. Runtime-neutral.
 import { OciError } from "./errors.ts";
 
-export interface DockerAuthEntry { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }
+interface DockerAuthEntry { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }
 export interface DockerConfig { auths?: Record<string, DockerAuthEntry> }
 
 export type Credentials =

@@ -1,8 +1,8 @@
 // isoplace's OCI distribution client: fetch and WebCrypto only, so it runs on Node and on Workers.
-export { OciError, type OciErrorKind } from "./errors.ts";
-export { parseReference, formatReference, pinned, isOciReference, isLoopback, schemeFor, type OciReference } from "./reference.ts";
-export { credentialsFor, parseDockerConfig, type Credentials, type DockerConfig } from "./auth.ts";
-export { ANNOTATION, CAPS, MEDIA, parseIndex, parseManifest, policyLayer, referrersTag, signatureTag, type Descriptor, type Manifest, type Referrer } from "./artifact.ts";
-export { Repository, type HeadResult } from "./registry.ts";
+export { OciError } from "./errors.ts";
+export { parseReference, schemeFor, type OciReference } from "./reference.ts";
+export { credentialsFor, parseDockerConfig } from "./auth.ts";
+export { CAPS, MEDIA, parseManifest, policyLayer, signatureTag } from "./artifact.ts";
+export { Repository } from "./registry.ts";
 export { Transport, type TransportOptions } from "./transport.ts";
-export { pullPolicy, pullSignatures, pushPolicy, MAX_POLICY_BYTES, MAX_REFERRERS, type FoundSignature, type PulledPolicy, type PushResult, type SignaturePath, type Signatures } from "./policy.ts";
+export { pullPolicy, pullSignatures, pushPolicy, MAX_REFERRERS, type SignaturePath } from "./policy.ts";

@@ -16,7 +16,7 @@ import { formatReference, pinned, type OciReference } from "./reference.ts";
 import { Repository } from "./registry.ts";
 import type { TransportOptions } from "./transport.ts";
 
-export const MAX_POLICY_BYTES = 1024 * 1024;
+const MAX_POLICY_BYTES = 1024 * 1024;
 /**
  * At most this many signatures are read from the referrers API, and as many from the referrers
  * tag schema index (the .sig tag is one more): a repository anyone could write junk into costs a
@@ -104,7 +104,7 @@ export async function pullPolicy(ref: OciReference, o: PullOptions = {}, repo = 
 }
 
 /** An isoplace signature of a policy manifest, as found: its envelope (unverified), where, and its own manifest's digest. */
-export interface FoundSignature { envelope: string; path: SignaturePath; digest: string }
+interface FoundSignature { envelope: string; path: SignaturePath; digest: string }
 
 export interface Signatures { found: FoundSignature[]; skipped: OciError[] }
 

@@ -21,7 +21,7 @@ const HOST = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])
 const bad = (text: string, why: string) =>
   new OciError("reference", `"${text}" is not an OCI reference: ${why} (expected oci://HOST[:PORT]/REPO:TAG or oci://HOST[:PORT]/REPO@sha256:…)`);
 
-export const isOciReference = (text: string) => /^oci:\/\//i.test(text);
+const isOciReference = (text: string) => /^oci:\/\//i.test(text);
 
 export function parseReference(text: string): OciReference {
   if (!isOciReference(text)) throw bad(text, "it does not start with oci://");

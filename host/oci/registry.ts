@@ -7,7 +7,7 @@ import { OciError } from "./errors.ts";
 import { DIGEST, type OciReference } from "./reference.ts";
 import { Transport, type TransportOptions } from "./transport.ts";
 
-export const MANIFEST_ACCEPT = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json;q=0.5";
+const MANIFEST_ACCEPT = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json;q=0.5";
 
 export interface FetchedManifest { bytes: Uint8Array; digest: string; etag?: string }
 export type HeadResult = { status: "not-modified" } | { status: "ok"; digest: string; etag?: string };

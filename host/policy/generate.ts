@@ -13,7 +13,7 @@ import { PolicySourceError } from "./source.ts";
 export interface Generated { catalogue: Catalogue; meta: PolicyMeta; vectors: Vector[]; assembly: string }
 
 /** A self-test vector: a request in module terms, and the levels it may answer (0 = none). */
-export interface Vector {
+interface Vector {
   name: string; scenario: number; performance: number; security: number; needs: number; runtimes: number;
   constraints: [number, number, number, number] | null; expect: number[];
   /** -1 any artifact; the runtime the answer must name, -1 any. */
@@ -75,7 +75,7 @@ function catalogueStack(stack: PolicySource["scenarios"][number]["levels"]["L1"]
 type RuntimeFigure = NonNullable<PolicySource["runtimes"][number]["figures"]>[MetricId] & object;
 
 /** A runtime's own figures, in metric order (the order of the module's table). */
-export function runtimeFigures(figures: PolicySource["runtimes"][number]["figures"]): [MetricId, RuntimeFigure][] {
+function runtimeFigures(figures: PolicySource["runtimes"][number]["figures"]): [MetricId, RuntimeFigure][] {
   return METRIC_IDS.flatMap((m) => (figures?.[m] ? [[m, figures[m]!] as [MetricId, RuntimeFigure]] : []));
 }
 

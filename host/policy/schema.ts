@@ -43,7 +43,7 @@ const needSchema = z.strictObject({
  * on (this one, or another of the level's where the node or the artifact calls for it) with its
  * version from `versions`, then `extra` as written.
  */
-export const stackPartsSchema = z.strictObject({
+const stackPartsSchema = z.strictObject({
   orchestrator: text.optional(),
   runtime: id,
   extra: text.optional(),
@@ -75,7 +75,7 @@ const scenarioSchema = z.strictObject({
  * A runtime's own figure for a metric where it differs from its level's (API.md rule 6), with
  * where the number comes from. min = max for a single value; max null for an open upper end.
  */
-export const runtimeFigureSchema = z.strictObject({
+const runtimeFigureSchema = z.strictObject({
   min: z.number().finite(),
   max: z.number().finite().nullable(),
   text,

@@ -7,7 +7,7 @@ import { PLACEABLE_LEVELS, LEVEL_IDS, METRIC_IDS } from "../engine/vocabulary.ts
 import { policySchema, type PolicySource } from "./schema.ts";
 
 // The error class lives on its own, so code that only catches it (the CLI) loads no YAML parser.
-export { PolicySourceError, type SourceError } from "./source-error.ts";
+export { PolicySourceError } from "./source-error.ts";
 import { PolicySourceError, type SourceError } from "./source-error.ts";
 
 export function parsePolicySource(text: string, file = "policy"): PolicySource {

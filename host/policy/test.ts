@@ -5,7 +5,7 @@ import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
 import type { Decision, Engine } from "../engine/engine.ts";
 import { parseCases, type Expectation, type TestCase } from "./cases.ts";
 
-export interface CaseResult {
+interface CaseResult {
   name: string;
   origin: string;
   line: number | null;
@@ -29,7 +29,7 @@ export interface TestReport {
 }
 
 /** Where the module's own vectors are reported from. */
-export const VECTORS = "the module's self-test vectors";
+const VECTORS = "the module's self-test vectors";
 
 /** The lines of a source's own `tests:`, by name (the source already built, so it parses). */
 function sourceTestLines(source: { file: string; text: string }): Map<string, number> {
@@ -46,7 +46,7 @@ function sourceTestLines(source: { file: string; text: string }): Map<string, nu
 }
 
 /** The module's own vectors as cases; with its source, those of the source's `tests:` name their line. */
-export function vectorCases(engine: Engine, source?: { file: string; text: string }): TestCase[] {
+function vectorCases(engine: Engine, source?: { file: string; text: string }): TestCase[] {
   const lines = source ? sourceTestLines(source) : new Map<string, number>();
   return engine.vectors().map((v) => {
     const line = lines.get(v.name);
@@ -84,7 +84,7 @@ export function testPolicy(engine: Engine, files: { file: string; text: string }
 
 const levelsText = (l: (string | null)[]) => l.map((x) => x ?? "none").join(" or ");
 
-export function expectationText(e: Expectation): string {
+function expectationText(e: Expectation): string {
   const parts = [
     ...(e.levels ? [levelsText(e.levels)] : []),
     ...(e.runtime !== undefined ? [`runtime ${e.runtime ?? "none"}`] : []),
@@ -94,7 +94,7 @@ export function expectationText(e: Expectation): string {
   return parts.join(", ");
 }
 
-export function gotText(g: CaseResult["got"], e: Expectation): string {
+function gotText(g: CaseResult["got"], e: Expectation): string {
   if (g.level === null) return `none (rule ${g.rule})`;
   const extra = [
     ...(e.runtimeClassName !== undefined ? [`runtimeClassName ${g.runtimeClassName ?? "none"}`] : []),
