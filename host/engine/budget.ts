@@ -6,14 +6,13 @@ import { ARM_EXPORT, BUDGET_EXPORT, meter, MeterError } from "./meter.ts";
 
 /**
  * Units (about one per instruction run; see meter.ts) one call into a module may spend while it
- * answers a request. The default module's largest need is 25,769 (a decide over 20,000 random
- * requests, since ABI 2 scores every runtime that could run a level: 12,179 before): this is
- * ~78× that, and a runaway call spends it in ~2–20 ms (docs/SECURITY.md, "A bound on every
- * call"; bench section "meter").
+ * answers a request: far above what the default module needs for its largest decide, and small
+ * enough that a runaway call ends in milliseconds (docs/SECURITY.md, "A bound on every call";
+ * bench section "meter" records how soon it is stopped).
  */
 export const CALL_BUDGET = 2_000_000;
 
-/** The same for each call at activation (the self-test runs every vector: 504,645 for the default module, ~24× that). */
+/** The same for each call at activation, where the self-test runs every vector in one call. */
 export const ACTIVATION_BUDGET = 12_000_000;
 
 /**

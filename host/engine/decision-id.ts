@@ -1,12 +1,12 @@
 // Decision ids: random (version 4) UUIDs, as crypto.randomUUID() makes them, from a larger pool
 // of randomness. Node's randomUUID() refills its pool every 128 calls, and on a small machine
-// that refill costs several times a whole decision: it alone was engine.decide's p99 (bench/).
+// that refill costs several times a whole decision, so it would set engine.decide's tail latency.
 // One refill of 64 KiB (the most getRandomValues gives at once) serves 4096 ids.
 const POOL = new Uint8Array(65536);
 let next = POOL.length;
 
 // The character codes of each byte's two hex digits. The id is made by one String.fromCharCode
-// call: a flat string at once, where a template of 20 pieces built it piece by piece (2.5× slower).
+// call: a flat string at once, where a template of 20 pieces would build a rope piece by piece.
 const DIGITS = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 const HIGH = Uint8Array.from({ length: 256 }, (_, x) => DIGITS[x >> 4]);
 const LOW = Uint8Array.from({ length: 256 }, (_, x) => DIGITS[x & 15]);

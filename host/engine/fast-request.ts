@@ -2,7 +2,8 @@
 // request made of plain JSON values. It answers only when the schemas would accept the request
 // and produce the same Placement; on anything else (an error, an unusual value) it returns
 // undefined and the schemas decide, so they stay the one authority on what is valid and on
-// every error message. Validation was most of engine.decide's time (see bench/).
+// every error message. It exists because validating through zod costs more than the decision
+// itself (bench section "engine" measures both paths).
 import { CONSTRAINT_KEYS, LIST_MAX, NO_WEIGHTS, type Constraints, type IdTable, type Placement, type RequestTables } from "./request.ts";
 import type { Catalogue } from "./catalogue.ts";
 

@@ -1,5 +1,6 @@
 // Raw DEFLATE (RFC 1951) → bytes, for the policy's catalogue, with fflate's runtime-neutral build
-// (no worker_threads, so Workers take it as is; DecompressionStream took 3–5× longer here).
+// (no worker_threads, so Workers take it as is; synchronous, where DecompressionStream would make
+// every catalogue read a stream of promises).
 // Bounded: DEFLATE can inflate ~1032:1, so the input goes in slices and inflating stops as soon
 // as the output passes the limit — a module cannot make the agent build (or even decode) a
 // catalogue of hundreds of MiB. fflate's one-shot inflate into a buffer of fixed size would not

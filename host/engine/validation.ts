@@ -1,6 +1,7 @@
 // zod and the request schemas built with it (request-schemas.ts), loaded when first needed: a
 // valid request is read by the engine's own parser (fast-request.ts) without them, and loading
-// them was ~20 ms of an agent's ~170 ms start. createEngine loads them before it resolves, so
+// them is a noticeable part of an agent's start (bench section "http" times the start to the
+// first answer). createEngine loads them before it resolves, so
 // the engine's synchronous API is complete when a library user gets it; a host that can wait
 // instead (the Node agent) defers the load with deferValidation(), loads them a second after it
 // listens, and runs an operation that needed them before then again once they are loaded

@@ -1,9 +1,8 @@
 // Where the agent's pino logs go: standard output through sonic-boom, asynchronously, the lines
 // collected and handed over together: at most FLUSH_MS after the first of them, or as soon as
-// FLUSH_BYTES are waiting. Under load that is one write per ~300 requests instead of one per
-// event-loop turn (the write runs on libuv's thread pool, which on a small node competes with the
-// agent for its cores: per turn, it cost ~5 µs of a ~70 µs request). No line is lost: stop() makes every later line a
-// synchronous write, after flushing what is buffered and waiting for the write in flight; and at
+// FLUSH_BYTES are waiting. Under load that is one write per many requests instead of one per
+// event-loop turn, as each write runs on libuv's thread pool, which on a small node competes with
+// the agent for its cores. No line is lost: stop() makes every later line a synchronous write, after flushing what is buffered and waiting for the write in flight; and at
 // process exit the buffer goes to sonic-boom first, which pino then flushes synchronously.
 import pino from "pino";
 

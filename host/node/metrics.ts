@@ -2,7 +2,8 @@
 // The per-request series are counted in plain records of our own (one Map lookup and a few
 // additions per request) and handed to prom-client when it is scraped (its collect hook):
 // prom-client validates and hashes the label set on every inc/observe, even through a child from
-// labels(), which was ~5 µs of a request under load. The exposition is the same text.
+// labels(), work a scrape every few seconds needs once and a request needs never. The
+// exposition is the same text.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { PolicyInfo } from "../engine/engine.ts";
 import type { ResponseEntry } from "../http/types.ts";

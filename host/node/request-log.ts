@@ -1,8 +1,8 @@
 // The agent's one log line per request, written as pino itself would write
 // `logger.info({ method, route, status, ms, decisionId, placement }, "request")` — same fields,
-// same order, same bytes — but built as one template string: pino's generic serialiser (a loop
-// over the object's keys, a stringifier per value) was ~7 µs of a ~90 µs request under load.
-// Only for the agent's own logger (levels and bindings as it was made): its level is honoured and
+// same order, same bytes — but built as one template string, as pino's generic serialiser (a
+// loop over the object's keys, a stringifier per value) is a visible share of a small request's
+// cost under load (bench section "http" measures the agent with it). Only for the agent's own logger (levels and bindings as it was made): its level is honoured and
 // its bindings (",\"service\":\"isoplace\"") are taken from it, not repeated here.
 import pino, { type Logger } from "pino";
 import type { ResponseEntry } from "../http/types.ts";
@@ -40,8 +40,8 @@ const FRACTIONS = Array.from({ length: 1000 }, (_, i) => (i ? `.${String(i).padS
 
 /**
  * A number of milliseconds as JSON.stringify (and so pino) prints it. A whole number of
- * microseconds (responseEntry rounds to them) is put together from integers: printing a double
- * was the line's costliest part; the text is the same, as no shorter decimal names that double.
+ * microseconds (responseEntry rounds to them) is put together from integers, as printing a double
+ * is the costliest part of the line; the text is the same, as no shorter decimal names that double.
  */
 export function msText(ms: number): string {
   if (!Number.isFinite(ms)) return "null";
