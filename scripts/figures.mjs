@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The figures in the docs, generated from the JSON files the runs write (one run, one file):
-//   README.md                <!-- figures:start -->   ← bench/results.json (npm run bench)
+//   docs/PERFORMANCE.md      <!-- figures:start -->   ← bench/results.json (npm run bench)
 //   deploy/k3s/README.md     <!-- memory:start -->    ← deploy/k3s/memory-results.json (measure-memory.mjs)
 //   docs/ADMISSION.md        <!-- webhook-memory:start --> ← deploy/k3s/webhook/memory-results.json (measure-memory.mjs --webhook)
 //   docs/SHIPPING.md         <!-- fleet:start -->     ← bench/fleet-results.json (npm run bench:fleet)
@@ -325,7 +325,7 @@ export function blocks() {
   const read = (rel) => readFileSync(join(root, rel), "utf8");
   const json = (rel) => JSON.parse(read(rel));
   const specs = [
-    ["README.md", "bench/results.json", figuresBlock, START, END],
+    ["docs/PERFORMANCE.md", "bench/results.json", figuresBlock, START, END],
     ["deploy/k3s/README.md", "deploy/k3s/memory-results.json", memoryBlock, MEMORY_START, MEMORY_END],
     ["docs/ADMISSION.md", "deploy/k3s/webhook/memory-results.json", webhookMemoryBlock, WEBHOOK_MEMORY_START, WEBHOOK_MEMORY_END],
     ["docs/SHIPPING.md", "bench/fleet-results.json", fleetBlock, FLEET_START, FLEET_END],

@@ -11,18 +11,18 @@ interface Block { file: string; source: string; next: string; current: string }
 const json = (rel: string) => JSON.parse(readFileSync(join(PACKAGE_ROOT, rel), "utf8"));
 
 describe("figures generated from their files", () => {
-  it("README's figures block is generated from bench/results.json, one whole run", () => {
+  it("docs/PERFORMANCE.md's figures block is generated from bench/results.json, one whole run", () => {
     const results = json("bench/results.json");
     expect(results.quick).toBe(false);
     for (const key of ["core", "engineDecide", "engineBaseline", "createEngineCold", "linearMemory", "http", "fleet"]) expect(results).toHaveProperty(key);
-    const readme = readFileSync(join(PACKAGE_ROOT, "README.md"), "utf8");
-    expect(rewrite(readme, figuresBlock(results))).toBe(readme);
+    const doc = readFileSync(join(PACKAGE_ROOT, "docs/PERFORMANCE.md"), "utf8");
+    expect(rewrite(doc, figuresBlock(results))).toBe(doc);
   });
 
-  it("every generated block (README, K3s memory, webhook memory, fleet, registry fleet, staged rollouts, soak, meter, bounds) is what its file gives", () => {
+  it("every generated block (performance, K3s memory, webhook memory, fleet, registry fleet, staged rollouts, soak, meter, bounds) is what its file gives", () => {
     const all: Block[] = blocks();
     expect(all.map((b) => `${b.file} ← ${b.source}`)).toEqual([
-      "README.md ← bench/results.json",
+      "docs/PERFORMANCE.md ← bench/results.json",
       "deploy/k3s/README.md ← deploy/k3s/memory-results.json",
       "docs/ADMISSION.md ← deploy/k3s/webhook/memory-results.json",
       "docs/SHIPPING.md ← bench/fleet-results.json",
