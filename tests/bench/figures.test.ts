@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript module without types
-import { blocks, figuresBlock, fleetBlock, rewrite } from "../../scripts/figures.mjs";
+import { blocks, figuresBlock, fleetBlock, headlineBlock, rewrite } from "../../scripts/figures.mjs";
 import { PACKAGE_ROOT } from "../../host/node/paths.ts";
 
 interface Block { file: string; source: string; next: string; current: string }
@@ -19,9 +19,10 @@ describe("figures generated from their files", () => {
     expect(rewrite(doc, figuresBlock(results))).toBe(doc);
   });
 
-  it("every generated block (performance, K3s memory, webhook memory, fleet, registry fleet, staged rollouts, soak, meter, bounds) is what its file gives", () => {
+  it("every generated block (README headline, performance, K3s memory, webhook memory, fleet, registry fleet, staged rollouts, soak, meter, bounds) is what its file gives", () => {
     const all: Block[] = blocks();
     expect(all.map((b) => `${b.file} ← ${b.source}`)).toEqual([
+      "README.md ← bench/results.json",
       "docs/PERFORMANCE.md ← bench/results.json",
       "deploy/k3s/README.md ← deploy/k3s/memory-results.json",
       "docs/ADMISSION.md ← deploy/k3s/webhook/memory-results.json",
@@ -50,6 +51,22 @@ describe("figures generated from their files", () => {
     const before = fleetBlock(r);
     r.runs[0].update.convergedMs += 1234;
     expect(fleetBlock(r)).not.toBe(before);
+  });
+
+  it("README's headline is a few figures of the same run as docs/PERFORMANCE.md's table, each from the file", () => {
+    const results = json("bench/results.json");
+    const headline: string = headlineBlock(results), table: string = figuresBlock(results);
+    const size = `${results.moduleBytes.toLocaleString("en")} bytes`;
+    expect(headline).toContain(size);
+    expect(table).toContain(`**${size}**`);
+    expect(headline).toContain(results.generatedAt.slice(0, 10));
+    results.moduleBytes += 7;
+    results.http.ratio.rps = 0.5;
+    const changed: string = headlineBlock(results);
+    expect(changed).toContain(`${results.moduleBytes.toLocaleString("en")} bytes`);
+    expect(changed).toContain("0.50×");
+    delete results.http;
+    expect(headlineBlock(results)).not.toMatch(/Hono/);
   });
 
   it("the OPA rows appear only with the opa section's figures, each from them", () => {
