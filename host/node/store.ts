@@ -19,7 +19,7 @@ import { dirname, join } from "node:path";
 import { crashPoint, saveBegins } from "./crash-point.ts";
 import { emptyState, table, type PolicyStoreLike, type SerialMark, type StoredState } from "../delivery/state.ts";
 
-export { type StoredState } from "../delivery/state.ts";
+export type { StoredState } from "../delivery/state.ts";
 
 const SHA = /^[0-9a-f]{64}$/;
 const STATE_TEMP = /^state\.json\.[0-9a-f-]{36}\.tmp$/;
