@@ -104,7 +104,8 @@ export function setupChart(data: Levels, controls: HTMLElement, legend: HTMLElem
     h("p", null, "Each bar is a level's figure normalised to 0–1 among the placeable levels: ",
       h("strong", null, "higher = better"), " on every metric (for " + lowerNames.join(", ") +
       ", a lower figure gives a longer bar). A range counts by its midpoint, as in the decision score."),
-    h("ul", { class: "swatches" }, placeable.map((l, i) => h("li", null, h("span", { class: "swatch c" + (i % 6), "aria-hidden": "true" }), l.id + " " + l.name))));
+    h("ul", { class: "swatches" }, placeable.map((l, i) =>
+      h("li", null, h("span", { class: "swatch c" + (i % 6), "aria-hidden": "true" }), l.id + " " + l.name))));
 
   function picked<T extends { id: string }>(box: HTMLElement, list: T[]): T[] {
     const ids = new Set([...box.querySelectorAll<HTMLInputElement>("input:checked")].map((i) => i.value));

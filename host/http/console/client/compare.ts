@@ -21,11 +21,13 @@ function compareCell(fig: Figure | null, level: string, better: string | null): 
 function renderComparison(c: Comparison, levels: Levels): HTMLDivElement {
   const byId = new Map(levels.levels.map((l) => [l.id, l]));
   const metricById = new Map(levels.metrics.map((m) => [m.id, m]));
-  const head = h("tr", null, h("th", { scope: "col" }, "Metric"), levelHeader(byId.get(c.a)!), levelHeader(byId.get(c.b)!), h("th", { scope: "col" }, "Better"));
+  const head = h("tr", null, h("th", { scope: "col" }, "Metric"),
+    levelHeader(byId.get(c.a)!), levelHeader(byId.get(c.b)!), h("th", { scope: "col" }, "Better"));
   const rows = c.metrics.map((row) => {
     const m = metricById.get(row.metric);
     return h("tr", { "data-metric": row.metric },
-      h("th", { scope: "row" }, h("span", { class: "metric-name" }, m ? m.name : row.metric), h("span", { class: "hint" }, row.direction === "lower" ? "lower is better" : "higher is better")),
+      h("th", { scope: "row" }, h("span", { class: "metric-name" }, m ? m.name : row.metric),
+        h("span", { class: "hint" }, row.direction === "lower" ? "lower is better" : "higher is better")),
       compareCell(row.a, c.a, row.better), compareCell(row.b, c.b, row.better),
       h("td", { class: "better" }, row.better === null ? "— (no figure on one side)" : row.better === "tie" ? "tie" : h("strong", null, row.better)));
   });

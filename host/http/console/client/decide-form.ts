@@ -68,7 +68,8 @@ function needFieldset(group: { id: string; needs: Need[] }, order: string[]): HT
 }
 
 function runtimeFieldset(sc: Scenarios): HTMLFieldSetElement {
-  const hint = h("p", { class: "hint", id: uniqueId("hint") }, "None ticked: the agent's own node profile (planning mode, every runtime counted, when it has none).");
+  const hint = h("p", { class: "hint", id: uniqueId("hint") },
+    "None ticked: the agent's own node profile (planning mode, every runtime counted, when it has none).");
   return h("fieldset", { class: "choices", "data-path": "node.runtimes", "aria-describedby": hint.id },
     h("legend", null, "Node runtimes"), hint,
     sc.runtimes.map((r) => {
@@ -76,7 +77,8 @@ function runtimeFieldset(sc: Scenarios): HTMLFieldSetElement {
       return h("div", { class: "choice" },
         h("input", { type: "checkbox", id, name: "runtime", value: r.id }),
         h("label", { for: id }, r.name, r.name.toLowerCase() === r.id ? null : [" ", h("code", null, r.id)],
-          h("span", { class: "hint" }, "→ " + r.levels.join(", ") + (r.runs ? "; runs " + r.runs.join(", ") : "") + (r.requires.length ? "; needs " + r.requires.join(" + ") : ""))));
+          h("span", { class: "hint" }, "→ " + r.levels.join(", ") + (r.runs ? "; runs " + r.runs.join(", ") : "")
+            + (r.requires.length ? "; needs " + r.requires.join(" + ") : ""))));
     }), errorSlot());
 }
 
@@ -93,7 +95,9 @@ export function buildDecideForm(form: HTMLFormElement, sc: Scenarios): NeedOrder
     h("legend", null, "Constraints"),
     h("p", { class: "hint" }, "Leave empty for none. A level is checked against its worst case (the upper end of its range)."),
     CONSTRAINTS.map((c) => field("workload.constraints." + c.key, c.label,
-      h("input", { type: "number", id: uniqueId(c.key), name: c.key, inputmode: "decimal", min: c.min, max: c.max === undefined ? null : c.max, step: c.step }))),
+      h("input", {
+        type: "number", id: uniqueId(c.key), name: c.key, inputmode: "decimal", min: c.min, max: c.max === undefined ? null : c.max, step: c.step,
+      }))),
     errorSlot());
   form.replaceChildren(
     field("workload.scenario", "Scenario", scenario, "The workload's scenario; the levels it marks not suitable are infeasible."),

@@ -24,7 +24,9 @@ export function setupDecide(form: HTMLFormElement, summary: HTMLElement, result:
     say("Deciding…");
     form.setAttribute("aria-busy", "true");
     try {
-      const d = await api<Decision>("v1/decide", { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body) });
+      const d = await api<Decision>("v1/decide", {
+        method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body),
+      });
       const shown = renderDecision(d, body);
       summary.replaceChildren(...shown.summary);
       result.replaceChildren(shown.details);

@@ -20,7 +20,8 @@ export function renderDecision(d: Decision, request: unknown): { summary: HTMLEl
       h("th", { scope: "row" },
         h("span", { class: "rank" }, (i + 1) + ". "), r.level,
         h("span", { class: "verdict-line" }, r.feasible && r.score !== null ? "feasible, score " + r.score.toFixed(2) : "infeasible"),
-        h("span", { class: "runtime-line" }, r.runtime ? "on " + r.runtime + (r.runtimeClassName ? " (RuntimeClass " + r.runtimeClassName + ")" : "") : "no runtime")),
+        h("span", { class: "runtime-line" },
+          r.runtime ? "on " + r.runtime + (r.runtimeClassName ? " (RuntimeClass " + r.runtimeClassName + ")" : "") : "no runtime")),
       h("td", null, r.reasons.length ? h("ul", { class: "reasons" }, r.reasons.map((x) => h("li", null, x))) : "—"))), "ranking");
   const fallback = d.fallback
     ? [h("strong", null, d.fallback.level + " " + d.fallback.levelName), " — ", d.fallback.stack || "no stack",
@@ -28,7 +29,8 @@ export function renderDecision(d: Decision, request: unknown): { summary: HTMLEl
     : "none";
   return {
     summary: [
-      h("p", { class: "verdict" + (d.level ? "" : " none") }, d.level ? [h("span", { class: "level-id big" }, d.level), " " + d.levelName] : "No feasible level"),
+      h("p", { class: "verdict" + (d.level ? "" : " none") },
+        d.level ? [h("span", { class: "level-id big" }, d.level), " " + d.levelName] : "No feasible level"),
       h("p", { class: "explanation" }, d.explanation),
     ],
     details: h("div", { class: "decision" },

@@ -34,11 +34,14 @@ export function renderRuntimeFigures(data: Levels): HTMLDivElement {
   const head = h("tr", null, h("th", { scope: "col" }, "Runtime"), h("th", { scope: "col" }, "Runs"),
     metrics.map((m) => h("th", { scope: "col" }, m.name)), h("th", { scope: "col" }, "Source"));
   const rows = data.levels.flatMap((l) => (l.runtimes || []).map((r) => h("tr", { "data-level": l.id, "data-runtime": r.id },
-    h("th", { scope: "row" }, h("span", { class: "level-id" }, l.id), " ", r.name, r.runtimeClassName ? h("span", { class: "hint" }, "RuntimeClass " + r.runtimeClassName) : null),
+    h("th", { scope: "row" }, h("span", { class: "level-id" }, l.id), " ", r.name,
+      r.runtimeClassName ? h("span", { class: "hint" }, "RuntimeClass " + r.runtimeClassName) : null),
     h("td", null, r.runs.join(", ")),
     metrics.map((m) => {
       const own = r.figures[m.id];
-      return h("td", { class: own ? "own" : "level" }, own ? figureNode(own) : h("span", { class: "hint" }, "as " + l.id + ": " + (l.figures[m.id] ? l.figures[m.id]!.text : "N/A")));
+      const levelFigure = l.figures[m.id];
+      return h("td", { class: own ? "own" : "level" },
+        own ? figureNode(own) : h("span", { class: "hint" }, "as " + l.id + ": " + (levelFigure ? levelFigure.text : "N/A")));
     }),
     h("td", null, [...new Set(Object.values(r.figures).map((f) => f.source).filter(Boolean))].join("; ") || "—"))));
   return tableIn("Runtime figures: each runtime's own figures beside its level's (as Ln: the level's figure holds)", head, rows, "matrix");

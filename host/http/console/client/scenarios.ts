@@ -35,6 +35,7 @@ export function renderScenarioTable(sc: Scenarios, levels: Levels): HTMLDivEleme
       h("span", { class: "choice-line" }, h("strong", null, "2nd "), choiceText(s.second)))));
   return h("div", null,
     tableIn("Scenarios: how well each level suits it, and the stack to run it", head, rows, "scenarios"),
-    h("p", { class: "legend" }, "✅✅✅ best suited · ✅✅ well suited · ✅ suitable · ⚠️ usable with caveats · ❌ not suitable (the level is infeasible for that scenario). ",
+    h("p", { class: "legend" },
+      "✅✅✅ best suited · ✅✅ well suited · ✅ suitable · ⚠️ usable with caveats · ❌ not suitable (the level is infeasible for that scenario). ",
       h("span", { "aria-hidden": "true" }, "†"), " added beyond the source document."));
 }
