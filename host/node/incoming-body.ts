@@ -15,7 +15,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 /**
  * At most `limit` bytes, to `done` once. Over the limit: stop collecting (the server drains or
- * cuts the rest after the answer); a client gone before the end: incomplete body. A settled flag
+ * cuts the rest after the answer); a client gone before the end: incomplete body (400). A settled flag
  * rather than removing the listeners afterwards: this is the JSON lane's hot path.
  */
 function read(req: IncomingMessage, limit: number, done: (err: unknown, bytes?: Uint8Array) => void): void {
@@ -39,9 +39,12 @@ function read(req: IncomingMessage, limit: number, done: (err: unknown, bytes?: 
     chunks = undefined;
     done(undefined, concat(all, size));
   });
-  req.on("error", fail);
-  // after the end too (the stream closes then): the problem is made only when it is one
-  req.on("close", () => { if (chunks) fail(incompleteBody()); });
+  // A request stream errs only when its connection does ("aborted", a reset): the client is gone
+  // mid-body, its fault and not a 500 of ours. 'close' comes after the end too: the problem is
+  // made only when it is one.
+  const gone = () => { if (chunks) fail(incompleteBody()); };
+  req.on("error", gone);
+  req.on("close", gone);
 }
 
 export const incomingBody: BodyReader<IncomingMessage> = {
