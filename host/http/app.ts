@@ -6,7 +6,8 @@
 // the Node agent serves the JSON operations (json: routes) without the app, in its JSON lane
 // (host/node/json-lane.ts), so a middleware here would not run for them there. What every
 // request needs goes in `wrap` and, for the JSON operations, in json-operation.ts, which both
-// adapters call; tests/node/json-lane.test.ts compares the two paths on every contract case.
+// adapters call. tests/node/json-lane.test.ts compares the two paths on every contract case and
+// fails when the app holds anything but one handler per route.
 import { Hono, type Context, type Handler } from "hono";
 import { loadValidation, withValidation } from "../engine/validation.ts";
 import { MAX_BODY_BYTES, declaredTooLarge, webBody } from "./body.ts";

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { apiRoutes, createApp } from "../../host/http/app.ts";
 import { MAX_BODY_BYTES } from "../../host/http/body.ts";
 import type { RouteSpec } from "../../host/http/types.ts";
 import { admissionRoute, ADMISSION_PATH } from "../../host/k8s/route.ts";
@@ -182,6 +183,15 @@ describe("the JSON lane answers as the app does", () => {
     expect(metrics).toMatch(/isoplace_http_requests_total\{method="POST",route="\/v1\/rank",status="415"\} [1-9]/);
     expect(metrics).toMatch(/isoplace_decisions_total\{level="L4"\} [1-9]/);
     expect(lane.entries.find((e) => e.route === "/v1/decide" && e.status === 200)).toMatchObject({ placement: "L4", decisionId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  });
+
+  it("the app has no middleware (the lane's requests would pass it by): Hono holds one handler per route, nothing else", () => {
+    const options = { engine: () => lane.agent.policy.engine, routes: [admissionRoute({ runtimeClasses: CLASSES })] };
+    const app = createApp(options);
+    const routes = [...apiRoutes(options), { method: "get", path: "/openapi.json" }];
+    expect(app.routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual(routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort());
+    app.use(async (_c, next) => next());
+    expect(app.routes.map((r) => r.method)).toContain("ALL");
   });
 
   it("/openapi.json carries package.json's version (the agent gives it to the app)", async () => {
