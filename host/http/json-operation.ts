@@ -58,7 +58,12 @@ export class JsonRoute {
         }
       });
     } catch (e) {
-      x.lastResort(e);
+      // the engine getter or a header failed: still a problem, if the answer can be sent
+      try {
+        x.fail(e);
+      } catch (e2) {
+        x.lastResort(e2);
+      }
     }
   }
 }
