@@ -14,6 +14,8 @@ import { customSections, readMeta } from "../../../host/engine/meta.ts";
 import { generateKeyPair, importSigningKey, type SigningKey, type TrustedKey } from "../../../host/delivery/signing.ts";
 import { envelopeHeader, envelopeJson, signStatement, type Statement } from "../../../host/delivery/statement.ts";
 import { loadTrustedKeys } from "../../../host/node/keys.ts";
+import type { PolicyManager } from "../../../host/delivery/manager.ts";
+import type { CheckCount } from "../../../host/delivery/poller.ts";
 import { ASSEMBLY_DIR, DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../../host/node/paths.ts";
 
 export const silent = pino({ level: "silent" });
@@ -154,8 +156,30 @@ export async function signHeader(bytes: Uint8Array, k: KeyFiles | KeyFiles[], ov
 
 export const tempDir = (prefix = "isoplace-shipping-") => mkdtemp(join(tmpdir(), prefix));
 
-/** Polls `probe` until it returns a truthy value (or throws after `ms`). */
-export async function until<T>(probe: () => T | Promise<T>, ms = 10_000, what = "condition"): Promise<NonNullable<T>> {
+/** What an in-process agent offers to wait on: its policy manager and its source's finished checks. */
+export interface Checked { manager: { status(): PolicyStatus }; source?: { readonly checks?: CheckCount } }
+type PolicyStatus = ReturnType<PolicyManager["status"]>;
+
+/**
+ * `probe`'s first truthy answer, asked of the agent's policy status now and again after each
+ * finished check of its source (a poll, a file read): every change a source makes to the status
+ * is made within a check, so no change is missed and nothing is asked on a timer.
+ */
+export async function afterChecks<T>(a: Checked, probe: (status: PolicyStatus) => T): Promise<NonNullable<T>> {
+  const checks = a.source?.checks;
+  if (!checks) throw new Error("afterChecks: the agent has no source whose checks can be waited on");
+  for (;;) {
+    const v = probe(a.manager.status());
+    if (v) return v as NonNullable<T>;
+    await checks.more(1);
+  }
+}
+
+/**
+ * Asks `probe` every 20 ms until it answers (or throws after `ms`). Only for what no event
+ * reaches: the state of another process, seen through its HTTP API alone.
+ */
+export async function pollOtherProcess<T>(probe: () => T | Promise<T>, ms: number, what: string): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await probe();
