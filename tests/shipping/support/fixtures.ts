@@ -175,20 +175,6 @@ export async function afterChecks<T>(a: Checked, probe: (status: PolicyStatus) =
   }
 }
 
-/**
- * Asks `probe` every 20 ms until it answers (or throws after `ms`). Only for what no event
- * reaches: the state of another process, seen through its HTTP API alone.
- */
-export async function pollOtherProcess<T>(probe: () => T | Promise<T>, ms: number, what: string): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export async function edgeDecision(url: string): Promise<{ stack: string; policy: { version: string }; [k: string]: unknown }> {
   const res = await fetch(`${url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workload: { scenario: "edge" } }) });
   if (res.status !== 200) throw new Error(`decide: HTTP ${res.status}`);
