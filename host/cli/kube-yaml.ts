@@ -38,7 +38,7 @@ function goInt(source: string): number | typeof NOT_RESOLVED {
 }
 
 function goFloat(source: string): number | typeof NOT_RESOLVED {
-  if (source in SPECIAL_FLOATS) return SPECIAL_FLOATS[source];
+  if (Object.hasOwn(SPECIAL_FLOATS, source)) return SPECIAL_FLOATS[source];
   const plain = source[0] === "." ? source : source.replace(/_/g, "");
   if (!(source[0] === "." ? DOT_FLOAT : FLOAT).test(plain)) return NOT_RESOLVED;
   const n = Number(plain);

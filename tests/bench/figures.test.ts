@@ -2,6 +2,8 @@
 // each block must be exactly what its file gives, so no figure is typed by hand.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+// @ts-expect-error plain JavaScript module without types
+import { headlineBlock } from "../../scripts/figures.mjs";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain JavaScript module without types
 import { blocks, figuresBlock, fleetBlock, rewrite } from "../../scripts/figures.mjs";
@@ -11,18 +13,19 @@ interface Block { file: string; source: string; next: string; current: string }
 const json = (rel: string) => JSON.parse(readFileSync(join(PACKAGE_ROOT, rel), "utf8"));
 
 describe("figures generated from their files", () => {
-  it("README's figures block is generated from bench/results.json, one whole run", () => {
+  it("docs/PERFORMANCE.md's figures block is generated from bench/results.json, one whole run", () => {
     const results = json("bench/results.json");
     expect(results.quick).toBe(false);
     for (const key of ["core", "engineDecide", "engineBaseline", "createEngineCold", "linearMemory", "http", "fleet"]) expect(results).toHaveProperty(key);
-    const readme = readFileSync(join(PACKAGE_ROOT, "README.md"), "utf8");
-    expect(rewrite(readme, figuresBlock(results))).toBe(readme);
+    const doc = readFileSync(join(PACKAGE_ROOT, "docs/PERFORMANCE.md"), "utf8");
+    expect(rewrite(doc, figuresBlock(results))).toBe(doc);
   });
 
-  it("every generated block (README, K3s memory, webhook memory, fleet, registry fleet, staged rollouts, soak, meter, bounds) is what its file gives", () => {
+  it("every generated block (README headline, performance, K3s memory, webhook memory, fleet, registry fleet, staged rollouts, soak, meter, bounds) is what its file gives", () => {
     const all: Block[] = blocks();
     expect(all.map((b) => `${b.file} ← ${b.source}`)).toEqual([
       "README.md ← bench/results.json",
+      "docs/PERFORMANCE.md ← bench/results.json",
       "deploy/k3s/README.md ← deploy/k3s/memory-results.json",
       "docs/ADMISSION.md ← deploy/k3s/webhook/memory-results.json",
       "docs/SHIPPING.md ← bench/fleet-results.json",
@@ -50,6 +53,22 @@ describe("figures generated from their files", () => {
     const before = fleetBlock(r);
     r.runs[0].update.convergedMs += 1234;
     expect(fleetBlock(r)).not.toBe(before);
+  });
+
+  it("README's headline is a few figures of the same run as docs/PERFORMANCE.md's table, each from the file", () => {
+    const results = json("bench/results.json");
+    const headline: string = headlineBlock(results), table: string = figuresBlock(results);
+    const size = `${results.moduleBytes.toLocaleString("en")} bytes`;
+    expect(headline).toContain(size);
+    expect(table).toContain(`**${size}**`);
+    expect(headline).toContain(results.generatedAt.slice(0, 10));
+    results.moduleBytes += 7;
+    results.http.ratio.rps = 0.5;
+    const changed: string = headlineBlock(results);
+    expect(changed).toContain(`${results.moduleBytes.toLocaleString("en")} bytes`);
+    expect(changed).toContain("0.50×");
+    delete results.http;
+    expect(headlineBlock(results)).not.toMatch(/Hono/);
   });
 
   it("the OPA rows appear only with the opa section's figures, each from them", () => {

@@ -13,7 +13,8 @@ import { build, defaultSource, tempDir, variantSource } from "./support/fixtures
 
 const isoplace = (...args: string[]) => cli(args);
 
-const payloadOf = async (sig: string) => JSON.parse(Buffer.from(JSON.parse(await readFile(sig, "utf8")).payload, "base64").toString("utf8"));
+/** The signed predicate (name, serial, rollout, guard…) of the in-toto statement in an envelope file. */
+const payloadOf = async (sig: string) => JSON.parse(Buffer.from(JSON.parse(await readFile(sig, "utf8")).payload, "base64").toString("utf8")).predicate;
 
 let dir: string, wasm: string, key: string, pub: string;
 beforeAll(async () => {
@@ -64,7 +65,7 @@ describe("policy sign --rollout --guard, policy inspect", () => {
     [["--rollout", "10%@0s,50%@1h"], "--rollout", /the last step must be 100%/],
     [["--guard", "max-changed=5%,bake=10m"], "--guard", /needs min-decisions too/],
     [["--guard", "max-changed=five,min-decisions=1,bake=1m"], "--guard", /max-changed must be a percent/],
-    [["--rollout", "100%@0s", "--rollout-start", "tomorrow"], "--rollout-start", /a date .* or a duration from now/],
+    [["--rollout", "100%@0s", "--rollout-start", "tomorrow"], "--rollout-start", /a day .*, an RFC 3339 time .* or a duration from now/],
     [["--rollout-start", "2h"], "--rollout-start", /needs --rollout/],
   ];
   for (const [args, flag, message] of mistakes) {

@@ -7,7 +7,7 @@ import {
   formatDuration, judge, parseDuration, parseGuardFlag, parseRolloutFlag, planClock, rolloutBucket, rolloutProblem, StagingFlagError, stepFor, type Staged,
 } from "../../host/delivery/rollout.ts";
 import { signBytes, toBase64 } from "../../host/delivery/signing.ts";
-import { pae, signStatement, STATEMENT_TYPE, verifyStatement } from "../../host/delivery/statement.ts";
+import { inTotoStatement, pae, signStatement, STATEMENT_TYPE, verifyStatement } from "../../host/delivery/statement.ts";
 import { build, defaultSource, keyFiles, statementFor, tempDir } from "./support/fixtures.ts";
 
 describe("the bucket: a stable hash of node name and policy name onto [0, 100)", () => {
@@ -87,7 +87,7 @@ describe("the plan and the guard inside a signed statement", () => {
       [{ rollout: { steps: [{ percent: 100, after: -1 }] } }, /after must be a whole number of seconds/],
       [{ rollout: { steps: [{ percent: 100, after: 0, speed: 2 }] } }, /unknown field "speed"/],
       [{ rollout: { steps: [], start: "2026-01-01T00:00:00Z" } }, /non-empty list/],
-      [{ rollout: { steps: [{ percent: 100, after: 0 }], start: "soon" } }, /rollout\.start must be a date/],
+      [{ rollout: { steps: [{ percent: 100, after: 0 }], start: "soon" } }, /rollout\.start must be an RFC 3339 time/],
       [{ guard: { maxChangedShare: 5, minShadowDecisions: 200, bake: 600 } }, /maxChangedShare must be a number from 0 to 1/],
       [{ guard: { maxChangedShare: 0.05, minShadowDecisions: 2.5, bake: 600 } }, /minShadowDecisions must be an integer/],
       [{ guard: { maxChangedShare: 0.05, minShadowDecisions: 200 } }, /guard\.bake must be a whole number/],
@@ -96,7 +96,7 @@ describe("the plan and the guard inside a signed statement", () => {
     for (const [fields, message] of bad) {
       const st = { ...(await statementFor(bytes)), ...fields };
       // signed as it is (signStatement refuses a malformed statement): what a hand-made envelope would carry
-      const payload = Buffer.from(JSON.stringify(st));
+      const payload = Buffer.from(JSON.stringify(inTotoStatement(st)));
       const envelope = { payloadType: STATEMENT_TYPE, payload: payload.toString("base64"), signatures: [{ keyid: keys.signer.fingerprint, sig: toBase64(await signBytes(pae(STATEMENT_TYPE, payload), keys.signer.key)) }] };
       const check = await verifyStatement(JSON.stringify(envelope), keys.trusted);
       expect(check, JSON.stringify(fields)).toMatchObject({ ok: false, reason: "statement", message: expect.stringMatching(message) });

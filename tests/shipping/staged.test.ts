@@ -78,8 +78,8 @@ async function publish(agentsToWait: Agent[], s: BundleServer, bytes: Uint8Array
   const sig = await sign(bytes, keys, over);
   s.publish(bytes, sig);
   await Promise.all(agentsToWait.map(polled));
-  const st = JSON.parse(Buffer.from(JSON.parse(sig).payload, "base64").toString("utf8"));
-  return { serial: st.serial, issuedAt: st.issuedAt };
+  const { predicate } = JSON.parse(Buffer.from(JSON.parse(sig).payload, "base64").toString("utf8"));
+  return { serial: predicate.serial, issuedAt: predicate.issuedAt };
 }
 
 const put = async (a: Agent, bytes: Uint8Array, over: { serial?: number; rollout?: Rollout; guard?: Guard }) => fetch(`${a.url}/v1/policy`, {
