@@ -46,7 +46,7 @@ it(`${CLIENTS} clients, ${SWAPS} swaps: zero failed requests, every answer consi
         const body = await res.json();
         for (const d of batch ? body.results : [body]) {
           seen[d.policy.version] = (seen[d.policy.version] ?? 0) + 1;
-          if (awaited?.version === d.policy.version) awaited.resolve();
+          if (awaited && awaited.version === d.policy.version) awaited.resolve();
           if (STACK_OF[d.policy.version] !== d.stack) failures.push(`version ${d.policy.version} answered stack ${d.stack}`);
         }
         // one batch ran wholly on one module
