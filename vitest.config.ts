@@ -24,6 +24,8 @@ export default defineConfig({
   test: {
     // the default report, then one line for each kind of suite skipped for want of Chromium or the peers
     reporters: ["default", "./tests/support/skipped-notice.ts"],
+    // the console's script is generated from its TypeScript (scripts/console-script.mjs)
+    globalSetup: ["./tests/support/console-script.ts"],
     projects: [
       {
         test: {

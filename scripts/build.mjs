@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// npm run build: TypeScript → dist/host (the CLI bundled), the default policy → dist/policies/default.wasm.
+// npm run build: the console's script (scripts/console-script.mjs), TypeScript → dist/host (the CLI
+// bundled), the default policy → dist/policies/default.wasm.
 // --if-missing: only when an output is missing or older than its sources (npm start, npm test).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildConsoleScript } from "./console-script.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outputs = ["dist/host/cli/main.js", "dist/policies/default.wasm", "dist/policies/default.metered.wasm", "dist/isoplace.wasi.wasm"].map((p) => join(root, p));
@@ -16,6 +18,9 @@ function newest(path) {
   if (!st.isDirectory()) return st.mtimeMs;
   return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newest(join(path, f))));
 }
+
+// first, and always: the console's script is a source of what follows, and cheap to bundle
+await buildConsoleScript();
 
 if (process.argv.includes("--if-missing") && outputs.every(existsSync)) {
   const built = Math.min(...outputs.map((p) => statSync(p).mtimeMs));

@@ -1,16 +1,22 @@
 // The HTTP API as a Hono app: runtime-neutral (no Node imports), shared by the Node agent and
-// the Worker. Hosts add what is theirs (metrics, policy admin) through options.routes.
+// the Worker. Hosts add what is theirs (metrics, policy admin) through options.routes, and how
+// their runtime's requests are read through options.body (Hono's adapters keep that per runtime).
+//
+// NO MIDDLEWARE ON THIS APP (app.use, or anything every request passes through besides `wrap`):
+// the Node agent serves the JSON operations (json: routes) without the app, in its JSON lane
+// (host/node/json-lane.ts), so a middleware here would not run for them there. What every
+// request needs goes in `wrap` and, for the JSON operations, in json-operation.ts, which both
+// adapters call. tests/node/json-lane.test.ts compares the two paths on every contract case and
+// fails when the app holds anything but one handler per route.
 import { Hono, type Context, type Handler } from "hono";
 import { loadValidation, withValidation } from "../engine/validation.ts";
-import { MAX_BODY_BYTES, declaredLength, readJson, tooLarge } from "./body.ts";
+import { MAX_BODY_BYTES, declaredTooLarge, webBody } from "./body.ts";
 import { problemForError } from "./failure.ts";
+import { JsonRoute, type JsonReply } from "./json-operation.ts";
 import { problemOf, problemResponse } from "./problem.ts";
 import { coreRoutes } from "./routes.ts";
 import { responseEntry } from "./response-entry.ts";
-import type { AppEnv, AppOptions, JsonCall, JsonOperation, RouteSpec } from "./types.ts";
-
-/** The package's version (package.json's, which tests/http/openapi.test.ts holds it to): /openapi.json's info.version. */
-export const API_VERSION = "0.1.0";
+import type { AppEnv, AppOptions, RouteSpec } from "./types.ts";
 
 /** The API's routes and the host's (options.routes): what createApp serves, less /openapi.json. */
 export const apiRoutes = (options: AppOptions): RouteSpec[] => [...coreRoutes(options), ...(options.routes ?? [])];
@@ -28,7 +34,7 @@ export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(opti
       let doc = documents.get(engine);
       if (!doc) {
         const [{ openApiDocument }] = await Promise.all([import("./openapi.ts"), loadValidation()]);
-        documents.set(engine, (doc = openApiDocument(routes, engine, API_VERSION)));
+        documents.set(engine, (doc = openApiDocument(routes, engine, options.version ?? "unversioned")));
       }
       return c.json(doc);
     },
@@ -40,25 +46,27 @@ export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(opti
   const observe = options.onResponse;
   const engine = options.engine;
 
+  const body = options.body ?? webBody;
+
   // Each route's handler wrapped once, here, with what every request needs: the engine for this
   // request, the size check (a route's maxBodyBytes, else 64 KiB, against the declared
-  // Content-Length before any handler runs, so 413 comes before 415 or 401, as a body-limit
-  // middleware would answer; bodies without one are counted as they are read, body.ts), problems
-  // for errors, and the log/metrics entry. Not a middleware: with one handler per route Hono calls
-  // it directly instead of composing a chain of promises for every request.
+  // Content-Length before any handler runs, so 413 comes before 415 or 401; bodies without one
+  // are counted as they are read), problems for errors, and the log/metrics entry. Not a
+  // middleware: with one handler per route Hono calls it directly instead of composing a chain of
+  // promises for every request. A JSON operation's handling is all in json-operation.ts.
   const wrap = (r: RouteSpec): Handler<AppEnv> => {
-    const { path } = r;
-    const handler = r.handler ?? jsonHandler(r.json!);
+    if (!r.handler) return jsonHandler(new JsonRoute(r, options), body);
+    const { path, handler } = r;
     const limit = r.method === "get" ? undefined : r.maxBodyBytes ?? MAX_BODY_BYTES;
     return async (c) => {
       const start = observe ? performance.now() : 0;
       c.set("engine", engine());
       let res: Response;
       try {
-        const declared = limit === undefined ? undefined : declaredLength(c);
-        if (declared !== undefined && declared > limit!) res = problemResponse(tooLarge(limit!));
+        const tooLarge = limit === undefined ? undefined : declaredTooLarge(body, c, limit);
+        if (tooLarge) res = problemResponse(tooLarge.problem);
         else {
-          if (limit !== undefined && limit !== MAX_BODY_BYTES) c.set("bodyLimit", limit);
+          if (limit !== undefined) c.set("body", body);
           // a route without a body runs again if it needed the request schemas before they were loaded
           res = await (limit === undefined ? withValidation(() => handler(c)) : handler(c));
         }
@@ -97,14 +105,12 @@ export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(opti
 
 const errorResponse = (err: unknown, c: Context<AppEnv>): Response => problemResponse(problemForError(err, c.req.method, c.req.path));
 
-/** A JSON operation's handler: the body read as JSON (readJson), the answer sent as JSON. */
-function jsonHandler(operation: JsonOperation): NonNullable<RouteSpec["handler"]> {
-  return async (c) => {
-    const call: JsonCall = { engine: c.get("engine") };
-    const body = await readJson(c);
-    const answer = await withValidation(() => operation(body, call));
-    if (call.decision) c.set("decision", call.decision);
-    return c.json(answer as object);
-  };
-}
+/** The app's answers to a JSON operation: a web Response, to the promise its handler returns. */
+const webReply: JsonReply<(res: Response) => void> = {
+  send: (resolve, status, type, text) => resolve(new Response(text, { status, headers: { "content-type": type } })),
+  abort: (resolve) => resolve(new Response(null, { status: 500 })),
+};
 
+/** A JSON operation served by the app: all of it in json-operation.ts, read with the runtime's body reader. */
+const jsonHandler = (route: JsonRoute, body: NonNullable<AppOptions["body"]>): Handler<AppEnv> =>
+  (c) => new Promise<Response>((resolve) => route.serve(body, c, webReply, resolve));

@@ -1,11 +1,11 @@
-// Reading a request body: the content type is checked before anything is read, the size against
-// the route's limit (the declared Content-Length first, then counted while the body streams),
-// malformed JSON named as such. On Node (@hono/node-server) the body is read straight from the
-// IncomingMessage in c.env.incoming: touching c.req.raw.body there makes the server build a web
-// Request and a ReadableStream for every call, which was most of the agent's cost per request.
-// Elsewhere (the Worker, app.request in tests) it is read from the web Request's stream.
+// Reading a request body, whatever the runtime: the content type is checked before anything is
+// read, the size against the route's limit (the declared Content-Length first, then counted while
+// the body streams), malformed JSON named as such. How a runtime's request gives its headers and
+// bytes is a BodyReader: the web Request's here (the Worker, app.request), Node's IncomingMessage
+// in host/node/incoming-body.ts, handed to the app through its options (AppOptions.body).
 import type { Context } from "hono";
 import { invalidRequest, problemOf, type Problem } from "./problem.ts";
+import type { AppEnv } from "./types.ts";
 
 /** The API's limit for request bodies. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -19,77 +19,32 @@ export class BodyProblem extends Error {
 }
 
 export const tooLarge = (limit: number): Problem => problemOf(413, "body-too-large", "Body too large", `The body is over ${limit} bytes.`);
+export const incompleteBody = (): BodyProblem =>
+  new BodyProblem(problemOf(400, "incomplete-body", "Incomplete body", "The client closed the connection before the body ended."));
 
-/** What the body reader needs of a Node IncomingMessage (structural: no Node import here). */
-export interface IncomingLike {
-  headers: Record<string, string | string[] | undefined>;
-  readableEnded: boolean;
-  on(event: string, listener: (arg?: never) => void): unknown;
+/**
+ * How one runtime's request gives its headers and body. Functions over the request rather than
+ * an object per request: a reader is made once, and a request costs nothing more to read.
+ */
+export interface BodyReader<R> {
+  /** A header by its lower-case name (a repeated one joined with ", ", as the web Headers do). */
+  header(req: R, name: string): string | undefined;
+  /** Whether a body comes without a Content-Length (streamed). */
+  streamed(req: R): boolean;
+  /**
+   * The body's bytes, at most `limit`, to `done` once: with the bytes, or with an error (a
+   * BodyProblem over the limit, or for a client gone before the end).
+   */
+  read(req: R, limit: number, done: (err: unknown, bytes?: Uint8Array) => void): void;
 }
 
-function incomingOf(c: Context): IncomingLike | undefined {
-  const incoming = (c.env as { incoming?: IncomingLike } | undefined)?.incoming;
-  return incoming && typeof incoming.on === "function" && typeof incoming.headers === "object" ? incoming : undefined;
-}
-
-/** A header of a Node request (a repeated one joined, as the web Headers would). */
-function incomingHeader(incoming: IncomingLike, name: string): string | undefined {
-  const v = incoming.headers[name];
-  return Array.isArray(v) ? v.join(", ") : v;
-}
-
-/** A Content-Length value, when it is a valid one. */
-const lengthOf = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
-
-/** The declared Content-Length, when there is a valid one. */
-export function declaredLength(c: Context): number | undefined {
-  const incoming = incomingOf(c);
-  return lengthOf(incoming ? incomingHeader(incoming, "content-length") : c.req.header("content-length"));
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
+export function concat(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) { out.set(chunk, at); at += chunk.length; }
   return out;
 }
-
-/**
- * Reads a Node request's body, at most `limit` bytes, and calls `done` once: with the bytes, or
- * with an error (over the limit: stop collecting, the server drains or cuts the rest after the
- * answer; a client gone before the end: incomplete body). Callbacks rather than a promise: this is
- * the JSON lane's hot path, and a settled flag rather than removing the listeners afterwards.
- */
-function readIncoming(s: IncomingLike, limit: number, done: (err: unknown, bytes?: Uint8Array) => void): void {
-  if (s.readableEnded) return done(undefined, new Uint8Array(0));
-  let chunks: Uint8Array[] | undefined = [];
-  let size = 0;
-  const fail = (err: unknown) => {
-    if (!chunks) return;
-    chunks = undefined;
-    done(err);
-  };
-  s.on("data", (chunk?: Uint8Array) => {
-    if (!chunks) return;
-    size += chunk!.length;
-    if (size > limit) fail(new BodyProblem(tooLarge(limit)));
-    else chunks.push(chunk!);
-  });
-  s.on("end", () => {
-    if (!chunks) return;
-    const all = chunks;
-    chunks = undefined;
-    done(undefined, concat(all, size));
-  });
-  s.on("error", fail);
-  // after the end too (the stream closes then): the problem is made only when it is one
-  s.on("close", () => { if (chunks) fail(new BodyProblem(problemOf(400, "incomplete-body", "Incomplete body", "The client closed the connection before the body ended."))); });
-}
-
-/** A read that reports to a callback (the Node ones here), as a promise. */
-const promised = <T>(read: (done: (err: unknown, value?: T) => void) => void): Promise<T> =>
-  new Promise((resolve, reject) => read((err, value) => (err ? reject(err) : resolve(value as T))));
 
 async function readWeb(request: Request, limit: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0);
@@ -108,30 +63,25 @@ async function readWeb(request: Request, limit: number): Promise<Uint8Array> {
   }
 }
 
-/** The route's limit, as the app set it (its maxBodyBytes), else the API's 64 KiB. */
-const routeLimit = (c: Context): number => (c.get("bodyLimit") as number | undefined) ?? MAX_BODY_BYTES;
+/** The app's default reader: the web Request's headers and stream (the Worker, app.request, any fetch runtime). */
+export const webBody: BodyReader<Context<AppEnv>> = {
+  header: (c, name) => c.req.header(name),
+  streamed: (c) => c.req.raw.body !== null,
+  read: (c, limit, done) => void readWeb(c.req.raw, limit).then((bytes) => done(undefined, bytes), done),
+};
 
-/** The whole body, at most `limit` bytes (413 beyond: by Content-Length before reading, else as it streams). */
-export function readBody(c: Context, limit = routeLimit(c)): Promise<Uint8Array> {
-  const declared = declaredLength(c);
-  if (declared !== undefined && declared > limit) return Promise.reject(new BodyProblem(tooLarge(limit)));
-  const incoming = incomingOf(c);
-  return incoming ? promised<Uint8Array>((done) => readIncoming(incoming, limit, done)) : readWeb(c.req.raw, limit);
+/**
+ * 413 when the declared Content-Length is over `limit`: before anything is read, so it comes
+ * before 415 or 401, as a body-limit middleware would answer. The one place it is checked (the
+ * app's handlers and the JSON operations, whichever adapter serves them, come through here).
+ */
+export function declaredTooLarge<R>(reader: BodyReader<R>, req: R, limit: number): BodyProblem | undefined {
+  const length = reader.header(req, "content-length");
+  return length !== undefined && /^\d+$/.test(length) && Number(length) > limit ? new BodyProblem(tooLarge(limit)) : undefined;
 }
-
-
-/** Whether the request carries a body at all: a Content-Length other than 0, or else a body streamed without one. */
-const hasBody = (length: string | undefined, streamed: () => boolean): boolean => (length !== undefined ? length !== "0" : streamed());
 
 const isJson = (type: string) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type);
 const utf8 = new TextDecoder();
-
-/** 415 for a body that is not JSON; `undefined` when there is no body at all (an empty request: every field is optional). */
-function notJson(type: string, hasBody: () => boolean): BodyProblem | undefined {
-  if (!type && !hasBody()) return undefined;
-  return new BodyProblem(problemOf(415, "unsupported-media-type", "Unsupported media type",
-    `The body must be JSON (content-type: application/json); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`));
-}
 
 function parseJson(bytes: Uint8Array): unknown {
   const text = utf8.decode(bytes);
@@ -143,33 +93,21 @@ function parseJson(bytes: Uint8Array): unknown {
   }
 }
 
-export async function readJson(c: Context, limit = routeLimit(c)): Promise<unknown> {
-  const incoming = incomingOf(c);
-  if (incoming) return promised((done) => readIncomingJsonThen(incoming, limit, done));
-  const type = c.req.header("content-type") ?? "";
-  if (!isJson(type)) {
-    const problem = notJson(type, () => hasBody(c.req.header("content-length"), () => c.req.raw.body !== null));
-    if (problem) throw problem;
-    return {};
-  }
-  return parseJson(await readBody(c, limit));
-}
-
 /**
- * A Node request's JSON body, to `done`: 413 by a declared Content-Length over `limit` before
- * anything else, 415 for another content type before anything is read, then read (counted
- * against the limit) and parsed. For the agent's JSON lane (callbacks, no promise per request)
- * and, as a promise (readJson), for the app on @hono/node-server.
+ * A request's JSON body, to `done`, its Content-Length already held to the limit
+ * (declaredTooLarge): 415 for another content type before anything is read, an empty request
+ * (no body at all) as `{}` (every field is optional), then read (counted against `limit`) and
+ * parsed. Callbacks, not a promise: this is the JSON operations' hot path.
  */
-export function readIncomingJsonThen(incoming: IncomingLike, limit: number, done: (err: unknown, body?: unknown) => void): void {
-  const type = incomingHeader(incoming, "content-type") ?? "";
-  const length = incomingHeader(incoming, "content-length");
-  if ((lengthOf(length) ?? 0) > limit) return done(new BodyProblem(tooLarge(limit)));
+export function readJsonThen<R>(reader: BodyReader<R>, req: R, limit: number, done: (err: unknown, body?: unknown) => void): void {
+  const type = reader.header(req, "content-type") ?? "";
   if (!isJson(type)) {
-    const problem = notJson(type, () => hasBody(length, () => incomingHeader(incoming, "transfer-encoding") !== undefined));
-    return problem ? done(problem) : done(undefined, {});
+    const length = reader.header(req, "content-length");
+    if (!type && (length !== undefined ? length === "0" : !reader.streamed(req))) return done(undefined, {});
+    return done(new BodyProblem(problemOf(415, "unsupported-media-type", "Unsupported media type",
+      `The body must be JSON (content-type: application/json); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`)));
   }
-  readIncoming(incoming, limit, (err, bytes) => {
+  reader.read(req, limit, (err, bytes) => {
     if (err) return done(err);
     let body: unknown;
     try {
@@ -179,4 +117,14 @@ export function readIncomingJsonThen(incoming: IncomingLike, limit: number, done
     }
     done(undefined, body);
   });
+}
+
+/**
+ * The whole body of a request to a route with a handler of its own, at most `limit` bytes (its
+ * maxBodyBytes: the app checked the declared Content-Length against it before the handler ran),
+ * read as the app's runtime reads bodies.
+ */
+export function readBody(c: Context<AppEnv>, limit: number): Promise<Uint8Array> {
+  const reader = c.get("body") ?? webBody;
+  return new Promise((resolve, reject) => reader.read(c, limit, (err, bytes) => (err ? reject(err) : resolve(bytes!))));
 }

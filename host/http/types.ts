@@ -3,6 +3,7 @@
 import type { Context } from "hono";
 import type { z } from "zod";
 import type { Engine } from "../engine/engine.ts";
+import type { BodyReader } from "./body.ts";
 
 export interface DecisionLog { id: string; level: string | null }
 
@@ -11,14 +12,16 @@ export type AppEnv = {
     /** The engine this request runs on, read once when it arrives: a policy swap never changes it mid-request. */
     engine: Engine;
     decision?: DecisionLog;
-    /** This route's body limit (its maxBodyBytes, else 64 KiB), set by the app for readJson/readBody. */
-    bodyLimit?: number;
+    /** The runtime's body reader (AppOptions.body), set by the app for a route with a body and a handler of its own (readBody). */
+    body?: BodyReader<Context<AppEnv>>;
   };
 };
 
 export interface ResponseEntry {
   method: string; route: string; status: number; ms: number;
   decisionId?: string; level?: string | null;
+  /** The adapter that served a JSON operation when it was not the app ("node": the agent's JSON lane). */
+  via?: string;
 }
 
 export interface PolicyStatusView {
@@ -45,6 +48,10 @@ export interface AppOptions {
   onDecision?: (decision: { level: string | null; runtime: string | null }, request: unknown) => void;
   /** Routes a host adds (e.g. /metrics on Node, the policy admin routes). */
   routes?: RouteSpec[];
+  /** How the runtime's requests are read (host/node/incoming-body.ts on Node). Default: the web Request's stream. */
+  body?: BodyReader<Context<AppEnv>>;
+  /** The package's version, /openapi.json's info.version: the host gives it (package.json's, read by the agent, bundled into the Worker). Default: "unversioned". */
+  version?: string;
 }
 
 export interface BodySpec { contentType: string; schema: (engine: Engine) => z.ZodType | Record<string, unknown> }
@@ -59,7 +66,8 @@ export interface JsonCall { engine: Engine; decision?: DecisionLog }
  * A route whose whole work is JSON in, JSON out (200): the body, read and parsed by the host
  * (content type, size limit and malformed JSON answered as problems), is handed over and the value
  * returned is the answer; errors (InvalidRequestError …) become problems. Hono runs it through a
- * handler (createApp); the Node agent also serves it straight from node:http (host/node/json-lane.ts).
+ * handler (createApp), the Node agent straight from node:http (host/node/json-lane.ts), both
+ * through json-operation.ts.
  */
 export type JsonOperation = (body: unknown, call: JsonCall) => unknown;
 
@@ -69,7 +77,7 @@ export interface RouteSpec {
   summary: string;
   operationId: string;
   body?: BodySpec;
-  /** The largest body this route takes (default: the API's 64 KiB, body.ts MAX_BODY_BYTES); readJson/readBody enforce it. */
+  /** The largest body this route takes (default: the API's 64 KiB, body.ts MAX_BODY_BYTES), checked before its handler or operation runs. */
   maxBodyBytes?: number;
   query?: Record<string, { description: string; schema: (engine: Engine) => z.ZodType; required?: boolean }>;
   headers?: Record<string, { description: string; required?: boolean }>;

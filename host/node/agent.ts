@@ -19,6 +19,8 @@ import type { PollOptions } from "../delivery/poller.ts";
 import type { TrustedKey } from "../delivery/signing.ts";
 import type { PolicySource, SourceContext } from "../delivery/source.ts";
 import { detectRuntimes, redetectOnActivate } from "./detect.ts";
+import { PACKAGE_VERSION } from "../package.ts";
+import { honoIncomingBody } from "./incoming-body.ts";
 import { jsonLane } from "./json-lane.ts";
 import { stdoutDestination, type LogDestination } from "./log-destination.ts";
 import { AgentMetrics } from "./metrics.ts";
@@ -73,6 +75,8 @@ export interface AgentOptions {
   server?: { createServer: typeof createHttpsServer; options: HttpsServerOptions; scheme: "https" };
   /** Header and request timeouts and the connection cap (default SERVER_LIMITS). */
   limits?: Partial<ServerLimits>;
+  /** false: the JSON operations through the Hono app like every other route, not the JSON lane (json-lane.ts) that serves them by default. */
+  jsonLane?: boolean;
 }
 
 
@@ -188,6 +192,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
       manager.observe(request, d.level, d.runtime);
     },
     routes,
+    body: honoIncomingBody,
+    version: PACKAGE_VERSION,
   };
   const api = apiRoutes(appOptions);
   const app = createApp(appOptions, api);
@@ -198,7 +204,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     const s = serve({
       fetch: app.fetch, hostname: o.host ?? "127.0.0.1", port: o.port ?? 8787,
       // the app's listener behind the JSON lane, which serves the JSON operations itself
-      createServer: (options: ServerOptions, listener: RequestListener) => createServer(options, jsonLane(api, appOptions, listener)),
+      createServer: (options: ServerOptions, listener: RequestListener) =>
+        createServer(options, o.jsonLane === false ? listener : jsonLane(api, appOptions, listener)),
       serverOptions: {
         ...o.server?.options, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs,
         keepAliveTimeout: TIMEOUTS.keepAliveMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS,

@@ -51,7 +51,7 @@ export function msText(ms: number): string {
   return whole + FRACTIONS[us - whole * 1000];
 }
 
-/** The same line through pino (a logger the agent did not make: its options are its own). */
+/** The same line through pino (a logger the agent did not make: its options are its own), with every field of the entry (`via` too). */
 export const pinoRequestLog = (logger: Logger): RequestLog => (e) => {
   // pino owns the key "level"; the placement level is logged as "placement"
   const { level, ...rest } = e;

@@ -6,6 +6,8 @@
 import policyModule from "../../dist/policies/default.metered.wasm";
 import { createEngine, type Engine, type NodeProfile } from "../engine/engine.ts";
 import { createApp } from "../http/app.ts";
+// bundled by wrangler: only the version is taken (esbuild keeps a JSON import's used keys)
+import { version } from "../../package.json";
 
 export interface Env {
   /** Optional: the runtimes every decision without `node` is made for (comma-separated); absent: planning mode. */
@@ -25,7 +27,7 @@ function nodeProfile(env: Env): NodeProfile | undefined {
 
 async function build(env: Env): Promise<App> {
   const engine: Engine = await createEngine(policyModule, { node: nodeProfile(env) });
-  return createApp({ engine: () => engine });
+  return createApp({ engine: () => engine, version });
 }
 
 export default {

@@ -267,6 +267,16 @@ export const cases: ContractCase[] = [
       expect(a.text).toContain('<script src="console.js" defer></script>');
     },
   },
+  {
+    name: "GET /console.js is the console's client, bundled from host/http/console/client/*.ts", path: "/console.js",
+    check: (a) => {
+      expect(a.status).toBe(200);
+      expect(a.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+      // one classic script, strict, and main.ts's own words in it
+      expect(a.text).toMatch(/^"use strict";\(\(\)=>\{/);
+      expect(a.text).toContain("Could not load the catalogue from the API: ");
+    },
+  },
   { name: "healthz", path: "/healthz", check: (a) => expect(a.json).toEqual({ status: "ok" }) },
   {
     name: "readyz: a verified policy is active", path: "/readyz",

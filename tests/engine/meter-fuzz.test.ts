@@ -10,6 +10,7 @@
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Done, Job } from "./support/meter-fuzz-worker.ts";
+import { loopingStartModule } from "../fixtures/looping-bytes.ts";
 
 const MODULES = Number(process.env.ISOPLACE_METER_FUZZ_MODULES ?? 100);
 const SEED = Number(process.env.ISOPLACE_METER_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -57,7 +58,7 @@ beforeAll(() => { pool = new Pool(); });
 afterAll(async () => { await pool.close(); });
 
 async function fuzz(kind: Job["kind"]) {
-  const totals = { modules: 0, refused: {} as Record<string, number>, calls: 0, returned: 0, traps: 0, boundaries: 0, stopped: 0, bytes: 0 };
+  const totals = { modules: 0, refused: {} as Record<string, number>, calls: 0, returned: 0, traps: 0, boundaries: 0, stopped: 0, startTrapped: 0, bytes: 0 };
   const findings: string[] = [];
   for (let i = 0; i < MODULES; i++) {
     const seed = (SEED + i * 7919) >>> 0;
@@ -69,7 +70,7 @@ async function fuzz(kind: Job["kind"]) {
     totals.modules++;
     totals.bytes += r.size;
     if (rep.refused) totals.refused[rep.refused] = (totals.refused[rep.refused] ?? 0) + 1;
-    totals.calls += rep.calls; totals.returned += rep.returned; totals.traps += rep.traps; totals.boundaries += rep.boundaries; totals.stopped += rep.stopped;
+    totals.calls += rep.calls; totals.returned += rep.returned; totals.traps += rep.traps; totals.boundaries += rep.boundaries; totals.stopped += rep.stopped; totals.startTrapped += rep.startTrapped ? 1 : 0;
     for (const f of rep.findings) findings.push(`${again}: ${f}`);
   }
   return { totals, findings };
@@ -90,13 +91,19 @@ describe("cases the fuzz found", () => {
     expect(r.report.findings).toEqual([]);
     if (stopped) expect(r.report.stopped).toBe(1);
   }, 120_000);
+
+  it("a start function that never ends (as a mutation of the default module made one): metered, its instantiation stops on the budget, and the check never runs it unmetered", async () => {
+    const r = await pool.run({ id: -1, kind: "module", bytes: loopingStartModule() });
+    if (!("report" in r)) throw new Error(`the looping start: ${"hung" in r ? "no answer" : r.crashed}`);
+    expect(r.report).toMatchObject({ startTrapped: true, calls: 0, findings: [] });
+  }, 120_000);
 });
 
 describe(`the meter against Binaryen's random modules (${MODULES} of each kind, seed ${SEED})`, () => {
   it("translate-to-fuzz modules: all metered, all valid metered, every parameterless export the same metered and unmetered, the budget error at each call's exact cost", async () => {
     const { totals, findings } = await fuzz("ttf");
     console.log(`meter fuzz (wasm-opt -ttf, seed ${SEED}): ${totals.modules} modules (${Math.round(totals.bytes / Math.max(1, totals.modules))} bytes on average), refused ${JSON.stringify(totals.refused)}; ` +
-      `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget; ${totals.boundaries} exact-cost boundaries checked; ${findings.length} findings; worker restarts ${pool.restarts}`);
+      `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget, ${totals.startTrapped} modules whose metered start trapped (not run unmetered); ${totals.boundaries} exact-cost boundaries checked; ${findings.length} findings; worker restarts ${pool.restarts}`);
     expect(findings).toEqual([]);
     expect(totals.modules).toBe(MODULES);
     expect(totals.refused).toEqual({});          // valid modules of the features the meter knows: every one metered
@@ -108,7 +115,7 @@ describe(`the meter against Binaryen's random modules (${MODULES} of each kind, 
     const { totals, findings } = await fuzz("mutation");
     const refused = Object.values(totals.refused).reduce((a, b) => a + b, 0);
     console.log(`meter fuzz (mutations of the default module, seed ${SEED}): ${totals.modules} modules, refused ${JSON.stringify(totals.refused)}, ${totals.modules - refused} metered; ` +
-      `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget; ${totals.boundaries} boundaries; ${findings.length} findings`);
+      `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget, ${totals.startTrapped} modules whose metered start trapped (not run unmetered); ${totals.boundaries} boundaries; ${findings.length} findings`);
     expect(findings).toEqual([]);
     expect(totals.modules).toBe(MODULES);
     expect(refused).toBeGreaterThan(0);

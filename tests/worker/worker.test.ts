@@ -2,6 +2,7 @@
 // time, the same answers as the engine, and none of the Node agent's extra routes.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { version } from "../../package.json";
 import worker from "../../host/worker/index.ts";
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://isoplace.test${path}`, init));
@@ -34,6 +35,11 @@ describe("the Worker", () => {
     expect(doc.paths["/v1/decide"]).toHaveProperty("post");
     expect(Object.keys(doc.paths["/v1/policy"])).toEqual(["get"]);
     expect(Object.keys(doc.paths).filter((p) => p === "/metrics" || p.startsWith("/v1/policy/"))).toEqual([]);
+  });
+
+  it("documents its API under the package's version (bundled from package.json)", async () => {
+    const doc = await (await call("/openapi.json")).json<{ info: { version: string } }>();
+    expect(doc.info.version).toBe(version);
   });
 });
 

@@ -3,7 +3,7 @@
 // with no inline code and no hash to keep in step.
 import type { RouteSpec } from "../types.ts";
 import { CONSOLE_HTML, FAVICON_SVG } from "./page.ts";
-import { CONSOLE_JS } from "./script.ts";
+import { CONSOLE_JS } from "./script.generated.ts";
 import { CONSOLE_CSS } from "./style.ts";
 
 export const CONSOLE_CSP = [

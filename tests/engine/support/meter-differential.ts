@@ -22,6 +22,8 @@ export interface CallPlan { name: string; args: unknown[] }
 export interface Report {
   /** Set when the meter refused the module: its kind ("invalid", "unsupported", "memory"). */
   refused?: string;
+  /** Set when the metered module's start function trapped (the budget's stop or its own trap): the unmetered one is not run. */
+  startTrapped?: boolean;
   calls: number;
   /** Calls that finished (not a trap) metered and unmetered. */
   returned: number;
@@ -189,7 +191,15 @@ export function differential(bytes: Uint8Array, o: DifferentialOptions = {}): Re
   const plan = (o.plan ?? parameterless)(shape);
   const fresh = () => new Run(meteredModule, shape);
 
-  const plain = new Run(plainModule, shape), m = fresh();
+  // metered first: a start function that never ends would hang the unmetered instantiation, and
+  // a trapped instantiation leaves no budget global to tell the budget's stop from the module's own
+  // trap, so then the unmetered one is not run
+  const m = fresh();
+  if (m.instantiation !== "ok" && /RuntimeError/.test(m.instantiation)) {
+    report.startTrapped = true;
+    return report;
+  }
+  const plain = new Run(plainModule, shape);
   if (plain.instantiation !== m.instantiation) {
     report.findings.push(`instantiation: unmetered ${plain.instantiation}, metered ${m.instantiation}`);
     return report;

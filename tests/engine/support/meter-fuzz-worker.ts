@@ -9,7 +9,7 @@ import { PACKAGE_ROOT } from "../../../host/node/paths.ts";
 import { loadTtf } from "./binaryen-ttf.ts";
 import { differential, withArguments, type Report } from "./meter-differential.ts";
 
-export interface Job { id: number; kind: "ttf" | "mutation"; seed: number }
+export type Job = { id: number; kind: "ttf" | "mutation"; seed: number } | { id: number; kind: "module"; bytes: Uint8Array };
 export interface Done { id: number; report: Report; size: number }
 
 /** mulberry32: a small seeded generator, so a failing job can be made again from its seed alone. */
@@ -42,6 +42,9 @@ if (parentPort) {
       const r = random(job.seed);
       const seedBytes = Uint8Array.from({ length: 500 + Math.floor(r() * 7500) }, () => Math.floor(r() * 256));
       bytes = ttf.generate(seedBytes);
+      report = differential(bytes);
+    } else if (job.kind === "module") {
+      bytes = job.bytes;
       report = differential(bytes);
     } else {
       bytes = mutation(job.seed);
