@@ -35,7 +35,7 @@ if (!(seconds > 0 && Number.isInteger(connections) && connections >= 1 && swapMs
   process.exit(2);
 }
 
-const r = await runSoak({ seconds, connections, swapMs, badMs, log: (m) => process.stderr.write(`soak: ${m}\n`) });
+const r = await runSoak({ length: { seconds }, connections, swapMs, badMs, log: (m) => process.stderr.write(`soak: ${m}\n`) });
 const q = r.requests.latencyMs;
 console.log(`\n${r.machine.cores} cores (${r.machine.cpu}), load ${r.machine.loadAverage1mAtStart} at start, Node ${r.machine.node}`);
 console.log(`requests: ${r.requests.total} in ${seconds} s (${r.requests.perSecond}/s; ${Object.entries(r.requests.byRoute).map(([k, v]) => `${k} ${v}`).join(", ")}), failed ${r.requests.failed}`);

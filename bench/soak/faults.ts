@@ -14,7 +14,11 @@ export interface FaultTally {
   swapMs: number[];
 }
 
-export interface FaultOptions { url: string; token: string; good: [GoodModule, GoodModule]; bad: BadModule[]; swapMs: number; badMs: number; activeVersion: string }
+export interface FaultOptions {
+  url: string; token: string; good: [GoodModule, GoodModule]; bad: BadModule[]; swapMs: number; badMs: number; activeVersion: string;
+  /** Called after each swap and each bad upload has been answered. */
+  onAnswer?: () => void;
+}
 
 /** Calls `fn` every `ms`, on a fixed schedule (a slow call delays the next, never doubles it up), until stopped. */
 function every(ms: number, fn: (n: number) => Promise<void>): { stop: () => Promise<void> } {
@@ -29,7 +33,7 @@ function every(ms: number, fn: (n: number) => Promise<void>): { stop: () => Prom
   return { stop: async () => { stopped = true; clearTimeout(timer); await current; } };
 }
 
-export function startFaults(o: FaultOptions): { stop: () => Promise<FaultTally> } {
+export function startFaults(o: FaultOptions): { tally: FaultTally; stop: () => Promise<FaultTally> } {
   const tally: FaultTally = {
     swaps: { done: 0, puts: 0, rollbacks: 0, failed: 0, failures: [] },
     bad: { sent: 0, rejected: 0, failures: [], byClass: Object.fromEntries(o.bad.map((b) => [b.name, { sent: 0, rejected: 0, reason: b.reason, answered: [] }])) },
@@ -58,6 +62,7 @@ export function startFaults(o: FaultOptions): { stop: () => Promise<FaultTally> 
       tally.swaps.failed++;
       if (tally.swaps.failures.length < 10) tally.swaps.failures.push(`${rollback ? "rollback" : `PUT ${next.version}`}: ${(err as Error).message}`);
     }
+    o.onAnswer?.();
   });
 
   const bads = every(o.badMs, async (n) => {
@@ -77,9 +82,11 @@ export function startFaults(o: FaultOptions): { stop: () => Promise<FaultTally> 
     } catch (err) {
       tally.bad.failures.push(`${b.name}: ${(err as Error).message}`);
     }
+    o.onAnswer?.();
   });
 
   return {
+    tally,
     stop: async () => {
       await Promise.all([swaps.stop(), bads.stop()]);
       return tally;

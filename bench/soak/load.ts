@@ -32,8 +32,8 @@ function send(agent: Agent, base: URL, r: SoakRequest): Promise<{ status: number
   });
 }
 
-/** Runs `connections` clients against `url` until `stop()` is called; resolves with the tally when all have finished. */
-export function startLoad(url: string, connections: number, next: () => SoakRequest): { stop: () => Promise<LoadTally> } {
+/** Runs `connections` clients against `url` until `stop()` is called; resolves with the tally when all have finished. `onAnswer` follows each request. */
+export function startLoad(url: string, connections: number, next: () => SoakRequest, onAnswer?: () => void): { tally: LoadTally; stop: () => Promise<LoadTally> } {
   const base = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const tally: LoadTally = { requests: 0, byRoute: { decide: 0, batch: 0, rank: 0, compare: 0 }, failed: 0, failures: [], latencies: [] };
@@ -60,10 +60,12 @@ export function startLoad(url: string, connections: number, next: () => SoakRequ
       }
       tally.requests++;
       tally.byRoute[r.route]++;
+      onAnswer?.();
     }
   };
   const clients = Array.from({ length: connections }, client);
   return {
+    tally,
     stop: async () => {
       running = false;
       await Promise.all(clients);

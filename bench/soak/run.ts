@@ -17,7 +17,11 @@ import { startFaults, type GoodModule } from "./faults.ts";
 import { startLoad } from "./load.ts";
 import { requestMaker } from "./requests.ts";
 
-export interface SoakOptions { seconds: number; connections: number; swapMs: number; badMs: number; log?: (m: string) => void }
+export interface SoakOptions {
+  /** How long the load runs; or, instead, until this much is done (a swap or upload that fails ends it too). */
+  length: { seconds: number } | { swaps: number; requests: number };
+  connections: number; swapMs: number; badMs: number; log?: (m: string) => void;
+}
 
 const V2 = "2025.11.15-soak2", V2_STACK = "K3s + WasmEdge 0.15.0 (soak v2)";
 
@@ -54,13 +58,24 @@ export async function runSoak(o: SoakOptions) {
         carry = text.slice(-128);
       },
     });
-    log(`agent ${agent.url} (pid ${agent.child.pid}) listening after ${agent.startMs.toFixed(0)} ms; ${o.connections} connections for ${o.seconds} s, a swap every ${o.swapMs} ms, a bad module every ${o.badMs} ms`);
+    log(`agent ${agent.url} (pid ${agent.child.pid}) listening after ${agent.startMs.toFixed(0)} ms; ${o.connections} connections for ${"seconds" in o.length ? `${o.length.seconds} s` : `${o.length.swaps} swaps, every bad class and ${o.length.requests} requests`}, a swap every ${o.swapMs} ms, a bad module every ${o.badMs} ms`);
 
     const load0 = loadavg()[0];
     const started = performance.now();
-    const load = startLoad(agent.url, o.connections, requestMaker(catalogue, { [DEFAULT_VERSION]: DEFAULT_EDGE_STACK, [V2]: V2_STACK }));
-    const faults = startFaults({ url: agent.url, token, good, bad, swapMs: o.swapMs, badMs: o.badMs, activeVersion: DEFAULT_VERSION });
-    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    const length = o.length;
+    let answered = () => {};
+    const onAnswer = () => answered();
+    const load = startLoad(agent.url, o.connections, requestMaker(catalogue, { [DEFAULT_VERSION]: DEFAULT_EDGE_STACK, [V2]: V2_STACK }), onAnswer);
+    const faults = startFaults({ url: agent.url, token, good, bad, swapMs: o.swapMs, badMs: o.badMs, activeVersion: DEFAULT_VERSION, onAnswer });
+    if ("seconds" in length) await new Promise((r) => setTimeout(r, length.seconds * 1000));
+    else {
+      const t = faults.tally;
+      const done = () => t.swaps.failed > 0 || t.bad.failures.length > 0 || load.tally.failed > 0 ||
+        (t.swaps.done >= length.swaps && load.tally.requests >= length.requests && Object.values(t.bad.byClass).every((c) => c.sent > 0));
+      await new Promise<void>((resolve) => {
+        answered = () => { if (done()) { answered = () => {}; resolve(); } };
+      });
+    }
     const f = await faults.stop();
     const l = await load.stop();
     const elapsed = (performance.now() - started) / 1000;
@@ -88,7 +103,7 @@ export async function runSoak(o: SoakOptions) {
       problems,
       generatedAt: new Date().toISOString(),
       machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? "unknown", loadAverage1mAtStart: round(load0), node: process.version },
-      options: { seconds: o.seconds, connections: o.connections, swapEveryMs: o.swapMs, badEveryMs: o.badMs },
+      options: { ...o.length, connections: o.connections, swapEveryMs: o.swapMs, badEveryMs: o.badMs },
       agent: { startMs: Math.round(agent.startMs), exitOnSigterm: exit, outputLines: agent.lines(), secretInOutput: secretSeen },
       requests: {
         total: l.requests, failed: l.failed, failureSamples: l.failures, perSecond: Math.round(l.requests / elapsed), byRoute: l.byRoute,

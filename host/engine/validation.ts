@@ -32,6 +32,9 @@ export function validation(): Validation {
   throw new ValidationLoading();
 }
 
+/** Whether the request schemas are loaded (asking does not start their load). */
+export const validationLoaded = (): boolean => loaded !== undefined;
+
 /** From now on createEngine does not wait for the request schemas (the host loads them and retries, withValidation). */
 export function deferValidation(): void {
   deferred = true;

@@ -227,9 +227,9 @@ describe("rule 3: the best feasible level otherwise", () => {
 
   it("a true tie of scores goes to the higher equal-weight score, whatever the last bit of the sums", () => {
     // The three needs' metrics and compatibility weigh half each: L1 and L4 both score exactly 0.5,
-    // by different sums (L1 by compatibility alone, L4 by the needs' metrics). Compared bit for
-    // bit (before scores were taken to nine decimals) L1 won by a rounding unit; L4's equal-weight
-    // score is far higher. Found by the Rego side by side (docs/OPA.md).
+    // by different sums (L1 by compatibility alone, L4 by the needs' metrics), which differ in the
+    // last bit; scores are compared at nine decimals, so this is a tie, and it goes to the higher
+    // equal-weight score: L4's, far higher. The Rego policy (docs/OPA.md) must break it the same way.
     const d = decide({ performance: ["high-utilization", "low-memory-overhead", "low-cpu-overhead"], weights: { compatibility: 0.16 } }, ["kvm", "gvisor", "wasmedge", "firecracker"]);
     expect(d.ranking.slice(0, 2).map((r) => [r.level, r.score])).toEqual([["L4", 0.5], ["L1", 0.5]]);
     expect(d).toMatchObject({ level: "L4", rule: "score", fallback: { level: "L1" } });

@@ -48,7 +48,9 @@ describe("inflateRaw", () => {
     expect(() => inflateRaw(bomb)).toThrow(expect.objectContaining({ reason: "inflate" }));
     const ms = performance.now() - t0;
     console.log(`inflate: ${bomb.length} bytes of deflate (64 MiB inflated) refused in ${ms.toFixed(1)} ms`);
-    expect(ms).toBeLessThan(1000);  // main at 5930eb5: 2.2 s, and every byte of the 64 MiB built
+    // a bound on time stands in for a count of the bytes inflated, which the inflater does not expose:
+    // it tells inflating all 64 MiB before refusing from stopping at the bound, with a wide margin
+    expect(ms).toBeLessThan(1000);
   });
 });
 

@@ -67,7 +67,6 @@ describe("a module that runs away on some input", () => {
         expect(() => engine.decide(poison)).toThrow(PolicyTrapError);
         const ms = performance.now() - t0;
         console.log(`meter: ${what} stopped in ${ms.toFixed(2)} ms (call ${i + 1}, instance replaced)`);
-        expect(ms).toBeLessThan(500);  // ~0.2–1 ms measured here (a loaded machine: more); without the meter, never
         expect(engine.decide({ workload: { scenario: "serverless" } }).level).toBe("L4");
       }
       expect(() => engine.decide(poison)).toThrow(/did not return within its budget of 2,000,000 units/);

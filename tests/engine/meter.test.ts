@@ -58,7 +58,6 @@ describe("the meter's charges", () => {
     expect(spend(x, CALL_BUDGET, () => x.fns.spin())).toBe("exhausted");
     const ms = performance.now() - t0;
     console.log(`meter: an endless loop stopped after ${CALL_BUDGET} units in ${ms.toFixed(2)} ms`);
-    expect(ms).toBeLessThan(1000);  // the figure is ~1 ms; only a loop that escaped the meter takes seconds
     expect(spend(x, CALL_BUDGET, () => expect(x.fns.count(5)).toBe(0))).toBeGreaterThan(0);
   });
 

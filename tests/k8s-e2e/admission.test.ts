@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { havePeers, needsPeers } from "../support/peers.ts";
+import { pollOtherProcess } from "../support/poll.ts";
 import { installWebhook, MODE_LABEL, namespace, OPTED_IN, pod, startCluster, webhookActive, type Cluster, type Installed } from "./support/cluster.ts";
 import { CONTROL_PLANE_PEERS } from "./support/control-plane.ts";
 import { argOf, RUNTIME_CLASS_FILES } from "./support/webhook.ts";
@@ -208,13 +209,12 @@ describe.skipIf(!havePeers(...CONTROL_PLANE_PEERS))(needsPeers("the webhook behi
       }));
       await namespace(c.cp, "reinvoke", { [MODE_LABEL]: "fill", "e2e.isoplace.io/labeler": "on" });
       // the labeler is active once a dry run comes back labelled
-      const deadline = Date.now() + 30_000;
-      for (let i = 0; ; i++) {
-        const r = await c.cp.api("POST", "/api/v1/namespaces/reinvoke/pods?dryRun=All", pod(`probe-${i}`, OPTED_IN));
-        if (r.json?.metadata?.labels?.["e2e.isoplace.io/labelled"] && r.json.metadata.annotations?.["isoplace.io/decision-id"]) break;
-        if (Date.now() > deadline) throw new Error(`the labeler is not called: ${r.text.slice(0, 300)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      let i = 0, last = "";
+      await pollOtherProcess(async () => {
+        const r = await c.cp.api("POST", "/api/v1/namespaces/reinvoke/pods?dryRun=All", pod(`probe-${i++}`, OPTED_IN));
+        last = r.text.slice(0, 300);
+        return r.json?.metadata?.labels?.["e2e.isoplace.io/labelled"] && r.json.metadata.annotations?.["isoplace.io/decision-id"];
+      }, { ms: 30_000, everyMs: 100, what: "the labeler called", last: () => last });
       const r = await create("reinvoke", pod("relabelled", TENANT));
       expect(r.code, r.stderr).toBe(0);
       const created = JSON.parse(r.stdout);

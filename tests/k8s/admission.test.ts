@@ -352,14 +352,7 @@ describe("the server", () => {
   });
 });
 
-// isoplace.io/artifact → workload.artifact needs the artifact-aware engine (issue 11, branch
-// `artifact`); until it is merged these are skipped, after it they run.
-const artifactAware = await (async () => {
-  const { loadPolicy } = await import("../../host/index.ts");
-  return (await loadPolicy()).schemas.decide.safeParse({ workload: { artifact: "wasm" } }).success;
-})();
-
-describe.skipIf(!artifactAware)("isoplace.io/artifact: only runtimes that run the artifact", () => {
+describe("isoplace.io/artifact: only runtimes that run the artifact", () => {
   it("a Wasm module for microservices goes to a Wasm runtime's class, not the default handler", async () => {
     const { ops, pod } = await run(fill, { annotations: { "isoplace.io/scenario": "microservices", "isoplace.io/artifact": "wasm" } });
     expect(["wasmedge", "wasmtime"]).toContain(pod.spec.runtimeClassName);

@@ -4,7 +4,6 @@
 // one line is not held back waiting for more.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FLUSH_MS } from "../../host/node/log-destination.ts";
 import { spawnChild } from "../support/child.ts";
 
 describe("log destination", () => {
@@ -22,12 +21,11 @@ describe("log destination", () => {
     }
   });
 
-  it("a line logged while nothing else happens arrives within FLUSH_MS, the process still running", async () => {
+  it("a line logged while nothing else happens arrives, the process still running: the flush timer sent it", async () => {
     const child = spawnChild(process.execPath, [join(import.meta.dirname, "fixtures/log-burst.ts"), "0", "quiet"]);
     try {
-      const line = JSON.parse(await child.waitForLine(/"alone"/, "the line", 10_000)) as { at: number };
-      // seen by the parent well before the child would exit (it never does by itself)
-      expect(Date.now() - line.at).toBeLessThan(FLUSH_MS + 1000);
+      // nothing else is logged and the child never exits by itself: nothing but the timer flushes
+      await child.waitForLine(/"alone"/, "the line");
       expect(child.process.exitCode).toBeNull();
     } finally {
       await child.stop("SIGKILL");

@@ -76,13 +76,11 @@ describe.skipIf(!haveRegistry())("serve --policy oci://… against a real regist
     expect(a.source.stats.notModified - before.notModified).toBeGreaterThanOrEqual(3);
     expect(a.source.stats.downloads).toBe(before.downloads);
 
-    const pushedAt = performance.now();
     await publish(ref, v3, await sign(v3, keys));
     const fetching = registry.mark();
     // the poll in flight during the push may have looked before it: the next one must find it
     const polls = await afterPolls(a, 2, async () => (await policyStatus(a.url)).active.version === V3);
     expect(polls).toBeLessThanOrEqual(2);
-    expect(performance.now() - pushedAt).toBeLessThan(INTERVAL_MS * (1 + JITTER) * 2 + 2000);
     expect((await edgeDecision(a.url)).stack).toBe(V3_STACK);
     expect(a.source.stats.downloads).toBe(before.downloads + 1);
     // a new version costs six GETs besides the HEAD, this registry having no referrers API: the manifest, the

@@ -2,40 +2,34 @@
 // checkout, `npm install -g` of the tarball (into a prefix of its own here), then `isoplace` on
 // PATH, run from a directory outside the checkout. Without the compiler, `policy build` says how to
 // add it; added as it says, building works there too.
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { PACKAGE_ROOT, PACKAGE_VERSION } from "../../host/package.ts";
+import { ok, run, type Ran } from "../support/cli.ts";
 import { cleanEnv } from "./support/run.ts";
 
 let root: string, prefix: string, elsewhere: string;
-const sh = promisify(execFile);
 // npm's cache holds every package after the repository's own npm ci, so the installs stay local
 const NPM_FLAGS = ["--prefer-offline", "--no-audit", "--no-fund"];
 
 /** `isoplace …` by name, found on PATH as a shell finds it (its #!/usr/bin/env node: Node 22 first on PATH, as the docs ask), run from `elsewhere`. */
-async function isoplace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function isoplace(...args: string[]): Promise<Ran> {
   const env = cleanEnv({ PATH: [dirname(process.execPath), join(prefix, "bin"), cleanEnv().PATH].join(delimiter) });
-  try {
-    const { stdout, stderr } = await sh("isoplace", args, { cwd: elsewhere, env, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  return run("isoplace", args, { cwd: elsewhere, env, timeoutMs: 120_000 });
 }
+
+const npm = async (args: string[], cwd: string, timeoutMs: number) => ok(await run("npm", [...args, ...NPM_FLAGS], { cwd, timeoutMs }), `npm ${args[0]}`);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "isoplace-install-"));
   prefix = join(root, "prefix");
   elsewhere = join(root, "somewhere", "else");
   await mkdir(elsewhere, { recursive: true });
-  const packed = await sh("npm", ["pack", "--pack-destination", root, ...NPM_FLAGS], { cwd: PACKAGE_ROOT, timeout: 120_000 });
+  const packed = await npm(["pack", "--pack-destination", root], PACKAGE_ROOT, 120_000);
   const tarball = join(root, packed.stdout.trim().split("\n").at(-1)!);
-  await sh("npm", ["install", "-g", "--prefix", prefix, tarball, ...NPM_FLAGS], { cwd: root, timeout: 240_000 });
+  await npm(["install", "-g", "--prefix", prefix, tarball], root, 240_000);
 }, 360_000);
 
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -65,7 +59,7 @@ it("without the compiler, policy build and policy test of a source say how to ad
 }, 120_000);
 
 it("with the compiler added as the message says, it builds a module and the WASI command from there", async () => {
-  await sh("npm", ["install", "-g", "--prefix", prefix, "assemblyscript@0.28.20", "@assemblyscript/wasi-shim@0.1.0", ...NPM_FLAGS], { cwd: root, timeout: 240_000 });
+  await npm(["install", "-g", "--prefix", prefix, "assemblyscript@0.28.20", "@assemblyscript/wasi-shim@0.1.0"], root, 240_000);
   const built = await isoplace("policy", "build", "--out", "policy.wasm");
   expect(built.code, built.stderr).toBe(0);
   expect(built.stdout).toMatch(/^policy\.wasm: \d+ bytes, policy default /);

@@ -2,13 +2,12 @@
 // lockfile's dependencies without the dev ones (`npm ci --omit=dev`, which is what `npm prune
 // --omit=dev` leaves after a build), beside the built package. At most 30 MB of node_modules,
 // no compiler, and serve, decide and the agent's features work from it.
-import { execFile } from "node:child_process";
 import { cp, lstat, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../host/package.ts";
+import { ok, run as runCommand } from "../support/cli.ts";
 import { run, startServe, type RunOptions } from "./support/run.ts";
 
 const LIMIT_BYTES = 30_000_000;
@@ -27,7 +26,7 @@ beforeAll(async () => {
   app = await mkdtemp(join(tmpdir(), "isoplace-slim-"));
   for (const p of ["package.json", "package-lock.json", "dist", "policies", "assembly", "asconfig.json"]) await cp(join(PACKAGE_ROOT, p), join(app, p), { recursive: true });
   // npm's cache holds every package after the repository's own npm ci, so this stays local
-  await promisify(execFile)("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, timeout: 240_000 });
+  ok(await runCommand("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, timeoutMs: 240_000 }), "npm ci");
   bytes = await sizeOf(join(app, "node_modules"));
   console.log(`tests/operator/slim: production node_modules ${(bytes / 1e6).toFixed(1)} MB (limit ${LIMIT_BYTES / 1e6} MB)`);
 }, 300_000);
@@ -93,7 +92,7 @@ it("policy build without the compiler says how to get it, exit 2", async () => {
 it("policy build works there once the compiler is installed as it says", async () => {
   const how = /npm install (assemblyscript@\S+)/.exec((await run(["policy", "build", "--out", join(app, "out.wasm")], inApp())).stderr);
   expect(how).not.toBeNull();
-  await promisify(execFile)("npm", ["install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", how![1]], { cwd: app, timeout: 240_000 });
+  ok(await runCommand("npm", ["install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", how![1]], { cwd: app, timeoutMs: 240_000 }), "npm install");
   const r = await run(["policy", "build", "--out", join(app, "out.wasm")], { ...inApp(), timeoutMs: 120_000 });
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/out\.wasm: \d+ bytes, policy default /);

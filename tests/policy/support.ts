@@ -1,10 +1,7 @@
 // Policy variants for the policy test/diff suites: the default source with small YAML edits,
 // built in-process (cached on disk by the shipping suites' build cache), and the CLI run as a
 // real process.
-import { execFile } from "node:child_process";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { PACKAGE_ROOT } from "../../host/package.ts";
+import { isoplace as cli } from "../support/cli.ts";
 import { build, defaultSource, DEFAULT_VERSION, tempDir } from "../shipping/support/fixtures.ts";
 
 export { build, defaultSource, tempDir };
@@ -36,17 +33,8 @@ export const GVISOR_COLD_START_300: [string, string] = [
   "      coldStart: { min: 61, max: 300, text: 61–300 ms,",
 ];
 
-const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
-
-export async function isoplace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [MAIN, ...args], { cwd: PACKAGE_ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `isoplace ARGS` from the sources, to its end. */
+export const isoplace = (...args: string[]) => cli(args);
 
 /** A new scenario, batch (first choice L3): requests naming it are invalid under the default policy. */
 export const BATCH_SCENARIO: [string, string] = [

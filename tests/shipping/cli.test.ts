@@ -1,27 +1,16 @@
 // `isoplace policy keygen | sign | verify` as an operator runs them (real processes, real files),
 // and the policy source's JSON Schema (generated, up to date, and accepting the default policy).
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../host/package.ts";
+import { isoplace as cli, run } from "../support/cli.ts";
 import { build, DEFAULT_VERSION, defaultSource, tamper, tempDir } from "./support/fixtures.ts";
 
-const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
-
-async function isoplace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [MAIN, ...args], { cwd: PACKAGE_ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const isoplace = (...args: string[]) => cli(args);
 
 describe("policy keygen | sign | verify | inspect", () => {
   let dir: string, wasm: string;
@@ -194,8 +183,9 @@ describe("serve --policy with a scheme no source handles", () => {
 
 describe("policies/policy.schema.json", () => {
   it("is what npm run schema generates from host/policy/schema.ts", async () => {
-    const r = await promisify(execFile)(process.execPath, [join(PACKAGE_ROOT, "scripts", "policy-schema.ts"), "--check"]).catch((e) => e);
+    const r = await run(process.execPath, [join(PACKAGE_ROOT, "scripts", "policy-schema.ts"), "--check"]);
     expect(r.stdout).toMatch(/up to date/);
+    expect(r.code).toBe(0);
   });
 
   it("accepts the default policy and names what is wrong in a broken one", async () => {

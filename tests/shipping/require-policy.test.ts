@@ -6,9 +6,10 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Activation } from "../../host/delivery/active.ts";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
-import { build, defaultSource, keyFiles, sign, silent, tempDir, variantSource, type KeyFiles } from "./support/fixtures.ts";
+import { build, DEFAULT_VERSION, defaultSource, keyFiles, sign, signHeader, silent, tempDir, variantSource, type KeyFiles } from "./support/fixtures.ts";
 
 const V2 = "2025.11.15-required";
+const TOKEN = "require-policy-token-0123456789";
 let v1: Uint8Array, v2: Uint8Array, keys: KeyFiles, root: string;
 const agents: Agent[] = [];
 
@@ -35,7 +36,7 @@ describe("--require-policy", () => {
     const dir = join(root, "late");
     await mkdir(dir);
     const file = join(dir, "policy.wasm");
-    const a = await agent({ policy: file, requirePolicy: true });
+    const a = await agent({ policy: file, requirePolicy: true, adminToken: TOKEN });
 
     const waiting = await readyz(a);
     expect(waiting.status).toBe(503);
@@ -53,8 +54,17 @@ describe("--require-policy", () => {
     expect(ready.status).toBe(200);
     expect(ready.body.policy.version).toBe(V2);
 
-    // and stays ready when something else replaces it later (an admin PUT, a rollback)
-    a.policy.activate(a.policy.engine, "admin");
+    // and stays ready when something else replaces it later: an admin PUT, then a rollback
+    const admin = { authorization: `Bearer ${TOKEN}` };
+    const put = await fetch(`${a.url}/v1/policy`, {
+      method: "PUT", body: v1 as BufferSource, headers: { ...admin, "content-type": "application/wasm", "isoplace-signature": await signHeader(v1, keys) },
+    });
+    expect(put.status).toBe(200);
+    expect((await put.json()).active).toMatchObject({ version: DEFAULT_VERSION, source: "admin" });
+    expect((await readyz(a)).status).toBe(200);
+    const rollback = await fetch(`${a.url}/v1/policy/rollback`, { method: "POST", headers: admin });
+    expect(rollback.status).toBe(200);
+    expect((await rollback.json()).active).toMatchObject({ version: V2, source: `file:${file}` });
     expect((await readyz(a)).status).toBe(200);
   });
 

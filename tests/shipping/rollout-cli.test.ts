@@ -3,27 +3,15 @@
 // `policy inspect` shows the plan in absolute times; `policy halt` re-signs the running module
 // with a higher serial and no plan; `serve --node-name` puts the agent in the bucket that name
 // hashes to, as GET /v1/policy shows for a pending candidate.
-import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rolloutBucket } from "../../host/delivery/rollout.ts";
-import { PACKAGE_ROOT } from "../../host/package.ts";
 import { startServe } from "../operator/support/run.ts";
-import { build, defaultSource, tempDir, until, variantSource } from "./support/fixtures.ts";
+import { isoplace as cli, SOURCE_MAIN as MAIN } from "../support/cli.ts";
+import { build, defaultSource, tempDir, variantSource } from "./support/fixtures.ts";
 
-const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
-
-async function isoplace(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [MAIN, ...args], { cwd: PACKAGE_ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const isoplace = (...args: string[]) => cli(args);
 
 /** The signed predicate (name, serial, rollout, guard…) of the in-toto statement in an envelope file. */
 const payloadOf = async (sig: string) => JSON.parse(Buffer.from(JSON.parse(await readFile(sig, "utf8")).payload, "base64").toString("utf8")).predicate;
@@ -115,7 +103,8 @@ describe("serve --node-name", () => {
     expect((await isoplace("policy", "sign", `${served}.wasm`, "--key", key, "--rollout", "100%@1d")).code).toBe(0);
     const agent = await startServe(["--policy", `${served}.wasm`, "--trusted-key", pub, "--node-name", "edge-node-17"], { main: MAIN, env: { LOG_LEVEL: "info" } });
     try {
-      const status = await until(async () => (await (await fetch(`${agent.url}/v1/policy`)).json()).pending, 10_000, "the pending candidate");
+      await agent.waitForLine((l) => l.includes('"msg":"policy pending: held until its rollout step opens"'), "the pending candidate");
+      const { pending: status } = await (await fetch(`${agent.url}/v1/policy`)).json();
       expect(status).toMatchObject({ version: "2025.11.15-2", percent: 100, bucket: Math.round((await rolloutBucket("edge-node-17", "default")) * 100) / 100 });
     } finally {
       await agent.stop();

@@ -11,7 +11,7 @@ import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent
 import { UrlSource } from "../../host/delivery/source-url.ts";
 import { registeredSchemes, sourceFor } from "../../host/node/sources.ts";
 import {
-  build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, edgeDecision, keyFiles, policyStatus, sign, silent, tamper, tempDir, until, variantSource, type KeyFiles,
+  afterChecks, build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, edgeDecision, keyFiles, policyStatus, sign, silent, tamper, tempDir, variantSource, type KeyFiles,
 } from "./support/fixtures.ts";
 
 const V2 = "2025.11.15-2", V2_STACK = "K3s + WasmEdge 0.15.0 (v2)";
@@ -53,7 +53,7 @@ describe("a watched file", () => {
 
     await writeFile(`${file}.sig`, await sign(v1, keys)); // a later statement: a higher serial
     await writeFile(file, v1);
-    await until(async () => (await activeVersion(a)) === DEFAULT_VERSION, 5000, "the overwritten file to be activated");
+    await afterChecks(a, (s) => s.active.version === DEFAULT_VERSION);
     expect((await edgeDecision(a.url)).stack).toBe(DEFAULT_EDGE_STACK);
   });
 
@@ -79,11 +79,11 @@ describe("a watched file", () => {
     expect((await policyStatus(a.url)).active).toMatchObject({ version: DEFAULT_VERSION, source: `file:${file}` });
 
     await swap("..2025_11_15_b", v2, sig2);
-    await until(async () => (await activeVersion(a)) === V2, 5000, "the ConfigMap update to be activated");
+    await afterChecks(a, (s) => s.active.version === V2);
     expect((await edgeDecision(a.url)).stack).toBe(V2_STACK);
 
     await swap("..2025_11_15_c", tamper(v1), await sign(v1, keys));
-    await until(async () => (await policyStatus(a.url)).lastError?.reason === "digest", 5000, "the tampered update to be rejected");
+    await afterChecks(a, (s) => s.lastError?.reason === "digest");
     expect(await activeVersion(a)).toBe(V2);
     expect((await edgeDecision(a.url)).stack).toBe(V2_STACK);
   });
@@ -103,7 +103,7 @@ describe("a watched file", () => {
     const second = await agent({ policy: file, dataDir, watch: { pollMs: 60_000 } });
     expect((await policyStatus(second.url)).active).toMatchObject({ version: V2, source: `file:${file}` });
     expect((await edgeDecision(second.url)).stack).toBe(V2_STACK);
-    await until(async () => (await policyStatus(second.url)).lastError?.reason === "source", 5000, "the missing file to be noted");
+    await afterChecks(second, (s) => s.lastError?.reason === "source");
     expect(await activeVersion(second)).toBe(V2);
   });
 
@@ -118,7 +118,7 @@ describe("a watched file", () => {
     expect((await policyStatus(first.url)).active.source).toBe("built-in");
     await writeFile(`${file}.sig`, sig2);
     await writeFile(file, v2);
-    await until(async () => (await activeVersion(first)) === V2, 5000, "the file that appeared");
+    await afterChecks(first, (s) => s.active.version === V2);
     const res = await fetch(`${first.url}/v1/policy/rollback`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     expect(await activeVersion(first)).toBe(DEFAULT_VERSION);
@@ -133,7 +133,7 @@ describe("a watched file", () => {
     const v2b = await build(await variantSource("2025.11.15-3", V2_STACK));
     await writeFile(`${file}.sig`, await sign(v2b, keys));
     await writeFile(file, v2b);
-    await until(async () => (await activeVersion(second)) === "2025.11.15-3", 10_000, "the new file after the rollback");
+    await afterChecks(second, (s) => s.active.version === "2025.11.15-3");
   });
 
   it("falls back to polling the file when no change event arrives", async () => {
@@ -145,7 +145,7 @@ describe("a watched file", () => {
     const a = await agent({ policy: file, watch: { debounceMs: 60_000, pollMs: 100 } }); // events never fire in time
     await writeFile(`${file}.sig`, sig2);
     await writeFile(file, v2);
-    await until(async () => (await activeVersion(a)) === V2, 5000, "the poll to find the new file");
+    await afterChecks(a, (s) => s.active.version === V2);
   });
 });
 
@@ -181,14 +181,14 @@ describe("a polled URL", () => {
     servers.push(server);
     server.publish(v2, sig2);
     const a = await agent({ policy: server.url, poll: { intervalMs: 100, jitter: 0.2, firstDelayMs: 0 } });
-    await until(async () => (await activeVersion(a)) === V2, 5000, "the published module to be activated");
+    await afterChecks(a, (s) => s.active.version === V2);
     expect((await policyStatus(a.url)).active.source).toBe(`url:${server.url}`);
 
-    await until(() => server.counts.notModified >= 3, 5000, "a few 304s");
+    await afterChecks(a, () => server.counts.notModified >= 3);
     expect(server.counts.full).toBe(1);
 
     server.publish(v1, await sign(v1, keys));
-    await until(async () => (await activeVersion(a)) === DEFAULT_VERSION, 5000, "the new version to be activated");
+    await afterChecks(a, (s) => s.active.version === DEFAULT_VERSION);
     expect((await edgeDecision(a.url)).stack).toBe(DEFAULT_EDGE_STACK);
     expect(server.counts.full).toBe(2);
     expect(server.counts.sigFull).toBe(2);
@@ -200,13 +200,13 @@ describe("a polled URL", () => {
     servers.push(server);
     server.publish(v1, sig1);
     const a = await agent({ policy: server.url, poll: { intervalMs: 100, jitter: 0, firstDelayMs: 0 } });
-    await until(() => server.counts.notModified >= 1, 5000, "the first module to be seen");
+    await afterChecks(a, () => server.counts.notModified >= 1);
 
     server.publish(v2, undefined); // the new module, still with the old module's statement
-    await until(async () => (await policyStatus(a.url)).lastError?.reason === "digest", 5000, "the mismatched statement to be refused");
+    await afterChecks(a, (s) => s.lastError?.reason === "digest");
     expect(await activeVersion(a)).toBe(DEFAULT_VERSION);
     server.publish(undefined, sig2);
-    await until(async () => (await activeVersion(a)) === V2, 5000, "the late signature to be accepted");
+    await afterChecks(a, (s) => s.active.version === V2);
     expect(server.counts.full).toBe(2);
   });
 
@@ -216,17 +216,17 @@ describe("a polled URL", () => {
     server.publish(v1, sig1);
     const a = await agent({ policy: server.url, poll: { intervalMs: 50, jitter: 0, firstDelayMs: 0, maxBackoffMs: 400 } });
     const source = a.source as UrlSource;
-    await until(() => source.stats.polls >= 2, 5000, "polls");
+    await source.checks.reach(2);
 
     server.failing = true;
-    await until(() => source.stats.errors >= 4, 5000, "failed polls");
+    await afterChecks(a, () => source.stats.errors >= 4);
     expect(source.nextDelay()).toBeGreaterThanOrEqual(400); // 50, 100, 200, 400 (capped)
     expect((await policyStatus(a.url)).lastError).toMatchObject({ reason: "source", message: expect.stringContaining("HTTP 503") });
     expect((await edgeDecision(a.url)).stack).toBe(DEFAULT_EDGE_STACK);
 
     server.failing = false;
     server.publish(v2, sig2);
-    await until(async () => (await activeVersion(a)) === V2, 5000, "the update after the outage");
+    await afterChecks(a, (s) => s.active.version === V2);
     expect(source.nextDelay()).toBe(50);
   });
 
@@ -237,7 +237,7 @@ describe("a polled URL", () => {
     const dataDir = join(root, "data-url");
     const url = server.url;
     const first = await agent({ policy: url, dataDir, poll: { intervalMs: 100, firstDelayMs: 0 } });
-    await until(async () => (await activeVersion(first)) === V2, 5000, "the first activation");
+    await afterChecks(first, (s) => s.active.version === V2);
     await first.close();
     await server.close();
     servers.length = 0;
@@ -245,7 +245,7 @@ describe("a polled URL", () => {
     const second = await agent({ policy: url, dataDir, poll: { intervalMs: 100, firstDelayMs: 0 } });
     expect((await policyStatus(second.url)).active).toMatchObject({ version: V2, source: `url:${url}` });
     expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
-    await until(async () => (await policyStatus(second.url)).lastError?.reason === "source", 5000, "the failed poll");
+    await afterChecks(second, (s) => s.lastError?.reason === "source");
     expect((await edgeDecision(second.url)).stack).toBe(V2_STACK);
   });
 
@@ -255,12 +255,12 @@ describe("a polled URL", () => {
     server.publish(v2, sig2);
     const dataDir = join(root, "data-etag");
     const first = await agent({ policy: server.url, dataDir, poll: { intervalMs: 100, firstDelayMs: 0 } });
-    await until(async () => (await activeVersion(first)) === V2, 5000, "the first activation");
+    await afterChecks(first, (s) => s.active.version === V2);
     await first.close();
     server.resetCounts();
 
-    await agent({ policy: server.url, dataDir, poll: { intervalMs: 100, firstDelayMs: 0 } });
-    await until(() => server.counts.notModified >= 2, 5000, "304s after the restart");
+    const second = await agent({ policy: server.url, dataDir, poll: { intervalMs: 100, firstDelayMs: 0 } });
+    await afterChecks(second, () => server.counts.notModified >= 2);
     expect(server.counts.full).toBe(0);
   });
 });

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
 import { makeCertificates } from "../../host/node/certs.ts";
 import { spawnAgent } from "../hardening/support/agent-process.ts";
-import { build, keyFiles, policyStatus, sign, silent, tempDir, until, variantSource, type KeyFiles } from "./support/fixtures.ts";
+import { afterChecks, build, keyFiles, policyStatus, sign, silent, tempDir, variantSource, type KeyFiles } from "./support/fixtures.ts";
 
 const V2 = "2025.11.15-redirects";
 /** The URL source's limit (MAX_REDIRECTS in host/delivery/source-url.ts; docs/SECURITY.md says 5). */
@@ -67,7 +67,7 @@ it("credentials in the URL go to its own origin as Basic, never to the origin it
     res.writeHead(302, { location: `${store.origin}/store${req.url}` }).end();
   });
   const a = await agent(`${home.origin.replace("//", "//alice:s3cret@")}/p/policy.wasm`);
-  await until(async () => (await policyStatus(a.url)).active.version === V2, 10_000, "the module behind the redirect to be activated");
+  await afterChecks(a, (s) => s.active.version === V2);
   expect(home.seen.map((s) => s.path)).toEqual(expect.arrayContaining(["/p/policy.wasm", "/p/policy.wasm.sig"]));
   expect(home.seen.every((s) => s.authorization?.startsWith("Basic "))).toBe(true);
   expect(store.seen.map((s) => s.path)).toEqual(expect.arrayContaining(["/store/p/policy.wasm", "/store/p/policy.wasm.sig"]));
@@ -86,11 +86,11 @@ it(`at most ${MAX_REDIRECTS} redirects: ${MAX_REDIRECTS} are followed, one more 
   });
   const ok = await hops(MAX_REDIRECTS);
   const a = await agent(`${ok.origin}/policy.wasm`);
-  await until(async () => (await policyStatus(a.url)).active.version === V2, 10_000, `the module ${MAX_REDIRECTS} redirects away to be activated`);
+  await afterChecks(a, (s) => s.active.version === V2);
 
   const far = await hops(MAX_REDIRECTS + 1);
   const b = await agent(`${far.origin}/policy.wasm`);
-  const err = await until(async () => (await policyStatus(b.url)).lastError, 10_000, "the poll to fail");
+  const err = await afterChecks(b, (s) => s.lastError);
   expect(err).toMatchObject({ reason: "source", message: expect.stringMatching(new RegExp(`more than ${MAX_REDIRECTS} redirects`)) });
   expect(far.seen.some((s) => s.path === `/hop${MAX_REDIRECTS + 1}/policy.wasm`)).toBe(false);
   expect((await policyStatus(b.url)).active.source).toBe("built-in");
@@ -103,7 +103,8 @@ it("never from HTTPS to plain HTTP: a real TLS server redirecting to an http:// 
     { cert: await readFile(certs.cert), key: await readFile(certs.key) });
   const agentProcess = await spawnAgent(["--policy", `${secure.origin}/policy.wasm`, "--trusted-key", keys.pub, "--poll-interval", "1"], { env: { NODE_EXTRA_CA_CERTS: certs.caCert } });
   closers.push(async () => { await agentProcess.kill(); });
-  const err = await until(async () => (await policyStatus(agentProcess.url)).lastError, 15_000, "the poll to fail");
+  await agentProcess.waitForLine((l) => l.includes('"msg":"policy poll failed"'), "the failed poll's warning");
+  const err = (await policyStatus(agentProcess.url)).lastError;
   expect(err).toMatchObject({ reason: "source", message: expect.stringMatching(/redirected from HTTPS to plain HTTP/) });
   expect(secure.seen.length).toBeGreaterThan(0);
   expect(plain.seen).toEqual([]);

@@ -1,13 +1,13 @@
 // A WASI host in its own process, as WasmEdge or wasmtime would be: runs dist/isoplace.wasi.wasm
-// under node:wasi for each JSON line on stdin ({ id, args, stdin, env }) and answers a JSON line
-// ({ id, code, stdout, stderr }). node:wasi is experimental native code: run inside the test
-// runner's worker it once took the worker down (SIGSEGV, tests/wasi/command.test.ts unreported);
-// here a crash is this process's, and the test that sent the call fails naming it.
+// under node:wasi for each call of the line protocol (protocol.mjs). node:wasi is experimental
+// native code, and a crash of native code takes its whole process down: in a process of its own,
+// the crash is this host's, and the test that sent the call fails naming it, where inside the
+// test runner's worker it would end the worker and leave the suite unreported.
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { WASI } from "node:wasi";
+import { serveLines } from "./protocol.mjs";
 
 const module = new WebAssembly.Module(readFileSync(process.argv[2]));
 // Every WASI object lives as long as this process: none is finalised while calls run.
@@ -29,9 +29,4 @@ function run({ args, stdin = "", env = {} }) {
   }
 }
 
-createInterface({ input: process.stdin }).on("line", (line) => {
-  const call = JSON.parse(line);
-  let answer;
-  try { answer = { id: call.id, ...run(call) }; } catch (err) { answer = { id: call.id, error: String(err?.stack ?? err) }; }
-  process.stdout.write(`${JSON.stringify(answer)}\n`);
-});
+serveLines(run);

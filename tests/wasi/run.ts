@@ -62,8 +62,8 @@ let nextId = 0;
 
 // A host answers at most this many calls, then gets its stdin closed (it exits once it has answered
 // them) and a fresh one takes the next: node:wasi's host keeps every WASI object alive for its
-// whole life (host.mjs says why), and one that had run about a thousand commands was seen to die
-// of SIGSEGV when other suites ran beside it.
+// whole life (none may be finalised while calls run), so what a host holds grows with each call;
+// a bounded number of calls bounds it, and with it the native code's exposure in one process.
 const CALLS_PER_HOST = 250;
 
 function wasiHost(runtime: RuntimeName, file: string): Host {

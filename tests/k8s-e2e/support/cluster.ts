@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pollOtherProcess } from "../../support/poll.ts";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
 import { configurationFor, renderWebhook, RUNTIME_CLASS_FILES, startWebhookProcess, webhookCertificates, type Rendered, type WebhookProcess } from "./webhook.ts";
 
@@ -71,11 +72,10 @@ export const OPTED_IN = { "isoplace.io/scenario": "serverless", "isoplace.io/art
  * Each try is a real admission; bounded.
  */
 export async function webhookActive(cp: ControlPlane, ns: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (let i = 0; ; i++) {
-    const r = await cp.api("POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, pod(`probe-${i}`, OPTED_IN));
-    if (r.status === 201 && r.json.metadata.annotations?.["isoplace.io/decision-id"]) return;
-    if (Date.now() > deadline) throw new Error(`the webhook for ${ns} is not called within 30 s: ${r.status} ${r.text.slice(0, 300)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let i = 0, last = "";
+  await pollOtherProcess(async () => {
+    const r = await cp.api("POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, pod(`probe-${i++}`, OPTED_IN));
+    last = `${r.status} ${r.text.slice(0, 300)}`;
+    return r.status === 201 && r.json.metadata.annotations?.["isoplace.io/decision-id"];
+  }, { ms: 30_000, everyMs: 100, what: `the webhook for ${ns} called`, last: () => last });
 }

@@ -14,6 +14,7 @@ import { makeCertificates } from "../../../host/node/certs.ts";
 import { freePort } from "../../../bench/fleet/registry-server.ts";
 import { runChild, spawnChild, type Child, type Ran } from "../../support/child.ts";
 import { peerBin } from "../../support/peers.ts";
+import { pollOtherProcess } from "../../support/poll.ts";
 
 export const CONTROL_PLANE_PEERS = ["etcd", "kube-apiserver", "kubectl"];
 
@@ -125,14 +126,9 @@ async function start(dir: string, started: Child[]): Promise<ControlPlane> {
     });
 
   // Serving is not ready: the post-start hooks (RBAC bootstrap, the default namespaces) run after
-  // the line above; /readyz?wait… does not exist, so this is the one poll, bounded.
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const r = await api("GET", "/readyz").catch(() => undefined);
-    if (r?.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`kube-apiserver not ready within 120 s:\n${apiserver.output().slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  // the line above, and /readyz?wait… does not exist: it is asked until it answers 200, bounded.
+  await pollOtherProcess(async () => (await api("GET", "/readyz").catch(() => undefined))?.status === 200,
+    { ms: 120_000, everyMs: 200, what: "kube-apiserver ready", last: () => apiserver.output().slice(-4000) });
 
   const kubectl = (args: string[], input?: string) =>
     runChild(peerBin("kubectl"), ["--kubeconfig", kubeconfig, ...args], { input, timeoutMs: 60_000 });

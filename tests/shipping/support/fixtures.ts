@@ -14,6 +14,8 @@ import { customSections, readMeta } from "../../../host/engine/meta.ts";
 import { generateKeyPair, importSigningKey, type SigningKey, type TrustedKey } from "../../../host/delivery/signing.ts";
 import { envelopeHeader, envelopeJson, signStatement, type Statement } from "../../../host/delivery/statement.ts";
 import { loadTrustedKeys } from "../../../host/node/keys.ts";
+import type { PolicyManager } from "../../../host/delivery/manager.ts";
+import type { CheckCount } from "../../../host/delivery/poller.ts";
 import { ASSEMBLY_DIR, DEFAULT_POLICY_SOURCE, PACKAGE_ROOT } from "../../../host/package.ts";
 
 export const silent = pino({ level: "silent" });
@@ -154,14 +156,22 @@ export async function signHeader(bytes: Uint8Array, k: KeyFiles | KeyFiles[], ov
 
 export const tempDir = (prefix = "isoplace-shipping-") => mkdtemp(join(tmpdir(), prefix));
 
-/** Polls `probe` until it returns a truthy value (or throws after `ms`). */
-export async function until<T>(probe: () => T | Promise<T>, ms = 10_000, what = "condition"): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
+/** What an in-process agent offers to wait on: its policy manager and its source's finished checks. */
+export interface Checked { manager: { status(): PolicyStatus }; source?: { readonly checks?: CheckCount } }
+type PolicyStatus = ReturnType<PolicyManager["status"]>;
+
+/**
+ * `probe`'s first truthy answer, asked of the agent's policy status now and again after each
+ * finished check of its source (a poll, a file read): every change a source makes to the status
+ * is made within a check, so no change is missed and nothing is asked on a timer.
+ */
+export async function afterChecks<T>(a: Checked, probe: (status: PolicyStatus) => T): Promise<NonNullable<T>> {
+  const checks = a.source?.checks;
+  if (!checks) throw new Error("afterChecks: the agent has no source whose checks can be waited on");
   for (;;) {
-    const v = await probe();
+    const v = probe(a.manager.status());
     if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await checks.more(1);
   }
 }
 
