@@ -16,7 +16,7 @@ export interface LogDestination {
 }
 
 /** The longest a line waits before it is handed to sonic-boom. */
-export const FLUSH_MS = 20;
+const FLUSH_MS = 20;
 /** How much may wait before it is handed over at once. */
 const FLUSH_BYTES = 64 * 1024;
 
