@@ -10,7 +10,7 @@ import type { AppOptions, RouteSpec } from "./types.ts";
 
 export const MAX_BATCH = 1000;
 /** The most errors one batch answer lists, over all its items. */
-export const MAX_BATCH_LISTED_ERRORS = 100;
+const MAX_BATCH_LISTED_ERRORS = 100;
 
 const json = "application/json";
 const problems = {

@@ -46,7 +46,7 @@ export interface AppOptions {
   version?: string;
 }
 
-export interface BodySpec { contentType: string; schema: (engine: Engine) => z.ZodType | Record<string, unknown> }
+interface BodySpec { contentType: string; schema: (engine: Engine) => z.ZodType | Record<string, unknown> }
 /** An answer schema of host/http/schemas.ts, by name: that module is loaded with /openapi.json, not at start. */
 export type SchemaName = keyof typeof import("./schemas.ts");
 export interface ResponseSpec { description: string; schema?: z.ZodType | SchemaName; contentType?: string }

@@ -6,7 +6,7 @@ import { CONSOLE_HTML, FAVICON_SVG } from "./page.ts";
 import { CONSOLE_JS } from "./script.generated.ts";
 import { CONSOLE_CSS } from "./style.ts";
 
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self'",
   "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ].join("; ");

@@ -11,6 +11,7 @@ import { parseAllDocuments } from "yaml";
 import { PACKAGE_ROOT } from "../../../host/package.ts";
 import { runChild, spawnChild, type Child } from "../../support/child.ts";
 import { peerBin } from "../../support/peers.ts";
+import { pollOtherProcess } from "../../support/poll.ts";
 
 export const CLI = join(PACKAGE_ROOT, "dist/host/cli/main.js");
 export const WEBHOOK_DIR = join(PACKAGE_ROOT, "deploy/k3s/webhook");
@@ -114,7 +115,7 @@ export async function startWebhookProcess(o: WebhookProcessOptions): Promise<Web
   await child.waitForLine(/"msg":"admission webhook ready"/, "the ready line");
   const ca = readFileSync(o.certs.caCert);
   const url = `https://127.0.0.1:${port}`;
-  const admissions = () =>
+  const scrape = () =>
     new Promise<number>((resolve, reject) => {
       const req = request({ host: "127.0.0.1", port, path: "/metrics", ca, servername: `${SERVICE}.${NAMESPACE}.svc`, agent: false }, (res) => {
         let text = "";
@@ -128,6 +129,15 @@ export async function startWebhookProcess(o: WebhookProcessOptions): Promise<Web
       req.on("error", reject);
       req.end();
     });
+  // over its connection cap (16) the webhook closes a new connection at once, and after a burst
+  // kube-apiserver's pooled keep-alive connections can hold every slot until they idle out:
+  // a refused scrape asks again (nothing in this process hears when one closes)
+  let refused = "";
+  const admissions = async () => (await pollOtherProcess(() => scrape().then((n) => ({ n }), (err: NodeJS.ErrnoException) => {
+    if (err.code !== "ECONNRESET") throw err;
+    refused = err.message;
+    return undefined;
+  }), { ms: 30_000, everyMs: 250, what: "a free connection for GET /metrics on the webhook", last: () => refused })).n;
   const audit = () => child.lines.filter((l) => l.includes('"msg":"admission"')).map((l) => JSON.parse(l));
   return { child, port, url, admissions, audit };
 }
