@@ -46,7 +46,8 @@ export default {
     },
     {
       name: "answer-schemas-with-openapi",
-      comment: "host/http/schemas.ts is loaded with /openapi.json (host/http/openapi.ts), not at start: elsewhere a route names its answer schema (ResponseSpec.schema: \"problem\") or imports its type only",
+      comment:
+        'host/http/schemas.ts is loaded with /openapi.json (host/http/openapi.ts), not at start: elsewhere a route names its answer schema (ResponseSpec.schema: "problem") or imports its type only',
       severity: "error",
       from: { path: "^host/", pathNot: "^host/http/openapi\\.ts$" },
       to: { path: "^host/http/schemas\\.ts$", dependencyTypesNot: ["type-only", "type-import"] },

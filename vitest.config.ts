@@ -12,7 +12,7 @@ function packageOnWorkers() {
   const { exports } = JSON.parse(readFileSync(join(import.meta.dirname, "package.json"), "utf8"));
   return Object.entries(exports as Record<string, string | Record<string, string>>).map(([key, target]) => ({
     find: new RegExp(`^isoplace${key.slice(1).replace(/[.]/g, "\\.")}$`),
-    replacement: join(import.meta.dirname, typeof target === "string" ? target : target.workerd ?? target.default),
+    replacement: join(import.meta.dirname, typeof target === "string" ? target : (target.workerd ?? target.default)),
   }));
 }
 
@@ -47,19 +47,28 @@ export default defineConfig({
         },
       },
       {
-        plugins: [cloudflareTest(({ inject }) => {
-          const isoplace = inject("isoplaceWorker");
-          return {
-            wrangler: { configPath: "./tests/worker-client/wrangler.toml" },
-            miniflare: {
-              bindings: { STALLED_URL: inject("stalledUrl") },
-              workers: [{
-                name: "isoplace", compatibilityDate: "2026-08-01", modulesRoot: isoplace.dir,
-                modules: [{ type: "ESModule", path: join(isoplace.dir, isoplace.script) }, { type: "CompiledWasm", path: join(isoplace.dir, isoplace.wasm) }],
-              }],
-            },
-          };
-        })],
+        plugins: [
+          cloudflareTest(({ inject }) => {
+            const isoplace = inject("isoplaceWorker");
+            return {
+              wrangler: { configPath: "./tests/worker-client/wrangler.toml" },
+              miniflare: {
+                bindings: { STALLED_URL: inject("stalledUrl") },
+                workers: [
+                  {
+                    name: "isoplace",
+                    compatibilityDate: "2026-08-01",
+                    modulesRoot: isoplace.dir,
+                    modules: [
+                      { type: "ESModule", path: join(isoplace.dir, isoplace.script) },
+                      { type: "CompiledWasm", path: join(isoplace.dir, isoplace.wasm) },
+                    ],
+                  },
+                ],
+              },
+            };
+          }),
+        ],
         resolve: { alias: packageOnWorkers() },
         test: {
           name: "workers-client",

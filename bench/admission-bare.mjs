@@ -14,8 +14,14 @@ app.post("/v1/admission/pods", async (c) => {
   await c.req.json();
   return c.body(answer, 200, { "content-type": "application/json" });
 });
-const server = serve({
-  fetch: app.fetch, hostname: "127.0.0.1", port: 0, createServer,
-  serverOptions: { cert: readFileSync(cert), key: readFileSync(key) },
-}, (info) => process.stderr.write(`${JSON.stringify({ url: `https://127.0.0.1:${info.port}` })}\n`));
+const server = serve(
+  {
+    fetch: app.fetch,
+    hostname: "127.0.0.1",
+    port: 0,
+    createServer,
+    serverOptions: { cert: readFileSync(cert), key: readFileSync(key) },
+  },
+  (info) => process.stderr.write(`${JSON.stringify({ url: `https://127.0.0.1:${info.port}` })}\n`),
+);
 process.once("SIGTERM", () => server.close(() => process.exit(0)));

@@ -5,7 +5,11 @@ import { startWebhook } from "../dist/host/node/webhook.js";
 
 const [tlsCert, tlsKey] = process.argv.slice(2);
 const webhook = await startWebhook({
-  tlsCert, tlsKey, host: "127.0.0.1", port: 0, runtimeClasses: ["kata", "kata-fc", "gvisor", "wasmedge", "wasmtime"],
+  tlsCert,
+  tlsKey,
+  host: "127.0.0.1",
+  port: 0,
+  runtimeClasses: ["kata", "kata-fc", "gvisor", "wasmedge", "wasmtime"],
 });
 process.stderr.write(`${JSON.stringify({ url: webhook.url })}\n`);
 process.once("SIGTERM", () => void webhook.close().then(() => process.exit(0)));

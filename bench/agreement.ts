@@ -11,7 +11,11 @@ import type { RequestMix } from "./mix.ts";
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 const sameList = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => same(x, b[i]));
 
-export interface Agreement { requests: number; infeasible: number; byRule: Record<string, number> }
+export interface Agreement {
+  requests: number;
+  infeasible: number;
+  byRule: Record<string, number>;
+}
 
 export function checkAgreement(mix: RequestMix, core: RawCore, baseline: BaselinePlacer, engine: Engine): Agreement {
   const byRule: Record<string, number> = {};
@@ -29,8 +33,10 @@ export function checkAgreement(mix: RequestMix, core: RawCore, baseline: Baselin
     const expected = wasm.level ? LEVEL_IDS[wasm.level] : null;
     if (answer.level !== expected || answer.ranking.map((r) => r.level).join() !== wasm.order.map((l) => LEVEL_IDS[l]).join()) diff.push("engine.decide");
     if (diff.length) {
-      throw new Error(`bench aborted: the Wasm module and the TypeScript baseline disagree on request ${i} (${diff.join(", ")})\n`
-        + `request: ${JSON.stringify(mix.requests[i])}\nwasm: ${JSON.stringify(wasm)}\nts:   ${JSON.stringify(ts)}\nengine: ${answer.level}`);
+      throw new Error(
+        `bench aborted: the Wasm module and the TypeScript baseline disagree on request ${i} (${diff.join(", ")})\n` +
+          `request: ${JSON.stringify(mix.requests[i])}\nwasm: ${JSON.stringify(wasm)}\nts:   ${JSON.stringify(ts)}\nengine: ${answer.level}`,
+      );
     }
     if (!wasm.level) infeasible++;
     byRule[answer.rule] = (byRule[answer.rule] ?? 0) + 1;

@@ -34,7 +34,8 @@ export class BaselineEngine {
   decide(request: unknown): Decision {
     const body = request ?? {};
     const p: Placement = this.fast.parse(body) ?? parseOrThrow(this.engine.schemas.decide, body);
-    const c = this.engine.catalogue, e = this.explain;
+    const c = this.engine.catalogue,
+      e = this.explain;
     let mask = this.planning.mask;
     let node: Situation["node"] = { source: "planning", runtimes: this.planning.runtimes };
     if (p.runtimes) {
@@ -54,8 +55,15 @@ export class BaselineEngine {
     const constraints = [k.maxColdStartMs ?? NaN, k.maxMemoryMb ?? NaN, k.maxCpuOverheadPct ?? NaN, k.minIsolation ?? NaN];
     const d = this.placer.decide(p.scenario, p.performance[0] ?? -1, p.security[0] ?? -1, needs >>> 0, mask, constraints, p.weights ?? null, p.artifact);
     const r: Readout = {
-      level: d.level, runtime: d.runtime, fallback: d.fallback, fallbackRuntime: d.fallbackRuntime,
-      rule: RULES[d.rule], order: d.order, reasons: d.reasons, levelRuntime: d.runtimes, scores: d.scores,
+      level: d.level,
+      runtime: d.runtime,
+      fallback: d.fallback,
+      fallbackRuntime: d.fallbackRuntime,
+      rule: RULES[d.rule],
+      order: d.order,
+      reasons: d.reasons,
+      levelRuntime: d.runtimes,
+      scores: d.scores,
     };
     const s: Situation = { scenario: p.scenario, performance: p.performance, security: p.security, constraints: p.constraints, node, artifact: p.artifact };
     return e.decision(r, s, this.policy, decisionId());
@@ -65,9 +73,14 @@ export class BaselineEngine {
 /** Both engines give the same answer (but for the decision id) to every request; else throws. */
 export function checkFullAgreement(requests: unknown[], engine: Engine, baseline: BaselineEngine): number {
   requests.forEach((request, i) => {
-    const a = { ...engine.decide(request), decisionId: "" }, b = { ...baseline.decide(request), decisionId: "" };
-    const ja = JSON.stringify(a), jb = JSON.stringify(b);
-    if (ja !== jb) throw new Error(`bench aborted: engine.decide and the TypeScript full-answer baseline differ on request ${i}\nrequest: ${JSON.stringify(request)}\nengine:   ${ja}\nbaseline: ${jb}`);
+    const a = { ...engine.decide(request), decisionId: "" },
+      b = { ...baseline.decide(request), decisionId: "" };
+    const ja = JSON.stringify(a),
+      jb = JSON.stringify(b);
+    if (ja !== jb)
+      throw new Error(
+        `bench aborted: engine.decide and the TypeScript full-answer baseline differ on request ${i}\nrequest: ${JSON.stringify(request)}\nengine:   ${ja}\nbaseline: ${jb}`,
+      );
   });
   return requests.length;
 }

@@ -19,22 +19,36 @@ export const REASON = { scenario: 1, coldStart: 2, memory: 4, cpu: 8, isolation:
 export const RULE = { none: 0, scenario: 1, performance: 2, security: 3, default: 4, secondChoice: 5, score: 6 } as const;
 
 export interface BaselineDecision {
-  level: number;              // 1..4, 0 when nothing is feasible
-  runtime: number;            // runtime index, -1 none
+  level: number; // 1..4, 0 when nothing is feasible
+  runtime: number; // runtime index, -1 none
   fallback: number;
   fallbackRuntime: number;
-  rule: number;               // RULE
-  order: number[];            // the four levels, best first, infeasible last
-  reasons: number[];          // by level (index 0 unused): REASON bits, 0 = feasible
-  runtimes: number[];         // by level: the runtime that would provide it, -1 none
-  scores: number[];           // by level: weighted score, NaN when infeasible
+  rule: number; // RULE
+  order: number[]; // the four levels, best first, infeasible last
+  reasons: number[]; // by level (index 0 unused): REASON bits, 0 = feasible
+  runtimes: number[]; // by level: the runtime that would provide it, -1 none
+  scores: number[]; // by level: weighted score, NaN when infeasible
 }
 
-interface Scenario { first: number; second: number; excluded: boolean[] }
+interface Scenario {
+  first: number;
+  second: number;
+  excluded: boolean[];
+}
 // needs: its own bit and those it requires; runs: a bit per artifact; worst/best/norm: per metric,
 // its own figure where it has one (NaN: its level's holds)
-interface Runtime { provides: boolean[]; needs: number; runs: number; worst: number[]; best: number[]; norm: number[] }
-interface Need { levels: number[]; metrics: number[] }
+interface Runtime {
+  provides: boolean[];
+  needs: number;
+  runs: number;
+  worst: number[];
+  best: number[];
+  norm: number[];
+}
+interface Need {
+  levels: number[];
+  metrics: number[];
+}
 
 /** A bit per artifact kind a runtime runs. */
 function artifactMask(kinds: readonly string[]): number {
@@ -44,7 +58,11 @@ function artifactMask(kinds: readonly string[]): number {
 }
 
 /** Per metric: the lower end, the upper end (open: Infinity) and the normalised midpoint; NaN where there is no figure. */
-export interface FigureRow { best: number[]; worst: number[]; norm: number[] }
+export interface FigureRow {
+  best: number[];
+  worst: number[];
+  norm: number[];
+}
 
 /**
  * The figures the rules compare, derived once from the policy source: per level (L0..L4; a level's
@@ -61,7 +79,7 @@ export function figureTables(policy: PolicySource): { levels: FigureRow[]; runti
     const figures = METRIC_IDS.map((m) => policy.levels[l].figures[m]);
     levels[l] = {
       best: figures.map((f) => (f === null ? NaN : typeof f === "number" ? f : f.min)),
-      worst: figures.map((f) => (f === null ? NaN : typeof f === "number" ? f : f.max ?? Infinity)),
+      worst: figures.map((f) => (f === null ? NaN : typeof f === "number" ? f : (f.max ?? Infinity))),
       norm: new Array<number>(METRICS).fill(0),
     };
   }
@@ -81,7 +99,8 @@ export function figureTables(policy: PolicySource): { levels: FigureRow[]; runti
   }
   const runtimes = policy.runtimes.map((r) => {
     const own = METRIC_IDS.map((m) => r.figures?.[m]);
-    const best = own.map((f) => (f ? f.min : NaN)), worst = own.map((f) => (f ? f.max ?? Infinity : NaN));
+    const best = own.map((f) => (f ? f.min : NaN)),
+      worst = own.map((f) => (f ? (f.max ?? Infinity) : NaN));
     return { best, worst, norm: own.map((f, m) => (f ? scaled(mid(best[m], worst[m]), m) : NaN)) };
   });
   return { levels, runtimes };
@@ -92,7 +111,8 @@ export function figureTables(policy: PolicySource): { levels: FigureRow[]; runti
  * different sums can come out a unit apart in the last bit, and must still go to the tie-breaker.
  */
 export function scoreUnits(x: number): number {
-  const units = x * 1e9, r = Math.round(units);
+  const units = x * 1e9,
+    r = Math.round(units);
   return r - units === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
@@ -100,10 +120,10 @@ export function scoreUnits(x: number): number {
 const atPrecision = (x: number): number => scoreUnits(x) / 1e9;
 
 export class BaselinePlacer {
-  private readonly worst: number[][] = [];      // [level][metric]: upper end (open: Infinity)
-  private readonly best: number[][] = [];       // [level][metric]: lower end
-  private readonly norm: number[][] = [];       // [level][metric]: 0..1, 1 = best among L1..L4
-  private balanced: number[] = [];              // [level]: equal-weight score on its runtime, the tie-breaker
+  private readonly worst: number[][] = []; // [level][metric]: upper end (open: Infinity)
+  private readonly best: number[][] = []; // [level][metric]: lower end
+  private readonly norm: number[][] = []; // [level][metric]: 0..1, 1 = best among L1..L4
+  private balanced: number[] = []; // [level]: equal-weight score on its runtime, the tie-breaker
   private readonly scenarios: Scenario[];
   private readonly runtimeTable: Runtime[];
   private readonly needs: Need[];
@@ -141,22 +161,33 @@ export class BaselinePlacer {
    * need; runtimes: a bit per runtime on the node; constraints: maxColdStartMs, maxMemoryMb,
    * maxCpuOverheadPct, minIsolation (NaN: none); weights: one per metric, or null.
    */
-  decide(scenario: number, performance: number, security: number, needs: number, runtimes: number,
-    constraints: ArrayLike<number>, weights: ArrayLike<number> | null, artifact = -1): BaselineDecision {
+  decide(
+    scenario: number,
+    performance: number,
+    security: number,
+    needs: number,
+    runtimes: number,
+    constraints: ArrayLike<number>,
+    weights: ArrayLike<number> | null,
+    artifact = -1,
+  ): BaselineDecision {
     const w = this.weightsFor(needs, weights);
-    const reasons = [0, 0, 0, 0, 0], levelRuntimes = [-1, -1, -1, -1, -1], scores = [NaN, NaN, NaN, NaN, NaN];
+    const reasons = [0, 0, 0, 0, 0],
+      levelRuntimes = [-1, -1, -1, -1, -1],
+      scores = [NaN, NaN, NaN, NaN, NaN];
     this.balanced = [0, 0, 0, 0, 0];
     for (const l of LEVELS) {
       const { runtime, broken, score, provided } = this.runtimeFor(l, runtimes, artifact, constraints, w);
       levelRuntimes[l] = runtime;
-      reasons[l] = (scenario >= 0 && this.scenarios[scenario].excluded[l] ? REASON.scenario : 0)
-        | (runtime < 0 ? (provided ? REASON.artifact : REASON.runtime) : broken);
+      reasons[l] =
+        (scenario >= 0 && this.scenarios[scenario].excluded[l] ? REASON.scenario : 0) | (runtime < 0 ? (provided ? REASON.artifact : REASON.runtime) : broken);
       if (reasons[l] === 0) scores[l] = score;
       if (runtime >= 0) this.balanced[l] = this.score(l, runtime, null);
     }
     // Rule 2: the source's own pick, when it is feasible.
     const s = scenario >= 0 ? this.scenarios[scenario] : undefined;
-    let pick = 0, rule: number;
+    let pick = 0,
+      rule: number;
     if (s) {
       rule = RULE.scenario;
       if (reasons[s.first] === 0) pick = s.first;
@@ -174,9 +205,11 @@ export class BaselinePlacer {
     const second = s?.second ?? 0;
     if (!pick) {
       if (second && reasons[second] === 0) {
-        pick = second; rule = RULE.secondChoice;
+        pick = second;
+        rule = RULE.secondChoice;
       } else {
-        pick = this.bestOf(LEVELS, reasons, scores, NONE); rule = pick ? RULE.score : RULE.none;
+        pick = this.bestOf(LEVELS, reasons, scores, NONE);
+        rule = pick ? RULE.score : RULE.none;
       }
     }
     const fallback = second && second !== pick && reasons[second] === 0 ? second : this.bestOf(LEVELS, reasons, scores, [pick]);
@@ -188,9 +221,15 @@ export class BaselinePlacer {
     for (let next = this.bestOf(LEVELS, reasons, scores, order); next; next = this.bestOf(LEVELS, reasons, scores, order)) order.push(next);
     for (const l of LEVELS) if (reasons[l] !== 0) order.push(l);
     return {
-      level: pick, runtime: pick ? levelRuntimes[pick] : -1,
-      fallback, fallbackRuntime: fallback ? levelRuntimes[fallback] : -1,
-      rule, order, reasons, runtimes: levelRuntimes, scores,
+      level: pick,
+      runtime: pick ? levelRuntimes[pick] : -1,
+      fallback,
+      fallbackRuntime: fallback ? levelRuntimes[fallback] : -1,
+      rule,
+      order,
+      reasons,
+      runtimes: levelRuntimes,
+      scores,
     };
   }
 
@@ -241,7 +280,8 @@ export class BaselinePlacer {
 
   /** The weighted score (w) or, with w null, the equal-weight sum (the tie-breaker). */
   private score(level: number, runtime: number, w: number[] | null): number {
-    let s = 0, total = 0;
+    let s = 0,
+      total = 0;
     for (let m = 0; m < METRICS; m++) {
       const wm = w ? w[m] : 1;
       s += wm * this.normOn(level, runtime, m);
@@ -256,13 +296,21 @@ export class BaselinePlacer {
    * policy order.
    */
   private runtimeFor(level: number, runtimes: number, artifact: number, c: ArrayLike<number>, w: number[]) {
-    let runtime = -1, broken = 0, score = 0, provided = false;
+    let runtime = -1,
+      broken = 0,
+      score = 0,
+      provided = false;
     this.runtimeTable.forEach((r, i) => {
       if (!r.provides[level] || (runtimes & r.needs) !== r.needs) return;
       provided = true;
       if (artifact >= 0 && !(r.runs & (1 << artifact))) return;
-      const b = this.brokenOn(level, i, c), s = this.score(level, i, w);
-      if (runtime < 0 || (broken !== 0 && (b === 0 || s > score)) || (b === 0 && s > score)) { runtime = i; broken = b; score = s; }
+      const b = this.brokenOn(level, i, c),
+        s = this.score(level, i, w);
+      if (runtime < 0 || (broken !== 0 && (b === 0 || s > score)) || (b === 0 && s > score)) {
+        runtime = i;
+        broken = b;
+        score = s;
+      }
     });
     return { runtime, broken, score, provided };
   }

@@ -19,5 +19,11 @@ export function imageEntrypoint(root: string): { nodeFlags: string[]; script: st
 export function deployedNodeFlags(root: string, manifest = "deploy/k3s/daemonset.yaml"): string[] {
   const m = /name:\s*NODE_OPTIONS\s*\n\s*value:\s*(.+)/.exec(readFileSync(join(root, manifest), "utf8"));
   if (!m) throw new Error(`bench: NODE_OPTIONS not found in ${manifest}`);
-  return [...imageEntrypoint(root).nodeFlags, ...m[1].trim().replace(/^["']|["']$/g, "").split(/\s+/)];
+  return [
+    ...imageEntrypoint(root).nodeFlags,
+    ...m[1]
+      .trim()
+      .replace(/^["']|["']$/g, "")
+      .split(/\s+/),
+  ];
 }

@@ -8,15 +8,19 @@ import { METRIC_IDS } from "../host/engine/vocabulary.ts";
 
 /** One request in the module's terms: what the raw `decide` export and the baseline take. */
 export interface Codes {
-  scenario: number; performance: number; security: number; needs: number; runtimes: number;
-  constraints: Float64Array;        // the 4 constraints, NaN: none
-  weights: Float64Array | null;     // one per metric, or null
+  scenario: number;
+  performance: number;
+  security: number;
+  needs: number;
+  runtimes: number;
+  constraints: Float64Array; // the 4 constraints, NaN: none
+  weights: Float64Array | null; // one per metric, or null
 }
 
 export interface RequestMix {
-  requests: unknown[];              // POST /v1/decide bodies
-  codes: Codes[];                   // the same requests, validated and encoded
-  summary: Record<string, number>;  // how many of each kind, for the report
+  requests: unknown[]; // POST /v1/decide bodies
+  codes: Codes[]; // the same requests, validated and encoded
+  summary: Record<string, number>; // how many of each kind, for the report
 }
 
 /** mulberry32: a small, well-known seeded PRNG. */
@@ -44,7 +48,8 @@ export function buildMix(engine: Engine, size: number, seed = 20251115): Request
   const chance = (p: number) => rnd() < p;
   const pickOne = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const pickSome = <T>(xs: readonly T[], max: number): T[] => {
-    const pool = [...xs], out: T[] = [];
+    const pool = [...xs],
+      out: T[] = [];
     const n = 1 + Math.floor(rnd() * Math.min(max, pool.length));
     while (out.length < n) out.push(pool.splice(Math.floor(rnd() * pool.length), 1)[0]);
     return out;
@@ -76,7 +81,15 @@ export function buildMix(engine: Engine, size: number, seed = 20251115): Request
     }
     const request: Record<string, unknown> = { workload };
     // No node: planning mode (every runtime); an empty node has no feasible level at all.
-    if (chance(0.7)) request.node = { runtimes: chance(0.05) ? [] : pickSome(c.runtimes.map((r) => r.id), 4) };
+    if (chance(0.7))
+      request.node = {
+        runtimes: chance(0.05)
+          ? []
+          : pickSome(
+              c.runtimes.map((r) => r.id),
+              4,
+            ),
+      };
 
     const placement = engine.schemas.decide.parse(request) as Placement;
     const code = encode(placement, (1 << c.runtimes.length) - 1);

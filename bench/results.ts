@@ -4,7 +4,13 @@
 import { writeFileSync } from "node:fs";
 import { met, type Row, type SectionResult } from "./section.ts";
 
-export interface TargetEntry { label: string; value: number | null; op: string; limit: number; met: boolean | null }
+export interface TargetEntry {
+  label: string;
+  value: number | null;
+  op: string;
+  limit: number;
+  met: boolean | null;
+}
 
 export function writeResults(file: string, ran: { name: string; result: SectionResult }[], run: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...run, sections: ran.map((r) => r.name) };
@@ -28,8 +34,9 @@ export function missingFigures(result: SectionResult): string[] {
   const bad: string[] = [];
   const walk = (v: unknown, path: string) => {
     if (v === null || v === undefined) bad.push(path);
-    else if (typeof v === "number") { if (!Number.isFinite(v)) bad.push(path); }
-    else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (typeof v === "number") {
+      if (!Number.isFinite(v)) bad.push(path);
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
     else if (typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
   };
   walk(result.figures, "");

@@ -51,7 +51,10 @@ const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const { values: args } = parseArgs({
   options: { quick: { type: "boolean", default: false }, only: { type: "string" }, out: { type: "string" } },
 });
-const only = args.only?.split(",").map((s) => s.trim()).filter(Boolean);
+const only = args.only
+  ?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const unknown = only?.filter((name) => !(name in SECTIONS)) ?? [];
 if (unknown.length) {
   console.error(`bench: unknown section ${unknown.join(", ")}; sections: ${Object.keys(SECTIONS).join(", ")}`);
@@ -84,16 +87,24 @@ async function context(): Promise<BenchContext> {
   mix.summary.infeasible = agreement.infeasible;
   const baselineEngine = new BaselineEngine(engine, baseline);
   checkFullAgreement(mix.requests, engine, baselineEngine);
-  log(`Wasm module, TypeScript baseline and engine agree on all ${agreement.requests} requests of the mix `
-    + `(${Object.entries(agreement.byRule).map(([k, v]) => `${k} ${v}`).join(", ")}); engine.decide and the full-answer baseline give the same answers`);
+  log(
+    `Wasm module, TypeScript baseline and engine agree on all ${agreement.requests} requests of the mix ` +
+      `(${Object.entries(agreement.byRule)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}); engine.decide and the full-answer baseline give the same answers`,
+  );
   return { quick: args.quick, root, modulePath, moduleBytes, module, engine, baseline, baselineEngine, mix, log };
 }
 
 function machine() {
   const cpu = cpus();
   return {
-    cpu: cpu[0]?.model ?? "unknown", cores: cpu.length, memoryGb: Math.round(totalmem() / 2 ** 30 * 10) / 10,
-    os: `${platform()} ${release()}`, node: process.version, v8: process.versions.v8,
+    cpu: cpu[0]?.model ?? "unknown",
+    cores: cpu.length,
+    memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    v8: process.versions.v8,
   };
 }
 
@@ -110,14 +121,23 @@ for (const name of sections) {
 }
 const seconds = Math.round((Date.now() - started.getTime()) / 100) / 10;
 
-console.log(`\nisoplace bench${args.quick ? " (--quick: tiny counts, figures not meaningful)" : ""}: ${machine().cpu}, ${machine().cores} cores, Node ${process.version}, load ${load.start.join(" ")}, ${seconds} s`);
-console.log(`request mix: ${Object.entries(ctx.mix.summary).map(([k, v]) => `${k} ${v}`).join(", ")}\n`);
+console.log(
+  `\nisoplace bench${args.quick ? " (--quick: tiny counts, figures not meaningful)" : ""}: ${machine().cpu}, ${machine().cores} cores, Node ${process.version}, load ${load.start.join(" ")}, ${seconds} s`,
+);
+console.log(
+  `request mix: ${Object.entries(ctx.mix.summary)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")}\n`,
+);
 console.log(printTable(ran.map((r) => ({ title: r.title, rows: r.result.rows }))));
 
 const missing = ran.flatMap((r) => missingFigures(r.result).map((m) => `${r.name}: ${m}`));
 if (out) {
   writeResults(out, ran, {
-    generatedAt: started.toISOString(), finishedAt: new Date().toISOString(), quick: args.quick, durationSeconds: seconds,
+    generatedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    quick: args.quick,
+    durationSeconds: seconds,
     machine: { ...machine(), loadAverage: { ...load, end: loadavg().map((x) => Math.round(x * 100) / 100) } },
     mix: ctx.mix.summary,
   });

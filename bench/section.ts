@@ -9,20 +9,23 @@ import type { BaselineEngine } from "./baseline-answer.ts";
 import type { RequestMix } from "./mix.ts";
 
 export interface BenchContext {
-  quick: boolean;                    // --quick: tiny iteration counts, figures checked for presence only
-  root: string;                      // the package root
-  modulePath: string;                // dist/policies/default.wasm
+  quick: boolean; // --quick: tiny iteration counts, figures checked for presence only
+  root: string; // the package root
+  modulePath: string; // dist/policies/default.wasm
   moduleBytes: Uint8Array<ArrayBuffer>;
-  module: WebAssembly.Module;        // compiled once
-  engine: Engine;                    // the default policy, planning mode (no node profile)
-  baseline: BaselinePlacer;          // the rules in plain TypeScript, from the policy source
-  baselineEngine: BaselineEngine;    // engine.decide with those rules instead of the module: the same full answer
-  mix: RequestMix;                   // the mixed requests, as objects and as codes
-  log(message: string): void;        // progress, on stderr
+  module: WebAssembly.Module; // compiled once
+  engine: Engine; // the default policy, planning mode (no node profile)
+  baseline: BaselinePlacer; // the rules in plain TypeScript, from the policy source
+  baselineEngine: BaselineEngine; // engine.decide with those rules instead of the module: the same full answer
+  mix: RequestMix; // the mixed requests, as objects and as codes
+  log(message: string): void; // progress, on stderr
 }
 
 /** A target (issues 8, 15): met when `value op limit`. Reported, never asserted. */
-export interface Target { op: "<=" | ">="; limit: number }
+export interface Target {
+  op: "<=" | ">=";
+  limit: number;
+}
 
 /** One line of the printed table. `id` names it in results.json's `targets` when it has a target. */
 export interface Row {
@@ -41,8 +44,8 @@ export interface SectionResult {
 }
 
 export interface Section {
-  name: string;                      // for --only
-  title: string;                     // the table's group heading
+  name: string; // for --only
+  title: string; // the table's group heading
   run(ctx: BenchContext): Promise<SectionResult>;
 }
 

@@ -7,7 +7,13 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-export interface Summary { p50: number; p99: number; mean: number; min: number; n: number }
+export interface Summary {
+  p50: number;
+  p99: number;
+  mean: number;
+  min: number;
+  n: number;
+}
 
 export function summarise(samples: ArrayLike<number>): Summary {
   const sorted = Float64Array.from(samples).sort();

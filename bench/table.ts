@@ -17,5 +17,14 @@ export function printTable(groups: { title: string; rows: Row[] }[]): string {
     }
   }
   const widths = lines[0].map((_, c) => Math.max(...lines.filter((l) => !l[0].startsWith("— ")).map((l) => l[c].length)));
-  return lines.map((l) => (l[0].startsWith("— ") ? l[0] : l.map((cell, c) => (c === 1 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd())).join("\n");
+  return lines
+    .map((l) =>
+      l[0].startsWith("— ")
+        ? l[0]
+        : l
+            .map((cell, c) => (c === 1 ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+            .join("  ")
+            .trimEnd(),
+    )
+    .join("\n");
 }

@@ -13,10 +13,17 @@ export interface RawCore {
 }
 
 export function rawCore(module: WebAssembly.Module, scenarioCount: number): RawCore {
-  const imports = { env: { abort: () => { throw new Error("policy module aborted"); } } };
+  const imports = {
+    env: {
+      abort: () => {
+        throw new Error("policy module aborted");
+      },
+    },
+  };
   const x = new WebAssembly.Instance(module, imports).exports as unknown as PolicyExports;
   const v = views(x, scenarioCount);
-  const input = v.input, decide = x.decide;
+  const input = v.input,
+    decide = x.decide;
   return {
     exports: x,
     views: v,
@@ -34,7 +41,10 @@ export function readRaw(v: Views) {
   const o = v.output;
   const byLevel = (slot: number, zero: number) => [zero, o[slot], o[slot + 1], o[slot + 2], o[slot + 3]];
   return {
-    level: o[OUT.level], runtime: o[OUT.runtime], fallback: o[OUT.fallback], fallbackRuntime: o[OUT.fallbackRuntime],
+    level: o[OUT.level],
+    runtime: o[OUT.runtime],
+    fallback: o[OUT.fallback],
+    fallbackRuntime: o[OUT.fallbackRuntime],
     rule: o[OUT.rule],
     order: [o[OUT.order], o[OUT.order + 1], o[OUT.order + 2], o[OUT.order + 3]],
     reasons: byLevel(OUT.reasons, 0),

@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 import { buildConsoleScript } from "./console-script.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const outputs = ["dist/host/cli/main.js", "dist/policies/default.wasm", "dist/policies/default.metered.wasm", "dist/isoplace.wasi.wasm"].map((p) => join(root, p));
+const outputs = ["dist/host/cli/main.js", "dist/policies/default.wasm", "dist/policies/default.metered.wasm", "dist/isoplace.wasi.wasm"].map((p) =>
+  join(root, p),
+);
 const sources = ["host", "assembly", "policies", "package.json", "tsconfig.json"].map((p) => join(root, p));
 const LIMIT = 8192;
 
@@ -38,7 +40,9 @@ const out = join(root, "dist/policies/default.wasm");
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, built.wasm);
 const size = built.wasm.length;
-console.log(`dist/policies/default.wasm: ${size} bytes (${size <= LIMIT ? "within" : "OVER"} the ${LIMIT}-byte budget), policy ${built.meta.name} ${built.meta.version}, built in ${Math.round(performance.now() - t0)} ms`);
+console.log(
+  `dist/policies/default.wasm: ${size} bytes (${size <= LIMIT ? "within" : "OVER"} the ${LIMIT}-byte budget), policy ${built.meta.name} ${built.meta.version}, built in ${Math.round(performance.now() - t0)} ms`,
+);
 if (size > LIMIT) process.exit(1);
 
 // The same module metered (host/engine/meter.ts), for the Worker: Workers refuse to compile

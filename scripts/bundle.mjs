@@ -66,7 +66,7 @@ const result = await build({
   // and prom-client's OpenTelemetry API, used only for exemplars, which the agent does not enable
   alias: { "fflate/browser": join(root, "scripts/bundle/inflate-node.mjs"), "@opentelemetry/api": join(root, "scripts/bundle/otel-none.cjs") },
   // CommonJS dependencies (pino, prom-client, commander …) require() Node's modules
-  banner: { js: "import { createRequire as __isoplaceRequire } from \"node:module\"; const require = __isoplaceRequire(import.meta.url);" },
+  banner: { js: 'import { createRequire as __isoplaceRequire } from "node:module"; const require = __isoplaceRequire(import.meta.url);' },
   plugins: [
     // zod's `locales` namespace (every language) replaced by its English locale alone
     onlyFor("zod", /^\.\.\/locales\/index\.js$/, "scripts/bundle/zod-locales-en.mjs"),
@@ -84,4 +84,6 @@ const result = await build({
 // on install, so a checkout's build works as a kubectl plugin when linked onto PATH
 chmodSync(join(outdir, "main.js"), 0o755);
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-console.log(`dist/host/cli/main.js: bundled with ${Object.keys(result.metafile.outputs).length - 1} lazily loaded chunks, ${Math.round(bytes / 1024)} KiB, in ${Math.round(performance.now() - t0)} ms`);
+console.log(
+  `dist/host/cli/main.js: bundled with ${Object.keys(result.metafile.outputs).length - 1} lazily loaded chunks, ${Math.round(bytes / 1024)} KiB, in ${Math.round(performance.now() - t0)} ms`,
+);

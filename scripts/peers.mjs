@@ -38,13 +38,28 @@ const GO_PEERS = [
   { name: "kubectl", dir: "kube", module: "k8s.io/kubernetes", pkg: "k8s.io/kubernetes/cmd/kubectl", flags: kubeVersionFlags },
   { name: "opa", dir: "opa", module: "github.com/open-policy-agent/opa", pkg: "github.com/open-policy-agent/opa" },
   { name: "oras", dir: "oras", module: "oras.land/oras", pkg: "oras.land/oras/cmd/oras" },
-  { name: "crane", dir: "crane", module: "github.com/google/go-containerregistry", pkg: "github.com/google/go-containerregistry/cmd/crane",
-    flags: (v) => [`-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=${v}`] },
+  {
+    name: "crane",
+    dir: "crane",
+    module: "github.com/google/go-containerregistry",
+    pkg: "github.com/google/go-containerregistry/cmd/crane",
+    flags: (v) => [`-X github.com/google/go-containerregistry/cmd/crane/cmd.Version=${v}`],
+  },
   { name: "ggcr-registry", dir: "ggcr-registry", module: "github.com/google/go-containerregistry", pkg: "." },
-  { name: "registry", dir: "registry", module: "github.com/distribution/distribution/v3", pkg: "github.com/distribution/distribution/v3/cmd/registry",
-    flags: (v) => [`-X github.com/distribution/distribution/v3/version.version=${v}`] },
-  { name: "cosign", dir: "cosign", module: "github.com/sigstore/cosign/v3", pkg: "github.com/sigstore/cosign/v3/cmd/cosign",
-    flags: (v) => [`-X sigs.k8s.io/release-utils/version.gitVersion=${v}`] },
+  {
+    name: "registry",
+    dir: "registry",
+    module: "github.com/distribution/distribution/v3",
+    pkg: "github.com/distribution/distribution/v3/cmd/registry",
+    flags: (v) => [`-X github.com/distribution/distribution/v3/version.version=${v}`],
+  },
+  {
+    name: "cosign",
+    dir: "cosign",
+    module: "github.com/sigstore/cosign/v3",
+    pkg: "github.com/sigstore/cosign/v3/cmd/cosign",
+    flags: (v) => [`-X sigs.k8s.io/release-utils/version.gitVersion=${v}`],
+  },
 ];
 
 const WASMTIME = { name: "python-wasmtime", requirements: join(MODULES, "wasmtime/requirements.txt") };
@@ -117,9 +132,7 @@ const run = (cmd, args, opts) =>
   new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"], ...opts });
     child.on("error", reject);
-    child.on("exit", (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${signal ?? code}`)),
-    );
+    child.on("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited ${signal ?? code}`))));
   });
 
 const goPlan = (peer) => {

@@ -15,14 +15,19 @@ const generated = z.toJSONSchema(policySchema, { io: "input", target: "draft-202
 const schema = {
   $schema: generated.$schema,
   title: "isoplace policy source",
-  description: "A policy source (YAML or JSON) for `isoplace policy build`. Generated from host/policy/schema.ts by `npm run schema`; documented in docs/POLICY.md. Cross-field rules (order of metrics and levels, unique ids, references, ranges) are checked by the build, which names the line and field.",
+  description:
+    "A policy source (YAML or JSON) for `isoplace policy build`. Generated from host/policy/schema.ts by `npm run schema`; documented in docs/POLICY.md. Cross-field rules (order of metrics and levels, unique ids, references, ranges) are checked by the build, which names the line and field.",
   ...Object.fromEntries(Object.entries(generated).filter(([k]) => k !== "$schema")),
 };
 const text = `${JSON.stringify(schema, null, 2)}\n`;
 
 if (process.argv.includes("--check")) {
   let current = "";
-  try { current = readFileSync(out, "utf8"); } catch { /* missing */ }
+  try {
+    current = readFileSync(out, "utf8");
+  } catch {
+    /* missing */
+  }
   if (current !== text) {
     console.error("policies/policy.schema.json is out of date: run npm run schema");
     process.exit(1);

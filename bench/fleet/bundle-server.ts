@@ -5,7 +5,13 @@ import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export interface BundleCounts { full: number; notModified: number; sigFull: number; sigNotModified: number; failed: number }
+export interface BundleCounts {
+  full: number;
+  notModified: number;
+  sigFull: number;
+  sigNotModified: number;
+  failed: number;
+}
 
 const zero = (): BundleCounts => ({ full: 0, notModified: 0, sigFull: 0, sigNotModified: 0, failed: 0 });
 const etagOf = (b: Uint8Array | string) => `"${createHash("sha256").update(b).digest("hex").slice(0, 32)}"`;
@@ -28,7 +34,10 @@ export class BundleServer {
     let self: BundleServer | undefined;
     const server = createServer((req, res) => self!.handle(req.url ?? "", req.headers["if-none-match"], res));
     server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(0, "127.0.0.1", resolve); });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", resolve);
+    });
     const { port } = server.address() as AddressInfo;
     self = new BundleServer(server, `http://127.0.0.1:${port}/policy.wasm`);
     return self;
@@ -53,19 +62,29 @@ export class BundleServer {
       return;
     }
     const isSig = path === "/policy.wasm.sig";
-    const entry = path === "/policy.wasm" ? this.module && { body: this.module.bytes, etag: this.module.etag, type: "application/wasm" }
-      : isSig ? this.sig && { body: this.sig.text, etag: this.sig.etag, type: "text/plain" } : undefined;
+    const entry =
+      path === "/policy.wasm"
+        ? this.module && { body: this.module.bytes, etag: this.module.etag, type: "application/wasm" }
+        : isSig
+          ? this.sig && { body: this.sig.text, etag: this.sig.etag, type: "text/plain" }
+          : undefined;
     if (!entry) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
       return;
     }
     if (ifNoneMatch === entry.etag) {
-      if (isSig) this.counts.sigNotModified++; else this.counts.notModified++;
+      if (isSig) this.counts.sigNotModified++;
+      else this.counts.notModified++;
       res.writeHead(304, { etag: entry.etag }).end();
       return;
     }
-    if (isSig) this.counts.sigFull++; else this.counts.full++;
-    res.writeHead(200, { "content-type": entry.type, etag: entry.etag, "content-length": String(typeof entry.body === "string" ? Buffer.byteLength(entry.body) : entry.body.length) });
+    if (isSig) this.counts.sigFull++;
+    else this.counts.full++;
+    res.writeHead(200, {
+      "content-type": entry.type,
+      etag: entry.etag,
+      "content-length": String(typeof entry.body === "string" ? Buffer.byteLength(entry.body) : entry.body.length),
+    });
     res.end(entry.body);
   }
 

@@ -12,10 +12,17 @@ export function liveMix(engine: Engine, size: number, seed = 20261126): unknown[
   const c = engine.catalogue;
   const scenarios = c.scenarios.map((s) => s.id);
   const group = (g: string) => c.needs.filter((n) => n.group === g).map((n) => n.id);
-  const performance = group("performance"), security = group("security");
+  const performance = group("performance"),
+    security = group("security");
   const out: unknown[] = [];
   for (let i = 0; i < size; i++) {
-    out.push({ workload: { scenario: pick(scenarios), ...(rnd() < 0.5 ? { performance: pick(performance) } : {}), ...(rnd() < 1 / 3 ? { security: pick(security) } : {}) } });
+    out.push({
+      workload: {
+        scenario: pick(scenarios),
+        ...(rnd() < 0.5 ? { performance: pick(performance) } : {}),
+        ...(rnd() < 1 / 3 ? { security: pick(security) } : {}),
+      },
+    });
   }
   return out;
 }

@@ -29,11 +29,17 @@ export async function bundleOrigin(): Promise<Origin> {
   const server = await BundleServer.start();
   return {
     kind: "url",
-    get counts() { return { ...server.counts }; },
-    resetCounts: () => { server.resetCounts(); },
+    get counts() {
+      return { ...server.counts };
+    },
+    resetCounts: () => {
+      server.resetCounts();
+    },
     publish: async (v) => server.publish(v.bytes, v.signature),
     source: (o) => new UrlSource({ url: server.url, ...o }),
-    warm: async () => { await (await fetch(server.url)).arrayBuffer(); },
+    warm: async () => {
+      await (await fetch(server.url)).arrayBuffer();
+    },
     close: () => server.close(),
   };
 }
@@ -41,7 +47,8 @@ export async function bundleOrigin(): Promise<Origin> {
 export async function registryOrigin(): Promise<Origin> {
   const registry = await RegistryServer.start();
   const ref = `oci://${registry.host}/fleet/policy:live`;
-  const modules = new Set<string>(), envelopes = new Set<string>();
+  const modules = new Set<string>(),
+    envelopes = new Set<string>();
   let from = registry.mark();
   return {
     kind: "registry",
@@ -56,18 +63,29 @@ export async function registryOrigin(): Promise<Origin> {
       }
       return c;
     },
-    resetCounts: () => { from = registry.mark(); },
+    resetCounts: () => {
+      from = registry.mark();
+    },
     async publish(v) {
       const meta = readMeta(customSections(v.bytes, META_SECTION));
       const r = parseReference(ref);
-      const pushed = await pushPolicy(r, { module: v.bytes, envelope: v.signature, name: meta.name, version: meta.version, title: "policy.wasm", created: new Date().toISOString() });
+      const pushed = await pushPolicy(r, {
+        module: v.bytes,
+        envelope: v.signature,
+        name: meta.name,
+        version: meta.version,
+        title: "policy.wasm",
+        created: new Date().toISOString(),
+      });
       // which blobs are modules and which signatures, to count the registry's log by
       const repo = new Repository(r);
       modules.add(parseManifest((await repo.getManifest(pushed.digest, CAPS.manifest))!.bytes, "policy").layers[0].digest);
       envelopes.add(parseManifest((await repo.getManifest(signatureTag(pushed.digest), CAPS.manifest))!.bytes, "signature").layers[0].digest);
     },
     source: (o) => new OciSource({ ref, ...o }),
-    warm: async () => { await (await fetch(`http://${registry.host}/v2/`)).arrayBuffer(); },
+    warm: async () => {
+      await (await fetch(`http://${registry.host}/v2/`)).arrayBuffer();
+    },
     close: () => registry.destroy(),
   };
 }

@@ -29,9 +29,12 @@ export async function freePort(): Promise<number> {
 export type RegistryKind = "docker-registry" | "distribution" | "ggcr";
 
 export interface RegistryOptions {
-  htpasswd?: { user: string; password: string }; root?: string; port?: number;
+  htpasswd?: { user: string; password: string };
+  root?: string;
+  port?: number;
   /** Which implementation (default: Debian's docker-registry), and its binary for the others. */
-  kind?: RegistryKind; bin?: string;
+  kind?: RegistryKind;
+  bin?: string;
 }
 
 export class RegistryServer {
@@ -55,12 +58,14 @@ export class RegistryServer {
   /** Starts a registry; `root` reuses another's storage (a restart), `port` its address. */
   static async start(o: RegistryOptions = {}): Promise<RegistryServer> {
     const dir = await mkdtemp(join(tmpdir(), "isoplace-registry-"));
-    const r = new RegistryServer(dir, o.root ?? join(dir, "storage"), o.port ?? await freePort(), o);
+    const r = new RegistryServer(dir, o.root ?? join(dir, "storage"), o.port ?? (await freePort()), o);
     await r.run();
     return r;
   }
 
-  get kind(): RegistryKind { return this.o.kind ?? "docker-registry"; }
+  get kind(): RegistryKind {
+    return this.o.kind ?? "docker-registry";
+  }
 
   private command(config: string): [string, string[]] {
     if (this.kind === "docker-registry") return [REGISTRY_BIN, ["serve", config]];
@@ -78,12 +83,29 @@ export class RegistryServer {
       auth = `auth:\n  htpasswd:\n    realm: isoplace-test\n    path: ${file}\n`;
     }
     const config = join(this.dir, "config.yml");
-    await writeFile(config, [
-      "version: 0.1", "log:", "  level: info", "  formatter: text", "storage:", "  filesystem:", `    rootdirectory: ${this.root}`,
-      "  delete:", "    enabled: true", "  maintenance:", "    uploadpurging:", "      enabled: false",
-      "http:", `  addr: ${this.host}`, "  secret: isoplace-test-secret", auth,
-    ].join("\n"));
-    if (this.kind === "docker-registry" && !haveRegistry()) throw new Error(`no ${REGISTRY_BIN}: the OCI tests and bench:fleet --registry need Debian's docker-registry (apt-get install -y docker-registry)`);
+    await writeFile(
+      config,
+      [
+        "version: 0.1",
+        "log:",
+        "  level: info",
+        "  formatter: text",
+        "storage:",
+        "  filesystem:",
+        `    rootdirectory: ${this.root}`,
+        "  delete:",
+        "    enabled: true",
+        "  maintenance:",
+        "    uploadpurging:",
+        "      enabled: false",
+        "http:",
+        `  addr: ${this.host}`,
+        "  secret: isoplace-test-secret",
+        auth,
+      ].join("\n"),
+    );
+    if (this.kind === "docker-registry" && !haveRegistry())
+      throw new Error(`no ${REGISTRY_BIN}: the OCI tests and bench:fleet --registry need Debian's docker-registry (apt-get install -y docker-registry)`);
     const [bin, args] = this.command(config);
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
@@ -104,13 +126,19 @@ export class RegistryServer {
     await listening;
   }
 
-  get running(): boolean { return this.child !== undefined; }
+  get running(): boolean {
+    return this.child !== undefined;
+  }
 
   /** Everything the registry has logged so far. */
-  logs(): string { return this.log; }
+  logs(): string {
+    return this.log;
+  }
 
   /** Where the log is now: responses(mark()) are those after this point. */
-  mark(): number { return this.log.length; }
+  mark(): number {
+    return this.log.length;
+  }
 
   /**
    * The access log: every response's method, path and status (from a position in the log on).

@@ -102,7 +102,10 @@ export interface RolloutResult {
   };
 }
 
-interface LoopDelay { p99: number; max: number }
+interface LoopDelay {
+  p99: number;
+  max: number;
+}
 
 /** The event-loop delay over `run`: how late timers (polls, step openings) ran in this process. */
 async function withLoopDelay<T>(run: () => Promise<T>): Promise<T & { loopDelayMs: LoopDelay }> {
@@ -116,10 +119,19 @@ async function withLoopDelay<T>(run: () => Promise<T>): Promise<T & { loopDelayM
   }
 }
 
-interface SimAgent { name: string; bucket: number; manager: PolicyManager; source?: PolledSource; activations: { sha: string; at: number }[] }
+interface SimAgent {
+  name: string;
+  bucket: number;
+  manager: PolicyManager;
+  source?: PolledSource;
+  activations: { sha: string; at: number }[];
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN; };
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
+};
 const median = (xs: number[]) => quantile(xs, 0.5);
 const pct = (n: number, of: number) => Math.round((1000 * n) / of) / 10;
 
@@ -128,7 +140,10 @@ export async function runRollouts(o: RolloutOptions): Promise<RolloutResult> {
   const percents = o.percents ?? [1, 10, 50, 100];
   const stepMs = o.stepMs ?? 10_000;
   const plan = percents.map((percent, i) => ({ percent, afterMs: i * stepMs }));
-  const rollout = (start: number): Rollout => ({ start: new Date(start).toISOString(), steps: plan.map((s) => ({ percent: s.percent, after: s.afterMs / 1000 })) });
+  const rollout = (start: number): Rollout => ({
+    start: new Date(start).toISOString(),
+    steps: plan.map((s) => ({ percent: s.percent, after: s.afterMs / 1000 })),
+  });
   const guard: Guard = o.guard ?? { maxChangedShare: 0.05, minShadowDecisions: 50, bake: 5 };
   const grace = o.intervalMs * (1 + o.jitter);
   const shas = { v1: await sha256Hex(o.modules.v1), v2: await sha256Hex(o.modules.v2), moved: await sha256Hex(o.modules.moved) };
@@ -183,7 +198,15 @@ export async function runRollouts(o: RolloutOptions): Promise<RolloutResult> {
         const adopted = agents.filter((a) => a.manager.active.engine.policy.moduleSha256 === shas.v2).length;
         const covered = buckets.filter((b) => b < plan[k].percent).length;
         const adoptedPct = pct(adopted, o.agents);
-        steps.push({ percent: plan[k].percent, opensAtMs: plan[k].afterMs, measuredAtMs, adopted, adoptedPct, coveredPct: pct(covered, o.agents), deviationPts: Math.round((adoptedPct - plan[k].percent) * 10) / 10 });
+        steps.push({
+          percent: plan[k].percent,
+          opensAtMs: plan[k].afterMs,
+          measuredAtMs,
+          adopted,
+          adoptedPct,
+          coveredPct: pct(covered, o.agents),
+          deviationPts: Math.round((adoptedPct - plan[k].percent) * 10) / 10,
+        });
         log(`rollout (${server.kind}): step ${plan[k].percent}%: ${adopted}/${o.agents} on v2 (${adoptedPct}%; buckets covered ${pct(covered, o.agents)}%)`);
       }
       const cpu = process.cpuUsage(cpu0);
@@ -192,9 +215,14 @@ export async function runRollouts(o: RolloutOptions): Promise<RolloutResult> {
         const at = adoptedAt(a, shas.v2);
         return at !== undefined && at < stepFor(planned, a.bucket).opensAt;
       }).length;
-      const lags = agents.filter((a) => stepFor(planned, a.bucket).index > 0).map((a) => (adoptedAt(a, shas.v2) ?? NaN) - stepFor(planned, a.bucket).opensAt).filter(Number.isFinite);
+      const lags = agents
+        .filter((a) => stepFor(planned, a.bucket).index > 0)
+        .map((a) => (adoptedAt(a, shas.v2) ?? NaN) - stepFor(planned, a.bucket).opensAt)
+        .filter(Number.isFinite);
       return {
-        steps, early, adoptionLagMs: { p50: quantile(lags, 0.5), p99: quantile(lags, 0.99), max: Math.max(...lags) },
+        steps,
+        early,
+        adoptionLagMs: { p50: quantile(lags, 0.5), p99: quantile(lags, 0.99), max: Math.max(...lags) },
         maxDownloadsPerAgent: Math.max(0, ...agents.map((a, i) => a.source!.stats.downloads - downloads[i])),
         fullDownloads: server.counts.full,
         pollErrors: agents.reduce((n, a) => n + a.source!.stats.errors, 0) - errors,
@@ -208,15 +236,20 @@ export async function runRollouts(o: RolloutOptions): Promise<RolloutResult> {
 
   // ---- guard --------------------------------------------------------------------------------
   const guarded: RolloutResult["guarded"] = await withLoopDelay(async () => {
-    const v1 = await createEngine(o.modules.v1), candidate = await createEngine(o.modules.moved);
+    const v1 = await createEngine(o.modules.v1),
+      candidate = await createEngine(o.modules.moved);
     const requests = liveMix(v1, 2048);
     const live = requests.map((r) => v1.decide(r));
-    const mixChanged = requests.filter((r, i) => { const code = candidate.placeCode(r); return candidate.levelOf(code) !== live[i].level || candidate.runtimeOf(code) !== live[i].runtime; }).length;
+    const mixChanged = requests.filter((r, i) => {
+      const code = candidate.placeCode(r);
+      return candidate.levelOf(code) !== live[i].level || candidate.runtimeOf(code) !== live[i].runtime;
+    }).length;
     const rate = o.requestsPerAgentPerS ?? 20;
     const server = await origin();
     const agents = await fleet(server);
     const tickMs = 50;
-    let next = 0, carry = 0;
+    let next = 0,
+      carry = 0;
     const driver = setInterval(() => {
       carry += (rate * tickMs) / 1000;
       const perAgent = Math.floor(carry);
@@ -233,7 +266,9 @@ export async function runRollouts(o: RolloutOptions): Promise<RolloutResult> {
       const start = Date.now() + 200;
       await server.publish({ bytes: o.modules.moved, signature: await sign(o.modules.moved, 2, { rollout: rollout(start), guard }) });
       const windowMs = plan.at(-1)!.afterMs + guard.bake * 1000 + 2 * grace + 1000;
-      log(`rollout (${server.kind}): a candidate that moves every serverless decision published with the plan and the guard; ${rate} live requests per agent per second`);
+      log(
+        `rollout (${server.kind}): a candidate that moves every serverless decision published with the plan and the guard; ${rate} live requests per agent per second`,
+      );
       await sleep(start + windowMs - Date.now());
       const refused = agents.filter((a) => a.manager.lastError?.reason === "guard");
       const decisions = refused.map((a) => a.manager.lastError!.decisions ?? 0);
@@ -242,14 +277,20 @@ export async function runRollouts(o: RolloutOptions): Promise<RolloutResult> {
         adopted: agents.filter((a) => adoptedAt(a, shas.moved) !== undefined).length,
         refused: refused.length,
         pendingAtEnd: agents.filter((a) => a.manager.status().pending).length,
-        decisionsMedian: median(decisions), decisionsMin: decisions.length ? Math.min(...decisions) : 0,
+        decisionsMedian: median(decisions),
+        decisionsMin: decisions.length ? Math.min(...decisions) : 0,
         changedShareMedian: Math.round(median(shares) * 1000) / 1000,
         mixChangedShare: Math.round((1000 * mixChanged) / requests.length) / 1000,
-        topTransition: refused[0]?.manager.lastError?.transitions?.[0] ? `${refused[0].manager.lastError!.transitions![0].from} → ${refused[0].manager.lastError!.transitions![0].to}` : "",
-        requestsPerAgentPerS: rate, windowMs,
+        topTransition: refused[0]?.manager.lastError?.transitions?.[0]
+          ? `${refused[0].manager.lastError!.transitions![0].from} → ${refused[0].manager.lastError!.transitions![0].to}`
+          : "",
+        requestsPerAgentPerS: rate,
+        windowMs,
         maxDownloadsPerAgent: Math.max(0, ...agents.map((a, i) => a.source!.stats.downloads - downloads[i])),
       };
-      log(`rollout (${server.kind}): guard: ${result.adopted} adopted, ${result.refused} refused, ${result.pendingAtEnd} still pending; median ${result.decisionsMedian} shadow decisions, ${result.changedShareMedian * 100}% changed`);
+      log(
+        `rollout (${server.kind}): guard: ${result.adopted} adopted, ${result.refused} refused, ${result.pendingAtEnd} still pending; median ${result.decisionsMedian} shadow decisions, ${result.changedShareMedian * 100}% changed`,
+      );
       return result;
     } finally {
       clearInterval(driver);
@@ -273,7 +314,8 @@ export async function runRollouts(o: RolloutOptions): Promise<RolloutResult> {
       await sleep(start + windowMs - Date.now());
       const at = agents.map((a) => adoptedAt(a, shas.v2)).filter((x): x is number => x !== undefined);
       const result = {
-        haltAtMs: haltAt - start, graceMs: grace,
+        haltAtMs: haltAt - start,
+        graceMs: grace,
         adoptedBeforeHalt: at.filter((x) => x <= haltAt).length,
         adoptedWithinGrace: at.filter((x) => x > haltAt && x <= haltAt + grace).length,
         adoptedAfterGrace: at.filter((x) => x > haltAt + grace).length,
@@ -281,7 +323,9 @@ export async function runRollouts(o: RolloutOptions): Promise<RolloutResult> {
         pendingAtEnd: agents.filter((a) => a.manager.status().pending).length,
         windowMs,
       };
-      log(`rollout (${server.kind}): halt: ${result.adoptedBeforeHalt} had adopted v2 before it, ${result.adoptedWithinGrace} within one poll interval after, ${result.adoptedAfterGrace} later; ${result.onV1AtEnd} on v1 at the end`);
+      log(
+        `rollout (${server.kind}): halt: ${result.adoptedBeforeHalt} had adopted v2 before it, ${result.adoptedWithinGrace} within one poll interval after, ${result.adoptedAfterGrace} later; ${result.onV1AtEnd} on v1 at the end`,
+      );
       return result;
     } finally {
       await stop(agents);

@@ -10,7 +10,15 @@ import { runRollouts, type RolloutOptions, type RolloutResult } from "./rollout.
 import { simulateFleet, type AgentKind, type FleetResult } from "./simulate.ts";
 import { serverlessMovedSource } from "./variants.ts";
 
-export interface FleetRun { registry?: boolean; agents: number; kinds: AgentKind[]; intervalMs: number; jitter: number; log: (m: string) => void; v1?: Uint8Array }
+export interface FleetRun {
+  registry?: boolean;
+  agents: number;
+  kinds: AgentKind[];
+  intervalMs: number;
+  jitter: number;
+  log: (m: string) => void;
+  v1?: Uint8Array;
+}
 
 /** The default policy source with another version: what an operator publishes next. */
 async function nextVersionSource(): Promise<{ text: string; v1: string; v2: string }> {
@@ -37,7 +45,19 @@ export async function runFleet(r: FleetRun): Promise<FleetResult[]> {
   };
   const out: FleetResult[] = [];
   for (const kind of r.kinds) {
-    out.push(await simulateFleet({ registry: r.registry, agents: r.agents, kind, intervalMs: r.intervalMs, jitter: r.jitter, builtIn: v1, trustedKeys: [trusted], ...signed, log: r.log }));
+    out.push(
+      await simulateFleet({
+        registry: r.registry,
+        agents: r.agents,
+        kind,
+        intervalMs: r.intervalMs,
+        jitter: r.jitter,
+        builtIn: v1,
+        trustedKeys: [trusted],
+        ...signed,
+        log: r.log,
+      }),
+    );
   }
   return out;
 }
@@ -50,5 +70,10 @@ export async function runRolloutFleet(r: Omit<RolloutOptions, "modules" | "key" 
   const v2 = (await buildPolicy(src.text, "fleet-v2.yaml")).wasm;
   const moved = (await buildPolicy(await serverlessMovedSource(`${src.v1}.serverless-moved`), "fleet-moved.yaml")).wasm;
   const pair = await generateKeyPair();
-  return runRollouts({ ...r, modules: { v1, v2, moved }, key: await importSigningKey(pair.privatePem), trustedKeys: [await importPublicKey(pair.publicPem, "bench key")] });
+  return runRollouts({
+    ...r,
+    modules: { v1, v2, moved },
+    key: await importSigningKey(pair.privatePem),
+    trustedKeys: [await importPublicKey(pair.publicPem, "bench key")],
+  });
 }

@@ -75,7 +75,12 @@ export interface FleetResult {
   update: Phase;
 }
 
-interface SimAgent { sink: PolicySink; activeSha(): string | undefined; lastError(): PolicyError | null; idle(): Promise<void> }
+interface SimAgent {
+  sink: PolicySink;
+  activeSha(): string | undefined;
+  lastError(): PolicyError | null;
+  idle(): Promise<void>;
+}
 
 /** The signature-only stand-in for an agent's PolicyManager. */
 class SignatureSink implements PolicySink {
@@ -106,12 +111,16 @@ class SignatureSink implements PolicySink {
     this.lastErr = { at: new Date().toISOString(), reason, message };
     return { status: "rejected", reason, message };
   }
-  tag(): undefined { return undefined; }
+  tag(): undefined {
+    return undefined;
+  }
   noteCheck(): void {}
-  noteSourceError(_source: string, message: string): void { this.lastErr = { at: new Date().toISOString(), reason: "source", message }; }
+  noteSourceError(_source: string, message: string): void {
+    this.lastErr = { at: new Date().toISOString(), reason: "source", message };
+  }
 }
 
-const quantile = (sorted: number[], q: number) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 
 async function makeAgent(o: FleetOptions, builtInSha: string): Promise<SimAgent> {
   if (o.kind === "signature") {
@@ -169,7 +178,8 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
       const done = at.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
       return {
         convergedMs: done.length === o.agents ? done[done.length - 1] : NaN,
-        p50Ms: quantile(done, 0.5), p95Ms: quantile(done, 0.95),
+        p50Ms: quantile(done, 0.5),
+        p95Ms: quantile(done, 0.95),
         converged: done.length,
         rejected: agents.filter((a, i) => a.lastError() !== errors[i] && a.lastError()?.reason !== "source").length,
         windowMs,
@@ -189,14 +199,18 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
         // random point of one poll cycle (a fleet-wide restart bunches them instead; the jitter
         // then spreads them out over a few cycles)
         const s = server.source({
-          intervalMs: o.intervalMs, jitter: o.jitter, timeoutMs: 30_000,
+          intervalMs: o.intervalMs,
+          jitter: o.jitter,
+          timeoutMs: 30_000,
           firstDelayMs: Math.random() * o.intervalMs * (1 + o.jitter),
         });
         sources.push(s);
         s.start(a.sink);
       }
     });
-    log(`fleet: startup: ${startup.converged}/${o.agents} on ${o.v1.version} after ${Math.round(startup.convergedMs)} ms; server ${JSON.stringify(startup.server)}`);
+    log(
+      `fleet: startup: ${startup.converged}/${o.agents} on ${o.v1.version} after ${Math.round(startup.convergedMs)} ms; server ${JSON.stringify(startup.server)}`,
+    );
 
     // steady state: a full poll round on v1 (which also leaves each poller at a random point of its cycle)
     server.resetCounts();
@@ -205,11 +219,22 @@ export async function simulateFleet(o: FleetOptions): Promise<FleetResult> {
     const steady = { windowMs: performance.now() - ts, server: server.counts };
     log(`fleet: steady: in ${Math.round(steady.windowMs)} ms the server sent ${steady.server.notModified} 304s and ${steady.server.full} modules`);
     const update = await phase(o.v2.bytes, o.intervalMs * (1 + o.jitter), () => server.publish(o.v2));
-    log(`fleet: update: ${update.converged}/${o.agents} on ${o.v2.version} after ${Math.round(update.convergedMs)} ms; server ${JSON.stringify(update.server)}`);
+    log(
+      `fleet: update: ${update.converged}/${o.agents} on ${o.v2.version} after ${Math.round(update.convergedMs)} ms; server ${JSON.stringify(update.server)}`,
+    );
 
     return {
-      origin: server.kind, agents: o.agents, kind: o.kind, intervalMs: o.intervalMs, jitter: o.jitter, targetMs: o.intervalMs * (1 + o.jitter),
-      moduleBytes: o.v2.bytes.length, setupMs, startup, steady, update,
+      origin: server.kind,
+      agents: o.agents,
+      kind: o.kind,
+      intervalMs: o.intervalMs,
+      jitter: o.jitter,
+      targetMs: o.intervalMs * (1 + o.jitter),
+      moduleBytes: o.v2.bytes.length,
+      setupMs,
+      startup,
+      steady,
+      update,
     };
   } finally {
     for (const s of sources) s.stop();

@@ -12,14 +12,23 @@ const replaceOnce = (text: string, from: RegExp | string, to: string, what: stri
 
 /** The default source with another version line. */
 async function versionedSource(version: string, text?: string): Promise<string> {
-  return replaceOnce(text ?? await readFile(DEFAULT_POLICY_SOURCE, "utf8"), /^version: .*$/m, `version: ${version}`, "the version line");
+  return replaceOnce(text ?? (await readFile(DEFAULT_POLICY_SOURCE, "utf8")), /^version: .*$/m, `version: ${version}`, "the version line");
 }
 
 /** The default source, version `version`, whose serverless scenario prefers L3 (L4 second): every serverless decision changes. */
 export async function serverlessMovedSource(version: string): Promise<string> {
   const text = await versionedSource(version);
-  const moved = replaceOnce(text, /(\n {2}- id: serverless\n(?: {4}.*\n)*? {4})first: L4\n {4}second: L3\n/, "$1first: L3\n    second: L4\n", "serverless' first and second choice");
+  const moved = replaceOnce(
+    text,
+    /(\n {2}- id: serverless\n(?: {4}.*\n)*? {4})first: L4\n {4}second: L3\n/,
+    "$1first: L3\n    second: L4\n",
+    "serverless' first and second choice",
+  );
   // the self-test vector that pins gVisor as a container's L4 sandbox asks it of edge instead (still L4 there)
-  return replaceOnce(moved, "request: { workload: { scenario: serverless, artifact: container }, node: { runtimes: [containerd, wasmedge, gvisor] } }",
-    "request: { workload: { scenario: edge, artifact: container }, node: { runtimes: [containerd, wasmedge, gvisor] } }", "the gVisor self-test vector");
+  return replaceOnce(
+    moved,
+    "request: { workload: { scenario: serverless, artifact: container }, node: { runtimes: [containerd, wasmedge, gvisor] } }",
+    "request: { workload: { scenario: edge, artifact: container }, node: { runtimes: [containerd, wasmedge, gvisor] } }",
+    "the gVisor self-test vector",
+  );
 }

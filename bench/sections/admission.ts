@@ -23,27 +23,54 @@ const HEADERS = { "content-type": "application/json" };
 
 /** A pod as a user writes it, opted in: a serverless function that needs zero trust. */
 const REVIEW = JSON.stringify({
-  apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview",
+  apiVersion: "admission.k8s.io/v1",
+  kind: "AdmissionReview",
   request: {
     uid: "5b0f5e5c-3f4e-4d47-9a55-0c6b2ad4d3c1",
-    kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" },
-    requestKind: { group: "", version: "v1", kind: "Pod" }, requestResource: { group: "", version: "v1", resource: "pods" },
-    operation: "CREATE", namespace: "functions",
+    kind: { group: "", version: "v1", kind: "Pod" },
+    resource: { group: "", version: "v1", resource: "pods" },
+    requestKind: { group: "", version: "v1", kind: "Pod" },
+    requestResource: { group: "", version: "v1", resource: "pods" },
+    operation: "CREATE",
+    namespace: "functions",
     userInfo: { username: "system:serviceaccount:kube-system:replicaset-controller", groups: ["system:serviceaccounts", "system:authenticated"] },
     object: {
-      apiVersion: "v1", kind: "Pod",
+      apiVersion: "v1",
+      kind: "Pod",
       metadata: {
-        generateName: "thumbnailer-7d9f8b6c5d-", namespace: "functions",
+        generateName: "thumbnailer-7d9f8b6c5d-",
+        namespace: "functions",
         labels: { app: "thumbnailer", "pod-template-hash": "7d9f8b6c5d" },
         annotations: { "isoplace.io/scenario": "serverless", "isoplace.io/security": "zero-trust", "isoplace.io/performance": "fast-cold-start" },
-        ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "thumbnailer-7d9f8b6c5d", uid: "0c1d7a8e-1b2c-4d5e-8f90-a1b2c3d4e5f6", controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: "apps/v1",
+            kind: "ReplicaSet",
+            name: "thumbnailer-7d9f8b6c5d",
+            uid: "0c1d7a8e-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
       },
       spec: {
-        containers: [{ name: "fn", image: "registry.example/thumbnailer:1.4.2", ports: [{ containerPort: 8080, protocol: "TCP" }], resources: { limits: { cpu: "250m", memory: "64Mi" } } }],
-        restartPolicy: "Always", terminationGracePeriodSeconds: 30, dnsPolicy: "ClusterFirst", serviceAccountName: "default",
+        containers: [
+          {
+            name: "fn",
+            image: "registry.example/thumbnailer:1.4.2",
+            ports: [{ containerPort: 8080, protocol: "TCP" }],
+            resources: { limits: { cpu: "250m", memory: "64Mi" } },
+          },
+        ],
+        restartPolicy: "Always",
+        terminationGracePeriodSeconds: 30,
+        dnsPolicy: "ClusterFirst",
+        serviceAccountName: "default",
       },
     },
-    oldObject: null, dryRun: false, options: { apiVersion: "meta.k8s.io/v1", kind: "CreateOptions" },
+    oldObject: null,
+    dryRun: false,
+    options: { apiVersion: "meta.k8s.io/v1", kind: "CreateOptions" },
   },
 });
 
@@ -52,7 +79,13 @@ async function start(flags: string[], script: string, args: string[]): Promise<{
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start`)), 20_000);
     createInterface({ input: child.stderr! }).on("line", (line) => {
-      try { const { url } = JSON.parse(line); clearTimeout(timer); resolve(url); } catch { /* other output */ }
+      try {
+        const { url } = JSON.parse(line);
+        clearTimeout(timer);
+        resolve(url);
+      } catch {
+        /* other output */
+      }
     });
     child.once("exit", (code) => reject(new Error(`${script} exited (${code})`)));
   });
@@ -63,17 +96,30 @@ async function start(flags: string[], script: string, args: string[]): Promise<{
 function answerOf(url: string, ca: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const u = new URL(PATH, url);
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", ca, servername: "isoplace-webhook.isoplace.svc", headers: HEADERS }, (res) => {
-      let text = "";
-      res.on("data", (d) => { text += d; });
-      res.on("end", () => (res.statusCode === 200 && JSON.parse(text).response.patch ? resolve(text) : reject(new Error(`the webhook answered ${res.statusCode}: ${text}`))));
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, path: u.pathname, method: "POST", ca, servername: "isoplace-webhook.isoplace.svc", headers: HEADERS },
+      (res) => {
+        let text = "";
+        res.on("data", (d) => {
+          text += d;
+        });
+        res.on("end", () =>
+          res.statusCode === 200 && JSON.parse(text).response.patch ? resolve(text) : reject(new Error(`the webhook answered ${res.statusCode}: ${text}`)),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(REVIEW);
   });
 }
 
-interface Round { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
 
 async function load(url: string, seconds: number): Promise<Round> {
   const r = await autocannon({ url: `${url}${PATH}`, method: "POST", headers: HEADERS, body: REVIEW, connections: CONNECTIONS, duration: seconds });
@@ -97,11 +143,13 @@ export const admissionSection: Section = {
       const bare = await start(flags, join(ctx.root, "bench/admission-bare.mjs"), [certs.cert, certs.key, answerFile]);
       children.push(bare.child);
 
-      const rounds = ctx.quick ? 1 : 5, seconds = ctx.quick ? 1 : 6;
-      await load(webhook.url, 1);   // warm up both
+      const rounds = ctx.quick ? 1 : 5,
+        seconds = ctx.quick ? 1 : 6;
+      await load(webhook.url, 1); // warm up both
       await load(bare.url, 1);
       ctx.log(`admission: ${rounds} A/B rounds of ${seconds} s per server, ${CONNECTIONS} connections, HTTPS`);
-      const a: Round[] = [], b: Round[] = [];
+      const a: Round[] = [],
+        b: Round[] = [];
       for (let i = 0; i < rounds; i++) {
         a.push(await load(webhook.url, seconds));
         b.push(await load(bare.url, seconds));
@@ -114,16 +162,40 @@ export const admissionSection: Section = {
           admission: {
             webhook: { rps: Math.round(med(a, "rps")), p50Ms: med(a, "p50"), p99Ms: med(a, "p99") },
             bare: { rps: Math.round(med(b, "rps")), p50Ms: med(b, "p50"), p99Ms: med(b, "p99") },
-            ratio: round(ratio, 3), failures, rounds, secondsPerRound: seconds, connections: CONNECTIONS,
-            reviewBytes: REVIEW.length, answerBytes: answer.length,
-            method: "autocannon on 127.0.0.1 over HTTPS (keep-alive), POST of one opted-in pod's AdmissionReview; A: `isoplace webhook` (dist, info logs, metrics); B: a bare Hono HTTPS route in its own process answering the webhook's own answer; both with the Deployment's heap flags; interleaved rounds, medians",
+            ratio: round(ratio, 3),
+            failures,
+            rounds,
+            secondsPerRound: seconds,
+            connections: CONNECTIONS,
+            reviewBytes: REVIEW.length,
+            answerBytes: answer.length,
+            method:
+              "autocannon on 127.0.0.1 over HTTPS (keep-alive), POST of one opted-in pod's AdmissionReview; A: `isoplace webhook` (dist, info logs, metrics); B: a bare Hono HTTPS route in its own process answering the webhook's own answer; both with the Deployment's heap flags; interleaved rounds, medians",
           },
         },
         rows: [
-          { id: "admission.webhook.rps", label: "POST /v1/admission/pods (HTTPS)", value: med(a, "rps"), unit: "req/s", note: `p50 ${med(a, "p50")} ms, p99 ${med(a, "p99")} ms` },
-          { id: "admission.bare.rps", label: "bare Hono HTTPS route, fixed AdmissionReview", value: med(b, "rps"), unit: "req/s", note: `p50 ${med(b, "p50")} ms, p99 ${med(b, "p99")} ms` },
+          {
+            id: "admission.webhook.rps",
+            label: "POST /v1/admission/pods (HTTPS)",
+            value: med(a, "rps"),
+            unit: "req/s",
+            note: `p50 ${med(a, "p50")} ms, p99 ${med(a, "p99")} ms`,
+          },
+          {
+            id: "admission.bare.rps",
+            label: "bare Hono HTTPS route, fixed AdmissionReview",
+            value: med(b, "rps"),
+            unit: "req/s",
+            note: `p50 ${med(b, "p50")} ms, p99 ${med(b, "p99")} ms`,
+          },
           { id: "admission.ratio", label: "webhook / bare", value: ratio, unit: "×", target: { op: ">=", limit: 0.8 }, note: `${failures} failed requests` },
-          { id: "admission.webhook.p99Ms", label: `admission p99 at ${CONNECTIONS} connections`, value: med(a, "p99"), unit: "ms", target: { op: "<=", limit: 5 } },
+          {
+            id: "admission.webhook.p99Ms",
+            label: `admission p99 at ${CONNECTIONS} connections`,
+            value: med(a, "p99"),
+            unit: "ms",
+            target: { op: "<=", limit: 5 },
+          },
         ],
       };
     } finally {

@@ -13,7 +13,8 @@ import type { Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
 
 const CLIENTS = 8;
-const WITH = "placed", WITHOUT = "unplaced";
+const WITH = "placed",
+  WITHOUT = "unplaced";
 
 export const apiserverSection: Section = {
   name: "apiserver",
@@ -50,17 +51,21 @@ export const apiserverSection: Section = {
         return out;
       };
 
-      const rounds = ctx.quick ? 2 : 5, perRound = ctx.quick ? 20 : 120;
-      await round_(WITH, ctx.quick ? 8 : 40);   // warm up both paths (connections, caches)
+      const rounds = ctx.quick ? 2 : 5,
+        perRound = ctx.quick ? 20 : 120;
+      await round_(WITH, ctx.quick ? 8 : 40); // warm up both paths (connections, caches)
       await round_(WITHOUT, ctx.quick ? 8 : 40);
       ctx.log(`apiserver: ${rounds} A/B rounds of ${perRound} pod creates per side, ${CLIENTS} clients, kube-apiserver ${version.gitVersion}`);
-      const a: number[] = [], b: number[] = [];
+      const a: number[] = [],
+        b: number[] = [];
       for (let i = 0; i < rounds; i++) {
-        a.push(...await round_(WITH, perRound));
-        b.push(...await round_(WITHOUT, perRound));
+        a.push(...(await round_(WITH, perRound)));
+        b.push(...(await round_(WITHOUT, perRound)));
       }
-      const withHook = summarise(a), without = summarise(b);
-      const addedP50 = withHook.p50 - without.p50, addedP99 = withHook.p99 - without.p99;
+      const withHook = summarise(a),
+        without = summarise(b);
+      const addedP50 = withHook.p50 - without.p50,
+        addedP99 = withHook.p99 - without.p99;
       const admissions = await hook.admissions();
       return {
         figures: {
@@ -68,14 +73,30 @@ export const apiserverSection: Section = {
             withWebhook: { p50Ms: round(withHook.p50, 2), p99Ms: round(withHook.p99, 2), creates: withHook.n },
             withoutWebhook: { p50Ms: round(without.p50, 2), p99Ms: round(without.p99, 2), creates: without.n },
             addedMs: { p50: round(addedP50, 2), p99: round(addedP99, 2) },
-            clients: CLIENTS, rounds, createsPerRound: perRound, webhookAdmissions: admissions,
+            clients: CLIENTS,
+            rounds,
+            createsPerRound: perRound,
+            webhookAdmissions: admissions,
             kubernetes: version.gitVersion,
-            method: "the same opted-in pod created through kube-apiserver (etcd --unsafe-no-fsync, no nodes) in a namespace the webhook's configuration selects and in one it does not; 8 clients over keep-alive HTTPS with a bearer token; interleaved rounds; `isoplace webhook` (dist, fill mode, info logs) as in deploy/k3s/webhook",
+            method:
+              "the same opted-in pod created through kube-apiserver (etcd --unsafe-no-fsync, no nodes) in a namespace the webhook's configuration selects and in one it does not; 8 clients over keep-alive HTTPS with a bearer token; interleaved rounds; `isoplace webhook` (dist, fill mode, info logs) as in deploy/k3s/webhook",
           },
         },
         rows: [
-          { id: "apiserver.withWebhook.p50Ms", label: `pod create with the webhook (${CLIENTS} clients)`, value: withHook.p50, unit: "ms", note: `p99 ${round(withHook.p99, 2)} ms, ${withHook.n} creates` },
-          { id: "apiserver.withoutWebhook.p50Ms", label: "pod create, namespace not sent", value: without.p50, unit: "ms", note: `p99 ${round(without.p99, 2)} ms, ${without.n} creates` },
+          {
+            id: "apiserver.withWebhook.p50Ms",
+            label: `pod create with the webhook (${CLIENTS} clients)`,
+            value: withHook.p50,
+            unit: "ms",
+            note: `p99 ${round(withHook.p99, 2)} ms, ${withHook.n} creates`,
+          },
+          {
+            id: "apiserver.withoutWebhook.p50Ms",
+            label: "pod create, namespace not sent",
+            value: without.p50,
+            unit: "ms",
+            note: `p99 ${round(without.p99, 2)} ms, ${without.n} creates`,
+          },
           { id: "apiserver.addedMs.p50", label: "added by the webhook, p50", value: addedP50, unit: "ms", target: { op: "<=", limit: 1.5 } },
           { id: "apiserver.addedMs.p99", label: "added by the webhook, p99", value: addedP99, unit: "ms", target: { op: "<=", limit: 5 } },
         ],

@@ -24,7 +24,8 @@ import type { Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
 
 const TOKEN = "bench-bounds-token-0123456789abcdef";
-const KiB = 1024, MiB = 1024 * KiB;
+const KiB = 1024,
+  MiB = 1024 * KiB;
 
 /** The agent's answer to a PUT of the budget-refilling module, timed (it must be a 422 "invalid"). */
 async function refillRefusals(moduleBytes: Uint8Array, rounds: number): Promise<number[]> {
@@ -37,7 +38,12 @@ async function refillRefusals(moduleBytes: Uint8Array, rounds: number): Promise<
     for (let i = 0; i < rounds; i++) {
       const header = envelopeHeader(await signModuleStatement(probe, [signer], { serial: 1000 + i }));
       const t0 = performance.now();
-      const res = await fetch(`${agent.url}/v1/policy`, { method: "PUT", body: probe as BufferSource, signal: AbortSignal.timeout(30_000), headers: { "content-type": "application/wasm", "isoplace-signature": header, authorization: `Bearer ${TOKEN}` } });
+      const res = await fetch(`${agent.url}/v1/policy`, {
+        method: "PUT",
+        body: probe as BufferSource,
+        signal: AbortSignal.timeout(30_000),
+        headers: { "content-type": "application/wasm", "isoplace-signature": header, authorization: `Bearer ${TOKEN}` },
+      });
       const body = await res.json();
       times.push(performance.now() - t0);
       if (res.status !== 422 || body.reason !== "invalid") throw new Error(`bounds: the refilling module was answered ${res.status} ${JSON.stringify(body)}`);
@@ -62,7 +68,11 @@ async function batchAnswers(): Promise<{ bad: { bytes: number; items: number; sh
       const bytes = await post(body);
       if (bytes > bad.bytes) bad = { bytes, items: body.items.length, shape };
     }
-    const good = { items: Array.from({ length: 1000 }, (_, i) => ({ workload: { scenario: ["edge", "serverless", "microservices", "ai-inference"][i % 4], security: "multi-tenant" } })) };
+    const good = {
+      items: Array.from({ length: 1000 }, (_, i) => ({
+        workload: { scenario: ["edge", "serverless", "microservices", "ai-inference"][i % 4], security: "multi-tenant" },
+      })),
+    };
     return { bad, good: { bytes: await post(good), items: 1000 } };
   } finally {
     await agent.close();
@@ -73,11 +83,25 @@ function post(url: string, ca: Buffer, body: string): Promise<{ ms: number; byte
   return new Promise((resolve, reject) => {
     const u = new URL("/v1/admission/pods", url);
     const t0 = performance.now();
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: "POST", ca, servername: "isoplace-webhook.isoplace.svc", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      let bytes = 0;
-      res.on("data", (d: Buffer) => { bytes += d.length; });
-      res.on("end", () => resolve({ ms: performance.now() - t0, bytes, status: res.statusCode! }));
-    });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: "POST",
+        ca,
+        servername: "isoplace-webhook.isoplace.svc",
+        agent: false,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        let bytes = 0;
+        res.on("data", (d: Buffer) => {
+          bytes += d.length;
+        });
+        res.on("end", () => resolve({ ms: performance.now() - t0, bytes, status: res.statusCode! }));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -110,14 +134,26 @@ export const boundsSection: Section = {
     try {
       const certs = await makeCertificates({ service: "isoplace-webhook", namespace: "isoplace", outDir: dir, extraNames: ["127.0.0.1"] });
       const ca = readFileSync(certs.caCert);
-      child = spawn(process.execPath, [...deployedNodeFlags(ctx.root, "deploy/k3s/webhook/deployment.yaml"), join(ctx.root, "bench/admission-server.mjs"), certs.cert, certs.key], { stdio: ["ignore", "ignore", "pipe"] });
+      child = spawn(
+        process.execPath,
+        [...deployedNodeFlags(ctx.root, "deploy/k3s/webhook/deployment.yaml"), join(ctx.root, "bench/admission-server.mjs"), certs.cert, certs.key],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
       const url = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child!.stderr! }).on("line", (line) => { try { resolve(JSON.parse(line).url); } catch { /* other output */ } });
+        createInterface({ input: child!.stderr! }).on("line", (line) => {
+          try {
+            resolve(JSON.parse(line).url);
+          } catch {
+            /* other output */
+          }
+        });
         child!.once("exit", (code) => reject(new Error(`the webhook exited (${code})`)));
       });
       const { review, count } = floodedReview(MAX_REVIEW_BYTES - KiB);
       const body = JSON.stringify(review);
-      ctx.log(`bounds: ${(body.length / MiB).toFixed(2)} MiB reviews of ${count} unknown annotations, one at a time, then ${WEBHOOK_LIMITS.maxConnections} at once`);
+      ctx.log(
+        `bounds: ${(body.length / MiB).toFixed(2)} MiB reviews of ${count} unknown annotations, one at a time, then ${WEBHOOK_LIMITS.maxConnections} at once`,
+      );
       const single: { ms: number; bytes: number }[] = [];
       for (let i = 0; i < rounds; i++) {
         const r = await post(url, ca, body);
@@ -139,18 +175,60 @@ export const boundsSection: Section = {
           bounds: {
             refillRefusalMs: { p50: round(refusal.p50, 1), max: round(refusal.max, 1), rounds },
             review: { bodyBytes: body.length, annotations: count, p50Ms: round(time.p50, 0), maxMs: round(time.max, 0), answerBytes, rounds },
-            reviewsAtOnce: { connections: WEBHOOK_LIMITS.maxConnections, slowestMs: round(Math.max(...concurrent), 0), peakRssMiB: round(rss, 1), rssBeforeMiB: round(idleRss, 1), limitMiB },
-            batch: { badBodyBytes: 64 * KiB, largestBadAnswerBytes: batch.bad.bytes, largestBadItems: batch.bad.items, largestBadShape: batch.bad.shape, goodAnswerBytes: batch.good.bytes, goodItems: batch.good.items },
-            method: "agent in process (PUT of a signed copy of the default module whose selfTest refills the budget; batches over HTTP on 127.0.0.1); webhook: `bench/admission-server.mjs` (dist) with the Deployment's heap flags, reviews over HTTPS, peak RSS = VmHWM",
+            reviewsAtOnce: {
+              connections: WEBHOOK_LIMITS.maxConnections,
+              slowestMs: round(Math.max(...concurrent), 0),
+              peakRssMiB: round(rss, 1),
+              rssBeforeMiB: round(idleRss, 1),
+              limitMiB,
+            },
+            batch: {
+              badBodyBytes: 64 * KiB,
+              largestBadAnswerBytes: batch.bad.bytes,
+              largestBadItems: batch.bad.items,
+              largestBadShape: batch.bad.shape,
+              goodAnswerBytes: batch.good.bytes,
+              goodItems: batch.good.items,
+            },
+            method:
+              "agent in process (PUT of a signed copy of the default module whose selfTest refills the budget; batches over HTTP on 127.0.0.1); webhook: `bench/admission-server.mjs` (dist) with the Deployment's heap flags, reviews over HTTPS, peak RSS = VmHWM",
           },
         },
         rows: [
-          { id: "bounds.refillRefusalMs", label: "refusal of a budget-refilling signed module (PUT)", value: refusal.p50, unit: "ms", target: { op: "<=", limit: 1000 }, note: `max ${round(refusal.max, 1)} ms` },
-          { id: "bounds.review.maxMs", label: `3 MiB review of ${count} unknown annotations`, value: time.max, unit: "ms", target: { op: "<=", limit: 1500 }, note: `p50 ${round(time.p50, 0)} ms` },
+          {
+            id: "bounds.refillRefusalMs",
+            label: "refusal of a budget-refilling signed module (PUT)",
+            value: refusal.p50,
+            unit: "ms",
+            target: { op: "<=", limit: 1000 },
+            note: `max ${round(refusal.max, 1)} ms`,
+          },
+          {
+            id: "bounds.review.maxMs",
+            label: `3 MiB review of ${count} unknown annotations`,
+            value: time.max,
+            unit: "ms",
+            target: { op: "<=", limit: 1500 },
+            note: `p50 ${round(time.p50, 0)} ms`,
+          },
           { id: "bounds.review.answerBytes", label: "its answer", value: answerBytes, unit: "bytes", target: { op: "<=", limit: 64 * KiB } },
-          { id: "bounds.batch.largestBadAnswerBytes", label: "largest batch answer, 64 KiB of bad items", value: batch.bad.bytes, unit: "bytes", target: { op: "<=", limit: MiB }, note: `${batch.bad.items} items: ${batch.bad.shape}` },
+          {
+            id: "bounds.batch.largestBadAnswerBytes",
+            label: "largest batch answer, 64 KiB of bad items",
+            value: batch.bad.bytes,
+            unit: "bytes",
+            target: { op: "<=", limit: MiB },
+            note: `${batch.bad.items} items: ${batch.bad.shape}`,
+          },
           { id: "bounds.batch.goodAnswerBytes", label: "1000-item batch answer, good items", value: batch.good.bytes, unit: "bytes" },
-          { id: "bounds.reviewsAtOnce.peakRssMiB", label: `webhook peak RSS, ${WEBHOOK_LIMITS.maxConnections} such reviews at once`, value: rss, unit: "MiB", target: { op: "<=", limit: limitMiB }, note: `slowest answer ${round(Math.max(...concurrent), 0)} ms` },
+          {
+            id: "bounds.reviewsAtOnce.peakRssMiB",
+            label: `webhook peak RSS, ${WEBHOOK_LIMITS.maxConnections} such reviews at once`,
+            value: rss,
+            unit: "MiB",
+            target: { op: "<=", limit: limitMiB },
+            note: `slowest answer ${round(Math.max(...concurrent), 0)} ms`,
+          },
         ],
       };
     } finally {

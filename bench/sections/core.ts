@@ -43,8 +43,12 @@ export const coreSection: Section = {
   title: "Core: Wasm decide vs the same rules in TypeScript, same output",
   async run(ctx) {
     const core: RawCore = rawCore(ctx.module, ctx.engine.catalogue.scenarios.length);
-    const baseline: BaselinePlacer = ctx.baseline, codes = ctx.mix.codes;
-    const wasm: Decide = (c) => { core.decide(c); return readRaw(core.views); };
+    const baseline: BaselinePlacer = ctx.baseline,
+      codes = ctx.mix.codes;
+    const wasm: Decide = (c) => {
+      core.decide(c);
+      return readRaw(core.views);
+    };
     const ts: Decide = (c) => baseline.decide(c.scenario, c.performance, c.security, c.needs, c.runtimes, c.constraints, c.weights);
     const blocks = ctx.quick ? 4 : 400;
     const perBlock = BLOCK / SAMPLE_EVERY;
@@ -52,10 +56,21 @@ export const coreSection: Section = {
     const totals = { wasm: 0, ts: 0 };
     let sink = 0;
     // Warm both up (V8 tiers Wasm up from Liftoff to TurboFan, and JS to TurboFan) before timing.
-    for (let b = 0; b < (ctx.quick ? 2 : 60); b++) { sink += block(wasm, codes, b * BLOCK) + block(ts, codes, b * BLOCK); }
+    for (let b = 0; b < (ctx.quick ? 2 : 60); b++) {
+      sink += block(wasm, codes, b * BLOCK) + block(ts, codes, b * BLOCK);
+    }
     ctx.log(`core: ${blocks} blocks of ${BLOCK} decisions per side (untimed for the mean, then every ${SAMPLE_EVERY}th timed), alternating`);
     for (let b = 0; b < blocks; b++) {
-      const order: ["wasm" | "ts", Decide][] = b & 1 ? [["wasm", wasm], ["ts", ts]] : [["ts", ts], ["wasm", wasm]];
+      const order: ["wasm" | "ts", Decide][] =
+        b & 1
+          ? [
+              ["wasm", wasm],
+              ["ts", ts],
+            ]
+          : [
+              ["ts", ts],
+              ["wasm", wasm],
+            ];
       for (const [name, decide] of order) {
         const t0 = process.hrtime.bigint();
         sink += block(decide, codes, b * BLOCK);
@@ -64,7 +79,8 @@ export const coreSection: Section = {
       }
     }
     if (sink === 0) throw new Error("core: no decisions made");
-    const w = summarise(samples.wasm), t = summarise(samples.ts);
+    const w = summarise(samples.wasm),
+      t = summarise(samples.ts);
     const mean = { wasm: totals.wasm / (blocks * BLOCK), ts: totals.ts / (blocks * BLOCK) };
     const ratio = { p50: round(w.p50 / t.p50, 3), p99: round(w.p99 / t.p99, 3), mean: round(mean.wasm / mean.ts, 3) };
     const overhead = timerOverheadNs();
@@ -72,16 +88,37 @@ export const coreSection: Section = {
     return {
       figures: {
         core: {
-          wasm: side(w, mean.wasm), ts: side(t, mean.ts), ratio,
+          wasm: side(w, mean.wasm),
+          ts: side(t, mean.ts),
+          ratio,
           decisionsPerSecond: { wasm: Math.round(1e9 / mean.wasm), ts: Math.round(1e9 / mean.ts) },
           timerOverheadNs: round(overhead),
           method: `raw decide export + reading its whole output into the baseline's object (readRaw) vs bench/baseline.ts returning that object; ${blocks} alternating blocks of ${BLOCK} decisions per side over ${codes.length} mixed requests; p50/p99: every ${SAMPLE_EVERY}th decision timed alone with process.hrtime.bigint (timer pair ≈ ${round(overhead)} ns, included); mean: untimed blocks`,
         },
       },
       rows: [
-        { id: "core.wasm.p50Ns", label: "core Wasm decide p50 / p99 (per decision)", value: w.p50, unit: "ns", note: `p99 ${round(w.p99)} ns, mean ${round(mean.wasm)} ns` },
-        { id: "core.ts.p50Ns", label: "core TypeScript decide p50 / p99 (per decision)", value: t.p50, unit: "ns", note: `p99 ${round(t.p99)} ns, mean ${round(mean.ts)} ns` },
-        { id: "core.ratio.mean", label: "core ratio Wasm/TypeScript (mean)", value: ratio.mean, unit: "×", target: { op: "<=", limit: 1 }, note: `p50 ${ratio.p50}, p99 ${ratio.p99}` },
+        {
+          id: "core.wasm.p50Ns",
+          label: "core Wasm decide p50 / p99 (per decision)",
+          value: w.p50,
+          unit: "ns",
+          note: `p99 ${round(w.p99)} ns, mean ${round(mean.wasm)} ns`,
+        },
+        {
+          id: "core.ts.p50Ns",
+          label: "core TypeScript decide p50 / p99 (per decision)",
+          value: t.p50,
+          unit: "ns",
+          note: `p99 ${round(t.p99)} ns, mean ${round(mean.ts)} ns`,
+        },
+        {
+          id: "core.ratio.mean",
+          label: "core ratio Wasm/TypeScript (mean)",
+          value: ratio.mean,
+          unit: "×",
+          target: { op: "<=", limit: 1 },
+          note: `p50 ${ratio.p50}, p99 ${ratio.p99}`,
+        },
       ],
     };
   },

@@ -44,7 +44,9 @@ export const engineSection: Section = {
   name: "engine",
   title: "In-process: engine.decide(request)",
   async run(ctx) {
-    const { engine } = ctx, requests = ctx.mix.requests, n = requests.length;
+    const { engine } = ctx,
+      requests = ctx.mix.requests,
+      n = requests.length;
     const calls = ctx.quick ? 2_000 : 300_000;
     const warmup = ctx.quick ? 500 : 50_000;
     let sink = 0;
@@ -53,10 +55,11 @@ export const engineSection: Section = {
     const ts = ctx.baselineEngine;
     for (let i = 0; i < warmup; i++) sink += ts.decide(requests[i % n]).ranking.length;
     ctx.log(`engine: ${calls} calls of engine.decide and of the TypeScript full-answer baseline, timed one by one, alternating in blocks of ${BLOCK}`);
-    const whole = new Float64Array(calls), baseline = new Float64Array(calls);
+    const whole = new Float64Array(calls),
+      baseline = new Float64Array(calls);
     for (let start = 0; start < calls; start += BLOCK) {
       const end = Math.min(calls, start + BLOCK);
-      const first = (start / BLOCK) & 1;   // which side leads alternates too
+      const first = (start / BLOCK) & 1; // which side leads alternates too
       for (let side = 0; side < 2; side++) {
         if ((side ^ first) === 0) sink += timeEngine(engine, requests, whole, start, end);
         else sink += timeBaseline(ts, requests, baseline, start, end);
@@ -66,7 +69,8 @@ export const engineSection: Section = {
     // The halves, each in a loop of its own (interleaving them skews all three): validation by
     // the engine's fast path, by the zod schema it falls back to, and the rest (module + answer).
     const parts = Math.min(calls, ctx.quick ? 2_000 : 100_000);
-    const fast = new FastDecideParser(engine.catalogue, engine.tables), schema = engine.schemas.decide;
+    const fast = new FastDecideParser(engine.catalogue, engine.tables),
+      schema = engine.schemas.decide;
     const parsed = requests.map((r) => schema.parse(r) as Placement);
     if (requests.some((r) => fast.parse(r) === undefined)) throw new Error("engine: the fast path declined a request of the mix");
     const perCall = (what: (i: number) => number): Float64Array => {
@@ -84,33 +88,67 @@ export const engineSection: Section = {
     const answer = perCall((i) => engine.decideValid(parsed[i]).ranking.length);
     if (sink === 0) throw new Error("engine: no decisions made");
 
-    const w = summarise(whole), b = summarise(baseline), v = summarise(validate), z = summarise(zod), a = summarise(answer);
+    const w = summarise(whole),
+      b = summarise(baseline),
+      v = summarise(validate),
+      z = summarise(zod),
+      a = summarise(answer);
     const ratio = { p50: round(w.p50 / b.p50, 3), p99: round(w.p99 / b.p99, 3), mean: round(w.mean / b.mean, 3) };
     const overhead = timerOverheadNs();
     return {
       figures: {
         engineDecide: {
-          p50Ns: round(w.p50), p99Ns: round(w.p99), meanNs: round(w.mean), calls,
+          p50Ns: round(w.p50),
+          p99Ns: round(w.p99),
+          meanNs: round(w.mean),
+          calls,
           decisionsPerSecond: Math.round(1e9 / w.mean),
           parts: {
-            validateP50Ns: round(v.p50), validateP99Ns: round(v.p99),
-            zodValidateP50Ns: round(z.p50), zodValidateP99Ns: round(z.p99),
-            decideValidP50Ns: round(a.p50), decideValidP99Ns: round(a.p99),
+            validateP50Ns: round(v.p50),
+            validateP99Ns: round(v.p99),
+            zodValidateP50Ns: round(z.p50),
+            zodValidateP99Ns: round(z.p99),
+            decideValidP50Ns: round(a.p50),
+            decideValidP99Ns: round(a.p99),
           },
           timerOverheadNs: round(overhead),
           method: `engine.decide per call over ${n} mixed requests, timed one by one with process.hrtime.bigint (timer pair ≈ ${round(overhead)} ns, included)`,
         },
         engineBaseline: {
-          p50Ns: round(b.p50), p99Ns: round(b.p99), meanNs: round(b.mean), calls, ratio,
-          method: "bench/baseline-answer.ts: the engine's validation (fast path, zod behind it) and answer builder with bench/baseline.ts's rules in place of the module; same answers on every request of the mix (checked before timing); timed per call like engine.decide, alternating blocks",
+          p50Ns: round(b.p50),
+          p99Ns: round(b.p99),
+          meanNs: round(b.mean),
+          calls,
+          ratio,
+          method:
+            "bench/baseline-answer.ts: the engine's validation (fast path, zod behind it) and answer builder with bench/baseline.ts's rules in place of the module; same answers on every request of the mix (checked before timing); timed per call like engine.decide, alternating blocks",
         },
       },
       rows: [
         { id: "engineDecide.p50Ns", label: "engine.decide p50", value: w.p50, unit: "ns", note: `mean ${round(w.mean)} ns, ${Math.round(1e9 / w.mean)}/s` },
         { id: "engineDecide.p99Ns", label: "engine.decide p99", value: w.p99, unit: "ns", target: { op: "<=", limit: 5000 } },
-        { id: "engineBaseline.p50Ns", label: "the same answer with the rules in TypeScript p50", value: b.p50, unit: "ns", note: `p99 ${round(b.p99)} ns, mean ${round(b.mean)} ns` },
-        { id: "engineBaseline.ratio.mean", label: "engine.decide / TypeScript full answer (mean)", value: ratio.mean, unit: "×", target: { op: "<=", limit: 1 }, note: `p50 ${ratio.p50}, p99 ${ratio.p99}` },
-        { id: "engineDecide.parts.validateP50Ns", label: "  of which validation p50", value: v.p50, unit: "ns", note: `the zod schema alone: ${round(z.p50)} ns` },
+        {
+          id: "engineBaseline.p50Ns",
+          label: "the same answer with the rules in TypeScript p50",
+          value: b.p50,
+          unit: "ns",
+          note: `p99 ${round(b.p99)} ns, mean ${round(b.mean)} ns`,
+        },
+        {
+          id: "engineBaseline.ratio.mean",
+          label: "engine.decide / TypeScript full answer (mean)",
+          value: ratio.mean,
+          unit: "×",
+          target: { op: "<=", limit: 1 },
+          note: `p50 ${ratio.p50}, p99 ${ratio.p99}`,
+        },
+        {
+          id: "engineDecide.parts.validateP50Ns",
+          label: "  of which validation p50",
+          value: v.p50,
+          unit: "ns",
+          note: `the zod schema alone: ${round(z.p50)} ns`,
+        },
         { id: "engineDecide.parts.decideValidP50Ns", label: "  of which module call + answer p50", value: a.p50, unit: "ns" },
       ],
     };

@@ -9,7 +9,14 @@ export const fleetSection: Section = {
   title: "Fleet: policy rollout to N agents, in one process",
   async run(ctx) {
     const agents = ctx.quick ? 20 : 1000;
-    const results = await runFleet({ agents, kinds: ["signature", "full"], intervalMs: ctx.quick ? 1000 : 5000, jitter: 0.2, log: ctx.log, v1: ctx.moduleBytes });
+    const results = await runFleet({
+      agents,
+      kinds: ["signature", "full"],
+      intervalMs: ctx.quick ? 1000 : 5000,
+      jitter: 0.2,
+      log: ctx.log,
+      v1: ctx.moduleBytes,
+    });
     for (const r of results) ctx.log(describeFleet(r));
     return {
       figures: { fleet: Object.fromEntries(results.map((r) => [r.kind, r])) },

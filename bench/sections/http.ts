@@ -21,13 +21,15 @@ import { deployedNodeFlags } from "../deployed-flags.ts";
 import type { BenchContext, Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
 
-export const BODY = JSON.stringify({ workload: { scenario: "edge", performance: "fast-cold-start", security: "zero-trust", cost: "lowest-infrastructure-cost" }, node: { runtimes: ["containerd", "wasmedge"] } });
+export const BODY = JSON.stringify({
+  workload: { scenario: "edge", performance: "fast-cold-start", security: "zero-trust", cost: "lowest-infrastructure-cost" },
+  node: { runtimes: ["containerd", "wasmedge"] },
+});
 const HEADERS = { "content-type": "application/json" };
 export const CONNECTIONS = 32;
 
 export type Side = "bare" | "agent";
 const SIDES: Side[] = ["bare", "agent"];
-
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -41,15 +43,21 @@ function freePort(): Promise<number> {
 export const proc = (pid: number) => ({
   rssMb: Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024,
   // utime + stime, in clock ticks (100/s on Linux)
-  cpuMs: (() => { const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" "); return (Number(f[11]) + Number(f[12])) * 10; })(),
+  cpuMs: (() => {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  })(),
 });
 
-export interface Launch { side: Side; env: Record<string, string | undefined>; flags: string[]; answer: string }
+export interface Launch {
+  side: Side;
+  env: Record<string, string | undefined>;
+  flags: string[];
+  answer: string;
+}
 
 export function launch(ctx: BenchContext, l: Launch, port: number): ChildProcess {
-  const args = l.side === "bare"
-    ? [join(ctx.root, "bench/bare-server.mjs")]
-    : [join(ctx.root, "dist/host/cli/main.js"), "serve", "--port", String(port)];
+  const args = l.side === "bare" ? [join(ctx.root, "bench/bare-server.mjs")] : [join(ctx.root, "dist/host/cli/main.js"), "serve", "--port", String(port)];
   return spawn(process.execPath, [...l.flags, ...args], {
     stdio: "ignore",
     env: { ...process.env, NODE_OPTIONS: undefined, LOG_LEVEL: "info", PORT: String(port), BARE_ANSWER: l.answer, ...l.env },
@@ -61,15 +69,24 @@ export async function firstDecision(url: string, t0: number, child: ChildProcess
   for (;;) {
     try {
       const res = await fetch(`${url}${path}`, { method: "POST", headers: HEADERS, body });
-      if (res.status === 200) { await res.arrayBuffer(); return performance.now() - t0; }
-    } catch { /* not listening yet */ }
+      if (res.status === 200) {
+        await res.arrayBuffer();
+        return performance.now() - t0;
+      }
+    } catch {
+      /* not listening yet */
+    }
     if (child.exitCode !== null) throw new Error(`http: the process exited (${child.exitCode}) before answering`);
     if (performance.now() - t0 > 30_000) throw new Error("http: no answer within 30 s");
     await new Promise((r) => setTimeout(r, 2));
   }
 }
 
-interface Start { ms: number; cpuMs: number; rssMb: number }
+interface Start {
+  ms: number;
+  cpuMs: number;
+  rssMb: number;
+}
 
 /** One fresh process: spawn → first 200 from POST /v1/decide; its CPU time and RSS then. */
 async function startOnce(ctx: BenchContext, l: Launch): Promise<Start> {
@@ -84,7 +101,13 @@ async function startOnce(ctx: BenchContext, l: Launch): Promise<Start> {
   }
 }
 
-export interface Round { rps: number; p50: number; p99: number; failed: number; cpuUsPerRequest: number }
+export interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  failed: number;
+  cpuUsPerRequest: number;
+}
 
 /**
  * One autocannon round (`send`: its url and what to send) against a server process, with
@@ -94,7 +117,13 @@ export async function loadRound(pid: number, seconds: number, send: Record<strin
   const cpu0 = proc(pid).cpuMs;
   const r = await autocannon({ ...send, connections: CONNECTIONS, duration: seconds });
   const cpuMs = proc(pid).cpuMs - cpu0;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx, cpuUsPerRequest: r.requests.total ? (cpuMs * 1000) / r.requests.total : NaN };
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    failed: r.errors + r.timeouts + r.non2xx,
+    cpuUsPerRequest: r.requests.total ? (cpuMs * 1000) / r.requests.total : NaN,
+  };
 }
 
 const load = (url: string, seconds: number, pid: number) => loadRound(pid, seconds, { url: `${url}/v1/decide`, method: "POST", headers: HEADERS, body: BODY });
@@ -103,14 +132,25 @@ const load = (url: string, seconds: number, pid: number) => loadRound(pid, secon
  * `rounds` rounds, each side loaded once per round, one at a time, the order reversed every other
  * round; each side's peak RSS sampled while its own rounds run.
  */
-export async function alternatingRounds<S extends string>(sides: readonly S[], rounds: number, pidOf: (side: S) => number, runRound: (side: S) => Promise<Round>) {
+export async function alternatingRounds<S extends string>(
+  sides: readonly S[],
+  rounds: number,
+  pidOf: (side: S) => number,
+  runRound: (side: S) => Promise<Round>,
+) {
   const results = Object.fromEntries(sides.map((s) => [s, [] as Round[]])) as Record<S, Round[]>;
   const peakRssMb = Object.fromEntries(sides.map((s) => [s, 0])) as Record<S, number>;
   for (let i = 0; i < rounds; i++) {
     for (const side of i % 2 ? [...sides].reverse() : sides) {
       const pid = pidOf(side);
-      const sampler = setInterval(() => { peakRssMb[side] = Math.max(peakRssMb[side], proc(pid).rssMb); }, 50);
-      try { results[side].push(await runRound(side)); } finally { clearInterval(sampler); }
+      const sampler = setInterval(() => {
+        peakRssMb[side] = Math.max(peakRssMb[side], proc(pid).rssMb);
+      }, 50);
+      try {
+        results[side].push(await runRound(side));
+      } finally {
+        clearInterval(sampler);
+      }
       peakRssMb[side] = Math.max(peakRssMb[side], proc(pid).rssMb);
     }
   }
@@ -121,9 +161,13 @@ const median = (xs: number[]) => summarise(xs).p50;
 
 /** A side's rounds in figures: medians of the rounds, its peak RSS, failures, each round's req/s. */
 export const roundFigures = (rounds: Round[], peakRssMb: number) => ({
-  rps: Math.round(median(rounds.map((r) => r.rps))), p50Ms: median(rounds.map((r) => r.p50)), p99Ms: median(rounds.map((r) => r.p99)),
+  rps: Math.round(median(rounds.map((r) => r.rps))),
+  p50Ms: median(rounds.map((r) => r.p50)),
+  p99Ms: median(rounds.map((r) => r.p99)),
   cpuUsPerRequest: round(median(rounds.map((r) => r.cpuUsPerRequest)), 1),
-  peakRssMb: round(peakRssMb, 1), failed: rounds.reduce((n, r) => n + r.failed, 0), rounds: rounds.map((r) => Math.round(r.rps)),
+  peakRssMb: round(peakRssMb, 1),
+  failed: rounds.reduce((n, r) => n + r.failed, 0),
+  rounds: rounds.map((r) => Math.round(r.rps)),
 });
 
 export const httpSection: Section = {
@@ -141,7 +185,7 @@ export const httpSection: Section = {
     };
     const starts: Record<string, Record<Side, Start[]>> = {};
     try {
-      for (const side of SIDES) await startOnce(ctx, { side, env: modes.warmCache, flags, answer });  // primes the cache
+      for (const side of SIDES) await startOnce(ctx, { side, env: modes.warmCache, flags, answer }); // primes the cache
       for (const [mode, env] of Object.entries(modes)) {
         ctx.log(`http: start → first decision, ${mode}, ${samples} fresh processes per side, alternating`);
         starts[mode] = { bare: [], agent: [] };
@@ -152,7 +196,8 @@ export const httpSection: Section = {
     }
 
     // Throughput: both servers up (deployed, no cache), loaded one at a time, alternating.
-    const rounds = ctx.quick ? 1 : 5, seconds = ctx.quick ? 1 : 5;
+    const rounds = ctx.quick ? 1 : 5,
+      seconds = ctx.quick ? 1 : 5;
     const servers = {} as Record<Side, { child: ChildProcess; url: string }>;
     let loaded: Awaited<ReturnType<typeof alternatingRounds<Side>>>;
     try {
@@ -162,21 +207,38 @@ export const httpSection: Section = {
         servers[side] = { child, url: `http://127.0.0.1:${port}` };
         await firstDecision(servers[side].url, performance.now(), child);
       }
-      for (const side of SIDES) await load(servers[side].url, 1, servers[side].child.pid!);  // warm-up
+      for (const side of SIDES) await load(servers[side].url, 1, servers[side].child.pid!); // warm-up
       ctx.log(`http: ${rounds} rounds of ${seconds} s per side, ${CONNECTIONS} connections, alternating`);
-      loaded = await alternatingRounds(SIDES, rounds, (side) => servers[side].child.pid!, (side) => load(servers[side].url, seconds, servers[side].child.pid!));
+      loaded = await alternatingRounds(
+        SIDES,
+        rounds,
+        (side) => servers[side].child.pid!,
+        (side) => load(servers[side].url, seconds, servers[side].child.pid!),
+      );
     } finally {
       for (const s of Object.values(servers)) s.child.kill("SIGTERM");
     }
 
-    const startFigures = (mode: string) => Object.fromEntries(SIDES.map((side) => {
-      const xs = starts[mode][side];
-      return [side, { ms: round(median(xs.map((x) => x.ms)), 1), cpuMs: median(xs.map((x) => x.cpuMs)), rssMb: round(median(xs.map((x) => x.rssMb)), 1), samplesMs: xs.map((x) => round(x.ms, 1)) }];
-    }));
+    const startFigures = (mode: string) =>
+      Object.fromEntries(
+        SIDES.map((side) => {
+          const xs = starts[mode][side];
+          return [
+            side,
+            {
+              ms: round(median(xs.map((x) => x.ms)), 1),
+              cpuMs: median(xs.map((x) => x.cpuMs)),
+              rssMb: round(median(xs.map((x) => x.rssMb)), 1),
+              samplesMs: xs.map((x) => round(x.ms, 1)),
+            },
+          ];
+        }),
+      );
     const start = { deployed: startFigures("deployed"), warmCache: startFigures("warmCache") };
     const ratio = (a: number, b: number) => round(a / b, 3);
     const side = (s: Side) => roundFigures(loaded.results[s], loaded.peakRssMb[s]);
-    const bare = side("bare"), agent = side("agent");
+    const bare = side("bare"),
+      agent = side("agent");
     const ratios = {
       rps: ratio(agent.rps, bare.rps),
       cpuPerRequest: ratio(agent.cpuUsPerRequest, bare.cpuUsPerRequest),
@@ -190,19 +252,74 @@ export const httpSection: Section = {
     return {
       figures: {
         http: {
-          bare, agent, ratio: ratios, start,
-          nodeFlags: flags.join(" "), connections: CONNECTIONS, secondsPerRound: seconds, startSamples: samples, answerBytes: answer.length,
-          method: "two processes started by the bench: bench/bare-server.mjs (@hono/node-server + Hono; POST /v1/decide parses the JSON body, answers a fixed object of the agent's answer size) and `node dist/host/cli/main.js serve` (logs at info to /dev/null, metrics on); both with the deployed node flags (the image entrypoint's and the DaemonSet's NODE_OPTIONS); autocannon in the bench process on 127.0.0.1, rounds alternating, medians of the rounds; start: a fresh process per sample, spawn → first 200 from POST /v1/decide (deployed: NODE_DISABLE_COMPILE_CACHE=1, as on the read-only root; warmCache: NODE_COMPILE_CACHE primed by one start), medians; cpuMs: the child's utime+stime then (10 ms ticks)",
+          bare,
+          agent,
+          ratio: ratios,
+          start,
+          nodeFlags: flags.join(" "),
+          connections: CONNECTIONS,
+          secondsPerRound: seconds,
+          startSamples: samples,
+          answerBytes: answer.length,
+          method:
+            "two processes started by the bench: bench/bare-server.mjs (@hono/node-server + Hono; POST /v1/decide parses the JSON body, answers a fixed object of the agent's answer size) and `node dist/host/cli/main.js serve` (logs at info to /dev/null, metrics on); both with the deployed node flags (the image entrypoint's and the DaemonSet's NODE_OPTIONS); autocannon in the bench process on 127.0.0.1, rounds alternating, medians of the rounds; start: a fresh process per sample, spawn → first 200 from POST /v1/decide (deployed: NODE_DISABLE_COMPILE_CACHE=1, as on the read-only root; warmCache: NODE_COMPILE_CACHE primed by one start), medians; cpuMs: the child's utime+stime then (10 ms ticks)",
         },
       },
       rows: [
-        { id: "http.ratio.rps", label: "POST /v1/decide throughput, agent / bare", value: ratios.rps, unit: "×", target: { op: ">=", limit: 0.8 }, note: `${agent.rps} vs ${bare.rps} req/s; ${agent.failed + bare.failed} failed` },
-        { id: "http.ratio.cpuPerRequest", label: "server CPU time per request, agent / bare", value: ratios.cpuPerRequest, unit: "×", note: `${agent.cpuUsPerRequest} vs ${bare.cpuUsPerRequest} µs (utime+stime / requests; less sensitive to a busy machine)` },
-        { id: "http.ratio.p99", label: "POST /v1/decide p99, agent / bare", value: ratios.p99, unit: "×", target: { op: "<=", limit: 1.5 }, note: `${agent.p99Ms} vs ${bare.p99Ms} ms (p50 ${agent.p50Ms} vs ${bare.p50Ms})` },
-        { id: "http.ratio.startDeployed", label: "start → first decision, agent / bare (no compile cache, as deployed)", value: ratios.startDeployed, unit: "×", target: { op: "<=", limit: 1.5 }, note: `${start.deployed.agent.ms} vs ${start.deployed.bare.ms} ms; CPU ${start.deployed.agent.cpuMs} vs ${start.deployed.bare.cpuMs} ms` },
-        { id: "http.ratio.startWarmCache", label: "start → first decision, agent / bare (warm compile cache)", value: ratios.startWarmCache, unit: "×", note: `${start.warmCache.agent.ms} vs ${start.warmCache.bare.ms} ms` },
-        { id: "http.ratio.rssFirstAnswer", label: "RSS after the first answer, agent / bare", value: ratios.rssFirstAnswer, unit: "×", target: { op: "<=", limit: 1.15 }, note: `${start.deployed.agent.rssMb} vs ${start.deployed.bare.rssMb} MB` },
-        { id: "http.ratio.rssUnderLoad", label: "peak RSS under load, agent / bare", value: ratios.rssUnderLoad, unit: "×", target: { op: "<=", limit: 1.3 }, note: `${agent.peakRssMb} vs ${bare.peakRssMb} MB, ${flags.join(" ")}` },
+        {
+          id: "http.ratio.rps",
+          label: "POST /v1/decide throughput, agent / bare",
+          value: ratios.rps,
+          unit: "×",
+          target: { op: ">=", limit: 0.8 },
+          note: `${agent.rps} vs ${bare.rps} req/s; ${agent.failed + bare.failed} failed`,
+        },
+        {
+          id: "http.ratio.cpuPerRequest",
+          label: "server CPU time per request, agent / bare",
+          value: ratios.cpuPerRequest,
+          unit: "×",
+          note: `${agent.cpuUsPerRequest} vs ${bare.cpuUsPerRequest} µs (utime+stime / requests; less sensitive to a busy machine)`,
+        },
+        {
+          id: "http.ratio.p99",
+          label: "POST /v1/decide p99, agent / bare",
+          value: ratios.p99,
+          unit: "×",
+          target: { op: "<=", limit: 1.5 },
+          note: `${agent.p99Ms} vs ${bare.p99Ms} ms (p50 ${agent.p50Ms} vs ${bare.p50Ms})`,
+        },
+        {
+          id: "http.ratio.startDeployed",
+          label: "start → first decision, agent / bare (no compile cache, as deployed)",
+          value: ratios.startDeployed,
+          unit: "×",
+          target: { op: "<=", limit: 1.5 },
+          note: `${start.deployed.agent.ms} vs ${start.deployed.bare.ms} ms; CPU ${start.deployed.agent.cpuMs} vs ${start.deployed.bare.cpuMs} ms`,
+        },
+        {
+          id: "http.ratio.startWarmCache",
+          label: "start → first decision, agent / bare (warm compile cache)",
+          value: ratios.startWarmCache,
+          unit: "×",
+          note: `${start.warmCache.agent.ms} vs ${start.warmCache.bare.ms} ms`,
+        },
+        {
+          id: "http.ratio.rssFirstAnswer",
+          label: "RSS after the first answer, agent / bare",
+          value: ratios.rssFirstAnswer,
+          unit: "×",
+          target: { op: "<=", limit: 1.15 },
+          note: `${start.deployed.agent.rssMb} vs ${start.deployed.bare.rssMb} MB`,
+        },
+        {
+          id: "http.ratio.rssUnderLoad",
+          label: "peak RSS under load, agent / bare",
+          value: ratios.rssUnderLoad,
+          unit: "×",
+          target: { op: "<=", limit: 1.3 },
+          note: `${agent.peakRssMb} vs ${bare.peakRssMb} MB, ${flags.join(" ")}`,
+        },
       ],
     };
   },

@@ -22,12 +22,23 @@ export const memorySection: Section = {
     return {
       figures: {
         linearMemory: {
-          memoryGrowInstructions: grows, declaredPages: declared.initial, instancePages: pages, flatByConstruction: grows === 0,
-          method: "the module's text form (binaryen readBinary + emitText) searched for memory.grow; a module without it cannot grow its memory, whatever it is called with",
+          memoryGrowInstructions: grows,
+          declaredPages: declared.initial,
+          instancePages: pages,
+          flatByConstruction: grows === 0,
+          method:
+            "the module's text form (binaryen readBinary + emitText) searched for memory.grow; a module without it cannot grow its memory, whatever it is called with",
         },
       },
       rows: [
-        { id: "linearMemory.memoryGrowInstructions", label: "memory.grow instructions in the module", value: grows, unit: "", target: { op: "<=", limit: 0 }, note: `${declared.initial} page(s) declared, ${pages} in use: flat by construction` },
+        {
+          id: "linearMemory.memoryGrowInstructions",
+          label: "memory.grow instructions in the module",
+          value: grows,
+          unit: "",
+          target: { op: "<=", limit: 0 },
+          note: `${declared.initial} page(s) declared, ${pages} in use: flat by construction`,
+        },
       ],
     };
   },

@@ -25,14 +25,15 @@ const ANNOTATIONS = [
   ["isoplace.io/scenario: serverless", "isoplace.io/artifact: container", "isoplace.io/security: zero-trust", 'isoplace.io/max-cold-start-ms: "500"'],
   ["isoplace.io/artifact: container", "isoplace.io/security: multi-tenant,compliance"],
   ["isoplace.io/scenario: microservices"],
-  [],  // not opted in
+  [], // not opted in
 ];
 
 /** A stream as `helm template` or `kustomize build` prints it: a comment, labels, a pod template with its containers. */
 function workloadStream(n: number): string {
   const docs: string[] = [];
   for (let i = 0; i < n; i++) {
-    const k = KINDS[i % KINDS.length], a = ANNOTATIONS[i % ANNOTATIONS.length];
+    const k = KINDS[i % KINDS.length],
+      a = ANNOTATIONS[i % ANNOTATIONS.length];
     docs.push(`# Source: app-${i}/templates/${k.kind.toLowerCase()}.yaml
 apiVersion: ${k.apiVersion}
 kind: ${k.kind}
@@ -67,7 +68,9 @@ function timeCommand(main: string, args: string[]): Promise<number> {
     const t0 = performance.now();
     const child = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
-    child.stderr.on("data", (d) => { stderr += d; });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
     child.on("error", reject);
     child.on("exit", (code) => {
       const ms = performance.now() - t0;
@@ -83,18 +86,22 @@ export const planSection: Section = {
   name: "plan",
   title: "isoplace plan over a stream of manifests",
   async run(ctx) {
-    const n = ctx.quick ? 500 : 10_000, rounds = ctx.quick ? 1 : 5;
+    const n = ctx.quick ? 500 : 10_000,
+      rounds = ctx.quick ? 1 : 5;
     const dir = mkdtempSync(join(tmpdir(), "isoplace-bench-plan-"));
     try {
       const text = workloadStream(n);
-      const file = join(dir, "workloads.yaml"), empty = join(dir, "empty.yaml");
+      const file = join(dir, "workloads.yaml"),
+        empty = join(dir, "empty.yaml");
       writeFileSync(file, text);
       writeFileSync(empty, "");
       const main = join(ctx.root, "dist/host/cli/main.js");
       const classes = ["--runtime-classes", "kata,gvisor,wasmedge"];
 
       // alternating rounds, so drift falls on each alike
-      const json: number[] = [], yaml: number[] = [], floor: number[] = [];
+      const json: number[] = [],
+        yaml: number[] = [],
+        floor: number[] = [];
       for (let r = 0; r < rounds; r++) {
         floor.push(await timeCommand(main, ["plan", "-f", empty, "-o", "json", ...classes]));
         json.push(await timeCommand(main, ["plan", "-f", file, "-o", "json", ...classes]));
@@ -104,7 +111,10 @@ export const planSection: Section = {
       // the parts, in this process (the second of two runs: warm code)
       const source = { name: file, text };
       const problems: InputProblem[] = [];
-      let readMs = 0, planMs = 0, writeMs = 0, workloads = 0;
+      let readMs = 0,
+        planMs = 0,
+        writeMs = 0,
+        workloads = 0;
       for (let r = 0; r < 2; r++) {
         let t0 = performance.now();
         const m = readManifests(source, problems)!;
@@ -113,12 +123,28 @@ export const planSection: Section = {
         t0 = performance.now();
         const planned = m.objects.map((obj) => {
           const template = podTemplatePath(obj.value.apiVersion as string, obj.value.kind as string)!;
-          return { obj, edits: planner.plan({ kind: obj.value.kind as string, namespace: "default", name: (obj.value.metadata as { name: string }).name, object: obj.value, template }).edits };
+          return {
+            obj,
+            edits: planner.plan({
+              kind: obj.value.kind as string,
+              namespace: "default",
+              name: (obj.value.metadata as { name: string }).name,
+              object: obj.value,
+              template,
+            }).edits,
+          };
         });
         planMs = performance.now() - t0;
         workloads = planned.length;
         t0 = performance.now();
-        if (writeManifests(m, planned.filter((p) => p.edits.length), problems) === undefined) throw new Error("plan: the changes could not be written back");
+        if (
+          writeManifests(
+            m,
+            planned.filter((p) => p.edits.length),
+            problems,
+          ) === undefined
+        )
+          throw new Error("plan: the changes could not be written back");
         writeMs = performance.now() - t0;
       }
       if (problems.length || workloads !== n) throw new Error(`plan: ${workloads} of ${n} workloads planned, ${problems.length} problems`);
@@ -127,7 +153,9 @@ export const planSection: Section = {
       return {
         figures: {
           plan: {
-            workloads: n, bytes: text.length, rounds,
+            workloads: n,
+            bytes: text.length,
+            rounds,
             json: { wallMs: round(wallMs, 1), minMs: round(Math.min(...json), 1) },
             yaml: { wallMs: round(median(yaml), 1), minMs: round(Math.min(...yaml), 1) },
             emptyMs: round(median(floor), 1),
@@ -135,9 +163,20 @@ export const planSection: Section = {
           },
         },
         rows: [
-          { id: "plan.json.wallMs", label: `isoplace plan -o json, ${n.toLocaleString("en")} workloads (${(text.length / 2 ** 20).toFixed(1)} MiB of YAML), spawn to exit`, value: wallMs, unit: "ms", target: { op: "<=", limit: 2000 } },
+          {
+            id: "plan.json.wallMs",
+            label: `isoplace plan -o json, ${n.toLocaleString("en")} workloads (${(text.length / 2 ** 20).toFixed(1)} MiB of YAML), spawn to exit`,
+            value: wallMs,
+            unit: "ms",
+            target: { op: "<=", limit: 2000 },
+          },
           { id: "plan.emptyMs", label: "the same command over an empty file (start, policy)", value: median(floor), unit: "ms" },
-          { id: "plan.yaml.wallMs", label: `isoplace plan -o yaml, the same ${n.toLocaleString("en")} workloads written back`, value: median(yaml), unit: "ms" },
+          {
+            id: "plan.yaml.wallMs",
+            label: `isoplace plan -o yaml, the same ${n.toLocaleString("en")} workloads written back`,
+            value: median(yaml),
+            unit: "ms",
+          },
           { id: "plan.readMs", label: "in process: reading the stream (js-yaml's events: values, lines)", value: readMs, unit: "ms" },
           { id: "plan.writeMs", label: "in process: writing the changes into it (-o yaml: spliced, read back, compared)", value: writeMs, unit: "ms" },
           { id: "plan.planUsPerWorkload", label: "in process: planning one workload (the webhook's Admitter)", value: (planMs * 1000) / n, unit: "µs" },

@@ -32,13 +32,17 @@ const CONNECTIONS = 32;
 type Side = "plain" | "pending" | "control";
 const SIDES: Side[] = ["plain", "pending", "control"];
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
-});
-const cpuMsOf = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" "); return (Number(f[11]) + Number(f[12])) * 10; };
+const cpuMsOf = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
 
 /** ns per call of `fn` over `items`: the mean of each of `rounds` passes over the list, then their median and p99. */
 function perCall<T>(items: T[], fn: (x: T, i: number) => void, rounds: number): { p50: number; p99: number } {
@@ -57,21 +61,36 @@ async function firstAnswer(url: string, child: ChildProcess): Promise<void> {
   for (;;) {
     try {
       const res = await fetch(`${url}/v1/decide`, { method: "POST", headers: HEADERS, body: BODY });
-      if (res.status === 200) { await res.arrayBuffer(); return; }
-    } catch { /* not listening yet */ }
+      if (res.status === 200) {
+        await res.arrayBuffer();
+        return;
+      }
+    } catch {
+      /* not listening yet */
+    }
     if (child.exitCode !== null) throw new Error(`shadow: the agent exited (${child.exitCode}) before answering`);
     if (performance.now() - t0 > 30_000) throw new Error("shadow: no answer within 30 s");
     await new Promise((r) => setTimeout(r, 5));
   }
 }
 
-interface Round { rps: number; p99: number; failed: number; cpuUsPerRequest: number }
+interface Round {
+  rps: number;
+  p99: number;
+  failed: number;
+  cpuUsPerRequest: number;
+}
 
 async function load(url: string, seconds: number, pid: number): Promise<Round> {
   const cpu0 = cpuMsOf(pid);
   const r = await autocannon({ url: `${url}/v1/decide`, method: "POST", headers: HEADERS, body: BODY, connections: CONNECTIONS, duration: seconds });
   const cpuMs = cpuMsOf(pid) - cpu0;
-  return { rps: r.requests.average, p99: r.latency.p99, failed: r.errors + r.timeouts + r.non2xx, cpuUsPerRequest: r.requests.total ? (cpuMs * 1000) / r.requests.total : NaN };
+  return {
+    rps: r.requests.average,
+    p99: r.latency.p99,
+    failed: r.errors + r.timeouts + r.non2xx,
+    cpuUsPerRequest: r.requests.total ? (cpuMs * 1000) / r.requests.total : NaN,
+  };
 }
 
 export const shadowSection: Section = {
@@ -83,16 +102,37 @@ export const shadowSection: Section = {
     const candidate = await createEngine(candidateBytes);
 
     // ---- per decision, in process -----------------------------------------------------------
-    const requests = ctx.mix.requests.filter((r) => { try { ctx.engine.decide(r); return true; } catch { return false; } });
+    const requests = ctx.mix.requests.filter((r) => {
+      try {
+        ctx.engine.decide(r);
+        return true;
+      } catch {
+        return false;
+      }
+    });
     const live = requests.map((r) => ctx.engine.decide(r));
     const rounds = ctx.quick ? 3 : 40;
-    const decide = perCall(requests, (r) => { ctx.engine.decide(r); }, rounds);
-    const place = perCall(requests, (r) => { candidate.placeCode(r); }, rounds);
+    const decide = perCall(
+      requests,
+      (r) => {
+        ctx.engine.decide(r);
+      },
+      rounds,
+    );
+    const place = perCall(
+      requests,
+      (r) => {
+        candidate.placeCode(r);
+      },
+      rounds,
+    );
     // the hot path's part: observe() queues; then the queue is decided (Shadow.drain), timed per
     // decision made. The shadow keeps to its share of wall time, which a busy machine's
     // descheduling eats into too: a fresh one each round, and only batches decided in full count.
-    const observeSamples: number[] = [], drainSamples: number[] = [];
-    let decided = 0, changed = 0;
+    const observeSamples: number[] = [],
+      drainSamples: number[] = [];
+    let decided = 0,
+      changed = 0;
     for (let r = 0; r < rounds; r++) {
       const shadow = new Shadow(candidate, { budgetShare: 1 });
       for (let from = 0; from < requests.length; from += 256) {
@@ -110,7 +150,8 @@ export const shadowSection: Section = {
       changed += shadow.changed;
       shadow.stop();
     }
-    const observe = summarise(observeSamples), drain = summarise(drainSamples);
+    const observe = summarise(observeSamples),
+      drain = summarise(drainSamples);
     const changedShare = round(changed / decided, 3);
 
     // ---- POST /v1/decide throughput, two agents ----------------------------------------------
@@ -120,69 +161,130 @@ export const shadowSection: Section = {
     const policy = join(dir, "candidate.wasm");
     writeFileSync(policy, candidateBytes);
     // held for a day: the plan's only step opens in 24 h; the guard keeps the shadow deciding
-    writeFileSync(`${policy}.sig`, envelopeJson(await signModuleStatement(candidateBytes, [await importSigningKey(pair.privatePem)], {
-      rollout: { steps: [{ percent: 100, after: 86_400 }] }, guard: { maxChangedShare: 0.05, minShadowDecisions: 200, bake: 600 },
-    })));
+    writeFileSync(
+      `${policy}.sig`,
+      envelopeJson(
+        await signModuleStatement(candidateBytes, [await importSigningKey(pair.privatePem)], {
+          rollout: { steps: [{ percent: 100, after: 86_400 }] },
+          guard: { maxChangedShare: 0.05, minShadowDecisions: 200, bake: 600 },
+        }),
+      ),
+    );
     const flags = deployedNodeFlags(ctx.root);
     const servers = {} as Record<Side, { child: ChildProcess; url: string }>;
     const result = { plain: [] as Round[], pending: [] as Round[], control: [] as Round[] };
-    const seconds = ctx.quick ? 1 : 5, loadRounds = ctx.quick ? 1 : 8;
+    const seconds = ctx.quick ? 1 : 5,
+      loadRounds = ctx.quick ? 1 : 8;
     let pendingStatus: { shadow: { decisions: number; changed: number; unsampled: number } } | null = null;
     try {
       for (const side of SIDES) {
         const port = await freePort();
         const args = side === "pending" ? ["--policy", policy, "--trusted-key", join(dir, "policy.pub")] : [];
         const child = spawn(process.execPath, [...flags, join(ctx.root, "dist/host/cli/main.js"), "serve", "--port", String(port), ...args], {
-          stdio: "ignore", env: { ...process.env, NODE_OPTIONS: undefined, LOG_LEVEL: "info", NODE_DISABLE_COMPILE_CACHE: "1" },
+          stdio: "ignore",
+          env: { ...process.env, NODE_OPTIONS: undefined, LOG_LEVEL: "info", NODE_DISABLE_COMPILE_CACHE: "1" },
         });
         servers[side] = { child, url: `http://127.0.0.1:${port}` };
         await firstAnswer(servers[side].url, child);
       }
-      const status = await (await fetch(`${servers.pending.url}/v1/policy`)).json() as { pending: unknown };
+      const status = (await (await fetch(`${servers.pending.url}/v1/policy`)).json()) as { pending: unknown };
       if (!status.pending) throw new Error("shadow: the agent holds no pending candidate");
-      for (const side of SIDES) await load(servers[side].url, 1, servers[side].child.pid!);  // warm-up
+      for (const side of SIDES) await load(servers[side].url, 1, servers[side].child.pid!); // warm-up
       ctx.log(`shadow: ${loadRounds} rounds of ${seconds} s per agent, ${CONNECTIONS} connections, alternating`);
       for (let i = 0; i < loadRounds; i++) {
         // each round in another order: no side always follows the same one
         const order = SIDES.map((_, k) => SIDES[(k + i) % SIDES.length]);
         for (const side of i % 2 ? order.reverse() : order) result[side].push(await load(servers[side].url, seconds, servers[side].child.pid!));
       }
-      pendingStatus = (await (await fetch(`${servers.pending.url}/v1/policy`)).json() as { pending: typeof pendingStatus }).pending;
+      pendingStatus = ((await (await fetch(`${servers.pending.url}/v1/policy`)).json()) as { pending: typeof pendingStatus }).pending;
     } finally {
       for (const s of Object.values(servers)) s.child.kill("SIGTERM");
       rmSync(dir, { recursive: true, force: true });
     }
     const median = (xs: number[]) => summarise(xs).p50;
     const side = (s: Side) => ({
-      rps: Math.round(median(result[s].map((r) => r.rps))), p99Ms: median(result[s].map((r) => r.p99)),
-      cpuUsPerRequest: round(median(result[s].map((r) => r.cpuUsPerRequest)), 1), failed: result[s].reduce((n, r) => n + r.failed, 0),
+      rps: Math.round(median(result[s].map((r) => r.rps))),
+      p99Ms: median(result[s].map((r) => r.p99)),
+      cpuUsPerRequest: round(median(result[s].map((r) => r.cpuUsPerRequest)), 1),
+      failed: result[s].reduce((n, r) => n + r.failed, 0),
       rounds: result[s].map((r) => Math.round(r.rps)),
     });
-    const plain = side("plain"), pending = side("pending"), control = side("control");
+    const plain = side("plain"),
+      pending = side("pending"),
+      control = side("control");
     const sh = pendingStatus!.shadow;
     const seen = sh.decisions + sh.unsampled;
     const figures = {
       perDecision: {
-        decideNs: decide, placeNs: place, observeNs: { p50: round(observe.p50), p99: round(observe.p99) }, shadowDecisionNs: { p50: round(drain.p50), p99: round(drain.p99) },
-        shadowOverDecide: round(drain.p50 / decide.p50, 3), observeOverDecide: round(observe.p50 / decide.p50, 4),
-        requests: requests.length, changedShare, batchesTimed: drainSamples.length, batches: observeSamples.length,
+        decideNs: decide,
+        placeNs: place,
+        observeNs: { p50: round(observe.p50), p99: round(observe.p99) },
+        shadowDecisionNs: { p50: round(drain.p50), p99: round(drain.p99) },
+        shadowOverDecide: round(drain.p50 / decide.p50, 3),
+        observeOverDecide: round(observe.p50 / decide.p50, 4),
+        requests: requests.length,
+        changedShare,
+        batchesTimed: drainSamples.length,
+        batches: observeSamples.length,
       },
       http: {
-        plain, pending, control,
-        ratio: { rps: round(pending.rps / plain.rps, 3), cpuPerRequest: round(pending.cpuUsPerRequest / plain.cpuUsPerRequest, 3), controlRps: round(control.rps / plain.rps, 3), controlCpuPerRequest: round(control.cpuUsPerRequest / plain.cpuUsPerRequest, 3) },
+        plain,
+        pending,
+        control,
+        ratio: {
+          rps: round(pending.rps / plain.rps, 3),
+          cpuPerRequest: round(pending.cpuUsPerRequest / plain.cpuUsPerRequest, 3),
+          controlRps: round(control.rps / plain.rps, 3),
+          controlCpuPerRequest: round(control.cpuUsPerRequest / plain.cpuUsPerRequest, 3),
+        },
         shadow: { decisions: sh.decisions, changed: sh.changed, unsampled: sh.unsampled, sampledShare: seen ? round(sh.decisions / seen, 3) : null },
-        budgetShare: DEFAULT_BUDGET_SHARE, connections: CONNECTIONS, secondsPerRound: seconds, nodeFlags: flags.join(" "),
+        budgetShare: DEFAULT_BUDGET_SHARE,
+        connections: CONNECTIONS,
+        secondsPerRound: seconds,
+        nodeFlags: flags.join(" "),
       },
-      method: "in process: ns per call over the bench's request mix (engine.decide: the live decision; engine.placeCode: the candidate's placement alone; Shadow.observe: what the hot path adds; Shadow.drain per request: a shadow decision with the candidate, transitions counted), medians of per-round means; over HTTP: three `node dist/host/cli/main.js serve` processes with the deployed node flags, one holding a pending candidate (plan: one step in 24 h; a guard) that moves the body's placement, two none (plain, and control: the spread between identical agents); autocannon in the bench process, rounds rotating, medians",
+      method:
+        "in process: ns per call over the bench's request mix (engine.decide: the live decision; engine.placeCode: the candidate's placement alone; Shadow.observe: what the hot path adds; Shadow.drain per request: a shadow decision with the candidate, transitions counted), medians of per-round means; over HTTP: three `node dist/host/cli/main.js serve` processes with the deployed node flags, one holding a pending candidate (plan: one step in 24 h; a guard) that moves the body's placement, two none (plain, and control: the spread between identical agents); autocannon in the bench process, rounds rotating, medians",
     };
     return {
       figures: { shadow: figures },
       rows: [
-        { id: "shadow.perDecision.shadowDecisionNs", label: "a shadow decision (the candidate's placement, transition counted), per request", value: round(drain.p50), unit: "ns", note: `${round(figures.perDecision.shadowOverDecide * 100, 1)} % of a live engine.decide (${decide.p50} ns); ${round(changedShare * 100, 1)} % of the mix changed` },
-        { id: "shadow.perDecision.observeNs", label: "what the answer path adds: Shadow.observe (queue one request)", value: round(observe.p50), unit: "ns", note: `p99 ${round(observe.p99)} ns` },
-        { id: "shadow.http.ratio.rps", label: "POST /v1/decide throughput, agent with a pending candidate / without", value: figures.http.ratio.rps, unit: "×", target: { op: ">=", limit: 0.9 }, note: `${pending.rps} vs ${plain.rps} req/s; ${pending.failed + plain.failed} failed; a second agent without: ${figures.http.ratio.controlRps}×` },
-        { id: "shadow.http.ratio.cpuPerRequest", label: "server CPU per request, pending / without", value: figures.http.ratio.cpuPerRequest, unit: "×", note: `${pending.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} µs; the second agent without: ${control.cpuUsPerRequest} µs (${figures.http.ratio.controlCpuPerRequest}×)` },
-        { id: "shadow.http.sampledShare", label: "live decisions decided in the shadow under that load", value: figures.http.shadow.sampledShare, unit: "", note: `${sh.decisions} decided, ${sh.unsampled} unsampled (budget ${DEFAULT_BUDGET_SHARE * 100} % of wall time)` },
+        {
+          id: "shadow.perDecision.shadowDecisionNs",
+          label: "a shadow decision (the candidate's placement, transition counted), per request",
+          value: round(drain.p50),
+          unit: "ns",
+          note: `${round(figures.perDecision.shadowOverDecide * 100, 1)} % of a live engine.decide (${decide.p50} ns); ${round(changedShare * 100, 1)} % of the mix changed`,
+        },
+        {
+          id: "shadow.perDecision.observeNs",
+          label: "what the answer path adds: Shadow.observe (queue one request)",
+          value: round(observe.p50),
+          unit: "ns",
+          note: `p99 ${round(observe.p99)} ns`,
+        },
+        {
+          id: "shadow.http.ratio.rps",
+          label: "POST /v1/decide throughput, agent with a pending candidate / without",
+          value: figures.http.ratio.rps,
+          unit: "×",
+          target: { op: ">=", limit: 0.9 },
+          note: `${pending.rps} vs ${plain.rps} req/s; ${pending.failed + plain.failed} failed; a second agent without: ${figures.http.ratio.controlRps}×`,
+        },
+        {
+          id: "shadow.http.ratio.cpuPerRequest",
+          label: "server CPU per request, pending / without",
+          value: figures.http.ratio.cpuPerRequest,
+          unit: "×",
+          note: `${pending.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} µs; the second agent without: ${control.cpuUsPerRequest} µs (${figures.http.ratio.controlCpuPerRequest}×)`,
+        },
+        {
+          id: "shadow.http.sampledShare",
+          label: "live decisions decided in the shadow under that load",
+          value: figures.http.shadow.sampledShare,
+          unit: "",
+          note: `${sh.decisions} decided, ${sh.unsampled} unsampled (budget ${DEFAULT_BUDGET_SHARE * 100} % of wall time)`,
+        },
       ],
     };
   },

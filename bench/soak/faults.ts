@@ -5,7 +5,11 @@
 import type { BadModule } from "../../tests/hardening/support/bad-modules.ts";
 
 /** `sign`: a new statement for each PUT (a higher serial), as a publisher alternating two policies would sign. */
-export interface GoodModule { version: string; bytes: Uint8Array; sign: () => Promise<string> }
+export interface GoodModule {
+  version: string;
+  bytes: Uint8Array;
+  sign: () => Promise<string>;
+}
 
 export interface FaultTally {
   swaps: { done: number; puts: number; rollbacks: number; failed: number; failures: string[] };
@@ -15,36 +19,62 @@ export interface FaultTally {
 }
 
 export interface FaultOptions {
-  url: string; token: string; good: [GoodModule, GoodModule]; bad: BadModule[]; swapMs: number; badMs: number; activeVersion: string;
+  url: string;
+  token: string;
+  good: [GoodModule, GoodModule];
+  bad: BadModule[];
+  swapMs: number;
+  badMs: number;
+  activeVersion: string;
   /** Called after each swap and each bad upload has been answered. */
   onAnswer?: () => void;
 }
 
 /** Calls `fn` every `ms`, on a fixed schedule (a slow call delays the next, never doubles it up), until stopped. */
 function every(ms: number, fn: (n: number) => Promise<void>): { stop: () => Promise<void> } {
-  let stopped = false, timer: ReturnType<typeof setTimeout> | undefined, current: Promise<void> = Promise.resolve();
+  let stopped = false,
+    timer: ReturnType<typeof setTimeout> | undefined,
+    current: Promise<void> = Promise.resolve();
   const start = performance.now();
   const tick = (n: number) => {
-    timer = setTimeout(() => {
-      current = fn(n).finally(() => { if (!stopped) tick(n + 1); });
-    }, Math.max(0, start + (n + 1) * ms - performance.now()));
+    timer = setTimeout(
+      () => {
+        current = fn(n).finally(() => {
+          if (!stopped) tick(n + 1);
+        });
+      },
+      Math.max(0, start + (n + 1) * ms - performance.now()),
+    );
   };
   tick(0);
-  return { stop: async () => { stopped = true; clearTimeout(timer); await current; } };
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    },
+  };
 }
 
 export function startFaults(o: FaultOptions): { tally: FaultTally; stop: () => Promise<FaultTally> } {
   const tally: FaultTally = {
     swaps: { done: 0, puts: 0, rollbacks: 0, failed: 0, failures: [] },
-    bad: { sent: 0, rejected: 0, failures: [], byClass: Object.fromEntries(o.bad.map((b) => [b.name, { sent: 0, rejected: 0, reason: b.reason, answered: [] }])) },
+    bad: {
+      sent: 0,
+      rejected: 0,
+      failures: [],
+      byClass: Object.fromEntries(o.bad.map((b) => [b.name, { sent: 0, rejected: 0, reason: b.reason, answered: [] }])),
+    },
     swapMs: [],
   };
   const auth = { authorization: `Bearer ${o.token}` };
   let active = o.activeVersion;
-  const put = (bytes: Uint8Array, signature: string | null) => fetch(`${o.url}/v1/policy`, {
-    method: "PUT", body: bytes as BufferSource,
-    headers: { ...auth, "content-type": "application/wasm", ...(signature ? { "isoplace-signature": signature } : {}) },
-  });
+  const put = (bytes: Uint8Array, signature: string | null) =>
+    fetch(`${o.url}/v1/policy`, {
+      method: "PUT",
+      body: bytes as BufferSource,
+      headers: { ...auth, "content-type": "application/wasm", ...(signature ? { "isoplace-signature": signature } : {}) },
+    });
 
   const swaps = every(o.swapMs, async (n) => {
     const rollback = n % 4 === 3;
@@ -52,7 +82,7 @@ export function startFaults(o: FaultOptions): { tally: FaultTally; stop: () => P
     const t = performance.now();
     try {
       const res = rollback ? await fetch(`${o.url}/v1/policy/rollback`, { method: "POST", headers: auth }) : await put(next.bytes, await next.sign());
-      const body = await res.json() as { result?: string; active?: { version: string } };
+      const body = (await res.json()) as { result?: string; active?: { version: string } };
       if (res.status !== 200 || body.result !== "activated") throw new Error(`HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
       tally.swapMs.push(performance.now() - t);
       active = body.active!.version;
@@ -72,7 +102,7 @@ export function startFaults(o: FaultOptions): { tally: FaultTally; stop: () => P
     c.sent++;
     try {
       const res = await put(b.body, b.signature);
-      const body = await res.json() as { reason?: string };
+      const body = (await res.json()) as { reason?: string };
       const answered = `${res.status} ${body.reason ?? ""}`.trim();
       if (!c.answered.includes(answered)) c.answered.push(answered);
       if (res.status === 422 && body.reason === b.reason) {

@@ -17,23 +17,37 @@ const MAX_SAMPLES = 20;
 
 function send(agent: Agent, base: URL, r: SoakRequest): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      agent, host: base.hostname, port: base.port, method: r.method, path: r.path,
-      headers: r.body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(r.body) },
-    }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => { text += c; });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-      res.on("error", reject);
-    });
+    const req = request(
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method: r.method,
+        path: r.path,
+        headers: r.body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(r.body) },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => {
+          text += c;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(r.body);
   });
 }
 
 /** Runs `connections` clients against `url` until `stop()` is called; resolves with the tally when all have finished. `onAnswer` follows each request. */
-export function startLoad(url: string, connections: number, next: () => SoakRequest, onAnswer?: () => void): { tally: LoadTally; stop: () => Promise<LoadTally> } {
+export function startLoad(
+  url: string,
+  connections: number,
+  next: () => SoakRequest,
+  onAnswer?: () => void,
+): { tally: LoadTally; stop: () => Promise<LoadTally> } {
   const base = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const tally: LoadTally = { requests: 0, byRoute: { decide: 0, batch: 0, rank: 0, compare: 0 }, failed: 0, failures: [], latencies: [] };

@@ -22,28 +22,42 @@ const some = <T>(xs: readonly T[], max: number): T[] => [...xs].sort(() => Math.
 export function requestMaker(c: Catalogue, stackOf: Record<string, string>) {
   const group = (g: string) => c.needs.filter((n) => n.group === g).map((n) => n.id);
   const needs = { performance: group("performance"), security: group("security"), cost: group("cost") };
-  const runtimes = c.runtimes.map((r) => r.id), metrics = c.metrics.map((m) => m.id), scenarios = c.scenarios.map((s) => s.id);
+  const runtimes = c.runtimes.map((r) => r.id),
+    metrics = c.metrics.map((m) => m.id),
+    scenarios = c.scenarios.map((s) => s.id);
 
-  const constraints = () => Math.random() < 0.5 ? undefined : {
-    ...(Math.random() < 0.5 ? { maxColdStartMs: Math.round(Math.random() * 5000) } : {}),
-    ...(Math.random() < 0.5 ? { maxMemoryMb: Math.round(Math.random() * 256) } : {}),
-    ...(Math.random() < 0.3 ? { minIsolation: 1 + Math.floor(Math.random() * 5) } : {}),
-  };
-  const node = () => Math.random() < 0.5 ? undefined : { runtimes: some(runtimes, runtimes.length) };
+  const constraints = () =>
+    Math.random() < 0.5
+      ? undefined
+      : {
+          ...(Math.random() < 0.5 ? { maxColdStartMs: Math.round(Math.random() * 5000) } : {}),
+          ...(Math.random() < 0.5 ? { maxMemoryMb: Math.round(Math.random() * 256) } : {}),
+          ...(Math.random() < 0.3 ? { minIsolation: 1 + Math.floor(Math.random() * 5) } : {}),
+        };
+  const node = () => (Math.random() < 0.5 ? undefined : { runtimes: some(runtimes, runtimes.length) });
   const weights = () => Object.fromEntries(some(metrics, 3).map((m) => [m, Math.round(Math.random() * 10) / 10]));
   const workload = () => {
     const cs = constraints();
     return {
       scenario: pick(scenarios),
-      performance: some(needs.performance, 2), security: some(needs.security, 2), cost: some(needs.cost, 1),
+      performance: some(needs.performance, 2),
+      security: some(needs.security, 2),
+      cost: some(needs.cost, 1),
       ...(Math.random() < 0.3 ? { weights: weights() } : {}),
       ...(cs ? { constraints: cs } : {}),
     };
   };
 
-  const versionProblem = (d: any) => d?.policy?.version in stackOf ? null : `unknown policy version ${d?.policy?.version}`;
+  const versionProblem = (d: any) => (d?.policy?.version in stackOf ? null : `unknown policy version ${d?.policy?.version}`);
   const decisionProblem = (d: any): string | null => {
-    if (!Array.isArray(d?.ranking) || d.ranking.map((r: any) => r.level).sort().join() !== LEVELS.join()) return "the ranking does not list L1–L4 once each";
+    if (
+      !Array.isArray(d?.ranking) ||
+      d.ranking
+        .map((r: any) => r.level)
+        .sort()
+        .join() !== LEVELS.join()
+    )
+      return "the ranking does not list L1–L4 once each";
     if (d.level !== null && !d.ranking.find((r: any) => r.level === d.level)?.feasible) return `level ${d.level} is not feasible in its own ranking`;
     return versionProblem(d);
   };
@@ -58,9 +72,14 @@ export function requestMaker(c: Catalogue, stackOf: Record<string, string>) {
     return { route: "decide", method: "POST", path: "/v1/decide", body: JSON.stringify(req), check: decisionProblem };
   };
   const batch = (): SoakRequest => {
-    const items = Array.from({ length: 2 + Math.floor(Math.random() * 19) }, (_, i) => i === 0 ? { workload: { scenario: "edge" } } : { workload: workload() });
+    const items = Array.from({ length: 2 + Math.floor(Math.random() * 19) }, (_, i) =>
+      i === 0 ? { workload: { scenario: "edge" } } : { workload: workload() },
+    );
     return {
-      route: "batch", method: "POST", path: "/v1/decide/batch", body: JSON.stringify({ items }),
+      route: "batch",
+      method: "POST",
+      path: "/v1/decide/batch",
+      body: JSON.stringify({ items }),
       check: (b) => {
         if (b?.results?.length !== items.length) return `${b?.results?.length} results for ${items.length} items`;
         const wrong = b.results.map((d: any, i: number) => (i === 0 ? edgeProblem : decisionProblem)(d)).find(Boolean);
@@ -70,19 +89,24 @@ export function requestMaker(c: Catalogue, stackOf: Record<string, string>) {
     };
   };
   const rank = (): SoakRequest => {
-    const cs = constraints(), n = node();
+    const cs = constraints(),
+      n = node();
     return {
-      route: "rank", method: "POST", path: "/v1/rank",
+      route: "rank",
+      method: "POST",
+      path: "/v1/rank",
       body: JSON.stringify({ weights: weights(), ...(cs ? { constraints: cs } : {}), ...(n ? { node: n } : {}) }),
-      check: (r) => r?.ranking?.length === 4 ? versionProblem(r) : "the ranking does not have four levels",
+      check: (r) => (r?.ranking?.length === 4 ? versionProblem(r) : "the ranking does not have four levels"),
     };
   };
   const compare = (): SoakRequest => {
     const [a, b] = some(LEVELS, 4).concat(LEVELS).slice(0, 2);
     const pair = a === b ? ["L1", "L4"] : [a, b];
     return {
-      route: "compare", method: "GET", path: `/v1/compare?a=${pair[0]}&b=${pair[1]}`,
-      check: (r) => Array.isArray(r?.metrics) && r.metrics.length > 0 ? null : "no metrics compared",
+      route: "compare",
+      method: "GET",
+      path: `/v1/compare?a=${pair[0]}&b=${pair[1]}`,
+      check: (r) => (Array.isArray(r?.metrics) && r.metrics.length > 0 ? null : "no metrics compared"),
     };
   };
 

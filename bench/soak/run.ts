@@ -11,7 +11,15 @@ import { createEngine } from "../../host/engine/engine.ts";
 import { badModules } from "../../tests/hardening/support/bad-modules.ts";
 import { spawnAgent, type AgentProcess } from "../../tests/hardening/support/agent-process.ts";
 import {
-  build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, failingSelfTestSource, keyFiles, signHeader, tempDir, variantSource,
+  build,
+  DEFAULT_EDGE_STACK,
+  DEFAULT_VERSION,
+  defaultSource,
+  failingSelfTestSource,
+  keyFiles,
+  signHeader,
+  tempDir,
+  variantSource,
 } from "../../tests/shipping/support/fixtures.ts";
 import { startFaults, type GoodModule } from "./faults.ts";
 import { startLoad } from "./load.ts";
@@ -20,12 +28,16 @@ import { requestMaker } from "./requests.ts";
 export interface SoakOptions {
   /** How long the load runs; or, instead, until this much is done (a swap or upload that fails ends it too). */
   length: { seconds: number } | { swaps: number; requests: number };
-  connections: number; swapMs: number; badMs: number; log?: (m: string) => void;
+  connections: number;
+  swapMs: number;
+  badMs: number;
+  log?: (m: string) => void;
 }
 
-const V2 = "2025.11.15-soak2", V2_STACK = "K3s + WasmEdge 0.15.0 (soak v2)";
+const V2 = "2025.11.15-soak2",
+  V2_STACK = "K3s + WasmEdge 0.15.0 (soak v2)";
 
-const quantile = (sorted: number[], q: number) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 const round = (x: number) => Math.round(x * 100) / 100;
 
 export async function runSoak(o: SoakOptions) {
@@ -35,7 +47,11 @@ export async function runSoak(o: SoakOptions) {
   try {
     log("building and signing the policies (cached after the first run)");
     const [keys, untrusted] = await Promise.all([keyFiles(join(root, "keys")), keyFiles(join(root, "untrusted"))]);
-    const [v1, v2, selfTestBad] = await Promise.all([defaultSource().then(build), variantSource(V2, V2_STACK).then(build), failingSelfTestSource().then(build)]);
+    const [v1, v2, selfTestBad] = await Promise.all([
+      defaultSource().then(build),
+      variantSource(V2, V2_STACK).then(build),
+      failingSelfTestSource().then(build),
+    ]);
     const good: [GoodModule, GoodModule] = [
       { version: DEFAULT_VERSION, bytes: v1, sign: () => signHeader(v1, keys) },
       { version: V2, bytes: v2, sign: () => signHeader(v2, keys) },
@@ -49,7 +65,8 @@ export async function runSoak(o: SoakOptions) {
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
     // the agent logs every request: its output is scanned as it comes for the token and the key, not kept
     const secrets = [token, privatePem.split("\n")[1]];
-    let carry = "", secretSeen = false;
+    let carry = "",
+      secretSeen = false;
     agent = await spawnAgent(["--data-dir", join(root, "data"), "--trusted-key", keys.pub, "--admin-token-file", tokenFile], {
       keepRequestLogs: false,
       onOutput: (chunk) => {
@@ -58,7 +75,9 @@ export async function runSoak(o: SoakOptions) {
         carry = text.slice(-128);
       },
     });
-    log(`agent ${agent.url} (pid ${agent.child.pid}) listening after ${agent.startMs.toFixed(0)} ms; ${o.connections} connections for ${"seconds" in o.length ? `${o.length.seconds} s` : `${o.length.swaps} swaps, every bad class and ${o.length.requests} requests`}, a swap every ${o.swapMs} ms, a bad module every ${o.badMs} ms`);
+    log(
+      `agent ${agent.url} (pid ${agent.child.pid}) listening after ${agent.startMs.toFixed(0)} ms; ${o.connections} connections for ${"seconds" in o.length ? `${o.length.seconds} s` : `${o.length.swaps} swaps, every bad class and ${o.length.requests} requests`}, a swap every ${o.swapMs} ms, a bad module every ${o.badMs} ms`,
+    );
 
     const load0 = loadavg()[0];
     const started = performance.now();
@@ -70,10 +89,18 @@ export async function runSoak(o: SoakOptions) {
     if ("seconds" in length) await new Promise((r) => setTimeout(r, length.seconds * 1000));
     else {
       const t = faults.tally;
-      const done = () => t.swaps.failed > 0 || t.bad.failures.length > 0 || load.tally.failed > 0 ||
+      const done = () =>
+        t.swaps.failed > 0 ||
+        t.bad.failures.length > 0 ||
+        load.tally.failed > 0 ||
         (t.swaps.done >= length.swaps && load.tally.requests >= length.requests && Object.values(t.bad.byClass).every((c) => c.sent > 0));
       await new Promise<void>((resolve) => {
-        answered = () => { if (done()) { answered = () => {}; resolve(); } };
+        answered = () => {
+          if (done()) {
+            answered = () => {};
+            resolve();
+          }
+        };
       });
     }
     const f = await faults.stop();
@@ -81,20 +108,38 @@ export async function runSoak(o: SoakOptions) {
     const elapsed = (performance.now() - started) / 1000;
 
     const metrics = await (await fetch(`${agent.url}/metrics`)).text();
-    const counter = (re: RegExp) => Number(metrics.split("\n").find((line) => re.test(line))?.split(" ").at(-1) ?? 0);
-    const rejectionsByReason = Object.fromEntries([...new Set(bad.map((b) => b.reason))].map((r) => [r, counter(new RegExp(`^isoplace_policy_rejections_total\\{reason="${r}"\\}`))]));
+    const counter = (re: RegExp) =>
+      Number(
+        metrics
+          .split("\n")
+          .find((line) => re.test(line))
+          ?.split(" ")
+          .at(-1) ?? 0,
+      );
+    const rejectionsByReason = Object.fromEntries(
+      [...new Set(bad.map((b) => b.reason))].map((r) => [r, counter(new RegExp(`^isoplace_policy_rejections_total\\{reason="${r}"\\}`))]),
+    );
     const activations = counter(/^isoplace_policy_activations_total /);
     const exit = await agent.kill("SIGTERM");
 
     const sorted = [...l.latencies].sort((a, b) => a - b);
     const swapSorted = [...f.swapMs].sort((a, b) => a - b);
-    const expectedRejections = Object.fromEntries(Object.keys(rejectionsByReason).map((r) => [r, Object.values(f.bad.byClass).filter((c) => c.reason === r).reduce((n, c) => n + c.sent, 0)]));
+    const expectedRejections = Object.fromEntries(
+      Object.keys(rejectionsByReason).map((r) => [
+        r,
+        Object.values(f.bad.byClass)
+          .filter((c) => c.reason === r)
+          .reduce((n, c) => n + c.sent, 0),
+      ]),
+    );
     const problems = [
       ...(l.failed ? [`${l.failed} failed requests`] : []),
       ...(f.swaps.failed ? [`${f.swaps.failed} failed swaps`] : []),
       ...f.bad.failures,
       ...(activations !== f.swaps.done ? [`the agent counted ${activations} activations, the soak did ${f.swaps.done}`] : []),
-      ...(JSON.stringify(rejectionsByReason) !== JSON.stringify(expectedRejections) ? [`the agent counted rejections ${JSON.stringify(rejectionsByReason)}, expected ${JSON.stringify(expectedRejections)}`] : []),
+      ...(JSON.stringify(rejectionsByReason) !== JSON.stringify(expectedRejections)
+        ? [`the agent counted rejections ${JSON.stringify(rejectionsByReason)}, expected ${JSON.stringify(expectedRejections)}`]
+        : []),
       ...(exit !== 0 ? [`the agent exited ${exit} on SIGTERM`] : []),
       ...(secretSeen ? ["the admin token or the private key appeared in the agent's output"] : []),
     ];
@@ -106,15 +151,36 @@ export async function runSoak(o: SoakOptions) {
       options: { ...o.length, connections: o.connections, swapEveryMs: o.swapMs, badEveryMs: o.badMs },
       agent: { startMs: Math.round(agent.startMs), exitOnSigterm: exit, outputLines: agent.lines(), secretInOutput: secretSeen },
       requests: {
-        total: l.requests, failed: l.failed, failureSamples: l.failures, perSecond: Math.round(l.requests / elapsed), byRoute: l.byRoute,
-        latencyMs: { p50: round(quantile(sorted, 0.5)), p90: round(quantile(sorted, 0.9)), p99: round(quantile(sorted, 0.99)), p999: round(quantile(sorted, 0.999)), max: round(sorted.at(-1) ?? NaN) },
+        total: l.requests,
+        failed: l.failed,
+        failureSamples: l.failures,
+        perSecond: Math.round(l.requests / elapsed),
+        byRoute: l.byRoute,
+        latencyMs: {
+          p50: round(quantile(sorted, 0.5)),
+          p90: round(quantile(sorted, 0.9)),
+          p99: round(quantile(sorted, 0.99)),
+          p999: round(quantile(sorted, 0.999)),
+          max: round(sorted.at(-1) ?? NaN),
+        },
       },
-      swaps: { ...f.swaps, latencyMs: { p50: round(quantile(swapSorted, 0.5)), p99: round(quantile(swapSorted, 0.99)), max: round(swapSorted.at(-1) ?? NaN) }, agentActivations: activations },
-      badUploads: { sent: f.bad.sent, rejected: f.bad.rejected, classesTried: Object.values(f.bad.byClass).filter((c) => c.sent > 0).length, classes: bad.length, failures: f.bad.failures, byClass: f.bad.byClass, agentRejectionsByReason: rejectionsByReason },
+      swaps: {
+        ...f.swaps,
+        latencyMs: { p50: round(quantile(swapSorted, 0.5)), p99: round(quantile(swapSorted, 0.99)), max: round(swapSorted.at(-1) ?? NaN) },
+        agentActivations: activations,
+      },
+      badUploads: {
+        sent: f.bad.sent,
+        rejected: f.bad.rejected,
+        classesTried: Object.values(f.bad.byClass).filter((c) => c.sent > 0).length,
+        classes: bad.length,
+        failures: f.bad.failures,
+        byClass: f.bad.byClass,
+        agentRejectionsByReason: rejectionsByReason,
+      },
     };
   } finally {
     await agent?.kill();
     await rm(root, { recursive: true, force: true });
   }
 }
-

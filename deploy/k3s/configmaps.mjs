@@ -14,7 +14,8 @@ const labels = { "app.kubernetes.io/name": "isoplace" };
 
 export function policyConfigMap(module, signature) {
   return {
-    apiVersion: "v1", kind: "ConfigMap",
+    apiVersion: "v1",
+    kind: "ConfigMap",
     metadata: { name: "isoplace-policy", namespace: NAMESPACE, labels },
     binaryData: { "policy.wasm": Buffer.from(module).toString("base64") },
     data: { "policy.wasm.sig": signature.trim() + "\n" },
@@ -23,7 +24,8 @@ export function policyConfigMap(module, signature) {
 
 export function trustedKeysConfigMap(publicPem) {
   return {
-    apiVersion: "v1", kind: "ConfigMap",
+    apiVersion: "v1",
+    kind: "ConfigMap",
     metadata: { name: "isoplace-trusted-keys", namespace: NAMESPACE, labels },
     data: { "policy.pub": publicPem },
   };
@@ -45,7 +47,11 @@ function fail(message, usage = false) {
 }
 
 function read(path, encoding) {
-  try { return readFileSync(path, encoding); } catch (err) { return fail(`cannot read ${path}: ${err.code ?? err.message}`); }
+  try {
+    return readFileSync(path, encoding);
+  } catch (err) {
+    return fail(`cannot read ${path}: ${err.code ?? err.message}`);
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
@@ -64,7 +70,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   if (values.module) {
     const module = read(values.module);
     let signature;
-    try { signature = readFileSync(`${values.module}.sig`, "utf8"); } catch {
+    try {
+      signature = readFileSync(`${values.module}.sig`, "utf8");
+    } catch {
       fail(`${values.module}.sig is missing: sign the module first (isoplace policy sign ${values.module} --key …)`);
     }
     docs.push(policyConfigMap(module, signature));

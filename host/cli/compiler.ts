@@ -25,9 +25,11 @@ export async function loadCompiler(command = "policy build"): Promise<typeof imp
   } catch (err) {
     if (!missingCompiler(err)) throw err;
     const v = wantedVersion();
-    throw new UsageError(`${command} needs the AssemblyScript compiler, which the agent's install leaves out (~100 MB). ` +
-      `Install it beside isoplace (${PACKAGE_ROOT}): npm install assemblyscript${v ? `@${v}` : ""} ` +
-      `(with -g for a global isoplace), or run ${command} from a development checkout after npm ci${command.endsWith("of a source") ? "; a built module (.wasm) needs no compiler" : ""}`);
+    throw new UsageError(
+      `${command} needs the AssemblyScript compiler, which the agent's install leaves out (~100 MB). ` +
+        `Install it beside isoplace (${PACKAGE_ROOT}): npm install assemblyscript${v ? `@${v}` : ""} ` +
+        `(with -g for a global isoplace), or run ${command} from a development checkout after npm ci${command.endsWith("of a source") ? "; a built module (.wasm) needs no compiler" : ""}`,
+    );
   }
 }
 
@@ -38,6 +40,8 @@ export async function loadWasiBuilder(): Promise<typeof import("../policy/wasi.t
   } catch (err) {
     if ((err as NodeJS.ErrnoException)?.code !== "MODULE_NOT_FOUND" || !String((err as Error).message).includes(WASI_SHIM)) throw err;
     const v = wantedVersion(WASI_SHIM);
-    throw new UsageError(`policy build --wasi needs ${WASI_SHIM} beside the compiler: npm install ${WASI_SHIM}${v ? `@${v}` : ""} (with -g for a global isoplace)`);
+    throw new UsageError(
+      `policy build --wasi needs ${WASI_SHIM} beside the compiler: npm install ${WASI_SHIM}${v ? `@${v}` : ""} (with -g for a global isoplace)`,
+    );
   }
 }

@@ -10,7 +10,10 @@ import { loadValidation } from "../engine/validation.ts";
 import { UsageError } from "./errors.ts";
 
 /** One mistake: the flag or variable (`--port`, `PORT`) and what is wrong with it. */
-export interface ConfigProblem { name: string; message: string }
+export interface ConfigProblem {
+  name: string;
+  message: string;
+}
 
 export class ConfigError extends UsageError {
   readonly problems: ConfigProblem[];
@@ -22,7 +25,10 @@ export class ConfigError extends UsageError {
 }
 
 /** A raw value and where it came from: the flag, or the variable when it was read from the environment. */
-export interface Given<T = string> { value: T; name: string }
+export interface Given<T = string> {
+  value: T;
+  name: string;
+}
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 const HOSTNAME = /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
@@ -36,7 +42,7 @@ const seconds = (s: string) => {
   const n = s.trim() === "" ? NaN : Number(s.trim());
   return Number.isFinite(n) && n > 0 && n <= 86_400 ? n : undefined;
 };
-const logLevel = (s: string) => (LOG_LEVELS as readonly string[]).includes(s) ? s : undefined;
+const logLevel = (s: string) => ((LOG_LEVELS as readonly string[]).includes(s) ? s : undefined);
 const count = (s: string) => (/^\d{1,5}$/.test(s.trim()) && Number(s) >= 1 && Number(s) <= 65535 ? Number(s) : undefined);
 const timeout = (s: string) => {
   const n = s.trim() === "" ? NaN : Number(s.trim());
@@ -54,16 +60,25 @@ const CHECKS = {
 } as const;
 
 export interface RawServeConfig {
-  host: Given; port: Given; pollInterval: Given; logLevel?: Given;
+  host: Given;
+  port: Given;
+  pollInterval: Given;
+  logLevel?: Given;
   /** The server's limits (--max-connections, --headers-timeout, --request-timeout). */
-  maxConnections?: Given; headersTimeout?: Given; requestTimeout?: Given;
+  maxConnections?: Given;
+  headersTimeout?: Given;
+  requestTimeout?: Given;
   runtimes?: Given<string[]>;
   hostRoot?: Given;
   dataDir?: Given;
 }
 
 export interface ServeConfig {
-  host: string; port: number; pollIntervalS: number; logLevel?: string; runtimes?: string[];
+  host: string;
+  port: number;
+  pollIntervalS: number;
+  logLevel?: string;
+  runtimes?: string[];
   /** What was given of the server's limits (the agent's defaults fill in the rest). */
   limits: { maxConnections?: number; headersTimeoutMs?: number; requestTimeoutMs?: number };
 }
@@ -100,21 +115,32 @@ export function checkServeConfig(raw: RawServeConfig): ServeConfig {
     limits: {} as ServeConfig["limits"],
   };
   const maxConnections = check("maxConnections", raw.maxConnections);
-  const headers = check("timeout", raw.headersTimeout), request = check("timeout", raw.requestTimeout);
+  const headers = check("timeout", raw.headersTimeout),
+    request = check("timeout", raw.requestTimeout);
   if (maxConnections !== undefined) config.limits.maxConnections = maxConnections;
   if (headers !== undefined) config.limits.headersTimeoutMs = Math.round(headers * 1000);
   if (request !== undefined) config.limits.requestTimeoutMs = Math.round(request * 1000);
   if (headers !== undefined && request !== undefined && headers > request) {
-    problems.push({ name: raw.headersTimeout!.name, message: `must not be longer than ${raw.requestTimeout!.name} (${raw.requestTimeout!.value} s: the whole request, headers included), got ${shown(raw.headersTimeout!.value)}` });
+    problems.push({
+      name: raw.headersTimeout!.name,
+      message: `must not be longer than ${raw.requestTimeout!.name} (${raw.requestTimeout!.value} s: the whole request, headers included), got ${shown(raw.headersTimeout!.value)}`,
+    });
   }
-  if (raw.runtimes && raw.runtimes.value.length === 0) problems.push({ name: raw.runtimes.name, message: "names no runtime; give ids separated by commas (e.g. containerd,wasmedge)" });
+  if (raw.runtimes && raw.runtimes.value.length === 0)
+    problems.push({ name: raw.runtimes.name, message: "names no runtime; give ids separated by commas (e.g. containerd,wasmedge)" });
   if (raw.hostRoot && kindOf(raw.hostRoot.value) !== "dir") {
-    problems.push({ name: raw.hostRoot.name, message: `must be an existing directory (where the host's file system is mounted), got ${shown(raw.hostRoot.value)}` });
+    problems.push({
+      name: raw.hostRoot.name,
+      message: `must be an existing directory (where the host's file system is mounted), got ${shown(raw.hostRoot.value)}`,
+    });
   }
   if (raw.dataDir) {
     const kind = kindOf(raw.dataDir.value);
     if (raw.dataDir.value.trim() === "" || (kind !== "dir" && kind !== "missing")) {
-      problems.push({ name: raw.dataDir.name, message: `must be a directory (created when missing), got ${shown(raw.dataDir.value)}${kind === "file" ? ", a file" : ""}` });
+      problems.push({
+        name: raw.dataDir.name,
+        message: `must be a directory (created when missing), got ${shown(raw.dataDir.value)}${kind === "file" ? ", a file" : ""}`,
+      });
     }
   }
   if (problems.length) throw new ConfigError(problems);

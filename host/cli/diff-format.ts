@@ -5,7 +5,12 @@ import { table } from "./format.ts";
 
 const n = (x: number) => x.toLocaleString("en-US");
 
-const outcome = (o: Outcome) => (o === null ? "invalid (an id it does not know)" : o.level === null ? "no feasible level" : `${o.level}/${o.runtime}${o.runtimeClassName ? ` (RuntimeClass ${o.runtimeClassName})` : ""} · ${o.stack}`);
+const outcome = (o: Outcome) =>
+  o === null
+    ? "invalid (an id it does not know)"
+    : o.level === null
+      ? "no feasible level"
+      : `${o.level}/${o.runtime}${o.runtimeClassName ? ` (RuntimeClass ${o.runtimeClassName})` : ""} · ${o.stack}`;
 
 export function formatDiff(d: PolicyDiff, oldName: string, newName: string, cpuMs?: number): string {
   const lines = [
@@ -16,9 +21,11 @@ export function formatDiff(d: PolicyDiff, oldName: string, newName: string, cpuM
   ];
   if (!d.changed && !d.catalogue.length) return [...lines, "no change"].join("\n");
   const c = d.counts;
-  lines.push(d.changed
-    ? `${n(d.changed)} decisions change (${(100 * d.changed / d.space.requests).toFixed(2)} %): level ${n(c.level)}, runtime ${n(c.runtime)}, runtimeClassName ${n(c.runtimeClassName)}, stack ${n(c.stack)}, feasible → infeasible ${n(c.becameInfeasible)}, infeasible → feasible ${n(c.becameFeasible)}${c.invalid ? `, valid under one only ${n(c.invalid)}` : ""}`
-    : "no decision changes");
+  lines.push(
+    d.changed
+      ? `${n(d.changed)} decisions change (${((100 * d.changed) / d.space.requests).toFixed(2)} %): level ${n(c.level)}, runtime ${n(c.runtime)}, runtimeClassName ${n(c.runtimeClassName)}, stack ${n(c.stack)}, feasible → infeasible ${n(c.becameInfeasible)}, infeasible → feasible ${n(c.becameFeasible)}${c.invalid ? `, valid under one only ${n(c.invalid)}` : ""}`
+      : "no decision changes",
+  );
   for (const t of d.transitions) {
     lines.push("", `  ${t.label}: ${n(t.count)}`);
     for (const e of t.examples) {

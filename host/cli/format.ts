@@ -7,14 +7,28 @@ export function table(rows: string[][]): string {
 }
 
 function rankingRows(ranking: Decision["ranking"], placeOf?: (level: string) => string): string[][] {
-  return [["#", "level", ...(placeOf ? ["place"] : []), "runtime", "feasible", "score", "reasons"],
-    ...ranking.map((r, i) => [String(i + 1), r.level, ...(placeOf ? [placeOf(r.level)] : []), r.runtime ?? "–", r.feasible ? "yes" : "no", r.score === null ? "–" : r.score.toFixed(3), r.reasons.join("; ")])];
+  return [
+    ["#", "level", ...(placeOf ? ["place"] : []), "runtime", "feasible", "score", "reasons"],
+    ...ranking.map((r, i) => [
+      String(i + 1),
+      r.level,
+      ...(placeOf ? [placeOf(r.level)] : []),
+      r.runtime ?? "–",
+      r.feasible ? "yes" : "no",
+      r.score === null ? "–" : r.score.toFixed(3),
+      r.reasons.join("; "),
+    ]),
+  ];
 }
 
 /** Why the answer is the answer, in the words of the ranking's note. */
 const RULE_WORDS: Record<string, string> = {
-  scenario: "the scenario's first choice", performance: "the performance need's level", security: "the security need's level",
-  default: "the default level", "second-choice": "the scenario's second choice", score: "the best score",
+  scenario: "the scenario's first choice",
+  performance: "the performance need's level",
+  security: "the security need's level",
+  default: "the default level",
+  "second-choice": "the scenario's second choice",
+  score: "the best score",
 };
 
 /**
@@ -39,13 +53,20 @@ function rankingOfDecision(d: Decision): string {
 export function formatDecision(d: Decision): string {
   const lines = d.level
     ? [
-      `${d.level} ${d.levelName} — runtime ${d.runtime}${d.runtimeClassName ? ` (RuntimeClass ${d.runtimeClassName})` : ""}`,
-      `stack     ${d.stack ?? "–"}`,
-      `fallback  ${d.fallback ? `${d.fallback.level} ${d.fallback.levelName} — ${d.fallback.stack ?? d.fallback.runtime}` : "none"}`,
-    ]
+        `${d.level} ${d.levelName} — runtime ${d.runtime}${d.runtimeClassName ? ` (RuntimeClass ${d.runtimeClassName})` : ""}`,
+        `stack     ${d.stack ?? "–"}`,
+        `fallback  ${d.fallback ? `${d.fallback.level} ${d.fallback.levelName} — ${d.fallback.stack ?? d.fallback.runtime}` : "none"}`,
+      ]
     : ["no feasible level"];
-  lines.push(`why       ${d.explanation}`, `artifact  ${d.artifact ?? "any"}`, `node      ${d.node.source}: ${d.node.runtimes.join(", ") || "no runtimes"}`, "", rankingOfDecision(d), "",
-    `policy ${d.policy.name} ${d.policy.version} · decision ${d.decisionId}`);
+  lines.push(
+    `why       ${d.explanation}`,
+    `artifact  ${d.artifact ?? "any"}`,
+    `node      ${d.node.source}: ${d.node.runtimes.join(", ") || "no runtimes"}`,
+    "",
+    rankingOfDecision(d),
+    "",
+    `policy ${d.policy.name} ${d.policy.version} · decision ${d.decisionId}`,
+  );
   return lines.join("\n");
 }
 
@@ -54,8 +75,10 @@ export function formatRank(r: RankAnswer): string {
 }
 
 export function formatComparison(c: Comparison): string {
-  const rows = [["metric", "better when", c.a, c.b, "better"],
-    ...c.metrics.map((m) => [m.metric, m.direction, m.a?.text ?? "N/A", m.b?.text ?? "N/A", m.better ?? "–"])];
+  const rows = [
+    ["metric", "better when", c.a, c.b, "better"],
+    ...c.metrics.map((m) => [m.metric, m.direction, m.a?.text ?? "N/A", m.b?.text ?? "N/A", m.better ?? "–"]),
+  ];
   return `${table(rows)}\n\nwins: ${c.a} ${c.wins[c.a]}, ${c.b} ${c.wins[c.b]}, tie ${c.wins.tie}`;
 }
 
@@ -65,9 +88,23 @@ export function formatLevels(levels: ReturnType<import("../engine/engine.ts").En
   const tech = [["dimension", ...ids], ...levels.technical.map((t) => [t.id, ...levels.levels.map((l) => l.technical[t.id])])];
   const names = levels.levels.map((l) => `${l.id}  ${l.name} (${l.zh}): ${l.what}`);
   // Each runtime's own figures beside its level's (API.md rule 6).
-  const own = [["level", "runtime", "runs", ...levels.metrics.slice(1, 4).map((m) => m.id), "source"],
-    ...levels.levels.flatMap((l) => l.runtimes.map((r) => [l.id, r.id, r.runs.join(", "),
-      ...levels.metrics.slice(1, 4).map((m) => r.figures[m.id]?.text ?? `(${l.figures[m.id]?.text ?? "N/A"})`),
-      [...new Set(Object.values(r.figures).map((f) => f?.source).filter(Boolean))].join("; ") || "the level's"]))];
+  const own = [
+    ["level", "runtime", "runs", ...levels.metrics.slice(1, 4).map((m) => m.id), "source"],
+    ...levels.levels.flatMap((l) =>
+      l.runtimes.map((r) => [
+        l.id,
+        r.id,
+        r.runs.join(", "),
+        ...levels.metrics.slice(1, 4).map((m) => r.figures[m.id]?.text ?? `(${l.figures[m.id]?.text ?? "N/A"})`),
+        [
+          ...new Set(
+            Object.values(r.figures)
+              .map((f) => f?.source)
+              .filter(Boolean),
+          ),
+        ].join("; ") || "the level's",
+      ]),
+    ),
+  ];
   return [...names, "", table(core), "", table(tech), "", "runtimes (own figures; in parentheses: the level's)", table(own)].join("\n");
 }

@@ -2,8 +2,13 @@
 import { readFile } from "node:fs/promises";
 import { UsageError } from "./errors.ts";
 
-export const list = (value: string, previous: string[] = []): string[] =>
-  [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+export const list = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -21,7 +26,8 @@ export function weights(pairs: string[] | undefined): Record<string, number> | u
   const out: Record<string, number> = {};
   for (const pair of pairs) {
     const at = pair.lastIndexOf("=");
-    const key = pair.slice(0, at).trim(), value = Number(pair.slice(at + 1));
+    const key = pair.slice(0, at).trim(),
+      value = Number(pair.slice(at + 1));
     if (at <= 0 || !Number.isFinite(value)) throw new UsageError(`--weight expects metric=number (e.g. coldStart=0.4), got "${pair}"`);
     out[key] = (out[key] ?? 0) + value;
   }

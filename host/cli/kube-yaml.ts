@@ -14,14 +14,24 @@ import { Buffer } from "node:buffer";
 import { boolYaml11Tag, defineScalarTag, mapTag, mergeTag, NOT_RESOLVED, nullYaml11Tag, Schema, seqTag, strTag } from "js-yaml";
 
 const INT = /^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
-const MIN_INT64 = -(2n ** 63n), MAX_UINT64 = 2n ** 64n - 1n;
+const MIN_INT64 = -(2n ** 63n),
+  MAX_UINT64 = 2n ** 64n - 1n;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
 /** A scalar starting with `.` goes to strconv.ParseFloat as it is (no `_` dropped). */
 const DOT_FLOAT = /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/;
 const SPECIAL_FLOATS: Record<string, number> = {
-  ".nan": NaN, ".NaN": NaN, ".NAN": NaN,
-  ".inf": Infinity, ".Inf": Infinity, ".INF": Infinity, "+.inf": Infinity, "+.Inf": Infinity, "+.INF": Infinity,
-  "-.inf": -Infinity, "-.Inf": -Infinity, "-.INF": -Infinity,
+  ".nan": NaN,
+  ".NaN": NaN,
+  ".NAN": NaN,
+  ".inf": Infinity,
+  ".Inf": Infinity,
+  ".INF": Infinity,
+  "+.inf": Infinity,
+  "+.Inf": Infinity,
+  "+.INF": Infinity,
+  "-.inf": -Infinity,
+  "-.Inf": -Infinity,
+  "-.INF": -Infinity,
 };
 
 function goInt(source: string): number | typeof NOT_RESOLVED {
@@ -47,10 +57,16 @@ function goFloat(source: string): number | typeof NOT_RESOLVED {
 
 const isNumber = (v: unknown) => typeof v === "number";
 const intTag = defineScalarTag("tag:yaml.org,2002:int", {
-  implicit: true, implicitFirstChars: ["-", "+", ..."0123456789"], resolve: goInt, identify: (v) => Number.isInteger(v),
+  implicit: true,
+  implicitFirstChars: ["-", "+", ..."0123456789"],
+  resolve: goInt,
+  identify: (v) => Number.isInteger(v),
 });
 const floatTag = defineScalarTag("tag:yaml.org,2002:float", {
-  implicit: true, implicitFirstChars: ["-", "+", ".", ..."0123456789"], resolve: goFloat, identify: isNumber,
+  implicit: true,
+  implicitFirstChars: ["-", "+", ".", ..."0123456789"],
+  resolve: goFloat,
+  identify: isNumber,
 });
 const never = () => false;
 const timestampText = defineScalarTag("tag:yaml.org,2002:timestamp", { resolve: (s) => s, identify: never });
@@ -65,7 +81,7 @@ const IMPLICIT = [nullYaml11Tag, boolYaml11Tag, intTag, floatTag, mergeTag];
 /** The schema plan reads manifests with: the scalars of sigs.k8s.io/yaml (above), merge keys. */
 export const KUBE_SCHEMA = new Schema([strTag, seqTag, mapTag, ...IMPLICIT, timestampText, binaryText, localTag]);
 
-const PLAIN = /^[A-Za-z0-9][\w.\/@-]*$/;
+const PLAIN = /^[A-Za-z0-9][\w./@-]*$/;
 
 /** Whether a string may be written plain (unquoted) and read back as itself. */
 export const isPlainString = (s: string): boolean => PLAIN.test(s) && IMPLICIT.every((t) => t.resolve(s, false, t.tagName) === NOT_RESOLVED);

@@ -12,14 +12,25 @@ import { isPlainString } from "./kube-yaml.ts";
 import { fieldPath, parseManifestText, type InputProblem, type ManifestObject, type Manifests } from "./manifests.ts";
 import { children, colonAfter, endOf, entryEnd, find, isBlockScalar, scalarEnd, skipBlank, startOf } from "./yaml-events.ts";
 
-export interface ObjectEdits { obj: ManifestObject; edits: Edit[] }
+export interface ObjectEdits {
+  obj: ManifestObject;
+  edits: Edit[];
+}
 
 /** Text to put in place of [at, end). `inner`: where its mapping starts, so that of two entries added at one offset, the inner mapping's come first. */
-interface Splice { at: number; end: number; text: string; inner?: number }
+interface Splice {
+  at: number;
+  end: number;
+  text: string;
+  inner?: number;
+}
 
 /** The source's text with the objects' edits made, or undefined when one cannot be written (problems added). */
 export function writeManifests(m: Manifests, changed: ObjectEdits[], problems: InputProblem[]): string | undefined {
-  const { events, source: { text, name: file } } = m;
+  const {
+    events,
+    source: { text, name: file },
+  } = m;
   const nl = text.includes("\r\n") ? "\r\n" : "\n";
   const splices: Splice[] = [];
   /** Entries to add, by the event of their mapping, in the order the webhook adds them. */
@@ -38,23 +49,31 @@ export function writeManifests(m: Manifests, changed: ObjectEdits[], problems: I
       // an entry added beside a merge key (<<) overrides what it would merge: that is the change
       const last = f.depth === path.length - 1 && events[f.node].type === EVENT_ID.MAPPING && f.blocked !== "alias";
       if (f.blocked && !last) {
-        refuse(obj, path, f.blocked === "alias" ? "the field is reached through an alias (*name); write it out in full" : "a merge key (<<) supplies part of its path; write it out in full");
+        refuse(
+          obj,
+          path,
+          f.blocked === "alias"
+            ? "the field is reached through an alias (*name); write it out in full"
+            : "a merge key (<<) supplies part of its path; write it out in full",
+        );
       } else if (f.depth === path.length) {
         const s = replacement(events, text, f.node, f.key, value, json);
-        if (s) splices.push(s); else refuse(obj, path, "its current value is not a scalar");
+        if (s) splices.push(s);
+        else refuse(obj, path, "its current value is not a scalar");
       } else if (last) {
         const to = added.get(f.node) ?? { json, entries: [] };
         to.entries.push([path[path.length - 1], value]);
         added.set(f.node, to);
       } else refuse(obj, path, `${fieldPath(path.slice(0, f.depth + 1))} is not a mapping`);
-      if (problems.length > mark) break;  // one message per object
+      if (problems.length > mark) break; // one message per object
     }
   }
   for (const [node, { json, entries }] of added) splices.push({ ...addition(events, text, node, entries, json, nl), inner: startOf(events[node]) });
   if (problems.length > before) return undefined;
 
   splices.sort((a, b) => a.at - b.at || (b.inner ?? 0) - (a.inner ?? 0));
-  let out = "", cursor = 0;
+  let out = "",
+    cursor = 0;
   for (const s of splices) {
     out += text.slice(cursor, s.at) + s.text;
     cursor = s.end;
@@ -72,7 +91,12 @@ function checked(m: Manifests, changed: ObjectEdits[], written: string, problems
   const again = parseManifestText(written, m.source.name).values;
   const wrong = changed.filter(({ obj }) => again.length !== expected.length || !isDeepStrictEqual(again[obj.document], expected[obj.document]));
   for (const { obj } of wrong) {
-    problems.push({ file: m.source.name, line: obj.line, message: "-o yaml cannot write the webhook's changes to this object without changing other fields too (a YAML anchor or merge key it shares?); write it out in full" });
+    problems.push({
+      file: m.source.name,
+      line: obj.line,
+      message:
+        "-o yaml cannot write the webhook's changes to this object without changing other fields too (a YAML anchor or merge key it shares?); write it out in full",
+    });
   }
   return wrong.length === 0;
 }
@@ -93,13 +117,17 @@ const scalar = (s: string, json: boolean) => (!json && isPlainString(s) ? s : JS
 /** A value written inline: a scalar, or a flow mapping. */
 function inline(value: unknown, json: boolean): string {
   if (typeof value === "string") return scalar(value, json);
-  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${scalar(k, json)}: ${inline(v, json)}`).join(", ")}}`;
+  return `{${Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => `${scalar(k, json)}: ${inline(v, json)}`)
+    .join(", ")}}`;
 }
 
 /** A block mapping's entry at `indent`, line break included. */
 function blockEntry(key: string, value: unknown, indent: string, nl: string): string {
   if (typeof value === "string") return `${indent}${scalar(key, false)}: ${scalar(value, false)}${nl}`;
-  return `${indent}${scalar(key, false)}:${nl}${Object.entries(value as Record<string, unknown>).map(([k, v]) => blockEntry(k, v, `${indent}  `, nl)).join("")}`;
+  return `${indent}${scalar(key, false)}:${nl}${Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => blockEntry(k, v, `${indent}  `, nl))
+    .join("")}`;
 }
 
 /** The splice replacing the value of the node at `node` (whose key event is `key`) with `value`, or undefined when that is a collection. */

@@ -12,10 +12,18 @@ import { KUBE_SCHEMA } from "./kube-yaml.ts";
 import { after, children, find, lineIndex, startOf, type Path } from "./yaml-events.ts";
 
 /** A file's text and how messages name it (`<stdin>` for -f -). */
-export interface Source { name: string; text: string }
+export interface Source {
+  name: string;
+  text: string;
+}
 
 /** One mistake in the input: where (file, line, field) and what. */
-export interface InputProblem { file: string; line?: number; field?: string; message: string }
+export interface InputProblem {
+  file: string;
+  line?: number;
+  field?: string;
+  message: string;
+}
 
 const MAX_SHOWN = 20;
 
@@ -51,7 +59,15 @@ export async function readSources(paths: string[], recursive: boolean, stdin: ()
   };
   const cannot = (path: string, err: unknown, link = false) => {
     const code = (err as NodeJS.ErrnoException).code;
-    problems.push({ file: path, message: code === "ENOENT" ? (link ? "a symbolic link to nothing (its target does not exist)" : "no such file or directory") : `cannot read it: ${code ?? (err as Error).message}` });
+    problems.push({
+      file: path,
+      message:
+        code === "ENOENT"
+          ? link
+            ? "a symbolic link to nothing (its target does not exist)"
+            : "no such file or directory"
+          : `cannot read it: ${code ?? (err as Error).message}`,
+    });
   };
   const walk = async (dir: string): Promise<void> => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -60,8 +76,8 @@ export async function readSources(paths: string[], recursive: boolean, stdin: ()
       try {
         const st = e.isSymbolicLink() ? await stat(path) : e;
         if (st.isDirectory()) {
-          if (recursive && await once(path)) await walk(path);
-        } else if (st.isFile() && MANIFEST_FILE.test(e.name) && await once(path)) out.push({ name: path, text: await readFile(path, "utf8") });
+          if (recursive && (await once(path))) await walk(path);
+        } else if (st.isFile() && MANIFEST_FILE.test(e.name) && (await once(path))) out.push({ name: path, text: await readFile(path, "utf8") });
       } catch (err) {
         cannot(path, err, e.isSymbolicLink());
       }
@@ -79,7 +95,7 @@ export async function readSources(paths: string[], recursive: boolean, stdin: ()
     }
     try {
       const st = await stat(path);
-      if (!await once(path)) continue;
+      if (!(await once(path))) continue;
       if (st.isDirectory()) await walk(path);
       else out.push({ name: path, text: await readFile(path, "utf8") });
     } catch (err) {
@@ -135,7 +151,8 @@ export function parseManifestText(text: string, filename: string): { events: Eve
 
 /** Every object of a source's documents, or undefined when its YAML cannot be read (the problem added). */
 export function readManifests(source: Source, problems: InputProblem[]): Manifests | undefined {
-  const file = source.name, text = source.text;
+  const file = source.name,
+    text = source.text;
   let events: Event[], values: unknown[];
   try {
     ({ events, values } = parseManifestText(text, file));
@@ -158,9 +175,13 @@ export function readManifests(source: Source, problems: InputProblem[]): Manifes
     const value = values[d];
     documents.push({ node: root, value });
     i = end;
-    if (value === null || value === undefined) continue;  // an empty document (`---` twice, a comment alone)
+    if (value === null || value === undefined) continue; // an empty document (`---` twice, a comment alone)
     if (hasAlias(events, root, end) && tooLarge(value)) {
-      problems.push({ file, line: lines(Math.max(0, startOf(events[root]))), message: `the document expands to more than ${MAX_EXPANDED_NODES.toLocaleString("en")} nodes through its aliases (*name), as an alias bomb does; kubectl refuses it too` });
+      problems.push({
+        file,
+        line: lines(Math.max(0, startOf(events[root]))),
+        message: `the document expands to more than ${MAX_EXPANDED_NODES.toLocaleString("en")} nodes through its aliases (*name), as an alias bomb does; kubectl refuses it too`,
+      });
       continue;
     }
     collect(d, root, [], value);
@@ -175,7 +196,13 @@ export function readManifests(source: Source, problems: InputProblem[]): Manifes
     }
     const bad = (["apiVersion", "kind"] as const).filter((k) => typeof value[k] !== "string" || value[k] === "");
     if (bad.length) {
-      for (const k of bad) problems.push({ file, line: lineOf(node, [k]), field: k, message: value[k] === undefined ? "is missing" : `must be a non-empty string, got ${typeName(value[k])}` });
+      for (const k of bad)
+        problems.push({
+          file,
+          line: lineOf(node, [k]),
+          field: k,
+          message: value[k] === undefined ? "is missing" : `must be a non-empty string, got ${typeName(value[k])}`,
+        });
       return;
     }
     if (isList(value.kind as string) && "items" in value) {

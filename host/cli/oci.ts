@@ -6,8 +6,19 @@ import { META_SECTION } from "../engine/abi.ts";
 import { customSections, readMeta } from "../engine/meta.ts";
 import { loadDockerConfig } from "../node/docker-config.ts";
 import {
-  CAPS, credentialsFor, OciError, parseManifest, parseReference, policyLayer, pullPolicy, pullSignatures, pushPolicy, Repository,
-  type OciReference, type SignaturePath, type TransportOptions,
+  CAPS,
+  credentialsFor,
+  OciError,
+  parseManifest,
+  parseReference,
+  policyLayer,
+  pullPolicy,
+  pullSignatures,
+  pushPolicy,
+  Repository,
+  type OciReference,
+  type SignaturePath,
+  type TransportOptions,
 } from "../oci/index.ts";
 import { checkCandidate, serialProblem } from "../delivery/pipeline.ts";
 import { parseSignedTime } from "../delivery/predicate.ts";
@@ -21,9 +32,9 @@ import { collect } from "./input.ts";
 import { trustedKeys } from "./policy-option.ts";
 
 const SIGNATURE_AT: Record<SignaturePath, string> = {
-  "referrers": "a referrer of the policy's manifest",
+  referrers: "a referrer of the policy's manifest",
   "referrers-tag": "in the referrers index tagged sha256-<hex>",
-  "tag": "tagged sha256-<hex>.sig",
+  tag: "tagged sha256-<hex>.sig",
 };
 
 const INSECURE_HELP = "a registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)";
@@ -73,7 +84,10 @@ function issuedAt(envelope: string): string {
 }
 
 /** The statements the tag's policy carries now, and whether a trusted key vouched for them. */
-interface TagStatements { statements: Statement[]; verified: boolean }
+interface TagStatements {
+  statements: Statement[];
+  verified: boolean;
+}
 
 /**
  * The statements of the policy a tag names now, for the downgrade check, read from its manifest
@@ -123,13 +137,14 @@ function refuseDowngrade(refText: string, next: Statement, current: TagStatement
   if (!problem) return;
   const trust = current!.verified ? "signed by a key given with --pub" : "unverified: with --pub KEY only statements a trusted key signed count";
   throw new UsageError(
-    `${refText} carries ${top.name} ${top.version} with serial ${top.serial} (${trust}); every agent that has activated it would refuse this statement (${problem.reason}: ${problem.message}): `
-    + `sign it again (isoplace policy sign ${file} --key KEY: the serial defaults to now), or --force to move the tag anyway (agents go back only through POST /v1/policy/rollback)`,
+    `${refText} carries ${top.name} ${top.version} with serial ${top.serial} (${trust}); every agent that has activated it would refuse this statement (${problem.reason}: ${problem.message}): ` +
+      `sign it again (isoplace policy sign ${file} --key KEY: the serial defaults to now), or --force to move the tag anyway (agents go back only through POST /v1/policy/rollback)`,
   );
 }
 
 export function registerOci(policy: Command): void {
-  policy.command("push")
+  policy
+    .command("push")
     .description("publish FILE.wasm and its signature (FILE.wasm.sig) to an OCI registry; prints the pinned oci://…@sha256:… reference")
     .argument("<file.wasm>")
     .argument("<ref>", "oci://HOST[:PORT]/REPO:TAG")
@@ -137,66 +152,92 @@ export function registerOci(policy: Command): void {
     .option("--force", "move the tag even when its current statement has a higher serial (agents that saw it refuse this one)")
     .option("--pub <file>", "a trusted public key; repeatable: the downgrade check counts only the tag's statements one of them signed", collect, [])
     .option("--insecure-registry <host>", INSECURE_HELP, collect, [])
-    .action((file: string, refText: string, o: { sig?: string; force?: boolean; pub: string[]; insecureRegistry: string[] }) => run(async () => {
-      const keys = await trustedKeys(o.pub, "--pub");
-      const { ref, options } = await registryAccess(refText, o.insecureRegistry);
-      const module = new Uint8Array(await readOr(file, `${file} does not exist`));
-      let meta;
-      try {
-        meta = readMeta(customSections(module, META_SECTION));
-      } catch (err) {
-        throw new UsageError(`${file} is not an isoplace policy module: ${(err as Error).message}`);
-      }
-      const sigFile = o.sig ?? `${file}.sig`;
-      const read = readEnvelope((await readOr(sigFile, `${sigFile} does not exist: sign the module first (isoplace policy sign ${file} --key KEY)`)).toString("utf8"));
-      if (!read.ok) throw new UsageError(`${sigFile}: ${read.message}`);
-      const envelope = JSON.stringify(read.envelope); // the layer: the envelope's JSON, as policy sign writes it
-      const peeked = peekStatement(envelope);
-      if (peeked?.format === "legacy") console.error(`isoplace: ${sigFile}: ${LEGACY_NOTE}`);
-      const statement = peeked?.statement;
-      const sha = await sha256Hex(module);
-      if (statement && statement.moduleSha256 !== sha) throw new UsageError(`${sigFile} is the statement of module ${statement.moduleSha256}, not of ${file} (${sha}): sign it again`);
-      if (statement && !o.force) refuseDowngrade(refText, statement, await tagStatements(ref, options, keys), file);
-      const r = await pushPolicy(ref, { module, envelope, name: meta.name, version: meta.version, title: basename(file), created: issuedAt(envelope) }, options);
-      console.error(`pushed ${meta.name} ${meta.version} (${module.length} bytes) and its signature (${SIGNATURE_AT[r.signature]}): ${r.uploaded} blob(s) uploaded, ${r.existing} already there`);
-      console.log(r.pinned);
-    }));
+    .action((file: string, refText: string, o: { sig?: string; force?: boolean; pub: string[]; insecureRegistry: string[] }) =>
+      run(async () => {
+        const keys = await trustedKeys(o.pub, "--pub");
+        const { ref, options } = await registryAccess(refText, o.insecureRegistry);
+        const module = new Uint8Array(await readOr(file, `${file} does not exist`));
+        let meta;
+        try {
+          meta = readMeta(customSections(module, META_SECTION));
+        } catch (err) {
+          throw new UsageError(`${file} is not an isoplace policy module: ${(err as Error).message}`);
+        }
+        const sigFile = o.sig ?? `${file}.sig`;
+        const read = readEnvelope(
+          (await readOr(sigFile, `${sigFile} does not exist: sign the module first (isoplace policy sign ${file} --key KEY)`)).toString("utf8"),
+        );
+        if (!read.ok) throw new UsageError(`${sigFile}: ${read.message}`);
+        const envelope = JSON.stringify(read.envelope); // the layer: the envelope's JSON, as policy sign writes it
+        const peeked = peekStatement(envelope);
+        if (peeked?.format === "legacy") console.error(`isoplace: ${sigFile}: ${LEGACY_NOTE}`);
+        const statement = peeked?.statement;
+        const sha = await sha256Hex(module);
+        if (statement && statement.moduleSha256 !== sha)
+          throw new UsageError(`${sigFile} is the statement of module ${statement.moduleSha256}, not of ${file} (${sha}): sign it again`);
+        if (statement && !o.force) refuseDowngrade(refText, statement, await tagStatements(ref, options, keys), file);
+        const r = await pushPolicy(
+          ref,
+          { module, envelope, name: meta.name, version: meta.version, title: basename(file), created: issuedAt(envelope) },
+          options,
+        );
+        console.error(
+          `pushed ${meta.name} ${meta.version} (${module.length} bytes) and its signature (${SIGNATURE_AT[r.signature]}): ${r.uploaded} blob(s) uploaded, ${r.existing} already there`,
+        );
+        console.log(r.pinned);
+      }),
+    );
 
-  policy.command("pull")
-    .description("fetch a policy module from an OCI registry (every digest checked) into FILE, its signature into FILE.sig; with --pub, check the signature too")
+  policy
+    .command("pull")
+    .description(
+      "fetch a policy module from an OCI registry (every digest checked) into FILE, its signature into FILE.sig; with --pub, check the signature too",
+    )
     .argument("<ref>", "oci://HOST[:PORT]/REPO:TAG or oci://HOST[:PORT]/REPO@sha256:…")
     .requiredOption("--out <file.wasm>", "where to write the module")
     .option("--pub <file>", "a trusted public key; repeatable: the signature must be valid for one of them", collect, [])
     .option("--insecure-registry <host>", INSECURE_HELP, collect, [])
-    .action((refText: string, o: { out: string; pub: string[]; insecureRegistry: string[] }) => run(async () => {
-      const keys = await trustedKeys(o.pub, "--pub");
-      const { ref, options } = await registryAccess(refText, o.insecureRegistry);
-      const pulled = await pullPolicy(ref, options);
-      for (const e of pulled.skipped) console.error(`isoplace: passed over: ${e.message}`);
-      let kept = pulled.signatures[0];
-      if (keys.length) {
-        // what an agent would check, bar the serial (it has none to compare with): each statement's
-        // signature, digest, expiry, name and version, the ABI, and the module's self-test
-        try {
-          const [first, ...rest] = pulled.signatures.map((f) => f.envelope);
-          const checked = await checkCandidate({ bytes: pulled.module, envelope: first ?? null, alternatives: rest, source: refText }, { trustedKeys: keys, freshness: { now: new Date(), serial: () => undefined } });
-          const st = checked.statement!;
-          kept = pulled.signatures.find((f) => f.envelope === checked.envelope)!;
-          console.error(`valid statement by key ${checked.keyId}: ${st.name} ${st.version}, serial ${st.serial}${st.expires ? `, expires ${st.expires}` : ""}`);
-        } catch (err) {
-          if (!(err instanceof PolicyRejectedError)) throw err;
-          console.error(`isoplace: ${refText}: INVALID (${err.reason}): ${err.message}; nothing written`);
-          process.exitCode = EXIT.failed;
-          return;
+    .action((refText: string, o: { out: string; pub: string[]; insecureRegistry: string[] }) =>
+      run(async () => {
+        const keys = await trustedKeys(o.pub, "--pub");
+        const { ref, options } = await registryAccess(refText, o.insecureRegistry);
+        const pulled = await pullPolicy(ref, options);
+        for (const e of pulled.skipped) console.error(`isoplace: passed over: ${e.message}`);
+        let kept = pulled.signatures[0];
+        if (keys.length) {
+          // what an agent would check, bar the serial (it has none to compare with): each statement's
+          // signature, digest, expiry, name and version, the ABI, and the module's self-test
+          try {
+            const [first, ...rest] = pulled.signatures.map((f) => f.envelope);
+            const checked = await checkCandidate(
+              { bytes: pulled.module, envelope: first ?? null, alternatives: rest, source: refText },
+              { trustedKeys: keys, freshness: { now: new Date(), serial: () => undefined } },
+            );
+            const st = checked.statement!;
+            kept = pulled.signatures.find((f) => f.envelope === checked.envelope)!;
+            console.error(
+              `valid statement by key ${checked.keyId}: ${st.name} ${st.version}, serial ${st.serial}${st.expires ? `, expires ${st.expires}` : ""}`,
+            );
+          } catch (err) {
+            if (!(err instanceof PolicyRejectedError)) throw err;
+            console.error(`isoplace: ${refText}: INVALID (${err.reason}): ${err.message}; nothing written`);
+            process.exitCode = EXIT.failed;
+            return;
+          }
         }
-      }
-      // written beside, then renamed: a reader never sees half a module
-      await writeFile(`${o.out}.tmp`, pulled.module);
-      if (kept) await writeFile(`${o.out}.sig`, `${kept.envelope}\n`);
-      else await rm(`${o.out}.sig`, { force: true });
-      await rename(`${o.out}.tmp`, o.out);
-      const unchosen = !keys.length && pulled.signatures.length > 1 ? `; the first of ${pulled.signatures.length} found, unverified (--pub KEY keeps the one a trusted key signed)` : "";
-      console.error(`${o.out}: ${pulled.module.length} bytes${kept ? `, signature (${SIGNATURE_AT[kept.path]}) in ${o.out}.sig${unchosen}` : " (the registry has no signature for it)"}`);
-      console.log(`oci://${ref.registry}/${ref.repository}@${pulled.digest}`);
-    }));
+        // written beside, then renamed: a reader never sees half a module
+        await writeFile(`${o.out}.tmp`, pulled.module);
+        if (kept) await writeFile(`${o.out}.sig`, `${kept.envelope}\n`);
+        else await rm(`${o.out}.sig`, { force: true });
+        await rename(`${o.out}.tmp`, o.out);
+        const unchosen =
+          !keys.length && pulled.signatures.length > 1
+            ? `; the first of ${pulled.signatures.length} found, unverified (--pub KEY keeps the one a trusted key signed)`
+            : "";
+        console.error(
+          `${o.out}: ${pulled.module.length} bytes${kept ? `, signature (${SIGNATURE_AT[kept.path]}) in ${o.out}.sig${unchosen}` : " (the registry has no signature for it)"}`,
+        );
+        console.log(`oci://${ref.registry}/${ref.repository}@${pulled.digest}`);
+      }),
+    );
 }

@@ -17,16 +17,30 @@ const FAIL_ON = ["deny", "change", "infeasible"] as const;
 type FailOn = (typeof FAIL_ON)[number];
 
 export interface PlanFlags extends PolicyOptions {
-  filename: string[]; recursive?: boolean; runtimeClasses?: string[]; mode: string; denyInfeasible?: boolean;
-  namespace: string; output: string; failOn: string[];
+  filename: string[];
+  recursive?: boolean;
+  runtimeClasses?: string[];
+  mode: string;
+  denyInfeasible?: boolean;
+  namespace: string;
+  output: string;
+  failOn: string[];
 }
 
 /** One workload planned: where it is and what the webhook would do (the items of -o json). */
 export interface PlanItem {
-  kind: string; namespace: string; name: string; file: string; line: number;
-  outcome: PlanOutcome; level: string | null; runtime: string | null;
+  kind: string;
+  namespace: string;
+  name: string;
+  file: string;
+  line: number;
+  outcome: PlanOutcome;
+  level: string | null;
+  runtime: string | null;
   runtimeClassName: { before: string | null; after: string | null };
-  warnings: string[]; denied: string | null; decisionId: string | null;
+  warnings: string[];
+  denied: string | null;
+  decisionId: string | null;
 }
 
 export interface PlanSummary {
@@ -50,16 +64,22 @@ export interface PlanSummary {
 function checkFlags(o: PlanFlags): { mode: Mode; output: (typeof OUTPUTS)[number]; failOn: FailOn[] } {
   const problems: ConfigProblem[] = [];
   if (!(MODES as readonly string[]).includes(o.mode)) problems.push({ name: "--mode", message: `must be one of ${MODES.join(", ")}, got "${o.mode}"` });
-  if (!(OUTPUTS as readonly string[]).includes(o.output)) problems.push({ name: "--output", message: `must be one of ${OUTPUTS.join(", ")}, got "${o.output}"` });
-  for (const c of o.failOn) if (!(FAIL_ON as readonly string[]).includes(c)) problems.push({ name: "--fail-on", message: `must be a comma-separated list of ${FAIL_ON.join(", ")}, got "${c}"` });
-  if (o.runtimeClasses && o.runtimeClasses.length === 0) problems.push({ name: "--runtime-classes", message: "names no RuntimeClass; give names separated by commas (e.g. gvisor,kata)" });
+  if (!(OUTPUTS as readonly string[]).includes(o.output))
+    problems.push({ name: "--output", message: `must be one of ${OUTPUTS.join(", ")}, got "${o.output}"` });
+  for (const c of o.failOn)
+    if (!(FAIL_ON as readonly string[]).includes(c))
+      problems.push({ name: "--fail-on", message: `must be a comma-separated list of ${FAIL_ON.join(", ")}, got "${c}"` });
+  if (o.runtimeClasses && o.runtimeClasses.length === 0)
+    problems.push({ name: "--runtime-classes", message: "names no RuntimeClass; give names separated by commas (e.g. gvisor,kata)" });
   if (o.namespace === "") problems.push({ name: "--namespace", message: "must not be empty" });
   if (problems.length) throw new ConfigError(problems);
   return { mode: o.mode as Mode, output: o.output as (typeof OUTPUTS)[number], failOn: [...new Set(o.failOn as FailOn[])] };
 }
 
 /** The policy's RuntimeClass names, in catalogue order. */
-const policyClasses = (engine: Engine): string[] => [...new Set(engine.catalogue.runtimes.map((r) => r.runtimeClassName).filter((c): c is string => c !== null))];
+const policyClasses = (engine: Engine): string[] => [
+  ...new Set(engine.catalogue.runtimes.map((r) => r.runtimeClassName).filter((c): c is string => c !== null)),
+];
 
 /** A kind as kubectl names a resource of a group: ConfigMap, Deployment.deploy.example.com. */
 const kindKey = (apiVersion: string, kind: string) => (groupOf(apiVersion) ? `${kind}.${groupOf(apiVersion)}` : kind);
@@ -98,12 +118,18 @@ export async function runPlan(o: PlanFlags): Promise<void> {
   const known = policyClasses(engine);
   const runtimeClasses = o.runtimeClasses ?? known;
   const unknown = runtimeClasses.filter((c) => !known.includes(c));
-  if (unknown.length) console.error(`isoplace: warning: --runtime-classes: ${unknown.join(", ")} ${unknown.length > 1 ? "are not RuntimeClasses" : "is not a RuntimeClass"} of policy ${engine.policy.name} ${engine.policy.version} (ignored, as the webhook ignores them); its classes: ${known.join(", ")}`);
+  if (unknown.length)
+    console.error(
+      `isoplace: warning: --runtime-classes: ${unknown.join(", ")} ${unknown.length > 1 ? "are not RuntimeClasses" : "is not a RuntimeClass"} of policy ${engine.policy.name} ${engine.policy.version} (ignored, as the webhook ignores them); its classes: ${known.join(", ")}`,
+    );
 
   const sources = await readSources(o.filename, Boolean(o.recursive), readStdin);
   const planner = new Planner(engine, { runtimeClasses, mode: flags.mode, denyInfeasible: Boolean(o.denyInfeasible) });
   // source by source: its events are kept while its objects are planned and written
-  const planned: PlannedObject[] = [], skipped: Record<string, number> = {}, problems: InputProblem[] = [], written: string[] = [];
+  const planned: PlannedObject[] = [],
+    skipped: Record<string, number> = {},
+    problems: InputProblem[] = [],
+    written: string[] = [];
   for (const source of sources) {
     const m = readManifests(source, problems);
     if (!m) continue;
@@ -111,7 +137,11 @@ export async function runPlan(o: PlanFlags): Promise<void> {
     const here = planAll(m, planner, o.namespace, problems, skipped);
     planned.push(...here);
     if (flags.output === "yaml" && problems.length === before) {
-      const text = writeManifests(m, here.filter(({ p }) => p.edits.length).map(({ obj, p }): ObjectEdits => ({ obj, edits: p.edits })), problems);
+      const text = writeManifests(
+        m,
+        here.filter(({ p }) => p.edits.length).map(({ obj, p }): ObjectEdits => ({ obj, edits: p.edits })),
+        problems,
+      );
       if (text !== undefined) written.push(text);
     }
   }
@@ -121,9 +151,18 @@ export async function runPlan(o: PlanFlags): Promise<void> {
   }
 
   const items: PlanItem[] = planned.map(({ obj, w, p }) => ({
-    kind: w.kind, namespace: w.namespace, name: w.name, file: obj.source.name, line: obj.line,
-    outcome: p.outcome, level: p.level, runtime: p.runtime, runtimeClassName: p.runtimeClassName,
-    warnings: p.warnings, denied: p.denied, decisionId: p.decisionId,
+    kind: w.kind,
+    namespace: w.namespace,
+    name: w.name,
+    file: obj.source.name,
+    line: obj.line,
+    outcome: p.outcome,
+    level: p.level,
+    runtime: p.runtime,
+    runtimeClassName: p.runtimeClassName,
+    warnings: p.warnings,
+    denied: p.denied,
+    decisionId: p.decisionId,
   }));
   const summary = summarise(items, skipped, sources.length, engine, flags.mode, runtimeClasses, flags.failOn);
 
@@ -150,7 +189,11 @@ function stream(texts: string[]): string {
   return out;
 }
 
-interface PlannedObject { obj: ManifestObject; w: Workload; p: Planned }
+interface PlannedObject {
+  obj: ManifestObject;
+  w: Workload;
+  p: Planned;
+}
 
 /** Every workload of a source planned; its problems added with their lines, other kinds counted in `skipped`. */
 function planAll(m: Manifests, planner: Planner, namespace: string, problems: InputProblem[], skipped: Record<string, number>): PlannedObject[] {
@@ -175,9 +218,18 @@ function planAll(m: Manifests, planner: Planner, namespace: string, problems: In
   return planned;
 }
 
-function summarise(items: PlanItem[], skipped: Record<string, number>, files: number, engine: Engine, mode: Mode, runtimeClasses: string[], failOn: FailOn[]): PlanSummary {
+function summarise(
+  items: PlanItem[],
+  skipped: Record<string, number>,
+  files: number,
+  engine: Engine,
+  mode: Mode,
+  runtimeClasses: string[],
+  failOn: FailOn[],
+): PlanSummary {
   const outcomes: Record<PlanOutcome, number> = { mutated: 0, unchanged: 0, denied: 0, infeasible: 0, "not-opted-in": 0 };
-  let changes = 0, denied = 0;
+  let changes = 0,
+    denied = 0;
   for (const i of items) {
     outcomes[i.outcome]++;
     if (i.runtimeClassName.before !== i.runtimeClassName.after) changes++;
@@ -185,9 +237,17 @@ function summarise(items: PlanItem[], skipped: Record<string, number>, files: nu
   }
   const met: Record<FailOn, boolean> = { deny: denied > 0, change: changes > 0, infeasible: outcomes.infeasible > 0 };
   return {
-    workloads: items.length, outcomes, runtimeClassChanges: changes, denials: denied, skipped, files,
-    policy: { name: engine.policy.name, version: engine.policy.version }, mode, runtimeClasses,
-    failOn, failed: failOn.filter((c) => met[c]),
+    workloads: items.length,
+    outcomes,
+    runtimeClassChanges: changes,
+    denials: denied,
+    skipped,
+    files,
+    policy: { name: engine.policy.name, version: engine.policy.version },
+    mode,
+    runtimeClasses,
+    failOn,
+    failed: failOn.filter((c) => met[c]),
   };
 }
 
@@ -203,9 +263,11 @@ function summaryLine(s: PlanSummary): string {
   const o = s.outcomes;
   const skipped = Object.entries(s.skipped).sort(([a], [b]) => (a < b ? -1 : 1));
   const skippedCount = skipped.reduce((n, [, c]) => n + c, 0);
-  return `${plural(s.workloads, "workload")} in ${plural(s.files, "file")}: ${o.mutated} mutated (${plural(s.runtimeClassChanges, "RuntimeClass change")}), ${o.unchanged} unchanged, ${o.denied} denied, ${o.infeasible} infeasible, ${o["not-opted-in"]} not opted in` +
+  return (
+    `${plural(s.workloads, "workload")} in ${plural(s.files, "file")}: ${o.mutated} mutated (${plural(s.runtimeClassChanges, "RuntimeClass change")}), ${o.unchanged} unchanged, ${o.denied} denied, ${o.infeasible} infeasible, ${o["not-opted-in"]} not opted in` +
     `${skippedCount ? `; ${plural(skippedCount, "other object")} skipped (${skipped.map(([k, c]) => `${k} ${c}`).join(", ")})` : ""}` +
-    `; policy ${s.policy.name} ${s.policy.version}, mode ${s.mode}, RuntimeClasses ${s.runtimeClasses.join(", ") || "none"}`;
+    `; policy ${s.policy.name} ${s.policy.version}, mode ${s.mode}, RuntimeClasses ${s.runtimeClasses.join(", ") || "none"}`
+  );
 }
 
 const classChange = ({ before, after }: PlanItem["runtimeClassName"]) => (before === after ? (before ?? "–") : `${before ?? "–"} → ${after ?? "–"}`);
@@ -213,8 +275,12 @@ const classChange = ({ before, after }: PlanItem["runtimeClassName"]) => (before
 function formatPlan(items: PlanItem[], summary: PlanSummary): string {
   const out: string[] = [];
   if (items.length) {
-    out.push(table([["KIND", "NAMESPACE", "NAME", "LEVEL", "RUNTIME", "RUNTIMECLASS", "OUTCOME", "LOCATION"],
-      ...items.map((i) => [i.kind, i.namespace, i.name, i.level ?? "–", i.runtime ?? "–", classChange(i.runtimeClassName), i.outcome, `${i.file}:${i.line}`])]));
+    out.push(
+      table([
+        ["KIND", "NAMESPACE", "NAME", "LEVEL", "RUNTIME", "RUNTIMECLASS", "OUTCOME", "LOCATION"],
+        ...items.map((i) => [i.kind, i.namespace, i.name, i.level ?? "–", i.runtime ?? "–", classChange(i.runtimeClassName), i.outcome, `${i.file}:${i.line}`]),
+      ]),
+    );
     const notes = items.filter((i) => i.denied || i.warnings.length);
     for (const i of notes) {
       out.push("", `${i.file}:${i.line} ${i.kind} ${i.namespace}/${i.name}:`);

@@ -11,7 +11,11 @@ import { EXIT, UsageError } from "./errors.ts";
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
 async function read(path: string): Promise<Buffer> {
-  try { return await readFile(path); } catch (err) { throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 /**
@@ -57,14 +61,18 @@ function positiveInt(flag: string) {
 export function registerPolicyCheck(program: Command): void {
   const policy = program.commands.find((c) => c.name() === "policy") ?? program.command("policy");
 
-  policy.command("test")
+  policy
+    .command("test")
     .description("run a policy's test cases: the vectors in its module and every *.test.yaml beside it; exit 0 all pass, 1 any fails, 2 a bad file")
     .argument("[policy]", "a policy source (YAML) or module (.wasm)", DEFAULT_POLICY_SOURCE)
     .option("--json", "print the report as JSON")
     .action(async (path: string, o: { json?: boolean }) => {
       // the YAML case reader and the report loaded by this command only (not by every start of the CLI)
       const [{ engine, source }, { formatTestReport, testPolicy }, { CaseFileError }] = await Promise.all([
-        loadPolicyFile(path, false), import("../policy/test.ts"), import("../policy/cases.ts")]);
+        loadPolicyFile(path, false),
+        import("../policy/test.ts"),
+        import("../policy/cases.ts"),
+      ]);
       let report;
       const { files, missing } = await testFiles(path, engine.policy.name);
       try {
@@ -77,7 +85,8 @@ export function registerPolicyCheck(program: Command): void {
       if (report.failed) process.exitCode = EXIT.failed;
     });
 
-  policy.command("diff")
+  policy
+    .command("diff")
     .description("every decision that changes between two policies (sources or modules) over the whole request space, grouped by change, with examples")
     .argument("<old>", "the policy running now: a source (YAML) or module (.wasm)")
     .argument("<new>", "the policy about to ship")
@@ -87,14 +96,25 @@ export function registerPolicyCheck(program: Command): void {
     .action(async (oldPath: string, newPath: string, o: { json?: boolean; failOnChange?: boolean; maxExamples: number }) => {
       // loaded even when their own vectors fail: what changes is worth seeing; the warning says an agent would refuse it
       const [{ engine: a }, { engine: b }, { diffPolicies }, { formatDiff }] = await Promise.all([
-        loadPolicyFile(oldPath, false, "policy diff"), loadPolicyFile(newPath, false, "policy diff"), import("../engine/diff.ts"), import("./diff-format.ts")]);
-      for (const [path, e] of [[oldPath, a], [newPath, b]] as const) {
+        loadPolicyFile(oldPath, false, "policy diff"),
+        loadPolicyFile(newPath, false, "policy diff"),
+        import("../engine/diff.ts"),
+        import("./diff-format.ts"),
+      ]);
+      for (const [path, e] of [
+        [oldPath, a],
+        [newPath, b],
+      ] as const) {
         const failed = e.selfTest();
-        if (failed) console.error(`isoplace: warning: ${path} fails its own self-test vector ${failed} ("${vectorNames(e.catalogue)[failed - 1]}"): agents refuse it (see \`isoplace policy test ${path}\`)`);
+        if (failed)
+          console.error(
+            `isoplace: warning: ${path} fails its own self-test vector ${failed} ("${vectorNames(e.catalogue)[failed - 1]}"): agents refuse it (see \`isoplace policy test ${path}\`)`,
+          );
       }
       const cpu0 = process.cpuUsage();
       const d = diffPolicies(a, b, { maxExamples: o.maxExamples });
-      const cpu = process.cpuUsage(cpu0), cpuMs = (cpu.user + cpu.system) / 1000;
+      const cpu = process.cpuUsage(cpu0),
+        cpuMs = (cpu.user + cpu.system) / 1000;
       console.log(o.json ? JSON.stringify({ ...d, cpuMs }, null, 2) : formatDiff(d, basename(oldPath), basename(newPath), cpuMs));
       if (o.failOnChange && (d.changed || d.catalogue.length)) process.exitCode = EXIT.failed;
     });

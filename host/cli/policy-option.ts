@@ -17,14 +17,31 @@ import { PolicyRejectedError } from "../engine/errors.ts";
 import { UsageError } from "./errors.ts";
 import { collect } from "./input.ts";
 
-export interface PolicyOptions { policy?: string; trustedKey: string[]; insecureRegistry: string[] }
+export interface PolicyOptions {
+  policy?: string;
+  trustedKey: string[];
+  insecureRegistry: string[];
+}
 
 /** Adds --policy, --trusted-key and --insecure-registry to a command. */
 export function addPolicyOptions(cmd: Command): Command {
   return cmd
-    .option("--policy <file.wasm|oci://…>", "ask this policy module instead of the built-in one: a file (its signed statement FILE.wasm.sig beside it) or oci://HOST/REPO:TAG|@sha256:… (only with --trusted-key)")
-    .option("--trusted-key <file>", "verify --policy with this public key (PEM) as an agent would before activating it; repeatable. A file without one is run unverified (said on stderr)", collect, [])
-    .option("--insecure-registry <host>", "an oci:// registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)", collect, []);
+    .option(
+      "--policy <file.wasm|oci://…>",
+      "ask this policy module instead of the built-in one: a file (its signed statement FILE.wasm.sig beside it) or oci://HOST/REPO:TAG|@sha256:… (only with --trusted-key)",
+    )
+    .option(
+      "--trusted-key <file>",
+      "verify --policy with this public key (PEM) as an agent would before activating it; repeatable. A file without one is run unverified (said on stderr)",
+      collect,
+      [],
+    )
+    .option(
+      "--insecure-registry <host>",
+      "an oci:// registry host (host or host:port) reached over plain HTTP; repeatable (loopback hosts always are)",
+      collect,
+      [],
+    );
 }
 
 const isOci = (ref: string) => /^oci:\/\//i.test(ref);
@@ -46,7 +63,9 @@ export async function policyEngine(o: PolicyOptions, node?: NodeProfile): Promis
   }
   const keys = await trustedKeys(o.trustedKey);
   if (isOci(ref) && keys.length === 0) {
-    throw new UsageError(`--policy ${ref}: a module from a registry is run only when verified: add --trusted-key <file> (or fetch it with \`isoplace policy pull ${ref} --out FILE\` to try it unverified)`);
+    throw new UsageError(
+      `--policy ${ref}: a module from a registry is run only when verified: add --trusted-key <file> (or fetch it with \`isoplace policy pull ${ref} --out FILE\` to try it unverified)`,
+    );
   }
   const delivery = isOci(ref) ? await pull(ref, o.insecureRegistry) : await readFileDelivery(ref);
   let engine: Engine;
@@ -58,7 +77,9 @@ export async function policyEngine(o: PolicyOptions, node?: NodeProfile): Promis
     } else {
       const { createEngine } = await import("../engine/engine.ts");
       engine = await createEngine(delivery.bytes);
-      console.error(`isoplace: warning: --policy ${ref} is not verified (no --trusted-key): ${engine.policy.name} ${engine.policy.version}, run under the meter; its answers are only as trustworthy as whoever built it`);
+      console.error(
+        `isoplace: warning: --policy ${ref} is not verified (no --trusted-key): ${engine.policy.name} ${engine.policy.version}, run under the meter; its answers are only as trustworthy as whoever built it`,
+      );
     }
   } catch (err) {
     if (err instanceof PolicyRejectedError) throw new UsageError(`--policy ${ref}: refused (${err.reason}): ${err.message}`);
@@ -75,7 +96,10 @@ export async function policyEngine(o: PolicyOptions, node?: NodeProfile): Promis
 async function verifyDelivery(delivery: Delivery, keys: TrustedKey[]): Promise<{ engine: Engine; summary: string }> {
   const checked = await checkCandidate(delivery, { trustedKeys: keys, freshness: { now: new Date(), serial: () => undefined } });
   const st = checked.statement!;
-  return { engine: checked.engine, summary: `valid statement by key ${checked.keyId}: ${st.name} ${st.version}, serial ${st.serial}${st.expires ? `, expires ${st.expires}` : ""}` };
+  return {
+    engine: checked.engine,
+    summary: `valid statement by key ${checked.keyId}: ${st.name} ${st.version}, serial ${st.serial}${st.expires ? `, expires ${st.expires}` : ""}`,
+  };
 }
 
 /** The public keys in these files; a file that cannot be read or is no key is a UsageError naming the flag. */

@@ -33,13 +33,17 @@ export function children(events: Event[], i: number): number[] {
  */
 export function startOf(e: Event): number {
   switch (e.type) {
-    case EVENT_ID.MAPPING: case EVENT_ID.SEQUENCE: return e.start;
-    case EVENT_ID.ALIAS: return e.anchorStart - 1;
+    case EVENT_ID.MAPPING:
+    case EVENT_ID.SEQUENCE:
+      return e.start;
+    case EVENT_ID.ALIAS:
+      return e.anchorStart - 1;
     case EVENT_ID.SCALAR: {
       const at = earliest(e.anchorStart, e.tagStart, isQuoted(e) ? e.valueStart - 1 : e.valueStart);
       return Number.isFinite(at) ? at : -1;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -75,8 +79,7 @@ export function endOf(events: Event[], text: string, i: number): number {
   if (e.type === EVENT_ID.ALIAS) return e.anchorEnd;
   if (!isCollection(e)) return -1;
   const kids = children(events, i);
-  const end = !kids.length ? -1
-    : e.type === EVENT_ID.MAPPING ? entryEnd(events, text, kids[kids.length - 2]) : endOf(events, text, kids[kids.length - 1]);
+  const end = !kids.length ? -1 : e.type === EVENT_ID.MAPPING ? entryEnd(events, text, kids[kids.length - 2]) : endOf(events, text, kids[kids.length - 1]);
   if (e.style !== COLLECTION_STYLE.FLOW) return end;
   const close = skipBlank(text, end < 0 ? e.start + 1 : end, ",:?");
   return text[close] === (e.type === EVENT_ID.MAPPING ? "}" : "]") ? close + 1 : -1;
@@ -107,9 +110,11 @@ export interface Found {
 
 /** The node at `path` under the node at `i`, or the deepest part of the path that exists. A key given twice: its last entry, as Kubernetes reads it. */
 export function find(events: Event[], text: string, i: number, path: Path): Found {
-  let node = i, key = -1;
+  let node = i,
+    key = -1;
   for (let depth = 0; depth < path.length; depth++) {
-    const e = events[node], want = path[depth];
+    const e = events[node],
+      want = path[depth];
     if (e.type === EVENT_ID.ALIAS) return { node, depth, key, blocked: "alias" };
     const kids = e.type === EVENT_ID.MAPPING || e.type === EVENT_ID.SEQUENCE ? children(events, node) : [];
     if (e.type === EVENT_ID.SEQUENCE) {
@@ -119,7 +124,8 @@ export function find(events: Event[], text: string, i: number, path: Path): Foun
       continue;
     }
     if (e.type !== EVENT_ID.MAPPING) return { node, depth, key };
-    let hit = -1, merge = false;
+    let hit = -1,
+      merge = false;
     for (let k = 0; k < kids.length; k += 2) {
       const name = keyText(text, events[kids[k]]);
       if (name === String(want)) hit = k;
@@ -137,10 +143,12 @@ export function lineIndex(text: string): (offset: number) => number {
   const starts = [0];
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
   return (offset) => {
-    let lo = 0, hi = starts.length - 1;
+    let lo = 0,
+      hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid; else hi = mid - 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
     }
     return lo + 1;
   };

@@ -18,7 +18,10 @@ export function inProcess(engine: Engine | (() => Promise<Engine>)): Fetcher {
   const load = () => Promise.resolve(typeof engine === "function" ? engine() : engine).then((e) => createApp({ engine: () => e }));
   return {
     async fetch(request) {
-      app ??= load().catch((err) => { app = undefined; throw err; });
+      app ??= load().catch((err) => {
+        app = undefined;
+        throw err;
+      });
       return (await app).fetch(request);
     },
   };

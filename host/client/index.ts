@@ -6,18 +6,46 @@
 // a 500) is about the request: it is thrown as an IsoplaceProblem, never retried nor sent to the
 // fallback. The caller's signal ends a call at once, wherever it is.
 import { settings } from "./options.ts";
-import type { Answer, BatchAnswer, Comparison, Decision, DecideRequest, FieldError, LevelRef, Levels, PolicyStatus, Problem, RankAnswer, RankRequest, Scenarios, Source } from "./types.ts";
+import type {
+  Answer,
+  BatchAnswer,
+  Comparison,
+  Decision,
+  DecideRequest,
+  FieldError,
+  LevelRef,
+  Levels,
+  PolicyStatus,
+  Problem,
+  RankAnswer,
+  RankRequest,
+  Scenarios,
+  Source,
+} from "./types.ts";
 
 export type * from "./types.ts";
 
 /** Anything that answers a Request: globalThis.fetch, a Workers service binding, an app in-process. */
-export interface Fetcher { fetch(request: Request): Response | Promise<Response> }
+export interface Fetcher {
+  fetch(request: Request): Response | Promise<Response>;
+}
 
 /** Why an attempt failed without an answer: no connection, no answer in time, or 502/503/504. */
 export type FailureReason = "network" | "timeout" | "unavailable";
 
-export interface RetryEvent { operation: string; attempt: number; reason: FailureReason; status?: number; delayMs: number }
-export interface FallbackEvent { operation: string; attempts: number; reason: FailureReason; status?: number }
+export interface RetryEvent {
+  operation: string;
+  attempt: number;
+  reason: FailureReason;
+  status?: number;
+  delayMs: number;
+}
+export interface FallbackEvent {
+  operation: string;
+  attempts: number;
+  reason: FailureReason;
+  status?: number;
+}
 
 interface CommonOptions {
   /** Per attempt, until the whole answer is read. Default 100. */
@@ -35,13 +63,16 @@ interface CommonOptions {
   onFallback?: (event: FallbackEvent) => void;
 }
 
-export type ClientOptions = CommonOptions & (
-  | { baseUrl: string; fetcher?: Fetcher }
-  /** A Workers service binding: the host of the URLs it is sent does not matter. */
-  | { fetcher: Fetcher; baseUrl?: string }
-);
+export type ClientOptions = CommonOptions &
+  (
+    | { baseUrl: string; fetcher?: Fetcher }
+    /** A Workers service binding: the host of the URLs it is sent does not matter. */
+    | { fetcher: Fetcher; baseUrl?: string }
+  );
 
-export interface CallOptions { signal?: AbortSignal }
+export interface CallOptions {
+  signal?: AbortSignal;
+}
 
 /** An answer of the API that is a problem (4xx, 500), or a batch item's. */
 export class IsoplaceProblem extends Error {
@@ -80,7 +111,10 @@ export class IsoplaceUnavailable extends Error {
 
   /** `cause` is the agent's last error, or the fallback's when the fallback failed too. */
   constructor(operation: string, attempts: number, reason: FailureReason, status?: number, cause?: unknown, fallbackFailed = false) {
-    super(`isoplace ${operation}: no answer after ${attempts} attempt${attempts > 1 ? "s" : ""} (${reason}${status ? ` ${status}` : ""})${fallbackFailed ? ", nor from the fallback" : ""}`, { cause });
+    super(
+      `isoplace ${operation}: no answer after ${attempts} attempt${attempts > 1 ? "s" : ""} (${reason}${status ? ` ${status}` : ""})${fallbackFailed ? ", nor from the fallback" : ""}`,
+      { cause },
+    );
     this.name = "IsoplaceUnavailable";
     this.operation = operation;
     this.attempts = attempts;
@@ -97,7 +131,9 @@ type Failed = { reason: FailureReason; status?: number; cause?: unknown };
 function unlessAborted<T>(signal: AbortSignal | undefined, work: Promise<T>): Promise<T> {
   if (!signal) return work;
   let stop!: () => void;
-  const aborted = new Promise<never>((_, reject) => { stop = () => reject(signal.reason); });
+  const aborted = new Promise<never>((_, reject) => {
+    stop = () => reject(signal.reason);
+  });
   if (signal.aborted) stop();
   else signal.addEventListener("abort", stop);
   return Promise.race([work, aborted]).finally(() => signal.removeEventListener("abort", stop));
@@ -147,14 +183,19 @@ export function createClient(options: ClientOptions) {
       const delayMs = Math.random() * backoffMs * 2 ** (n - 1);
       onRetry?.({ operation, attempt: n, reason: failed.reason, status: failed.status, delayMs });
       let timer: ReturnType<typeof setTimeout>;
-      await unlessAborted(signal, new Promise((resolve) => { timer = setTimeout(resolve, delayMs); })).finally(() => clearTimeout(timer));
+      await unlessAborted(
+        signal,
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, delayMs);
+        }),
+      ).finally(() => clearTimeout(timer));
     }
     const attempts = retries + 1;
     if (!fallback) throw new IsoplaceUnavailable(operation, attempts, failed.reason, failed.status, failed.cause);
     signal?.throwIfAborted();
     onFallback?.({ operation, attempts, reason: failed.reason, status: failed.status });
     try {
-      return await unlessAborted(signal, (async () => read(await fallback.fetch(request(path, body, signal)), "fallback"))()) as Answer<T>;
+      return (await unlessAborted(signal, (async () => read(await fallback.fetch(request(path, body, signal)), "fallback"))())) as Answer<T>;
     } catch (err) {
       signal?.throwIfAborted();
       if (err instanceof IsoplaceProblem) throw err;
@@ -180,12 +221,21 @@ export type IsoplaceClient = ReturnType<typeof createClient>;
 async function read(res: Response, source: Source): Promise<object> {
   const text = await res.text();
   let json: unknown;
-  try { json = JSON.parse(text); } catch { /* not JSON: a problem below, or a bad answer */ }
-  const object = typeof json === "object" && json !== null && !Array.isArray(json) ? json as Record<string, unknown> : undefined;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON: a problem below, or a bad answer */
+  }
+  const object = typeof json === "object" && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
   if (res.ok && object) return Object.assign(object, { source });
   if (!res.ok && typeof object?.type === "string" && typeof object.status === "number") throw new IsoplaceProblem(object as Problem, source);
-  throw new IsoplaceProblem({
-    type: "about:blank", status: res.ok ? 502 : res.status, title: res.ok ? "Bad answer" : res.statusText || `HTTP ${res.status}`,
-    detail: `the answer is not ${res.ok ? "a JSON object" : "a problem document"}: ${text.slice(0, 120)}`,
-  }, source);
+  throw new IsoplaceProblem(
+    {
+      type: "about:blank",
+      status: res.ok ? 502 : res.status,
+      title: res.ok ? "Bad answer" : res.statusText || `HTTP ${res.status}`,
+      detail: `the answer is not ${res.ok ? "a JSON object" : "a problem document"}: ${text.slice(0, 120)}`,
+    },
+    source,
+  );
 }

@@ -8,20 +8,23 @@ const OPTIONS = ["baseUrl", "fetcher", "timeoutMs", "retries", "backoffMs", "hea
 /** The longest delay a timer takes (setTimeout fires at once past it). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export type Settings = Required<Pick<ClientOptions, "timeoutMs" | "retries" | "backoffMs">> & Pick<ClientOptions, "fallback" | "onRetry" | "onFallback"> & {
-  /** The agent's URL without its trailing slash; the API's paths follow it. */
-  base: string;
-  fetcher: Fetcher;
-  /** Sent with a GET, and with a POST (content-type added). */
-  get: Headers;
-  post: Headers;
-};
+export type Settings = Required<Pick<ClientOptions, "timeoutMs" | "retries" | "backoffMs">> &
+  Pick<ClientOptions, "fallback" | "onRetry" | "onFallback"> & {
+    /** The agent's URL without its trailing slash; the API's paths follow it. */
+    base: string;
+    fetcher: Fetcher;
+    /** Sent with a GET, and with a POST (content-type added). */
+    get: Headers;
+    post: Headers;
+  };
 
 export const isFetcher = (value: unknown): value is Fetcher => typeof (value as Fetcher | undefined)?.fetch === "function";
 
 /** The TypeError for an option given a value it does not take. */
 export const refuse = (option: string, allowed: string, value: unknown) =>
-  new TypeError(`isoplace/client: ${option} must be ${allowed}, got ${typeof value === "string" ? JSON.stringify(value) : typeof value === "number" || value == null ? value : typeof value}`);
+  new TypeError(
+    `isoplace/client: ${option} must be ${allowed}, got ${typeof value === "string" ? JSON.stringify(value) : typeof value === "number" || value == null ? value : typeof value}`,
+  );
 
 function checkNumber(option: string, value: unknown, min: number, max: number, integer = false): void {
   if (typeof value !== "number" || !(value >= min && value <= max) || (integer && !Number.isInteger(value))) {
@@ -42,16 +45,27 @@ export function settings(options: unknown): Settings {
     throw refuse("fetcher", "an object with a fetch(request) method, such as a Workers service binding ({ fetch } for a fetch function)", fetcher);
   }
   if (fallback !== undefined && !isFetcher(fallback)) {
-    throw refuse("fallback", 'a fetcher (an object with a fetch(request) method); for "embedded" or an engine, import createClient from "isoplace/client/embedded"', fallback);
+    throw refuse(
+      "fallback",
+      'a fetcher (an object with a fetch(request) method); for "embedded" or an engine, import createClient from "isoplace/client/embedded"',
+      fallback,
+    );
   }
-  for (const [option, hook] of [["onRetry", onRetry], ["onFallback", onFallback]]) {
+  for (const [option, hook] of [
+    ["onRetry", onRetry],
+    ["onFallback", onFallback],
+  ]) {
     if (hook !== undefined && typeof hook !== "function") throw refuse(option as string, "a function", hook);
   }
 
   let base = "http://isoplace";
   if (baseUrl !== undefined || !fetcher) {
     let url: URL | undefined;
-    try { url = new URL(baseUrl as string); } catch { /* refused below */ }
+    try {
+      url = new URL(baseUrl as string);
+    } catch {
+      /* refused below */
+    }
     // fetch refuses credentials in a URL; a query or fragment would swallow the API's paths
     if (typeof baseUrl !== "string" || !url || !/^https?:$/.test(url.protocol) || url.username || url.password || /[?#]/.test(url.href)) {
       throw refuse("baseUrl", 'an http: or https: URL such as "http://127.0.0.1:8787", without credentials, query or fragment (or give a fetcher)', baseUrl);
@@ -60,14 +74,23 @@ export function settings(options: unknown): Settings {
   }
 
   let get: Headers;
-  try { get = new Headers(headers as HeadersInit | undefined); } catch (err) {
+  try {
+    get = new Headers(headers as HeadersInit | undefined);
+  } catch (err) {
     throw refuse("headers", `HTTP header names and values (${(err as Error).message})`, headers);
   }
   const post = new Headers(get);
   post.set("content-type", "application/json");
   return {
-    base, fetcher: (fetcher as Fetcher | undefined) ?? { fetch: (request) => globalThis.fetch(request) }, get, post,
-    timeoutMs: timeoutMs as number, retries: retries as number, backoffMs: backoffMs as number,
-    fallback: fallback as Fetcher | undefined, onRetry: onRetry as Settings["onRetry"], onFallback: onFallback as Settings["onFallback"],
+    base,
+    fetcher: (fetcher as Fetcher | undefined) ?? { fetch: (request) => globalThis.fetch(request) },
+    get,
+    post,
+    timeoutMs: timeoutMs as number,
+    retries: retries as number,
+    backoffMs: backoffMs as number,
+    fallback: fallback as Fetcher | undefined,
+    onRetry: onRetry as Settings["onRetry"],
+    onFallback: onFallback as Settings["onFallback"],
   };
 }

@@ -2,7 +2,11 @@
 // `engine` once when it arrives and finishes on it, whatever is swapped in meanwhile.
 import type { Engine, NodeProfile } from "../engine/engine.ts";
 
-export interface Activation { engine: Engine; activatedAt: string; source: string }
+export interface Activation {
+  engine: Engine;
+  activatedAt: string;
+  source: string;
+}
 
 export class ActivePolicy {
   private current: Activation;
@@ -14,9 +18,15 @@ export class ActivePolicy {
     this.current = { engine: engine.withNode(node), activatedAt, source };
   }
 
-  get engine(): Engine { return this.current.engine; }
-  get node(): NodeProfile | undefined { return this.profile; }
-  get activation(): Activation { return this.current; }
+  get engine(): Engine {
+    return this.current.engine;
+  }
+  get node(): NodeProfile | undefined {
+    return this.profile;
+  }
+  get activation(): Activation {
+    return this.current;
+  }
 
   /** Makes `engine` the active one (with this node's profile). */
   activate(engine: Engine, source: string, activatedAt = new Date().toISOString()): Activation {
@@ -31,5 +41,7 @@ export class ActivePolicy {
     this.current = { ...this.current, engine: this.current.engine.withNode(node) };
   }
 
-  onActivate(listener: (a: Activation) => void): void { this.listeners.push(listener); }
+  onActivate(listener: (a: Activation) => void): void {
+    this.listeners.push(listener);
+  }
 }

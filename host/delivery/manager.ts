@@ -18,7 +18,17 @@ import { parseSignedTime } from "./signed-time.ts";
 import type { Transition } from "./shadow.ts";
 import type { TrustedKey } from "./signing.ts";
 import type { Delivery, OfferResult, PolicySink } from "./source.ts";
-import { emptyState, table, type Adoption, type PendingEntry, type PolicyStoreLike, type RefusedMark, type SerialMark, type StoredEntry, type StoredState } from "./state.ts";
+import {
+  emptyState,
+  table,
+  type Adoption,
+  type PendingEntry,
+  type PolicyStoreLike,
+  type RefusedMark,
+  type SerialMark,
+  type StoredEntry,
+  type StoredState,
+} from "./state.ts";
 import { canonicalEnvelope, LEGACY_NOTE, type Statement, type StatementFormat } from "./statement.ts";
 
 export type { OfferResult };
@@ -73,14 +83,23 @@ interface ManagerMetrics {
 }
 
 export interface PolicyError {
-  at: string; reason: string; message: string; source?: string;
+  at: string;
+  reason: string;
+  message: string;
+  source?: string;
   /** A guard's refusal: the shadow decisions seen, how many changed, and the top transitions with an example each. */
-  decisions?: number; changed?: number; transitions?: Transition[];
+  decisions?: number;
+  changed?: number;
+  transitions?: Transition[];
 }
 
 export type RollbackResult = OfferResult | { status: "nothing-to-roll-back" };
 
-interface Kept { entry: StoredEntry; bytes?: Uint8Array; envelope?: string | null }
+interface Kept {
+  entry: StoredEntry;
+  bytes?: Uint8Array;
+  envelope?: string | null;
+}
 
 export class PolicyManager implements PolicySink {
   readonly active: ActivePolicy;
@@ -132,7 +151,11 @@ export class PolicyManager implements PolicySink {
         await o.store.init();
         state = await o.store.load();
       } catch (err) {
-        lastErr = { at: new Date().toISOString(), reason: "store", message: `the data directory's state is unreadable, starting without it: ${(err as Error).message}` };
+        lastErr = {
+          at: new Date().toISOString(),
+          reason: "store",
+          message: `the data directory's state is unreadable, starting without it: ${(err as Error).message}`,
+        };
         log?.error({ dir: o.store.dir, err: (err as Error).message }, "policy store unreadable");
       }
     }
@@ -199,7 +222,10 @@ export class PolicyManager implements PolicySink {
     const activatedAt = new Date().toISOString();
     if (chosen) {
       const entry = entryOf(engine, chosen.source, activatedAt, chosen.builtIn ?? false, keyId, statement);
-      kept = [{ entry, bytes: chosen.bytes, envelope: envelope && canonicalEnvelope(envelope) }, ...kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)];
+      kept = [
+        { entry, bytes: chosen.bytes, envelope: envelope && canonicalEnvelope(envelope) },
+        ...kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256),
+      ];
     } else {
       // described by the engine just checked: a built-in entry may come from a newer package
       const k = kept[0].entry;
@@ -207,7 +233,13 @@ export class PolicyManager implements PolicySink {
     }
     const active = new ActivePolicy(engine, kept[0].entry.source, typeof o.node === "function" ? o.node(engine) : o.node, activatedAt);
     // serials are never forgotten, even when the rest of the state is (say, its key is no longer trusted)
-    const next: StoredState = { format: 1, kept: [], sources: restored ? state.sources : table(), serials: state.serials, ...(state.refused ? { refused: state.refused } : {}) };
+    const next: StoredState = {
+      format: 1,
+      kept: [],
+      sources: restored ? state.sources : table(),
+      serials: state.serials,
+      ...(state.refused ? { refused: state.refused } : {}),
+    };
     if (chosen?.tag) next.sources[chosen.tag.key] = { tag: chosen.tag.value, moduleSha256: kept[0].entry.moduleSha256 };
     // only a delivery raises the mark; a restored policy was counted when it was activated
     if (statement && chosen) raiseSerial(next.serials, statement);
@@ -239,7 +271,13 @@ export class PolicyManager implements PolicySink {
       const refused = statement && this.refused[statement.name]?.find((r) => r.serial === statement.serial && r.moduleSha256 === checked.moduleSha256);
       if (refused) {
         if (c.tag) await this.persist();
-        return this.rejected(new PolicyRejectedError("guard", `serial ${statement.serial} of ${statement.name} ${statement.version} was refused by its guard at ${refused.at} and is not tried again; sign it with a new serial to try again`), c.source);
+        return this.rejected(
+          new PolicyRejectedError(
+            "guard",
+            `serial ${statement.serial} of ${statement.name} ${statement.version} was refused by its guard at ${refused.at} and is not tried again; sign it with a new serial to try again`,
+          ),
+          c.source,
+        );
       }
       if (checked.moduleSha256 === this.kept[0].entry.moduleSha256) {
         const cur = this.kept[0];
@@ -248,7 +286,13 @@ export class PolicyManager implements PolicySink {
           // kept and the mark raised, so statements between the two serials are refused from now on
           raiseSerial(this.serials, statement);
           const { expires: _, ...entry } = cur.entry;
-          cur.entry = { ...entry, ...(keyId ? { keyId } : {}), serial: statement.serial, issuedAt: statement.issuedAt, ...(statement.expires ? { expires: statement.expires } : {}) };
+          cur.entry = {
+            ...entry,
+            ...(keyId ? { keyId } : {}),
+            serial: statement.serial,
+            issuedAt: statement.issuedAt,
+            ...(statement.expires ? { expires: statement.expires } : {}),
+          };
           cur.bytes = c.bytes;
           cur.envelope = checked.envelope && canonicalEnvelope(checked.envelope);
           await this.persist(moduleOf(cur));
@@ -260,7 +304,8 @@ export class PolicyManager implements PolicySink {
       let adoption: Adoption | undefined;
       if (statement && isStaged(statement)) {
         const bucket = await this.bucketFor(statement.name);
-        const now = this.clock(), none = { decisions: 0, changed: 0 };
+        const now = this.clock(),
+          none = { decisions: 0, changed: 0 };
         const v = judge(statement, bucket, now, none, now);
         // the same module signed again (another plan, a later serial): what the shadow saw of it still holds
         const carried = pendingBefore && pendingBefore !== this.pending && pendingBefore.sha === checked.moduleSha256 ? pendingBefore : undefined;
@@ -274,7 +319,10 @@ export class PolicyManager implements PolicySink {
   /** Persists and swaps in a checked candidate. */
   private async activate(c: Candidate, checked: Checked, adoption?: Adoption): Promise<OfferResult> {
     const { engine, keyId, statement } = checked;
-    const entry: StoredEntry = { ...entryOf(engine, c.source, new Date().toISOString(), c.builtIn ?? false, keyId, statement), ...(adoption ? { adoption } : {}) };
+    const entry: StoredEntry = {
+      ...entryOf(engine, c.source, new Date().toISOString(), c.builtIn ?? false, keyId, statement),
+      ...(adoption ? { adoption } : {}),
+    };
     const kept: Kept = { entry, bytes: c.bytes, envelope: checked.envelope && canonicalEnvelope(checked.envelope) };
     this.kept = [kept, ...this.kept.filter((k) => k.entry.moduleSha256 !== entry.moduleSha256)].slice(0, 1 + (this.o.historyLimit ?? HISTORY_LIMIT));
     if (statement) raiseSerial(this.serials, statement);
@@ -307,7 +355,10 @@ export class PolicyManager implements PolicySink {
       const st = p.statement;
       if (st.expires && parseSignedTime(st.expires)! <= now) {
         this.clearPending();
-        this.rejected(new PolicyRejectedError("expired", `the statement for ${st.name} ${st.version} (serial ${st.serial}) expired at ${st.expires} while it was pending`), p.candidate.source);
+        this.rejected(
+          new PolicyRejectedError("expired", `the statement for ${st.name} ${st.version} (serial ${st.serial}) expired at ${st.expires} while it was pending`),
+          p.candidate.source,
+        );
         await this.persist();
         return;
       }
@@ -336,13 +387,27 @@ export class PolicyManager implements PolicySink {
 
   /** Holds a checked, staged candidate until its step opens (and its guard speaks). */
   private async hold(c: Candidate, checked: Checked, bucket: number, until: number, carried?: PendingCandidate): Promise<OfferResult> {
-    const p = new PendingCandidate(c, checked, bucket, carried?.since ?? this.clock(), this.active.node, { ...this.shadowOptions(), ...(carried ? { counts: carried.shadow.counts() } : {}) });
+    const p = new PendingCandidate(c, checked, bucket, carried?.since ?? this.clock(), this.active.node, {
+      ...this.shadowOptions(),
+      ...(carried ? { counts: carried.shadow.counts() } : {}),
+    });
     this.setPending(p);
     // judged again at once: counts carried over may already decide it
     if (carried) until = this.clock();
     await this.persist({ sha: p.sha, bytes: c.bytes, envelope: checked.envelope && canonicalEnvelope(checked.envelope) });
     const view = p.view();
-    this.o.logger?.info({ policy: checked.engine.policy, source: c.source, serial: p.serial, bucket: view.bucket, percent: view.percent, opensAt: view.opensAt, ...(view.bakeUntil ? { bakeUntil: view.bakeUntil } : {}) }, "policy pending: held until its rollout step opens");
+    this.o.logger?.info(
+      {
+        policy: checked.engine.policy,
+        source: c.source,
+        serial: p.serial,
+        bucket: view.bucket,
+        percent: view.percent,
+        opensAt: view.opensAt,
+        ...(view.bakeUntil ? { bakeUntil: view.bakeUntil } : {}),
+      },
+      "policy pending: held until its rollout step opens",
+    );
     this.scheduleReview(until);
     return { status: "pending", policy: this.kept[0].entry };
   }
@@ -357,27 +422,60 @@ export class PolicyManager implements PolicySink {
     if (!p) return null;
     if (st.name === p.name && st.serial <= p.serial) {
       if (st.serial === p.serial && sha === p.sha) return { status: "pending", policy: this.kept[0].entry };
-      if (st.serial === p.serial) return this.rejected(new PolicyRejectedError("serial-reused", `serial ${st.serial} of ${st.name} is held pending for module ${p.sha}; other bytes need a higher serial`), source);
+      if (st.serial === p.serial)
+        return this.rejected(
+          new PolicyRejectedError("serial-reused", `serial ${st.serial} of ${st.name} is held pending for module ${p.sha}; other bytes need a higher serial`),
+          source,
+        );
       if (sha === this.kept[0].entry.moduleSha256) return null;
-      return this.rejected(new PolicyRejectedError("serial-lower", `serial ${st.serial} of ${st.name} is lower than ${p.serial}, held pending; a newer statement needs a higher serial`), source);
+      return this.rejected(
+        new PolicyRejectedError(
+          "serial-lower",
+          `serial ${st.serial} of ${st.name} is lower than ${p.serial}, held pending; a newer statement needs a higher serial`,
+        ),
+        source,
+      );
     }
-    this.o.logger?.info({ policy: { name: p.name, version: p.statement.version }, serial: p.serial, by: { name: st.name, version: st.version, serial: st.serial } }, "staged rollout halted: a newer statement supersedes the pending candidate");
+    this.o.logger?.info(
+      { policy: { name: p.name, version: p.statement.version }, serial: p.serial, by: { name: st.name, version: st.version, serial: st.serial } },
+      "staged rollout halted: a newer statement supersedes the pending candidate",
+    );
     this.clearPending();
     return null;
   }
 
   private async refuse(p: PendingCandidate, message: string): Promise<void> {
     this.clearPending();
-    const st = p.statement, counts = p.shadow.counts(TOP_TRANSITIONS), at = new Date().toISOString();
+    const st = p.statement,
+      counts = p.shadow.counts(TOP_TRANSITIONS),
+      at = new Date().toISOString();
     const marks = (this.refused[st.name] ??= []);
     marks.push({ serial: st.serial, moduleSha256: p.sha, at });
     marks.splice(0, Math.max(0, marks.length - REFUSED_KEPT));
-    this.lastErr = { at, reason: "guard", message: `${st.name} ${st.version} (serial ${st.serial}) is not adopted and not tried again: ${message}`, source: p.candidate.source, decisions: counts.decisions, changed: counts.changed, transitions: counts.transitions };
+    this.lastErr = {
+      at,
+      reason: "guard",
+      message: `${st.name} ${st.version} (serial ${st.serial}) is not adopted and not tried again: ${message}`,
+      source: p.candidate.source,
+      decisions: counts.decisions,
+      changed: counts.changed,
+      transitions: counts.transitions,
+    };
     this.o.metrics?.rejections.inc({ reason: "guard" });
-    this.o.logger?.warn({
-      source: p.candidate.source, policy: { name: st.name, version: st.version }, serial: st.serial, bucket: p.view().bucket, reason: "guard",
-      decisions: counts.decisions, changed: counts.changed, transitions: counts.transitions, err: message,
-    }, "policy refused by its guard");
+    this.o.logger?.warn(
+      {
+        source: p.candidate.source,
+        policy: { name: st.name, version: st.version },
+        serial: st.serial,
+        bucket: p.view().bucket,
+        reason: "guard",
+        decisions: counts.decisions,
+        changed: counts.changed,
+        transitions: counts.transitions,
+        err: message,
+      },
+      "policy refused by its guard",
+    );
     await this.persist();
   }
 
@@ -405,7 +503,10 @@ export class PolicyManager implements PolicySink {
 
   private shadowOptions() {
     const m = this.o.metrics;
-    return { budgetShare: this.o.shadowBudget, ...(m?.shadowDecision ? { onDecision: (from: string | null, to: string | null) => m.shadowDecision!(from, to) } : {}) };
+    return {
+      budgetShare: this.o.shadowBudget,
+      ...(m?.shadowDecision ? { onDecision: (from: string | null, to: string | null) => m.shadowDecision!(from, to) } : {}),
+    };
   }
 
   /** A pending candidate saved before a restart: checked again, and held with its shadow counts. */
@@ -432,8 +533,16 @@ export class PolicyManager implements PolicySink {
     if (!st || !isStaged(st) || st.serial !== rec.serial || checked.moduleSha256 === this.kept[0].entry.moduleSha256) return;
     const bucket = await this.bucketFor(st.name);
     const since = Date.parse(rec.since);
-    this.setPending(new PendingCandidate(c, checked, bucket, Number.isNaN(since) ? this.clock() : since, this.active.node, { ...this.shadowOptions(), counts: validCounts(rec.shadow) }));
-    this.o.logger?.info({ policy: checked.engine.policy, serial: st.serial, decisions: this.pending!.shadow.decisions }, "pending policy restored with its shadow counts");
+    this.setPending(
+      new PendingCandidate(c, checked, bucket, Number.isNaN(since) ? this.clock() : since, this.active.node, {
+        ...this.shadowOptions(),
+        counts: validCounts(rec.shadow),
+      }),
+    );
+    this.o.logger?.info(
+      { policy: checked.engine.policy, serial: st.serial, decisions: this.pending!.shadow.decisions },
+      "pending policy restored with its shadow counts",
+    );
     this.scheduleReview(this.clock());
   }
 
@@ -445,7 +554,9 @@ export class PolicyManager implements PolicySink {
     return b;
   }
 
-  private clock(): number { return this.o.now?.().getTime() ?? Date.now(); }
+  private clock(): number {
+    return this.o.now?.().getTime() ?? Date.now();
+  }
 
   /**
    * Re-activates the previous policy (checked again: its key may no longer be trusted). The one
@@ -457,7 +568,8 @@ export class PolicyManager implements PolicySink {
       if (this.kept.length < 2) return { status: "nothing-to-roll-back" as const };
       const prev = this.kept[1];
       const c = await loadKept(this.o, prev);
-      if (!c) return this.rejected(new PolicyRejectedError("source", `the module ${prev.entry.moduleSha256} is missing from the data directory`), prev.entry.source);
+      if (!c)
+        return this.rejected(new PolicyRejectedError("source", `the module ${prev.entry.moduleSha256} is missing from the data directory`), prev.entry.source);
       let checked: Checked;
       try {
         checked = await checkCandidate(c, this.o);
@@ -469,7 +581,18 @@ export class PolicyManager implements PolicySink {
       const cur = this.kept[0].entry;
       const from = { name: cur.name, version: cur.version, moduleSha256: cur.moduleSha256, ...(cur.serial ? { serial: cur.serial } : {}) };
       const { rollback: _, ...was } = prev.entry;
-      const entry: StoredEntry = { ...was, ...entryOf(engine, prev.entry.source, new Date().toISOString(), prev.entry.builtIn ?? false, checked.keyId ?? prev.entry.keyId ?? null, checked.statement), rollback: { from } };
+      const entry: StoredEntry = {
+        ...was,
+        ...entryOf(
+          engine,
+          prev.entry.source,
+          new Date().toISOString(),
+          prev.entry.builtIn ?? false,
+          checked.keyId ?? prev.entry.keyId ?? null,
+          checked.statement,
+        ),
+        rollback: { from },
+      };
       const mark = this.serials[cur.name];
       if (cur.serial && mark && mark.serial === cur.serial && mark.moduleSha256 === cur.moduleSha256) mark.rolledBack = true;
       this.kept = [{ ...prev, entry }, ...this.kept.slice(2)];
@@ -485,7 +608,9 @@ export class PolicyManager implements PolicySink {
    * nor offers it again — and a rollback holds until the source has something new. Empty when the
    * data directory was not restored (say, its policy's key is no longer trusted): sources start afresh.
    */
-  tag(key: string): string | undefined { return this.sources[key]?.tag; }
+  tag(key: string): string | undefined {
+    return this.sources[key]?.tag;
+  }
 
   /** A source refused a candidate before it could be offered (e.g. a download over the size limit). */
   reject(source: string, reason: string, message: string): OfferResult {
@@ -510,28 +635,47 @@ export class PolicyManager implements PolicySink {
   }
 
   /** The highest serial activated for a policy name (persisted across restarts). */
-  serialMark(name: string): SerialMark | undefined { return this.serials[name]; }
+  serialMark(name: string): SerialMark | undefined {
+    return this.serials[name];
+  }
 
   /** A verified policy is active: the built-in default or one that passed every check. */
-  get ready(): boolean { return this.kept.length > 0; }
+  get ready(): boolean {
+    return this.kept.length > 0;
+  }
 
-  get lastError(): PolicyError | null { return this.lastErr; }
+  get lastError(): PolicyError | null {
+    return this.lastErr;
+  }
 
   status(): PolicyStatusView {
     const view = (e: StoredEntry) => ({
-      name: e.name, version: e.version, sha256: e.sha256, abi: e.abi, moduleSha256: e.moduleSha256,
-      activatedAt: e.activatedAt, source: e.source, ...(e.keyId ? { keyId: e.keyId } : {}),
-      ...(e.serial ? { serial: e.serial, issuedAt: e.issuedAt } : {}), ...(e.expires ? { expires: e.expires } : {}),
-      ...(e.rollback ? { activatedBy: "rollback", rollback: e.rollback } : {}), ...(e.adoption ? { adoption: e.adoption } : {}),
+      name: e.name,
+      version: e.version,
+      sha256: e.sha256,
+      abi: e.abi,
+      moduleSha256: e.moduleSha256,
+      activatedAt: e.activatedAt,
+      source: e.source,
+      ...(e.keyId ? { keyId: e.keyId } : {}),
+      ...(e.serial ? { serial: e.serial, issuedAt: e.issuedAt } : {}),
+      ...(e.expires ? { expires: e.expires } : {}),
+      ...(e.rollback ? { activatedBy: "rollback", rollback: e.rollback } : {}),
+      ...(e.adoption ? { adoption: e.adoption } : {}),
     });
     return {
-      active: view(this.kept[0].entry), history: this.kept.slice(1).map((k) => view(k.entry)), pending: this.pending?.view() ?? null,
-      lastCheck: this.lastCheckAt, lastError: this.lastErr,
+      active: view(this.kept[0].entry),
+      history: this.kept.slice(1).map((k) => view(k.entry)),
+      pending: this.pending?.view() ?? null,
+      lastCheck: this.lastCheckAt,
+      lastError: this.lastErr,
     };
   }
 
   /** Waits for the offers queued so far. */
-  async idle(): Promise<void> { await this.queue; }
+  async idle(): Promise<void> {
+    await this.queue;
+  }
 
   /** A statement in the old format is accepted for one release: the log says so each time one is taken. */
   private noteFormat(format: StatementFormat | null, engine: Engine, source: string): void {
@@ -555,8 +699,12 @@ export class PolicyManager implements PolicySink {
     if (!store) return;
     const p = this.pending;
     const state: StoredState = {
-      format: 1, kept: this.kept.map((k) => k.entry), sources: this.sources, serials: this.serials,
-      ...(p ? { pending: p.entry() } : {}), ...(Object.keys(this.refused).length ? { refused: this.refused } : {}),
+      format: 1,
+      kept: this.kept.map((k) => k.entry),
+      sources: this.sources,
+      serials: this.serials,
+      ...(p ? { pending: p.entry() } : {}),
+      ...(Object.keys(this.refused).length ? { refused: this.refused } : {}),
     };
     if (p) p.savedVersion = p.shadow.version;
     try {
@@ -587,8 +735,15 @@ function rejection(err: unknown): { reason: string; message: string } {
 function entryOf(engine: Engine, source: string, activatedAt: string, builtIn: boolean, keyId: string | null, st: Statement | null): StoredEntry {
   const p = engine.policy;
   return {
-    moduleSha256: p.moduleSha256 ?? "", name: p.name, version: p.version, sha256: p.sha256, abi: p.abi, source, activatedAt,
-    ...(builtIn ? { builtIn: true } : {}), ...(keyId ? { keyId } : {}),
+    moduleSha256: p.moduleSha256 ?? "",
+    name: p.name,
+    version: p.version,
+    sha256: p.sha256,
+    abi: p.abi,
+    source,
+    activatedAt,
+    ...(builtIn ? { builtIn: true } : {}),
+    ...(keyId ? { keyId } : {}),
     ...(st ? { serial: st.serial, issuedAt: st.issuedAt, ...(st.expires ? { expires: st.expires } : {}) } : {}),
   };
 }
@@ -611,7 +766,11 @@ function moduleOf(k: Kept): { sha: string; bytes: Uint8Array; envelope: string |
 /** Shadow counts read back from state.json: only well-formed numbers and transitions. */
 function validCounts(c: PendingEntry["shadow"] | undefined): PendingEntry["shadow"] {
   const n = (x: unknown) => (Number.isSafeInteger(x) && (x as number) >= 0 ? (x as number) : 0);
-  const transitions = Array.isArray(c?.transitions) ? c.transitions.filter((t) => t && typeof t.from === "string" && typeof t.to === "string").map((t) => ({ from: t.from, to: t.to, count: n(t.count), example: String(t.example ?? "") })) : [];
+  const transitions = Array.isArray(c?.transitions)
+    ? c.transitions
+        .filter((t) => t && typeof t.from === "string" && typeof t.to === "string")
+        .map((t) => ({ from: t.from, to: t.to, count: n(t.count), example: String(t.example ?? "") }))
+    : [];
   return { decisions: n(c?.decisions), changed: n(c?.changed), unsampled: n(c?.unsampled), transitions };
 }
 

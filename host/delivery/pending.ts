@@ -34,10 +34,18 @@ export class PendingCandidate {
     this.savedVersion = this.shadow.version;
   }
 
-  get sha(): string { return this.checked.moduleSha256; }
-  get name(): string { return this.statement.name; }
-  get serial(): number { return this.statement.serial; }
-  get dirty(): boolean { return this.shadow.version !== this.savedVersion; }
+  get sha(): string {
+    return this.checked.moduleSha256;
+  }
+  get name(): string {
+    return this.statement.name;
+  }
+  get serial(): number {
+    return this.statement.serial;
+  }
+  get dirty(): boolean {
+    return this.shadow.version !== this.savedVersion;
+  }
 
   judge(now: number): Verdict {
     return judge(this.statement, this.bucket, this.since, this.shadow.tally, now);
@@ -51,16 +59,31 @@ export class PendingCandidate {
   /** As state.json keeps it. */
   entry(): PendingEntry {
     const st = this.statement;
-    return { name: st.name, version: st.version, serial: st.serial, moduleSha256: this.sha, source: this.candidate.source, since: new Date(this.since).toISOString(), shadow: this.shadow.counts() };
+    return {
+      name: st.name,
+      version: st.version,
+      serial: st.serial,
+      moduleSha256: this.sha,
+      source: this.candidate.source,
+      since: new Date(this.since).toISOString(),
+      shadow: this.shadow.counts(),
+    };
   }
 
   /** As GET /v1/policy shows it under `pending`. */
   view(): Record<string, unknown> {
-    const st = this.statement, { step, opensAt } = stepFor(st, this.bucket);
+    const st = this.statement,
+      { step, opensAt } = stepFor(st, this.bucket);
     const counts: ShadowCounts = this.shadow.counts(TOP_TRANSITIONS);
     return {
-      name: st.name, version: st.version, serial: st.serial, moduleSha256: this.sha, source: this.candidate.source,
-      bucket: round2(this.bucket), percent: step.percent, opensAt: new Date(opensAt).toISOString(),
+      name: st.name,
+      version: st.version,
+      serial: st.serial,
+      moduleSha256: this.sha,
+      source: this.candidate.source,
+      bucket: round2(this.bucket),
+      percent: step.percent,
+      opensAt: new Date(opensAt).toISOString(),
       ...(st.guard ? { bakeUntil: new Date(Math.max(opensAt, this.since) + st.guard.bake * 1000).toISOString(), guard: st.guard } : {}),
       since: new Date(this.since).toISOString(),
       shadow: counts,
@@ -70,5 +93,13 @@ export class PendingCandidate {
 
 export function adoptionOf(st: Statement, bucket: number, v: Extract<Verdict, { kind: "adopt" }>, tally: { decisions: number; changed: number }): Adoption {
   const { step, opensAt } = stepFor(st, bucket);
-  return { bucket: round2(bucket), percent: step.percent, opensAt: new Date(opensAt).toISOString(), guard: v.guard, decisions: tally.decisions, changed: tally.changed, message: v.message };
+  return {
+    bucket: round2(bucket),
+    percent: step.percent,
+    opensAt: new Date(opensAt).toISOString(),
+    guard: v.guard,
+    decisions: tally.decisions,
+    changed: tally.changed,
+    message: v.message,
+  };
 }

@@ -35,7 +35,10 @@ export interface CheckOptions {
 }
 
 export interface Checked {
-  engine: Engine; keyId: string | null; statement: Statement | null; moduleSha256: string;
+  engine: Engine;
+  keyId: string | null;
+  statement: Statement | null;
+  moduleSha256: string;
   /** How the statement was written: "legacy" for the format before in-toto (accepted for one release). */
   format: StatementFormat | null;
   /** The envelope whose statement was taken (the delivery's or one of its alternatives), as it came; null for the built-in policy. */
@@ -56,17 +59,28 @@ export type SerialProblem = { reason: "serial-lower" | "serial-reused"; message:
 export function serialProblem(st: Pick<Statement, "name" | "serial" | "moduleSha256">, mark: SerialMark | undefined): SerialProblem | null {
   if (!mark) return null;
   if (st.serial < mark.serial) {
-    return { reason: "serial-lower", message: `serial ${st.serial} of ${st.name} is lower than ${mark.serial}, already activated: a downgrade (only the admin rollback may go back)` };
+    return {
+      reason: "serial-lower",
+      message: `serial ${st.serial} of ${st.name} is lower than ${mark.serial}, already activated: a downgrade (only the admin rollback may go back)`,
+    };
   }
   if (st.serial === mark.serial && (mark.moduleSha256 !== st.moduleSha256 || mark.rolledBack)) {
-    return { reason: "serial-reused", message: mark.rolledBack
-      ? `serial ${st.serial} of ${st.name} was rolled back by the admin; publish a new serial to move forward`
-      : `serial ${st.serial} of ${st.name} was already activated for module ${mark.moduleSha256}; other bytes need a higher serial` };
+    return {
+      reason: "serial-reused",
+      message: mark.rolledBack
+        ? `serial ${st.serial} of ${st.name} was rolled back by the admin; publish a new serial to move forward`
+        : `serial ${st.serial} of ${st.name} was already activated for module ${mark.moduleSha256}; other bytes need a higher serial`,
+    };
   }
   return null;
 }
 
-interface Verified { keyId: string; statement: Statement; format: StatementFormat; envelope: string }
+interface Verified {
+  keyId: string;
+  statement: Statement;
+  format: StatementFormat;
+  envelope: string;
+}
 
 /** One envelope's statement, verified and checked against the bytes and the clock; throws its refusal. */
 async function verified(envelope: string | null, moduleSha256: string, o: CheckOptions): Promise<Verified> {
@@ -74,10 +88,16 @@ async function verified(envelope: string | null, moduleSha256: string, o: CheckO
   if (!v.ok) throw reject(v.reason, v.message);
   const { statement } = v;
   if (statement.moduleSha256 !== moduleSha256) {
-    throw reject("digest", `the statement is for module ${statement.moduleSha256}, not for these bytes (${moduleSha256}): a statement of another module or altered bytes`);
+    throw reject(
+      "digest",
+      `the statement is for module ${statement.moduleSha256}, not for these bytes (${moduleSha256}): a statement of another module or altered bytes`,
+    );
   }
   if (o.freshness && statement.expires && parseSignedTime(statement.expires)! <= o.freshness.now.getTime()) {
-    throw reject("expired", `the statement for ${statement.name} ${statement.version} (serial ${statement.serial}) expired at ${statement.expires}; sign it again with a later --expires`);
+    throw reject(
+      "expired",
+      `the statement for ${statement.name} ${statement.version} (serial ${statement.serial}) expired at ${statement.expires}; sign it again with a later --expires`,
+    );
   }
   return { keyId: v.keyId, statement, format: v.format, envelope: envelope! };
 }
@@ -140,7 +160,11 @@ export async function checkCandidate(c: Candidate, o: CheckOptions): Promise<Che
   }
 
   return {
-    engine: await createEngine(c.bytes), keyId: taken?.keyId ?? null, statement: taken?.statement ?? null,
-    moduleSha256, format: taken?.format ?? null, envelope: taken?.envelope ?? null,
+    engine: await createEngine(c.bytes),
+    keyId: taken?.keyId ?? null,
+    statement: taken?.statement ?? null,
+    moduleSha256,
+    format: taken?.format ?? null,
+    envelope: taken?.envelope ?? null,
   };
 }

@@ -21,7 +21,9 @@ export class CheckCount {
   private n = 0;
   private waiters: { target: number; resolve: (n: number) => void }[] = [];
 
-  get value(): number { return this.n; }
+  get value(): number {
+    return this.n;
+  }
 
   bump(): void {
     this.n++;
@@ -37,7 +39,9 @@ export class CheckCount {
   }
 
   /** Resolves after `k` more checks than have finished now. */
-  more(k = 1): Promise<number> { return this.reach(this.n + k); }
+  more(k = 1): Promise<number> {
+    return this.reach(this.n + k);
+  }
 }
 
 /** Runs `check` on the schedule; `check` says whether it worked (false: back off). */
@@ -55,10 +59,18 @@ export class Poller {
     this.o = o;
   }
 
-  get interval(): number { return this.o.intervalMs ?? POLL_DEFAULTS.intervalMs; }
-  get failureCount(): number { return this.failures; }
-  private get jitter(): number { return this.o.jitter ?? POLL_DEFAULTS.jitter; }
-  private random(): number { return (this.o.random ?? Math.random)(); }
+  get interval(): number {
+    return this.o.intervalMs ?? POLL_DEFAULTS.intervalMs;
+  }
+  get failureCount(): number {
+    return this.failures;
+  }
+  private get jitter(): number {
+    return this.o.jitter ?? POLL_DEFAULTS.jitter;
+  }
+  private random(): number {
+    return (this.o.random ?? Math.random)();
+  }
 
   start(): void {
     if (!this.stopped) return;

@@ -32,15 +32,22 @@ export function predicateProblem(p: unknown): string | null {
   if (typeof st.name !== "string" || st.name === "") return "name must be a non-empty string";
   if (typeof st.version !== "string" || st.version === "") return "version must be a non-empty string";
   if (typeof st.serial !== "number" || !Number.isSafeInteger(st.serial) || st.serial < 1) return "serial must be a positive integer";
-  if (!isDate(st.issuedAt)) return `issuedAt must be an RFC 3339 time with Z or an offset (2026-01-31T12:00:00Z); got ${JSON.stringify(st.issuedAt)?.slice(0, 60)}`;
-  if (st.expires !== undefined && !isDate(st.expires)) return `expires must be an RFC 3339 time with Z or an offset (2026-01-31T12:00:00Z); got ${JSON.stringify(st.expires)?.slice(0, 60)}`;
+  if (!isDate(st.issuedAt))
+    return `issuedAt must be an RFC 3339 time with Z or an offset (2026-01-31T12:00:00Z); got ${JSON.stringify(st.issuedAt)?.slice(0, 60)}`;
+  if (st.expires !== undefined && !isDate(st.expires))
+    return `expires must be an RFC 3339 time with Z or an offset (2026-01-31T12:00:00Z); got ${JSON.stringify(st.expires)?.slice(0, 60)}`;
   return rolloutProblem(st);
 }
 
 /** The predicate's own fields of a checked object (anything else in it is left behind), in the order they are signed. */
 export function predicateOf(p: PolicyPredicate): PolicyPredicate {
   return {
-    name: p.name, version: p.version, serial: p.serial, issuedAt: p.issuedAt, ...(p.expires !== undefined ? { expires: p.expires } : {}),
-    ...(p.rollout !== undefined ? { rollout: p.rollout } : {}), ...(p.guard !== undefined ? { guard: p.guard } : {}),
+    name: p.name,
+    version: p.version,
+    serial: p.serial,
+    issuedAt: p.issuedAt,
+    ...(p.expires !== undefined ? { expires: p.expires } : {}),
+    ...(p.rollout !== undefined ? { rollout: p.rollout } : {}),
+    ...(p.guard !== undefined ? { guard: p.guard } : {}),
   };
 }

@@ -31,7 +31,11 @@ export interface Guard {
 }
 
 /** The statement's fields this module reads (in the statement's payload beside name, serial, …). */
-export interface Staged { issuedAt: string; rollout?: Rollout; guard?: Guard }
+export interface Staged {
+  issuedAt: string;
+  rollout?: Rollout;
+  guard?: Guard;
+}
 
 const MAX_STEPS = 20;
 const MAX_AFTER_S = 366 * 86_400;
@@ -48,7 +52,8 @@ export function rolloutProblem(st: { rollout?: unknown; guard?: unknown }): stri
     if (!isObject(r)) return "rollout must be an object { steps, start? }";
     const extra = unknownKey(r, ["steps", "start"]);
     if (extra) return `rollout has an unknown field "${extra.slice(0, 40)}"`;
-    if (r.start !== undefined && (typeof r.start !== "string" || parseSignedTime(r.start) === null)) return "rollout.start must be an RFC 3339 time with Z or an offset (2026-01-31T12:00:00Z)";
+    if (r.start !== undefined && (typeof r.start !== "string" || parseSignedTime(r.start) === null))
+      return "rollout.start must be an RFC 3339 time with Z or an offset (2026-01-31T12:00:00Z)";
     const problem = stepsProblem(r.steps);
     if (problem) return `rollout.steps: ${problem}`;
   }
@@ -57,9 +62,12 @@ export function rolloutProblem(st: { rollout?: unknown; guard?: unknown }): stri
     if (!isObject(g)) return "guard must be an object { maxChangedShare, minShadowDecisions, bake }";
     const extra = unknownKey(g, ["maxChangedShare", "minShadowDecisions", "bake"]);
     if (extra) return `guard has an unknown field "${extra.slice(0, 40)}"`;
-    if (typeof g.maxChangedShare !== "number" || !(g.maxChangedShare >= 0 && g.maxChangedShare <= 1)) return "guard.maxChangedShare must be a number from 0 to 1";
-    if (!Number.isSafeInteger(g.minShadowDecisions) || (g.minShadowDecisions as number) < 0 || (g.minShadowDecisions as number) > MAX_MIN_DECISIONS) return `guard.minShadowDecisions must be an integer from 0 to ${MAX_MIN_DECISIONS}`;
-    if (!Number.isSafeInteger(g.bake) || (g.bake as number) < 0 || (g.bake as number) > MAX_BAKE_S) return `guard.bake must be a whole number of seconds from 0 to ${MAX_BAKE_S} (30 days)`;
+    if (typeof g.maxChangedShare !== "number" || !(g.maxChangedShare >= 0 && g.maxChangedShare <= 1))
+      return "guard.maxChangedShare must be a number from 0 to 1";
+    if (!Number.isSafeInteger(g.minShadowDecisions) || (g.minShadowDecisions as number) < 0 || (g.minShadowDecisions as number) > MAX_MIN_DECISIONS)
+      return `guard.minShadowDecisions must be an integer from 0 to ${MAX_MIN_DECISIONS}`;
+    if (!Number.isSafeInteger(g.bake) || (g.bake as number) < 0 || (g.bake as number) > MAX_BAKE_S)
+      return `guard.bake must be a whole number of seconds from 0 to ${MAX_BAKE_S} (30 days)`;
   }
   return null;
 }
@@ -72,14 +80,18 @@ function stepsProblem(steps: unknown): string | null {
     if (!isObject(s)) return `step ${i + 1} must be an object { percent, after }`;
     const extra = unknownKey(s, ["percent", "after"]);
     if (extra) return `step ${i + 1} has an unknown field "${extra.slice(0, 40)}"`;
-    if (typeof s.percent !== "number" || !(s.percent > 0 && s.percent <= 100)) return `step ${i + 1}: percent must be more than 0 and at most 100, got ${String(s.percent).slice(0, 20)}`;
-    if (!Number.isSafeInteger(s.after) || (s.after as number) < 0 || (s.after as number) > MAX_AFTER_S) return `step ${i + 1}: after must be a whole number of seconds from 0 to ${MAX_AFTER_S} (366 days), got ${String(s.after).slice(0, 20)}`;
+    if (typeof s.percent !== "number" || !(s.percent > 0 && s.percent <= 100))
+      return `step ${i + 1}: percent must be more than 0 and at most 100, got ${String(s.percent).slice(0, 20)}`;
+    if (!Number.isSafeInteger(s.after) || (s.after as number) < 0 || (s.after as number) > MAX_AFTER_S)
+      return `step ${i + 1}: after must be a whole number of seconds from 0 to ${MAX_AFTER_S} (366 days), got ${String(s.after).slice(0, 20)}`;
     const prev = steps[i - 1] as RolloutStep | undefined;
     if (prev && s.percent <= prev.percent) return `percents must increase: step ${i + 1} (${s.percent}%) is not above step ${i} (${prev.percent}%)`;
-    if (prev && (s.after as number) < prev.after) return `a step cannot open before the one before it: step ${i + 1} at ${formatDuration(s.after as number)}, step ${i} at ${formatDuration(prev.after)}`;
+    if (prev && (s.after as number) < prev.after)
+      return `a step cannot open before the one before it: step ${i + 1} at ${formatDuration(s.after as number)}, step ${i} at ${formatDuration(prev.after)}`;
   }
   const last = steps[steps.length - 1] as RolloutStep;
-  if (last.percent !== 100) return `the last step must be 100% (every agent adopts in the end), got ${last.percent}%; to stop a rollout, publish a higher serial (policy halt)`;
+  if (last.percent !== 100)
+    return `the last step must be 100% (every agent adopts in the end), got ${last.percent}%; to stop a rollout, publish a higher serial (policy halt)`;
   return null;
 }
 
@@ -117,7 +129,8 @@ const DURATION_FORMS = "a whole number with s, m, h, d or w (0s, 30m, 2h, 1d)";
 /** `--rollout 1%@0s,10%@30m,50%@2h,100%@6h`: the plan's steps, checked as an agent checks them. */
 export function parseRolloutFlag(text: string, flag = "--rollout"): RolloutStep[] {
   const parts = text.split(",").map((s) => s.trim());
-  if (parts.some((p) => p === "")) throw new StagingFlagError(flag, `expects steps PERCENT%@DURATION separated by commas (e.g. 1%@0s,10%@30m,100%@6h), got "${text.slice(0, 100)}"`);
+  if (parts.some((p) => p === ""))
+    throw new StagingFlagError(flag, `expects steps PERCENT%@DURATION separated by commas (e.g. 1%@0s,10%@30m,100%@6h), got "${text.slice(0, 100)}"`);
   const steps = parts.map((part) => {
     const m = /^(\d+(?:\.\d+)?)%@(.+)$/.exec(part);
     if (!m) throw new StagingFlagError(flag, `each step is PERCENT%@DURATION (e.g. 10%@30m), got "${part.slice(0, 40)}"`);
@@ -139,18 +152,25 @@ export function parseGuardFlag(text: string, flag = "--guard"): Guard {
   for (const part of text.split(",").map((s) => s.trim())) {
     const at = part.indexOf("=");
     const key = at > 0 ? part.slice(0, at).trim() : "";
-    if (!(GUARD_KEYS as readonly string[]).includes(key)) throw new StagingFlagError(flag, `expects ${GUARD_KEYS.map((k) => `${k}=…`).join(",")} (e.g. max-changed=5%,min-decisions=200,bake=10m), got "${part.slice(0, 40)}"`);
+    if (!(GUARD_KEYS as readonly string[]).includes(key))
+      throw new StagingFlagError(
+        flag,
+        `expects ${GUARD_KEYS.map((k) => `${k}=…`).join(",")} (e.g. max-changed=5%,min-decisions=200,bake=10m), got "${part.slice(0, 40)}"`,
+      );
     if (given.has(key)) throw new StagingFlagError(flag, `${key} is given twice`);
     given.set(key, part.slice(at + 1).trim());
   }
   const missing = GUARD_KEYS.filter((k) => !given.has(k));
   if (missing.length) throw new StagingFlagError(flag, `needs ${missing.join(", ")} too (all of max-changed=PERCENT%, min-decisions=N, bake=DURATION)`);
   const share = /^(\d+(?:\.\d+)?)%$/.exec(given.get("max-changed")!);
-  if (!share || Number(share[1]) > 100) throw new StagingFlagError(flag, `max-changed must be a percent from 0% to 100% (e.g. 5%), got "${given.get("max-changed")!.slice(0, 20)}"`);
+  if (!share || Number(share[1]) > 100)
+    throw new StagingFlagError(flag, `max-changed must be a percent from 0% to 100% (e.g. 5%), got "${given.get("max-changed")!.slice(0, 20)}"`);
   const min = given.get("min-decisions")!;
-  if (!/^\d{1,10}$/.test(min) || Number(min) > MAX_MIN_DECISIONS) throw new StagingFlagError(flag, `min-decisions must be a whole number from 0 to ${MAX_MIN_DECISIONS}, got "${min.slice(0, 20)}"`);
+  if (!/^\d{1,10}$/.test(min) || Number(min) > MAX_MIN_DECISIONS)
+    throw new StagingFlagError(flag, `min-decisions must be a whole number from 0 to ${MAX_MIN_DECISIONS}, got "${min.slice(0, 20)}"`);
   const bake = parseDuration(given.get("bake")!);
-  if (bake === undefined || bake > MAX_BAKE_S) throw new StagingFlagError(flag, `bake must be ${DURATION_FORMS}, at most 30d, got "${given.get("bake")!.slice(0, 20)}"`);
+  if (bake === undefined || bake > MAX_BAKE_S)
+    throw new StagingFlagError(flag, `bake must be ${DURATION_FORMS}, at most 30d, got "${given.get("bake")!.slice(0, 20)}"`);
   return { maxChangedShare: Math.round(Number(share[1]) * 1e4) / 1e6, minShadowDecisions: Number(min), bake };
 }
 
@@ -191,7 +211,11 @@ export function stepFor(st: Staged, bucket: number): { step: RolloutStep; index:
 export const planClock = (st: Staged, now: number): number => Math.max(now, parseSignedTime(st.issuedAt)!);
 
 /** What the shadow has seen: decisions decided with the candidate, how many changed, and live decisions it had no budget to decide. */
-export interface ShadowTally { decisions: number; changed: number; unsampled?: number }
+export interface ShadowTally {
+  decisions: number;
+  changed: number;
+  unsampled?: number;
+}
 
 /** How soon a guard short of decisions, on an agent with traffic it could not all decide, looks again (ms). */
 const GUARD_RECHECK_MS = 1000;
@@ -230,15 +254,26 @@ export function judge(st: Staged, bucket: number, heldSince: number, tally: Shad
   }
   // too few to vouch for the candidate, but enough to refuse one seen changing more than the maximum
   if (decisions > 0 && changed / decisions > g.maxChangedShare) {
-    return { kind: "refuse", message: `the guard refused it: ${changed} of only ${decisions} shadow decisions changed (${pct(changed / decisions)}), fewer decisions than it needs to vouch for it but more changes than it allows; ${limit}` };
+    return {
+      kind: "refuse",
+      message: `the guard refused it: ${changed} of only ${decisions} shadow decisions changed (${pct(changed / decisions)}), fewer decisions than it needs to vouch for it but more changes than it allows; ${limit}`,
+    };
   }
   // traffic it had no budget to decide: a busy agent, whose guard will speak once it has decided enough
   if ((tally.unsampled ?? 0) > 0) return { kind: "wait", until: clock + GUARD_RECHECK_MS };
-  return { kind: "adopt", guard: "silent", message: `the guard could not speak: ${decisions} shadow decision${decisions === 1 ? "" : "s"} seen (${changed} changed) of the ${g.minShadowDecisions} it needs; adopted when its step opened and the bake passed` };
+  return {
+    kind: "adopt",
+    guard: "silent",
+    message: `the guard could not speak: ${decisions} shadow decision${decisions === 1 ? "" : "s"} seen (${changed} changed) of the ${g.minShadowDecisions} it needs; adopted when its step opened and the bake passed`,
+  };
 }
 
 /** Each step of a plan with when it opens, for `policy inspect` and GET /v1/policy. */
 export function planTimes(st: Staged): { percent: number; after: string; opensAt: string }[] {
   const start = parseSignedTime(st.rollout?.start ?? st.issuedAt)!;
-  return (st.rollout?.steps ?? [{ percent: 100, after: 0 }]).map((s) => ({ percent: s.percent, after: formatDuration(s.after), opensAt: new Date(start + s.after * 1000).toISOString() }));
+  return (st.rollout?.steps ?? [{ percent: 100, after: 0 }]).map((s) => ({
+    percent: s.percent,
+    after: formatDuration(s.after),
+    opensAt: new Date(start + s.after * 1000).toISOString(),
+  }));
 }

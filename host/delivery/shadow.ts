@@ -38,7 +38,11 @@ const later: (fn: () => void) => void = typeof setImmediate === "function" ? (fn
 
 function exampleOf(request: unknown): string {
   let text: string;
-  try { text = JSON.stringify(request) ?? "null"; } catch { text = "(not JSON)"; }
+  try {
+    text = JSON.stringify(request) ?? "null";
+  } catch {
+    text = "(not JSON)";
+  }
   return text.length > EXAMPLE_CHARS ? `${text.slice(0, EXAMPLE_CHARS)}…` : text;
 }
 
@@ -111,7 +115,12 @@ export class Shadow {
     if (this.budgetMs <= 0 && !this.stopped) {
       // closed until the deficit has been earned back
       this.open = false;
-      this.reopenTimer = setTimeout(() => { this.open = true; }, Math.min(MAX_CLOSED_MS, Math.ceil(-this.budgetMs / this.share) + 1));
+      this.reopenTimer = setTimeout(
+        () => {
+          this.open = true;
+        },
+        Math.min(MAX_CLOSED_MS, Math.ceil(-this.budgetMs / this.share) + 1),
+      );
       (this.reopenTimer as { unref?: () => void }).unref?.();
     }
   }
@@ -120,7 +129,8 @@ export class Shadow {
     let to: string;
     try {
       const code = this.engine.placeCode(request);
-      const toLevel = this.engine.levelOf(code), toRuntime = this.engine.runtimeOf(code);
+      const toLevel = this.engine.levelOf(code),
+        toRuntime = this.engine.runtimeOf(code);
       this.decisions++;
       this.version++;
       // unchanged, the common case: no label built
@@ -160,11 +170,16 @@ export class Shadow {
 
   /** The counts so far; `top` transitions, most frequent first. */
   counts(top = MAX_TRANSITIONS): ShadowCounts {
-    const transitions = [...this.transitions.values()].sort((a, b) => b.count - a.count).slice(0, top).map((t) => ({ ...t }));
+    const transitions = [...this.transitions.values()]
+      .sort((a, b) => b.count - a.count)
+      .slice(0, top)
+      .map((t) => ({ ...t }));
     return { decisions: this.decisions, changed: this.changed, unsampled: this.unsampled, transitions };
   }
 
-  get tally(): ShadowTally { return { decisions: this.decisions, changed: this.changed, unsampled: this.unsampled }; }
+  get tally(): ShadowTally {
+    return { decisions: this.decisions, changed: this.changed, unsampled: this.unsampled };
+  }
 
   stop(): void {
     this.stopped = true;

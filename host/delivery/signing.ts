@@ -13,11 +13,11 @@ export const KEY_TYPES: readonly KeyType[] = ["ed25519", "ecdsa-p256"];
 
 // plain objects, not the DOM's parameter types: the Worker's types name them otherwise
 const IMPORT: Record<KeyType, { name: string; namedCurve?: string }> = {
-  "ed25519": { name: "Ed25519" },
+  ed25519: { name: "Ed25519" },
   "ecdsa-p256": { name: "ECDSA", namedCurve: "P-256" },
 };
 const SIGN: Record<KeyType, { name: string; hash?: string }> = {
-  "ed25519": { name: "Ed25519" },
+  ed25519: { name: "Ed25519" },
   "ecdsa-p256": { name: "ECDSA", hash: "SHA-256" },
 };
 /** The length of an Ed25519 signature (and of the old bare signature of a module). */
@@ -34,10 +34,21 @@ export class KeyFormatError extends Error {
  * A public key an agent trusts: its short id (the first 16 hex digits of the SPKI's SHA-256, as
  * shown in GET /v1/policy), its fingerprint (all 64: a DSSE signature's keyid), its type and where it came from.
  */
-export interface TrustedKey { id: string; fingerprint: string; type: KeyType; key: CryptoKey; label: string }
+export interface TrustedKey {
+  id: string;
+  fingerprint: string;
+  type: KeyType;
+  key: CryptoKey;
+  label: string;
+}
 
 /** A private key ready to sign, with the ids of its public half. */
-export interface SigningKey { key: CryptoKey; type: KeyType; id: string; fingerprint: string }
+export interface SigningKey {
+  key: CryptoKey;
+  type: KeyType;
+  id: string;
+  fingerprint: string;
+}
 
 function base64UrlDecode(text: string): Uint8Array | null {
   const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
@@ -77,12 +88,18 @@ export function unpem(text: string, label: string, what: string): Uint8Array {
 
 // --- DER, as far as keys and ECDSA signatures need it ---
 
-interface Tlv { tag: number; start: number; end: number; next: number }
+interface Tlv {
+  tag: number;
+  start: number;
+  end: number;
+  next: number;
+}
 
 function tlv(der: Uint8Array, at: number): Tlv | null {
   if (at + 2 > der.length) return null;
   const tag = der[at];
-  let len = der[at + 1], start = at + 2;
+  let len = der[at + 1],
+    start = at + 2;
   if (len & 0x80) {
     const n = len & 0x7f;
     if (n === 0 || n > 3 || start + n > der.length) return null;
@@ -120,12 +137,20 @@ function keyTypeOf(der: Uint8Array, form: "spki" | "pkcs8", what: string): KeyTy
   const params = tlv(der, oid.next);
   const curve = params && params.tag === 0x06 && params.end <= alg.end ? hex(der.subarray(params.start, params.end)) : "";
   if (algorithm === OID.ecPublicKey && curve === OID.p256) return "ecdsa-p256";
-  const found = algorithm === OID.rsa ? "an RSA key" : algorithm === OID.ecPublicKey ? `an ECDSA key on ${curve === OID.p384 ? "P-384" : curve === OID.p521 ? "P-521" : "another curve"}` : "a key of another algorithm";
+  const found =
+    algorithm === OID.rsa
+      ? "an RSA key"
+      : algorithm === OID.ecPublicKey
+        ? `an ECDSA key on ${curve === OID.p384 ? "P-384" : curve === OID.p521 ? "P-521" : "another curve"}`
+        : "a key of another algorithm";
   throw new KeyFormatError(`${what} is ${found}; the key types allowed are ${KEY_TYPES.join(", ")}`);
 }
 
 /** The SPKI of a P-256 public point (x, y: 32 bytes each). */
-const P256_SPKI_PREFIX = [0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04];
+const P256_SPKI_PREFIX = [
+  0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+  0x04,
+];
 /** An Ed25519 SPKI is this fixed prefix and the 32-byte public key (RFC 8410). */
 const ED25519_SPKI_PREFIX = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
 
@@ -182,9 +207,9 @@ export function ecdsaDerToRaw(der: Uint8Array): Uint8Array | null {
 
 /** A new key pair as PEM text: `privatePem` (PKCS#8) and `publicPem` (SPKI), and the key's id. */
 export async function generateKeyPair(type: KeyType = "ed25519"): Promise<{ privatePem: string; publicPem: string; id: string; type: KeyType }> {
-  const pair = await crypto.subtle.generateKey(IMPORT[type], true, ["sign", "verify"]) as CryptoKeyPair;
-  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey) as ArrayBuffer);
-  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey) as ArrayBuffer);
+  const pair = (await crypto.subtle.generateKey(IMPORT[type], true, ["sign", "verify"])) as CryptoKeyPair;
+  const spki = new Uint8Array((await crypto.subtle.exportKey("spki", pair.publicKey)) as ArrayBuffer);
+  const pkcs8 = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
   return { privatePem: pem("PRIVATE KEY", pkcs8), publicPem: pem("PUBLIC KEY", spki), id: (await sha256Hex(spki)).slice(0, 16), type };
 }
 
@@ -194,7 +219,7 @@ export async function importSigningKeyDer(der: Uint8Array, what = "the private k
   let key: CryptoKey, spki: Uint8Array | null;
   try {
     const extractable = await crypto.subtle.importKey("pkcs8", der as BufferSource, IMPORT[type], true, ["sign"]);
-    spki = spkiFromJwk(type, await crypto.subtle.exportKey("jwk", extractable) as JsonWebKey);
+    spki = spkiFromJwk(type, (await crypto.subtle.exportKey("jwk", extractable)) as JsonWebKey);
     key = await crypto.subtle.importKey("pkcs8", der as BufferSource, IMPORT[type], false, ["sign"]);
   } catch (err) {
     throw new KeyFormatError(`${what} is not a valid ${type} PKCS#8 key: ${(err as Error).message}`);

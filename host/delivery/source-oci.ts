@@ -57,16 +57,23 @@ export class OciSource implements PolicySource {
     this.shown = formatReference(this.ref);
     this.key = `oci:${this.shown.slice("oci://".length)}`;
     this.repo = new Repository(this.ref, {
-      insecure: o.insecure, fetch: o.fetch, timeoutMs: o.timeoutMs,
-      credentials: credentialsFor(o.dockerConfig, this.ref.registry), credentialsFrom: o.dockerConfigPath,
+      insecure: o.insecure,
+      fetch: o.fetch,
+      timeoutMs: o.timeoutMs,
+      credentials: credentialsFor(o.dockerConfig, this.ref.registry),
+      credentialsFrom: o.dockerConfigPath,
     });
     this.poller = new Poller((signal) => this.pollOnce(signal), o);
   }
 
-  get checks() { return this.poller.checks; }
+  get checks() {
+    return this.poller.checks;
+  }
 
   /** What the last poll did. */
-  get lastResult(): PollResult { return this.last; }
+  get lastResult(): PollResult {
+    return this.last;
+  }
 
   start(sink: PolicySink): void {
     this.sink = sink;
@@ -76,7 +83,9 @@ export class OciSource implements PolicySource {
     this.poller.start();
   }
 
-  stop(): void { this.poller.stop(); }
+  stop(): void {
+    this.poller.stop();
+  }
 
   private async pollOnce(signal: AbortSignal): Promise<boolean> {
     const sink = this.sink;
@@ -132,10 +141,15 @@ export class OciSource implements PolicySource {
 
   private async offer(sink: PolicySink, digest: string, module: Uint8Array, sigs: Signatures): Promise<PollResult> {
     const [first, ...rest] = sigs.found.map((f) => f.envelope);
-    const result = sigs.found.length === 0 && sigs.skipped.length > 0
-      // what was there could not be read: that is the reason, not "unsigned"
-      ? sink.reject(this.key, sigs.skipped.some((e) => e.kind === "digest") ? "digest" : "signature", `no readable signature: ${sigs.skipped.map((e) => e.message).join("; ")}`)
-      : await sink.offer({ bytes: module, envelope: first ?? null, alternatives: rest, source: this.key, tag: { key: this.key, value: this.etag! } });
+    const result =
+      sigs.found.length === 0 && sigs.skipped.length > 0
+        ? // what was there could not be read: that is the reason, not "unsigned"
+          sink.reject(
+            this.key,
+            sigs.skipped.some((e) => e.kind === "digest") ? "digest" : "signature",
+            `no readable signature: ${sigs.skipped.map((e) => e.message).join("; ")}`,
+          )
+        : await sink.offer({ bytes: module, envelope: first ?? null, alternatives: rest, source: this.key, tag: { key: this.key, value: this.etag! } });
     const recheck = result.status === "rejected" && RECHECKED.has(result.reason);
     this.pending = recheck ? { digest, module, found: foundKey(sigs) } : undefined;
     return { status: "offered", result };
@@ -162,9 +176,19 @@ export class OciSource implements PolicySource {
 const RECHECKED = new Set(["signature", "statement", "digest", "expired", "name", "version"]);
 
 /** What was found, by signature manifest digest: the same set again needs no second offer. */
-const foundKey = (sigs: Signatures) => sigs.found.map((f) => f.digest).sort().join(" ");
+const foundKey = (sigs: Signatures) =>
+  sigs.found
+    .map((f) => f.digest)
+    .sort()
+    .join(" ");
 
 /** The source of an oci:// reference, for a host to register (registerSource("oci", ociSource)). */
-export const ociSource: SourceFactory = (ref, ctx) => new OciSource({
-  ref, ...ctx.poll, fetch: ctx.fetch, maxBytes: ctx.maxBytes, logger: ctx.logger, ...(ctx.options?.oci as OciSettings | undefined),
-});
+export const ociSource: SourceFactory = (ref, ctx) =>
+  new OciSource({
+    ref,
+    ...ctx.poll,
+    fetch: ctx.fetch,
+    maxBytes: ctx.maxBytes,
+    logger: ctx.logger,
+    ...(ctx.options?.oci as OciSettings | undefined),
+  });

@@ -21,10 +21,7 @@ export interface UrlSourceOptions extends PollOptions {
   logger?: LoggerLike;
 }
 
-export type PollResult =
-  | { status: "not-modified" }
-  | { status: "offered"; result: OfferResult }
-  | { status: "error"; message: string };
+export type PollResult = { status: "not-modified" } | { status: "offered"; result: OfferResult } | { status: "error"; message: string };
 
 class FetchError extends Error {}
 
@@ -70,9 +67,15 @@ export class UrlSource implements PolicySource {
     this.poller = new Poller((signal) => this.pollOnce(signal), o);
   }
 
-  get checks() { return this.poller.checks; }
-  private get fetch(): typeof fetch { return this.o.fetch ?? globalThis.fetch; }
-  private get maxBytes(): number { return this.o.maxBytes ?? MAX_MODULE_BYTES; }
+  get checks() {
+    return this.poller.checks;
+  }
+  private get fetch(): typeof fetch {
+    return this.o.fetch ?? globalThis.fetch;
+  }
+  private get maxBytes(): number {
+    return this.o.maxBytes ?? MAX_MODULE_BYTES;
+  }
 
   start(sink: PolicySink): void {
     this.sink = sink;
@@ -80,10 +83,14 @@ export class UrlSource implements PolicySource {
     this.poller.start();
   }
 
-  stop(): void { this.poller.stop(); }
+  stop(): void {
+    this.poller.stop();
+  }
 
   /** The wait before the next poll (interval or backoff, plus jitter). */
-  nextDelay(): number { return this.poller.nextDelay(); }
+  nextDelay(): number {
+    return this.poller.nextDelay();
+  }
 
   /** One poll now: fetch with If-None-Match, and on a new module fetch its statement and offer both. */
   async poll(sink?: PolicySink): Promise<PollResult> {
@@ -138,7 +145,13 @@ export class UrlSource implements PolicySource {
     return this.offer(sink, bytes, sig.envelope, sig.etag, etag);
   }
 
-  private async offer(sink: PolicySink, bytes: Uint8Array, envelope: string | null, sigEtag: string | undefined, etag: string | undefined): Promise<PollResult> {
+  private async offer(
+    sink: PolicySink,
+    bytes: Uint8Array,
+    envelope: string | null,
+    sigEtag: string | undefined,
+    etag: string | undefined,
+  ): Promise<PollResult> {
     // without ETags every poll downloads; the digest still keeps an unchanged module from being checked again
     const digest = `${await sha256Hex(bytes)}:${envelope ?? ""}`;
     if (digest === this.lastDigest) {
@@ -150,7 +163,9 @@ export class UrlSource implements PolicySource {
     // a module published before its statement: the old .sig is refused (bad signature, or a statement for the old module);
     // and a staged one (held pending, or refused by its guard later): its statement may be signed again — another
     // plan, or a new serial to try it again — with the same bytes, which the module's ETag does not show
-    const recheck = result.status === "pending" || (result.status === "rejected" && (result.reason === "signature" || result.reason === "digest" || result.reason === "guard"));
+    const recheck =
+      result.status === "pending" ||
+      (result.status === "rejected" && (result.reason === "signature" || result.reason === "digest" || result.reason === "guard"));
     this.unsigned = recheck ? { bytes, sigEtag } : undefined;
     return { status: "offered", result };
   }
@@ -167,8 +182,10 @@ export class UrlSource implements PolicySource {
       await res.body?.cancel();
       if (hop === MAX_REDIRECTS) throw new FetchError(`GET ${shown}: more than ${MAX_REDIRECTS} redirects`);
       const next = new URL(location, at);
-      if (next.protocol !== "https:" && next.protocol !== "http:") throw new FetchError(`GET ${shown}: redirected to ${next.protocol} (only http and https are followed)`);
-      if (at.protocol === "https:" && next.protocol === "http:") throw new FetchError(`GET ${shown}: redirected from HTTPS to plain HTTP (${next.origin}); not followed`);
+      if (next.protocol !== "https:" && next.protocol !== "http:")
+        throw new FetchError(`GET ${shown}: redirected to ${next.protocol} (only http and https are followed)`);
+      if (at.protocol === "https:" && next.protocol === "http:")
+        throw new FetchError(`GET ${shown}: redirected from HTTPS to plain HTTP (${next.origin}); not followed`);
       next.username = next.password = "";
       at = next;
     }

@@ -9,7 +9,10 @@ import type { CheckCount } from "./poller.ts";
 import type { StoredEntry } from "./state.ts";
 
 /** What a source remembers a delivery by: its key ("file:…", "url:…", "oci:…") and an ETag or digest. */
-interface SourceTag { key: string; value: string }
+interface SourceTag {
+  key: string;
+  value: string;
+}
 
 /** A candidate module as a source found it. */
 export interface Delivery {
@@ -30,8 +33,7 @@ export interface Delivery {
 
 export type OfferResult =
   /** pending: verified, but held until its rollout step opens and its guard speaks; `policy` is the active one. */
-  | { status: "activated" | "unchanged" | "pending"; policy: StoredEntry }
-  | { status: "rejected"; reason: string; message: string };
+  { status: "activated" | "unchanged" | "pending"; policy: StoredEntry } | { status: "rejected"; reason: string; message: string };
 
 /** Where a source hands what it finds: the agent's PolicyManager (or, in the fleet simulation, a lighter stand-in). */
 export interface PolicySink {
@@ -108,7 +110,11 @@ export function sourceFor(ref: string, ctx: SourceContext = {}): PolicySource {
   const scheme = schemeOf(ref);
   const factory = factories.get(scheme);
   if (!factory) {
-    throw new Error(`cannot deliver a policy from "${ref}": the scheme "${scheme}://" is not supported; supported: ${registeredSchemes().map((s) => `${s}://`).join(", ")} (a bare path is a file)`);
+    throw new Error(
+      `cannot deliver a policy from "${ref}": the scheme "${scheme}://" is not supported; supported: ${registeredSchemes()
+        .map((s) => `${s}://`)
+        .join(", ")} (a bare path is a file)`,
+    );
   }
   return factory(ref, ctx);
 }

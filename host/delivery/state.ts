@@ -38,7 +38,12 @@ export interface Adoption {
 }
 
 /** A change seen in the shadow: from the active policy's placement to the candidate's, how often, and the first request that showed it. */
-export interface Transition { from: string; to: string; count: number; example: string }
+export interface Transition {
+  from: string;
+  to: string;
+  count: number;
+  example: string;
+}
 
 /** What the shadow evaluation of a pending candidate has seen (shadow.ts). */
 export interface ShadowCounts {
@@ -64,7 +69,11 @@ export interface PendingEntry {
 }
 
 /** A serial the guard refused: never tried again. */
-export interface RefusedMark { serial: number; moduleSha256: string; at: string }
+export interface RefusedMark {
+  serial: number;
+  moduleSha256: string;
+  at: string;
+}
 
 /** Per policy name: the highest serial activated, and for which module. */
 export interface SerialMark {

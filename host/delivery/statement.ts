@@ -16,7 +16,6 @@ import { parseSignedTime, PREDICATE_TYPE, predicateOf, predicateProblem, type Po
 import type { Guard, Rollout } from "./rollout.ts";
 import { fromBase64, SIGNATURE_BYTES, signBytes, toBase64, verifyBytes, type SigningKey, type TrustedKey } from "./signing.ts";
 
-
 /** The envelope's payloadType: an in-toto statement. */
 export const STATEMENT_TYPE = "application/vnd.in-toto+json";
 const IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v1";
@@ -26,7 +25,9 @@ const IN_TOTO_STATEMENT_V01 = "https://in-toto.io/Statement/v0.1";
 export const LEGACY_STATEMENT_TYPE = "application/vnd.isoplace.policy.statement+json";
 
 /** A verified statement as the agent uses it: the predicate's fields and the module's digest (the subject). */
-export interface Statement extends PolicyPredicate { moduleSha256: string }
+export interface Statement extends PolicyPredicate {
+  moduleSha256: string;
+}
 
 export type StatementFormat = "in-toto" | "legacy";
 
@@ -37,10 +38,18 @@ export interface InTotoStatement {
   predicate: PolicyPredicate;
 }
 
-interface DsseSignature { keyid: string; sig: string }
-export interface Envelope { payloadType: string; payload: string; signatures: DsseSignature[] }
+interface DsseSignature {
+  keyid: string;
+  sig: string;
+}
+export interface Envelope {
+  payloadType: string;
+  payload: string;
+  signatures: DsseSignature[];
+}
 
-const RESIGN_HINT = "re-sign it with `isoplace policy sign FILE.wasm --key policy.key [--serial N] [--expires 30d]`, which writes a signed statement (an in-toto statement in a DSSE envelope)";
+const RESIGN_HINT =
+  "re-sign it with `isoplace policy sign FILE.wasm --key policy.key [--serial N] [--expires 30d]`, which writes a signed statement (an in-toto statement in a DSSE envelope)";
 export const LEGACY_NOTE = `a statement in the old format (payloadType ${LEGACY_STATEMENT_TYPE}), which this release is the last to accept: ${RESIGN_HINT}`;
 
 const utf8 = new TextEncoder();
@@ -57,7 +66,12 @@ export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
 
 /** The in-toto statement for a module's statement; the subject's name is the module's file name. */
 export function inTotoStatement(st: Statement, subjectName = `${st.name}.wasm`): InTotoStatement {
-  return { _type: IN_TOTO_STATEMENT, subject: [{ name: subjectName, digest: { sha256: st.moduleSha256 } }], predicateType: PREDICATE_TYPE, predicate: predicateOf(st) };
+  return {
+    _type: IN_TOTO_STATEMENT,
+    subject: [{ name: subjectName, digest: { sha256: st.moduleSha256 } }],
+    predicateType: PREDICATE_TYPE,
+    predicate: predicateOf(st),
+  };
 }
 
 /** Why a statement is not one; null when it is. */
@@ -78,7 +92,13 @@ export async function signStatement(st: Statement, keys: readonly SigningKey[], 
 }
 
 /** What `policy sign` puts in a statement besides the module's own facts; a staged rollout's plan and guard go in its predicate (rollout.ts). */
-export interface StatementOptions { serial?: number; expires?: string; now?: Date; rollout?: Rollout; guard?: Guard }
+export interface StatementOptions {
+  serial?: number;
+  expires?: string;
+  now?: Date;
+  rollout?: Rollout;
+  guard?: Guard;
+}
 
 /**
  * The statement for a policy module: its name and version from its metadata section, its digest,
@@ -89,14 +109,23 @@ export async function statementOf(bytes: Uint8Array, o: StatementOptions = {}): 
   const now = o.now ?? new Date();
   const meta = readMeta(customSections(bytes, META_SECTION));
   return {
-    name: meta.name, version: meta.version, serial: o.serial ?? Math.floor(now.getTime() / 1000),
-    issuedAt: now.toISOString(), ...(o.expires ? { expires: o.expires } : {}),
-    ...(o.rollout ? { rollout: o.rollout } : {}), ...(o.guard ? { guard: o.guard } : {}), moduleSha256: await sha256Hex(bytes),
+    name: meta.name,
+    version: meta.version,
+    serial: o.serial ?? Math.floor(now.getTime() / 1000),
+    issuedAt: now.toISOString(),
+    ...(o.expires ? { expires: o.expires } : {}),
+    ...(o.rollout ? { rollout: o.rollout } : {}),
+    ...(o.guard ? { guard: o.guard } : {}),
+    moduleSha256: await sha256Hex(bytes),
   };
 }
 
 /** What `isoplace policy sign` does: the module's statement, signed. */
-export async function signModuleStatement(bytes: Uint8Array, keys: readonly SigningKey[], o: StatementOptions & { subjectName?: string } = {}): Promise<Envelope> {
+export async function signModuleStatement(
+  bytes: Uint8Array,
+  keys: readonly SigningKey[],
+  o: StatementOptions & { subjectName?: string } = {},
+): Promise<Envelope> {
   return signStatement(await statementOf(bytes, o), keys, o);
 }
 
@@ -106,9 +135,7 @@ export const envelopeJson = (e: Envelope): string => `${JSON.stringify(e)}\n`;
 /** The envelope as it goes in the Isoplace-Signature header: its JSON in base64. */
 export const envelopeHeader = (e: Envelope): string => toBase64(utf8.encode(JSON.stringify(e)));
 
-export type EnvelopeRead =
-  | { ok: true; envelope: Envelope }
-  | { ok: false; legacy: boolean; message: string };
+export type EnvelopeRead = { ok: true; envelope: Envelope } | { ok: false; legacy: boolean; message: string };
 
 const PAYLOAD_TYPES = [STATEMENT_TYPE, LEGACY_STATEMENT_TYPE];
 
@@ -122,24 +149,39 @@ export function readEnvelope(text: string): EnvelopeRead {
   if (!t.startsWith("{")) {
     const raw = fromBase64(t.replace(/\s+/g, ""));
     if (raw && raw.length === SIGNATURE_BYTES) {
-      return { ok: false, legacy: true, message: `the signature is a bare Ed25519 signature of the module (the format before signed statements), which is no longer accepted: ${RESIGN_HINT}` };
+      return {
+        ok: false,
+        legacy: true,
+        message: `the signature is a bare Ed25519 signature of the module (the format before signed statements), which is no longer accepted: ${RESIGN_HINT}`,
+      };
     }
     if (!raw) return { ok: false, legacy: false, message: "the signature is neither a DSSE envelope (JSON) nor base64 of one" };
     json = new TextDecoder().decode(raw);
   }
   let e: unknown;
-  try { e = JSON.parse(json); } catch { return { ok: false, legacy: false, message: "the signature is not a DSSE envelope: not JSON" }; }
+  try {
+    e = JSON.parse(json);
+  } catch {
+    return { ok: false, legacy: false, message: "the signature is not a DSSE envelope: not JSON" };
+  }
   const bundle = e as { mediaType?: unknown; dsseEnvelope?: unknown } | null;
   if (bundle && typeof bundle === "object" && typeof bundle.mediaType === "string" && bundle.mediaType.startsWith("application/vnd.dev.sigstore.bundle")) {
-    if (!bundle.dsseEnvelope) return { ok: false, legacy: false, message: "the sigstore bundle holds no DSSE envelope (a signature of the blob itself, not an attestation: sign with cosign attest-blob)" };
+    if (!bundle.dsseEnvelope)
+      return {
+        ok: false,
+        legacy: false,
+        message: "the sigstore bundle holds no DSSE envelope (a signature of the blob itself, not an attestation: sign with cosign attest-blob)",
+      };
     e = bundle.dsseEnvelope;
   }
   const env = e as Envelope;
   if (!env || typeof env !== "object" || typeof env.payloadType !== "string" || typeof env.payload !== "string" || !Array.isArray(env.signatures)) {
     return { ok: false, legacy: false, message: "the signature is not a DSSE envelope (needs payloadType, payload and signatures)" };
   }
-  if (!PAYLOAD_TYPES.includes(env.payloadType)) return { ok: false, legacy: false, message: `the envelope's payloadType is "${String(env.payloadType).slice(0, 100)}"; expected "${STATEMENT_TYPE}"` };
-  if (env.signatures.length === 0 || env.signatures.some((s) => !s || typeof s.sig !== "string")) return { ok: false, legacy: false, message: "the envelope has no signatures" };
+  if (!PAYLOAD_TYPES.includes(env.payloadType))
+    return { ok: false, legacy: false, message: `the envelope's payloadType is "${String(env.payloadType).slice(0, 100)}"; expected "${STATEMENT_TYPE}"` };
+  if (env.signatures.length === 0 || env.signatures.some((s) => !s || typeof s.sig !== "string"))
+    return { ok: false, legacy: false, message: "the envelope has no signatures" };
   const signatures = env.signatures.map((s) => ({ keyid: typeof s.keyid === "string" ? s.keyid : "", sig: s.sig }));
   return { ok: true, envelope: { payloadType: env.payloadType, payload: env.payload, signatures } };
 }
@@ -155,7 +197,11 @@ type StatementRead = { ok: true; statement: Statement; format: StatementFormat }
 /** The statement in a payload of the given type: an in-toto statement of our predicate type, or the legacy flat statement. */
 function parseStatement(payloadType: string, payload: Uint8Array): StatementRead {
   let s: unknown;
-  try { s = JSON.parse(new TextDecoder().decode(payload)); } catch { return { ok: false, message: "the signed payload is not JSON" }; }
+  try {
+    s = JSON.parse(new TextDecoder().decode(payload));
+  } catch {
+    return { ok: false, message: "the signed payload is not JSON" };
+  }
   if (!s || typeof s !== "object" || Array.isArray(s)) return { ok: false, message: "the payload is not a JSON object" };
   if (payloadType === LEGACY_STATEMENT_TYPE) {
     const st = s as Statement;
@@ -163,10 +209,16 @@ function parseStatement(payloadType: string, payload: Uint8Array): StatementRead
     return problem ? { ok: false, message: problem } : { ok: true, statement: { ...predicateOf(st), moduleSha256: st.moduleSha256 }, format: "legacy" };
   }
   const it = s as Partial<InTotoStatement>;
-  if (it._type !== IN_TOTO_STATEMENT && it._type !== IN_TOTO_STATEMENT_V01) return { ok: false, message: `_type must be "${IN_TOTO_STATEMENT}"; got ${JSON.stringify(it._type)?.slice(0, 100)}` };
-  if (it.predicateType !== PREDICATE_TYPE) return { ok: false, message: `predicateType must be "${PREDICATE_TYPE}" (cosign attest-blob --type ${PREDICATE_TYPE}); got ${JSON.stringify(it.predicateType)?.slice(0, 100)}` };
+  if (it._type !== IN_TOTO_STATEMENT && it._type !== IN_TOTO_STATEMENT_V01)
+    return { ok: false, message: `_type must be "${IN_TOTO_STATEMENT}"; got ${JSON.stringify(it._type)?.slice(0, 100)}` };
+  if (it.predicateType !== PREDICATE_TYPE)
+    return {
+      ok: false,
+      message: `predicateType must be "${PREDICATE_TYPE}" (cosign attest-blob --type ${PREDICATE_TYPE}); got ${JSON.stringify(it.predicateType)?.slice(0, 100)}`,
+    };
   const subjects = Array.isArray(it.subject) ? it.subject : [];
-  if (subjects.length !== 1 || typeof subjects[0]?.digest?.sha256 !== "string") return { ok: false, message: "subject must name exactly one module, with its sha256 digest" };
+  if (subjects.length !== 1 || typeof subjects[0]?.digest?.sha256 !== "string")
+    return { ok: false, message: "subject must name exactly one module, with its sha256 digest" };
   const problem = predicateProblem(it.predicate);
   if (problem) return { ok: false, message: problem };
   const statement = { ...predicateOf(it.predicate!), moduleSha256: subjects[0].digest.sha256 };
@@ -185,7 +237,8 @@ export type StatementCheck =
  * verified payload is parsed.
  */
 export async function verifyStatement(text: string | null | undefined, keys: readonly TrustedKey[]): Promise<StatementCheck> {
-  if (text === null || text === undefined || text.trim() === "") return { ok: false, reason: "signature", message: `the module is unsigned (no signed statement given): ${RESIGN_HINT}` };
+  if (text === null || text === undefined || text.trim() === "")
+    return { ok: false, reason: "signature", message: `the module is unsigned (no signed statement given): ${RESIGN_HINT}` };
   const read = readEnvelope(text);
   if (!read.ok) return { ok: false, reason: "signature", legacy: read.legacy, message: read.message };
   if (keys.length === 0) return { ok: false, reason: "signature", message: "no trusted key is configured, so no signed module can be accepted" };
@@ -198,12 +251,19 @@ export async function verifyStatement(text: string | null | undefined, keys: rea
     if (!sig) continue;
     const named = keys.filter((k) => k.fingerprint === s.keyid);
     for (const k of named.length ? named : keys) {
-      if (await verifyBytes(k.key, sig, signed)) { keyId = k.id; break; }
+      if (await verifyBytes(k.key, sig, signed)) {
+        keyId = k.id;
+        break;
+      }
     }
     if (keyId) break;
   }
   if (!keyId) {
-    return { ok: false, reason: "signature", message: `the statement's signature matches none of the ${keys.length} trusted key(s) (${keys.map((k) => k.id).join(", ")}): it was altered or signed by another key` };
+    return {
+      ok: false,
+      reason: "signature",
+      message: `the statement's signature matches none of the ${keys.length} trusted key(s) (${keys.map((k) => k.id).join(", ")}): it was altered or signed by another key`,
+    };
   }
   const st = parseStatement(read.envelope.payloadType, payload);
   if (!st.ok) return { ok: false, reason: "statement", message: `the signed statement is malformed: ${st.message}` };
@@ -235,5 +295,7 @@ export function parseExpiry(text: string, now: Date): string {
     if (t <= now.getTime()) throw new Error(`--expires ${text} is in the past`);
     return new Date(t).toISOString();
   }
-  throw new Error(`--expires must be a duration (a positive number with m, h, d or w: 30d, 12h), a day (2027-01-31, UTC) or an RFC 3339 time with Z or an offset (2027-01-31T12:00:00Z); got "${text}"`);
+  throw new Error(
+    `--expires must be a duration (a positive number with m, h, d or w: 30d, 12h), a day (2027-01-31, UTC) or an RFC 3339 time with Z or an offset (2027-01-31T12:00:00Z); got "${text}"`,
+  );
 }

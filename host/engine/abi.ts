@@ -10,9 +10,15 @@ export const ALLOWED_IMPORTS = new Set(["env.abort"]);
 export interface PolicyExports {
   memory: WebAssembly.Memory;
   abiVersion(): number;
-  input(): number; output(): number; scores(): number; comparison(): number;
-  figures(): number; runtimeFigures(): number; scenarios(): number;
-  catalogue(): number; catalogueLength(): number;
+  input(): number;
+  output(): number;
+  scores(): number;
+  comparison(): number;
+  figures(): number;
+  runtimeFigures(): number;
+  scenarios(): number;
+  catalogue(): number;
+  catalogueLength(): number;
   decide(scenario: number, performance: number, security: number, needs: number, runtimes: number, flags: number): number;
   rank(runtimes: number, flags: number): number;
   compare(a: number, b: number): number;
@@ -20,8 +26,21 @@ export interface PolicyExports {
 }
 
 export const REQUIRED_EXPORTS = [
-  "memory", "abiVersion", "input", "output", "scores", "comparison", "figures", "runtimeFigures", "scenarios",
-  "catalogue", "catalogueLength", "decide", "rank", "compare", "selfTest",
+  "memory",
+  "abiVersion",
+  "input",
+  "output",
+  "scores",
+  "comparison",
+  "figures",
+  "runtimeFigures",
+  "scenarios",
+  "catalogue",
+  "catalogueLength",
+  "decide",
+  "rank",
+  "compare",
+  "selfTest",
 ] as const;
 
 // Output slots (i32).
@@ -36,13 +55,13 @@ export type Rule = (typeof RULES)[number];
 
 /** Typed views over the module's buffers; the memory never grows, so they stay valid. */
 export interface Views {
-  input: Float64Array;      // [4 constraints][12 weights]
-  output: Int32Array;       // 20 slots
-  scores: Float64Array;     // by level 0..4
-  comparison: Uint8Array;   // by metric
-  figures: Float32Array;    // [level][metric][min, max]
+  input: Float64Array; // [4 constraints][12 weights]
+  output: Int32Array; // 20 slots
+  scores: Float64Array; // by level 0..4
+  comparison: Uint8Array; // by metric
+  figures: Float32Array; // [level][metric][min, max]
   runtimeFigures: Float64Array; // [runtime][metric][min, max], NaN where the runtime has none
-  scenarios: Uint8Array;    // [scenario][first, second, fit L1..L4]
+  scenarios: Uint8Array; // [scenario][first, second, fit L1..L4]
 }
 
 export function views(x: PolicyExports, scenarioCount: number): Views {

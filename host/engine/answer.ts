@@ -5,37 +5,58 @@ import type { Catalogue } from "./catalogue.ts";
 import type { Decision } from "./engine.ts";
 import type { Constraints } from "./request.ts";
 import { stackShape, stackTable } from "./stacks.ts";
-import { ARTIFACT_IDS, ARTIFACT_WORDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, type LevelId } from "./vocabulary.ts";
+import { ARTIFACT_IDS, ARTIFACT_WORDS, LEVEL_IDS, METRIC_IDS, type PLACEABLE_LEVELS, type LevelId } from "./vocabulary.ts";
 
 /** What one call of decide/rank left in the output buffer. */
 export interface Readout {
-  level: number; runtime: number; fallback: number; fallbackRuntime: number; rule: Rule;
-  order: number[]; reasons: number[]; levelRuntime: number[]; scores: number[];
+  level: number;
+  runtime: number;
+  fallback: number;
+  fallbackRuntime: number;
+  rule: Rule;
+  order: number[];
+  reasons: number[];
+  levelRuntime: number[];
+  scores: number[];
 }
 
 export function readOut(v: Views): Readout {
   const o = v.output;
-  const reasons = [0, 0, 0, 0, 0], levelRuntime = [-1, -1, -1, -1, -1], scores = [NaN, NaN, NaN, NaN, NaN];
+  const reasons = [0, 0, 0, 0, 0],
+    levelRuntime = [-1, -1, -1, -1, -1],
+    scores = [NaN, NaN, NaN, NaN, NaN];
   for (let l = 1; l <= 4; l++) {
     reasons[l] = o[OUT.reasons + l - 1];
     levelRuntime[l] = o[OUT.levelRuntime + l - 1];
     scores[l] = v.scores[l];
   }
   return {
-    level: o[OUT.level], runtime: o[OUT.runtime], fallback: o[OUT.fallback], fallbackRuntime: o[OUT.fallbackRuntime],
+    level: o[OUT.level],
+    runtime: o[OUT.runtime],
+    fallback: o[OUT.fallback],
+    fallbackRuntime: o[OUT.fallbackRuntime],
     rule: RULES[o[OUT.rule]] ?? "none",
     order: [o[OUT.order], o[OUT.order + 1], o[OUT.order + 2], o[OUT.order + 3]],
-    reasons, levelRuntime, scores,
+    reasons,
+    levelRuntime,
+    scores,
   };
 }
 
 export interface RankingEntry {
-  level: LevelId; feasible: boolean; score: number | null; reasons: string[];
+  level: LevelId;
+  feasible: boolean;
+  score: number | null;
+  reasons: string[];
   /** The runtime the level would run on (null: none on the node runs the artifact there). */
-  runtime: string | null; runtimeClassName: string | null;
+  runtime: string | null;
+  runtimeClassName: string | null;
 }
 
-export interface NodeInfo { source: "request" | "configured" | "detected" | "planning"; runtimes: string[] }
+export interface NodeInfo {
+  source: "request" | "configured" | "detected" | "planning";
+  runtimes: string[];
+}
 
 /** Where an answer says the runtimes are: on a node (the agent's, or the request's), or in a cluster (the admission webhook's). */
 export type Scope = "node" | "cluster";
@@ -45,16 +66,17 @@ const WHERE = {
 } as const;
 
 export interface Situation {
-  scenario: number;               // -1 none
+  scenario: number; // -1 none
   /** Default: node. */
   scope?: Scope;
-  performance: number[]; security: number[];
+  performance: number[];
+  security: number[];
   constraints: Constraints;
   node: NodeInfo;
-  artifact: number;               // ARTIFACT_IDS index, -1 any
+  artifact: number; // ARTIFACT_IDS index, -1 any
   /** Each level's rejections, worded once per decision (the ranking and the explanation share them). */
   rejected?: string[][];
-  nodeRuntimes?: string;   // the node's runtimes, listed once
+  nodeRuntimes?: string; // the node's runtimes, listed once
 }
 
 /** Scores as answers show them: 4 decimals. */
@@ -62,23 +84,23 @@ export const round = (x: number) => Math.round(x * 1e4) / 1e4;
 
 export class Explainer {
   readonly catalogue: Catalogue;
-  private readonly providers: string[];  // per level: "kvm or kata", …
-  private readonly unsuitable: string[][];  // per scenario, per level: "not suitable for …"
-  private readonly fitNotes: string[][];    // per scenario, per level: its fit, in words
+  private readonly providers: string[]; // per level: "kvm or kata", …
+  private readonly unsuitable: string[][]; // per scenario, per level: "not suitable for …"
+  private readonly fitNotes: string[][]; // per scenario, per level: its fit, in words
   private readonly stackRuntime: number[][]; // per scenario, per level: the runtime its stack names, or -1
   private readonly stacks: (string | null)[][][]; // stackTable: [scenario + 1][level][runtime + 1]
 
   constructor(catalogue: Catalogue) {
     this.catalogue = catalogue;
     this.providers = LEVEL_IDS.map((id) => {
-      const names = catalogue.runtimes
-        .filter((r) => r.levels.includes(id as (typeof PLACEABLE_LEVELS)[number]))
-        .map((r) => [r.id, ...r.requires].join("+"));
-      return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names[0] ?? "none";
+      const names = catalogue.runtimes.filter((r) => r.levels.includes(id as (typeof PLACEABLE_LEVELS)[number])).map((r) => [r.id, ...r.requires].join("+"));
+      return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : (names[0] ?? "none");
     });
     this.unsuitable = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) => `not suitable for ${sc.name} (${row.note})`)]);
-    this.fitNotes = catalogue.scenarios.map((sc) => ["", ...sc.levels.map((row) =>
-      row.fit === "⚠️" ? `usable for ${sc.name} with drawbacks: ${row.note}` : `${row.fit} for ${sc.name}: ${row.note}`)]);
+    this.fitNotes = catalogue.scenarios.map((sc) => [
+      "",
+      ...sc.levels.map((row) => (row.fit === "⚠️" ? `usable for ${sc.name} with drawbacks: ${row.note}` : `${row.fit} for ${sc.name}: ${row.note}`)),
+    ]);
     // The runtime a scenario's stack is built on (e.g. WasmEdge in "K3s + WasmEdge 0.14.1"), if any.
     this.stackRuntime = catalogue.scenarios.map((_, s) => [-1, 1, 2, 3, 4].map((l) => (l < 0 ? -1 : stackShape(catalogue, s, l).runtime)));
     this.stacks = stackTable(catalogue);
@@ -89,13 +111,20 @@ export class Explainer {
     if (s.scenario < 0) return "";
     const named = this.stackRuntime[s.scenario][r.level];
     if (named < 0 || named === r.runtime) return "";
-    const c = this.catalogue, rt = c.runtimes[named];
-    const why = s.artifact >= 0 && !rt.runs.includes(ARTIFACT_IDS[s.artifact]) ? `which does not run ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}`
-      : s.node.runtimes.includes(rt.id) ? "which scores lower here" : WHERE[s.scope ?? "node"].lacks;
+    const c = this.catalogue,
+      rt = c.runtimes[named];
+    const why =
+      s.artifact >= 0 && !rt.runs.includes(ARTIFACT_IDS[s.artifact])
+        ? `which does not run ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}`
+        : s.node.runtimes.includes(rt.id)
+          ? "which scores lower here"
+          : WHERE[s.scope ?? "node"].lacks;
     return ` The recommended stack uses ${rt.name}, ${why}; ${c.runtimes[r.runtime].name} provides ${LEVEL_IDS[r.level]} here.`;
   }
 
-  levelName(level: number): string { return this.catalogue.levels[level].name; }
+  levelName(level: number): string {
+    return this.catalogue.levels[level].name;
+  }
 
   /** Why a level is out, in words; `runtime`: the one it would run on (its own figures apply). */
   rejections(level: number, bits: number, s: Situation, runtime = -1): string[] {
@@ -118,9 +147,11 @@ export class Explainer {
     if (bits & REASON.coldStart) out.push(`cold start ${fig(1)} can exceed maxColdStartMs ${k.maxColdStartMs} ms`);
     if (bits & REASON.memory) {
       const memory = fig(2);
-      out.push(memory?.includes("+")
-        ? `memory ${memory} has no upper bound, so it can exceed maxMemoryMb ${k.maxMemoryMb} MB`
-        : `memory ${memory} can exceed maxMemoryMb ${k.maxMemoryMb} MB`);
+      out.push(
+        memory?.includes("+")
+          ? `memory ${memory} has no upper bound, so it can exceed maxMemoryMb ${k.maxMemoryMb} MB`
+          : `memory ${memory} can exceed maxMemoryMb ${k.maxMemoryMb} MB`,
+      );
     }
     if (bits & REASON.cpu) out.push(`CPU overhead ${fig(3)} can exceed maxCpuOverheadPct ${k.maxCpuOverheadPct} %`);
     if (bits & REASON.isolation) out.push(`isolation ${fig(0)} is below minIsolation ${k.minIsolation}`);
@@ -128,9 +159,11 @@ export class Explainer {
       const what = s.artifact >= 0 ? `no runtime for ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]} at ${LEVEL_IDS[level]}` : "no runtime for it";
       const needs = s.artifact >= 0 ? this.runners(level, s.artifact, "needs ") : `needs ${this.providers[level]}`;
       const w = WHERE[s.scope ?? "node"];
-      out.push(s.node.runtimes.length
-        ? `${what} ${w.here} (${needs}; ${w.has} ${(s.nodeRuntimes ??= s.node.runtimes.join(", "))})`
-        : `${what} ${w.here} (${needs}; ${w.has} none)`);
+      out.push(
+        s.node.runtimes.length
+          ? `${what} ${w.here} (${needs}; ${w.has} ${(s.nodeRuntimes ??= s.node.runtimes.join(", "))})`
+          : `${what} ${w.here} (${needs}; ${w.has} none)`,
+      );
     }
     if (bits & REASON.artifact) out.push(this.wrongArtifact(level, s));
     return out;
@@ -146,7 +179,8 @@ export class Explainer {
 
   /** "no runtime for container images at L4 on this node (WasmEdge and Wasmtime run Wasm modules; gVisor or Firecracker would run it)". */
   private wrongArtifact(level: number, s: Situation): string {
-    const c = this.catalogue, id = LEVEL_IDS[level];
+    const c = this.catalogue,
+      id = LEVEL_IDS[level];
     const present = new Set(s.node.runtimes);
     const here = c.runtimes.filter((r) => (r.levels as string[]).includes(id) && present.has(r.id) && r.requires.every((q) => present.has(q)));
     const groups = new Map<string, string[]>();
@@ -198,7 +232,13 @@ export class Explainer {
       artifact: s.artifact >= 0 ? ARTIFACT_IDS[s.artifact] : null,
       stack: this.stack(r.level, r.runtime, s.scenario),
       fallback: r.fallback
-        ? { level: LEVEL_IDS[r.fallback], levelName: this.levelName(r.fallback), runtime: fbRuntime?.id ?? null, runtimeClassName: fbRuntime?.runtimeClassName ?? null, stack: this.stack(r.fallback, r.fallbackRuntime, s.scenario) }
+        ? {
+            level: LEVEL_IDS[r.fallback],
+            levelName: this.levelName(r.fallback),
+            runtime: fbRuntime?.id ?? null,
+            runtimeClassName: fbRuntime?.runtimeClassName ?? null,
+            stack: this.stack(r.fallback, r.fallbackRuntime, s.scenario),
+          }
         : null,
       rule: r.rule,
       ranking: this.ranking(r, s),
@@ -222,19 +262,22 @@ export class Explainer {
     const head = `${LEVEL_IDS[r.level]} (${this.levelName(r.level)})`;
     const rt = c.runtimes[r.runtime];
     const runs = s.artifact >= 0 ? ` and runs ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}` : "";
-    const runtime = s.node.source === "planning"
-      ? `${rt.name} assumed (planning mode: no node profile, every runtime counted)${runs ? `; it runs ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}` : ""}`
-      : `${rt.name} is ${s.node.source === "request" ? WHERE[s.scope ?? "node"].on : "installed"}${runs}`;
+    const runtime =
+      s.node.source === "planning"
+        ? `${rt.name} assumed (planning mode: no node profile, every runtime counted)${runs ? `; it runs ${ARTIFACT_WORDS[ARTIFACT_IDS[s.artifact]]}` : ""}`
+        : `${rt.name} is ${s.node.source === "request" ? WHERE[s.scope ?? "node"].on : "installed"}${runs}`;
     const sc = s.scenario >= 0 ? c.scenarios[s.scenario] : undefined;
     const need = (i: number) => c.needs[i];
     switch (r.rule) {
-      case "scenario": return `${head}: the recommended level for ${sc!.name}; ${runtime}.`;
+      case "scenario":
+        return `${head}: the recommended level for ${sc!.name}; ${runtime}.`;
       case "performance":
       case "security": {
         const n = need((r.rule === "performance" ? s.performance : s.security)[0]);
         return `${head}: the level for ${n.name} (${n.reason}); ${runtime}.`;
       }
-      case "default": return `${head}: the default level when no scenario or need decides; ${runtime}.`;
+      case "default":
+        return `${head}: the default level when no scenario or need decides; ${runtime}.`;
       case "second-choice":
         return `${head}: the second choice for ${sc!.name}, since ${this.unavailable(r, s)}; ${runtime}.`;
       default: {
@@ -248,10 +291,14 @@ export class Explainer {
   /** The levels the source's rule would have picked (rule 2). */
   private ruleCandidates(s: Situation): number[] {
     const c = this.catalogue;
-    const ids = s.scenario >= 0 ? [c.scenarios[s.scenario].first]
-      : s.performance.length ? c.needs[s.performance[0]].levels
-      : s.security.length ? c.needs[s.security[0]].levels
-      : [c.defaultLevel];
+    const ids =
+      s.scenario >= 0
+        ? [c.scenarios[s.scenario].first]
+        : s.performance.length
+          ? c.needs[s.performance[0]].levels
+          : s.security.length
+            ? c.needs[s.security[0]].levels
+            : [c.defaultLevel];
     return ids.map((id) => LEVEL_IDS.indexOf(id));
   }
 
@@ -262,5 +309,5 @@ export class Explainer {
   }
 }
 
-const orList = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} or ${xs.at(-1)}` : xs[0] ?? "");
-const andList = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}` : xs[0] ?? "");
+const orList = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} or ${xs.at(-1)}` : (xs[0] ?? ""));
+const andList = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(", ")} and ${xs.at(-1)}` : (xs[0] ?? ""));

@@ -26,7 +26,7 @@ export async function compileMetered(bytes: Uint8Array, budget = ACTIVATION_BUDG
     metered = meter(bytes, { initial: budget });
   } catch (err) {
     if (!(err instanceof MeterError)) throw err;
-    if (err.kind === "invalid") throw new PolicyRejectedError("invalid", `not a valid WebAssembly module: ${await platformMessage(bytes) ?? err.message}`);
+    if (err.kind === "invalid") throw new PolicyRejectedError("invalid", `not a valid WebAssembly module: ${(await platformMessage(bytes)) ?? err.message}`);
     if (err.kind === "memory") throw new PolicyRejectedError("memory", `${err.message}: memory is not metered, so it is capped`);
     throw new PolicyRejectedError("meter", `the module cannot be metered, so a call into it could not be bounded: ${err.message}`);
   }
@@ -41,7 +41,7 @@ export async function compileMetered(bytes: Uint8Array, budget = ACTIVATION_BUDG
 async function platformMessage(bytes: Uint8Array): Promise<string | undefined> {
   try {
     await WebAssembly.compile(bytes as BufferSource);
-    return undefined;  // the platform takes it: the meter's own check refused it (an index it does not define)
+    return undefined; // the platform takes it: the meter's own check refused it (an index it does not define)
   } catch (err) {
     return (err as Error).message;
   }

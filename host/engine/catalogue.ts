@@ -2,11 +2,21 @@
 // Numbers (figures, fit ratings) live in the module's tables and are joined in by the engine.
 import type { ArtifactId, LevelId, MetricId, NeedGroup, PlaceableLevel } from "./vocabulary.ts";
 
-export interface CatalogueMetric { id: MetricId; name: string; zh: string; direction: "higher" | "lower"; unit: Unit }
+export interface CatalogueMetric {
+  id: MetricId;
+  name: string;
+  zh: string;
+  direction: "higher" | "lower";
+  unit: Unit;
+}
 export type Unit = "stars" | "ms" | "MB" | "%" | "scale";
 
 export interface CatalogueLevel {
-  id: LevelId; name: string; zh: string; what: string; examples: string[];
+  id: LevelId;
+  name: string;
+  zh: string;
+  what: string;
+  examples: string[];
   /** Per metric, in METRIC_IDS order: the figure's text, or null where the source has none. */
   figures: (string | null)[];
   /** Per technical dimension, in `technical` order. */
@@ -14,8 +24,13 @@ export interface CatalogueLevel {
 }
 
 export interface CatalogueNeed {
-  id: string; group: NeedGroup; name: string; zh: string;
-  levels: PlaceableLevel[]; reason: string; metrics: MetricId[];
+  id: string;
+  group: NeedGroup;
+  name: string;
+  zh: string;
+  levels: PlaceableLevel[];
+  reason: string;
+  metrics: MetricId[];
 }
 
 /**
@@ -23,15 +38,28 @@ export interface CatalogueNeed {
  * none), the id of the runtime it is built on, text after it] (host/engine/stacks.ts).
  */
 export type CatalogueStack = string | [orchestrator: string, runtime: string, extra?: string];
-export interface CatalogueScenarioLevel { fit: string; note: string; stack: CatalogueStack; added?: boolean }
+export interface CatalogueScenarioLevel {
+  fit: string;
+  note: string;
+  stack: CatalogueStack;
+  added?: boolean;
+}
 export interface CatalogueScenario {
-  id: string; name: string; zh: string; first: PlaceableLevel; second?: PlaceableLevel; added?: boolean;
+  id: string;
+  name: string;
+  zh: string;
+  first: PlaceableLevel;
+  second?: PlaceableLevel;
+  added?: boolean;
   /** L1..L4. */
   levels: CatalogueScenarioLevel[];
 }
 
 export interface CatalogueRuntime {
-  id: string; name: string; levels: PlaceableLevel[]; requires: string[];
+  id: string;
+  name: string;
+  levels: PlaceableLevel[];
+  requires: string[];
   /** The artifacts it runs. */
   runs: ArtifactId[];
   runtimeClassName: string | null;
@@ -41,7 +69,8 @@ export interface CatalogueRuntime {
 }
 
 export interface Catalogue {
-  name: string; version: string;
+  name: string;
+  version: string;
   source?: { title: string; updated: string };
   versions: Record<string, string>;
   defaultLevel: PlaceableLevel;
@@ -55,7 +84,13 @@ export interface Catalogue {
 }
 
 /** The module's metadata, in its `isoplace.meta` custom section. */
-export interface PolicyMeta { name: string; version: string; sourceSha256: string; abi: number; compiler: string }
+export interface PolicyMeta {
+  name: string;
+  version: string;
+  sourceSha256: string;
+  abi: number;
+  compiler: string;
+}
 
 /**
  * The names of a module's self-test vectors, in the module's order: those every policy carries

@@ -17,14 +17,47 @@ export function decisionId(): string {
     crypto.getRandomValues(POOL);
     next = 0;
   }
-  const b = POOL, i = next;
+  const b = POOL,
+    i = next;
   next += 16;
-  const version = (b[i + 6] & 0x0f) | 0x40, variant = (b[i + 8] & 0x3f) | 0x80;
+  const version = (b[i + 6] & 0x0f) | 0x40,
+    variant = (b[i + 8] & 0x3f) | 0x80;
   return String.fromCharCode(
-    HIGH[b[i]], LOW[b[i]], HIGH[b[i + 1]], LOW[b[i + 1]], HIGH[b[i + 2]], LOW[b[i + 2]], HIGH[b[i + 3]], LOW[b[i + 3]], DASH,
-    HIGH[b[i + 4]], LOW[b[i + 4]], HIGH[b[i + 5]], LOW[b[i + 5]], DASH,
-    HIGH[version], LOW[version], HIGH[b[i + 7]], LOW[b[i + 7]], DASH,
-    HIGH[variant], LOW[variant], HIGH[b[i + 9]], LOW[b[i + 9]], DASH,
-    HIGH[b[i + 10]], LOW[b[i + 10]], HIGH[b[i + 11]], LOW[b[i + 11]], HIGH[b[i + 12]], LOW[b[i + 12]],
-    HIGH[b[i + 13]], LOW[b[i + 13]], HIGH[b[i + 14]], LOW[b[i + 14]], HIGH[b[i + 15]], LOW[b[i + 15]]);
+    HIGH[b[i]],
+    LOW[b[i]],
+    HIGH[b[i + 1]],
+    LOW[b[i + 1]],
+    HIGH[b[i + 2]],
+    LOW[b[i + 2]],
+    HIGH[b[i + 3]],
+    LOW[b[i + 3]],
+    DASH,
+    HIGH[b[i + 4]],
+    LOW[b[i + 4]],
+    HIGH[b[i + 5]],
+    LOW[b[i + 5]],
+    DASH,
+    HIGH[version],
+    LOW[version],
+    HIGH[b[i + 7]],
+    LOW[b[i + 7]],
+    DASH,
+    HIGH[variant],
+    LOW[variant],
+    HIGH[b[i + 9]],
+    LOW[b[i + 9]],
+    DASH,
+    HIGH[b[i + 10]],
+    LOW[b[i + 10]],
+    HIGH[b[i + 11]],
+    LOW[b[i + 11]],
+    HIGH[b[i + 12]],
+    LOW[b[i + 12]],
+    HIGH[b[i + 13]],
+    LOW[b[i + 13]],
+    HIGH[b[i + 14]],
+    LOW[b[i + 14]],
+    HIGH[b[i + 15]],
+    LOW[b[i + 15]],
+  );
 }

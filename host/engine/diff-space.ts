@@ -16,7 +16,10 @@ export type NeedSet = Record<NeedGroup, string[]>;
 export type ConstraintKey = (typeof CONSTRAINT_KEYS)[number];
 
 /** One value of a dimension: what it puts in a request, and how much it adds to the request's size. */
-interface Value<T> { value: T; size: number }
+interface Value<T> {
+  value: T;
+  size: number;
+}
 
 export interface Space {
   scenarios: Value<string | null>[];
@@ -40,7 +43,9 @@ const needCount = (n: NeedSet) => n.performance.length + n.security.length + n.c
 /** The artifact ids a policy's requests may name (the engine's vocabulary). */
 export const artifactIds = (engine: Engine): string[] => engine.tables.artifact.ids;
 
-function union<T>(...lists: T[][]): T[] { return [...new Set(lists.flat())]; }
+function union<T>(...lists: T[][]): T[] {
+  return [...new Set(lists.flat())];
+}
 
 function needSets(engines: Engine[]): { all: Value<NeedSet>[]; simple: Value<NeedSet>[] } {
   const needs = union(...engines.map((e) => e.catalogue.needs.map((n) => `${n.group}:${n.id}`))).map((k) => {
@@ -49,26 +54,32 @@ function needSets(engines: Engine[]): { all: Value<NeedSet>[]; simple: Value<Nee
   });
   const simple: NeedSet[] = [emptyNeeds(), ...needs.map((n) => ({ ...emptyNeeds(), [n.group]: [n.id] }))];
   const pairs: NeedSet[] = [];
-  needs.forEach((a, i) => needs.slice(i + 1).forEach((b) => {
-    if (a.group === b.group) return;
-    const set = emptyNeeds();
-    set[a.group].push(a.id);
-    set[b.group].push(b.id);
-    pairs.push(set);
-  }));
+  needs.forEach((a, i) =>
+    needs.slice(i + 1).forEach((b) => {
+      if (a.group === b.group) return;
+      const set = emptyNeeds();
+      set[a.group].push(a.id);
+      set[b.group].push(b.id);
+      pairs.push(set);
+    }),
+  );
   // the need sets the policies' own test vectors name (e.g. the source's example, three needs)
-  const named: NeedSet[] = engines.flatMap((e) => e.vectors()).map((v) => {
-    const set = emptyNeeds();
-    for (const g of NEED_GROUPS) set[g] = (v.request.workload[g] as string[] | undefined) ?? [];
-    return set;
-  }).filter((s) => needCount(s) >= 2);
+  const named: NeedSet[] = engines
+    .flatMap((e) => e.vectors())
+    .map((v) => {
+      const set = emptyNeeds();
+      for (const g of NEED_GROUPS) set[g] = (v.request.workload[g] as string[] | undefined) ?? [];
+      return set;
+    })
+    .filter((s) => needCount(s) >= 2);
   const seen = new Set<string>();
-  const values = (sets: NeedSet[]) => sets.flatMap((s) => {
-    const key = JSON.stringify(s);
-    if (seen.has(key)) return [];
-    seen.add(key);
-    return [{ value: s, size: needCount(s) }];
-  });
+  const values = (sets: NeedSet[]) =>
+    sets.flatMap((s) => {
+      const key = JSON.stringify(s);
+      if (seen.has(key)) return [];
+      seen.add(key);
+      return [{ value: s, size: needCount(s) }];
+    });
   const simpleValues = values(simple);
   return { simple: simpleValues, all: [...simpleValues, ...values(pairs), ...values(named)] };
 }
@@ -80,7 +91,10 @@ function profiles(engines: Engine[], options: SpaceOptions): Value<string[] | nu
   const seen = new Set<string>();
   const add = (ids: string[]) => {
     const key = ids.join(",");
-    if (!seen.has(key)) { seen.add(key); out.push({ value: ids, size: 1 + ids.length }); }
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push({ value: ids, size: 1 + ids.length });
+    }
   };
   // smallest first: by subset size, so the first of a size is the simplest example
   const subsets: string[][] = [];
@@ -95,12 +109,16 @@ function profiles(engines: Engine[], options: SpaceOptions): Value<string[] | nu
 function figureEnds(engines: Engine[]): Record<ConstraintKey, number[]> {
   const ends: Record<ConstraintKey, Set<number>> = { maxColdStartMs: new Set(), maxMemoryMb: new Set(), maxCpuOverheadPct: new Set(), minIsolation: new Set() };
   const metricOf: Record<ConstraintKey, [string, "max" | "min"]> = {
-    maxColdStartMs: ["coldStart", "max"], maxMemoryMb: ["memory", "max"], maxCpuOverheadPct: ["cpu", "max"], minIsolation: ["isolation", "min"],
+    maxColdStartMs: ["coldStart", "max"],
+    maxMemoryMb: ["memory", "max"],
+    maxCpuOverheadPct: ["cpu", "max"],
+    minIsolation: ["isolation", "min"],
   };
   for (const e of engines) {
     const levels = e.levels().levels.filter((l) => (PLACEABLE_LEVELS as readonly string[]).includes(l.id));
     // a runtime's own figures are constraint boundaries too: a level is checked on the runtime it would run on
-    const runtimeFigures = levels.flatMap((l) => (l as { runtimes?: { figures: Record<string, { min: number | null; max: number | null }> }[] }).runtimes ?? [])
+    const runtimeFigures = levels
+      .flatMap((l) => (l as { runtimes?: { figures: Record<string, { min: number | null; max: number | null }> }[] }).runtimes ?? [])
       .map((r) => r.figures);
     for (const key of CONSTRAINT_KEYS) {
       const [metric, end] = metricOf[key];
@@ -147,9 +165,18 @@ export function spaceSize(s: Space): number {
 }
 
 /** A request of the space as a POST /v1/decide body. */
-export interface SpaceRequest { workload: Record<string, unknown>; node?: { runtimes: string[] } }
+export interface SpaceRequest {
+  workload: Record<string, unknown>;
+  node?: { runtimes: string[] };
+}
 
-export function requestOf(scenario: string | null, needs: NeedSet, artifact: string | null, profile: string[] | null, constraint: [ConstraintKey, number] | null): SpaceRequest {
+export function requestOf(
+  scenario: string | null,
+  needs: NeedSet,
+  artifact: string | null,
+  profile: string[] | null,
+  constraint: [ConstraintKey, number] | null,
+): SpaceRequest {
   const workload: Record<string, unknown> = {};
   if (scenario !== null) workload.scenario = scenario;
   if (artifact !== null) workload.artifact = artifact;

@@ -19,12 +19,17 @@ export interface DiffOptions extends SpaceOptions {
   onChange?: (request: SpaceRequest, a: Outcome, b: Outcome) => void;
 }
 
-export interface Example { request: SpaceRequest; a: Outcome; b: Outcome }
+export interface Example {
+  request: SpaceRequest;
+  a: Outcome;
+  b: Outcome;
+}
 
 export interface Transition {
   /** `L4/wasmedge → L3/containerd`; when level and runtime stay, the fields that changed. */
   label: string;
-  from: string; to: string;
+  from: string;
+  to: string;
   count: number;
   fields: Field[];
   examples: Example[];
@@ -36,7 +41,16 @@ type Field = (typeof FIELDS)[number];
 export interface PolicyDiff {
   a: { name: string; version: string; sha256: string };
   b: { name: string; version: string; sha256: string };
-  space: { requests: number; scenarios: number; needSets: number; simpleNeedSets: number; artifacts: number; profiles: number; constraintValues: number; description: string };
+  space: {
+    requests: number;
+    scenarios: number;
+    needSets: number;
+    simpleNeedSets: number;
+    artifacts: number;
+    profiles: number;
+    constraintValues: number;
+    description: string;
+  };
   changed: number;
   counts: Record<Field, number> & { becameInfeasible: number; becameFeasible: number; invalid: number };
   transitions: Transition[];
@@ -55,15 +69,18 @@ interface Mapped {
 }
 
 function mapFor(e: Engine, s: Space): Mapped {
-  const t = e.tables, needs = e.catalogue.needs, arts = artifactIds(e);
+  const t = e.tables,
+    needs = e.catalogue.needs,
+    arts = artifactIds(e);
   const needIndex = (group: string, id: string) => needs.findIndex((n) => n.group === group && n.id === id);
   const mapNeeds = (set: NeedSet) => {
     const out = { performance: [] as number[], security: [] as number[], cost: [] as number[] };
-    for (const g of NEED_GROUPS) for (const id of set[g]) {
-      const i = needIndex(g, id);
-      if (i < 0) return undefined;
-      out[g].push(i);
-    }
+    for (const g of NEED_GROUPS)
+      for (const id of set[g]) {
+        const i = needIndex(g, id);
+        if (i < 0) return undefined;
+        out[g].push(i);
+      }
     return out;
   };
   return {
@@ -93,27 +110,43 @@ export function diffPolicies(a: Engine, b: Engine, options: DiffOptions = {}): P
   const t0 = performance.now();
   const maxExamples = Math.max(0, options.maxExamples ?? 1);
   const space = buildSpace([a, b], options);
-  const ma = mapFor(a, space), mb = mapFor(b, space);
+  const ma = mapFor(a, space),
+    mb = mapFor(b, space);
   const groups = new Map<string, Transition & { sizes: number[] }>();
   const counts = { level: 0, runtime: 0, runtimeClassName: 0, stack: 0, becameInfeasible: 0, becameFeasible: 0, invalid: 0 };
-  let changed = 0, decisions = 0;
+  let changed = 0,
+    decisions = 0;
 
   // One request object per engine, rewritten for each request, and each distinct outcome made
   // once (by placement code and scenario): millions of decisions allocate next to nothing.
-  const side = (e: Engine, m: Mapped) => ({ e, m, p: { scenario: -1, performance: [], security: [], cost: [], constraints: {}, runtimes: undefined, artifact: -1 } as Placement, outcomes: new Map<number, Placed>() });
+  const side = (e: Engine, m: Mapped) => ({
+    e,
+    m,
+    p: { scenario: -1, performance: [], security: [], cost: [], constraints: {}, runtimes: undefined, artifact: -1 } as Placement,
+    outcomes: new Map<number, Placed>(),
+  });
   const decide = (x: ReturnType<typeof side>, needs: Mapped["needs"], si: number, ni: number, ai: number, pi: number, constraints: Constraints): Outcome => {
     const { m, p } = x;
-    const scenario = m.scenarios[si], set = needs[ni], artifact = m.artifacts[ai], profile = m.profiles[pi];
+    const scenario = m.scenarios[si],
+      set = needs[ni],
+      artifact = m.artifacts[ai],
+      profile = m.profiles[pi];
     if (scenario === undefined || set === undefined || artifact === undefined || profile === undefined) return null;
     decisions++;
-    p.scenario = scenario; p.performance = set.performance; p.security = set.security; p.cost = set.cost;
-    p.constraints = constraints; p.runtimes = profile.runtimes; p.artifact = artifact;
+    p.scenario = scenario;
+    p.performance = set.performance;
+    p.security = set.security;
+    p.cost = set.cost;
+    p.constraints = constraints;
+    p.runtimes = profile.runtimes;
+    p.artifact = artifact;
     const key = x.e.placementCode(p) * 64 + scenario + 1;
     let o = x.outcomes.get(key);
-    if (!o) x.outcomes.set(key, o = x.e.placedOf(key >> 6, scenario));
+    if (!o) x.outcomes.set(key, (o = x.e.placedOf(key >> 6, scenario)));
     return o;
   };
-  const sa = side(a, ma), sb = side(b, mb);
+  const sa = side(a, ma),
+    sb = side(b, mb);
 
   const slices = [
     { needs: space.needs, mapped: [ma.needs, mb.needs], constraints: [null] },
@@ -135,13 +168,15 @@ export function diffPolicies(a: Engine, b: Engine, options: DiffOptions = {}): P
               if (!oa || !ob) counts.invalid++;
               else if (oa.level && !ob.level) counts.becameInfeasible++;
               else if (!oa.level && ob.level) counts.becameFeasible++;
-              const from = label(oa), to = label(ob);
+              const from = label(oa),
+                to = label(ob);
               const key = from !== to ? `${from} → ${to}` : `${from}: ${fields.map((f) => `${f} ${show(oa![f])} → ${show(ob![f])}`).join(", ")}`;
               let g = groups.get(key);
-              if (!g) groups.set(key, g = { label: key, from, to, count: 0, fields, examples: [], sizes: [] });
+              if (!g) groups.set(key, (g = { label: key, from, to, count: 0, fields, examples: [], sizes: [] }));
               g.count++;
               const size = (c ? 1 : 0) + space.scenarios[si].size + slice.needs[ni].size + space.artifacts[ai].size + space.profiles[pi].size;
-              const request = () => requestOf(space.scenarios[si].value, slice.needs[ni].value, space.artifacts[ai].value, space.profiles[pi].value, c ? c.value : null);
+              const request = () =>
+                requestOf(space.scenarios[si].value, slice.needs[ni].value, space.artifacts[ai].value, space.profiles[pi].value, c ? c.value : null);
               if (g.examples.length < maxExamples || size < g.sizes[g.sizes.length - 1]) {
                 // keep the smallest, in enumeration order among equals
                 let at = g.sizes.findIndex((s) => s > size);
@@ -160,11 +195,18 @@ export function diffPolicies(a: Engine, b: Engine, options: DiffOptions = {}): P
   const elapsedMs = performance.now() - t0;
   const requests = spaceSize(space);
   return {
-    a: ref(a), b: ref(b),
+    a: ref(a),
+    b: ref(b),
     space: {
-      requests, scenarios: space.scenarios.length, needSets: space.needs.length, simpleNeedSets: space.simpleNeeds.length,
-      artifacts: space.artifacts.length, profiles: space.profiles.length, constraintValues: space.constraints.length,
-      description: `${space.scenarios.length} scenarios × ${space.artifacts.length} artifacts × ${space.profiles.length} node profiles × ` +
+      requests,
+      scenarios: space.scenarios.length,
+      needSets: space.needs.length,
+      simpleNeedSets: space.simpleNeeds.length,
+      artifacts: space.artifacts.length,
+      profiles: space.profiles.length,
+      constraintValues: space.constraints.length,
+      description:
+        `${space.scenarios.length} scenarios × ${space.artifacts.length} artifacts × ${space.profiles.length} node profiles × ` +
         `(${space.needs.length} need sets + ${space.simpleNeeds.length} need sets × ${space.constraints.length} constraint thresholds), each "none" included`,
     },
     changed,

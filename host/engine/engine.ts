@@ -4,7 +4,7 @@
 import { instantiateSync } from "@assemblyscript/loader";
 import { ABI_VERSION, ALLOWED_IMPORTS, META_SECTION, OUT, REQUIRED_EXPORTS, RULES, flags, views, type PolicyExports, type Views } from "./abi.ts";
 import { sha256Hex } from "./digest.ts";
-import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Readout, type Scope, type Situation } from "./answer.ts";
+import { Explainer, readOut, round, type NodeInfo, type RankingEntry, type Scope, type Situation } from "./answer.ts";
 import { vectorNames, type Catalogue } from "./catalogue.ts";
 import { decisionId } from "./decision-id.ts";
 import { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
@@ -20,7 +20,10 @@ import { readMeta } from "./meta.ts";
 import { readVectors, type SelfTestVector } from "./vectors.ts";
 import { ACTIVATION_BUDGET, armOf, budgetOf, CALL_BUDGET, compileMetered, exhausted, exhaustedError } from "./budget.ts";
 
-export interface NodeProfile { source: "configured" | "detected"; runtimes: string[] }
+export interface NodeProfile {
+  source: "configured" | "detected";
+  runtimes: string[];
+}
 export interface EngineOptions {
   /** The node's runtimes when a request names none; absent: planning mode (every runtime). */
   node?: NodeProfile;
@@ -32,15 +35,33 @@ export interface EngineOptions {
  * Per call: a caller that derives its own decision id (admission: from the review's uid), and
  * where the request's runtimes are (the webhook's are a cluster's: its answers say so).
  */
-export interface DecideOptions { decisionId?: string; scope?: Scope }
+export interface DecideOptions {
+  decisionId?: string;
+  scope?: Scope;
+}
 /** What placedOf() returns: a decision's placement alone, without ranking or explanation. */
-export interface Placed { level: LevelId | null; runtime: string | null; runtimeClassName: string | null; stack: string | null; rule: string }
+export interface Placed {
+  level: LevelId | null;
+  runtime: string | null;
+  runtimeClassName: string | null;
+  stack: string | null;
+  rule: string;
+}
 
-export interface PolicyInfo { name: string; version: string; sha256: string; abi: number; moduleSha256?: string; compiler: string }
+export interface PolicyInfo {
+  name: string;
+  version: string;
+  sha256: string;
+  abi: number;
+  moduleSha256?: string;
+  compiler: string;
+}
 
 export interface Decision {
-  level: LevelId | null; levelName: string | null;
-  runtime: string | null; runtimeClassName: string | null;
+  level: LevelId | null;
+  levelName: string | null;
+  runtime: string | null;
+  runtimeClassName: string | null;
   /** The artifact decided for (null: any). */
   artifact: ArtifactId | null;
   stack: string | null;
@@ -53,15 +74,29 @@ export interface Decision {
   decisionId: string;
 }
 
-export interface RankAnswer { best: LevelId | null; artifact: ArtifactId | null; ranking: RankingEntry[]; explanation: string; node: NodeInfo; policy: Decision["policy"] }
+export interface RankAnswer {
+  best: LevelId | null;
+  artifact: ArtifactId | null;
+  ranking: RankingEntry[];
+  explanation: string;
+  node: NodeInfo;
+  policy: Decision["policy"];
+}
 
 export interface Comparison {
-  a: LevelId; b: LevelId;
+  a: LevelId;
+  b: LevelId;
   metrics: { metric: MetricId; direction: "higher" | "lower"; a: Figure | null; b: Figure | null; better: LevelId | "tie" | null }[];
   wins: Record<string, number>;
 }
 
-const imports = { env: { abort: () => { throw new Error("policy module aborted"); } } };
+const imports = {
+  env: {
+    abort: () => {
+      throw new Error("policy module aborted");
+    },
+  },
+};
 const utf8 = new TextDecoder();
 
 export class Engine {
@@ -154,11 +189,11 @@ export class Engine {
 
   private writeInput(constraints: Constraints, weights: number[] | undefined): void {
     const input = this.v.input;
-    input[0] = asFigure(constraints.maxColdStartMs);   // in CONSTRAINT_KEYS order
+    input[0] = asFigure(constraints.maxColdStartMs); // in CONSTRAINT_KEYS order
     input[1] = asFigure(constraints.maxMemoryMb);
     input[2] = asFigure(constraints.maxCpuOverheadPct);
     input[3] = asFigure(constraints.minIsolation);
-    if (weights) for (let m = 0; m < weights.length; m++) input[4 + m] = weights[m];  // faster than set() from an array
+    if (weights) for (let m = 0; m < weights.length; m++) input[4 + m] = weights[m]; // faster than set() from an array
   }
 
   /** One placement decision (POST /v1/decide). Throws InvalidRequestError on a bad request. */
@@ -173,7 +208,15 @@ export class Engine {
       this.callDecide(p, node.mask);
       return readOut(this.v);
     });
-    const s: Situation = { scenario: p.scenario, scope: options?.scope, performance: p.performance, security: p.security, constraints: p.constraints, node: node.info, artifact: p.artifact };
+    const s: Situation = {
+      scenario: p.scenario,
+      scope: options?.scope,
+      performance: p.performance,
+      security: p.security,
+      constraints: p.constraints,
+      node: node.info,
+      artifact: p.artifact,
+    };
     return this.explain.decision(r, s, this.policyRef, options?.decisionId ?? decisionId());
   }
 
@@ -221,7 +264,9 @@ export class Engine {
 
   /** A placementCode as the answer names it, for a request with `scenario` (the stack depends on it). */
   placedOf(code: number, scenario: number): Placed {
-    const level = code & 7, r = ((code >> 3) & 31) - 1, rule = RULES[code >> 8] ?? "none";
+    const level = code & 7,
+      r = ((code >> 3) & 31) - 1,
+      rule = RULES[code >> 8] ?? "none";
     if (!level) return { level: null, runtime: null, runtimeClassName: null, stack: null, rule };
     const runtime = this.catalogue.runtimes[r];
     return { level: LEVEL_IDS[level], runtime: runtime.id, runtimeClassName: runtime.runtimeClassName, stack: this.explain.stack(level, r, scenario), rule };
@@ -252,7 +297,9 @@ export class Engine {
       best,
       artifact: q.artifact >= 0 ? ARTIFACT_IDS[q.artifact] : null,
       ranking: this.explain.ranking(r, s),
-      explanation: best ? `${best} (${this.explain.levelName(r.level)}) scores best (${round(r.scores[r.level])}) by the weights given.` : this.explain.explanation(r, s),
+      explanation: best
+        ? `${best} (${this.explain.levelName(r.level)}) scores best (${round(r.scores[r.level])}) by the weights given.`
+        : this.explain.explanation(r, s),
       node: s.node,
       policy: this.policyRef,
     };
@@ -260,23 +307,27 @@ export class Engine {
 
   /** Metric by metric over the core matrix (GET /v1/compare). Levels may be ids or aliases. */
   compare(a: unknown, b: unknown): Comparison {
-    const ra = this.schemas.level.safeParse(a), rb = this.schemas.level.safeParse(b);
+    const ra = this.schemas.level.safeParse(a),
+      rb = this.schemas.level.safeParse(b);
     if (!ra.success || !rb.success) {
       throw new InvalidRequestError([
         ...(ra.success ? [] : validation().fieldErrors(ra.error, "a")),
         ...(rb.success ? [] : validation().fieldErrors(rb.error, "b")),
       ]);
     }
-    const la = ra.data, lb = rb.data;
+    const la = ra.data,
+      lb = rb.data;
     this.guard(() => this.x.compare(la, lb));
-    const ida = LEVEL_IDS[la], idb = LEVEL_IDS[lb];
+    const ida = LEVEL_IDS[la],
+      idb = LEVEL_IDS[lb];
     const wins: Record<string, number> = { [ida]: 0, [idb]: 0, tie: 0 };
     const metrics = METRIC_IDS.map((metric, m) => {
       const verdict = this.v.comparison[m];
-      const better = verdict === 1 ? ida : verdict === 2 ? idb : verdict === 0 ? "tie" as const : null;
+      const better = verdict === 1 ? ida : verdict === 2 ? idb : verdict === 0 ? ("tie" as const) : null;
       if (better) wins[better] = (wins[better] ?? 0) + 1;
       return {
-        metric, direction: this.catalogue.metrics[m].direction,
+        metric,
+        direction: this.catalogue.metrics[m].direction,
         a: figureOf(this.v.figures, this.catalogue, la, m),
         b: figureOf(this.v.figures, this.catalogue, lb, m),
         better,
@@ -295,34 +346,59 @@ export class Engine {
       metrics: c.metrics,
       technical: c.technical,
       levels: c.levels.map((l, i) => ({
-        id: l.id, name: l.name, zh: l.zh, what: l.what, examples: l.examples,
+        id: l.id,
+        name: l.name,
+        zh: l.zh,
+        what: l.what,
+        examples: l.examples,
         placeable: (PLACEABLE_LEVELS as readonly string[]).includes(l.id),
         figures: Object.fromEntries(METRIC_IDS.map((m, j) => [m, figureOf(this.v.figures, c, i, j)])),
         technical: Object.fromEntries(c.technical.map((t, j) => [t.id, l.technical[j]])),
-        runtimes: c.runtimes.flatMap((rt, r) => ((rt.levels as string[]).includes(l.id) ? [{
-          id: rt.id, name: rt.name, runtimeClassName: rt.runtimeClassName, runs: rt.runs, requires: rt.requires,
-          figures: Object.fromEntries(METRIC_IDS.flatMap((m, j) => {
-            const f = runtimeFigureOf(this.v.runtimeFigures, c, r, j);
-            return f ? [[m, f]] : [];
-          })),
-        }] : [])),
+        runtimes: c.runtimes.flatMap((rt, r) =>
+          (rt.levels as string[]).includes(l.id)
+            ? [
+                {
+                  id: rt.id,
+                  name: rt.name,
+                  runtimeClassName: rt.runtimeClassName,
+                  runs: rt.runs,
+                  requires: rt.requires,
+                  figures: Object.fromEntries(
+                    METRIC_IDS.flatMap((m, j) => {
+                      const f = runtimeFigureOf(this.v.runtimeFigures, c, r, j);
+                      return f ? [[m, f]] : [];
+                    }),
+                  ),
+                },
+              ]
+            : [],
+        ),
       })),
     };
   }
 
   /** Scenarios with suitability, stacks and first/second choices; needs; runtimes (GET /v1/scenarios). */
   scenarios() {
-    const c = this.catalogue, table = this.v.scenarios;
-    const choice = (i: number, level: string | undefined) =>
-      level ? { level, stack: recommendedStack(c, i, LEVEL_IDS.indexOf(level as LevelId)) } : null;
+    const c = this.catalogue,
+      table = this.v.scenarios;
+    const choice = (i: number, level: string | undefined) => (level ? { level, stack: recommendedStack(c, i, LEVEL_IDS.indexOf(level as LevelId)) } : null);
     return {
       scenarios: c.scenarios.map((s, i) => ({
-        id: s.id, name: s.name, zh: s.zh, ...(s.added ? { added: true } : {}),
-        first: choice(i, s.first), second: choice(i, s.second),
-        levels: Object.fromEntries(PLACEABLE_LEVELS.map((id, j) => {
-          const row = s.levels[j];
-          return [id, { fit: table[i * 6 + 2 + j], symbol: row.fit, note: row.note, stack: recommendedStack(c, i, j + 1), ...(row.added ? { added: true } : {}) }];
-        })),
+        id: s.id,
+        name: s.name,
+        zh: s.zh,
+        ...(s.added ? { added: true } : {}),
+        first: choice(i, s.first),
+        second: choice(i, s.second),
+        levels: Object.fromEntries(
+          PLACEABLE_LEVELS.map((id, j) => {
+            const row = s.levels[j];
+            return [
+              id,
+              { fit: table[i * 6 + 2 + j], symbol: row.fit, note: row.note, stack: recommendedStack(c, i, j + 1), ...(row.added ? { added: true } : {}) },
+            ];
+          }),
+        ),
       })),
       needs: c.needs,
       runtimes: c.runtimes.map(({ detect: _detect, figures: _figures, ...r }) => r),
@@ -337,7 +413,9 @@ export class Engine {
   }
 
   /** The module's memory size in bytes (for the flat-memory checks). */
-  get memoryBytes(): number { return this.x.memory.buffer.byteLength; }
+  get memoryBytes(): number {
+    return this.x.memory.buffer.byteLength;
+  }
 }
 
 /**
@@ -352,9 +430,9 @@ export async function createEngine(source: BufferSource | WebAssembly.Module, op
   if (source instanceof WebAssembly.Module) module = source;
   else {
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-    const digest = sha256Hex(bytes);  // hashes while the module compiles
+    const digest = sha256Hex(bytes); // hashes while the module compiles
     try {
-      module = await compileMetered(bytes);  // the bound on every call (budget.ts); digests stay the shipped bytes'
+      module = await compileMetered(bytes); // the bound on every call (budget.ts); digests stay the shipped bytes'
     } catch (err) {
       digest.catch(() => {});
       throw err;
@@ -394,28 +472,41 @@ async function verify(module: WebAssembly.Module, moduleSha256: string | undefin
   const budget = budgetOf(exports);
   const call = <T>(what: string, fn: () => T): T => {
     if (budget) budget.value = ACTIVATION_BUDGET;
-    try { return fn(); } catch (err) {
-      if (exhausted(budget)) throw new PolicyRejectedError("budget", `${exhaustedError(what, ACTIVATION_BUDGET).message}: a call into this module could hang the agent`);
+    try {
+      return fn();
+    } catch (err) {
+      if (exhausted(budget))
+        throw new PolicyRejectedError("budget", `${exhaustedError(what, ACTIVATION_BUDGET).message}: a call into this module could hang the agent`);
       throw new PolicyRejectedError("self-test", `the module trapped in ${what}: ${(err as Error).message}`);
     }
   };
-  if (call("abiVersion", () => exports.abiVersion()) !== ABI_VERSION) throw new PolicyRejectedError("abi", `the module's abiVersion() is ${exports.abiVersion()}; this engine speaks ${ABI_VERSION}`);
+  if (call("abiVersion", () => exports.abiVersion()) !== ABI_VERSION)
+    throw new PolicyRejectedError("abi", `the module's abiVersion() is ${exports.abiVersion()}; this engine speaks ${ABI_VERSION}`);
 
   let catalogue: Catalogue;
   try {
     const deflated = call("catalogue", () => new Uint8Array(exports.memory.buffer, exports.catalogue(), exports.catalogueLength()));
     catalogue = JSON.parse(utf8.decode(inflateRaw(deflated)));
   } catch (err) {
-    throw err instanceof PolicyRejectedError ? err : new PolicyRejectedError("catalogue", `the module's catalogue is not valid JSON: ${(err as Error).message}`);
+    throw err instanceof PolicyRejectedError
+      ? err
+      : new PolicyRejectedError("catalogue", `the module's catalogue is not valid JSON: ${(err as Error).message}`);
   }
-  if (catalogue.name !== meta.name || catalogue.version !== meta.version) throw new PolicyRejectedError("catalogue", "the catalogue's name/version disagree with the module's metadata");
+  if (catalogue.name !== meta.name || catalogue.version !== meta.version)
+    throw new PolicyRejectedError("catalogue", "the catalogue's name/version disagree with the module's metadata");
 
   const failed = options.selfTest === false ? 0 : call("selfTest", () => exports.selfTest());
   if (failed !== 0) {
     const name = vectorNames(catalogue)[failed - 1];
     throw new PolicyRejectedError("self-test", `the module fails its own self-test vector ${failed}${name ? ` ("${name}")` : ""}`);
   }
-  const policy: PolicyInfo = { name: meta.name, version: meta.version, sha256: meta.sourceSha256, abi: meta.abi, compiler: meta.compiler, ...(moduleSha256 ? { moduleSha256 } : {}) };
+  const policy: PolicyInfo = {
+    name: meta.name,
+    version: meta.version,
+    sha256: meta.sourceSha256,
+    abi: meta.abi,
+    compiler: meta.compiler,
+    ...(moduleSha256 ? { moduleSha256 } : {}),
+  };
   return new Engine(module, exports, catalogue, policy, options);
 }
-

@@ -1,5 +1,9 @@
 /** One bad field of a request: where it is, what is wrong, and for an unknown id the ids allowed. */
-export interface FieldError { path: string; message: string; allowed?: string[] }
+export interface FieldError {
+  path: string;
+  message: string;
+  allowed?: string[];
+}
 
 /**
  * How many errors an answer lists for one request (a batch item, an admission review): the
@@ -9,7 +13,9 @@ export interface FieldError { path: string; message: string; allowed?: string[] 
 export const MAX_LISTED_ERRORS = 10;
 /** The longest message an error keeps (characters), and the most ids its `allowed` lists (each clipped). */
 const MAX_ERROR_MESSAGE = 512;
-const MAX_ALLOWED = 64, MAX_ID = 64, MAX_PATH = 128;
+const MAX_ALLOWED = 64,
+  MAX_ID = 64,
+  MAX_PATH = 128;
 
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
@@ -38,9 +44,28 @@ export class InvalidRequestError extends Error {
 
 /** Why a policy module was refused. `reason` is a stable code, used as a metrics label. */
 export type RejectReason =
-  | "size" | "signature" | "invalid" | "compile" | "imports" | "meta" | "abi" | "self-test" | "catalogue" | "inflate" | "source" | "meter" | "memory" | "budget"
+  | "size"
+  | "signature"
+  | "invalid"
+  | "compile"
+  | "imports"
+  | "meta"
+  | "abi"
+  | "self-test"
+  | "catalogue"
+  | "inflate"
+  | "source"
+  | "meter"
+  | "memory"
+  | "budget"
   // a signed statement's checks (host/delivery/statement.ts, pipeline.ts)
-  | "statement" | "digest" | "expired" | "name" | "version" | "serial-lower" | "serial-reused"
+  | "statement"
+  | "digest"
+  | "expired"
+  | "name"
+  | "version"
+  | "serial-lower"
+  | "serial-reused"
   // a staged rollout's guard refused the candidate (host/delivery/rollout.ts)
   | "guard";
 

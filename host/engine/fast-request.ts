@@ -17,8 +17,7 @@ const isPlain = (v: unknown): v is Plain => {
   return proto === Object.prototype || proto === null;
 };
 
-const isList = (v: unknown): v is unknown[] =>
-  Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype && v.length <= LIST_MAX;
+const isList = (v: unknown): v is unknown[] => Array.isArray(v) && Object.getPrototypeOf(v) === Array.prototype && v.length <= LIST_MAX;
 
 export class FastDecideParser {
   private readonly scenario: Map<string, number>;
@@ -43,7 +42,8 @@ export class FastDecideParser {
   /** The Placement the decide schema would produce, or undefined: ask the schema. */
   parse(request: unknown): Placement | undefined {
     if (!isPlain(request)) return undefined;
-    let workload: Plain = {}, node: unknown;
+    let workload: Plain = {},
+      node: unknown;
     for (const key of Object.keys(request)) {
       const value = request[key];
       if (key === "workload") {
@@ -56,7 +56,7 @@ export class FastDecideParser {
     const p: Placement = { scenario: -1, performance: [], security: [], cost: [], constraints: {}, weights: undefined, runtimes: undefined, artifact: -1 };
     for (const key of Object.keys(workload)) {
       const value = workload[key];
-      if (!WORKLOAD_KEYS.has(key)) return undefined;   // unknown, even when undefined
+      if (!WORKLOAD_KEYS.has(key)) return undefined; // unknown, even when undefined
       if (value === undefined) continue;
       switch (key) {
         case "scenario": {
@@ -71,7 +71,9 @@ export class FastDecideParser {
           p.artifact = i;
           break;
         }
-        case "performance": case "security": case "cost": {
+        case "performance":
+        case "security":
+        case "cost": {
           const ids = this.ids(value, this.needs[key], true);
           if (!ids) return undefined;
           p[key] = ids;
@@ -89,7 +91,8 @@ export class FastDecideParser {
           p.weights = w;
           break;
         }
-        default: return undefined;
+        default:
+          return undefined;
       }
     }
     if (node !== undefined) {
@@ -123,7 +126,8 @@ export class FastDecideParser {
     if (!isPlain(value)) return undefined;
     const out = NO_WEIGHTS.slice();
     for (const key of Object.keys(value)) {
-      const w = value[key], i = this.metric.get(key);
+      const w = value[key],
+        i = this.metric.get(key);
       if (i === undefined || !nonNegative(w)) return undefined;
       out[i] += w;
     }

@@ -3,7 +3,12 @@
 import type { Catalogue, Unit } from "./catalogue.ts";
 import { METRIC_IDS } from "./vocabulary.ts";
 
-export interface Figure { min: number | null; max: number | null; unit: Unit; text: string }
+export interface Figure {
+  min: number | null;
+  max: number | null;
+  unit: Unit;
+  text: string;
+}
 
 /**
  * The module keeps figures as 32-bit floats (half the bytes; a policy's figures have at most 7
@@ -21,7 +26,8 @@ export const asFigure = (x: number | undefined): number => (x === undefined ? Na
 
 export function figureOf(table: Float32Array, catalogue: Catalogue, level: number, metric: number): Figure | null {
   const at = (level * METRIC_IDS.length + metric) * 2;
-  const min = fromTable(table[at]), max = fromTable(table[at + 1]);
+  const min = fromTable(table[at]),
+    max = fromTable(table[at + 1]);
   const text = catalogue.levels[level].figures[metric];
   if (Number.isNaN(min) || text === null) return null;
   return { min, max: max === Infinity ? null : max, unit: catalogue.metrics[metric].unit, text };
@@ -30,7 +36,8 @@ export function figureOf(table: Float32Array, catalogue: Catalogue, level: numbe
 /** A runtime's own figure for a metric, with its source; null where it has none (its level's holds). */
 export function runtimeFigureOf(table: Float64Array, catalogue: Catalogue, runtime: number, metric: number): (Figure & { source?: string }) | null {
   const at = (runtime * METRIC_IDS.length + metric) * 2;
-  const min = fromTable(table[at]), max = fromTable(table[at + 1]);
+  const min = fromTable(table[at]),
+    max = fromTable(table[at + 1]);
   const own = catalogue.runtimes[runtime].figures.find((f) => f.metric === METRIC_IDS[metric]);
   if (Number.isNaN(min) || !own) return null;
   return { min, max: max === Infinity ? null : max, unit: catalogue.metrics[metric].unit, text: own.text, ...(own.source ? { source: own.source } : {}) };

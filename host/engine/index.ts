@@ -4,7 +4,16 @@ export type { Decision, RankAnswer, Comparison, EngineOptions, NodeProfile, Poli
 export { InvalidRequestError, PolicyRejectedError, PolicyTrapError } from "./errors.ts";
 export type { FieldError, RejectReason } from "./errors.ts";
 export { readMeta, customSections } from "./meta.ts";
-export type { Catalogue, CatalogueLevel, CatalogueMetric, CatalogueNeed, CatalogueRuntime, CatalogueScenario, CatalogueScenarioLevel, PolicyMeta } from "./catalogue.ts";
+export type {
+  Catalogue,
+  CatalogueLevel,
+  CatalogueMetric,
+  CatalogueNeed,
+  CatalogueRuntime,
+  CatalogueScenario,
+  CatalogueScenarioLevel,
+  PolicyMeta,
+} from "./catalogue.ts";
 export type { Figure } from "./figures.ts";
 export type { RankingEntry } from "./answer.ts";
 export { LEVEL_IDS, PLACEABLE_LEVELS, METRIC_IDS, ARTIFACT_IDS, ARTIFACT_ALIASES } from "./vocabulary.ts";

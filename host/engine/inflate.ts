@@ -29,6 +29,9 @@ export function inflateRaw(deflated: Uint8Array, max = MAX_INFLATED_BYTES): Uint
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(total);
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }

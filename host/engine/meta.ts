@@ -11,8 +11,7 @@ export function readMeta(sections: (ArrayBuffer | Uint8Array)[]): PolicyMeta {
   } catch {
     throw new PolicyRejectedError("meta", `the ${META_SECTION} section is not JSON`);
   }
-  const ok = meta && typeof meta.name === "string" && typeof meta.version === "string" &&
-    typeof meta.sourceSha256 === "string" && typeof meta.abi === "number";
+  const ok = meta && typeof meta.name === "string" && typeof meta.version === "string" && typeof meta.sourceSha256 === "string" && typeof meta.abi === "number";
   if (!ok) throw new PolicyRejectedError("meta", `the ${META_SECTION} section lacks name, version, sourceSha256 or abi`);
   return meta;
 }
@@ -31,7 +30,9 @@ export function customSections(bytes: Uint8Array, name: string): Uint8Array[] {
   if (!isWasmModule(bytes)) return out;
   let at = 8;
   const leb = (): number => {
-    let result = 0, shift = 0, b: number;
+    let result = 0,
+      shift = 0,
+      b: number;
     do {
       if (at >= bytes.length) throw new PolicyRejectedError("invalid", "truncated module");
       b = bytes[at++];

@@ -70,20 +70,32 @@ const BULK_SHIFT = 6;
 
 // Section ids in the order a module must have them (custom sections, id 0, may be anywhere).
 const ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
-const GLOBAL = 6, EXPORT = 7, CODE = 10, TYPE = 1, IMPORT = 2, FUNCTION = 3, MEMORY = 5;
+const GLOBAL = 6,
+  EXPORT = 7,
+  CODE = 10,
+  TYPE = 1,
+  IMPORT = 2,
+  FUNCTION = 3,
+  MEMORY = 5;
 const rank = (id: number) => ORDER.indexOf(id);
 
 class Reader {
   readonly b: Uint8Array;
   readonly end: number;
   pos: number;
-  constructor(b: Uint8Array, pos = 0, end = b.length) { this.b = b; this.pos = pos; this.end = end; }
+  constructor(b: Uint8Array, pos = 0, end = b.length) {
+    this.b = b;
+    this.pos = pos;
+    this.end = end;
+  }
   byte(): number {
     if (this.pos >= this.end) throw invalid(`unexpected end at byte ${this.pos}`);
     return this.b[this.pos++];
   }
   u32(): number {
-    let result = 0, shift = 0, byte: number;
+    let result = 0,
+      shift = 0,
+      byte: number;
     do {
       byte = this.byte();
       if (shift === 28 && byte > 0x0f) throw invalid(`LEB128 u32 too long at byte ${this.pos - 1}`);
@@ -94,7 +106,10 @@ class Reader {
   }
   /** Reads a signed LEB128 of at most `bits` bits (exact up to 2^53: enough for a block type's 33). */
   sleb(bits: number): number {
-    let result = 0, shift = 0, byte: number, n = 0;
+    let result = 0,
+      shift = 0,
+      byte: number,
+      n = 0;
     do {
       byte = this.byte();
       if (++n > Math.ceil(bits / 7)) throw invalid(`LEB128 too long at byte ${this.pos - 1}`);
@@ -107,7 +122,9 @@ class Reader {
     if (this.pos + n > this.end) throw invalid(`unexpected end at byte ${this.pos}`);
     this.pos += n;
   }
-  name(): void { this.skip(this.u32()); }
+  name(): void {
+    this.skip(this.u32());
+  }
   /** Memory or table limits: the minimum (the maximum is skipped). */
   limits(): number {
     const flags = this.byte();
@@ -129,8 +146,15 @@ class Writer {
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
   }
-  byte(b: number): void { this.room(1); this.buf[this.length++] = b; }
-  bytes(b: Uint8Array): void { this.room(b.length); this.buf.set(b, this.length); this.length += b.length; }
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.length++] = b;
+  }
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
   u32(v: number): void {
     do {
       let byte = v & 0x7f;
@@ -143,7 +167,10 @@ class Writer {
     for (;;) {
       const byte = v & 0x7f;
       v >>= 7;
-      if ((v === 0 && !(byte & 0x40)) || (v === -1 && byte & 0x40)) { this.byte(byte); return; }
+      if ((v === 0 && !(byte & 0x40)) || (v === -1 && byte & 0x40)) {
+        this.byte(byte);
+        return;
+      }
       this.byte(byte | 0x80);
     }
   }
@@ -154,25 +181,46 @@ class Writer {
     this.bytes(bytes);
   }
   /** A placeholder for an i32 patched later: always 5 bytes (a padded LEB128). */
-  slot(): number { const at = this.length; this.room(5); this.length += 5; return at; }
+  slot(): number {
+    const at = this.length;
+    this.room(5);
+    this.length += 5;
+    return at;
+  }
   patch(at: number, v: number): void {
     for (let i = 0; i < 4; i++) this.buf[at + i] = ((v >>> (7 * i)) & 0x7f) | 0x80;
-    this.buf[at + 4] = (v >>> 28) & 0x07;  // v < 2^31: the sign bit of the last group is 0
+    this.buf[at + 4] = (v >>> 28) & 0x07; // v < 2^31: the sign bit of the last group is 0
   }
-  done(): Uint8Array { return this.buf.slice(0, this.length); }
+  done(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
 }
 
 // The instruction sequences the meter inserts (g: the budget global's index, t: a scratch local).
 /** Pays what is on top of the stack: t = budget - units; budget = t; if (t < 0) unreachable. */
 function pay(w: Writer, g: number, t: number): void {
-  w.byte(0x6b); w.byte(0x22); w.u32(t); w.byte(0x24); w.u32(g);        // i32.sub local.tee global.set
-  w.byte(0x20); w.u32(t); w.byte(0x41); w.byte(0x00); w.byte(0x48);     // local.get i32.const 0 i32.lt_s
-  w.byte(0x04); w.byte(0x40); w.byte(0x00); w.byte(0x0b);               // if unreachable end
+  w.byte(0x6b);
+  w.byte(0x22);
+  w.u32(t);
+  w.byte(0x24);
+  w.u32(g); // i32.sub local.tee global.set
+  w.byte(0x20);
+  w.u32(t);
+  w.byte(0x41);
+  w.byte(0x00);
+  w.byte(0x48); // local.get i32.const 0 i32.lt_s
+  w.byte(0x04);
+  w.byte(0x40);
+  w.byte(0x00);
+  w.byte(0x0b); // if unreachable end
 }
 
 /** Pays k units, k patched in when the body's end is known. Returns k's slot. */
 function check(w: Writer, g: number, t: number): number {
-  w.byte(0x23); w.u32(g); w.byte(0x41); const k = w.slot();
+  w.byte(0x23);
+  w.u32(g);
+  w.byte(0x41);
+  const k = w.slot();
   pay(w, g, t);
   return k;
 }
@@ -180,8 +228,15 @@ function check(w: Writer, g: number, t: number): number {
 /** Before a bulk operation: its length is on top of the stack; keep it, and pay length >>> SHIFT. */
 function charge(g: number, t: number): Uint8Array {
   const w = new Writer();
-  w.byte(0x22); w.u32(t);                                               // local.tee t (the length stays)
-  w.byte(0x23); w.u32(g); w.byte(0x20); w.u32(t); w.byte(0x41); w.byte(BULK_SHIFT); w.byte(0x76);  // budget, t >>> SHIFT
+  w.byte(0x22);
+  w.u32(t); // local.tee t (the length stays)
+  w.byte(0x23);
+  w.u32(g);
+  w.byte(0x20);
+  w.u32(t);
+  w.byte(0x41);
+  w.byte(BULK_SHIFT);
+  w.byte(0x76); // budget, t >>> SHIFT
   pay(w, g, t);
   return w.done();
 }
@@ -190,27 +245,76 @@ function charge(g: number, t: number): Uint8Array {
 const FC_CHARGED = new Set([8, 10, 11, 12, 14, 15, 17]);
 type Space = "types" | "funcs" | "globals" | "tables" | "memories" | "data" | "elems";
 const FC_IMMEDIATES: readonly (readonly Space[])[] = [
-  [], [], [], [], [], [], [], [],                       // 0–7: saturating truncation
-  ["data", "memories"], ["data"], ["memories", "memories"], ["memories"],  // memory.init, data.drop, memory.copy, memory.fill
-  ["elems", "tables"], ["elems"], ["tables", "tables"], ["tables"], ["tables"], ["tables"],  // table.init, elem.drop, table.copy/grow/size/fill
+  [],
+  [],
+  [],
+  [],
+  [],
+  [],
+  [],
+  [], // 0–7: saturating truncation
+  ["data", "memories"],
+  ["data"],
+  ["memories", "memories"],
+  ["memories"], // memory.init, data.drop, memory.copy, memory.fill
+  ["elems", "tables"],
+  ["elems"],
+  ["tables", "tables"],
+  ["tables"],
+  ["tables"],
+  ["tables"], // table.init, elem.drop, table.copy/grow/size/fill
 ];
 
 // Each opcode's immediates (0: an instruction the meter does not know, refused).
-const UNKNOWN = 0, NONE = 1, LABEL = 2, MEMARG = 3, BLOCK = 4, LOOP = 5, END = 6, BR_TABLE = 7, CALL_INDIRECT = 8, SELECT_T = 9,
-  MEM_INDEX = 10, S32 = 11, S64 = 12, BYTES4 = 13, BYTES8 = 14, BYTE = 15, BULK = 16, SIMD = 17,
-  FUNC = 18, LOCAL = 19, GLOBAL_INDEX = 20, TABLE_INDEX = 21;
+const UNKNOWN = 0,
+  NONE = 1,
+  LABEL = 2,
+  MEMARG = 3,
+  BLOCK = 4,
+  LOOP = 5,
+  END = 6,
+  BR_TABLE = 7,
+  CALL_INDIRECT = 8,
+  SELECT_T = 9,
+  MEM_INDEX = 10,
+  S32 = 11,
+  S64 = 12,
+  BYTES4 = 13,
+  BYTES8 = 14,
+  BYTE = 15,
+  BULK = 16,
+  SIMD = 17,
+  FUNC = 18,
+  LOCAL = 19,
+  GLOBAL_INDEX = 20,
+  TABLE_INDEX = 21;
 const KIND = new Uint8Array(256);
 {
-  const set = (kind: number, ...ops: number[]) => { for (const op of ops) KIND[op] = kind; };
+  const set = (kind: number, ...ops: number[]) => {
+    for (const op of ops) KIND[op] = kind;
+  };
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  set(NONE, 0x00, 0x01, 0x05, 0x0f, 0x1a, 0x1b, 0xd1, 0xd4, ...range(0x45, 0xc4));  // MVP numeric, sign extension, ref.is_null, ref.as_non_null
-  set(BLOCK, 0x02, 0x04); set(LOOP, 0x03); set(END, 0x0b);
-  set(LABEL, 0x0c, 0x0d); set(FUNC, 0x10, 0xd2);                              // br, br_if; call, ref.func
-  set(LOCAL, 0x20, 0x21, 0x22); set(GLOBAL_INDEX, 0x23, 0x24); set(TABLE_INDEX, 0x25, 0x26);
-  set(BR_TABLE, 0x0e); set(CALL_INDIRECT, 0x11); set(SELECT_T, 0x1c);
-  set(MEMARG, ...range(0x28, 0x3e)); set(MEM_INDEX, 0x3f, 0x40);
-  set(S32, 0x41); set(S64, 0x42); set(BYTES4, 0x43); set(BYTES8, 0x44); set(BYTE, 0xd0);
-  set(BULK, 0xfc); set(SIMD, 0xfd);
+  set(NONE, 0x00, 0x01, 0x05, 0x0f, 0x1a, 0x1b, 0xd1, 0xd4, ...range(0x45, 0xc4)); // MVP numeric, sign extension, ref.is_null, ref.as_non_null
+  set(BLOCK, 0x02, 0x04);
+  set(LOOP, 0x03);
+  set(END, 0x0b);
+  set(LABEL, 0x0c, 0x0d);
+  set(FUNC, 0x10, 0xd2); // br, br_if; call, ref.func
+  set(LOCAL, 0x20, 0x21, 0x22);
+  set(GLOBAL_INDEX, 0x23, 0x24);
+  set(TABLE_INDEX, 0x25, 0x26);
+  set(BR_TABLE, 0x0e);
+  set(CALL_INDIRECT, 0x11);
+  set(SELECT_T, 0x1c);
+  set(MEMARG, ...range(0x28, 0x3e));
+  set(MEM_INDEX, 0x3f, 0x40);
+  set(S32, 0x41);
+  set(S64, 0x42);
+  set(BYTES4, 0x43);
+  set(BYTES8, 0x44);
+  set(BYTE, 0xd0);
+  set(BULK, 0xfc);
+  set(SIMD, 0xfd);
   if (KIND[0x06] !== UNKNOWN || KIND[0x12] !== UNKNOWN || KIND[0xfe] !== UNKNOWN) throw new Error("meter: opcode table");
 }
 
@@ -219,9 +323,25 @@ const KIND = new Uint8Array(256);
  * past one of these names nothing of the module's own — or, once metered, the meter's budget,
  * arm() or its type: refused.
  */
-interface Spaces { types: number; funcs: number; globals: number; tables: number; memories: number; data: number; elems: number }
+interface Spaces {
+  types: number;
+  funcs: number;
+  globals: number;
+  tables: number;
+  memories: number;
+  data: number;
+  elems: number;
+}
 
-const SPACE_NAMES: Record<Space, string> = { types: "type", funcs: "function", globals: "global", tables: "table", memories: "memory", data: "data segment", elems: "element segment" };
+const SPACE_NAMES: Record<Space, string> = {
+  types: "type",
+  funcs: "function",
+  globals: "global",
+  tables: "table",
+  memories: "memory",
+  data: "data segment",
+  elems: "element segment",
+};
 
 function index(spaces: Spaces, space: Space, i: number, at: number): number {
   if (i >= spaces[space]) throw invalid(`byte ${at}: ${SPACE_NAMES[space]} ${i} is not defined by the module (it has ${spaces[space]})`);
@@ -238,17 +358,27 @@ function memarg(r: Reader, at: number, spaces: Spaces): void {
 /** 0xFD (SIMD) sub-opcodes up to 0xFF; relaxed SIMD (0x100…) is refused. */
 function simd(r: Reader, at: number, spaces: Spaces): void {
   const op = r.u32();
-  if (op <= 11 || op === 92 || op === 93) memarg(r, at, spaces);  // loads, store, load_zero
-  else if (op === 12 || op === 13) r.skip(16);                    // v128.const, i8x16.shuffle
-  else if (op >= 21 && op <= 34) r.skip(1);                       // extract/replace lane
-  else if (op >= 84 && op <= 91) { memarg(r, at, spaces); r.skip(1); }  // load/store lane
+  if (op <= 11 || op === 92 || op === 93)
+    memarg(r, at, spaces); // loads, store, load_zero
+  else if (op === 12 || op === 13)
+    r.skip(16); // v128.const, i8x16.shuffle
+  else if (op >= 21 && op <= 34)
+    r.skip(1); // extract/replace lane
+  else if (op >= 84 && op <= 91) {
+    memarg(r, at, spaces);
+    r.skip(1);
+  } // load/store lane
   else if (op > 255) throw new MeterError(`unknown SIMD instruction 0xfd ${op} at byte ${at}`);
 }
 
 /** A block type: empty (0x40), a value type, or a type index (one the module defines). */
 function blockType(r: Reader, spaces: Spaces): void {
-  const at = r.pos, first = r.b[at];
-  if (first === 0x40 || VALUE_TYPES.has(first)) { r.pos++; return; }
+  const at = r.pos,
+    first = r.b[at];
+  if (first === 0x40 || VALUE_TYPES.has(first)) {
+    r.pos++;
+    return;
+  }
   const t = r.sleb(33);
   if (t < 0) throw new MeterError(`byte ${at}: block type 0x${first.toString(16)} (a typed reference) is not metered`);
   index(spaces, "types", t, at);
@@ -269,7 +399,8 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
     if (!VALUE_TYPES.has(type)) throw new MeterError(`function ${fn}: a local of type 0x${type.toString(16)} is not metered`);
     locals += n;
     if (locals > 50_000) throw invalid(`function ${fn}: more than 50,000 locals`);
-    decl.u32(n); decl.byte(type);
+    decl.u32(n);
+    decl.byte(type);
   }
   const scratch = params + locals;
   const chg = charge(g, scratch);
@@ -279,46 +410,95 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
   let count = 0;
   const frames: { start: number; slot?: number }[] = [{ start: 0, slot: check(out, g, scratch) }];
   let copied = r.pos;
-  const flush = (upto: number) => { out.bytes(r.b.subarray(copied, upto)); copied = upto; };
+  const flush = (upto: number) => {
+    out.bytes(r.b.subarray(copied, upto));
+    copied = upto;
+  };
   while (r.pos < end) {
     const at = r.pos;
     const op = r.byte();
     count++;
     switch (KIND[op]) {
-      case NONE: break;
-      case LABEL: r.u32(); break;
-      case FUNC: index(spaces, "funcs", r.u32(), at); break;
-      case LOCAL: if (r.u32() >= scratch) throw invalid(`function ${fn}: byte ${at} names a local it does not have (it has ${scratch})`); break;
-      case GLOBAL_INDEX: index(spaces, "globals", r.u32(), at); break;
-      case TABLE_INDEX: index(spaces, "tables", r.u32(), at); break;
-      case MEMARG: memarg(r, at, spaces); break;
-      case LOOP:                                                   // a charge at the top of its body
-        blockType(r, spaces); flush(r.pos); frames.push({ start: count, slot: check(out, g, scratch) }); break;
-      case BLOCK: blockType(r, spaces); frames.push({ start: count }); break;  // block, if
+      case NONE:
+        break;
+      case LABEL:
+        r.u32();
+        break;
+      case FUNC:
+        index(spaces, "funcs", r.u32(), at);
+        break;
+      case LOCAL:
+        if (r.u32() >= scratch) throw invalid(`function ${fn}: byte ${at} names a local it does not have (it has ${scratch})`);
+        break;
+      case GLOBAL_INDEX:
+        index(spaces, "globals", r.u32(), at);
+        break;
+      case TABLE_INDEX:
+        index(spaces, "tables", r.u32(), at);
+        break;
+      case MEMARG:
+        memarg(r, at, spaces);
+        break;
+      case LOOP: // a charge at the top of its body
+        blockType(r, spaces);
+        flush(r.pos);
+        frames.push({ start: count, slot: check(out, g, scratch) });
+        break;
+      case BLOCK:
+        blockType(r, spaces);
+        frames.push({ start: count });
+        break; // block, if
       case END: {
         const f = frames.pop();
         if (!f) throw invalid(`function ${fn}: an end without a block at byte ${at}`);
         if (f.slot !== undefined) out.patch(f.slot, Math.min(count - f.start, 0x7fffffff));
         break;
       }
-      case BR_TABLE: { const n = r.u32(); for (let i = 0; i <= n; i++) r.u32(); break; }
-      case CALL_INDIRECT: index(spaces, "types", r.u32(), at); index(spaces, "tables", r.u32(), at); break;
-      case SELECT_T: for (let n = r.u32(); n > 0; n--) valueType(r, `function ${fn}, byte ${at}`); break;  // select t*
-      case MEM_INDEX: if (r.u32() !== 0) throw new MeterError(`function ${fn}: multi-memory at byte ${at}`); index(spaces, "memories", 0, at); break;
-      case S32: r.sleb(32); break;
-      case S64: r.sleb(64); break;
-      case BYTES4: r.skip(4); break;
-      case BYTES8: r.skip(8); break;
-      case BYTE: r.byte(); break;                                  // ref.null t
+      case BR_TABLE: {
+        const n = r.u32();
+        for (let i = 0; i <= n; i++) r.u32();
+        break;
+      }
+      case CALL_INDIRECT:
+        index(spaces, "types", r.u32(), at);
+        index(spaces, "tables", r.u32(), at);
+        break;
+      case SELECT_T:
+        for (let n = r.u32(); n > 0; n--) valueType(r, `function ${fn}, byte ${at}`);
+        break; // select t*
+      case MEM_INDEX:
+        if (r.u32() !== 0) throw new MeterError(`function ${fn}: multi-memory at byte ${at}`);
+        index(spaces, "memories", 0, at);
+        break;
+      case S32:
+        r.sleb(32);
+        break;
+      case S64:
+        r.sleb(64);
+        break;
+      case BYTES4:
+        r.skip(4);
+        break;
+      case BYTES8:
+        r.skip(8);
+        break;
+      case BYTE:
+        r.byte();
+        break; // ref.null t
       case BULK: {
         const sub = r.u32();
         const immediates = FC_IMMEDIATES[sub];
         if (immediates === undefined) throw new MeterError(`function ${fn}: unknown instruction 0xfc ${sub} at byte ${at}`);
-        if (FC_CHARGED.has(sub)) { flush(at); out.bytes(chg); }
+        if (FC_CHARGED.has(sub)) {
+          flush(at);
+          out.bytes(chg);
+        }
         for (const space of immediates) index(spaces, space, r.u32(), at);
         break;
       }
-      case SIMD: simd(r, at, spaces); break;
+      case SIMD:
+        simd(r, at, spaces);
+        break;
       default:
         throw new MeterError(`function ${fn}: unknown instruction 0x${op.toString(16).padStart(2, "0")} at byte ${at}`);
     }
@@ -327,7 +507,8 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
   flush(end);
   w.u32(groups + 1);
   w.bytes(decl.done());
-  w.u32(1); w.byte(0x7f);  // the scratch local
+  w.u32(1);
+  w.byte(0x7f); // the scratch local
   w.bytes(out.done());
   return w.done();
 }
@@ -339,7 +520,8 @@ function meterBody(r: Reader, end: number, params: number, g: number, fn: number
  */
 function constExpr(r: Reader, spaces: Spaces, globals: number): void {
   for (;;) {
-    const at = r.pos, op = r.byte();
+    const at = r.pos,
+      op = r.byte();
     if (op === 0x0b) return;
     if (op === 0x41) r.sleb(32);
     else if (op === 0x42) r.sleb(64);
@@ -347,9 +529,13 @@ function constExpr(r: Reader, spaces: Spaces, globals: number): void {
     else if (op === 0x44) r.skip(8);
     else if (op === 0xd0) r.byte();
     else if (op === 0xd2) index(spaces, "funcs", r.u32(), at);
-    else if (op === 0x23) { const i = r.u32(); if (i >= globals) throw invalid(`byte ${at}: a constant expression reads global ${i}, which it may not (${globals} may be read there)`); }
-    else if (op === 0xfd && r.u32() === 12) r.skip(16);          // v128.const
-    else if ([0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e].includes(op)) continue;  // extended constants: add, sub, mul
+    else if (op === 0x23) {
+      const i = r.u32();
+      if (i >= globals) throw invalid(`byte ${at}: a constant expression reads global ${i}, which it may not (${globals} may be read there)`);
+    } else if (op === 0xfd && r.u32() === 12)
+      r.skip(16); // v128.const
+    else if ([0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e].includes(op))
+      continue; // extended constants: add, sub, mul
     else throw invalid(`byte ${at}: 0x${op.toString(16)} in a constant expression`);
   }
 }
@@ -359,9 +545,10 @@ function elements(s: Reader, spaces: Spaces): void {
   for (let n = s.u32(), i = 0; i < n; i++) {
     const flags = s.u32();
     if (flags > 7) throw invalid(`element segment ${i} has flags ${flags}`);
-    if (flags & 2 && !(flags & 1)) index(spaces, "tables", s.u32(), s.pos);  // an explicit table
-    if (!(flags & 1)) constExpr(s, spaces, spaces.globals);              // active: its offset
-    if (flags & 3 && flags & 4) valueType(s, `element segment ${i}`);   // its reftype
+    if (flags & 2 && !(flags & 1)) index(spaces, "tables", s.u32(), s.pos); // an explicit table
+    if (!(flags & 1)) constExpr(s, spaces, spaces.globals); // active: its offset
+    if (flags & 3 && flags & 4)
+      valueType(s, `element segment ${i}`); // its reftype
     else if (flags & 3 && s.byte() !== 0) throw invalid(`element segment ${i}: an element kind other than funcref`);
     for (let k = s.u32(), j = 0; j < k; j++) {
       if (flags & 4) constExpr(s, spaces, spaces.globals);
@@ -392,17 +579,19 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
   if (!WebAssembly.validate(bytes as BufferSource)) throw invalid("not a valid WebAssembly module");
   const r = new Reader(bytes, 8);
 
-  const params: number[] = [];           // by type index
-  const funcTypes: number[] = [];        // by function index (imported first)
+  const params: number[] = []; // by type index
+  const funcTypes: number[] = []; // by function index (imported first)
   const spaces: Spaces = { types: 0, funcs: 0, globals: 0, tables: 0, memories: 0, data: 0, elems: 0 };
-  let definedFunctions = 0, dataCount: number | undefined;
-  const memories: number[] = [];         // the minimum of each own memory
+  let definedFunctions = 0,
+    dataCount: number | undefined;
+  const memories: number[] = []; // the minimum of each own memory
   const sections: { id: number; start: number; end: number }[] = [];
   let last = 0;
   while (r.pos < bytes.length) {
     const id = r.byte();
     const size = r.u32();
-    const start = r.pos, end = start + size;
+    const start = r.pos,
+      end = start + size;
     if (end > bytes.length) throw invalid(`section ${id} runs past the end of the module`);
     if (id !== 0 && rank(id) < 0) throw new MeterError(`unknown section id ${id}`);
     if (id !== 0 && rank(id) <= last - 1) throw invalid(`section ${id} is out of order or repeated`);
@@ -421,19 +610,30 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
       spaces.types = params.length;
     } else if (id === IMPORT) {
       for (let n = s.u32(), i = 0; i < n; i++) {
-        s.name(); s.name();
+        s.name();
+        s.name();
         const kind = s.byte();
         if (kind === 0) funcTypes.push(index(spaces, "types", s.u32(), s.pos));
-        else if (kind === 1) { valueType(s, "an imported table"); s.limits(); spaces.tables++; }
-        else if (kind === 2) throw new MeterError("an imported memory is not metered (its maximum cannot be pinned)");
-        else if (kind === 3) { valueType(s, "an imported global"); s.byte(); spaces.globals++; }
-        else throw new MeterError(`an import of kind ${kind} is not metered`);
+        else if (kind === 1) {
+          valueType(s, "an imported table");
+          s.limits();
+          spaces.tables++;
+        } else if (kind === 2) throw new MeterError("an imported memory is not metered (its maximum cannot be pinned)");
+        else if (kind === 3) {
+          valueType(s, "an imported global");
+          s.byte();
+          spaces.globals++;
+        } else throw new MeterError(`an import of kind ${kind} is not metered`);
       }
     } else if (id === FUNCTION) {
       definedFunctions = s.u32();
       for (let i = 0; i < definedFunctions; i++) funcTypes.push(index(spaces, "types", s.u32(), s.pos));
     } else if (id === 4) {
-      for (let n = s.u32(), i = 0; i < n; i++) { valueType(s, `table ${i}`); s.limits(); spaces.tables++; }
+      for (let n = s.u32(), i = 0; i < n; i++) {
+        valueType(s, `table ${i}`);
+        s.limits();
+        spaces.tables++;
+      }
     } else if (id === MEMORY) {
       for (let n = s.u32(), i = 0; i < n; i++) {
         const min = s.limits();
@@ -442,8 +642,9 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
       }
     } else if (id === GLOBAL) {
       for (let n = s.u32(), i = 0; i < n; i++) {
-        valueType(s, `global ${spaces.globals}`); s.byte();
-        constExpr(s, spaces, spaces.globals);   // sees the globals before it
+        valueType(s, `global ${spaces.globals}`);
+        s.byte();
+        constExpr(s, spaces, spaces.globals); // sees the globals before it
         spaces.globals++;
       }
     } else if (id === EXPORT) {
@@ -457,7 +658,8 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
         if (!space) throw invalid(`export ${i} is of kind ${kind}`);
         index(spaces, space, s.u32(), s.pos);
       }
-    } else if (id === 8) {                     // the start function: one of the module's own, metered like any other
+    } else if (id === 8) {
+      // the start function: one of the module's own, metered like any other
       index(spaces, "funcs", s.u32(), s.pos);
     } else if (id === 9) {
       spaces.elems = s.u32();
@@ -467,7 +669,7 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
       dataCount = s.u32();
     }
     r.pos = end;
-    spaces.funcs = funcTypes.length;       // what the sections after this one may name
+    spaces.funcs = funcTypes.length; // what the sections after this one may name
     spaces.memories = memories.length;
   }
   spaces.data = dataCount ?? 0;
@@ -481,27 +683,85 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
     dataSegments(s, spaces);
   }
 
-  const g = spaces.globals;                     // the budget: appended, so no index moves
+  const g = spaces.globals; // the budget: appended, so no index moves
   const imported = funcTypes.length - definedFunctions;
-  const arm = funcTypes.length;                 // the arm function: appended too
+  const arm = funcTypes.length; // the arm function: appended too
   // What each section gains, appended after its own entries (a section the module lacks is created).
-  const enc = (f: (w: Writer) => void) => { const w = new Writer(); f(w); return w.done(); };
-  const name = (w: Writer, n: string) => { const b = new TextEncoder().encode(n); w.u32(b.length); w.bytes(b); };
+  const enc = (f: (w: Writer) => void) => {
+    const w = new Writer();
+    f(w);
+    return w.done();
+  };
+  const name = (w: Writer, n: string) => {
+    const b = new TextEncoder().encode(n);
+    w.u32(b.length);
+    w.bytes(b);
+  };
   const added = new Map<number, { count: number; bytes: Uint8Array }>([
-    [TYPE, { count: 1, bytes: new Uint8Array([0x60, 1, 0x7f, 0]) }],                        // (i32) -> ()
+    [TYPE, { count: 1, bytes: new Uint8Array([0x60, 1, 0x7f, 0]) }], // (i32) -> ()
     [FUNCTION, { count: 1, bytes: enc((w) => w.u32(params.length)) }],
-    [GLOBAL, { count: 1, bytes: enc((w) => { w.byte(0x7f); w.byte(0x01); w.byte(0x41); w.s32(initial | 0); w.byte(0x0b); }) }],
-    [EXPORT, { count: 2, bytes: enc((w) => { name(w, BUDGET_EXPORT); w.byte(0x03); w.u32(g); name(w, ARM_EXPORT); w.byte(0x00); w.u32(arm); }) }],
-    [CODE, { count: 1, bytes: enc((w) => { const body = enc((b) => { b.byte(0); b.byte(0x20); b.byte(0); b.byte(0x24); b.u32(g); b.byte(0x0b); }); w.u32(body.length); w.bytes(body); }) }],
+    [
+      GLOBAL,
+      {
+        count: 1,
+        bytes: enc((w) => {
+          w.byte(0x7f);
+          w.byte(0x01);
+          w.byte(0x41);
+          w.s32(initial | 0);
+          w.byte(0x0b);
+        }),
+      },
+    ],
+    [
+      EXPORT,
+      {
+        count: 2,
+        bytes: enc((w) => {
+          name(w, BUDGET_EXPORT);
+          w.byte(0x03);
+          w.u32(g);
+          name(w, ARM_EXPORT);
+          w.byte(0x00);
+          w.u32(arm);
+        }),
+      },
+    ],
+    [
+      CODE,
+      {
+        count: 1,
+        bytes: enc((w) => {
+          const body = enc((b) => {
+            b.byte(0);
+            b.byte(0x20);
+            b.byte(0);
+            b.byte(0x24);
+            b.u32(g);
+            b.byte(0x0b);
+          });
+          w.u32(body.length);
+          w.bytes(body);
+        }),
+      },
+    ],
   ]);
   const out = new Writer();
   out.bytes(bytes.subarray(0, 8));
   const emit = (id: number, count: number, entries: Uint8Array) => {
     const extra = added.get(id)!;
     added.delete(id);
-    out.section(id, enc((w) => { w.u32(count + extra.count); w.bytes(entries); w.bytes(extra.bytes); }));
+    out.section(
+      id,
+      enc((w) => {
+        w.u32(count + extra.count);
+        w.bytes(entries);
+        w.bytes(extra.bytes);
+      }),
+    );
   };
-  const before = (next: number) => {  // creates the sections still missing that rank before `next`
+  const before = (next: number) => {
+    // creates the sections still missing that rank before `next`
     for (const id of ORDER) if (rank(id) < next && added.has(id)) emit(id, 0, new Uint8Array(0));
   };
   for (const { id, start, end } of sections) {
@@ -525,7 +785,17 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
       emit(CODE, n, w.done());
     } else if (id === MEMORY) {
       // the maximum pinned to the minimum: memory.grow fails (-1), and views of the memory stay valid
-      out.section(MEMORY, enc((w) => { w.u32(memories.length); for (const min of memories) { w.byte(0x01); w.u32(min); w.u32(min); } }));
+      out.section(
+        MEMORY,
+        enc((w) => {
+          w.u32(memories.length);
+          for (const min of memories) {
+            w.byte(0x01);
+            w.u32(min);
+            w.u32(min);
+          }
+        }),
+      );
     } else if (added.has(id)) {
       const n = s.u32();
       emit(id, n, bytes.subarray(s.pos, end));
@@ -534,7 +804,7 @@ export function meter(bytes: Uint8Array, { initial, maxMemoryPages = MAX_MEMORY_
     }
   }
   if (definedFunctions && !sections.some((x) => x.id === CODE)) throw invalid(`${definedFunctions} functions without a code section`);
-  before(ORDER.length);  // no section after them: append what is still missing
+  before(ORDER.length); // no section after them: append what is still missing
   return out.done();
 }
 

@@ -4,24 +4,38 @@
 import type { Catalogue } from "./catalogue.ts";
 import { ARTIFACT_ALIASES, ARTIFACT_IDS, METRIC_IDS, type NeedGroup } from "./vocabulary.ts";
 
-export interface Constraints { maxColdStartMs?: number; maxMemoryMb?: number; maxCpuOverheadPct?: number; minIsolation?: number }
+export interface Constraints {
+  maxColdStartMs?: number;
+  maxMemoryMb?: number;
+  maxCpuOverheadPct?: number;
+  minIsolation?: number;
+}
 
 /** A validated request, in the module's terms. */
 export interface Placement {
-  scenario: number;             // index, -1 none
-  performance: number[];        // need indices, in the order given
+  scenario: number; // index, -1 none
+  performance: number[]; // need indices, in the order given
   security: number[];
   cost: number[];
   constraints: Constraints;
-  weights?: number[];           // one per metric, METRIC_IDS order (not a Float64Array: a small one is costly to make)
-  runtimes?: number[];          // runtime indices; undefined: the agent's node profile
-  artifact: number;             // index into ARTIFACT_IDS, -1: any artifact
+  weights?: number[]; // one per metric, METRIC_IDS order (not a Float64Array: a small one is costly to make)
+  runtimes?: number[]; // runtime indices; undefined: the agent's node profile
+  artifact: number; // index into ARTIFACT_IDS, -1: any artifact
 }
 
-export interface RankRequest { constraints: Constraints; weights: number[]; runtimes?: number[]; artifact: number }
+export interface RankRequest {
+  constraints: Constraints;
+  weights: number[];
+  runtimes?: number[];
+  artifact: number;
+}
 
 /** Ids with their Chinese aliases → index. */
-export interface IdTable { ids: string[]; index: Map<string, number>; allowed: string[] }
+export interface IdTable {
+  ids: string[];
+  index: Map<string, number>;
+  allowed: string[];
+}
 
 export function idTable(entries: { id: string; zh?: string }[]): IdTable {
   const index = new Map<string, number>();
@@ -36,7 +50,9 @@ export function idTable(entries: { id: string; zh?: string }[]): IdTable {
 function artifactTable(): IdTable {
   const index = new Map<string, number>();
   ARTIFACT_IDS.forEach((id, i) => index.set(id, i));
-  ARTIFACT_IDS.forEach((id, i) => { for (const a of ARTIFACT_ALIASES[id]) if (!index.has(a)) index.set(a, i); });
+  ARTIFACT_IDS.forEach((id, i) => {
+    for (const a of ARTIFACT_ALIASES[id]) if (!index.has(a)) index.set(a, i);
+  });
   return { ids: [...ARTIFACT_IDS], index, allowed: ARTIFACT_IDS.map((id) => `${id} (${ARTIFACT_ALIASES[id].join(", ")})`) };
 }
 

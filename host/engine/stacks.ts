@@ -11,12 +11,18 @@ import { PLACEABLE_LEVELS } from "./vocabulary.ts";
 
 /** A runtime as a stack names it: its name and the policy's version of it. */
 function runtimeStack(c: Catalogue, runtime: number): string {
-  const r = c.runtimes[runtime], version = c.versions[r.id];
+  const r = c.runtimes[runtime],
+    version = c.versions[r.id];
   return version ? `${r.name} ${version}` : r.name;
 }
 
 /** A scenario's stack for a level: the runtime it is built on (-1: none) and the text around it. */
-interface Shape { runtime: number; before: string; after: string; text?: string }
+interface Shape {
+  runtime: number;
+  before: string;
+  after: string;
+  text?: string;
+}
 
 /** A version as stack texts write one after a runtime's name (" 0.14.1", " 2.0", " v1.2"). */
 export const VERSION_AFTER_NAME = /^ v?\d[\w.+-]*/;
@@ -72,6 +78,5 @@ export function recommendedStack(c: Catalogue, scenario: number, level: number):
 
 /** Every stack of a policy, by [scenario + 1][level][runtime + 1] (scenario -1 and runtime -1 included). */
 export function stackTable(c: Catalogue): (string | null)[][][] {
-  return [-1, ...c.scenarios.keys()].map((s) =>
-    [0, 1, 2, 3, 4].map((l) => [-1, ...c.runtimes.keys()].map((r) => stackFor(c, s, l, r))));
+  return [-1, ...c.scenarios.keys()].map((s) => [0, 1, 2, 3, 4].map((l) => [-1, ...c.runtimes.keys()].map((r) => stackFor(c, s, l, r))));
 }

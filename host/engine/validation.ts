@@ -44,7 +44,7 @@ export function deferValidation(): void {
 export const validationDeferred = (): boolean => deferred;
 
 const again = <T>(err: unknown, operation: () => T): Promise<Awaited<T>> =>
-  err instanceof ValidationLoading ? loadValidation().then(operation) as Promise<Awaited<T>> : Promise.reject(err);
+  err instanceof ValidationLoading ? (loadValidation().then(operation) as Promise<Awaited<T>>) : Promise.reject(err);
 
 /**
  * Runs `operation`; if it needed the request schemas before they were loaded (thrown, or its

@@ -30,14 +30,24 @@ export function readVectors(x: PolicyExports, catalogue: Catalogue, tables: Requ
   const all = (1 << catalogue.runtimes.length) - 1;
   return names.map((name, v) => {
     const at = v * STRIDE;
-    const scenario = bytes.getInt8(at), performance = bytes.getInt8(at + 1), security = bytes.getInt8(at + 2);
-    const expectMask = bytes.getUint8(at + 3), runtimes = bytes.getUint16(at + 4, true), set = bytes.getUint8(at + 6);
-    const artifact = bytes.getUint8(at + 7), needs = bytes.getUint32(at + 8, true), runtime = bytes.getUint8(at + 12);
+    const scenario = bytes.getInt8(at),
+      performance = bytes.getInt8(at + 1),
+      security = bytes.getInt8(at + 2);
+    const expectMask = bytes.getUint8(at + 3),
+      runtimes = bytes.getUint16(at + 4, true),
+      set = bytes.getUint8(at + 6);
+    const artifact = bytes.getUint8(at + 7),
+      needs = bytes.getUint32(at + 8, true),
+      runtime = bytes.getUint8(at + 12);
     const workload: Record<string, unknown> = {};
     if (scenario >= 0) workload.scenario = tables.scenario.ids[scenario];
     if (artifact > 0) workload.artifact = ARTIFACT_IDS[artifact - 1];
     // the first need of a group is the byte; the rest of the group from the mask (their order does not count)
-    for (const [group, first] of [["performance", performance], ["security", security], ["cost", -1]] as const) {
+    for (const [group, first] of [
+      ["performance", performance],
+      ["security", security],
+      ["cost", -1],
+    ] as const) {
       const ids = catalogue.needs.flatMap((n, i) => (n.group === group && (needs >>> i) & 1 && i !== first ? [n.id] : []));
       if (first >= 0) ids.unshift(catalogue.needs[first].id);
       if (ids.length) workload[group] = ids;
@@ -45,7 +55,9 @@ export function readVectors(x: PolicyExports, catalogue: Catalogue, tables: Requ
     if (set !== 255) {
       const k = new Float64Array(x.memory.buffer.slice(sets + set * 32, sets + set * 32 + 32));
       const constraints: Record<string, number> = {};
-      CONSTRAINT_KEYS.forEach((key, i) => { if (!Number.isNaN(k[i])) constraints[key] = k[i]; });
+      CONSTRAINT_KEYS.forEach((key, i) => {
+        if (!Number.isNaN(k[i])) constraints[key] = k[i];
+      });
       workload.constraints = constraints;
     }
     const request: SelfTestVector["request"] = { workload };

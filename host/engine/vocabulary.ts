@@ -3,8 +3,18 @@
 export const LEVEL_IDS = ["L0", "L1", "L2", "L3", "L4"] as const;
 export const PLACEABLE_LEVELS = ["L1", "L2", "L3", "L4"] as const;
 export const METRIC_IDS = [
-  "isolation", "coldStart", "memory", "cpu", "utilization", "density",
-  "network", "storage", "compatibility", "portability", "compliance", "operability",
+  "isolation",
+  "coldStart",
+  "memory",
+  "cpu",
+  "utilization",
+  "density",
+  "network",
+  "storage",
+  "compatibility",
+  "portability",
+  "compliance",
+  "operability",
 ] as const;
 export const NEED_GROUPS = ["performance", "security", "cost"] as const;
 

@@ -25,7 +25,10 @@ export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(opti
   const app = new Hono<AppEnv>();
   const routes = [...api];
   const openapi: RouteSpec = {
-    method: "get", path: "/openapi.json", operationId: "openapi", summary: "This document",
+    method: "get",
+    path: "/openapi.json",
+    operationId: "openapi",
+    summary: "This document",
     responses: { 200: { description: "OpenAPI 3.1" } },
     handler: async (c) => {
       // one document per active engine (its ids are in it), built on first request; the
@@ -57,7 +60,7 @@ export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(opti
   const wrap = (r: RouteSpec): Handler<AppEnv> => {
     if (!r.handler) return jsonHandler(new JsonRoute(r, options), body);
     const { path, handler } = r;
-    const limit = r.method === "get" ? undefined : r.maxBodyBytes ?? MAX_BODY_BYTES;
+    const limit = r.method === "get" ? undefined : (r.maxBodyBytes ?? MAX_BODY_BYTES);
     return async (c) => {
       const start = observe ? performance.now() : 0;
       c.set("engine", engine());
@@ -91,11 +94,12 @@ export function createApp(options: AppOptions, api: RouteSpec[] = apiRoutes(opti
     const start = observe ? performance.now() : 0;
     const path = c.req.path;
     const methods = allowed.get(path);
-    const res = methods && !methods.includes(c.req.method)
-      ? problemResponse(
-        problemOf(405, null, "Method not allowed", `${c.req.method} is not allowed on ${path}; allowed: ${methods.join(", ")}.`),
-        { allow: methods.join(", ") })
-      : problemResponse(problemOf(404, null, "Not found", `No route ${c.req.method} ${path.slice(0, 200)}; see /openapi.json.`));
+    const res =
+      methods && !methods.includes(c.req.method)
+        ? problemResponse(problemOf(405, null, "Method not allowed", `${c.req.method} is not allowed on ${path}; allowed: ${methods.join(", ")}.`), {
+            allow: methods.join(", "),
+          })
+        : problemResponse(problemOf(404, null, "Not found", `No route ${c.req.method} ${path.slice(0, 200)}; see /openapi.json.`));
     if (observe) observe(responseEntry(c.req.method, knownPaths.has(path) ? path : "unmatched", res.status, start));
     return res;
   });
@@ -112,5 +116,7 @@ const webReply: JsonReply<(res: Response) => void> = {
 };
 
 /** A JSON operation served by the app: all of it in json-operation.ts, read with the runtime's body reader. */
-const jsonHandler = (route: JsonRoute, body: NonNullable<AppOptions["body"]>): Handler<AppEnv> =>
-  (c) => new Promise<Response>((resolve) => route.serve(body, c, webReply, resolve));
+const jsonHandler =
+  (route: JsonRoute, body: NonNullable<AppOptions["body"]>): Handler<AppEnv> =>
+  (c) =>
+    new Promise<Response>((resolve) => route.serve(body, c, webReply, resolve));

@@ -42,7 +42,10 @@ export function concat(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(size);
   let at = 0;
-  for (const chunk of chunks) { out.set(chunk, at); at += chunk.length; }
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
   return out;
 }
 
@@ -89,7 +92,11 @@ function parseJson(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new BodyProblem({ ...invalidRequest([{ path: "", message: `malformed JSON: ${(err as Error).message.slice(0, 200)}` }], "The body is not valid JSON."), type: "urn:isoplace:problem:malformed-json", title: "Malformed JSON" });
+    throw new BodyProblem({
+      ...invalidRequest([{ path: "", message: `malformed JSON: ${(err as Error).message.slice(0, 200)}` }], "The body is not valid JSON."),
+      type: "urn:isoplace:problem:malformed-json",
+      title: "Malformed JSON",
+    });
   }
 }
 
@@ -104,8 +111,16 @@ export function readJsonThen<R>(reader: BodyReader<R>, req: R, limit: number, do
   if (!isJson(type)) {
     const length = reader.header(req, "content-length");
     if (!type && (length !== undefined ? length === "0" : !reader.streamed(req))) return done(undefined, {});
-    return done(new BodyProblem(problemOf(415, "unsupported-media-type", "Unsupported media type",
-      `The body must be JSON (content-type: application/json); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`)));
+    return done(
+      new BodyProblem(
+        problemOf(
+          415,
+          "unsupported-media-type",
+          "Unsupported media type",
+          `The body must be JSON (content-type: application/json); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`,
+        ),
+      ),
+    );
   }
   reader.read(req, limit, (err, bytes) => {
     if (err) return done(err);

@@ -8,7 +8,13 @@ import { invalidRequest, problemOf, type Problem } from "./problem.ts";
 export function problemForError(err: unknown, method: string, path: string): Problem {
   if (err instanceof InvalidRequestError) return invalidRequest(err.errors);
   if (err instanceof BodyProblem) return err.problem;
-  if (err instanceof PolicyTrapError) return problemOf(500, "policy-trap", "Policy module trapped", "The policy module failed on this request; it has been restarted and the next request is served.");
+  if (err instanceof PolicyTrapError)
+    return problemOf(
+      500,
+      "policy-trap",
+      "Policy module trapped",
+      "The policy module failed on this request; it has been restarted and the next request is served.",
+    );
   console.error(`isoplace: unexpected error on ${method} ${path}:`, err);
   return problemOf(500, "internal", "Internal error", "An unexpected error occurred.");
 }

@@ -93,7 +93,13 @@ class Exchange<S> {
       return this.fail(e);
     }
     // an operation returns a promise only when it must wait (a batch, the request schemas still loading)
-    if (result instanceof Promise) result.then((r) => this.ok(r), (e) => this.fail(e)).catch((e) => this.lastResort(e));
+    if (result instanceof Promise)
+      result
+        .then(
+          (r) => this.ok(r),
+          (e) => this.fail(e),
+        )
+        .catch((e) => this.lastResort(e));
     else this.ok(result);
   }
 

@@ -14,8 +14,17 @@ type JsonSchema = Record<string, unknown>;
 
 /** The answer schemas of schemas.ts, by their component names. */
 const ANSWER_NAMES: Partial<Record<SchemaName, string>> = {
-  decision: "Decision", batchAnswer: "BatchAnswer", rankAnswer: "RankAnswer", comparison: "Comparison", levels: "Levels",
-  scenarios: "Scenarios", policyStatus: "PolicyStatus", health: "Health", ready: "Ready", problem: "Problem", fieldError: "FieldError",
+  decision: "Decision",
+  batchAnswer: "BatchAnswer",
+  rankAnswer: "RankAnswer",
+  comparison: "Comparison",
+  levels: "Levels",
+  scenarios: "Scenarios",
+  policyStatus: "PolicyStatus",
+  health: "Health",
+  ready: "Ready",
+  problem: "Problem",
+  fieldError: "FieldError",
 };
 
 const TAGS = [
@@ -45,7 +54,9 @@ class Components {
   private readonly registry = z.registry<{ id: string }>();
   private readonly ids = new Map<z.ZodType, string>();
   private readonly io: "input" | "output";
-  constructor(io: "input" | "output") { this.io = io; }
+  constructor(io: "input" | "output") {
+    this.io = io;
+  }
 
   /** The reference of a schema: registered under `id` the first time it is seen; a plain JSON Schema is inlined. */
   use(schema: z.ZodType | JsonSchema, id: string): JsonSchema {
@@ -59,7 +70,9 @@ class Components {
   }
 
   schemas(): Record<string, JsonSchema> {
-    const { schemas } = z.toJSONSchema(this.registry, { io: this.io, unrepresentable: "any", target: "draft-2020-12", uri: (id) => ref(id).$ref }) as { schemas: Record<string, JsonSchema> };
+    const { schemas } = z.toJSONSchema(this.registry, { io: this.io, unrepresentable: "any", target: "draft-2020-12", uri: (id) => ref(id).$ref }) as {
+      schemas: Record<string, JsonSchema>;
+    };
     return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...s }]) => [id, s]));
   }
 }
@@ -67,7 +80,10 @@ class Components {
 /** The active policy's answers to requests of its own, by operationId: what the examples show. */
 function examplesOf(engine: Engine): Record<string, { request?: unknown; answer?: unknown; query?: Record<string, string> }> {
   const id = { decisionId: "3f1c2b7e-9d4a-4e61-8a0b-5c7d2e9f1a36" };
-  const requests = engine.vectors().slice(0, 2).map((v) => v.request);
+  const requests = engine
+    .vectors()
+    .slice(0, 2)
+    .map((v) => v.request);
   const decide = requests[0] ?? {};
   const rank = { weights: { coldStart: 0.4, memory: 0.3, isolation: 0.3 } };
   const [a, b] = engine.catalogue.levels.slice(-2).map((l) => l.id);
@@ -87,7 +103,8 @@ function examplesOf(engine: Engine): Record<string, { request?: unknown; answer?
 }
 
 export function openApiDocument(routes: RouteSpec[], engine: Engine, version: string): JsonSchema {
-  const requests = new Components("input"), answers = new Components("output");
+  const requests = new Components("input"),
+    answers = new Components("output");
   for (const [name, id] of Object.entries(ANSWER_NAMES)) answers.use(S[name as SchemaName], id);
   // the policy's request schemas, named whichever route uses them first
   requests.use(engine.schemas.decide, "DecideRequest");
@@ -95,7 +112,7 @@ export function openApiDocument(routes: RouteSpec[], engine: Engine, version: st
   requests.use(engine.schemas.level, "LevelId");
   const examples = examplesOf(engine);
   const answerRef = (r: RouteSpec, s: NonNullable<ResponseSpec["schema"]>) =>
-    answers.use(typeof s === "string" ? S[s] : s, typeof s === "string" ? ANSWER_NAMES[s] ?? capitalised(s) : `${capitalised(r.operationId)}Answer`);
+    answers.use(typeof s === "string" ? S[s] : s, typeof s === "string" ? (ANSWER_NAMES[s] ?? capitalised(s)) : `${capitalised(r.operationId)}Answer`);
 
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
@@ -103,27 +120,55 @@ export function openApiDocument(routes: RouteSpec[], engine: Engine, version: st
     const op: Record<string, unknown> = { operationId: r.operationId, summary: r.summary, tags: [tagOf(r.path)] };
     const parameters = [
       ...Object.entries(r.query ?? {}).map(([name, q]) => ({
-        name, in: "query", required: q.required ?? false, description: q.description,
-        schema: requests.use(q.schema(engine), `${capitalised(r.operationId)}${capitalised(name)}`), ...(ex?.query?.[name] ? { example: ex.query[name] } : {}),
+        name,
+        in: "query",
+        required: q.required ?? false,
+        description: q.description,
+        schema: requests.use(q.schema(engine), `${capitalised(r.operationId)}${capitalised(name)}`),
+        ...(ex?.query?.[name] ? { example: ex.query[name] } : {}),
       })),
-      ...Object.entries(r.headers ?? {}).map(([name, h]) => ({ name, in: "header", required: h.required ?? false, description: h.description, schema: { type: "string" } })),
+      ...Object.entries(r.headers ?? {}).map(([name, h]) => ({
+        name,
+        in: "header",
+        required: h.required ?? false,
+        description: h.description,
+        schema: { type: "string" },
+      })),
     ];
     if (parameters.length) op.parameters = parameters;
     if (r.body) {
-      op.requestBody = { required: true, content: { [r.body.contentType]: {
-        schema: requests.use(r.body.schema(engine), `${capitalised(r.operationId)}Request`), ...(ex?.request ? { example: ex.request } : {}),
-      } } };
+      op.requestBody = {
+        required: true,
+        content: {
+          [r.body.contentType]: {
+            schema: requests.use(r.body.schema(engine), `${capitalised(r.operationId)}Request`),
+            ...(ex?.request ? { example: ex.request } : {}),
+          },
+        },
+      };
     }
     if (r.security) op.security = [{ bearer: [] }];
-    op.responses = Object.fromEntries(Object.entries(r.responses).map(([status, res]) => {
-      const example = status === "200" ? ex?.answer : status === "400" && res.schema === "problem" ? examples.problem.answer : undefined;
-      return [status, {
-        description: res.description,
-        ...(res.schema || res.contentType ? { content: { [res.contentType ?? "application/json"]: {
-          schema: res.schema ? answerRef(r, res.schema) : {}, ...(example ? { example } : {}),
-        } } } : {}),
-      }];
-    }));
+    op.responses = Object.fromEntries(
+      Object.entries(r.responses).map(([status, res]) => {
+        const example = status === "200" ? ex?.answer : status === "400" && res.schema === "problem" ? examples.problem.answer : undefined;
+        return [
+          status,
+          {
+            description: res.description,
+            ...(res.schema || res.contentType
+              ? {
+                  content: {
+                    [res.contentType ?? "application/json"]: {
+                      schema: res.schema ? answerRef(r, res.schema) : {},
+                      ...(example ? { example } : {}),
+                    },
+                  },
+                }
+              : {}),
+          },
+        ];
+      }),
+    );
     (paths[r.path] ??= {})[r.method] = op;
   }
   const used = new Set(Object.values(paths).flatMap((ops) => Object.values(ops).flatMap((op) => (op as { tags: string[] }).tags)));

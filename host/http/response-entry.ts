@@ -6,9 +6,7 @@ import type { DecisionLog, ResponseEntry } from "./types.ts";
 export function responseEntry(method: string, route: string, status: number, start: number, decision?: DecisionLog, via?: string): ResponseEntry {
   // to the microsecond: finer is timer noise, and a log line prints such a number cheaply (request-log.ts)
   const ms = Math.round((performance.now() - start) * 1000) / 1000;
-  const entry: ResponseEntry = decision
-    ? { method, route, status, ms, decisionId: decision.id, level: decision.level }
-    : { method, route, status, ms };
+  const entry: ResponseEntry = decision ? { method, route, status, ms, decisionId: decision.id, level: decision.level } : { method, route, status, ms };
   if (via !== undefined) entry.via = via;
   return entry;
 }

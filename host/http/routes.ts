@@ -21,14 +21,20 @@ const problems = {
 
 // Built on the first batch: no decision needs it.
 let envelope: z.ZodType<{ items: unknown[] }> | undefined;
-const batchEnvelope = ({ z }: { z: typeof import("zod").z }) => (envelope ??= z.strictObject({
-  items: z.array(z.unknown(), { error: "items must be a list of decide requests" }).max(MAX_BATCH, `at most ${MAX_BATCH} items`),
-}, { error: "the request must be a JSON object with items: [...]" }));
+const batchEnvelope = ({ z }: { z: typeof import("zod").z }) =>
+  (envelope ??= z.strictObject(
+    {
+      items: z.array(z.unknown(), { error: "items must be a list of decide requests" }).max(MAX_BATCH, `at most ${MAX_BATCH} items`),
+    },
+    { error: "the request must be a JSON object with items: [...]" },
+  ));
 
 export function coreRoutes(options: AppOptions): RouteSpec[] {
   return [
     {
-      method: "post", path: "/v1/decide", operationId: "decide",
+      method: "post",
+      path: "/v1/decide",
+      operationId: "decide",
       summary: "Which isolation level and runtime for a workload",
       body: { contentType: json, schema: (e) => e.schemas.decide },
       responses: { 200: { description: "The decision (level null when nothing is feasible)", schema: "decision" }, ...problems },
@@ -40,9 +46,17 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       },
     },
     {
-      method: "post", path: "/v1/decide/batch", operationId: "decideBatch",
+      method: "post",
+      path: "/v1/decide/batch",
+      operationId: "decideBatch",
       summary: `Up to ${MAX_BATCH} decisions; a bad item answers its own problem`,
-      body: { contentType: json, schema: (e) => { const { z } = validation(); return z.object({ items: z.array(e.schemas.decide).max(MAX_BATCH) }); } },
+      body: {
+        contentType: json,
+        schema: (e) => {
+          const { z } = validation();
+          return z.object({ items: z.array(e.schemas.decide).max(MAX_BATCH) });
+        },
+      },
       responses: { 200: { description: "One decision or problem per item, in order", schema: "batchAnswer" }, ...problems },
       json: async (body, { engine }) => {
         // loaded first: an item may need the request schemas (validation.ts)
@@ -60,23 +74,33 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
             if (!(err instanceof InvalidRequestError)) throw err;
             const max = Math.min(MAX_LISTED_ERRORS, listable);
             listable -= Math.min(max, err.errors.length);
-            const detail = max > 0 ? `Item ${i} is invalid; see errors.`
-              : `Item ${i} is invalid (${err.errors.length} error${err.errors.length === 1 ? "" : "s"}); this answer lists errors for the first items only (${MAX_BATCH_LISTED_ERRORS} in all): send the item alone to see them.`;
-            return invalidRequest(err.errors.map((e) => ({ ...e, path: `items[${i}]${e.path ? `.${e.path}` : ""}` })), detail, max);
+            const detail =
+              max > 0
+                ? `Item ${i} is invalid; see errors.`
+                : `Item ${i} is invalid (${err.errors.length} error${err.errors.length === 1 ? "" : "s"}); this answer lists errors for the first items only (${MAX_BATCH_LISTED_ERRORS} in all): send the item alone to see them.`;
+            return invalidRequest(
+              err.errors.map((e) => ({ ...e, path: `items[${i}]${e.path ? `.${e.path}` : ""}` })),
+              detail,
+              max,
+            );
           }
         });
         return { results };
       },
     },
     {
-      method: "post", path: "/v1/rank", operationId: "rank",
+      method: "post",
+      path: "/v1/rank",
+      operationId: "rank",
       summary: "The best feasible level by a direction-aware, normalised weighted score",
       body: { contentType: json, schema: (e) => e.schemas.rank },
       responses: { 200: { description: "The ranking", schema: "rankAnswer" }, ...problems },
       json: (body, { engine }) => engine.rank(body),
     },
     {
-      method: "get", path: "/v1/compare", operationId: "compare",
+      method: "get",
+      path: "/v1/compare",
+      operationId: "compare",
       summary: "Two levels, metric by metric over the core matrix, with the better one marked",
       query: {
         a: { description: "a level, L0–L4 (or its Chinese name)", schema: (e) => e.schemas.level, required: true },
@@ -86,36 +110,59 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       handler: (c) => c.json(c.get("engine").compare(c.req.query("a"), c.req.query("b"))),
     },
     {
-      method: "get", path: "/v1/levels", operationId: "levels",
+      method: "get",
+      path: "/v1/levels",
+      operationId: "levels",
       summary: "Both matrices for every level, figures with ranges and units",
       responses: { 200: { description: "The levels", schema: "levels" } },
       handler: (c) => c.json(c.get("engine").levels()),
     },
     {
-      method: "get", path: "/v1/scenarios", operationId: "scenarios",
+      method: "get",
+      path: "/v1/scenarios",
+      operationId: "scenarios",
       summary: "Scenarios with suitability, stacks and first/second choices; needs; runtimes",
       responses: { 200: { description: "The scenarios", schema: "scenarios" } },
       handler: (c) => c.json(c.get("engine").scenarios()),
     },
     {
-      method: "get", path: "/v1/policy", operationId: "policy",
+      method: "get",
+      path: "/v1/policy",
+      operationId: "policy",
       summary: "The active policy and the previous ones kept for rollback",
       responses: { 200: { description: "Policy status", schema: "policyStatus" } },
-      handler: (c) => c.json(options.policyStatus?.() ?? {
-        active: { ...c.get("engine").policy, activatedAt: startedAt(), source: "built-in" }, history: [], lastCheck: null, lastError: null,
-      }),
+      handler: (c) =>
+        c.json(
+          options.policyStatus?.() ?? {
+            active: { ...c.get("engine").policy, activatedAt: startedAt(), source: "built-in" },
+            history: [],
+            lastCheck: null,
+            lastError: null,
+          },
+        ),
     },
     {
-      method: "get", path: "/healthz", operationId: "healthz", summary: "Alive",
+      method: "get",
+      path: "/healthz",
+      operationId: "healthz",
+      summary: "Alive",
       responses: { 200: { description: "Alive", schema: "health" } },
       handler: (c) => c.json({ status: "ok" }),
     },
     {
-      method: "get", path: "/readyz", operationId: "readyz", summary: "Ready: a verified policy is active",
-      responses: { 200: { description: "Ready", schema: "ready" }, 503: { description: "No verified policy yet", schema: "problem", contentType: "application/problem+json" } },
+      method: "get",
+      path: "/readyz",
+      operationId: "readyz",
+      summary: "Ready: a verified policy is active",
+      responses: {
+        200: { description: "Ready", schema: "ready" },
+        503: { description: "No verified policy yet", schema: "problem", contentType: "application/problem+json" },
+      },
       handler: (c) => {
         if (options.ready && !options.ready()) {
-          return c.json(problemOf(503, "not-ready", "Not ready", options.notReadyDetail?.() ?? "No verified policy is active yet."), 503, { "content-type": "application/problem+json" });
+          return c.json(problemOf(503, "not-ready", "Not ready", options.notReadyDetail?.() ?? "No verified policy is active yet."), 503, {
+            "content-type": "application/problem+json",
+          });
         }
         const { name, version, sha256 } = c.get("engine").policy;
         return c.json({ status: "ready", policy: { name, version, sha256 } });

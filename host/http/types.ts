@@ -6,7 +6,10 @@ import type { PolicyStatusView } from "../delivery/manager.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { BodyReader } from "./body.ts";
 
-export interface DecisionLog { id: string; level: string | null }
+export interface DecisionLog {
+  id: string;
+  level: string | null;
+}
 
 export type AppEnv = {
   Variables: {
@@ -19,8 +22,12 @@ export type AppEnv = {
 };
 
 export interface ResponseEntry {
-  method: string; route: string; status: number; ms: number;
-  decisionId?: string; level?: string | null;
+  method: string;
+  route: string;
+  status: number;
+  ms: number;
+  decisionId?: string;
+  level?: string | null;
   /** The adapter that served a JSON operation when it was not the app ("node": the agent's JSON lane). */
   via?: string;
 }
@@ -46,13 +53,23 @@ export interface AppOptions {
   version?: string;
 }
 
-interface BodySpec { contentType: string; schema: (engine: Engine) => z.ZodType | Record<string, unknown> }
+interface BodySpec {
+  contentType: string;
+  schema: (engine: Engine) => z.ZodType | Record<string, unknown>;
+}
 /** An answer schema of host/http/schemas.ts, by name: that module is loaded with /openapi.json, not at start. */
 export type SchemaName = keyof typeof import("./schemas.ts");
-export interface ResponseSpec { description: string; schema?: z.ZodType | SchemaName; contentType?: string }
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType | SchemaName;
+  contentType?: string;
+}
 
 /** What a JSON operation gets besides the body: the request's engine, and where it notes its decision (for the log line). */
-export interface JsonCall { engine: Engine; decision?: DecisionLog }
+export interface JsonCall {
+  engine: Engine;
+  decision?: DecisionLog;
+}
 
 /**
  * A route whose whole work is JSON in, JSON out (200): the body, read and parsed by the host

@@ -35,7 +35,11 @@ export interface Admission {
 }
 
 /** Who asks about a pod: the review's uid, the namespace it is created in, and the decision's id (default: derived from the uid). */
-export interface PodContext { uid: string; namespace?: string; decisionId?: string }
+export interface PodContext {
+  uid: string;
+  namespace?: string;
+  decisionId?: string;
+}
 
 const WARNING_MAX = 120;
 const warn = (s: string) => clip(`isoplace: ${s}`, WARNING_MAX);
@@ -67,7 +71,8 @@ export class Admitter {
 
   async admit(engine: Engine, req: AdmissionRequest): Promise<Admission> {
     // CREATE of a Pod only (not its subresources: binding, eviction, …)
-    if (req.operation !== "CREATE" || req.kind.kind !== "Pod" || req.kind.group !== "" || req.subResource) return { outcome: "unchanged", response: { uid: req.uid, allowed: true } };
+    if (req.operation !== "CREATE" || req.kind.kind !== "Pod" || req.kind.group !== "" || req.subResource)
+      return { outcome: "unchanged", response: { uid: req.uid, allowed: true } };
     const parsed = podSchema.safeParse(req.object);
     if (!parsed.success) throw new InvalidRequestError(fieldErrors(parsed.error, "request.object"));
     return this.admitPod(engine, parsed.data, { uid: req.uid, namespace: req.namespace });
@@ -79,8 +84,10 @@ export class Admitter {
    */
   admitPod(engine: Engine, pod: PodLike, o: PodContext): Admission {
     const uid = o.uid;
-    const unchanged = (warnings: string[] = []): Admission =>
-      ({ outcome: "unchanged", response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) } });
+    const unchanged = (warnings: string[] = []): Admission => ({
+      outcome: "unchanged",
+      response: { uid, allowed: true, ...(warnings.length ? { warnings } : {}) },
+    });
     const annotations: Annotations = pod.metadata?.annotations ?? {};
     const name = podName(pod, o.namespace);
     const { optsIn, request, errors } = decideRequestOf(annotations);
@@ -93,7 +100,11 @@ export class Admitter {
       decision = engine.decide(input, { decisionId, scope: "cluster" });
     } catch (err) {
       if (!(err instanceof InvalidRequestError)) throw err;
-      return deny(uid, name, err.errors.map((e) => ({ ...e, path: annotationOf(e.path) })));
+      return deny(
+        uid,
+        name,
+        err.errors.map((e) => ({ ...e, path: annotationOf(e.path) })),
+      );
     }
     const policy = `${decision.policy.name}@${decision.policy.version}`;
     const id = (decision.level !== null && carriedDecisionId(annotations, decision.level, decision.runtime ?? "none", policy)) || decision.decisionId;
@@ -103,12 +114,32 @@ export class Admitter {
     if (decision.level === null) {
       const never = neverPlaced(engine, decision.artifact);
       const response: AdmissionResponse = this.config.denyInfeasible
-        ? { uid, allowed: false, status: { code: 403, reason: "Forbidden", message: clip(`isoplace: no feasible level for ${name}: ${never ? `${never}. ` : ""}${decision.explanation}`, MAX_DENIAL_MESSAGE) }, auditAnnotations: audit }
-        : { uid, allowed: true, warnings: [warn(`no feasible level for ${name}; allowed unchanged`), ...(never ? [warn(never)] : []), ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`))], auditAnnotations: audit };
+        ? {
+            uid,
+            allowed: false,
+            status: {
+              code: 403,
+              reason: "Forbidden",
+              message: clip(`isoplace: no feasible level for ${name}: ${never ? `${never}. ` : ""}${decision.explanation}`, MAX_DENIAL_MESSAGE),
+            },
+            auditAnnotations: audit,
+          }
+        : {
+            uid,
+            allowed: true,
+            warnings: [
+              warn(`no feasible level for ${name}; allowed unchanged`),
+              ...(never ? [warn(never)] : []),
+              ...decision.ranking.map((r) => warn(`${r.level}: ${r.reasons.join(", ")}`)),
+            ],
+            auditAnnotations: audit,
+          };
       return { outcome: "infeasible", response, pod: name, decision: summary, input };
     }
 
-    const warnings: string[] = [warn(`${decision.runtimeClassName ? `RuntimeClass ${decision.runtimeClassName}` : "default handler"}: ${decision.explanation}`)];
+    const warnings: string[] = [
+      warn(`${decision.runtimeClassName ? `RuntimeClass ${decision.runtimeClassName}` : "default handler"}: ${decision.explanation}`),
+    ];
     const ops: PatchOp[] = [];
     const wanted = decision.runtimeClassName;
     const has = pod.spec?.runtimeClassName || null;
@@ -116,7 +147,8 @@ export class Admitter {
       if (has) warnings.push(warn(`runtimeClassName ${has} kept; the policy chose ${decision.runtime}, the default handler`));
     } else if (has === null) {
       if (this.mode === "advise") warnings.push(warn(`advise mode: runtimeClassName ${wanted} not set`));
-      else ops.push(pod.spec ? { op: "add", path: "/spec/runtimeClassName", value: wanted } : { op: "add", path: "/spec", value: { runtimeClassName: wanted } });
+      else
+        ops.push(pod.spec ? { op: "add", path: "/spec/runtimeClassName", value: wanted } : { op: "add", path: "/spec", value: { runtimeClassName: wanted } });
     } else if (has !== wanted) {
       if (this.mode === "fill") {
         warnings.push(warn(`the pod names runtimeClassName ${has}; kept (fill mode), the policy chose ${wanted}`));
@@ -134,14 +166,22 @@ export class Admitter {
     // The four output annotations; those the pod already carries with these values are left be,
     // so a second call after other mutations (reinvocation) changes nothing.
     const out: Record<string, string> = {
-      [OUTPUT.level]: decision.level, [OUTPUT.runtime]: decision.runtime ?? "none", [OUTPUT.decisionId]: id, [OUTPUT.policy]: policy,
+      [OUTPUT.level]: decision.level,
+      [OUTPUT.runtime]: decision.runtime ?? "none",
+      [OUTPUT.decisionId]: id,
+      [OUTPUT.policy]: policy,
     };
     for (const [key, value] of Object.entries(out)) {
       if (annotations[key] !== value) ops.push({ op: "add", path: `/metadata/annotations/${pointerToken(key)}`, value });
     }
-    if (ops.length === 0) return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary, input };
+    if (ops.length === 0)
+      return { outcome: "unchanged", response: { uid, allowed: true, warnings, auditAnnotations: audit }, pod: name, decision: summary, input };
     return {
-      outcome: "mutated", pod: name, decision: summary, ops, input,
+      outcome: "mutated",
+      pod: name,
+      decision: summary,
+      ops,
+      input,
       response: { uid, allowed: true, patchType: "JSONPatch", patch: encodePatch(ops), warnings, auditAnnotations: audit },
     };
   }

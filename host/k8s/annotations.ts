@@ -5,7 +5,11 @@ import { InvalidRequestError, type FieldError } from "../engine/errors.ts";
 export const PREFIX = "isoplace.io/";
 
 /** Input annotations → the decide request's workload field (Maps: a name is looked up among own entries only). */
-const LISTS = new Map([["performance", "performance"], ["security", "security"], ["cost", "cost"]]);
+const LISTS = new Map([
+  ["performance", "performance"],
+  ["security", "security"],
+  ["cost", "cost"],
+]);
 const NUMBERS = new Map([
   ["max-cold-start-ms", "maxColdStartMs"],
   ["max-memory-mb", "maxMemoryMb"],
@@ -43,10 +47,12 @@ export function decideRequestOf(a: Annotations): DecideRequestOf {
   const workload: Record<string, unknown> = {};
   const constraints: Record<string, number> = {};
   const errors: FieldError[] = [];
-  let read = 0, optsIn = false;
+  let read = 0,
+    optsIn = false;
   // one pass over the keys, however many: each value checked, the isoplace.io/ ones read
   for (const key of Object.keys(a)) {
-    if (typeof a[key] !== "string") throw new InvalidRequestError([{ path: "request.object.metadata.annotations", message: "metadata.annotations must map strings to strings" }]);
+    if (typeof a[key] !== "string")
+      throw new InvalidRequestError([{ path: "request.object.metadata.annotations", message: "metadata.annotations must map strings to strings" }]);
     if (!key.startsWith(PREFIX)) continue;
     if (++read > MAX_READ_ANNOTATIONS) {
       errors.unshift({ path: `${PREFIX}*`, message: `more than ${MAX_READ_ANNOTATIONS} ${PREFIX} annotations; the rest were not read` });
@@ -54,19 +60,26 @@ export function decideRequestOf(a: Annotations): DecideRequestOf {
     }
     if (OUTPUT_ANNOTATIONS.includes(key)) continue;
     optsIn = true;
-    const raw = a[key], name = key.slice(PREFIX.length);
+    const raw = a[key],
+      name = key.slice(PREFIX.length);
     const value = raw.trim();
-    const list = LISTS.get(name), number = NUMBERS.get(name);
+    const list = LISTS.get(name),
+      number = NUMBERS.get(name);
     if (name === "scenario" || name === "artifact") workload[name] = value;
     else if (list) {
       const ids = value.split(",").map((s) => s.trim());
-      if (ids.some((s) => s === "")) errors.push({ path: key, message: `${clip(key, 80)} must be an id or a comma-separated list of ids, without empty items` });
+      if (ids.some((s) => s === ""))
+        errors.push({ path: key, message: `${clip(key, 80)} must be an id or a comma-separated list of ids, without empty items` });
       else workload[list] = ids.length === 1 ? ids[0] : ids;
     } else if (number) {
       if (!NUMBER.test(raw)) errors.push({ path: key, message: `${key} must be a non-negative number, got "${clip(raw)}"` });
       else constraints[number] = Number(value);
     } else {
-      errors.push({ path: clip(key, 80), message: `unknown annotation ${clip(key, 80)}; allowed: ${INPUT_ANNOTATIONS.join(", ")}`, allowed: INPUT_ANNOTATIONS });
+      errors.push({
+        path: clip(key, 80),
+        message: `unknown annotation ${clip(key, 80)}; allowed: ${INPUT_ANNOTATIONS.join(", ")}`,
+        allowed: INPUT_ANNOTATIONS,
+      });
     }
   }
   if (Object.keys(constraints).length) workload.constraints = constraints;
@@ -74,7 +87,11 @@ export function decideRequestOf(a: Annotations): DecideRequestOf {
 }
 
 const FIELD_TO_ANNOTATION = new Map([
-  ["scenario", "scenario"], ["artifact", "artifact"], ["performance", "performance"], ["security", "security"], ["cost", "cost"],
+  ["scenario", "scenario"],
+  ["artifact", "artifact"],
+  ["performance", "performance"],
+  ["security", "security"],
+  ["cost", "cost"],
   ...[...NUMBERS].map(([k, v]): [string, string] => [`constraints.${v}`, k]),
 ]);
 

@@ -21,7 +21,10 @@ export interface Workload {
 }
 
 /** A change to the object: the value to set at a path (keys into it). */
-export interface Edit { path: string[]; value: unknown }
+export interface Edit {
+  path: string[];
+  value: unknown;
+}
 
 export interface Planned {
   outcome: PlanOutcome;
@@ -37,7 +40,10 @@ export interface Planned {
 }
 
 /** A field of the object the webhook could not read (it would answer 400, and the API server refuse the object first). */
-export interface FieldProblem { path: (string | number)[]; message: string }
+export interface FieldProblem {
+  path: (string | number)[];
+  message: string;
+}
 
 export class WorkloadError extends Error {
   readonly problems: FieldProblem[];
@@ -79,7 +85,11 @@ function asDecoded(template: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** RFC 6901 pointer → keys ("/metadata/annotations/isoplace.io~1level" → metadata, annotations, isoplace.io/level). */
-const keysOf = (pointer: string): string[] => pointer.split("/").slice(1).map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
+const keysOf = (pointer: string): string[] =>
+  pointer
+    .split("/")
+    .slice(1)
+    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
 
 export class Planner {
   private readonly admitter: Admitter;
@@ -96,15 +106,25 @@ export class Planner {
     for (let i = 0; i < w.template.length; i++) {
       template = (template as Record<string, unknown>)[w.template[i]];
       if (!isObject(template)) {
-        throw new WorkloadError([{ path: w.template.slice(0, i + 1), message: template === undefined ? `is missing: a ${w.kind} needs its pod template (${w.template.join(".")})` : "must be an object" }]);
+        throw new WorkloadError([
+          {
+            path: w.template.slice(0, i + 1),
+            message: template === undefined ? `is missing: a ${w.kind} needs its pod template (${w.template.join(".")})` : "must be an object",
+          },
+        ]);
       }
     }
     const parsed = podSchema.safeParse(asDecoded(template as Record<string, unknown>));
     if (!parsed.success) {
-      throw new WorkloadError(parsed.error.issues.map((i) => {
-        const path = i.path.map((k) => (typeof k === "symbol" ? String(k) : k));
-        return { path: [...w.template, ...path], message: i.code === "invalid_type" && i.expected === "string" ? notAString(valueAt(template, path)) : i.message };
-      }));
+      throw new WorkloadError(
+        parsed.error.issues.map((i) => {
+          const path = i.path.map((k) => (typeof k === "symbol" ? String(k) : k));
+          return {
+            path: [...w.template, ...path],
+            message: i.code === "invalid_type" && i.expected === "string" ? notAString(valueAt(template, path)) : i.message,
+          };
+        }),
+      );
     }
     const pod = parsed.data;
     // a template's pods are named by their controller (NAME-…) in the workload's namespace
@@ -130,7 +150,7 @@ export class Planner {
       runtime: a.decision?.runtime ?? null,
       runtimeClassName: { before, after },
       warnings: a.response.warnings ?? [],
-      denied: allowed ? null : a.response.status?.message ?? "denied",
+      denied: allowed ? null : (a.response.status?.message ?? "denied"),
       decisionId: a.decision?.id ?? null,
       edits,
     };
@@ -141,7 +161,10 @@ export class Planner {
    * again changes nothing; another request, policy or cluster gives another.
    */
   private decisionId(w: Workload, annotations: Record<string, string>): string {
-    const input = Object.keys(annotations).filter((k) => k.startsWith(PREFIX) && !OUTPUTS.includes(k)).sort().map((k) => `${k}=${annotations[k]}`);
+    const input = Object.keys(annotations)
+      .filter((k) => k.startsWith(PREFIX) && !OUTPUTS.includes(k))
+      .sort()
+      .map((k) => `${k}=${annotations[k]}`);
     const p = this.engine.policy;
     const runtimes = this.admitter.runtimesFor(this.engine);
     return admissionDecisionId(["plan", p.name, p.version, p.moduleSha256 ?? p.sha256, w.kind, w.namespace, w.name, runtimes.join(","), ...input].join("\n"));

@@ -19,7 +19,9 @@ const problem = { schema: "problem", contentType: "application/problem+json" } a
 export function admissionRoute(options: AdmissionRouteOptions): RouteSpec {
   const admitter = new Admitter(options);
   return {
-    method: "post", path: ADMISSION_PATH, operationId: "admitPod",
+    method: "post",
+    path: ADMISSION_PATH,
+    operationId: "admitPod",
     summary: "Kubernetes mutating admission for Pods: sets runtimeClassName from the policy's decision",
     body: { contentType: "application/json", schema: () => admissionReview },
     maxBodyBytes: MAX_REVIEW_BYTES,

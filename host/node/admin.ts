@@ -25,10 +25,12 @@ export function bearerCheck(token: string): (c: Context<AppEnv>) => Response | n
     const header = c.req.header("authorization");
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) {
-      return problemResponse(problemOf(401, "unauthorized", "Unauthorized", "This admin call needs Authorization: Bearer <token>."),
-        { "www-authenticate": 'Bearer realm="isoplace"' });
+      return problemResponse(problemOf(401, "unauthorized", "Unauthorized", "This admin call needs Authorization: Bearer <token>."), {
+        "www-authenticate": 'Bearer realm="isoplace"',
+      });
     }
-    if (!timingSafeEqual(digest(m[1]), expected)) return problemResponse(problemOf(403, "forbidden", "Forbidden", "The bearer token is not the agent's admin token."));
+    if (!timingSafeEqual(digest(m[1]), expected))
+      return problemResponse(problemOf(403, "forbidden", "Forbidden", "The bearer token is not the agent's admin token."));
     return null;
   };
 }
@@ -37,8 +39,12 @@ function answer(c: Context<AppEnv>, manager: PolicyManager, result: OfferResult)
   if (result.status === "rejected") {
     // RFC 9457 extension member `reason`: the check that failed (as in the rejections metric)
     return problemResponse({
-      ...problemOf(422, "policy-rejected", "Policy rejected",
-        `The module failed the ${result.reason} check and was not activated; the active policy is unchanged. ${result.message}`),
+      ...problemOf(
+        422,
+        "policy-rejected",
+        "Policy rejected",
+        `The module failed the ${result.reason} check and was not activated; the active policy is unchanged. ${result.message}`,
+      ),
       reason: result.reason,
     } as Problem);
   }
@@ -50,27 +56,47 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
   const auth = bearerCheck(token);
   return [
     {
-      method: "put", path: "/v1/policy", operationId: "putPolicy",
+      method: "put",
+      path: "/v1/policy",
+      operationId: "putPolicy",
       summary: "Offer a signed policy module; it is activated only if it passes every check (admin)",
       body: { contentType: "application/wasm", schema: () => ({ type: "string", contentMediaType: "application/wasm" }) },
-      headers: { [SIGNATURE_HEADER]: { description: "the module's signed statement: its DSSE envelope's JSON (as `isoplace policy sign` writes it to FILE.wasm.sig) or the base64 of it, signed by a trusted key", required: true } },
+      headers: {
+        [SIGNATURE_HEADER]: {
+          description:
+            "the module's signed statement: its DSSE envelope's JSON (as `isoplace policy sign` writes it to FILE.wasm.sig) or the base64 of it, signed by a trusted key",
+          required: true,
+        },
+      },
       security: true,
       maxBodyBytes: MAX_MODULE_BYTES,
       responses: {
         200: { description: "Activated (result: activated) or already active (result: unchanged); the policy status", schema: "policyStatus" },
-        202: { description: "Verified and held pending (result: pending): its statement stages it, and its rollout step has not opened or its guard has not spoken yet; the policy status", schema: "policyStatus" },
+        202: {
+          description:
+            "Verified and held pending (result: pending): its statement stages it, and its rollout step has not opened or its guard has not spoken yet; the policy status",
+          schema: "policyStatus",
+        },
         ...authProblems,
         413: asProblem("Body over 1 MiB (the largest module accepted)"),
         415: asProblem("Body is not application/wasm"),
-        422: asProblem("The module failed a check (member `reason`: size, signature, statement, digest, expired, name, version, serial-lower, serial-reused, guard, abi, compile, meter, imports, meta, catalogue, self-test, budget; see docs/API.md); nothing changed"),
+        422: asProblem(
+          "The module failed a check (member `reason`: size, signature, statement, digest, expired, name, version, serial-lower, serial-reused, guard, abi, compile, meter, imports, meta, catalogue, self-test, budget; see docs/API.md); nothing changed",
+        ),
       },
       handler: async (c) => {
         const denied = auth(c);
         if (denied) return denied;
         const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
         if (!WASM_TYPES.includes(type)) {
-          return problemResponse(problemOf(415, "unsupported-media-type", "Unsupported media type",
-            `The body must be the module's bytes (content-type: application/wasm); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`));
+          return problemResponse(
+            problemOf(
+              415,
+              "unsupported-media-type",
+              "Unsupported media type",
+              `The body must be the module's bytes (content-type: application/wasm); got ${type ? `"${type.slice(0, 100)}"` : "none"}.`,
+            ),
+          );
         }
         const bytes = await readBody(c, MAX_MODULE_BYTES);
         const envelope = c.req.header(SIGNATURE_HEADER) ?? null;
@@ -78,7 +104,9 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
       },
     },
     {
-      method: "post", path: "/v1/policy/rollback", operationId: "rollbackPolicy",
+      method: "post",
+      path: "/v1/policy/rollback",
+      operationId: "rollbackPolicy",
       summary: "Re-activate the previous policy, checked again (admin)",
       security: true,
       responses: {
@@ -92,7 +120,9 @@ export function adminRoutes(manager: () => PolicyManager, token: string): RouteS
         if (denied) return denied;
         const result = await manager().rollback();
         if (result.status === "nothing-to-roll-back") {
-          return problemResponse(problemOf(409, "nothing-to-roll-back", "Nothing to roll back to", "No previous policy is kept; see history in GET /v1/policy."));
+          return problemResponse(
+            problemOf(409, "nothing-to-roll-back", "Nothing to roll back to", "No previous policy is kept; see history in GET /v1/policy."),
+          );
         }
         return answer(c, manager(), result);
       },

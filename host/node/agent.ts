@@ -79,7 +79,6 @@ export interface AgentOptions {
   jsonLane?: boolean;
 }
 
-
 export interface Agent {
   url: string;
   port: number;
@@ -96,7 +95,6 @@ export interface Agent {
 
 const TIMEOUTS = { keepAliveMs: 5_000, drainMs: 10_000 };
 
-
 export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, logger: Logger, why?: string): NodeProfile | undefined {
   if (o.scope === "cluster") return undefined;
   if (o.runtimes?.length) {
@@ -108,8 +106,10 @@ export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, 
     logger.info({ runtimes: found.runtimes, evidence: found.evidence, ...(why ? { why } : {}) }, "node profile: detected");
     if (!found.runtimes.length) {
       // still ready: the agent answers, truly, that nothing can be placed on this node
-      logger.warn({ hostRoot: o.hostRoot ?? "/", looked: lookedFor(engine.catalogue) },
-        "--detect found no runtime: every decision is \"none\" until one is installed (or --runtimes names them); check --host-root and the mounts");
+      logger.warn(
+        { hostRoot: o.hostRoot ?? "/", looked: lookedFor(engine.catalogue) },
+        '--detect found no runtime: every decision is "none" until one is installed (or --runtimes names them); check --host-root and the mounts',
+      );
     }
     return { source: "detected", runtimes: found.runtimes };
   }
@@ -119,7 +119,11 @@ export function nodeProfile(o: AgentOptions, engine: Pick<Engine, "catalogue">, 
 
 /** What --detect looks for, per runtime: its device, sockets and binaries. */
 function lookedFor(c: Pick<Engine, "catalogue">["catalogue"]): Record<string, string[]> {
-  return Object.fromEntries(c.runtimes.filter((r) => r.detect).map((r) => [r.id, [r.detect!.device, ...(r.detect!.socket ?? []), ...(r.detect!.binary ?? [])].filter((x): x is string => !!x)]));
+  return Object.fromEntries(
+    c.runtimes
+      .filter((r) => r.detect)
+      .map((r) => [r.id, [r.detect!.device, ...(r.detect!.socket ?? []), ...(r.detect!.binary ?? [])].filter((x): x is string => !!x)]),
+  );
 }
 
 /**
@@ -128,7 +132,8 @@ function lookedFor(c: Pick<Engine, "catalogue">["catalogue"]): Record<string, st
  */
 function requiredPolicy(policy: ActivePolicy, source: PolicySource, logger: Logger): { ready(): boolean; detail(): string } {
   let arrived = policy.activation.source === source.key;
-  if (!arrived) logger.info({ source: source.key }, "not ready until a policy from the source is active (--require-policy); the built-in policy answers meanwhile");
+  if (!arrived)
+    logger.info({ source: source.key }, "not ready until a policy from the source is active (--require-policy); the built-in policy answers meanwhile");
   policy.onActivate((a) => {
     if (arrived || a.source !== source.key) return;
     arrived = true;
@@ -149,15 +154,21 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   deferValidation();
   const metrics = new AgentMetrics();
   const source = o.policy === undefined ? undefined : sourceFor(o.policy, { logger, poll: o.poll, watch: o.watch, options: o.sourceOptions });
-  const manager = await PolicyManager.start({
-    trustedKeys: o.trustedKeys ?? [],
-    builtIn: o.builtIn ?? readDefaultModule,
-    node: (engine) => nodeProfile(o, engine, logger),
-    store: o.dataDir ? new PolicyStore(o.dataDir) : undefined,
-    metrics, logger, now: o.now,
-    rollout: { nodeName: o.nodeName ?? hostname(), bucket: o.rolloutBucket },
-    shadowBudget: o.shadow?.budgetShare, reviewEveryMs: o.shadow?.reviewEveryMs,
-  }, source);
+  const manager = await PolicyManager.start(
+    {
+      trustedKeys: o.trustedKeys ?? [],
+      builtIn: o.builtIn ?? readDefaultModule,
+      node: (engine) => nodeProfile(o, engine, logger),
+      store: o.dataDir ? new PolicyStore(o.dataDir) : undefined,
+      metrics,
+      logger,
+      now: o.now,
+      rollout: { nodeName: o.nodeName ?? hostname(), bucket: o.rolloutBucket },
+      shadowBudget: o.shadow?.budgetShare,
+      reviewEveryMs: o.shadow?.reviewEveryMs,
+    },
+    source,
+  );
   const policy = manager.active;
   metrics.policy(policy.engine.policy);
   metrics.expiryOf(() => manager.status().active as { name: string; version: string; expires?: string });
@@ -169,7 +180,10 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const required = o.requirePolicy && source ? requiredPolicy(policy, source, logger) : undefined;
 
   const metricsRoute: RouteSpec = {
-    method: "get", path: "/metrics", operationId: "metrics", summary: "Prometheus metrics (Node agent)",
+    method: "get",
+    path: "/metrics",
+    operationId: "metrics",
+    summary: "Prometheus metrics (Node agent)",
     responses: { 200: { description: "Prometheus text exposition", contentType: "text/plain" } },
     handler: async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   };
@@ -201,16 +215,24 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const limits: ServerLimits = { ...SERVER_LIMITS, ...o.limits };
 
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({
-      fetch: app.fetch, hostname: o.host ?? "127.0.0.1", port: o.port ?? 8787,
-      // the app's listener behind the JSON lane, which serves the JSON operations itself
-      createServer: (options: ServerOptions, listener: RequestListener) =>
-        createServer(options, o.jsonLane === false ? listener : jsonLane(api, appOptions, listener)),
-      serverOptions: {
-        ...o.server?.options, headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs,
-        keepAliveTimeout: TIMEOUTS.keepAliveMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS,
-      },
-    } as Parameters<typeof serve>[0], () => resolve(s as Server)) as Server;
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: o.host ?? "127.0.0.1",
+        port: o.port ?? 8787,
+        // the app's listener behind the JSON lane, which serves the JSON operations itself
+        createServer: (options: ServerOptions, listener: RequestListener) =>
+          createServer(options, o.jsonLane === false ? listener : jsonLane(api, appOptions, listener)),
+        serverOptions: {
+          ...o.server?.options,
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          keepAliveTimeout: TIMEOUTS.keepAliveMs,
+          connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+        },
+      } as Parameters<typeof serve>[0],
+      () => resolve(s as Server),
+    ) as Server;
     s.maxConnections = limits.maxConnections;
     s.once("error", reject);
   }).catch(async (err) => {
@@ -227,12 +249,20 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   setTimeout(() => void loadValidation(), 1000).unref();
 
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= new Promise<void>((resolve) => {
-    source?.stop();
-    server.close(() => void manager.idle().then(() => manager.stop()).then(() => destination?.stop()).then(() => resolve()));
-    server.closeIdleConnections();
-    // keep-alive clients that never go idle get cut after the drain window
-    setTimeout(() => server.closeAllConnections(), TIMEOUTS.drainMs).unref();
-  }));
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      source?.stop();
+      server.close(
+        () =>
+          void manager
+            .idle()
+            .then(() => manager.stop())
+            .then(() => destination?.stop())
+            .then(() => resolve()),
+      );
+      server.closeIdleConnections();
+      // keep-alive clients that never go idle get cut after the drain window
+      setTimeout(() => server.closeAllConnections(), TIMEOUTS.drainMs).unref();
+    }));
   return { url, port: address.port, server, policy, manager, source, metrics, logger, close };
 }

@@ -21,7 +21,11 @@ export interface CertificateRequest {
 }
 
 export interface CertificateFiles {
-  caCert: string; caKey?: string; cert: string; key: string; caBundle: string;
+  caCert: string;
+  caKey?: string;
+  cert: string;
+  key: string;
+  caBundle: string;
   /** The names the serving certificate is for. */
   names: string[];
 }
@@ -42,7 +46,10 @@ async function openssl(args: string[]): Promise<void> {
 const newKey = (path: string) => openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path]);
 
 function serviceNames(service: string, namespace: string): string[] {
-  for (const [flag, v] of [["--service", service], ["--namespace", namespace]]) {
+  for (const [flag, v] of [
+    ["--service", service],
+    ["--namespace", namespace],
+  ]) {
     if (!DNS_LABEL.test(v)) throw new RangeError(`${flag} must be a DNS label (lower-case letters, digits, '-', ≤ 63), got "${v}"`);
   }
   return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
@@ -59,23 +66,60 @@ export async function makeCertificates(r: CertificateRequest): Promise<Certifica
   const names = [...serviceNames(r.service, r.namespace), ...(r.extraNames ?? [])];
   await mkdir(r.outDir, { recursive: true });
   const path = (f: string) => join(r.outDir, f);
-  let caCert = path("ca.crt"), caKey: string | undefined = path("ca.key");
+  let caCert = path("ca.crt"),
+    caKey: string | undefined = path("ca.key");
   if (r.ca) {
     caCert = r.ca.cert;
     caKey = r.ca.key;
   } else {
     await newKey(caKey);
-    await openssl(["req", "-x509", "-new", "-key", caKey, "-sha256", "-days", "3650", "-subj", `/CN=${r.service}.${r.namespace} admission CA`,
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", caCert]);
+    await openssl([
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      caKey,
+      "-sha256",
+      "-days",
+      "3650",
+      "-subj",
+      `/CN=${r.service}.${r.namespace} admission CA`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+      "-out",
+      caCert,
+    ]);
   }
-  const key = path("tls.key"), cert = path("tls.crt"), csr = path("tls.csr"), ext = path("tls.ext");
+  const key = path("tls.key"),
+    cert = path("tls.crt"),
+    csr = path("tls.csr"),
+    ext = path("tls.ext");
   await newKey(key);
   await openssl(["req", "-new", "-key", key, "-subj", `/CN=${r.service}.${r.namespace}.svc`, "-out", csr]);
   const san = names.map((n) => (IP.test(n) ? `IP:${n}` : `DNS:${n}`)).join(",");
   await writeFile(ext, `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`);
   try {
-    await openssl(["x509", "-req", "-in", csr, "-CA", caCert, "-CAkey", caKey, "-set_serial", serial(),
-      "-days", String(r.days ?? 365), "-sha256", "-extfile", ext, "-out", cert]);
+    await openssl([
+      "x509",
+      "-req",
+      "-in",
+      csr,
+      "-CA",
+      caCert,
+      "-CAkey",
+      caKey,
+      "-set_serial",
+      serial(),
+      "-days",
+      String(r.days ?? 365),
+      "-sha256",
+      "-extfile",
+      ext,
+      "-out",
+      cert,
+    ]);
   } finally {
     await rm(csr, { force: true });
     await rm(ext, { force: true });

@@ -30,7 +30,8 @@ function derive(password: string, salt: Uint8Array, N: number, r: number, p: num
 /** The PKCS#8 DER inside a cosign private key file; throws KeyFormatError naming what is wrong (the password included). */
 export async function decryptCosignKey(text: string, password: string | undefined, what: string): Promise<Uint8Array> {
   const label = LABELS.find((l) => text.includes(`-----BEGIN ${l}-----`)) ?? LABELS[0];
-  if (password === undefined) throw new KeyFormatError(`${what} is cosign's encrypted key: set COSIGN_PASSWORD to its password (as for cosign itself; "" for none)`);
+  if (password === undefined)
+    throw new KeyFormatError(`${what} is cosign's encrypted key: set COSIGN_PASSWORD to its password (as for cosign itself; "" for none)`);
   let sealed: Sealed;
   try {
     sealed = JSON.parse(new TextDecoder().decode(unpem(text, label, what)));
@@ -40,7 +41,9 @@ export async function decryptCosignKey(text: string, password: string | undefine
   }
   const { kdf, cipher } = sealed;
   const { N = 0, r = 0, p = 0 } = kdf?.params ?? {};
-  const salt = fromBase64(kdf?.salt ?? ""), nonce = fromBase64(cipher?.nonce ?? ""), box = fromBase64(sealed.ciphertext ?? "");
+  const salt = fromBase64(kdf?.salt ?? ""),
+    nonce = fromBase64(cipher?.nonce ?? ""),
+    box = fromBase64(sealed.ciphertext ?? "");
   if (kdf?.name !== "scrypt" || cipher?.name !== "nacl/secretbox" || !salt || !nonce || nonce.length !== 24 || !box) {
     throw new KeyFormatError(`${what}: not a cosign key sealed with scrypt and nacl/secretbox`);
   }

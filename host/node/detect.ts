@@ -5,7 +5,10 @@ import { delimiter, join } from "node:path";
 import type { Catalogue } from "../engine/catalogue.ts";
 import type { NodeProfile } from "../engine/engine.ts";
 
-export interface Detected { runtimes: string[]; evidence: Record<string, string> }
+export interface Detected {
+  runtimes: string[];
+  evidence: Record<string, string>;
+}
 
 /** Where shims live besides PATH: K3s unpacks its containerd and shims under data/<hash>/bin. */
 function extraDirs(root: string): string[] {
@@ -13,7 +16,9 @@ function extraDirs(root: string): string[] {
   const k3s = join(root, "var/lib/rancher/k3s/data");
   try {
     for (const d of readdirSync(k3s)) dirs.push(join("/var/lib/rancher/k3s/data", d, "bin"));
-  } catch { /* not a K3s node */ }
+  } catch {
+    /* not a K3s node */
+  }
   return dirs;
 }
 
@@ -42,8 +47,14 @@ function exists(path: string, kind: "device" | "socket"): boolean {
  * (/ on a plain machine; e.g. /host in a DaemonSet pod); PATH is searched as given.
  */
 export function detectRuntimes(catalogue: Catalogue, root = "/", path = process.env.PATH ?? ""): Detected {
-  const dirs = [...path.split(delimiter).filter(Boolean).map((d) => ({ d, host: false })), ...extraDirs(root).map((d) => ({ d, host: true }))];
-  const evidence: Record<string, string> = Object.create(null);  // keyed by the policy's runtime ids
+  const dirs = [
+    ...path
+      .split(delimiter)
+      .filter(Boolean)
+      .map((d) => ({ d, host: false })),
+    ...extraDirs(root).map((d) => ({ d, host: true })),
+  ];
+  const evidence: Record<string, string> = Object.create(null); // keyed by the policy's runtime ids
   for (const r of catalogue.runtimes) {
     const d = r.detect;
     if (!d) continue;
@@ -62,8 +73,7 @@ export function detectRuntimes(catalogue: Catalogue, root = "/", path = process.
 }
 
 /** The detect rules of a policy's runtimes, as one comparable string. */
-const detectRules = (catalogue: Catalogue): string =>
-  JSON.stringify(catalogue.runtimes.map((r) => [r.id, r.detect ?? null]));
+const detectRules = (catalogue: Catalogue): string => JSON.stringify(catalogue.runtimes.map((r) => [r.id, r.detect ?? null]));
 
 /** What redetectOnActivate needs of the active policy (ActivePolicy). */
 export interface Reprofilable {

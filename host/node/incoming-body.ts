@@ -42,7 +42,9 @@ function read(req: IncomingMessage, limit: number, done: (err: unknown, bytes?: 
   // A request stream errs only when its connection does ("aborted", a reset): the client is gone
   // mid-body, its fault and not a 500 of ours. 'close' comes after the end too: the problem is
   // made only when it is one.
-  const gone = () => { if (chunks) fail(incompleteBody()); };
+  const gone = () => {
+    if (chunks) fail(incompleteBody());
+  };
   req.on("error", gone);
   req.on("close", gone);
 }

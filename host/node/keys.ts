@@ -20,5 +20,8 @@ export async function loadTrustedKeys(paths: readonly string[]): Promise<Trusted
 
 /** ISOPLACE_TRUSTED_KEYS: comma-separated paths. */
 export function trustedKeyPathsFromEnv(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -26,8 +26,15 @@ function logDestination(fd = 1): LogDestination {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let direct = false;
   const handOver = () => {
-    if (timer) { clearTimeout(timer); timer = undefined; }
-    if (pending) { const lines = pending; pending = ""; boom.write(lines); }
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (pending) {
+      const lines = pending;
+      pending = "";
+      boom.write(lines);
+    }
   };
   // before pino's own exit handler (registered when the destination was made), which flushes sonic-boom synchronously
   process.prependListener("exit", handOver);
@@ -45,17 +52,18 @@ function logDestination(fd = 1): LogDestination {
       boom.flush(cb);
     },
   };
-  const stop = () => new Promise<void>((resolve) => {
-    handOver();
-    const finish = () => {
-      boom.sync = true;
-      direct = true;
-      boom.flushSync();
-      resolve();
-    };
-    if (boom._writing) boom.once("drain", finish);
-    else finish();
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      handOver();
+      const finish = () => {
+        boom.sync = true;
+        direct = true;
+        boom.flushSync();
+        resolve();
+      };
+      if (boom._writing) boom.once("drain", finish);
+      else finish();
+    });
   return { stream, stop };
 }
 

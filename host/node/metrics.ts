@@ -12,7 +12,15 @@ import { parseSignedTime } from "../delivery/predicate.ts";
 type Labels = Record<string, string>;
 
 /** One (method, route, status) series of the request metrics: its count, latency sum and buckets. */
-interface RequestSeries { method: string; route: string; status: number; labels: Labels; count: number; sum: number; buckets: Float64Array }
+interface RequestSeries {
+  method: string;
+  route: string;
+  status: number;
+  labels: Labels;
+  count: number;
+  sum: number;
+  buckets: Float64Array;
+}
 
 /**
  * The request series, found by method, route and status through nested maps: the route and
@@ -38,7 +46,11 @@ class RequestRecords {
     s.sum += seconds;
     // the first bound the value is within (le); beyond the last one only +Inf (= count) counts it
     const b = this.bounds;
-    for (let i = 0; i < b.length; i++) if (seconds <= b[i]) { s.buckets[i] += 1; break; }
+    for (let i = 0; i < b.length; i++)
+      if (seconds <= b[i]) {
+        s.buckets[i] += 1;
+        break;
+      }
   }
 
   private find(method: string, route: string, status: number): RequestSeries {
@@ -48,7 +60,10 @@ class RequestRecords {
     if (!byStatus) byMethod.set(method, (byStatus = new Map()));
     let s = byStatus.get(status);
     if (!s) {
-      byStatus.set(status, (s = { method, route, status, labels: { method, route, status: String(status) }, count: 0, sum: 0, buckets: new Float64Array(this.bounds.length) }));
+      byStatus.set(
+        status,
+        (s = { method, route, status, labels: { method, route, status: String(status) }, count: 0, sum: 0, buckets: new Float64Array(this.bounds.length) }),
+      );
       this.all.push(s);
     }
     return s;
@@ -61,7 +76,9 @@ class RequestRecords {
       this.reset();
       for (const s of records.all) this.inc(s.labels, s.count);
     };
-    (histogram as unknown as { collect: () => void }).collect = function (this: Histogram<string>) { records.publish(this); };
+    (histogram as unknown as { collect: () => void }).collect = function (this: Histogram<string>) {
+      records.publish(this);
+    };
     return this;
   }
 
@@ -74,7 +91,9 @@ class RequestRecords {
       const e = entries[i];
       e.sum = s.sum;
       e.count = s.count;
-      this.bounds.forEach((bound, j) => { e.bucketValues[bound] = s.buckets[j]; });
+      this.bounds.forEach((bound, j) => {
+        e.bucketValues[bound] = s.buckets[j];
+      });
     });
   }
 }
@@ -104,37 +123,88 @@ export class AgentMetrics {
   readonly registry = new Registry();
   // isoplace_http_requests_total is the latency histogram's count, series by series: one record serves both
   private readonly requests = new RequestRecords(LATENCY_BUCKETS).expose(
-    new Counter({ name: "isoplace_http_requests_total", help: "HTTP requests by method, route and status", labelNames: ["method", "route", "status"], registers: [this.registry] }),
+    new Counter({
+      name: "isoplace_http_requests_total",
+      help: "HTTP requests by method, route and status",
+      labelNames: ["method", "route", "status"],
+      registers: [this.registry],
+    }),
     new Histogram({
-      name: "isoplace_http_request_duration_seconds", help: "HTTP request latency by route and status", labelNames: ["method", "route", "status"],
-      buckets: LATENCY_BUCKETS, registers: [this.registry],
-    }));
-  private readonly decisions = new RecordedCounter(new Counter({ name: "isoplace_decisions_total", help: "Placement decisions by level (none: no feasible level)", labelNames: ["level"], registers: [this.registry] }));
+      name: "isoplace_http_request_duration_seconds",
+      help: "HTTP request latency by route and status",
+      labelNames: ["method", "route", "status"],
+      buckets: LATENCY_BUCKETS,
+      registers: [this.registry],
+    }),
+  );
+  private readonly decisions = new RecordedCounter(
+    new Counter({
+      name: "isoplace_decisions_total",
+      help: "Placement decisions by level (none: no feasible level)",
+      labelNames: ["level"],
+      registers: [this.registry],
+    }),
+  );
   private infeasibleCount = 0;
   private readonly infeasible = new Counter({
-    name: "isoplace_infeasible_decisions_total", help: "Decisions with no feasible level", registers: [this.registry],
-    collect: () => { this.infeasible.reset(); if (this.infeasibleCount) this.infeasible.inc(this.infeasibleCount); },
+    name: "isoplace_infeasible_decisions_total",
+    help: "Decisions with no feasible level",
+    registers: [this.registry],
+    collect: () => {
+      this.infeasible.reset();
+      if (this.infeasibleCount) this.infeasible.inc(this.infeasibleCount);
+    },
   });
-  private readonly policyInfo = new Gauge({ name: "isoplace_policy_info", help: "The active policy (value 1)", labelNames: ["name", "version", "sha256"], registers: [this.registry] });
+  private readonly policyInfo = new Gauge({
+    name: "isoplace_policy_info",
+    help: "The active policy (value 1)",
+    labelNames: ["name", "version", "sha256"],
+    registers: [this.registry],
+  });
   readonly activations = new Counter({ name: "isoplace_policy_activations_total", help: "Policies activated", registers: [this.registry] });
-  readonly rejections = new Counter({ name: "isoplace_policy_rejections_total", help: "Candidate policies rejected, by the check that failed", labelNames: ["reason"], registers: [this.registry] });
-  readonly sourceErrors = new Counter({ name: "isoplace_policy_source_errors_total", help: "Times the policy source could not be read (missing file, unreachable URL)", registers: [this.registry] });
+  readonly rejections = new Counter({
+    name: "isoplace_policy_rejections_total",
+    help: "Candidate policies rejected, by the check that failed",
+    labelNames: ["reason"],
+    registers: [this.registry],
+  });
+  readonly sourceErrors = new Counter({
+    name: "isoplace_policy_source_errors_total",
+    help: "Times the policy source could not be read (missing file, unreachable URL)",
+    registers: [this.registry],
+  });
   // a pending policy's shadow decisions: counted off the answer path, handed over at scrape time
   private shadowCount = 0;
   private readonly shadowDecisions = new Counter({
-    name: "isoplace_shadow_decisions_total", help: "Live decisions decided again with a pending policy (shadow evaluation)", registers: [this.registry],
-    collect: () => { this.shadowDecisions.reset(); if (this.shadowCount) this.shadowDecisions.inc(this.shadowCount); },
+    name: "isoplace_shadow_decisions_total",
+    help: "Live decisions decided again with a pending policy (shadow evaluation)",
+    registers: [this.registry],
+    collect: () => {
+      this.shadowDecisions.reset();
+      if (this.shadowCount) this.shadowDecisions.inc(this.shadowCount);
+    },
   });
-  private readonly shadowChanged = new RecordedCounter(new Counter({
-    name: "isoplace_shadow_changed_total", help: "Shadow decisions whose placement (level/runtime) the pending policy changes, by transition", labelNames: ["from", "to"], registers: [this.registry],
-  }));
-  private readonly pendingInfo = new Gauge({ name: "isoplace_policy_pending_info", help: "A policy held until its rollout step opens and its guard speaks (value 1)", labelNames: ["name", "version", "serial", "bucket"], registers: [this.registry] });
+  private readonly shadowChanged = new RecordedCounter(
+    new Counter({
+      name: "isoplace_shadow_changed_total",
+      help: "Shadow decisions whose placement (level/runtime) the pending policy changes, by transition",
+      labelNames: ["from", "to"],
+      registers: [this.registry],
+    }),
+  );
+  private readonly pendingInfo = new Gauge({
+    name: "isoplace_policy_pending_info",
+    help: "A policy held until its rollout step opens and its guard speaks (value 1)",
+    labelNames: ["name", "version", "serial", "bucket"],
+    registers: [this.registry],
+  });
   private expiresOf: () => { name: string; version: string; expires?: string } | undefined = () => undefined;
   // labelled, so that a policy without an expiry has no series at all (an unlabelled gauge shows 0)
   private readonly expires: Gauge = new Gauge({
     name: "isoplace_policy_expires_timestamp_seconds",
     help: "When the active policy's signed statement expires, in Unix seconds (no series: it does not expire, or it is the built-in policy)",
-    labelNames: ["name", "version"], registers: [this.registry],
+    labelNames: ["name", "version"],
+    registers: [this.registry],
     collect: () => {
       this.expires.reset();
       const active = this.expiresOf();

@@ -17,14 +17,23 @@ export function requestLog(logger: Logger, write: (line: string) => unknown): Re
   const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? "";
   // The line's start changes once a millisecond, its route part with the route: each is kept
   // while it holds (under load, most lines are one route's, many to a millisecond).
-  let now = -1, head = "";
-  let method = "", route = "", status = -1, middle = "";
+  let now = -1,
+    head = "";
+  let method = "",
+    route = "",
+    status = -1,
+    middle = "";
   return (e) => {
     if (!logger.isLevelEnabled("info")) return;
     const time = Date.now();
-    if (time !== now) { now = time; head = `{"level":${info},"time":${time}${bindings}`; }
+    if (time !== now) {
+      now = time;
+      head = `{"level":${info},"time":${time}${bindings}`;
+    }
     if (e.route !== route || e.method !== method || e.status !== status) {
-      method = e.method; route = e.route; status = e.status;
+      method = e.method;
+      route = e.route;
+      status = e.status;
       middle = `,"method":${json(method)},"route":${json(route)},"status":${status},"ms":`;
     }
     // pino writes a non-finite number as null, a number as its string, a string JSON-escaped
@@ -52,8 +61,10 @@ export function msText(ms: number): string {
 }
 
 /** The same line through pino (a logger the agent did not make: its options are its own), with every field of the entry (`via` too). */
-export const pinoRequestLog = (logger: Logger): RequestLog => (e) => {
-  // pino owns the key "level"; the placement level is logged as "placement"
-  const { level, ...rest } = e;
-  logger.info(level === undefined ? rest : { ...rest, placement: level }, "request");
-};
+export const pinoRequestLog =
+  (logger: Logger): RequestLog =>
+  (e) => {
+    // pino owns the key "level"; the placement level is logged as "placement"
+    const { level, ...rest } = e;
+    logger.info(level === undefined ? rest : { ...rest, placement: level }, "request");
+  };

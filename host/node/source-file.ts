@@ -50,10 +50,13 @@ export class FileSource implements PolicySource {
     this.o = o;
     this.path = resolve(o.path);
     this.key = `file:${this.path}`;
-    this.poller = new Poller(async () => {
-      if (!this.watcher) this.watchDir();
-      return (await this.check()).status !== "missing";
-    }, { intervalMs: o.pollMs ?? 10_000, jitter: 0, maxBackoffMs: o.pollMs ?? 10_000, firstDelayMs: 0 });
+    this.poller = new Poller(
+      async () => {
+        if (!this.watcher) this.watchDir();
+        return (await this.check()).status !== "missing";
+      },
+      { intervalMs: o.pollMs ?? 10_000, jitter: 0, maxBackoffMs: o.pollMs ?? 10_000, firstDelayMs: 0 },
+    );
   }
 
   /** Reads FILE and FILE.sig as the delivery to consider at start. Throws when FILE cannot be read or is too big. */
@@ -67,7 +70,10 @@ export class FileSource implements PolicySource {
     }
     if (!read) {
       this.missingNoted = true;
-      throw new PolicyRejectedError("source", `the policy ${this.path} does not exist (check --policy); serving the built-in or last activated policy until it appears`);
+      throw new PolicyRejectedError(
+        "source",
+        `the policy ${this.path} does not exist (check --policy); serving the built-in or last activated policy until it appears`,
+      );
     }
     this.lastDigest = read.digest;
     if ("tooBig" in read) throw new PolicyRejectedError("size", `${this.path} is ${read.tooBig} bytes; the limit is ${this.maxBytes}`);
@@ -103,7 +109,9 @@ export class FileSource implements PolicySource {
       } while (this.again);
       return result;
     };
-    this.running = run().finally(() => { this.running = undefined; });
+    this.running = run().finally(() => {
+      this.running = undefined;
+    });
     return this.running;
   }
 
@@ -123,7 +131,8 @@ export class FileSource implements PolicySource {
       this.watchWarned = false;
     } catch (err) {
       // retried on every poll, said once; a missing directory is the missing file, already said
-      if (!this.watchWarned && (err as NodeJS.ErrnoException).code !== "ENOENT") this.o.logger?.warn({ path: this.path, err: (err as Error).message }, "cannot watch the policy file's directory; polling only");
+      if (!this.watchWarned && (err as NodeJS.ErrnoException).code !== "ENOENT")
+        this.o.logger?.warn({ path: this.path, err: (err as Error).message }, "cannot watch the policy file's directory; polling only");
       this.watchWarned = true;
       this.watcher = undefined;
     }
@@ -154,7 +163,9 @@ export class FileSource implements PolicySource {
     return sink.offer(read.delivery);
   }
 
-  private get maxBytes(): number { return this.o.maxBytes ?? MAX_MODULE_BYTES; }
+  private get maxBytes(): number {
+    return this.o.maxBytes ?? MAX_MODULE_BYTES;
+  }
 
   private async read(): Promise<Read | null> {
     let bytes: Uint8Array;
@@ -181,7 +192,10 @@ export class FileSource implements PolicySource {
 }
 
 /** The source of a file:// reference or a bare path, for the agent to register (host/node/sources.ts). */
-export const fileSource: SourceFactory = (ref, ctx) => new FileSource({
-  path: ref.toLowerCase().startsWith("file://") ? fileURLToPath(ref) : ref,
-  ...ctx.watch, maxBytes: ctx.maxBytes, logger: ctx.logger,
-});
+export const fileSource: SourceFactory = (ref, ctx) =>
+  new FileSource({
+    path: ref.toLowerCase().startsWith("file://") ? fileURLToPath(ref) : ref,
+    ...ctx.watch,
+    maxBytes: ctx.maxBytes,
+    logger: ctx.logger,
+  });

@@ -26,7 +26,11 @@ const STATE_TEMP = /^state\.json\.[0-9a-f-]{36}\.tmp$/;
 
 async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, "r");
-  try { await fh.sync(); } finally { await fh.close(); }
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Writes `data` to `path` atomically: temp file in the same directory, fsync, rename, fsync dir. `point`: the crash test's name for this write. */
@@ -78,9 +82,13 @@ export class PolicyStore implements PolicyStoreLike {
     const s = JSON.parse(text) as StoredState;
     if (s?.format !== 1 || !Array.isArray(s.kept)) throw new Error(`${join(this.dir, "state.json")} is not an isoplace state file (format 1)`);
     return {
-      format: 1, kept: s.kept.filter((e) => e && SHA.test(e.moduleSha256)), sources: table(s.sources), serials: validSerials(s.serials),
+      format: 1,
+      kept: s.kept.filter((e) => e && SHA.test(e.moduleSha256)),
+      sources: table(s.sources),
+      serials: validSerials(s.serials),
       // a staged candidate and the guard's refusals (the manager checks the candidate again before it holds it)
-      ...(s.pending && SHA.test(s.pending.moduleSha256) ? { pending: s.pending } : {}), ...(s.refused && typeof s.refused === "object" ? { refused: table(s.refused) } : {}),
+      ...(s.pending && SHA.test(s.pending.moduleSha256) ? { pending: s.pending } : {}),
+      ...(s.refused && typeof s.refused === "object" ? { refused: table(s.refused) } : {}),
     };
   }
 
@@ -88,9 +96,17 @@ export class PolicyStore implements PolicyStoreLike {
   async readModule(sha: string): Promise<{ bytes: Uint8Array; envelope: string | null } | null> {
     const path = this.modulePath(sha);
     let bytes: Buffer;
-    try { bytes = await readFile(path); } catch { return null; }
+    try {
+      bytes = await readFile(path);
+    } catch {
+      return null;
+    }
     let envelope: string | null = null;
-    try { envelope = (await readFile(`${path}.sig`, "utf8")).trim(); } catch { /* unsigned: the built-in default */ }
+    try {
+      envelope = (await readFile(`${path}.sig`, "utf8")).trim();
+    } catch {
+      /* unsigned: the built-in default */
+    }
     return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), envelope };
   }
 
@@ -121,7 +137,8 @@ function validSerials(v: unknown): Record<string, SerialMark> {
   const out = table<SerialMark>();
   if (!v || typeof v !== "object") return out;
   for (const [name, m] of Object.entries(v as Record<string, SerialMark>)) {
-    if (m && Number.isSafeInteger(m.serial) && m.serial > 0 && typeof m.moduleSha256 === "string") out[name] = { serial: m.serial, moduleSha256: m.moduleSha256, ...(m.rolledBack ? { rolledBack: true } : {}) };
+    if (m && Number.isSafeInteger(m.serial) && m.serial > 0 && typeof m.moduleSha256 === "string")
+      out[name] = { serial: m.serial, moduleSha256: m.moduleSha256, ...(m.rolledBack ? { rolledBack: true } : {}) };
   }
   return out;
 }

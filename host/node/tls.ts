@@ -14,9 +14,17 @@ import { createSecureContext, type Server } from "node:tls";
 import { X509Certificate } from "node:crypto";
 import type { Logger } from "pino";
 
-export interface KeyPair { cert: Buffer; key: Buffer }
+export interface KeyPair {
+  cert: Buffer;
+  key: Buffer;
+}
 
-export interface CertificateInfo { fingerprint256: string; subject: string; validTo: string; serialNumber: string }
+export interface CertificateInfo {
+  fingerprint256: string;
+  subject: string;
+  validTo: string;
+  serialNumber: string;
+}
 
 export interface CertificateFilesOptions {
   certFile: string;
@@ -33,11 +41,15 @@ export interface CertificateFilesOptions {
 /** Reads and checks a certificate and its key: throws, naming the file, when they are unusable. */
 export async function readKeyPair(certFile: string, keyFile: string): Promise<KeyPair> {
   const [cert, key] = await Promise.all([
-    readFile(certFile).catch((err) => { throw new Error(`cannot read the TLS certificate ${certFile}: ${(err as NodeJS.ErrnoException).code ?? err}`); }),
-    readFile(keyFile).catch((err) => { throw new Error(`cannot read the TLS key ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? err}`); }),
+    readFile(certFile).catch((err) => {
+      throw new Error(`cannot read the TLS certificate ${certFile}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }),
+    readFile(keyFile).catch((err) => {
+      throw new Error(`cannot read the TLS key ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }),
   ]);
   try {
-    createSecureContext({ cert, key });   // throws on a bad PEM or a key that is not the certificate's
+    createSecureContext({ cert, key }); // throws on a bad PEM or a key that is not the certificate's
   } catch (err) {
     throw new Error(`the TLS certificate ${certFile} and key ${keyFile} are not a usable pair: ${(err as Error).message}`);
   }
@@ -79,7 +91,9 @@ export class CertificateFiles extends EventEmitter {
     return this.current;
   }
 
-  get pair(): KeyPair | undefined { return this.current; }
+  get pair(): KeyPair | undefined {
+    return this.current;
+  }
 
   /** Starts watching; changed pairs are swapped into `server`. */
   watch(server: Server): void {
@@ -88,7 +102,7 @@ export class CertificateFiles extends EventEmitter {
     for (const dir of new Set(dirs)) {
       try {
         const w = watch(dir, { persistent: false }, () => this.changed());
-        w.on("error", () => w.close());   // the directory went away: the poll still covers it
+        w.on("error", () => w.close()); // the directory went away: the poll still covers it
         this.watchers.push(w);
       } catch {
         // no watch support here: the poll covers it

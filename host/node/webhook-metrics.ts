@@ -6,12 +6,17 @@ import { OUTCOMES, type Outcome } from "../k8s/admit.ts";
 
 export class AdmissionMetrics {
   readonly admissions = new Counter({
-    name: "isoplace_admissions_total", help: "Pod admissions by outcome (mutated, unchanged, denied, infeasible)",
-    labelNames: ["outcome"], registers: [],
+    name: "isoplace_admissions_total",
+    help: "Pod admissions by outcome (mutated, unchanged, denied, infeasible)",
+    labelNames: ["outcome"],
+    registers: [],
   });
   readonly latency = new Histogram({
-    name: "isoplace_admission_duration_seconds", help: "Time to answer one admission review, by outcome",
-    labelNames: ["outcome"], buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1], registers: [],
+    name: "isoplace_admission_duration_seconds",
+    help: "Time to answer one admission review, by outcome",
+    labelNames: ["outcome"],
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
+    registers: [],
   });
 
   constructor() {

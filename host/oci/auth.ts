@@ -4,8 +4,16 @@
 // this module takes the parsed object. Runtime-neutral.
 import { OciError } from "./errors.ts";
 
-interface DockerAuthEntry { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }
-export interface DockerConfig { auths?: Record<string, DockerAuthEntry> }
+interface DockerAuthEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+export interface DockerConfig {
+  auths?: Record<string, DockerAuthEntry>;
+}
 
 export type Credentials =
   | { kind: "basic"; username: string; password: string }
@@ -16,7 +24,10 @@ export type Credentials =
 
 /** The host[:port] a config.json key names: keys may be "host", "host:port" or "https://host/v1/". */
 function keyHost(key: string): string {
-  return key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "").toLowerCase();
+  return key
+    .replace(/^[a-z]+:\/\//i, "")
+    .replace(/\/.*$/, "")
+    .toLowerCase();
 }
 
 const DOCKER_HUB = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
@@ -56,7 +67,8 @@ export function parseDockerConfig(text: string, where: string): DockerConfig {
   }
   if (!value || typeof value !== "object" || Array.isArray(value)) throw new OciError("auth", `${where} is not a JSON object`);
   const auths = (value as DockerConfig).auths;
-  if (auths !== undefined && (typeof auths !== "object" || auths === null || Array.isArray(auths))) throw new OciError("auth", `${where}: "auths" is not an object`);
+  if (auths !== undefined && (typeof auths !== "object" || auths === null || Array.isArray(auths)))
+    throw new OciError("auth", `${where}: "auths" is not an object`);
   return { auths };
 }
 
@@ -67,7 +79,10 @@ export function basicHeader(username: string, password: string): string {
   return `Basic ${btoa(s)}`;
 }
 
-export interface Challenge { scheme: string; params: Record<string, string> }
+export interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
 
 /** The first challenge of a WWW-Authenticate header: `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`. */
 export function parseChallenge(header: string | null): Challenge | undefined {

@@ -10,5 +10,9 @@ export async function readCapped(res: Response, max: number, what: string): Prom
 }
 
 export async function discard(res: Response): Promise<void> {
-  try { await res.body?.cancel(); } catch { /* already closed */ }
+  try {
+    await res.body?.cancel();
+  } catch {
+    /* already closed */
+  }
 }

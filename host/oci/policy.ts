@@ -8,8 +8,20 @@
 // hands back every isoplace signature it finds there, unverified and in no order that matters:
 // which one (if any) to trust is the caller's decision (the agent verifies each), never a label's.
 import {
-  CAPS, checkWasmConfig, MEDIA, parseIndex, parseManifest, policyArtifact, policyLayer, referrersTag, signatureArtifact, signatureLayer, signatureTag,
-  type Manifest, type PolicyArtifactInput, type Referrer,
+  CAPS,
+  checkWasmConfig,
+  MEDIA,
+  parseIndex,
+  parseManifest,
+  policyArtifact,
+  policyLayer,
+  referrersTag,
+  signatureArtifact,
+  signatureLayer,
+  signatureTag,
+  type Manifest,
+  type PolicyArtifactInput,
+  type Referrer,
 } from "./artifact.ts";
 import { OciError } from "./errors.ts";
 import { formatReference, pinned, type OciReference } from "./reference.ts";
@@ -29,18 +41,27 @@ export const MAX_REFERRER_PAGES = 4;
 /** Where a signature was found or put: as a referrer (API or tag schema index), or by its .sig tag. */
 export type SignaturePath = "referrers" | "referrers-tag" | "tag";
 
-export interface PushResult { digest: string; pinned: string; uploaded: number; existing: number; signature: SignaturePath }
+export interface PushResult {
+  digest: string;
+  pinned: string;
+  uploaded: number;
+  existing: number;
+  signature: SignaturePath;
+}
 
 export async function pushPolicy(ref: OciReference, p: PolicyArtifactInput & { envelope: string }, o: TransportOptions = {}): Promise<PushResult> {
   if (!ref.tag || ref.digest) throw new OciError("reference", `push needs a tag: ${formatReference(ref)} (oci://HOST/REPO:TAG)`);
   const repo = new Repository(ref, o);
   const policy = await policyArtifact(p);
   const sig = await signatureArtifact(p.envelope, policy.manifest.descriptor, p.created);
-  let uploaded = 0, existing = 0;
+  let uploaded = 0,
+    existing = 0;
   for (const b of [...policy.blobs, ...sig.blobs]) {
-    if ((await repo.putBlob(b.bytes, b.descriptor)) === "uploaded") uploaded++; else existing++;
+    if ((await repo.putBlob(b.bytes, b.descriptor)) === "uploaded") uploaded++;
+    else existing++;
   }
-  const digest = policy.manifest.descriptor.digest, sigDigest = sig.manifest.descriptor.digest;
+  const digest = policy.manifest.descriptor.digest,
+    sigDigest = sig.manifest.descriptor.digest;
   await repo.putManifest(digest, policy.manifest.bytes, MEDIA.manifest, digest);
   const put = await repo.putManifest(sigDigest, sig.manifest.bytes, MEDIA.manifest, sigDigest);
   // OCI-Subject says the registry indexed it; a registry that does not send it may still list it
@@ -104,9 +125,16 @@ export async function pullPolicy(ref: OciReference, o: PullOptions = {}, repo = 
 }
 
 /** An isoplace signature of a policy manifest, as found: its envelope (unverified), where, and its own manifest's digest. */
-interface FoundSignature { envelope: string; path: SignaturePath; digest: string }
+interface FoundSignature {
+  envelope: string;
+  path: SignaturePath;
+  digest: string;
+}
 
-export interface Signatures { found: FoundSignature[]; skipped: OciError[] }
+export interface Signatures {
+  found: FoundSignature[];
+  skipped: OciError[];
+}
 
 /** What makes one signature unusable without making the others so: the rest are the registry's or the network's and end the pull. */
 const PASSED_OVER = new Set(["format", "digest", "size", "not-found"]);
@@ -119,7 +147,8 @@ const PASSED_OVER = new Set(["format", "digest", "size", "not-found"]);
  * `skipped`, with why), so junk beside a good signature never hides it.
  */
 export async function pullSignatures(repo: Repository, digest: string, what: string): Promise<Signatures> {
-  const found: FoundSignature[] = [], skipped: OciError[] = [];
+  const found: FoundSignature[] = [],
+    skipped: OciError[] = [];
   const seen = new Set<string>();
   const passOver = (err: unknown) => {
     if (!(err instanceof OciError && PASSED_OVER.has(err.kind))) throw err;
@@ -130,21 +159,27 @@ export async function pullSignatures(repo: Repository, digest: string, what: str
       const sig = await readSignature(repo, reference, digest, what, path);
       if (sig && !seen.has(sig.digest)) found.push(sig);
       if (sig) seen.add(sig.digest);
-    } catch (err) { passOver(err); }
+    } catch (err) {
+      passOver(err);
+    }
   };
   const readListed = async (listed: Referrer[], path: SignaturePath, from: string) => {
     const fresh = listed.filter((d) => !seen.has(d.digest));
     for (const d of fresh.slice(0, MAX_REFERRERS)) await read(d.digest, path);
-    if (fresh.length > MAX_REFERRERS) skipped.push(new OciError("size", `${what}: ${from} lists ${fresh.length} signatures; only the first ${MAX_REFERRERS} were read`));
+    if (fresh.length > MAX_REFERRERS)
+      skipped.push(new OciError("size", `${what}: ${from} lists ${fresh.length} signatures; only the first ${MAX_REFERRERS} were read`));
   };
 
   let api = false;
   try {
     const listed = await repo.referrers(digest, MEDIA.signature, { maxBytes: CAPS.manifest, maxPages: MAX_REFERRER_PAGES });
     api = listed !== null;
-    if (listed?.truncated) skipped.push(new OciError("size", `${what}: the referrers API's list goes on past ${MAX_REFERRER_PAGES} pages; the rest was not read`));
+    if (listed?.truncated)
+      skipped.push(new OciError("size", `${what}: the referrers API's list goes on past ${MAX_REFERRER_PAGES} pages; the rest was not read`));
     if (listed) await readListed(listed.referrers, "referrers", "the referrers API");
-  } catch (err) { passOver(err); }
+  } catch (err) {
+    passOver(err);
+  }
 
   // cosign writes .sig tags beside the API too; the tag schema index is OCI 1.1's fallback for where the API is missing
   await read(signatureTag(digest), "tag");
@@ -153,8 +188,15 @@ export async function pullSignatures(repo: Repository, digest: string, what: str
   const indexWhat = `${what}'s referrers index (${referrersTag(digest)})`;
   try {
     const index = await repo.getManifest(referrersTag(digest), CAPS.manifest);
-    if (index) await readListed(parseIndex(index.bytes, indexWhat).filter((d) => d.artifactType === MEDIA.signature), "referrers-tag", indexWhat);
-  } catch (err) { passOver(err); }
+    if (index)
+      await readListed(
+        parseIndex(index.bytes, indexWhat).filter((d) => d.artifactType === MEDIA.signature),
+        "referrers-tag",
+        indexWhat,
+      );
+  } catch (err) {
+    passOver(err);
+  }
   return { found, skipped };
 }
 

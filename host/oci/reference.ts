@@ -30,7 +30,8 @@ export function parseReference(text: string): OciReference {
   if (slash <= 0) throw bad(text, "no repository after the host");
   const registry = rest.slice(0, slash);
   const host = HOST.exec(registry);
-  if (!host || (host[3] !== undefined && (Number(host[3]) < 1 || Number(host[3]) > 65535))) throw bad(text, `"${registry}" is not a host name with an optional port`);
+  if (!host || (host[3] !== undefined && (Number(host[3]) < 1 || Number(host[3]) > 65535)))
+    throw bad(text, `"${registry}" is not a host name with an optional port`);
   let path = rest.slice(slash + 1);
   let digest: string | undefined;
   const at = path.indexOf("@");

@@ -9,7 +9,11 @@ import { Transport, type TransportOptions } from "./transport.ts";
 
 const MANIFEST_ACCEPT = "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json;q=0.5";
 
-export interface FetchedManifest { bytes: Uint8Array; digest: string; etag?: string }
+export interface FetchedManifest {
+  bytes: Uint8Array;
+  digest: string;
+  etag?: string;
+}
 export type HeadResult = { status: "not-modified" } | { status: "ok"; digest: string; etag?: string };
 
 async function httpError(res: Response, what: string): Promise<OciError> {
@@ -36,7 +40,9 @@ export class Repository {
     this.base = `/v2/${ref.repository}`;
   }
 
-  private where(kind: string, id: string): string { return `${kind} ${this.ref.registry}/${this.ref.repository}${id.startsWith("sha256:") ? "@" : ":"}${id}`; }
+  private where(kind: string, id: string): string {
+    return `${kind} ${this.ref.registry}/${this.ref.repository}${id.startsWith("sha256:") ? "@" : ":"}${id}`;
+  }
 
   /** HEAD of a manifest by tag, with If-None-Match: a 304 means the tag still names what it did. */
   async headManifest(reference: string, etag?: string): Promise<HeadResult> {
@@ -47,7 +53,8 @@ export class Repository {
     if (res.status === 304) return { status: "not-modified" };
     if (!res.ok) throw await httpError(res, `HEAD ${this.where("manifest", reference)}`);
     const digest = res.headers.get("docker-content-digest") ?? res.headers.get("etag")?.replace(/^(W\/)?"|"$/g, "");
-    if (!digest || !DIGEST.test(digest)) throw new OciError("registry", `HEAD ${this.where("manifest", reference)}: the registry sent no sha256 Docker-Content-Digest`);
+    if (!digest || !DIGEST.test(digest))
+      throw new OciError("registry", `HEAD ${this.where("manifest", reference)}: the registry sent no sha256 Docker-Content-Digest`);
     return { status: "ok", digest, etag: res.headers.get("etag") ?? undefined };
   }
 
@@ -63,7 +70,8 @@ export class Repository {
     const bytes = await readCapped(res, max, what);
     const digest = await digestOf(bytes);
     const expected = DIGEST.test(reference) ? reference : res.headers.get("docker-content-digest");
-    if (expected && expected !== digest) throw new OciError("digest", `${what}: the manifest's digest is ${digest}, not ${expected} (the registry's content does not match its digest)`);
+    if (expected && expected !== digest)
+      throw new OciError("digest", `${what}: the manifest's digest is ${digest}, not ${expected} (the registry's content does not match its digest)`);
     return { bytes, digest, etag: res.headers.get("etag") ?? undefined };
   }
 
@@ -81,7 +89,8 @@ export class Repository {
     }
     if (bytes.length !== d.size) throw new OciError("digest", `${what} (${d.digest}) is ${bytes.length} bytes, not the ${d.size} of its descriptor`);
     const digest = await digestOf(bytes);
-    if (digest !== d.digest) throw new OciError("digest", `${what}: its content's digest is ${digest}, not ${d.digest} (tampered or corrupted in the registry)`);
+    if (digest !== d.digest)
+      throw new OciError("digest", `${what}: its content's digest is ${digest}, not ${d.digest} (tampered or corrupted in the registry)`);
     return bytes;
   }
 
@@ -100,12 +109,15 @@ export class Repository {
     await discard(post);
     const location = post.headers.get("location");
     if (post.status !== 202 || !location) {
-      throw post.status === 202 ? new OciError("registry", `POST upload to ${this.ref.registry}/${this.ref.repository}: no Location`) : await httpError(post, `POST upload to ${this.ref.registry}/${this.ref.repository}`);
+      throw post.status === 202
+        ? new OciError("registry", `POST upload to ${this.ref.registry}/${this.ref.repository}: no Location`)
+        : await httpError(post, `POST upload to ${this.ref.registry}/${this.ref.repository}`);
     }
     const url = new URL(location, this.transport.origin);
     url.searchParams.set("digest", d.digest);
     const put = await this.transport.request("PUT", url.href, "push", {
-      headers: { "content-type": "application/octet-stream", "content-length": String(bytes.length) }, body: bytes,
+      headers: { "content-type": "application/octet-stream", "content-length": String(bytes.length) },
+      body: bytes,
     });
     if (put.status !== 201) throw await httpError(put, `PUT blob ${d.digest}`);
     await discard(put);
@@ -133,7 +145,11 @@ export class Repository {
    * registry does not serve the API: a 404, any other client error but 408 and 429 (registries
    * without the API answer 400, 403 or 405 too), or an answer that is not an image index.
    */
-  async referrers(digest: string, artifactType: string, o: { maxBytes: number; maxPages: number }): Promise<{ referrers: Referrer[]; truncated: boolean } | null> {
+  async referrers(
+    digest: string,
+    artifactType: string,
+    o: { maxBytes: number; maxPages: number },
+  ): Promise<{ referrers: Referrer[]; truncated: boolean } | null> {
     const what = `referrers of ${this.where("manifest", digest)}`;
     const path = `${this.base}/referrers/${digest}`;
     let next: URL | null = new URL(`${path}?artifactType=${encodeURIComponent(artifactType)}`, this.transport.origin);
@@ -170,5 +186,9 @@ export class Repository {
 function nextPage(link: string | null, current: URL): URL | null {
   const m = link && /<([^>]*)>[^,]*;\s*rel="?next"?(?=[\s;,]|$)/i.exec(link);
   if (!m) return null;
-  try { return new URL(m[1], current); } catch { return null; }
+  try {
+    return new URL(m[1], current);
+  } catch {
+    return null;
+  }
 }

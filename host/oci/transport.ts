@@ -42,7 +42,9 @@ export class Transport {
     this.origin = `${schemeFor(ref, o.insecure)}://${ref.registry}`;
   }
 
-  private get fetch(): typeof fetch { return this.o.fetch ?? globalThis.fetch; }
+  private get fetch(): typeof fetch {
+    return this.o.fetch ?? globalThis.fetch;
+  }
 
   /** A request to a path on the registry (or an absolute URL it gave, e.g. an upload Location). */
   async request(method: string, pathOrUrl: string, access: Access, init: { headers?: Record<string, string>; body?: Uint8Array } = {}): Promise<Response> {
@@ -70,7 +72,11 @@ export class Transport {
   private async fromRegistry(res: Response, at: URL, asked: URL): Promise<void> {
     if (at.origin === this.origin) return;
     await discard(res);
-    throw new OciError("auth", `${this.ref.registry} redirected ${asked.pathname} to ${at.host}, which asks for authentication; credentials are only sent to ${this.ref.registry}`, 401);
+    throw new OciError(
+      "auth",
+      `${this.ref.registry} redirected ${asked.pathname} to ${at.host}, which asks for authentication; credentials are only sent to ${this.ref.registry}`,
+      401,
+    );
   }
 
   private currentAuth(access: Access): string | undefined {
@@ -81,8 +87,14 @@ export class Transport {
   }
 
   private refused(): OciError {
-    const c = this.o.credentials, from = this.o.credentialsFrom ?? "the Docker config.json";
-    if (!c) return new OciError("auth", `${this.ref.registry} requires credentials and ${from} has none for "${this.ref.registry}" (docker login ${this.ref.registry}, or set DOCKER_CONFIG)`, 401);
+    const c = this.o.credentials,
+      from = this.o.credentialsFrom ?? "the Docker config.json";
+    if (!c)
+      return new OciError(
+        "auth",
+        `${this.ref.registry} requires credentials and ${from} has none for "${this.ref.registry}" (docker login ${this.ref.registry}, or set DOCKER_CONFIG)`,
+        401,
+      );
     const who = c.kind === "basic" ? `the user name and password for "${c.username}"` : "the token";
     return new OciError("auth", `${this.ref.registry} refused ${who} from ${from} (wrong password?) for ${this.ref.repository}`, 401);
   }
@@ -107,7 +119,10 @@ export class Transport {
   private async token(challenge: Challenge, access: Access): Promise<string> {
     const realm = new URL(challenge.params.realm);
     if (realm.protocol !== "https:" && !(realm.protocol === "http:" && (isLoopback(realm.hostname) || this.insecureHost(realm)))) {
-      throw new OciError("insecure", `${this.ref.registry}'s token service ${realm.origin} is not HTTPS; credentials are not sent over plain HTTP (name it with --insecure-registry to allow it)`);
+      throw new OciError(
+        "insecure",
+        `${this.ref.registry}'s token service ${realm.origin} is not HTTPS; credentials are not sent over plain HTTP (name it with --insecure-registry to allow it)`,
+      );
     }
     const scopes = new Set([`repository:${this.ref.repository}:${access === "push" ? "pull,push" : "pull"}`]);
     if (challenge.params.scope) scopes.add(challenge.params.scope);
@@ -116,12 +131,28 @@ export class Transport {
     const signal = this.signal();
     try {
       if (c?.kind === "identity") {
-        const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: c.token, client_id: "isoplace", service: challenge.params.service ?? "", scope: [...scopes].join(" ") });
-        res = await this.fetch(realm, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form.toString(), redirect: "error", signal });
+        const form = new URLSearchParams({
+          grant_type: "refresh_token",
+          refresh_token: c.token,
+          client_id: "isoplace",
+          service: challenge.params.service ?? "",
+          scope: [...scopes].join(" "),
+        });
+        res = await this.fetch(realm, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: form.toString(),
+          redirect: "error",
+          signal,
+        });
       } else {
         if (challenge.params.service) realm.searchParams.set("service", challenge.params.service);
         for (const s of scopes) realm.searchParams.append("scope", s);
-        res = await this.fetch(realm, { headers: c?.kind === "basic" ? { authorization: basicHeader(c.username, c.password) } : {}, redirect: "error", signal });
+        res = await this.fetch(realm, {
+          headers: c?.kind === "basic" ? { authorization: basicHeader(c.username, c.password) } : {},
+          redirect: "error",
+          signal,
+        });
       }
     } catch (err) {
       throw new OciError("network", `the token service of ${this.ref.registry} (${realm.origin}): ${describeFailure(err)}`);
@@ -157,7 +188,12 @@ export class Transport {
   }
 
   /** One request, following redirects by hand; Authorization goes only to the registry's origin. The answer, and the URL that gave it. */
-  private async send(method: string, start: URL, init: { headers?: Record<string, string>; body?: Uint8Array }, auth: string | undefined): Promise<{ res: Response; at: URL }> {
+  private async send(
+    method: string,
+    start: URL,
+    init: { headers?: Record<string, string>; body?: Uint8Array },
+    auth: string | undefined,
+  ): Promise<{ res: Response; at: URL }> {
     let url = start;
     const signal = this.signal();
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {

@@ -16,9 +16,19 @@ export interface Expectation {
   rule?: string;
 }
 
-export interface TestCase { name: string; origin: string; line: number | null; request: unknown; expect: Expectation }
+export interface TestCase {
+  name: string;
+  origin: string;
+  line: number | null;
+  request: unknown;
+  expect: Expectation;
+}
 
-export interface CaseFileProblem { line: number | null; path: string; message: string }
+export interface CaseFileProblem {
+  line: number | null;
+  path: string;
+  message: string;
+}
 
 export class CaseFileError extends Error {
   readonly file: string;
@@ -35,22 +45,30 @@ const level = z.enum(PLACEABLE_LEVELS);
 const levels = z.union([level.transform((l) => [l]), z.array(level).min(1), z.null().transform(() => [null])], {
   error: `a level (${PLACEABLE_LEVELS.join(", ")}), a list of levels, or null (nothing feasible)`,
 });
-const expectSchema = z.union([
-  levels.transform((l): Expectation => ({ levels: l })),
-  z.strictObject({
-    level: levels.optional(),
-    runtime: z.string().nullable().optional(),
-    runtimeClassName: z.string().nullable().optional(),
-    rule: z.enum(RULES).optional(),
-  }).refine((o) => Object.keys(o).length > 0, "name at least one of level, runtime, runtimeClassName, rule")
-    .transform(({ level: l, ...rest }): Expectation => ({ ...(l ? { levels: l } : {}), ...rest })),
-], { error: "expect is a level, a list of levels, null, or { level, runtime, runtimeClassName, rule }" });
+const expectSchema = z.union(
+  [
+    levels.transform((l): Expectation => ({ levels: l })),
+    z
+      .strictObject({
+        level: levels.optional(),
+        runtime: z.string().nullable().optional(),
+        runtimeClassName: z.string().nullable().optional(),
+        rule: z.enum(RULES).optional(),
+      })
+      .refine((o) => Object.keys(o).length > 0, "name at least one of level, runtime, runtimeClassName, rule")
+      .transform(({ level: l, ...rest }): Expectation => ({ ...(l ? { levels: l } : {}), ...rest })),
+  ],
+  { error: "expect is a level, a list of levels, null, or { level, runtime, runtimeClassName, rule }" },
+);
 
-const caseSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  request: z.record(z.string(), z.unknown(), { error: "request is a POST /v1/decide body (an object)" }),
-  expect: expectSchema,
-}, { error: "a case is { name, request, expect }" });
+const caseSchema = z.strictObject(
+  {
+    name: z.string().min(1).max(200),
+    request: z.record(z.string(), z.unknown(), { error: "request is a POST /v1/decide body (an object)" }),
+    expect: expectSchema,
+  },
+  { error: "a case is { name, request, expect }" },
+);
 const fileSchema = z.array(caseSchema, { error: "a test file is a list of cases: - { name, request, expect }" });
 
 const pathOf = (p: readonly PropertyKey[]) => p.filter((k): k is string | number => typeof k !== "symbol");
@@ -60,7 +78,11 @@ const dotted = (p: (string | number)[]) => p.map((k, i) => (typeof k === "number
 export function parseCases(text: string, file: string, engine: Engine): TestCase[] {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) throw new CaseFileError(file, doc.errors.map((e) => ({ line: counter.linePos(e.pos[0]).line, path: "", message: e.message.split("\n")[0] })));
+  if (doc.errors.length)
+    throw new CaseFileError(
+      file,
+      doc.errors.map((e) => ({ line: counter.linePos(e.pos[0]).line, path: "", message: e.message.split("\n")[0] })),
+    );
   const lineOf = (path: (string | number)[]): number | null => {
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true);
@@ -70,25 +92,41 @@ export function parseCases(text: string, file: string, engine: Engine): TestCase
   };
   const parsed = fileSchema.safeParse(doc.toJS() ?? []);
   if (!parsed.success) {
-    throw new CaseFileError(file, parsed.error.issues.map((i) => ({ line: lineOf(pathOf(i.path)), path: dotted(pathOf(i.path)), message: i.message })));
+    throw new CaseFileError(
+      file,
+      parsed.error.issues.map((i) => ({ line: lineOf(pathOf(i.path)), path: dotted(pathOf(i.path)), message: i.message })),
+    );
   }
   const problems: CaseFileProblem[] = [];
   const names = new Map<string, number>();
   parsed.data.forEach((c, k) => {
-    if (names.has(c.name)) problems.push({ line: lineOf([k, "name"]), path: `[${k}].name`, message: `"${c.name}" is also the name of case ${names.get(c.name)! + 1}` });
+    if (names.has(c.name))
+      problems.push({ line: lineOf([k, "name"]), path: `[${k}].name`, message: `"${c.name}" is also the name of case ${names.get(c.name)! + 1}` });
     names.set(c.name, k);
     // the request as decide validates it, with the policy's own ids
     const r = engine.schemas.decide.safeParse(c.request);
     if (!r.success) {
       for (const e of fieldErrors(r.error)) {
-        const sub = e.path ? e.path.replace(/\[(\d+)\]/g, ".$1").split(".").map((s) => (/^\d+$/.test(s) ? Number(s) : s)) : [];
+        const sub = e.path
+          ? e.path
+              .replace(/\[(\d+)\]/g, ".$1")
+              .split(".")
+              .map((s) => (/^\d+$/.test(s) ? Number(s) : s))
+          : [];
         problems.push({ line: lineOf([k, "request", ...sub]), path: `[${k}].request${e.path ? `.${e.path}` : ""}`, message: e.message });
       }
     }
-    for (const [field, ids] of [["runtime", engine.tables.runtime.ids], ["runtimeClassName", engine.catalogue.runtimes.map((rt) => rt.runtimeClassName)]] as const) {
+    for (const [field, ids] of [
+      ["runtime", engine.tables.runtime.ids],
+      ["runtimeClassName", engine.catalogue.runtimes.map((rt) => rt.runtimeClassName)],
+    ] as const) {
       const v = c.expect[field];
       if (typeof v === "string" && !(ids as (string | null)[]).includes(v)) {
-        problems.push({ line: lineOf([k, "expect", field]), path: `[${k}].expect.${field}`, message: `unknown ${field} "${v}"; allowed: ${[...new Set(ids.filter(Boolean))].join(", ")}, or null` });
+        problems.push({
+          line: lineOf([k, "expect", field]),
+          path: `[${k}].expect.${field}`,
+          message: `unknown ${field} "${v}"; allowed: ${[...new Set(ids.filter(Boolean))].join(", ")}, or null`,
+        });
       }
     }
   });

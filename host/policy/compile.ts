@@ -19,11 +19,14 @@ import { parsePolicySource } from "./source.ts";
 export const COMPILER_FLAGS = ascFlags(JSON.parse(readFileSync(join(PACKAGE_ROOT, "asconfig.json"), "utf8")).targets.policy);
 
 function ascFlags(target: Record<string, unknown>): string[] {
-  return Object.entries(target).filter(([key]) => key !== "outFile").flatMap(([key, value]) =>
-    value === true ? [`--${key}`] : value === false ? [] : [`--${key}`, String(value)]);
+  return Object.entries(target)
+    .filter(([key]) => key !== "outFile")
+    .flatMap(([key, value]) => (value === true ? [`--${key}`] : value === false ? [] : [`--${key}`, String(value)]));
 }
 
-export interface BuiltPolicy extends Generated { wasm: Uint8Array }
+export interface BuiltPolicy extends Generated {
+  wasm: Uint8Array;
+}
 
 /** Compiles policy source text into a module. Throws PolicySourceError naming line and field. */
 export interface BuildOptions {
@@ -34,10 +37,18 @@ export interface BuildOptions {
   files?: Record<string, string>;
 }
 
-export async function buildPolicy(sourceText: string, file = "policy", { entry = "index.ts", extraFlags = [], files = {} }: BuildOptions = {}): Promise<BuiltPolicy> {
+export async function buildPolicy(
+  sourceText: string,
+  file = "policy",
+  { entry = "index.ts", extraFlags = [], files = {} }: BuildOptions = {},
+): Promise<BuiltPolicy> {
   const source = parsePolicySource(sourceText, file);
-  const generated = generate(source, await sha256Hex(new TextEncoder().encode(sourceText)), `isoplace ${PACKAGE_VERSION}, assemblyscript ${asc.version}`,
-    (bytes) => deflateRawSync(bytes, { level: 9 }));
+  const generated = generate(
+    source,
+    await sha256Hex(new TextEncoder().encode(sourceText)),
+    `isoplace ${PACKAGE_VERSION}, assemblyscript ${asc.version}`,
+    (bytes) => deflateRawSync(bytes, { level: 9 }),
+  );
   const wasm = await compileAssembly(entry, { ...files, "policy.ts": generated.assembly }, extraFlags);
   return { ...generated, wasm: appendCustomSection(wasm, META_SECTION, new TextEncoder().encode(JSON.stringify(generated.meta))) };
 }
@@ -49,11 +60,22 @@ export async function compileAssembly(entry: string, virtual: Record<string, str
   const { error } = await asc.main([entry, "--outFile", "out.wasm", ...COMPILER_FLAGS, ...extraFlags], {
     readFile: async (name: string) => {
       if (Object.hasOwn(virtual, name)) return virtual[name];
-      try { return await readFile(join(ASSEMBLY_DIR, name), "utf8"); } catch { return null; }
+      try {
+        return await readFile(join(ASSEMBLY_DIR, name), "utf8");
+      } catch {
+        return null;
+      }
     },
-    writeFile: (name: string, contents: Uint8Array | string) => { if (name.endsWith(".wasm")) wasm = contents as Uint8Array; },
+    writeFile: (name: string, contents: Uint8Array | string) => {
+      if (name.endsWith(".wasm")) wasm = contents as Uint8Array;
+    },
     listFiles: () => [],
-    stderr: { write: (s: string | Uint8Array) => { stderr.push(String(s)); return true; } } as never,
+    stderr: {
+      write: (s: string | Uint8Array) => {
+        stderr.push(String(s));
+        return true;
+      },
+    } as never,
     stdout: { write: () => true } as never,
   });
   if (error || !wasm) throw new Error(`AssemblyScript compilation failed: ${error?.message ?? "no output"}\n${stderr.join("")}`);

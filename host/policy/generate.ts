@@ -10,14 +10,26 @@ import { ARTIFACT_IDS, LEVEL_IDS, METRIC_IDS, PLACEABLE_LEVELS, levelIndex, type
 import { FIT_SYMBOLS, type PolicySource } from "./schema.ts";
 import { PolicySourceError } from "./source.ts";
 
-export interface Generated { catalogue: Catalogue; meta: PolicyMeta; vectors: Vector[]; assembly: string }
+export interface Generated {
+  catalogue: Catalogue;
+  meta: PolicyMeta;
+  vectors: Vector[];
+  assembly: string;
+}
 
 /** A self-test vector: a request in module terms, and the levels it may answer (0 = none). */
 interface Vector {
-  name: string; scenario: number; performance: number; security: number; needs: number; runtimes: number;
-  constraints: [number, number, number, number] | null; expect: number[];
+  name: string;
+  scenario: number;
+  performance: number;
+  security: number;
+  needs: number;
+  runtimes: number;
+  constraints: [number, number, number, number] | null;
+  expect: number[];
   /** -1 any artifact; the runtime the answer must name, -1 any. */
-  artifact: number; runtime: number;
+  artifact: number;
+  runtime: number;
 }
 
 type Figure = PolicySource["levels"][number]["figures"][MetricId];
@@ -46,17 +58,28 @@ export function buildCatalogue(p: PolicySource): Catalogue {
     metrics: p.metrics,
     technical: p.technical,
     levels: p.levels.map((l) => ({
-      id: l.id, name: l.name, zh: l.zh, what: l.what, examples: l.examples,
+      id: l.id,
+      name: l.name,
+      zh: l.zh,
+      what: l.what,
+      examples: l.examples,
       figures: METRIC_IDS.map((m, i) => figureText(l.figures[m], p.metrics[i].unit)),
       technical: p.technical.map((t) => l.technical[t.id]),
     })),
     needs: p.needs,
     scenarios: p.scenarios.map((s) => ({
-      id: s.id, name: s.name, zh: s.zh, first: s.first, ...(s.second ? { second: s.second } : {}), ...(s.added ? { added: true } : {}),
+      id: s.id,
+      name: s.name,
+      zh: s.zh,
+      first: s.first,
+      ...(s.second ? { second: s.second } : {}),
+      ...(s.added ? { added: true } : {}),
       levels: PLACEABLE_LEVELS.map((id) => ({ ...s.levels[id], stack: catalogueStack(s.levels[id].stack) })),
     })),
     runtimes: p.runtimes.map(({ figures, ...r }) => ({
-      ...r, requires: r.requires ?? [], runs: r.runs ?? [...ARTIFACT_IDS],
+      ...r,
+      requires: r.requires ?? [],
+      runs: r.runs ?? [...ARTIFACT_IDS],
       // Text and source only: the numbers are in the module's table (runtimeFigures()), in this order.
       // The source note's title (up to its first colon) only: the whole note is in the policy
       // source and docs/POLICY.md, too long for the 8 KiB module.
@@ -100,14 +123,21 @@ function vectors(p: PolicySource, catalogue: Catalogue): Vector[] {
       throw new PolicySourceError("policy", [{ line: null, path: where.join("."), message: e.message }]);
     }
     const q = parsed.data;
-    if (q.weights) throw new PolicySourceError("policy", [{ line: null, path: [...where, "workload", "weights"].join("."), message: "self-test vectors take no weights" }]);
+    if (q.weights)
+      throw new PolicySourceError("policy", [{ line: null, path: [...where, "workload", "weights"].join("."), message: "self-test vectors take no weights" }]);
     let needs = 0;
     for (const n of [...q.performance, ...q.security, ...q.cost]) needs |= 1 << n;
     const k4 = q.constraints;
     const has = Object.keys(k4).length > 0;
     const runtime = t.runtime === undefined ? -1 : p.runtimes.findIndex((r) => r.id === t.runtime);
     out.push({
-      name: t.name, artifact: q.artifact, runtime, scenario: q.scenario, performance: q.performance[0] ?? -1, security: q.security[0] ?? -1, needs,
+      name: t.name,
+      artifact: q.artifact,
+      runtime,
+      scenario: q.scenario,
+      performance: q.performance[0] ?? -1,
+      security: q.security[0] ?? -1,
+      needs,
       runtimes: q.runtimes ? q.runtimes.reduce((m, r) => m | (1 << r), 0) : all,
       constraints: has ? [k4.maxColdStartMs ?? NaN, k4.maxMemoryMb ?? NaN, k4.maxCpuOverheadPct ?? NaN, k4.minIsolation ?? NaN] : null,
       expect: t.expect === null ? [0] : (Array.isArray(t.expect) ? t.expect : [t.expect]).map(levelIndex),
@@ -119,8 +149,6 @@ function vectors(p: PolicySource, catalogue: Catalogue): Vector[] {
 const f64 = (x: number) => (Number.isNaN(x) ? "NaN" : x === Infinity ? "Infinity" : String(x));
 const data = (type: string, values: (number | string)[]) => `memory.data<${type}>([${values.join(",")}])`;
 
-function utf8(s: string): number[] { return [...new TextEncoder().encode(s)]; }
-
 /** The AssemblyScript of the policy tables (what `assembly/policy.ts` holds for this policy). */
 function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta, vs: Vector[]): string {
   const runtimeIndex = new Map(p.runtimes.map((r, i) => [r.id, i]));
@@ -129,7 +157,8 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
   // a byte always suffices): most figures repeat. The module lays out the full table as it starts.
   const figureValues = [...new Set(figures.map(f64))];
   const scenarios = p.scenarios.flatMap((s) => [
-    levelIndex(s.first), s.second ? levelIndex(s.second) : 0,
+    levelIndex(s.first),
+    s.second ? levelIndex(s.second) : 0,
     ...PLACEABLE_LEVELS.map((id) => FIT_SYMBOLS.indexOf(s.levels[id].fit)),
   ]);
   const needs = p.needs.map((n) => {
@@ -148,15 +177,32 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
   const sets: number[] = [];
   const vectorBytes = vs.flatMap((v) => {
     let set = 255;
-    if (v.constraints) { set = sets.length / 4; sets.push(...v.constraints); }
+    if (v.constraints) {
+      set = sets.length / 4;
+      sets.push(...v.constraints);
+    }
     let expect = 0;
     for (const l of v.expect) expect |= 1 << l;
     const n = v.needs >>> 0;
-    return [v.scenario & 0xff, v.performance & 0xff, v.security & 0xff, expect, v.runtimes & 0xff, (v.runtimes >> 8) & 0xff, set, v.artifact + 1,
-      n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff, v.runtime + 1];
+    return [
+      v.scenario & 0xff,
+      v.performance & 0xff,
+      v.security & 0xff,
+      expect,
+      v.runtimes & 0xff,
+      (v.runtimes >> 8) & 0xff,
+      set,
+      v.artifact + 1,
+      n & 0xff,
+      (n >>> 8) & 0xff,
+      (n >>> 16) & 0xff,
+      (n >>> 24) & 0xff,
+      v.runtime + 1,
+    ];
   });
   // Runtime figures, sparse: a key (runtime × 12 + metric) each, then [min, max] each.
-  const rfKeys: number[] = [], rfValues: number[] = [];
+  const rfKeys: number[] = [],
+    rfValues: number[] = [];
   p.runtimes.forEach((r, ri) => {
     for (const [m, f] of runtimeFigures(r.figures)) {
       rfKeys.push(ri * METRIC_IDS.length + METRIC_IDS.indexOf(m));
@@ -164,7 +210,9 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
     }
   });
   let direction = 0;
-  p.metrics.forEach((m, i) => { if (m.direction === "higher") direction |= 1 << i; });
+  p.metrics.forEach((m, i) => {
+    if (m.direction === "higher") direction |= 1 << i;
+  });
   return [
     `// Generated by \`isoplace policy build\` from policy ${meta.name} ${meta.version} (source sha256 ${meta.sourceSha256}). Do not edit.`,
     `export const NEED_COUNT: i32 = ${p.needs.length};`,
@@ -173,7 +221,10 @@ function assembly(p: PolicySource, catalogueBytes: Uint8Array, meta: PolicyMeta,
     `export const DEFAULT_LEVEL: i32 = ${levelIndex(p.defaultLevel)};`,
     `export const DIRECTION: u32 = ${direction};`,
     `export const FIGURE_VALUES: usize = ${data("f32", figureValues)};`,
-    `export const FIGURE_INDEX: usize = ${data("u8", figures.map((f) => figureValues.indexOf(f64(f))))};`,
+    `export const FIGURE_INDEX: usize = ${data(
+      "u8",
+      figures.map((f) => figureValues.indexOf(f64(f))),
+    )};`,
     `export const SCENARIOS: usize = ${data("u8", scenarios)};`,
     `export const NEEDS: usize = ${data("u32", needs)};`,
     `export const RUNTIMES: usize = ${data("u32", runtimes)};`,

@@ -10,11 +10,7 @@ const placeable = z.enum(PLACEABLE_LEVELS);
 const metric = z.enum(METRIC_IDS);
 
 /** A figure: a single value, null (N/A), or a range; max null is an open upper end. */
-export const figureSchema = z.union([
-  z.number().finite(),
-  z.null(),
-  z.strictObject({ min: z.number().finite(), max: z.number().finite().nullable(), text }),
-]);
+export const figureSchema = z.union([z.number().finite(), z.null(), z.strictObject({ min: z.number().finite(), max: z.number().finite().nullable(), text })]);
 
 export const FIT_SYMBOLS = ["❌", "⚠️", "✅", "✅✅", "✅✅✅"] as const;
 
@@ -43,14 +39,18 @@ const needSchema = z.strictObject({
  * on (this one, or another of the level's where the node or the artifact calls for it) with its
  * version from `versions`, then `extra` as written.
  */
-const stackPartsSchema = z.strictObject({
-  orchestrator: text.optional(),
-  runtime: id,
-  extra: text.optional(),
-}).describe("A stack built on a runtime, e.g. { orchestrator: K3s, runtime: wasmedge } → \"K3s + WasmEdge 0.14.1\"; an answer on another runtime of the level names that one, with its own version from `versions`.");
+const stackPartsSchema = z
+  .strictObject({
+    orchestrator: text.optional(),
+    runtime: id,
+    extra: text.optional(),
+  })
+  .describe(
+    'A stack built on a runtime, e.g. { orchestrator: K3s, runtime: wasmedge } → "K3s + WasmEdge 0.14.1"; an answer on another runtime of the level names that one, with its own version from `versions`.',
+  );
 
 const stackSchema = z.union([
-  text.describe("A stack that names no runtime of its level, e.g. \"KVM + virtio\"; the same whatever the runtime."),
+  text.describe('A stack that names no runtime of its level, e.g. "KVM + virtio"; the same whatever the runtime.'),
   stackPartsSchema,
 ]);
 
@@ -90,12 +90,18 @@ const runtimeSchema = z.strictObject({
   runs: z.array(z.enum(ARTIFACT_IDS)).min(1).optional(),
   figures: z.partialRecord(metric, runtimeFigureSchema).optional(),
   requires: z.array(id).optional(),
-  runtimeClassName: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes object name").max(63).nullable(),
-  detect: z.strictObject({
-    device: z.string().optional(),
-    socket: z.array(z.string()).optional(),
-    binary: z.array(z.string()).optional(),
-  }).optional(),
+  runtimeClassName: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes object name")
+    .max(63)
+    .nullable(),
+  detect: z
+    .strictObject({
+      device: z.string().optional(),
+      socket: z.array(z.string()).optional(),
+      binary: z.array(z.string()).optional(),
+    })
+    .optional(),
 });
 
 const testSchema = z.strictObject({
@@ -113,23 +119,31 @@ export const policySchema = z.strictObject({
   source: z.strictObject({ title: text, updated: z.union([z.string(), z.date()]).transform(String) }).optional(),
   versions: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).optional(),
   defaultLevel: placeable.default("L3"),
-  metrics: z.array(z.strictObject({
-    id: metric,
-    name: text,
-    zh: text,
-    direction: z.enum(["higher", "lower"]),
-    unit: z.enum(["stars", "ms", "MB", "%", "scale"]),
-  })).length(METRIC_IDS.length),
+  metrics: z
+    .array(
+      z.strictObject({
+        id: metric,
+        name: text,
+        zh: text,
+        direction: z.enum(["higher", "lower"]),
+        unit: z.enum(["stars", "ms", "MB", "%", "scale"]),
+      }),
+    )
+    .length(METRIC_IDS.length),
   technical: z.array(z.strictObject({ id: z.string().regex(/^[a-zA-Z]+$/), name: text, zh: text })),
   levels: z.array(levelSchema).length(LEVEL_IDS.length),
   needs: z.array(needSchema).min(1).max(32),
   scenarios: z.array(scenarioSchema).min(1).max(32),
   runtimes: z.array(runtimeSchema).min(1).max(16),
-  outcomes: z.array(z.strictObject({
-    name: text,
-    placements: z.record(z.string(), text),
-    results: z.array(text),
-  })).optional(),
+  outcomes: z
+    .array(
+      z.strictObject({
+        name: text,
+        placements: z.record(z.string(), text),
+        results: z.array(text),
+      }),
+    )
+    .optional(),
   tests: z.array(testSchema).max(64).optional(),
 });
 

@@ -1,5 +1,9 @@
 // A policy source that does not validate: every error names the line and the field.
-export interface SourceError { line: number | null; path: string; message: string }
+export interface SourceError {
+  line: number | null;
+  path: string;
+  message: string;
+}
 
 export class PolicySourceError extends Error {
   readonly errors: SourceError[];

@@ -8,14 +8,17 @@ import { policySchema, type PolicySource } from "./schema.ts";
 
 // The error class lives on its own, so code that only catches it (the CLI) loads no YAML parser.
 export { PolicySourceError } from "./source-error.ts";
-import { PolicySourceError, type SourceError } from "./source-error.ts";
+import { PolicySourceError } from "./source-error.ts";
 
 export function parsePolicySource(text: string, file = "policy"): PolicySource {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length) {
     // (linePos is only filled in with prettyErrors; the offset and the line counter always are)
-    throw new PolicySourceError(file, doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, path: "", message: e.message.split("\n")[0] })));
+    throw new PolicySourceError(
+      file,
+      doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, path: "", message: e.message.split("\n")[0] })),
+    );
   }
   const lineOf = (path: (string | number)[]): number | null => {
     for (let n = path.length; n >= 0; n--) {
@@ -26,14 +29,20 @@ export function parsePolicySource(text: string, file = "policy"): PolicySource {
   };
   const parsed = policySchema.safeParse(doc.toJS());
   if (!parsed.success) {
-    throw new PolicySourceError(file, parsed.error.issues.map((i: z.core.$ZodIssue) => {
-      const path = i.path.filter((p): p is string | number => typeof p !== "symbol");
-      return { line: lineOf(path), path: path.join("."), message: i.message };
-    }));
+    throw new PolicySourceError(
+      file,
+      parsed.error.issues.map((i: z.core.$ZodIssue) => {
+        const path = i.path.filter((p): p is string | number => typeof p !== "symbol");
+        return { line: lineOf(path), path: path.join("."), message: i.message };
+      }),
+    );
   }
   const problems = crossCheck(parsed.data);
   if (problems.length) {
-    throw new PolicySourceError(file, problems.map(([path, message]) => ({ line: lineOf(path), path: path.join("."), message })));
+    throw new PolicySourceError(
+      file,
+      problems.map(([path, message]) => ({ line: lineOf(path), path: path.join("."), message })),
+    );
   }
   return parsed.data;
 }
@@ -79,10 +88,15 @@ function stackProblems(p: PolicySource, stack: Stack, level: (typeof PLACEABLE_L
       const version = VERSION_AFTER_NAME.exec(after)?.[0].trim();
       const known = p.versions?.[r.id];
       if (r.levels.includes(level)) {
-        const orchestrator = text.slice(0, at).replace(/\s*\+\s*$/, ""), extra = after.replace(VERSION_AFTER_NAME, "").trim();
-        const parts = [orchestrator && `orchestrator: ${yamlText(orchestrator)}`, `runtime: ${r.id}`, extra && `extra: ${yamlText(extra)}`].filter(Boolean).join(", ");
+        const orchestrator = text.slice(0, at).replace(/\s*\+\s*$/, ""),
+          extra = after.replace(VERSION_AFTER_NAME, "").trim();
+        const parts = [orchestrator && `orchestrator: ${yamlText(orchestrator)}`, `runtime: ${r.id}`, extra && `extra: ${yamlText(extra)}`]
+          .filter(Boolean)
+          .join(", ");
         const setVersion = version && version !== known ? ` and versions.${r.id}: ${version}` : "";
-        out.push(`"${text}" names ${r.name}, a runtime of ${level}: write the stack as { ${parts} }${setVersion}, so its version comes from versions.${r.id} and an answer on another ${level} runtime names that one`);
+        out.push(
+          `"${text}" names ${r.name}, a runtime of ${level}: write the stack as { ${parts} }${setVersion}, so its version comes from versions.${r.id} and an answer on another ${level} runtime names that one`,
+        );
       } else if (version && version !== known) {
         out.push(`"${text}" names ${r.name} ${version}, but versions.${r.id} is ${known ?? "not set"}: stack texts and versions must agree`);
       }
@@ -104,8 +118,13 @@ function crossCheck(p: PolicySource): [(string | number)[], string][] {
       }
     });
   };
-  p.metrics.forEach((m, i) => { if (m.id !== METRIC_IDS[i]) out.push([["metrics", i, "id"], `metric ${i + 1} must be ${METRIC_IDS[i]} (metrics come in the order ${METRIC_IDS.join(", ")})`]); });
-  p.levels.forEach((l, i) => { if (l.id !== LEVEL_IDS[i]) out.push([["levels", i, "id"], `level ${i} must be ${LEVEL_IDS[i]}`]); });
+  p.metrics.forEach((m, i) => {
+    if (m.id !== METRIC_IDS[i])
+      out.push([["metrics", i, "id"], `metric ${i + 1} must be ${METRIC_IDS[i]} (metrics come in the order ${METRIC_IDS.join(", ")})`]);
+  });
+  p.levels.forEach((l, i) => {
+    if (l.id !== LEVEL_IDS[i]) out.push([["levels", i, "id"], `level ${i} must be ${LEVEL_IDS[i]}`]);
+  });
   unique("needs", p.needs);
   unique("scenarios", p.scenarios);
   unique("runtimes", p.runtimes);
@@ -120,14 +139,16 @@ function crossCheck(p: PolicySource): [(string | number)[], string][] {
         if (li > 0) out.push([at, `${level.id} needs a figure for ${metric}: placement compares L1–L4 on every metric`]);
         continue;
       }
-      const lo = typeof f === "number" ? f : f.min, hi = typeof f === "number" ? f : f.max;
+      const lo = typeof f === "number" ? f : f.min,
+        hi = typeof f === "number" ? f : f.max;
       for (const problem of figureProblems(lo, hi, unit)) out.push([at, problem]);
     }
     for (const t of p.technical) {
       if (!Object.hasOwn(level.technical, t.id)) out.push([["levels", li, "technical"], `missing ${t.id}`]);
     }
     for (const key of Object.keys(level.technical)) {
-      if (!p.technical.some((t) => t.id === key)) out.push([["levels", li, "technical", key], `unknown dimension; allowed: ${p.technical.map((t) => t.id).join(", ")}`]);
+      if (!p.technical.some((t) => t.id === key))
+        out.push([["levels", li, "technical", key], `unknown dimension; allowed: ${p.technical.map((t) => t.id).join(", ")}`]);
     }
   });
 
@@ -163,7 +184,8 @@ function crossCheck(p: PolicySource): [(string | number)[], string][] {
     }
   });
   (p.tests ?? []).forEach((t, k) => {
-    if (t.runtime !== undefined && !runtimeIds.has(t.runtime)) out.push([["tests", k, "runtime"], `unknown runtime "${t.runtime}"; allowed: ${[...runtimeIds].join(", ")}`]);
+    if (t.runtime !== undefined && !runtimeIds.has(t.runtime))
+      out.push([["tests", k, "runtime"], `unknown runtime "${t.runtime}"; allowed: ${[...runtimeIds].join(", ")}`]);
     if (t.runtime !== undefined && t.expect === null) out.push([["tests", k, "runtime"], "a test that expects no placement names no runtime"]);
   });
   for (const g of ["performance", "security", "cost"] as const) {

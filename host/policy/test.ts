@@ -39,7 +39,8 @@ function sourceTestLines(source: { file: string; text: string }): Map<string, nu
   if (isSeq(tests)) {
     for (const item of tests.items) {
       const name = isMap(item) ? item.get("name") : undefined;
-      if (typeof name === "string" && !out.has(name) && item && (item as { range?: number[] }).range) out.set(name, lines.linePos((item as { range: number[] }).range[0]).line);
+      if (typeof name === "string" && !out.has(name) && item && (item as { range?: number[] }).range)
+        out.set(name, lines.linePos((item as { range: number[] }).range[0]).line);
     }
   }
   return out;
@@ -50,32 +51,62 @@ function vectorCases(engine: Engine, source?: { file: string; text: string }): T
   const lines = source ? sourceTestLines(source) : new Map<string, number>();
   return engine.vectors().map((v) => {
     const line = lines.get(v.name);
-    return { name: v.name, origin: line ? source!.file : "module", line: line ?? null, request: v.request, expect: { levels: v.expect, ...(v.runtime ? { runtime: v.runtime } : {}) } };
+    return {
+      name: v.name,
+      origin: line ? source!.file : "module",
+      line: line ?? null,
+      request: v.request,
+      expect: { levels: v.expect, ...(v.runtime ? { runtime: v.runtime } : {}) },
+    };
   });
 }
 
 function check(e: Expectation, d: Decision): boolean {
-  return (e.levels === undefined || e.levels.includes(d.level))
-    && (e.runtime === undefined || e.runtime === d.runtime)
-    && (e.runtimeClassName === undefined || e.runtimeClassName === d.runtimeClassName)
-    && (e.rule === undefined || e.rule === d.rule);
+  return (
+    (e.levels === undefined || e.levels.includes(d.level)) &&
+    (e.runtime === undefined || e.runtime === d.runtime) &&
+    (e.runtimeClassName === undefined || e.runtimeClassName === d.runtimeClassName) &&
+    (e.rule === undefined || e.rule === d.rule)
+  );
 }
 
-export function runCases(engine: Engine, cases: TestCase[], ran: TestReport["ran"] = [{ from: "cases", cases: cases.length }], missing: string[] = []): TestReport {
+export function runCases(
+  engine: Engine,
+  cases: TestCase[],
+  ran: TestReport["ran"] = [{ from: "cases", cases: cases.length }],
+  missing: string[] = [],
+): TestReport {
   const results = cases.map((c): CaseResult => {
     const d = engine.decide(c.request);
     return {
-      name: c.name, origin: c.origin, line: c.line, request: c.request, expected: c.expect,
+      name: c.name,
+      origin: c.origin,
+      line: c.line,
+      request: c.request,
+      expected: c.expect,
       got: { level: d.level, runtime: d.runtime, runtimeClassName: d.runtimeClassName, rule: d.rule },
-      pass: check(c.expect, d), explanation: d.explanation,
+      pass: check(c.expect, d),
+      explanation: d.explanation,
     };
   });
   const passed = results.filter((r) => r.pass).length;
-  return { policy: { name: engine.policy.name, version: engine.policy.version, sha256: engine.policy.sha256 }, ran, missing, cases: results, passed, failed: results.length - passed };
+  return {
+    policy: { name: engine.policy.name, version: engine.policy.version, sha256: engine.policy.sha256 },
+    ran,
+    missing,
+    cases: results,
+    passed,
+    failed: results.length - passed,
+  };
 }
 
 /** The vectors, then every test file's cases (a bad file throws CaseFileError); `missing`: the test files looked for and not found. */
-export function testPolicy(engine: Engine, files: { file: string; text: string }[], source?: { file: string; text: string }, missing: string[] = []): TestReport {
+export function testPolicy(
+  engine: Engine,
+  files: { file: string; text: string }[],
+  source?: { file: string; text: string },
+  missing: string[] = [],
+): TestReport {
   const vectors = vectorCases(engine, source);
   const fromFiles = files.map((f) => ({ file: f.file, cases: parseCases(f.text, f.file, engine) }));
   const ran = [{ from: VECTORS, cases: vectors.length }, ...fromFiles.map((f) => ({ from: f.file, cases: f.cases.length }))];
@@ -96,10 +127,7 @@ function expectationText(e: Expectation): string {
 
 function gotText(g: CaseResult["got"], e: Expectation): string {
   if (g.level === null) return `none (rule ${g.rule})`;
-  const extra = [
-    ...(e.runtimeClassName !== undefined ? [`runtimeClassName ${g.runtimeClassName ?? "none"}`] : []),
-    ...(e.rule ? [`rule ${g.rule}`] : []),
-  ];
+  const extra = [...(e.runtimeClassName !== undefined ? [`runtimeClassName ${g.runtimeClassName ?? "none"}`] : []), ...(e.rule ? [`rule ${g.rule}`] : [])];
   return `${g.level}/${g.runtime}${extra.length ? `, ${extra.join(", ")}` : ""}`;
 }
 

@@ -17,7 +17,11 @@ const FLAGS = COMPILER_FLAGS.filter((f) => f !== "--converge");
 const SHIM_CONFIG = createRequire(import.meta.url).resolve("@assemblyscript/wasi-shim/asconfig.json");
 
 /** What buildPolicy() returns that the command needs: the generated policy.ts, catalogue and meta. */
-export interface WasiInputs { assembly: string; catalogue: Catalogue; meta: PolicyMeta }
+export interface WasiInputs {
+  assembly: string;
+  catalogue: Catalogue;
+  meta: PolicyMeta;
+}
 
 export async function buildWasiCommand(built: WasiInputs): Promise<Uint8Array> {
   const virtual: Record<string, string> = {
@@ -31,13 +35,28 @@ export async function buildWasiCommand(built: WasiInputs): Promise<Uint8Array> {
     readFile: async (name: string, baseDir: string) => {
       const path = resolve(baseDir, name);
       if (Object.hasOwn(virtual, path)) return virtual[path];
-      try { return await readFile(path, "utf8"); } catch { return null; }
+      try {
+        return await readFile(path, "utf8");
+      } catch {
+        return null;
+      }
     },
     listFiles: async (dir: string, baseDir: string) => {
-      try { return (await readdir(resolve(baseDir, dir))).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")); } catch { return null; }
+      try {
+        return (await readdir(resolve(baseDir, dir))).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
+      } catch {
+        return null;
+      }
     },
-    writeFile: (name: string, contents: Uint8Array | string) => { if (name.endsWith(".wasm")) wasm = contents as Uint8Array; },
-    stderr: { write: (s: string | Uint8Array) => { stderr.push(String(s)); return true; } } as never,
+    writeFile: (name: string, contents: Uint8Array | string) => {
+      if (name.endsWith(".wasm")) wasm = contents as Uint8Array;
+    },
+    stderr: {
+      write: (s: string | Uint8Array) => {
+        stderr.push(String(s));
+        return true;
+      },
+    } as never,
     stdout: { write: () => true } as never,
   });
   if (error || !wasm) throw new Error(`AssemblyScript compilation of the WASI command failed: ${error?.message ?? "no output"}\n${stderr.join("")}`);

@@ -21,7 +21,9 @@ let app: Promise<App> | undefined;
 let builtFor: string | undefined;
 
 function nodeProfile(env: Env): NodeProfile | undefined {
-  const runtimes = env.ISOPLACE_RUNTIMES?.split(",").map((s) => s.trim()).filter(Boolean);
+  const runtimes = env.ISOPLACE_RUNTIMES?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   return runtimes?.length ? { source: "configured", runtimes } : undefined;
 }
 
@@ -36,7 +38,7 @@ export default {
     if (!app || builtFor !== runtimes) {
       builtFor = runtimes;
       app = build(env).catch((err) => {
-        app = undefined;  // a failed start is retried by the next request, not cached
+        app = undefined; // a failed start is retried by the next request, not cached
         throw err;
       });
     }

@@ -25,9 +25,16 @@ async function cruise(cwd: string): Promise<{ code: number; errors: string[] }> 
 
 /** A real module in each room, so that a forbidden import resolves as a real one would. */
 const IN_ROOM: Record<string, string> = {
-  node: "node/keys.ts", http: "http/types.ts", delivery: "delivery/limits.ts", oci: "oci/reference.ts",
-  k8s: "k8s/annotations.ts", worker: "worker/index.ts", cli: "cli/errors.ts", client: "client/options.ts",
-  net: "net/response.ts", policy: "policy/schema.ts",
+  node: "node/keys.ts",
+  http: "http/types.ts",
+  delivery: "delivery/limits.ts",
+  oci: "oci/reference.ts",
+  k8s: "k8s/annotations.ts",
+  worker: "worker/index.ts",
+  cli: "cli/errors.ts",
+  client: "client/options.ts",
+  net: "net/response.ts",
+  policy: "policy/schema.ts",
 };
 
 /** Every back-arrow the rules forbid: [rule, from room, to room]. */
@@ -35,7 +42,11 @@ const BACK_ARROWS: [string, string, string][] = [
   ...["http", "k8s", "delivery", "oci", "engine", "net"].map((from): [string, string, string] => ["neutral-not-node-adapter", from, "node"]),
   ["oci-not-delivery", "oci", "delivery"],
   ["delivery-not-http", "delivery", "http"],
-  ...["http", "k8s", "delivery", "oci", "net", "node", "worker", "cli", "client", "policy"].map((to): [string, string, string] => ["engine-at-the-bottom", "engine", to]),
+  ...["http", "k8s", "delivery", "oci", "net", "node", "worker", "cli", "client", "policy"].map((to): [string, string, string] => [
+    "engine-at-the-bottom",
+    "engine",
+    to,
+  ]),
 ];
 
 describe("dependency rules (npm run lint:deps)", () => {
@@ -71,7 +82,10 @@ describe("dependency rules (npm run lint:deps)", () => {
     await add("answer-schemas-with-openapi", "k8s/zz-schemas.ts", `import { problem } from "../http/schemas.ts";\nexport const p = problem;\n`);
     await add("openapi-on-demand", "cli/zz-openapi.ts", `import { openApiDocument } from "../http/openapi.ts";\nexport const d = openApiDocument;\n`);
     // allowed: the answer schemas' types, and openapi.ts loaded on demand
-    await writeFile(join(copy, "host/k8s/zz-allowed.ts"), `import type * as S from "../http/schemas.ts";\nexport type P = typeof S.problem;\nexport const load = () => import("../http/openapi.ts");\n`);
+    await writeFile(
+      join(copy, "host/k8s/zz-allowed.ts"),
+      `import type * as S from "../http/schemas.ts";\nexport type P = typeof S.problem;\nexport const load = () => import("../http/openapi.ts");\n`,
+    );
 
     const { code, errors } = await cruise(copy);
     expect(errors.sort()).toEqual(expected.sort());

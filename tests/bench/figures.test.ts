@@ -9,7 +9,12 @@ import { describe, expect, it } from "vitest";
 import { blocks, figuresBlock, fleetBlock, rewrite } from "../../scripts/figures.mjs";
 import { PACKAGE_ROOT } from "../../host/package.ts";
 
-interface Block { file: string; source: string; next: string; current: string }
+interface Block {
+  file: string;
+  source: string;
+  next: string;
+  current: string;
+}
 const json = (rel: string) => JSON.parse(readFileSync(join(PACKAGE_ROOT, rel), "utf8"));
 
 describe("figures generated from their files", () => {
@@ -57,7 +62,8 @@ describe("figures generated from their files", () => {
 
   it("README's headline is a few figures of the same run as docs/PERFORMANCE.md's table, each from the file", () => {
     const results = json("bench/results.json");
-    const headline: string = headlineBlock(results), table: string = figuresBlock(results);
+    const headline: string = headlineBlock(results),
+      table: string = figuresBlock(results);
     const size = `${results.moduleBytes.toLocaleString("en")} bytes`;
     expect(headline).toContain(size);
     expect(table).toContain(`**${size}**`);
@@ -75,7 +81,18 @@ describe("figures generated from their files", () => {
     const results = json("bench/results.json");
     delete results.opa;
     expect(figuresBlock(results)).not.toMatch(/OPA/);
-    const side = (rps: number, p99Ms: number, rss: number) => ({ rps, p50Ms: 1, p99Ms, cpuUsPerRequest: 1, rssAfterStartMb: rss, peakRssMb: rss + 5, startMs: 100, startRssMb: rss, failed: 0, rounds: [rps] });
+    const side = (rps: number, p99Ms: number, rss: number) => ({
+      rps,
+      p50Ms: 1,
+      p99Ms,
+      cpuUsPerRequest: 1,
+      rssAfterStartMb: rss,
+      peakRssMb: rss + 5,
+      startMs: 100,
+      startRssMb: rss,
+      failed: 0,
+      rounds: [rps],
+    });
     results.opa = {
       version: "1.22.4",
       equivalence: { spaceSample: 20_000, spaceSize: 1_762_140, mix: 4096, server: 1032, mismatches: 0 },
@@ -83,7 +100,17 @@ describe("figures generated from their files", () => {
       module: { isoplaceBytes: 8186, opaWasmBytes: 188_992, opaDataBytes: 7690 },
       instantiate: { isoplaceMs: 0.7, opaWasmMs: 1.7 },
       http: { isoplace: side(9000, 9, 75.9), opa: side(1200, 40, 40.1) },
-      ratio: { decideP50: 0.031, decideP99: 0.035, moduleBytes: 0.043, instantiate: 0.41, rps: 7.5, p99: 0.225, rssAfterStart: 1.893, rssUnderLoad: 1.6, start: 3 },
+      ratio: {
+        decideP50: 0.031,
+        decideP99: 0.035,
+        moduleBytes: 0.043,
+        instantiate: 0.41,
+        rps: 7.5,
+        p99: 0.225,
+        rssAfterStart: 1.893,
+        rssUnderLoad: 1.6,
+        start: 3,
+      },
     };
     results.targets["opa.ratio.rssAfterStart"] = { label: "", value: 1.893, op: "<=", limit: 1.5, met: false };
     const block = figuresBlock(results);
@@ -92,9 +119,11 @@ describe("figures generated from their files", () => {
     expect(block).toMatch(/8,186 vs 188,992 bytes/);
     expect(block).toMatch(/9,000 vs 1,200 req\/s: \*\*7\.50×\*\*/);
     expect(block).toMatch(/after start 75\.9 vs 40\.1 MB: \*\*1\.89×\*\*.*≤ 1\.5× — missed/);
-    expect(block).not.toMatch(/log-level error/);  // a run before OPA's quiet server was measured
+    expect(block).not.toMatch(/log-level error/); // a run before OPA's quiet server was measured
     results.opa.http.opaLogError = side(1500, 30, 40.5);
     results.opa.ratio.rpsLogError = 6;
-    expect(figuresBlock(results)).toMatch(/9,000 vs 1,200 req\/s: \*\*7\.50×\*\*; p99 9 ms vs 40 ms: \*\*0\.23×\*\*; OPA at `--log-level error` 1,500 req\/s: 6\.00×/);
+    expect(figuresBlock(results)).toMatch(
+      /9,000 vs 1,200 req\/s: \*\*7\.50×\*\*; p99 9 ms vs 40 ms: \*\*0\.23×\*\*; OPA at `--log-level error` 1,500 req\/s: 6\.00×/,
+    );
   });
 });

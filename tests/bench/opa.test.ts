@@ -11,7 +11,17 @@ import { freePort } from "../../bench/fleet/registry-server.ts";
 import { buildMix } from "../../bench/mix.ts";
 import { checkEquivalence, describeMismatch, differences, sampleSpace } from "../../bench/peers/opa/equivalence.ts";
 import { DATA_PATH, defaultOpaDataText, opaDataText } from "../../bench/peers/opa/generate.ts";
-import { DATA_API, buildWasm, dataApiBody, decideWasm, loadWasm, serverArgs, serverDecisions, serverGomaxprocs, type WasmBuild } from "../../bench/peers/opa/opa.ts";
+import {
+  DATA_API,
+  buildWasm,
+  dataApiBody,
+  decideWasm,
+  loadWasm,
+  serverArgs,
+  serverDecisions,
+  serverGomaxprocs,
+  type WasmBuild,
+} from "../../bench/peers/opa/opa.ts";
 import { firstDecision } from "../../bench/sections/http.ts";
 import { BaselinePlacer, scoreUnits } from "../../bench/baseline.ts";
 import { PLACEABLE_LEVELS, levelIndex } from "../../host/engine/vocabulary.ts";
@@ -21,13 +31,23 @@ import { havePeers, needsPeers, peerBin } from "../support/peers.ts";
 import { cases } from "../contract/cases.ts";
 
 let engine: Engine;
-beforeAll(async () => { engine = await loadPolicy(); });
+beforeAll(async () => {
+  engine = await loadPolicy();
+});
 
 /** The contract's POST /v1/decide bodies that isoplace answers (the bad ones are answered 400 before any rule). */
-const contractRequests = (): unknown[] => cases
-  .filter((c) => c.path === "/v1/decide" && typeof c.body === "object" && !(c.body instanceof Uint8Array))
-  .map((c) => c.body)
-  .filter((body) => { try { engine.decide(body); return true; } catch { return false; } });
+const contractRequests = (): unknown[] =>
+  cases
+    .filter((c) => c.path === "/v1/decide" && typeof c.body === "object" && !(c.body instanceof Uint8Array))
+    .map((c) => c.body)
+    .filter((body) => {
+      try {
+        engine.decide(body);
+        return true;
+      } catch {
+        return false;
+      }
+    });
 
 const expectSame = (eq: ReturnType<typeof checkEquivalence>) =>
   expect(eq.mismatches.map(describeMismatch), `${eq.mismatches.length} of ${eq.checked} differ`).toEqual([]);
@@ -65,19 +85,23 @@ describe("data.json for the Rego rules", () => {
 
   it("follows the policy source: a changed figure or choice changes the data", () => {
     const changed = source
-      .replace("first: L4\n    second: L3\n    levels:\n      L1: { fit: ❌, note: overhead too large", "first: L3\n    second: L4\n    levels:\n      L1: { fit: ❌, note: overhead too large")
+      .replace(
+        "first: L4\n    second: L3\n    levels:\n      L1: { fit: ❌, note: overhead too large",
+        "first: L3\n    second: L4\n    levels:\n      L1: { fit: ❌, note: overhead too large",
+      )
       .replace('L2: { fit: ⚠️, note: "good performance, still heavy"', 'L2: { fit: ❌, note: "good performance, still heavy"')
       .replace("coldStart: { min: 1000, max: 5000, text: 1–5 s }", "coldStart: { min: 1000, max: 6000, text: 1–6 s }");
-    const before = JSON.parse(defaultOpaDataText()).policy, after = JSON.parse(opaDataText(changed)).policy;
+    const before = JSON.parse(defaultOpaDataText()).policy,
+      after = JSON.parse(opaDataText(changed)).policy;
     expect(before.scenarios.edge).toEqual({ first: "L4", second: "L3", unsuitable: ["L1"] });
     expect(after.scenarios.edge).toEqual({ first: "L3", second: "L4", unsuitable: ["L1", "L2"] });
     const containerd = (data: typeof before) => data.placements.L3.find((p: { runtime: number }) => data.runtimes[p.runtime].id === "containerd");
     expect([containerd(before).max.coldStart, containerd(after).max.coldStart]).toEqual([5000, 6000]);
-    expect(containerd(after).norms.coldStart).toBeLessThan(containerd(before).norms.coldStart);  // a later midpoint
+    expect(containerd(after).norms.coldStart).toBeLessThan(containerd(before).norms.coldStart); // a later midpoint
     expect(containerd(after).need_score["fast-cold-start"]).toBeLessThan(containerd(before).need_score["fast-cold-start"]);
     expect(containerd(after).equal_units).toBeLessThan(containerd(before).equal_units);
     // every alias isoplace accepts, and an open upper end ("128 MB +") as null
-    expect(after.aliases.scenario["边缘计算"]).toBe("edge");
+    expect(after.aliases.scenario.边缘计算).toBe("edge");
     expect(after.placements.L1.map((p: { max: { memory: number | null } }) => p.max.memory)).toEqual([null, null]);
   });
 });
@@ -130,7 +154,9 @@ describe.skipIf(!havePeers("opa"))(needsPeers("OPA decides as isoplace does", "o
       // "Server initialized" is logged before OPA binds its port, and no line follows the bind: wait for its first answer
       await firstDecision(url, performance.now(), server.process, DATA_API, dataApiBody({}));
     });
-    afterAll(async () => { await server?.stop("SIGTERM"); });
+    afterAll(async () => {
+      await server?.stop("SIGTERM");
+    });
 
     it("on the contract's requests and 300 of the space, the same decisions as isoplace", async () => {
       const requests = [...contractRequests(), ...sampleSpace(engine, 300, 2).requests];

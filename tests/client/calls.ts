@@ -26,7 +26,8 @@ function callsOf(c: ContractCase): Calls | undefined {
   if (c.body !== undefined || (c.method ?? "GET") !== "GET") return undefined;
   if (path === "/v1/compare") {
     const q = new URLSearchParams(query);
-    const a = q.get("a"), b = q.get("b");
+    const a = q.get("a"),
+      b = q.get("b");
     return a !== null && b !== null ? { call: (client) => client.compare(a, b), engine: (e) => e.compare(a, b) } : undefined;
   }
   if (path === "/v1/levels") return { call: (client) => client.levels(), engine: (e) => e.levels() };
@@ -42,7 +43,9 @@ export const clientCalls: ClientCall[] = cases.flatMap((c) => {
 
 /** An answer with what differs between two answers of the same request: each decision's id, and the client's source mark. */
 export function comparable(answer: unknown): unknown {
-  return JSON.parse(JSON.stringify(answer, (key, value) => (key === "decisionId" || (key === "source" && (value === "agent" || value === "fallback")) ? undefined : value)));
+  return JSON.parse(
+    JSON.stringify(answer, (key, value) => (key === "decisionId" || (key === "source" && (value === "agent" || value === "fallback")) ? undefined : value)),
+  );
 }
 
 /** The problem the HTTP API answered, as the client's IsoplaceProblem must carry it. */
@@ -50,7 +53,13 @@ export function expectSameProblem(thrown: unknown, http: { status: number; json:
   expect((thrown as Error)?.name, String(thrown)).toBe("IsoplaceProblem");
   const p = thrown as IsoplaceProblem;
   const { type, title, status, detail, errors } = http.json as { type: string; title: string; status: number; detail: string; errors?: unknown[] };
-  expect({ status: p.status, type: p.type, title: p.title, detail: p.detail, errors: p.errors, source: p.source })
-    .toEqual({ status, type, title, detail, errors: errors ?? [], source });
+  expect({ status: p.status, type: p.type, title: p.title, detail: p.detail, errors: p.errors, source: p.source }).toEqual({
+    status,
+    type,
+    title,
+    detail,
+    errors: errors ?? [],
+    source,
+  });
   expect(p.status).toBe(http.status);
 }

@@ -7,7 +7,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createClient, inProcess } from "../../host/client/embedded.node.ts";
-import { createClient as createBareClient, IsoplaceProblem, IsoplaceUnavailable, type FallbackEvent, type IsoplaceClient, type RetryEvent } from "../../host/client/index.ts";
+import {
+  createClient as createBareClient,
+  IsoplaceProblem,
+  IsoplaceUnavailable,
+  type FallbackEvent,
+  type IsoplaceClient,
+  type RetryEvent,
+} from "../../host/client/index.ts";
 import { InvalidRequestError, type Engine } from "../../host/engine/index.ts";
 import { loadPolicy } from "../../host/index.ts";
 import { answerOf, toRequest } from "../contract/cases.ts";
@@ -18,10 +25,17 @@ import { clientCalls, comparable, expectSameProblem } from "./calls.ts";
 /** A real server on a port that answers each request with `handler`; it records what it was asked. */
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
   const requests: string[] = [];
-  const server = createServer((req, res) => { requests.push(`${req.method} ${req.url}`); handler(req, res); });
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    handler(req, res);
+  });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  const close = async () => { server.closeAllConnections(); server.close(); await once(server, "close"); };
+  const close = async () => {
+    server.closeAllConnections();
+    server.close();
+    await once(server, "close");
+  };
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close };
 }
 
@@ -34,7 +48,8 @@ const problemJson = (res: ServerResponse, status: number, body: object) => {
 const unhurried = { timeoutMs: 60_000 };
 
 function counted() {
-  const retries: RetryEvent[] = [], fallbacks: FallbackEvent[] = [];
+  const retries: RetryEvent[] = [],
+    fallbacks: FallbackEvent[] = [];
   return { retries, fallbacks, hooks: { onRetry: (e: RetryEvent) => retries.push(e), onFallback: (e: FallbackEvent) => fallbacks.push(e) } };
 }
 
@@ -46,7 +61,9 @@ const closing: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   [stalled, refused, engine] = await Promise.all([startStalled(), closedPort(), loadPolicy()]);
 });
-afterEach(async () => { await Promise.all(closing.splice(0).map((c) => c())); });
+afterEach(async () => {
+  await Promise.all(closing.splice(0).map((c) => c()));
+});
 afterAll(() => stalled?.close());
 
 describe("a stalled agent: deadline, then retry, then fallback", () => {
@@ -86,14 +103,19 @@ describe("a stalled agent: deadline, then retry, then fallback", () => {
 
   it("without a fallback: IsoplaceUnavailable after the same attempts", async () => {
     const before = stalled.requests.length;
-    const err = await createBareClient({ baseUrl: stalled.url }).rank({ weights: { isolation: 1 } }).catch((e: unknown) => e);
+    const err = await createBareClient({ baseUrl: stalled.url })
+      .rank({ weights: { isolation: 1 } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IsoplaceUnavailable);
     expect(err).toMatchObject({ operation: "rank", attempts: 2, reason: "timeout" });
     expect(stalled.requests.slice(before)).toEqual(["POST /v1/rank", "POST /v1/rank"]);
   });
 
   it("the deadline covers the whole answer: headers sent, then a body that never ends, is a timeout", async () => {
-    const s = await serve((_req, res) => { res.writeHead(200, { "content-type": "application/json" }); res.write('{"level":'); });
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"level":');
+    });
     closing.push(s.close);
     const { retries, fallbacks, hooks } = counted();
     const d = await createClient({ baseUrl: s.url, fallback: "embedded", ...hooks }).decide({});
@@ -104,7 +126,10 @@ describe("a stalled agent: deadline, then retry, then fallback", () => {
 
   // the second fetcher is another hop that forwards the request without its signal: only the client can stop waiting
   const forwarding = { fetch: (r: Request) => fetch(r.url, { method: r.method, headers: r.headers, body: r.body, duplex: "half" } as RequestInit) };
-  for (const [how, fetcher] of [["fetch", undefined], ["a fetcher that ignores the signal", forwarding]] as const) {
+  for (const [how, fetcher] of [
+    ["fetch", undefined],
+    ["a fetcher that ignores the signal", forwarding],
+  ] as const) {
     it(`a caller's abort during an attempt ends the call at once (${how}): no retry, no fallback`, async () => {
       const { retries, fallbacks, hooks } = counted();
       const client = createClient({ baseUrl: stalled.url, fetcher, fallback: "embedded", ...unhurried, ...hooks });
@@ -122,7 +147,10 @@ describe("a stalled agent: deadline, then retry, then fallback", () => {
 
 describe("the caller's signal, wherever the call is", () => {
   it("already aborted: the call ends before any request, even to a healthy agent", async () => {
-    const s = await serve((_req, res) => { res.writeHead(200, { "content-type": "application/json" }); res.end('{"levels":[]}'); });
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"levels":[]}');
+    });
     closing.push(s.close);
     const { retries, fallbacks, hooks } = counted();
     const reason = new Error("cancelled before it began");
@@ -143,8 +171,17 @@ describe("the caller's signal, wherever the call is", () => {
     // the delay drawn is 0.9 × backoffMs, 54 s: far past the test's own timeout, were it waited out
     const random = vi.spyOn(Math, "random").mockReturnValue(0.9);
     try {
-      const client = createClient({ baseUrl: s.url, fallback: "embedded", backoffMs: 60_000, ...unhurried, ...hooks,
-        onRetry: (e) => { hooks.onRetry(e); setImmediate(() => abort.abort(reason)); } });
+      const client = createClient({
+        baseUrl: s.url,
+        fallback: "embedded",
+        backoffMs: 60_000,
+        ...unhurried,
+        ...hooks,
+        onRetry: (e) => {
+          hooks.onRetry(e);
+          setImmediate(() => abort.abort(reason));
+        },
+      });
       expect(await client.levels({ signal: abort.signal }).catch((e: unknown) => e)).toBe(reason);
     } finally {
       random.mockRestore();
@@ -159,7 +196,10 @@ describe("the caller's signal, wherever the call is", () => {
     const abort = new AbortController();
     const reason = new Error("the caller gave up");
     // an engine whose load does not finish: the caller gives up while it loads
-    const loading = inProcess(() => { abort.abort(reason); return new Promise<Engine>(() => {}); });
+    const loading = inProcess(() => {
+      abort.abort(reason);
+      return new Promise<Engine>(() => {});
+    });
     const client = createClient({ baseUrl: refused, retries: 0, fallback: loading, ...hooks });
     expect(await client.decide({}, { signal: abort.signal }).catch((e: unknown) => e)).toBe(reason);
     expect(fallbacks).toHaveLength(1);
@@ -168,7 +208,10 @@ describe("the caller's signal, wherever the call is", () => {
 
 describe("a request the client cannot send is the caller's error, never a network failure", () => {
   it("a body JSON cannot encode throws its TypeError: no request, no retry, no fallback", async () => {
-    const s = await serve((_req, res) => { res.writeHead(200, { "content-type": "application/json" }); res.end("{}"); });
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    });
     closing.push(s.close);
     const { retries, fallbacks, hooks } = counted();
     const client = createClient({ baseUrl: s.url, fallback: "embedded", ...unhurried, ...hooks });
@@ -185,7 +228,12 @@ describe("a fallback that cannot answer either", () => {
     const { fallbacks, hooks } = counted();
     const broken = new Error("no policy module here");
     let loads = 0;
-    const client = createClient({ baseUrl: refused, fallback: inProcess(() => (++loads === 1 ? Promise.reject(broken) : Promise.resolve(engine))), ...unhurried, ...hooks });
+    const client = createClient({
+      baseUrl: refused,
+      fallback: inProcess(() => (++loads === 1 ? Promise.reject(broken) : Promise.resolve(engine))),
+      ...unhurried,
+      ...hooks,
+    });
     const err = await client.levels().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IsoplaceUnavailable);
     expect(err).toMatchObject({ operation: "levels", attempts: 2, reason: "network", cause: broken });
@@ -196,14 +244,18 @@ describe("a fallback that cannot answer either", () => {
 
   it("a fetcher (another agent) that cannot be reached: IsoplaceUnavailable, its error as cause", async () => {
     const elsewhere = { fetch: (r: Request) => fetch(refused + new URL(r.url).pathname) };
-    const err = await createBareClient({ baseUrl: refused, retries: 0, fallback: elsewhere, ...unhurried }).scenarios().catch((e: unknown) => e);
+    const err = await createBareClient({ baseUrl: refused, retries: 0, fallback: elsewhere, ...unhurried })
+      .scenarios()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IsoplaceUnavailable);
     expect(err).toMatchObject({ operation: "scenarios", attempts: 1, reason: "network" });
     expect((err as Error).cause).toBeInstanceOf(TypeError);
   });
 
   it("a fallback's problem is still thrown as the IsoplaceProblem it is", async () => {
-    const err = await createClient({ baseUrl: refused, retries: 0, fallback: "embedded", ...unhurried }).compare("L9", "L4").catch((e: unknown) => e);
+    const err = await createClient({ baseUrl: refused, retries: 0, fallback: "embedded", ...unhurried })
+      .compare("L9", "L4")
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IsoplaceProblem);
     expect(err).toMatchObject({ status: 400, source: "fallback" });
   });
@@ -234,12 +286,23 @@ describe("other failures", () => {
 
   for (const status of [400, 404, 413, 429, 500]) {
     it(`${status} is the answer: thrown as IsoplaceProblem, never retried, never the fallback`, async () => {
-      const s = await serve((_req, res) => problemJson(res, status, { type: "urn:isoplace:problem:x", title: "No", status, detail: "refused", errors: [{ path: "workload", message: "bad" }] }));
+      const s = await serve((_req, res) =>
+        problemJson(res, status, { type: "urn:isoplace:problem:x", title: "No", status, detail: "refused", errors: [{ path: "workload", message: "bad" }] }),
+      );
       closing.push(s.close);
       const { retries, fallbacks, hooks } = counted();
-      const err = await createClient({ baseUrl: s.url, fallback: "embedded", ...unhurried, ...hooks }).decide({}).catch((e: unknown) => e);
+      const err = await createClient({ baseUrl: s.url, fallback: "embedded", ...unhurried, ...hooks })
+        .decide({})
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(IsoplaceProblem);
-      expect(err).toMatchObject({ status, type: "urn:isoplace:problem:x", title: "No", detail: "refused", errors: [{ path: "workload", message: "bad" }], source: "agent" });
+      expect(err).toMatchObject({
+        status,
+        type: "urn:isoplace:problem:x",
+        title: "No",
+        detail: "refused",
+        errors: [{ path: "workload", message: "bad" }],
+        source: "agent",
+      });
       expect(s.requests).toHaveLength(1);
       expect([retries, fallbacks]).toEqual([[], []]);
     });
@@ -247,22 +310,39 @@ describe("other failures", () => {
 
   it("a problem's other members are kept (a bounded error list's count of the rest), errors as sent", async () => {
     const errors = Array.from({ length: 10 }, (_, i) => ({ path: `items[${i}]`, message: "bad" }));
-    const s = await serve((_req, res) => problemJson(res, 400, { type: "urn:isoplace:problem:invalid-request", title: "Invalid request", status: 400, detail: "see errors", errors, errorsOmitted: 990, instance: "/v1/decide/batch" }));
+    const s = await serve((_req, res) =>
+      problemJson(res, 400, {
+        type: "urn:isoplace:problem:invalid-request",
+        title: "Invalid request",
+        status: 400,
+        detail: "see errors",
+        errors,
+        errorsOmitted: 990,
+        instance: "/v1/decide/batch",
+      }),
+    );
     closing.push(s.close);
-    const err = await createClient({ baseUrl: s.url, ...unhurried }).decideBatch([]).catch((e: unknown) => e) as IsoplaceProblem;
+    const err = (await createClient({ baseUrl: s.url, ...unhurried })
+      .decideBatch([])
+      .catch((e: unknown) => e)) as IsoplaceProblem;
     expect(err.errors).toEqual(errors);
     expect(err.extensions).toEqual({ errorsOmitted: 990, instance: "/v1/decide/batch" });
   });
 
   it("an answer that is not a problem document is still an IsoplaceProblem with its status", async () => {
-    const s = await serve((_req, res) => { res.writeHead(404, { "content-type": "text/html" }); res.end("<h1>no such page</h1>"); });
+    const s = await serve((_req, res) => {
+      res.writeHead(404, { "content-type": "text/html" });
+      res.end("<h1>no such page</h1>");
+    });
     closing.push(s.close);
-    const err = await createClient({ baseUrl: s.url, ...unhurried }).levels().catch((e: unknown) => e);
+    const err = await createClient({ baseUrl: s.url, ...unhurried })
+      .levels()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IsoplaceProblem);
     expect(err).toMatchObject({ status: 404, type: "about:blank", errors: [] });
   });
 
-  it("the bare client refuses fallback: \"embedded\" and says where it is", () => {
+  it('the bare client refuses fallback: "embedded" and says where it is', () => {
     expect(() => createBareClient({ baseUrl: refused, fallback: "embedded" as never })).toThrow(/isoplace\/client\/embedded/);
   });
 });
@@ -283,7 +363,11 @@ describe("the fallback answers as the engine and the agent do", () => {
       const [answer, http] = await Promise.all([call(client).catch((e: unknown) => e), fetch(toRequest(c, agent.url)).then(answerOf)]);
       expect(fallbacks.length).toBe(before + 1);
       let direct: unknown;
-      try { direct = viaEngine?.(engine); } catch (err) { direct = err; }
+      try {
+        direct = viaEngine?.(engine);
+      } catch (err) {
+        direct = err;
+      }
       if (http.status === 200) {
         expect((answer as { source: string }).source).toBe("fallback");
         if (viaEngine) expect(comparable(answer)).toEqual(comparable(direct));

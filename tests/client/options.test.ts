@@ -12,14 +12,19 @@ import { loadPolicy } from "../../host/index.ts";
 
 /** createClient's TypeError for `options`, or undefined when it made a client. */
 function refusal(options: unknown, create: (o: never) => unknown = createClient): TypeError | undefined {
-  try { create(options as never); } catch (err) { return err as TypeError; }
+  try {
+    create(options as never);
+  } catch (err) {
+    return err as TypeError;
+  }
   return undefined;
 }
 
 describe("baseUrl", () => {
-  const allowed = /^isoplace\/client: baseUrl must be an http: or https: URL such as "http:\/\/127\.0\.0\.1:8787", without credentials, query or fragment \(or give a fetcher\), got /;
+  const allowed =
+    /^isoplace\/client: baseUrl must be an http: or https: URL such as "http:\/\/127\.0\.0\.1:8787", without credentials, query or fragment \(or give a fetcher\), got /;
   const bad: [unknown, string][] = [
-    ["localhost:8787", '"localhost:8787"'],  // parses as a URL whose scheme is "localhost:"
+    ["localhost:8787", '"localhost:8787"'], // parses as a URL whose scheme is "localhost:"
     ["127.0.0.1:8787", '"127.0.0.1:8787"'],
     ["isoplace.internal", '"isoplace.internal"'],
     ["", '""'],
@@ -29,7 +34,7 @@ describe("baseUrl", () => {
     ["http://127.0.0.1:8787/?via=proxy", '"http://127.0.0.1:8787/?via=proxy"'],
     ["http://127.0.0.1:8787/#top", '"http://127.0.0.1:8787/#top"'],
     [8787, "8787"],
-    [undefined, "undefined"],  // and no fetcher either
+    [undefined, "undefined"], // and no fetcher either
   ];
   for (const [baseUrl, shown] of bad) {
     it(`${shown} is refused at createClient, with or without a fallback`, () => {
@@ -60,7 +65,10 @@ describe("baseUrl", () => {
       await once(server, "listening");
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
-    afterAll(() => { server.closeAllConnections(); server.close(); });
+    afterAll(() => {
+      server.closeAllConnections();
+      server.close();
+    });
 
     it("each request goes to the prefix plus the API's path, with the caller's headers", async () => {
       for (const baseUrl of [url, `${url}/`, `${url}/isoplace`, `${url}/isoplace//`]) {
@@ -89,14 +97,30 @@ describe("the other options", () => {
     ["backoffMs", { backoffMs: -1 }, "backoffMs must be a number from 0 to 60000, got -1"],
     ["backoffMs", { backoffMs: NaN }, "backoffMs must be a number from 0 to 60000, got NaN"],
     ["backoffMs", { backoffMs: 60_001 }, "backoffMs must be a number from 0 to 60000, got 60001"],
-    ["fetcher", { fetcher: fetch }, "fetcher must be an object with a fetch(request) method, such as a Workers service binding ({ fetch } for a fetch function), got function"],
-    ["fetcher", { fetcher: {} }, "fetcher must be an object with a fetch(request) method, such as a Workers service binding ({ fetch } for a fetch function), got object"],
-    ["fetcher", { fetcher: "http://127.0.0.1:8787" }, 'fetcher must be an object with a fetch(request) method, such as a Workers service binding ({ fetch } for a fetch function), got "http://127.0.0.1:8787"'],
+    [
+      "fetcher",
+      { fetcher: fetch },
+      "fetcher must be an object with a fetch(request) method, such as a Workers service binding ({ fetch } for a fetch function), got function",
+    ],
+    [
+      "fetcher",
+      { fetcher: {} },
+      "fetcher must be an object with a fetch(request) method, such as a Workers service binding ({ fetch } for a fetch function), got object",
+    ],
+    [
+      "fetcher",
+      { fetcher: "http://127.0.0.1:8787" },
+      'fetcher must be an object with a fetch(request) method, such as a Workers service binding ({ fetch } for a fetch function), got "http://127.0.0.1:8787"',
+    ],
     ["onRetry", { onRetry: "log" }, 'onRetry must be a function, got "log"'],
     ["onFallback", { onFallback: {} }, "onFallback must be a function, got object"],
     ["headers", { headers: { "x bad": "1" } }, "headers must be HTTP header names and values ("],
     ["headers", { headers: { "x-ok": "line\nbreak" } }, "headers must be HTTP header names and values ("],
-    ["an unknown option", { timeout: 50 }, 'unknown option "timeout"; the options are baseUrl, fetcher, timeoutMs, retries, backoffMs, headers, fallback, onRetry, onFallback'],
+    [
+      "an unknown option",
+      { timeout: 50 },
+      'unknown option "timeout"; the options are baseUrl, fetcher, timeoutMs, retries, backoffMs, headers, fallback, onRetry, onFallback',
+    ],
   ];
   for (const [what, given, message] of cases) {
     it(`${what}: ${message}`, () => {
@@ -113,15 +137,17 @@ describe("the other options", () => {
     expect(refusal("http://127.0.0.1:8787", createBareClient)?.message).toMatch(/options must be an object .* got "http:\/\/127\.0\.0\.1:8787"$/);
   });
 
-  it("fallback: the bare client takes a fetcher and says where \"embedded\" and engines are", () => {
+  it('fallback: the bare client takes a fetcher and says where "embedded" and engines are', () => {
     for (const fallback of ["embedded", "local", {}]) {
-      expect(refusal({ ...base, fallback }, createBareClient)?.message)
-        .toMatch(/^isoplace\/client: fallback must be a fetcher \(an object with a fetch\(request\) method\); for "embedded" or an engine, import createClient from "isoplace\/client\/embedded", got /);
+      expect(refusal({ ...base, fallback }, createBareClient)?.message).toMatch(
+        /^isoplace\/client: fallback must be a fetcher \(an object with a fetch\(request\) method\); for "embedded" or an engine, import createClient from "isoplace\/client\/embedded", got /,
+      );
     }
   });
 
-  it("fallback: the embedded client takes \"embedded\", an engine or a fetcher", async () => {
-    const allowed = 'isoplace/client: fallback must be "embedded", an engine (loadPolicy, createEngine) or a fetcher (an object with a fetch(request) method), got ';
+  it('fallback: the embedded client takes "embedded", an engine or a fetcher', async () => {
+    const allowed =
+      'isoplace/client: fallback must be "embedded", an engine (loadPolicy, createEngine) or a fetcher (an object with a fetch(request) method), got ';
     expect(refusal({ ...base, fallback: "embeded" })?.message).toBe(`${allowed}"embeded"`);
     expect(refusal({ ...base, fallback: {} })?.message).toBe(`${allowed}object`);
     expect(refusal({ ...base, fallback: null })?.message).toBe(`${allowed}null`);

@@ -11,20 +11,32 @@ import { buildDefault, defaultSourceText } from "../core/support/policy.ts";
 import { launchChromium, openConsole, screenshot, skipBrowser, type Watched } from "./support/browser.ts";
 import { getJson, postJson, startConsoleAgent } from "./support/server.ts";
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const startsWith = (s: string) => new RegExp(`^${escape(s)}`);
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const startsWith = (s: string) => new RegExp(`^${escapeRegExp(s)}`);
 
 // vitest has no web-first assertions: expect.poll retries a read until it matches (or times out).
 const textOf = async (loc: Locator) => ((await loc.textContent()) ?? "").trim();
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 5_000 });
 /** The text of the elements named by a control's aria-describedby. */
-const descriptionOf = (loc: Locator) => loc.evaluate((el) =>
-  (el.getAttribute("aria-describedby") ?? "").split(" ").filter(Boolean).map((id) => document.getElementById(id)?.textContent ?? "").join(" "));
+const descriptionOf = (loc: Locator) =>
+  loc.evaluate((el) =>
+    (el.getAttribute("aria-describedby") ?? "")
+      .split(" ")
+      .filter(Boolean)
+      .map((id) => document.getElementById(id)?.textContent ?? "")
+      .join(" "),
+  );
 
 /** axe-core's WCAG 2.1 A/AA and best-practice rules on the page as it is: the violations, by rule and target. */
 async function axeViolations(p: Page, scope?: string): Promise<string[]> {
-  await p.evaluate(axe.source);  // through the debugger protocol, so the page's CSP does not apply
-  const result = await p.evaluate((sel) => (window as any).axe.run(sel ? document.querySelector(sel) : document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } }), scope);
+  await p.evaluate(axe.source); // through the debugger protocol, so the page's CSP does not apply
+  const result = await p.evaluate(
+    (sel) =>
+      (window as any).axe.run(sel ? document.querySelector(sel) : document, {
+        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] },
+      }),
+    scope,
+  );
   return result.violations.flatMap((v: any) => v.nodes.map((n: any) => `${v.id}: ${n.target.join(" ")} — ${n.failureSummary}`));
 }
 
@@ -93,7 +105,7 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     expect(gvisor).toBeDefined();
     expect(gvisor[1]).toBe("container");
     expect(gvisor[2]).toBe("81–280 ms");
-    expect(gvisor[3]).toBe("as L4: 1–5 MB");   // no published figure: the level's holds
+    expect(gvisor[3]).toBe("as L4: 1–5 MB"); // no published figure: the level's holds
     expect(gvisor[5]).toMatch(/Apoxy/);
   });
 
@@ -101,7 +113,10 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     const form = page.locator("#decide-form");
     await form.getByLabel("Artifact").selectOption("container");
     await form.getByRole("button", { name: "Decide" }).click();
-    const fact = page.locator("#decide-result .facts div").filter({ has: page.locator("dt", { hasText: /^Artifact$/ }) }).locator("dd");
+    const fact = page
+      .locator("#decide-result .facts div")
+      .filter({ has: page.locator("dt", { hasText: /^Artifact$/ }) })
+      .locator("dd");
     await poll(() => textOf(fact)).toBe("container");
     const sent = await page.locator("#decide-result details pre").textContent();
     expect(JSON.parse(sent!.slice(sent!.indexOf("\n") + 1)).workload.artifact).toBe("container");
@@ -114,7 +129,11 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     await poll(() => textOf(chart.locator(".legend"))).toContain("higher = better");
     const bars = chart.locator("svg.chart rect.bar");
     const placeable = levels.levels.filter((l: any) => l.placeable);
-    const checked = await chart.locator("fieldset").first().locator("input:checked").evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    const checked = await chart
+      .locator("fieldset")
+      .first()
+      .locator("input:checked")
+      .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     expect(checked.length).toBeGreaterThan(0);
     await poll(() => bars.count()).toBe(checked.length * placeable.length);
 
@@ -183,7 +202,11 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     await poll(() => textOf(summary.locator(".verdict"))).toBe(`${expected.level} ${expected.levelName}`);
     await poll(() => textOf(summary.locator(".explanation"))).toBe(expected.explanation);
     const result = page.locator("#decide-result");
-    const fact = (term: string) => result.locator(".facts div").filter({ has: page.locator("dt", { hasText: new RegExp(`^${term}$`) }) }).locator("dd");
+    const fact = (term: string) =>
+      result
+        .locator(".facts div")
+        .filter({ has: page.locator("dt", { hasText: new RegExp(`^${term}$`) }) })
+        .locator("dd");
     await poll(() => textOf(fact("Runtime"))).toBe(expected.runtime);
     await poll(() => textOf(fact("RuntimeClass"))).toBe(expected.runtimeClassName);
     await poll(() => textOf(fact("Stack"))).toBe(expected.stack);
@@ -192,10 +215,13 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     await poll(() => textOf(fact("Rule"))).toBe(expected.rule);
 
     const ranking = result.getByRole("table", { name: /^Ranking/ });
-    const rows = await ranking.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => ({
-      level: tr.getAttribute("data-level"), head: tr.querySelector("th")!.textContent,
-      reasons: [...tr.querySelectorAll("li")].map((li) => li.textContent),
-    })));
+    const rows = await ranking.locator("tbody tr").evaluateAll((trs) =>
+      trs.map((tr) => ({
+        level: tr.getAttribute("data-level"),
+        head: tr.querySelector("th")!.textContent,
+        reasons: [...tr.querySelectorAll("li")].map((li) => li.textContent),
+      })),
+    );
     expect(rows.map((r) => r.level)).toEqual(expected.ranking.map((r: any) => r.level));
     expected.ranking.forEach((r: any, i: number) => {
       expect(rows[i].reasons).toEqual(r.reasons);
@@ -228,13 +254,16 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     const problem = await postJson(`${agent.url}/v1/decide`, { workload: { constraints: { maxColdStartMs: -1, minIsolation: 7 } } });
     await form.getByRole("button", { name: "Decide" }).click();
 
-    for (const [label, key] of [["Max cold start (ms)", "maxColdStartMs"], ["Min isolation (stars, 1–5)", "minIsolation"]]) {
+    for (const [label, key] of [
+      ["Max cold start (ms)", "maxColdStartMs"],
+      ["Min isolation (stars, 1–5)", "minIsolation"],
+    ]) {
       const message = problem.errors.find((e: any) => e.path === `workload.constraints.${key}`).message;
       const input = form.getByLabel(label);
       await poll(() => input.getAttribute("aria-invalid")).toBe("true");
       const field = form.locator(`[data-path="workload.constraints.${key}"]`);
       await poll(() => textOf(field.locator(".field-error"))).toBe(message);
-      expect(await descriptionOf(input)).toMatch(new RegExp(escape(message)));
+      expect(await descriptionOf(input)).toMatch(new RegExp(escapeRegExp(message)));
     }
     await poll(() => textOf(page.locator("#decide-summary"))).toContain("refused");
     await poll(() => page.locator("#decide-result").innerHTML()).toBe("");
@@ -242,10 +271,16 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     // an error on a list item (node.runtimes[0]) lands on its fieldset: a page left open while
     // the policy dropped a runtime sends an id the server no longer knows
     const box = form.locator("input[name=runtime]").first();
-    await box.evaluate((el) => { (el as HTMLInputElement).value = "retired-runtime"; });
+    await box.evaluate((el) => {
+      (el as HTMLInputElement).value = "retired-runtime";
+    });
     await form.getByLabel("Max cold start (ms)").fill("");
     await form.getByLabel("Min isolation (stars, 1–5)").fill("");
-    await form.locator("input[name=runtime]").evaluateAll((els) => els.forEach((e) => { (e as HTMLInputElement).checked = false; }));
+    await form.locator("input[name=runtime]").evaluateAll((els) =>
+      els.forEach((e) => {
+        (e as HTMLInputElement).checked = false;
+      }),
+    );
     await box.check();
     await form.getByRole("button", { name: "Decide" }).click();
     const runtimes = form.locator('fieldset[data-path="node.runtimes"]');
@@ -268,11 +303,13 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     await form.getByRole("button", { name: "Compare" }).click();
     const table = page.getByRole("table", { name: new RegExp(`^${a} against ${b}`) });
     await table.waitFor();
-    const rows = await table.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => ({
-      metric: tr.getAttribute("data-metric"),
-      winners: [...tr.querySelectorAll("td")].map((td) => td.classList.contains("winner")),
-      better: tr.querySelector("td.better")!.textContent,
-    })));
+    const rows = await table.locator("tbody tr").evaluateAll((trs) =>
+      trs.map((tr) => ({
+        metric: tr.getAttribute("data-metric"),
+        winners: [...tr.querySelectorAll("td")].map((td) => td.classList.contains("winner")),
+        better: tr.querySelector("td.better")!.textContent,
+      })),
+    );
     expect(rows.map((r) => r.metric)).toEqual(expected.metrics.map((m: any) => m.metric));
     expected.metrics.forEach((m: any, i: number) => {
       expect(rows[i].winners.slice(0, 2), m.metric).toEqual([m.better === a, m.better === b]);
@@ -298,12 +335,14 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
       if (el.inForm) reached.push(el.id);
       if (el.id === "select:scenario") {
         outline = el.outline;
-        await page.keyboard.press("ArrowDown");  // the first scenario
+        await page.keyboard.press("ArrowDown"); // the first scenario
       }
       if (el.id === "input:performance" && !reached.slice(0, -1).includes("input:performance")) await page.keyboard.press("Space");
     }
     expect(outline).toBe("solid");
-    expect(reached).toEqual(expect.arrayContaining(["select:scenario", "input:performance", "input:maxColdStartMs", "input:minIsolation", "input:runtime", "button:Decide"]));
+    expect(reached).toEqual(
+      expect.arrayContaining(["select:scenario", "input:performance", "input:maxColdStartMs", "input:minIsolation", "input:runtime", "button:Decide"]),
+    );
     await page.keyboard.press("Enter");
     const first = scenarios.scenarios[0];
     const need = scenarios.needs.find((n: any) => n.group === "performance");
@@ -330,14 +369,21 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     watched.push(narrow);
     const p = narrow.page;
     const form = p.locator("#decide-form");
-    const layout = () => p.evaluate(() => ({
-      scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
-      // no content (a leaf element: text, control, bar) outside a table's box reaches into the 1rem side margin
-      outside: [...document.querySelectorAll("body *")].filter((el) => el.childElementCount === 0 && !el.closest(".table-wrap, .sr-only")
-        && el.getBoundingClientRect().right > document.documentElement.clientWidth - 15.5)
-        .map((el) => `${el.tagName} ${(el.textContent ?? "").slice(0, 40)}`),
-      wraps: [...document.querySelectorAll(".table-wrap")].map((el) => el.getBoundingClientRect().right),
-    }));
+    const layout = () =>
+      p.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth,
+        client: document.documentElement.clientWidth,
+        // no content (a leaf element: text, control, bar) outside a table's box reaches into the 1rem side margin
+        outside: [...document.querySelectorAll("body *")]
+          .filter(
+            (el) =>
+              el.childElementCount === 0 &&
+              !el.closest(".table-wrap, .sr-only") &&
+              el.getBoundingClientRect().right > document.documentElement.clientWidth - 15.5,
+          )
+          .map((el) => `${el.tagName} ${(el.textContent ?? "").slice(0, 40)}`),
+        wraps: [...document.querySelectorAll(".table-wrap")].map((el) => el.getBoundingClientRect().right),
+      }));
     const expectFits = async () => {
       const l = await layout();
       expect(l.client).toBe(375);
@@ -368,6 +414,7 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     await form.getByRole("button", { name: "Decide" }).click();
     await page.locator("#decide-result table").waitFor();
     // what the picture must show: the decision, in the result panel, inside the viewport's width
+    // biome-ignore lint/performance/useDomNodeTextContent: what is displayed, as the reader sees it
     await expect.poll(() => page.locator("#decide-result").innerText()).toMatch(/L4[\s\S]*WasmEdge/);
     const size = await page.evaluate(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight }));
     await screenshot(page, "test-results/console.png");
@@ -387,7 +434,8 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
     await page.locator("#compare-form").getByRole("button").click();
     await page.locator("#compare-result table").waitFor();
     const seen = await page.evaluate(() => {
-      const overflowing = [...document.querySelectorAll(".table-wrap")].filter((w) => w.scrollWidth > w.clientWidth)
+      const overflowing = [...document.querySelectorAll(".table-wrap")]
+        .filter((w) => w.scrollWidth > w.clientWidth)
         .map((w) => `${w.querySelector("caption")?.textContent?.slice(0, 40)}: ${w.scrollWidth} > ${w.clientWidth}`);
       // a run of letters whose rendered boxes sit on two lines was broken inside (a break at "-" is between words)
       const split: string[] = [];
@@ -402,14 +450,21 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
         }
       }
       // what the reader sees (innerText leaves out what is not displayed)
+      // biome-ignore lint/performance/useDomNodeTextContent lint/suspicious/noMisleadingCharacterClass: displayed text only; U+FE0F is listed on its own, as the emoji presentation selector that makes a glyph of the mark before it
       const glyphs = document.body.innerText.match(/[\u2E80-\u9FFF\u3000-\u303F\uFF00-\uFFEF\u2600-\u27BF\uFE0F\u{1F000}-\u{1FAFF}]/gu) ?? [];
-      return { width: document.documentElement.scrollWidth, overflowing, split, glyphs: [...new Set(glyphs)], marks: document.querySelectorAll("svg.mark").length };
+      return {
+        width: document.documentElement.scrollWidth,
+        overflowing,
+        split,
+        glyphs: [...new Set(glyphs)],
+        marks: document.querySelectorAll("svg.mark").length,
+      };
     });
     expect(seen.width).toBe(1280);
     expect(seen.overflowing).toEqual([]);
     expect(seen.split).toEqual([]);
     expect(seen.glyphs).toEqual([]);
-    expect(seen.marks).toBeGreaterThan(50);   // the fit marks and stars, drawn
+    expect(seen.marks).toBeGreaterThan(50); // the fit marks and stars, drawn
     await screenshot(page, "test-results/console-1280.png");
     const png = await readFile("test-results/console-1280.png");
     expect(png.readUInt32BE(16)).toBe(1280);
@@ -434,7 +489,12 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
       const source = parse(await defaultSourceText());
       source.name = "batch-fleet";
       source.scenarios.push({
-        id: "batch", name: "batch jobs", zh: "批处理", first: "L3", second: "L1", added: true,
+        id: "batch",
+        name: "batch jobs",
+        zh: "批处理",
+        first: "L3",
+        second: "L1",
+        added: true,
         levels: {
           L1: { fit: "✅", note: "long jobs, own kernel", stack: "Slurm + KVM" },
           L2: { fit: "⚠️", note: "workable, little gain", stack: { orchestrator: "Slurm", runtime: "kata" } },
@@ -449,10 +509,15 @@ describe.skipIf(skipBrowser)("web console (Chromium)", () => {
       o = await openConsole(browser, other.url);
       watched.push(o);
     });
-    afterAll(async () => { await other?.close(); });
+    afterAll(async () => {
+      await other?.close();
+    });
 
     it("shows the new scenario, runtime and level name, and decides with them", async () => {
-      const row = o.page.getByRole("table", { name: /^Scenarios/ }).locator("tbody tr").last();
+      const row = o.page
+        .getByRole("table", { name: /^Scenarios/ })
+        .locator("tbody tr")
+        .last();
       expect(await textOf(row)).toContain("batch jobs");
       expect(await textOf(row)).toContain("Volcano + youki");
       expect(await textOf(o.page.getByRole("table", { name: /^Core matrix/ }).locator("thead"))).toContain("OS container");

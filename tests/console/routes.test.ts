@@ -34,13 +34,24 @@ describe("the console's routes", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-    const csp = Object.fromEntries(res.headers.get("content-security-policy")!.split(/;\s*/).map((d) => {
-      const [name, ...values] = d.split(/\s+/);
-      return [name, values.join(" ")];
-    }));
+    const csp = Object.fromEntries(
+      res.headers
+        .get("content-security-policy")!
+        .split(/;\s*/)
+        .map((d) => {
+          const [name, ...values] = d.split(/\s+/);
+          return [name, values.join(" ")];
+        }),
+    );
     expect(csp).toEqual({
-      "default-src": "'none'", "script-src": "'self'", "style-src": "'self'", "connect-src": "'self'", "img-src": "'self'",
-      "base-uri": "'none'", "form-action": "'self'", "frame-ancestors": "'none'",
+      "default-src": "'none'",
+      "script-src": "'self'",
+      "style-src": "'self'",
+      "connect-src": "'self'",
+      "img-src": "'self'",
+      "base-uri": "'none'",
+      "form-action": "'self'",
+      "frame-ancestors": "'none'",
     });
     expect(text).toMatch(/^<!doctype html>/i);
     expect(text).toContain('<html lang="en">');

@@ -5,7 +5,12 @@ import * as S from "../../host/http/schemas.ts";
 
 export type Host = "node" | "worker";
 
-export interface Answer { status: number; headers: Headers; text: string; json: any }
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any;
+}
 
 export interface ContractCase {
   name: string;
@@ -21,8 +26,7 @@ export interface ContractCase {
 const JSON_TYPE = { "content-type": "application/json" };
 
 export function toRequest(c: ContractCase, base = "http://isoplace.test"): Request {
-  const body = c.body === undefined ? undefined
-    : typeof c.body === "string" || c.body instanceof Uint8Array ? c.body : JSON.stringify(c.body);
+  const body = c.body === undefined ? undefined : typeof c.body === "string" || c.body instanceof Uint8Array ? c.body : JSON.stringify(c.body);
   const headers = { ...(c.body !== undefined && typeof c.body === "object" && !(c.body instanceof Uint8Array) ? JSON_TYPE : {}), ...c.headers };
   return new Request(base + c.path, { method: c.method ?? (c.body === undefined ? "GET" : "POST"), headers, body });
 }
@@ -30,7 +34,11 @@ export function toRequest(c: ContractCase, base = "http://isoplace.test"): Reque
 export async function answerOf(res: Response): Promise<Answer> {
   const text = await res.text();
   let json: unknown;
-  try { json = JSON.parse(text); } catch { json = undefined; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
   return { status: res.status, headers: res.headers, text, json };
 }
 
@@ -69,7 +77,8 @@ export const cases: ContractCase[] = [
   // ── decisions ────────────────────────────────────────────────────────────
   {
     name: "serverless answers L4 with a Knative + WasmEdge stack",
-    path: "/v1/decide", body: { workload: { scenario: "serverless" } },
+    path: "/v1/decide",
+    body: { workload: { scenario: "serverless" } },
     check: decision((d) => {
       expect(d.level).toBe("L4");
       expect(d.stack).toContain("Knative");
@@ -98,7 +107,8 @@ export const cases: ContractCase[] = [
   },
   {
     name: "the node's runtimes decide feasibility: edge without Wasm falls back to L3",
-    path: "/v1/decide", body: { workload: { scenario: "edge" }, node: { runtimes: ["containerd"] } },
+    path: "/v1/decide",
+    body: { workload: { scenario: "edge" }, node: { runtimes: ["containerd"] } },
     check: decision((d) => {
       expect(d.level).toBe("L3");
       expect(d.rule).toBe("second-choice");
@@ -108,7 +118,8 @@ export const cases: ContractCase[] = [
   },
   {
     name: "a node whose L4 runtime is not the stack's says so",
-    path: "/v1/decide", body: { workload: { scenario: "edge" }, node: { runtimes: ["gvisor", "containerd"] } },
+    path: "/v1/decide",
+    body: { workload: { scenario: "edge" }, node: { runtimes: ["gvisor", "containerd"] } },
     check: decision((d) => {
       expect(d).toMatchObject({ level: "L4", runtime: "gvisor", runtimeClassName: "gvisor" });
       expect(d.explanation).toContain("uses WasmEdge, which this node lacks; gVisor provides L4 here");
@@ -116,32 +127,42 @@ export const cases: ContractCase[] = [
   },
   {
     name: "artifact: a container on containerd + WasmEdge is never placed on WasmEdge",
-    path: "/v1/decide", body: { workload: { scenario: "serverless", artifact: "container" }, node: { runtimes: ["containerd", "wasmedge"] } },
+    path: "/v1/decide",
+    body: { workload: { scenario: "serverless", artifact: "container" }, node: { runtimes: ["containerd", "wasmedge"] } },
     check: decision((d) => {
       expect(d).toMatchObject({ level: "L3", runtime: "containerd", artifact: "container" });
       expect(d.ranking.find((r) => r.level === "L4")).toMatchObject({ feasible: false, runtime: null });
-      expect(d.ranking.find((r) => r.level === "L4")!.reasons.join()).toContain("no runtime for container images at L4 on this node (WasmEdge runs Wasm modules; gVisor or Firecracker would run it)");
+      expect(d.ranking.find((r) => r.level === "L4")!.reasons.join()).toContain(
+        "no runtime for container images at L4 on this node (WasmEdge runs Wasm modules; gVisor or Firecracker would run it)",
+      );
     }),
   },
   {
     name: "artifact: a 50 ms cold start is met by WasmEdge for wasm, not by gVisor for a container",
-    path: "/v1/decide/batch", body: { items: [
-      { workload: { artifact: "wasm", constraints: { maxColdStartMs: 50 } }, node: { runtimes: ["containerd", "wasmedge", "gvisor"] } },
-      { workload: { artifact: "container", constraints: { maxColdStartMs: 50 } }, node: { runtimes: ["containerd", "wasmedge", "gvisor"] } },
-      { workload: { artifact: "tarball" } },
-    ] },
+    path: "/v1/decide/batch",
+    body: {
+      items: [
+        { workload: { artifact: "wasm", constraints: { maxColdStartMs: 50 } }, node: { runtimes: ["containerd", "wasmedge", "gvisor"] } },
+        { workload: { artifact: "container", constraints: { maxColdStartMs: 50 } }, node: { runtimes: ["containerd", "wasmedge", "gvisor"] } },
+        { workload: { artifact: "tarball" } },
+      ],
+    },
     check: (a) => {
       expect(a.status).toBe(200);
       const [wasm, container, bad] = a.json.results;
       expect(S.decision.parse(wasm)).toMatchObject({ level: "L4", runtime: "wasmedge", artifact: "wasm" });
       expect(S.decision.parse(container)).toMatchObject({ level: null, artifact: "container" });
-      expect(container.ranking.find((r: { level: string }) => r.level === "L4")).toMatchObject({ runtime: "gvisor", reasons: ["cold start 81–280 ms (gVisor) can exceed maxColdStartMs 50 ms"] });
+      expect(container.ranking.find((r: { level: string }) => r.level === "L4")).toMatchObject({
+        runtime: "gvisor",
+        reasons: ["cold start 81–280 ms (gVisor) can exceed maxColdStartMs 50 ms"],
+      });
       expect(bad).toMatchObject({ status: 400, errors: [{ path: "items[2].workload.artifact", allowed: ["container", "wasm", "vm"] }] });
     },
   },
   {
     name: "nothing feasible is an answer, not an error: level null and a reason on every entry",
-    path: "/v1/decide", body: { workload: { constraints: { maxMemoryMb: 0.5 } } },
+    path: "/v1/decide",
+    body: { workload: { constraints: { maxMemoryMb: 0.5 } } },
     check: decision((d) => {
       expect(d.level).toBeNull();
       expect(d.explanation).toMatch(/^0\/4 levels are available/);
@@ -153,12 +174,14 @@ export const cases: ContractCase[] = [
   },
   {
     name: "an empty object is a valid request (every field is optional)",
-    path: "/v1/decide", body: {},
+    path: "/v1/decide",
+    body: {},
     check: decision((d) => expect(d.level).toBe("L3")),
   },
   {
     name: "a POST with no body at all is an empty request",
-    path: "/v1/decide", method: "POST",
+    path: "/v1/decide",
+    method: "POST",
     check: decision((d) => expect(d.level).toBe("L3")),
   },
   {
@@ -177,12 +200,14 @@ export const cases: ContractCase[] = [
   },
   {
     name: "batch: more than 1000 items is refused",
-    path: "/v1/decide/batch", body: { items: Array.from({ length: 1001 }, () => ({})) },
+    path: "/v1/decide/batch",
+    body: { items: Array.from({ length: 1001 }, () => ({})) },
     check: problem(400, "items"),
   },
   {
     name: "rank: the source's weighted example answers L4",
-    path: "/v1/rank", body: { weights: { coldStart: 0.4, memory: 0.3, isolation: 0.3 } },
+    path: "/v1/rank",
+    body: { weights: { coldStart: 0.4, memory: 0.3, isolation: 0.3 } },
     check: (a) => {
       expect(a.status).toBe(200);
       const r = S.rankAnswer.parse(a.json);
@@ -192,7 +217,8 @@ export const cases: ContractCase[] = [
   },
   {
     name: "rank honours constraints and the node",
-    path: "/v1/rank", body: { weights: { isolation: 1 }, node: { runtimes: ["kvm", "containerd"] } },
+    path: "/v1/rank",
+    body: { weights: { isolation: 1 }, node: { runtimes: ["kvm", "containerd"] } },
     check: (a) => {
       expect(a.status).toBe(200);
       expect(S.rankAnswer.parse(a.json).best).toBe("L1");
@@ -259,7 +285,8 @@ export const cases: ContractCase[] = [
     },
   },
   {
-    name: "GET / is the web console (HTML, CSP 'self' only)", path: "/",
+    name: "GET / is the web console (HTML, CSP 'self' only)",
+    path: "/",
     check: (a) => {
       expect(a.status).toBe(200);
       expect(a.headers.get("content-type")).toBe("text/html; charset=utf-8");
@@ -268,7 +295,8 @@ export const cases: ContractCase[] = [
     },
   },
   {
-    name: "GET /console.js is the console's client, bundled from host/http/console/client/*.ts", path: "/console.js",
+    name: "GET /console.js is the console's client, bundled from host/http/console/client/*.ts",
+    path: "/console.js",
     check: (a) => {
       expect(a.status).toBe(200);
       expect(a.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
@@ -279,7 +307,8 @@ export const cases: ContractCase[] = [
   },
   { name: "healthz", path: "/healthz", check: (a) => expect(a.json).toEqual({ status: "ok" }) },
   {
-    name: "readyz: a verified policy is active", path: "/readyz",
+    name: "readyz: a verified policy is active",
+    path: "/readyz",
     check: (a) => {
       expect(a.status).toBe(200);
       expect(S.ready.parse(a.json).policy?.name).toBe("default");
@@ -290,13 +319,26 @@ export const cases: ContractCase[] = [
     path: "/openapi.json",
     check: (a) => {
       expect(a.json.openapi).toBe("3.1.0");
-      for (const p of ["/v1/decide", "/v1/decide/batch", "/v1/rank", "/v1/compare", "/v1/levels", "/v1/scenarios", "/v1/policy", "/healthz", "/readyz", "/openapi.json"]) {
+      for (const p of [
+        "/v1/decide",
+        "/v1/decide/batch",
+        "/v1/rank",
+        "/v1/compare",
+        "/v1/levels",
+        "/v1/scenarios",
+        "/v1/policy",
+        "/healthz",
+        "/readyz",
+        "/openapi.json",
+      ]) {
         expect(Object.keys(a.json.paths)).toContain(p);
       }
     },
   },
   {
-    name: "metrics: Prometheus text", hosts: ["node"], path: "/metrics",
+    name: "metrics: Prometheus text",
+    hosts: ["node"],
+    path: "/metrics",
     check: (a) => {
       expect(a.status).toBe(200);
       expect(a.headers.get("content-type")).toMatch(/^text\/plain/);
@@ -304,33 +346,97 @@ export const cases: ContractCase[] = [
     },
   },
   {
-    name: "no admin routes without a token: PUT /v1/policy is not allowed", path: "/v1/policy", method: "PUT",
-    headers: { "content-type": "application/wasm" }, body: new Uint8Array([0, 97, 115, 109]),
+    name: "no admin routes without a token: PUT /v1/policy is not allowed",
+    path: "/v1/policy",
+    method: "PUT",
+    headers: { "content-type": "application/wasm" },
+    body: new Uint8Array([0, 97, 115, 109]),
     check: problem(405),
   },
   // ── bad input: each answered with the right status and a problem naming the field ──
-  { name: "bad: unknown scenario names the allowed ids", path: "/v1/decide", body: { workload: { scenario: "mainframe" } }, check: problem(400, "workload.scenario", "edge") },
-  { name: "bad: unknown performance need in a list", path: "/v1/decide", body: { workload: { performance: ["fast-cold-start", "warp-speed"] } }, check: problem(400, "workload.performance[1]", "fast-cold-start") },
-  { name: "bad: a security id given as a performance need", path: "/v1/decide", body: { workload: { performance: "zero-trust" } }, check: problem(400, "workload.performance", "fast-cold-start") },
+  {
+    name: "bad: unknown scenario names the allowed ids",
+    path: "/v1/decide",
+    body: { workload: { scenario: "mainframe" } },
+    check: problem(400, "workload.scenario", "edge"),
+  },
+  {
+    name: "bad: unknown performance need in a list",
+    path: "/v1/decide",
+    body: { workload: { performance: ["fast-cold-start", "warp-speed"] } },
+    check: problem(400, "workload.performance[1]", "fast-cold-start"),
+  },
+  {
+    name: "bad: a security id given as a performance need",
+    path: "/v1/decide",
+    body: { workload: { performance: "zero-trust" } },
+    check: problem(400, "workload.performance", "fast-cold-start"),
+  },
   { name: "bad: unknown cost need", path: "/v1/decide", body: { workload: { cost: "free" } }, check: problem(400, "workload.cost", "best-tco") },
   { name: "bad: unknown runtime", path: "/v1/decide", body: { node: { runtimes: ["docker"] } }, check: problem(400, "node.runtimes[0]", "containerd") },
   { name: "bad: runtimes not a list", path: "/v1/decide", body: { node: { runtimes: "containerd" } }, check: problem(400, "node.runtimes") },
-  { name: "bad: negative constraint", path: "/v1/decide", body: { workload: { constraints: { maxColdStartMs: -5 } } }, check: problem(400, "workload.constraints.maxColdStartMs") },
-  { name: "bad: constraint as a string", path: "/v1/decide", body: { workload: { constraints: { maxMemoryMb: "64" } } }, check: problem(400, "workload.constraints.maxMemoryMb") },
-  { name: "bad: minIsolation out of 1–5", path: "/v1/decide", body: { workload: { constraints: { minIsolation: 9 } } }, check: problem(400, "workload.constraints.minIsolation") },
+  {
+    name: "bad: negative constraint",
+    path: "/v1/decide",
+    body: { workload: { constraints: { maxColdStartMs: -5 } } },
+    check: problem(400, "workload.constraints.maxColdStartMs"),
+  },
+  {
+    name: "bad: constraint as a string",
+    path: "/v1/decide",
+    body: { workload: { constraints: { maxMemoryMb: "64" } } },
+    check: problem(400, "workload.constraints.maxMemoryMb"),
+  },
+  {
+    name: "bad: minIsolation out of 1–5",
+    path: "/v1/decide",
+    body: { workload: { constraints: { minIsolation: 9 } } },
+    check: problem(400, "workload.constraints.minIsolation"),
+  },
   { name: "bad: unknown constraint", path: "/v1/decide", body: { workload: { constraints: { maxPrice: 3 } } }, check: problem(400, "workload.constraints") },
-  { name: "bad: unknown metric in weights", path: "/v1/decide", body: { workload: { weights: { speed: 1 } } }, check: problem(400, "workload.weights.speed", "coldStart") },
+  {
+    name: "bad: unknown metric in weights",
+    path: "/v1/decide",
+    body: { workload: { weights: { speed: 1 } } },
+    check: problem(400, "workload.weights.speed", "coldStart"),
+  },
   { name: "bad: negative weight", path: "/v1/rank", body: { weights: { memory: -1 } }, check: problem(400, "weights.memory") },
   { name: "bad: rank without weights", path: "/v1/rank", body: {}, check: problem(400, "weights") },
   { name: "bad: unknown top-level field", path: "/v1/decide", body: { workload: {}, extra: true }, check: problem(400, "") },
   { name: "bad: body is a JSON array", path: "/v1/decide", body: "[1,2]", headers: JSON_TYPE, check: problem(400, "") },
-  { name: "bad: __proto__ key is refused, not merged", path: "/v1/decide", body: '{"__proto__":{"polluted":1},"workload":{}}', headers: JSON_TYPE, check: problem(400, "") },
+  {
+    name: "bad: __proto__ key is refused, not merged",
+    path: "/v1/decide",
+    body: '{"__proto__":{"polluted":1},"workload":{}}',
+    headers: JSON_TYPE,
+    check: problem(400, ""),
+  },
   { name: "bad: malformed JSON", path: "/v1/decide", body: '{"workload": {', headers: JSON_TYPE, check: problem(400, "") },
-  { name: "bad: wrong content type → 415", path: "/v1/decide", body: "scenario=edge", headers: { "content-type": "application/x-www-form-urlencoded" }, check: problem(415) },
-  { name: "bad: body over 64 KiB → 413", path: "/v1/decide", body: JSON.stringify({ workload: { scenario: "x".repeat(70_000) } }), headers: JSON_TYPE, check: problem(413) },
+  {
+    name: "bad: wrong content type → 415",
+    path: "/v1/decide",
+    body: "scenario=edge",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    check: problem(415),
+  },
+  {
+    name: "bad: body over 64 KiB → 413",
+    path: "/v1/decide",
+    body: JSON.stringify({ workload: { scenario: "x".repeat(70_000) } }),
+    headers: JSON_TYPE,
+    check: problem(413),
+  },
   { name: "bad: compare with an unknown level", path: "/v1/compare?a=L3&b=L9", check: problem(400, "b", "L4") },
   { name: "bad: compare without b", path: "/v1/compare?a=L3", check: problem(400, "b") },
   { name: "bad: unknown route → 404", path: "/v2/decide", check: problem(404) },
-  { name: "bad: wrong method → 405 with Allow", path: "/v1/decide", method: "GET", check: (a) => { problem(405)(a); expect(a.headers.get("allow")).toContain("POST"); } },
+  {
+    name: "bad: wrong method → 405 with Allow",
+    path: "/v1/decide",
+    method: "GET",
+    check: (a) => {
+      problem(405)(a);
+      expect(a.headers.get("allow")).toContain("POST");
+    },
+  },
   { name: "bad: batch items not a list", path: "/v1/decide/batch", body: { items: {} }, check: problem(400, "items") },
 ];

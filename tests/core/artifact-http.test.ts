@@ -13,27 +13,43 @@ beforeAll(async () => {
 
 const post = async (path: string, body: unknown) => {
   const res = await app.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  return { status: res.status, type: res.headers.get("content-type"), json: await res.json() as any };
+  return { status: res.status, type: res.headers.get("content-type"), json: (await res.json()) as any };
 };
 
 describe("artifact over HTTP", () => {
   it("POST /v1/decide echoes the artifact and names each level's runtime", async () => {
-    const a = await post("/v1/decide", { workload: { scenario: "serverless", artifact: "container" }, node: { runtimes: ["containerd", "wasmedge", "gvisor"] } });
+    const a = await post("/v1/decide", {
+      workload: { scenario: "serverless", artifact: "container" },
+      node: { runtimes: ["containerd", "wasmedge", "gvisor"] },
+    });
     expect(a.status).toBe(200);
     const d = S.decision.parse(a.json);
     expect(d).toMatchObject({ level: "L4", runtime: "gvisor", runtimeClassName: "gvisor", artifact: "container" });
-    expect(d.ranking.map((r) => [r.level, r.runtime])).toEqual([["L4", "gvisor"], ["L3", "containerd"], ["L1", null], ["L2", null]]);
+    expect(d.ranking.map((r) => [r.level, r.runtime])).toEqual([
+      ["L4", "gvisor"],
+      ["L3", "containerd"],
+      ["L1", null],
+      ["L2", null],
+    ]);
   });
 
   it("an unknown artifact is a 400 problem naming the field and the allowed ids", async () => {
     const a = await post("/v1/decide", { workload: { artifact: "jar" } });
     expect(a.status).toBe(400);
     expect(a.type).toMatch(/^application\/problem\+json/);
-    expect(a.json.errors).toEqual([{ path: "workload.artifact", message: expect.stringMatching(/unknown artifact "jar"; allowed: container .*, wasm .*, vm /), allowed: ["container", "wasm", "vm"] }]);
+    expect(a.json.errors).toEqual([
+      {
+        path: "workload.artifact",
+        message: expect.stringMatching(/unknown artifact "jar"; allowed: container .*, wasm .*, vm /),
+        allowed: ["container", "wasm", "vm"],
+      },
+    ]);
   });
 
   it("batch: one bad artifact fails its item only", async () => {
-    const a = await post("/v1/decide/batch", { items: [{ workload: { artifact: "wasm" }, node: { runtimes: ["containerd"] } }, { workload: { artifact: "exe" } }, { workload: { artifact: "vm" } }] });
+    const a = await post("/v1/decide/batch", {
+      items: [{ workload: { artifact: "wasm" }, node: { runtimes: ["containerd"] } }, { workload: { artifact: "exe" } }, { workload: { artifact: "vm" } }],
+    });
     expect(a.status).toBe(200);
     expect(a.json.results[0]).toMatchObject({ level: null, artifact: "wasm" });
     expect(a.json.results[1]).toMatchObject({ status: 400, errors: [{ path: "items[1].workload.artifact" }] });
@@ -55,11 +71,16 @@ describe("artifact over HTTP", () => {
     const levels = S.levels.parse(await (await app.request("/v1/levels")).json());
     const l4 = levels.levels.find((l) => l.id === "L4")!;
     expect(l4.figures.coldStart).toMatchObject({ text: "< 10 ms" });
-    expect(l4.runtimes.find((r) => r.id === "gvisor")!.figures.coldStart).toMatchObject({ min: 81, max: 280, unit: "ms", source: expect.stringMatching(/Apoxy/) });
+    expect(l4.runtimes.find((r) => r.id === "gvisor")!.figures.coldStart).toMatchObject({
+      min: 81,
+      max: 280,
+      unit: "ms",
+      source: expect.stringMatching(/Apoxy/),
+    });
   });
 
   it("/openapi.json documents artifact in decide and rank, and the answers' new fields", async () => {
-    const doc = await (await app.request("/openapi.json")).json() as any;
+    const doc = (await (await app.request("/openapi.json")).json()) as any;
     const text = JSON.stringify(doc);
     const component = (op: any) => doc.components.schemas[op.requestBody.content["application/json"].schema.$ref.split("/").at(-1)];
     const workload = component(doc.paths["/v1/decide"].post).properties.workload;

@@ -11,7 +11,9 @@ import { runners } from "./support/model.ts";
 import { ARTIFACTS, RUNTIMES, SCENARIOS, type Placeable } from "./support/reference.ts";
 
 let engine: Engine;
-beforeAll(async () => { engine = await defaultEngine(); });
+beforeAll(async () => {
+  engine = await defaultEngine();
+});
 
 const decide = (workload: Record<string, unknown> = {}, runtimes?: readonly string[]): Decision =>
   engine.decide({ workload, ...(runtimes ? { node: { runtimes } } : {}) });
@@ -23,7 +25,8 @@ describe("every node profile (all 2^7 subsets of the default runtimes), every ar
   const scenarios = [undefined, ...SCENARIOS.map((s) => s.id)];
 
   it.each(ARTIFACTS)("%s: never a runtime that cannot run it; a level whenever a runtime on the node can run it where the scenario allows", (artifact) => {
-    let placed = 0, none = 0;
+    let placed = 0,
+      none = 0;
     for (const runtimes of profiles) {
       for (const scenario of scenarios) {
         const d = decide({ scenario, artifact }, runtimes);
@@ -35,7 +38,7 @@ describe("every node profile (all 2^7 subsets of the default runtimes), every ar
           }
         }
         const sc = SCENARIOS.find((s) => s.id === scenario);
-        const allowed = PLACEABLE.filter((l) => !sc?.levels || sc.levels[l].fit !== "❌");
+        const allowed = PLACEABLE.filter((l) => sc.levels?.[l].fit !== "❌");
         const possible = allowed.filter((l) => runners(l as Placeable, runtimes, artifact).length > 0);
         if (possible.length) {
           expect(d.level, `${artifact} ${scenario} on ${runtimes.join(",")}`).not.toBeNull();
@@ -47,14 +50,23 @@ describe("every node profile (all 2^7 subsets of the default runtimes), every ar
         }
       }
     }
-    expect(placed).toBeGreaterThan(100);   // the space reaches both outcomes
+    expect(placed).toBeGreaterThan(100); // the space reaches both outcomes
     expect(none).toBeGreaterThan(10);
   });
 
   it("with no artifact, every runtime counts, as before (the same feasibility as the union of all three)", () => {
     for (const runtimes of profiles) {
-      const any = decide({}, runtimes).ranking.filter((r) => r.feasible).map((r) => r.level).sort();
-      const union = new Set(ARTIFACTS.flatMap((a) => decide({ artifact: a }, runtimes).ranking.filter((r) => r.feasible).map((r) => r.level)));
+      const any = decide({}, runtimes)
+        .ranking.filter((r) => r.feasible)
+        .map((r) => r.level)
+        .sort();
+      const union = new Set(
+        ARTIFACTS.flatMap((a) =>
+          decide({ artifact: a }, runtimes)
+            .ranking.filter((r) => r.feasible)
+            .map((r) => r.level),
+        ),
+      );
       expect(any, runtimes.join(",")).toEqual([...union].sort());
     }
   });
@@ -72,10 +84,16 @@ describe("rule 1(c): the artifact decides which runtimes count", () => {
   });
 
   it("the same container finds its sandbox on gVisor or Firecracker (with KVM)", () => {
-    expect(decide({ scenario: "serverless", artifact: "container" }, ["containerd", "wasmedge", "gvisor"]))
-      .toMatchObject({ level: "L4", runtime: "gvisor", runtimeClassName: "gvisor" });
-    expect(decide({ scenario: "serverless", artifact: "container" }, ["containerd", "wasmedge", "firecracker", "kvm"]))
-      .toMatchObject({ level: "L4", runtime: "firecracker", runtimeClassName: "kata-fc" });
+    expect(decide({ scenario: "serverless", artifact: "container" }, ["containerd", "wasmedge", "gvisor"])).toMatchObject({
+      level: "L4",
+      runtime: "gvisor",
+      runtimeClassName: "gvisor",
+    });
+    expect(decide({ scenario: "serverless", artifact: "container" }, ["containerd", "wasmedge", "firecracker", "kvm"])).toMatchObject({
+      level: "L4",
+      runtime: "firecracker",
+      runtimeClassName: "kata-fc",
+    });
     const noKvm = decide({ scenario: "serverless", artifact: "container" }, ["containerd", "firecracker"]);
     expect(noKvm).toMatchObject({ level: "L3" });
     expect(entry(noKvm, "L4").reasons.join()).toMatch(/no runtime for container images at L4 on this node \(needs gvisor or firecracker\+kvm/);
@@ -89,9 +107,7 @@ describe("rule 1(c): the artifact decides which runtimes count", () => {
     expect(vm).toMatchObject({ level: "L1", runtime: "kvm", runtimeClassName: null });
     const vmKata = decide({ security: "multi-tenant", artifact: "vm" }, ["kata", "containerd"]);
     expect(vmKata.level).toBeNull();
-    expect(entry(vmKata, "L1").reasons).toEqual([
-      "no runtime for VM images at L1 on this node (Kata Containers runs container images; KVM/QEMU would run it)",
-    ]);
+    expect(entry(vmKata, "L1").reasons).toEqual(["no runtime for VM images at L1 on this node (Kata Containers runs container images; KVM/QEMU would run it)"]);
   });
 
   it("aliases name the same artifact; an unknown one is refused naming the allowed ids", () => {
@@ -100,7 +116,11 @@ describe("rule 1(c): the artifact decides which runtimes count", () => {
     expect(decide({ artifact: "虚拟机镜像" }).artifact).toBe("vm");
     for (const bad of ["docker", "Wasm", "", 3, ["wasm"], null]) {
       let err: unknown;
-      try { decide({ artifact: bad }); } catch (e) { err = e; }
+      try {
+        decide({ artifact: bad });
+      } catch (e) {
+        err = e;
+      }
       expect(err, JSON.stringify(bad)).toBeInstanceOf(InvalidRequestError);
       const fe = (err as InvalidRequestError).errors;
       expect(fe).toHaveLength(1);
@@ -133,7 +153,10 @@ describe("rule 6: the runtime within a level, and constraints on its own figures
     // with no constraint gVisor scores better on equal weights (< 1 % CPU against Firecracker's < 5 %)
     expect(decide({ artifact: "container", scenario: "edge" }, ["gvisor", "firecracker", "kvm"])).toMatchObject({ level: "L4", runtime: "gvisor" });
     // and a cold-start need prefers Firecracker's faster start
-    expect(decide({ artifact: "container", performance: "fast-cold-start" }, ["gvisor", "firecracker", "kvm"])).toMatchObject({ level: "L4", runtime: "firecracker" });
+    expect(decide({ artifact: "container", performance: "fast-cold-start" }, ["gvisor", "firecracker", "kvm"])).toMatchObject({
+      level: "L4",
+      runtime: "firecracker",
+    });
   });
 
   it("ties go to the policy's order: WasmEdge before Wasmtime (the same figures)", () => {
@@ -143,7 +166,15 @@ describe("rule 6: the runtime within a level, and constraints on its own figures
 
   it("Kata's own cold start (850–950 ms) applies at L1 and L2; KVM keeps the level's", () => {
     const d = decide({ constraints: { maxColdStartMs: 1000 } }, ["kvm", "kata"]);
-    expect(d.ranking.filter((r) => r.feasible).map((r) => [r.level, r.runtime]).sort()).toEqual([["L1", "kata"], ["L2", "kata"]]);
+    expect(
+      d.ranking
+        .filter((r) => r.feasible)
+        .map((r) => [r.level, r.runtime])
+        .sort(),
+    ).toEqual([
+      ["L1", "kata"],
+      ["L2", "kata"],
+    ]);
     const vm = decide({ artifact: "vm", constraints: { maxColdStartMs: 1000 } }, ["kvm", "kata"]);
     expect(vm.level).toBeNull();
     expect(entry(vm, "L2").reasons).toEqual(["cold start 3–10 s can exceed maxColdStartMs 1000 ms"]);
@@ -151,8 +182,8 @@ describe("rule 6: the runtime within a level, and constraints on its own figures
 
   it("scores of a level use its runtime's figures, on the levels' scale", () => {
     const r = (runtimes: string[]) => engine.rank({ weights: { coldStart: 1 }, node: { runtimes } }).ranking.find((e) => e.level === "L4")!.score;
-    expect(r(["wasmedge"])).toBe(1);                                        // 0–10 ms: the best level's
-    expect(r(["gvisor"])).toBeCloseTo((17500 - 180.5) / (17500 - 5), 4);   // midpoint 180.5 ms
+    expect(r(["wasmedge"])).toBe(1); // 0–10 ms: the best level's
+    expect(r(["gvisor"])).toBeCloseTo((17500 - 180.5) / (17500 - 5), 4); // midpoint 180.5 ms
     expect(r(["firecracker", "kvm"])).toBeCloseTo((17500 - 62.5) / (17500 - 5), 4);
   });
 });
@@ -166,7 +197,12 @@ describe("no artifact: the answers of before", () => {
 
   it("every ranking entry names its runtime", () => {
     const d = decide({ scenario: "microservices" }, ["kvm", "containerd", "wasmedge"]);
-    expect(d.ranking.map((r) => [r.level, r.runtime, r.runtimeClassName])).toEqual([["L3", "containerd", null], ["L4", "wasmedge", "wasmedge"], ["L2", "kvm", null], ["L1", "kvm", null]]);
+    expect(d.ranking.map((r) => [r.level, r.runtime, r.runtimeClassName])).toEqual([
+      ["L3", "containerd", null],
+      ["L4", "wasmedge", "wasmedge"],
+      ["L2", "kvm", null],
+      ["L1", "kvm", null],
+    ]);
   });
 });
 
@@ -181,10 +217,14 @@ describe("the module's own artifact vectors", () => {
   it("a policy whose test expects a container on WasmEdge is refused by its own self-test", async () => {
     const source = (await defaultSourceText()).replace(
       "  - name: a container on containerd + WasmEdge is never placed on WasmEdge\n    request: { workload: { scenario: edge, artifact: container }, node: { runtimes: [containerd, wasmedge] } }\n    expect: L3\n    runtime: containerd",
-      "  - name: a container on containerd + WasmEdge is never placed on WasmEdge\n    request: { workload: { scenario: edge, artifact: container }, node: { runtimes: [containerd, wasmedge] } }\n    expect: [L3, L4]\n    runtime: wasmedge");
+      "  - name: a container on containerd + WasmEdge is never placed on WasmEdge\n    request: { workload: { scenario: edge, artifact: container }, node: { runtimes: [containerd, wasmedge] } }\n    expect: [L3, L4]\n    runtime: wasmedge",
+    );
     expect(source).toContain("runtime: wasmedge\n");
     const bad = await buildPolicy(source, "bad.yaml");
-    const err = await createEngine(bad.wasm).then(() => undefined, (e: unknown) => e);
+    const err = await createEngine(bad.wasm).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(PolicyRejectedError);
     expect((err as Error).message).toMatch(/self-test vector \d+ \("a container on containerd \+ WasmEdge is never placed on WasmEdge"\)/);
   });
@@ -193,8 +233,13 @@ describe("the module's own artifact vectors", () => {
 describe("GET /v1/levels: runtime figures beside the level's", () => {
   it("L4 lists its runtimes, what they run, and their own figures with sources", () => {
     const l4 = engine.levels().levels.find((l) => l.id === "L4")!;
-    expect(l4.figures.coldStart).toMatchObject({ min: 0, max: 10, text: "< 10 ms" });   // the source's, unchanged
-    expect(l4.runtimes.map((r) => [r.id, r.runs])).toEqual([["wasmedge", ["wasm"]], ["wasmtime", ["wasm"]], ["gvisor", ["container"]], ["firecracker", ["container"]]]);
+    expect(l4.figures.coldStart).toMatchObject({ min: 0, max: 10, text: "< 10 ms" }); // the source's, unchanged
+    expect(l4.runtimes.map((r) => [r.id, r.runs])).toEqual([
+      ["wasmedge", ["wasm"]],
+      ["wasmtime", ["wasm"]],
+      ["gvisor", ["container"]],
+      ["firecracker", ["container"]],
+    ]);
     const gv = l4.runtimes.find((r) => r.id === "gvisor")!;
     expect(gv.figures.coldStart).toMatchObject({ min: 81, max: 280, unit: "ms", text: "81–280 ms" });
     expect(gv.figures.coldStart!.source).toMatch(/Apoxy/);

@@ -4,12 +4,25 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../host/engine/engine.ts";
 import { ALL_RUNTIMES, PLACEABLE, defaultEngine } from "./support/policy.ts";
 import {
-  CORE, DENSITY_WORDS, LEVELS, METRICS, METRIC_ZH, NEEDS, PROVIDERS, RANGE_TEXT, SCENARIOS, TECHNICAL, UNITS, VERSIONS,
+  CORE,
+  DENSITY_WORDS,
+  LEVELS,
+  METRICS,
+  METRIC_ZH,
+  NEEDS,
+  PROVIDERS,
+  RANGE_TEXT,
+  SCENARIOS,
+  TECHNICAL,
+  UNITS,
+  VERSIONS,
   type Level,
 } from "./support/reference.ts";
 
 let engine: Engine;
-beforeAll(async () => { engine = await defaultEngine(); });
+beforeAll(async () => {
+  engine = await defaultEngine();
+});
 
 const LEVEL_IDS: Level[] = ["L0", "L1", "L2", "L3", "L4"];
 
@@ -116,7 +129,13 @@ describe("scenarios", () => {
 describe("runtimes", () => {
   // RuntimeClass names: the conventional handler names of each project's docs (not in REFERENCE).
   const RUNTIME_CLASS: Record<string, string | null> = {
-    kvm: null, kata: "kata", containerd: null, wasmedge: "wasmedge", wasmtime: "wasmtime", gvisor: "gvisor", firecracker: "kata-fc",
+    kvm: null,
+    kata: "kata",
+    containerd: null,
+    wasmedge: "wasmedge",
+    wasmtime: "wasmtime",
+    gvisor: "gvisor",
+    firecracker: "kata-fc",
   };
 
   it("the seven runtimes of docs/API.md, the levels they provide, their RuntimeClass names", () => {
@@ -150,16 +169,18 @@ describe("Chinese aliases: accepted everywhere, answers in English", () => {
     }
     for (const group of ["performance", "security", "cost"] as const) {
       const list = NEEDS.filter((n) => n.group === group);
-      expect(strip(engine.decide({ workload: { [group]: list.map((n) => n.zh) } })))
-        .toEqual(strip(engine.decide({ workload: { [group]: list.map((n) => n.id) } })));
+      expect(strip(engine.decide({ workload: { [group]: list.map((n) => n.zh) } }))).toEqual(
+        strip(engine.decide({ workload: { [group]: list.map((n) => n.id) } })),
+      );
     }
   });
 
   it("every metric alias weighs as its id does", () => {
     for (const [id, zh] of Object.entries(METRIC_ZH)) {
       expect(engine.rank({ weights: { [zh]: 1 } }), zh).toEqual(engine.rank({ weights: { [id]: 1 } }));
-      expect(strip(engine.decide({ workload: { performance: "high-network", weights: { [zh]: 2 } }, node: { runtimes: ["containerd", "wasmedge"] } })))
-        .toEqual(strip(engine.decide({ workload: { performance: "high-network", weights: { [id]: 2 } }, node: { runtimes: ["containerd", "wasmedge"] } })));
+      expect(strip(engine.decide({ workload: { performance: "high-network", weights: { [zh]: 2 } }, node: { runtimes: ["containerd", "wasmedge"] } }))).toEqual(
+        strip(engine.decide({ workload: { performance: "high-network", weights: { [id]: 2 } }, node: { runtimes: ["containerd", "wasmedge"] } })),
+      );
     }
   });
 

@@ -12,7 +12,11 @@ import { DEFAULT_POLICY_MODULE, PACKAGE_ROOT } from "../../host/package.ts";
 const NODE = join(PACKAGE_ROOT, "node_modules/.bin/node");
 const MAIN = join(PACKAGE_ROOT, "host/cli/main.ts");
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs `isoplace …` (stdin, when given, is written and closed), once per distinct command:
  * each process costs most of a second of CPU. */
@@ -26,9 +30,14 @@ function isoplace(args: string[], stdin?: string, env: Record<string, string> = 
 function spawnIsoplace(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(NODE, [MAIN, ...args], { cwd: PACKAGE_ROOT, env: { ...process.env, ISOPLACE_RUNTIMES: "", ...env } });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d) => { stdout += d; });
-    child.stderr.on("data", (d) => { stderr += d; });
+    let stdout = "",
+      stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin ?? "");
@@ -45,18 +54,28 @@ beforeAll(async () => {
   if (!existsSync(DEFAULT_POLICY_MODULE)) {
     await promisify(execFile)(NODE, [join(PACKAGE_ROOT, "scripts/build.mjs"), "--if-missing"], { cwd: PACKAGE_ROOT });
   }
-  engine = await loadPolicy();   // the same module file the CLI loads
+  engine = await loadPolicy(); // the same module file the CLI loads
 }, 120_000);
 
 describe.concurrent("isoplace decide: the ranking table", () => {
   it("says which row is the answer, the fallback and by score, and why a fallback sits above a higher-scoring level", async ({ expect }) => {
     const r = await isoplace(["decide", "--scenario", "microservices"]);
     expect(r.code).toBe(0);
-    const rows = r.stdout.split("\n").filter((l) => /^\d  L\d/.test(l)).map((l) => l.split(/\s{2,}/).slice(1, 3));
-    expect(rows).toEqual([["L3", "answer"], ["L4", "fallback"], ["L2", "by score"], ["L1", "by score"]]);
+    const rows = r.stdout
+      .split("\n")
+      .filter((l) => /^\d {2}L\d/.test(l))
+      .map((l) => l.split(/\s{2,}/).slice(1, 3));
+    expect(rows).toEqual([
+      ["L3", "answer"],
+      ["L4", "fallback"],
+      ["L2", "by score"],
+      ["L1", "by score"],
+    ]);
     const scores = engine.decide({ workload: { scenario: "microservices" } }).ranking.map((x) => x.score!);
-    expect(scores[0]).toBeLessThan(scores[1]);   // the answer's score is below the fallback's, and said so:
-    expect(r.stdout).toContain("(L3 is the answer as the scenario's first choice, L4 its fallback: they come first whatever their score; the rest are ordered by score)");
+    expect(scores[0]).toBeLessThan(scores[1]); // the answer's score is below the fallback's, and said so:
+    expect(r.stdout).toContain(
+      "(L3 is the answer as the scenario's first choice, L4 its fallback: they come first whatever their score; the rest are ordered by score)",
+    );
     // no note where the order is the scores' own
     const edge = await isoplace(["decide", "--scenario", "edge"]);
     expect(edge.stdout).not.toContain("whatever their score");
@@ -104,7 +123,9 @@ describe.concurrent("isoplace decide", () => {
     expect(answer.level).toBe("L4");
     expect(answer.stack).toContain("K3s + WasmEdge");
     expect(answer.decisionId).toMatch(/^[0-9a-f-]{36}$/);
-    const library = engine.decide({ workload: { scenario: "edge", performance: ["fast-cold-start"], security: ["zero-trust"], cost: ["lowest-infrastructure-cost"] } });
+    const library = engine.decide({
+      workload: { scenario: "edge", performance: ["fast-cold-start"], security: ["zero-trust"], cost: ["lowest-infrastructure-cost"] },
+    });
     expect(withoutId(answer)).toEqual(withoutId(JSON.parse(JSON.stringify(library))));
   });
 
@@ -157,13 +178,17 @@ describe.concurrent("usage errors exit 2 with a message naming the problem", () 
     const r = await isoplace(["decide", "--scenario", "datacenter"]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/workload\.scenario: unknown scenario "datacenter"; allowed: edge \(边缘计算\), microservices \(微服务\), serverless \(Serverless\), ai-inference \(AI推理\)/);
+    expect(r.stderr).toMatch(
+      /workload\.scenario: unknown scenario "datacenter"; allowed: edge \(边缘计算\), microservices \(微服务\), serverless \(Serverless\), ai-inference \(AI推理\)/,
+    );
   });
 
   it("an unknown artifact names the allowed ones", async ({ expect }) => {
     const r = await isoplace(["decide", "--artifact", "docker"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/workload\.artifact: unknown artifact "docker"; allowed: container \(oci, image, 容器镜像\), wasm \(webassembly, component, WebAssembly模块\), vm \(vm-image, disk-image, 虚拟机镜像\)/);
+    expect(r.stderr).toMatch(
+      /workload\.artifact: unknown artifact "docker"; allowed: container \(oci, image, 容器镜像\), wasm \(webassembly, component, WebAssembly模块\), vm \(vm-image, disk-image, 虚拟机镜像\)/,
+    );
   });
 
   it("a flag that wants a number", async ({ expect }) => {

@@ -3,19 +3,20 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../host/engine/engine.ts";
 import { LEVEL_FIGURES_NODE, PLACEABLE, defaultEngine } from "./support/policy.ts";
-import {
-  CORE, LOWER_IS_BETTER, METRICS, SCENARIOS, SOURCE_COMPARATOR, midpoint, type Level, type Metric, type Placeable,
-} from "./support/reference.ts";
+import { CORE, LOWER_IS_BETTER, METRICS, SCENARIOS, SOURCE_COMPARATOR, midpoint, type Level, type Metric, type Placeable } from "./support/reference.ts";
 
 let engine: Engine;
-beforeAll(async () => { engine = await defaultEngine(); });
+beforeAll(async () => {
+  engine = await defaultEngine();
+});
 
 const LEVELS: Level[] = ["L0", "L1", "L2", "L3", "L4"];
 const better = (c: ReturnType<Engine["compare"]>, metric: Metric) => c.metrics.find((m) => m.metric === metric)!.better;
 
 /** The expected verdict of compare, from the literal matrix and docs/API.md's directions. */
 function expectedBetter(a: Level, b: Level, metric: Metric): string | null {
-  const va = midpoint(CORE[metric][Number(a[1])]), vb = midpoint(CORE[metric][Number(b[1])]);
+  const va = midpoint(CORE[metric][Number(a[1])]),
+    vb = midpoint(CORE[metric][Number(b[1])]);
   if (va === null || vb === null) return null;
   if (va === vb) return "tie";
   return (LOWER_IS_BETTER.has(metric) ? va < vb : va > vb) ? a : b;
@@ -25,17 +26,19 @@ describe("metric direction (the source called smaller better everywhere)", () =>
   it("compare L3 L4: L4 isolates better", () => {
     const c = engine.compare("L3", "L4");
     expect(better(c, "isolation")).toBe("L4");
-    expect(better(c, "density")).toBe("L4");           // very high beats high
+    expect(better(c, "density")).toBe("L4"); // very high beats high
     expect(better(c, "compliance")).toBe("L4");
     expect(better(c, "utilization")).toBe("tie");
-    expect(better(c, "operability")).toBe("L3");       // "ops complexity" is rated as ease
+    expect(better(c, "operability")).toBe("L3"); // "ops complexity" is rated as ease
   });
 
   it("compare L1 L2: L2 starts faster (the source gave L1 5 s, the low end of 5–30 s)", () => {
     const c = engine.compare("L1", "L2");
     expect(better(c, "coldStart")).toBe("L2");
     expect(c.metrics.find((m) => m.metric === "coldStart")).toMatchObject({
-      direction: "lower", a: { min: 5000, max: 30000, unit: "ms" }, b: { min: 3000, max: 10000, unit: "ms" },
+      direction: "lower",
+      a: { min: 5000, max: 30000, unit: "ms" },
+      b: { min: 3000, max: 10000, unit: "ms" },
     });
   });
 
@@ -77,7 +80,8 @@ describe("normalisation (the source summed raw units)", () => {
     for (const metric of METRICS) {
       const r = engine.rank({ weights: { [metric]: 1 }, node: { runtimes: LEVEL_FIGURES_NODE } });
       const mids = PLACEABLE.map((l) => midpoint(CORE[metric][Number(l[1])])!);
-      const lo = Math.min(...mids), hi = Math.max(...mids);
+      const lo = Math.min(...mids),
+        hi = Math.max(...mids);
       for (const entry of r.ranking) {
         const v = mids[PLACEABLE.indexOf(entry.level as Placeable)];
         const want = hi === lo ? 1 : LOWER_IS_BETTER.has(metric) ? (hi - v) / (hi - lo) : (v - lo) / (hi - lo);
@@ -133,9 +137,9 @@ describe("figures: midpoints against the source comparator's numbers", () => {
       });
     }
     expect(differences).toEqual([
-      "coldStart L1: 17500 vs 5000",  // defect: the source took the low end of 5–30 s
-      "coldStart L4: 5 vs 10",        // "< 10 ms" is 0–10 ms (REFERENCE: take 0), midpoint 5; the source took the bound
-      "density L3: 3 vs 4",           // the table's scale low 1 … very high 4, not the comparator's 1/2/4/5
+      "coldStart L1: 17500 vs 5000", // defect: the source took the low end of 5–30 s
+      "coldStart L4: 5 vs 10", // "< 10 ms" is 0–10 ms (REFERENCE: take 0), midpoint 5; the source took the bound
+      "density L3: 3 vs 4", // the table's scale low 1 … very high 4, not the comparator's 1/2/4/5
       "density L4: 4 vs 5",
     ]);
   });
@@ -145,7 +149,8 @@ describe("figures: midpoints against the source comparator's numbers", () => {
       const rank = (values: number[]) => values.map((v) => values.filter((w) => w < v).length);
       const source = rank([...SOURCE_COMPARATOR[metric]]);
       const mine = rank(PLACEABLE.map((l) => ours(l, metric)));
-      if (metric === "coldStart") expect(mine).toEqual([3, 2, 1, 0]);   // source: [2, 3, 1, 0]
+      if (metric === "coldStart")
+        expect(mine).toEqual([3, 2, 1, 0]); // source: [2, 3, 1, 0]
       else expect(mine, metric).toEqual(source);
     }
     expect(SOURCE_COMPARATOR.coldStart[0]).toBeLessThan(SOURCE_COMPARATOR.coldStart[1]);
@@ -172,13 +177,19 @@ describe("strongest isolation maps to L1 or L4 (the source's code said L1 only)"
     expect(["L1", "L4"]).toContain(on(["kvm", "wasmedge"]).level);
     expect(on(["kvm", "wasmedge"]).rule).toBe("security");
     // L4 with a memory cap that L1's open end breaks
-    expect(engine.decide({ workload: { security: "strongest-isolation", constraints: { maxMemoryMb: 512 } } })).toMatchObject({ level: "L4", rule: "security" });
+    expect(engine.decide({ workload: { security: "strongest-isolation", constraints: { maxMemoryMb: 512 } } })).toMatchObject({
+      level: "L4",
+      rule: "security",
+    });
   });
 });
 
 describe("stacks for every (level, scenario) pair (the source had five)", () => {
   const SOURCE_HAS: Record<string, Placeable[]> = {
-    edge: ["L2", "L3", "L4"], microservices: ["L1", "L2", "L3", "L4"], serverless: ["L3", "L4"], "ai-inference": [],
+    edge: ["L2", "L3", "L4"],
+    microservices: ["L1", "L2", "L3", "L4"],
+    serverless: ["L3", "L4"],
+    "ai-inference": [],
   };
 
   it("every pair has a stack; `added` marks exactly those beyond the source", () => {

@@ -23,9 +23,17 @@ beforeAll(async () => {
   [built, sourceText] = await Promise.all([buildDefault(), defaultSourceText()]);
   work = await mkdtemp(join(tmpdir(), "isoplace-core-"));
 });
-afterAll(async () => { if (work) await rm(work, { recursive: true, force: true }); });
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
 
-const abortImport = { env: { abort: () => { throw new Error("abort"); } } };
+const abortImport = {
+  env: {
+    abort: () => {
+      throw new Error("abort");
+    },
+  },
+};
 async function raw(bytes: Uint8Array): Promise<PolicyExports> {
   const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>, abortImport);
   return instance.exports as unknown as PolicyExports;
@@ -33,7 +41,10 @@ async function raw(bytes: Uint8Array): Promise<PolicyExports> {
 
 /** createEngine must refuse the bytes with this reason. */
 async function expectRejected(bytes: Uint8Array, reason: string, message?: RegExp): Promise<PolicyRejectedError> {
-  const err = await createEngine(bytes).then(() => undefined, (e: unknown) => e);
+  const err = await createEngine(bytes).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(PolicyRejectedError);
   expect((err as PolicyRejectedError).reason).toBe(reason);
   if (message) expect((err as Error).message).toMatch(message);
@@ -43,7 +54,7 @@ async function expectRejected(bytes: Uint8Array, reason: string, message?: RegEx
 describe("the default module", () => {
   it("is at most 8 KiB", () => {
     expect(built.wasm.length).toBeLessThanOrEqual(8192);
-    expect(built.wasm.length).toBeGreaterThan(1000);   // it carries the data, not a stub
+    expect(built.wasm.length).toBeGreaterThan(1000); // it carries the data, not a stub
   });
 
   it("imports nothing but env.abort", () => {
@@ -83,10 +94,15 @@ describe("the default module", () => {
 describe("the figures table", () => {
   type SourceFigure = number | null | { min: number; max: number | null };
   /** What figures() must hold: f32 [level][metric][min, max], NaN where none, Infinity for an open end. */
-  const expected = (levels: { figures: Record<string, SourceFigure> }[]) => levels.flatMap((l) => METRIC_IDS.flatMap((m) => {
-    const f = l.figures[m];
-    return f === null ? [NaN, NaN] : typeof f === "number" ? [f, f] : [f.min, f.max ?? Infinity];
-  })).map(Math.fround);
+  const expected = (levels: { figures: Record<string, SourceFigure> }[]) =>
+    levels
+      .flatMap((l) =>
+        METRIC_IDS.flatMap((m) => {
+          const f = l.figures[m];
+          return f === null ? [NaN, NaN] : typeof f === "number" ? [f, f] : [f.min, f.max ?? Infinity];
+        }),
+      )
+      .map(Math.fround);
   const table = async (wasm: Uint8Array) => {
     const x = await raw(wasm);
     return [...new Float32Array(x.memory.buffer, x.figures(), 5 * METRIC_IDS.length * 2)];
@@ -95,7 +111,10 @@ describe("the figures table", () => {
   it("is every level figure of the source, laid out from each distinct value stored once", async () => {
     const want = expected(parse(sourceText).levels);
     expect(await table(built.wasm)).toEqual(want);
-    const stored = built.assembly.match(/FIGURE_VALUES: usize = memory\.data<f32>\(\[([^\]]*)\]\)/)![1].split(",").map(Number);
+    const stored = built.assembly
+      .match(/FIGURE_VALUES: usize = memory\.data<f32>\(\[([^\]]*)\]\)/)![1]
+      .split(",")
+      .map(Number);
     expect(stored.length).toBe(new Set(want).size);
     expect(new Set(stored.map(Math.fround))).toEqual(new Set(want));
   });
@@ -113,7 +132,7 @@ describe("the figures table", () => {
     source.levels[1].figures.memory.max = null;
     const many = await buildPolicy(stringify(source), "distinct.yaml");
     const want = expected(source.levels);
-    expect(new Set(want).size).toBe(2 * 5 * METRIC_IDS.length - 1);   // the two NaNs are one value
+    expect(new Set(want).size).toBe(2 * 5 * METRIC_IDS.length - 1); // the two NaNs are one value
     expect(await table(many.wasm)).toEqual(want);
   });
 });
@@ -123,14 +142,21 @@ describe("flat memory", () => {
   function requests(engine: Engine, count: number) {
     const c = engine.catalogue;
     const groupOf = (g: string) => c.needs.flatMap((n, i) => (n.group === g ? [i] : []));
-    const perf = groupOf("performance"), sec = groupOf("security"), cost = groupOf("cost");
+    const perf = groupOf("performance"),
+      sec = groupOf("security"),
+      cost = groupOf("cost");
     const limits = [{}, { maxColdStartMs: 50 }, { maxMemoryMb: 128 }, { minIsolation: 4 }, { maxCpuOverheadPct: 3, maxMemoryMb: 64 }, { maxColdStartMs: 9 }];
     const weightSets = [undefined, { coldStart: 0.4, memory: 0.3, isolation: 0.3 }, { compatibility: 1, network: 2 }];
     let seed = 12345;
-    const next = (n: number) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
     return Array.from({ length: count }, () => {
       const scenario = next(c.scenarios.length + 1) - 1;
-      const p = next(perf.length + 1) - 1, s = next(sec.length + 1) - 1, k = next(cost.length + 1) - 1;
+      const p = next(perf.length + 1) - 1,
+        s = next(sec.length + 1) - 1,
+        k = next(cost.length + 1) - 1;
       const mask = next(1 << ALL_RUNTIMES.length);
       const constraints = limits[next(limits.length)] as Record<string, number>;
       const weights = weightSets[next(weightSets.length)];
@@ -141,13 +167,18 @@ describe("flat memory", () => {
           ...(p >= 0 ? { performance: c.needs[perf[p]].id } : {}),
           ...(s >= 0 ? { security: c.needs[sec[s]].id } : {}),
           ...(k >= 0 ? { cost: c.needs[cost[k]].id } : {}),
-          constraints, ...(weights ? { weights } : {}),
+          constraints,
+          ...(weights ? { weights } : {}),
         },
         node: { runtimes: c.runtimes.filter((_, i) => (mask >> i) & 1).map((r) => r.id) },
       };
       const input = new Float64Array(16).fill(NaN);
-      ["maxColdStartMs", "maxMemoryMb", "maxCpuOverheadPct", "minIsolation"].forEach((key, i) => { if (key in constraints) input[i] = constraints[key]; });
-      c.metrics.forEach((m, i) => { input[4 + i] = (weights as Record<string, number> | undefined)?.[m.id] ?? 0; });
+      ["maxColdStartMs", "maxMemoryMb", "maxCpuOverheadPct", "minIsolation"].forEach((key, i) => {
+        if (key in constraints) input[i] = constraints[key];
+      });
+      c.metrics.forEach((m, i) => {
+        input[4 + i] = (weights as Record<string, number> | undefined)?.[m.id] ?? 0;
+      });
       const args = [scenario, p >= 0 ? perf[p] : -1, s >= 0 ? sec[s] : -1, needs >>> 0, mask, weights ? 1 : 0] as const;
       return { request, input, args };
     });
@@ -160,7 +191,7 @@ describe("flat memory", () => {
       const level = engine.decide(request).level;
       return level ? Number(level[1]) : 0;
     });
-    expect(new Set(expected)).toEqual(new Set([0, 1, 2, 3, 4]));   // the spread reaches every answer
+    expect(new Set(expected)).toEqual(new Set([0, 1, 2, 3, 4])); // the spread reaches every answer
 
     const x = await raw(built.wasm);
     const before = x.memory.buffer.byteLength;
@@ -208,7 +239,11 @@ describe("modules the engine refuses", () => {
   it("one with another ABI version in its section", async () => {
     const bare = await compileAssembly("index.ts", { "policy.ts": built.assembly });
     const meta = { ...built.meta, abi: ABI_VERSION + 1 };
-    await expectRejected(appendCustomSection(bare, META_SECTION, new TextEncoder().encode(JSON.stringify(meta))), "abi", new RegExp(`ABI version is ${ABI_VERSION + 1}`));
+    await expectRejected(
+      appendCustomSection(bare, META_SECTION, new TextEncoder().encode(JSON.stringify(meta))),
+      "abi",
+      new RegExp(`ABI version is ${ABI_VERSION + 1}`),
+    );
   });
 
   it("one whose abiVersion() export says another version", async () => {
@@ -231,9 +266,8 @@ describe("modules the engine refuses", () => {
   it("one that imports anything but env.abort", async () => {
     // a hand-made module: one type () → (), one import env.now
     const bytes = new Uint8Array([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-      0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
-      0x02, 0x0b, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x03, 0x6e, 0x6f, 0x77, 0x00, 0x00,
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x02, 0x0b, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x03, 0x6e, 0x6f, 0x77,
+      0x00, 0x00,
     ]);
     await expectRejected(bytes, "imports", /env\.now/);
   });
@@ -245,11 +279,15 @@ describe("modules the engine refuses", () => {
 });
 
 describe("policy source errors name the line and the field", () => {
-  const build = (text: string) => buildPolicy(text, "broken.yaml").then(() => undefined, (e: unknown) => e);
+  const build = (text: string) =>
+    buildPolicy(text, "broken.yaml").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split("\n").length;
 
   it("a figure of the wrong type", async () => {
-    const needle = "      isolation: 4\n";   // L2's
+    const needle = "      isolation: 4\n"; // L2's
     const text = sourceText.replace(needle, "      isolation: four\n");
     const err = await build(text);
     expect(err).toBeInstanceOf(PolicySourceError);
@@ -288,14 +326,21 @@ describe("policy source errors name the line and the field", () => {
     expect(precise.errors[0]).toMatchObject({ path: "runtimes.5.figures.coldStart", message: expect.stringMatching(/7 significant digits/) });
     const noSource = (await build(sourceText.replace(/(coldStart: \{ min: 81, max: 280, text: 81–280 ms), source: "[^"]*" \}/, "$1 }"))) as PolicySourceError;
     expect(noSource.errors[0]).toMatchObject({ path: "runtimes.5.figures.coldStart.source" });
-    const runs = (await build(sourceText.replace("    runs: [container]\n    runtimeClassName: gvisor", "    runs: [jar]\n    runtimeClassName: gvisor"))) as PolicySourceError;
+    const runs = (await build(
+      sourceText.replace("    runs: [container]\n    runtimeClassName: gvisor", "    runs: [jar]\n    runtimeClassName: gvisor"),
+    )) as PolicySourceError;
     expect(runs.errors[0]).toMatchObject({ path: "runtimes.5.runs.0", message: expect.stringMatching(/container.*wasm.*vm/) });
     const test = (await build(sourceText.replace("    runtime: gvisor\n", "    runtime: runc\n"))) as PolicySourceError;
     expect(test.errors[0]).toMatchObject({ path: expect.stringMatching(/^tests\.\d+\.runtime$/), message: expect.stringMatching(/unknown runtime "runc"/) });
   });
 
   it("a self-test vector with an unknown id", async () => {
-    const err = (await build(sourceText.replace("request: { workload: { scenario: edge }, node: { runtimes: [containerd] } }", "request: { workload: { scenario: moon }, node: { runtimes: [containerd] } }"))) as PolicySourceError;
+    const err = (await build(
+      sourceText.replace(
+        "request: { workload: { scenario: edge }, node: { runtimes: [containerd] } }",
+        "request: { workload: { scenario: moon }, node: { runtimes: [containerd] } }",
+      ),
+    )) as PolicySourceError;
     expect(err).toBeInstanceOf(PolicySourceError);
     expect(err.errors[0].path).toMatch(/^tests\.1\.request/);
     expect(err.message).toMatch(/moon/);

@@ -7,11 +7,17 @@ import { feasibleLevels, rejectionSets, runners, secondChoice, sourcePick, type 
 import { ARTIFACTS, NEEDS, PROVIDERS, SCENARIOS, type Artifact, type Placeable } from "./support/reference.ts";
 
 let engine: Engine;
-beforeAll(async () => { engine = await defaultEngine(); });
+beforeAll(async () => {
+  engine = await defaultEngine();
+});
 
 const decide = (workload: Record<string, unknown> = {}, runtimes?: string[]): Decision =>
   engine.decide({ workload, ...(runtimes ? { node: { runtimes } } : {}) });
-const feasibleOf = (d: Decision) => d.ranking.filter((r) => r.feasible).map((r) => r.level).sort();
+const feasibleOf = (d: Decision) =>
+  d.ranking
+    .filter((r) => r.feasible)
+    .map((r) => r.level)
+    .sort();
 const entry = (d: Decision, level: string) => d.ranking.find((r) => r.level === level)!;
 
 /** The invariants every decision keeps, whatever the request. */
@@ -44,7 +50,7 @@ describe("rule 1: infeasibility", () => {
     const edge = decide({ scenario: "edge" });
     expect(entry(edge, "L1")).toMatchObject({ feasible: false, score: null });
     expect(entry(edge, "L1").reasons.join()).toMatch(/not suitable for edge/);
-    expect(entry(edge, "L2").feasible).toBe(true);          // ⚠️ is usable
+    expect(entry(edge, "L2").feasible).toBe(true); // ⚠️ is usable
     const serverless = decide({ scenario: "serverless" });
     expect(feasibleOf(serverless)).toEqual(["L3", "L4"]);
     expect(feasibleOf(decide({ scenario: "microservices" }))).toEqual(["L1", "L2", "L3", "L4"]);
@@ -53,10 +59,10 @@ describe("rule 1: infeasibility", () => {
   it("maxColdStartMs is checked against the upper end of the range, not its midpoint or lower end", () => {
     // On runtimes that run at their level's figures (kata's own 850–950 ms is tested below).
     const at = (maxColdStartMs: number) => decide({ constraints: { maxColdStartMs } }, LEVEL_FIGURES_NODE);
-    expect(feasibleOf(at(10))).toEqual(["L4"]);       // < 10 ms
+    expect(feasibleOf(at(10))).toEqual(["L4"]); // < 10 ms
     expect(feasibleOf(at(9.99))).toEqual([]);
     expect(feasibleOf(at(5000))).toEqual(["L3", "L4"]); // 1–5 s
-    expect(feasibleOf(at(4999))).toEqual(["L4"]);       // midpoint 3 s would pass
+    expect(feasibleOf(at(4999))).toEqual(["L4"]); // midpoint 3 s would pass
     expect(feasibleOf(at(29_999))).toEqual(["L2", "L3", "L4"]);
     expect(feasibleOf(at(30_000))).toEqual(["L1", "L2", "L3", "L4"]);
     expect(entry(at(4999), "L3").reasons.join()).toMatch(/cold start 1–5 s can exceed maxColdStartMs 4999/);
@@ -65,12 +71,12 @@ describe("rule 1: infeasibility", () => {
     expect(decide({ constraints: { maxColdStartMs: 1000 } }).ranking.find((r) => r.level === "L1")!.runtime).toBe("kata");
   });
 
-  it("an open upper end (\"128 MB +\") breaks any maxMemoryMb", () => {
+  it('an open upper end ("128 MB +") breaks any maxMemoryMb', () => {
     for (const max of [128, 129, 1024, 1e9, Number.MAX_VALUE]) {
       const d = decide({ constraints: { maxMemoryMb: max } });
       expect(entry(d, "L1").feasible).toBe(false);
       expect(entry(d, "L1").reasons.join()).toMatch(/no upper bound/);
-      expect(entry(d, "L2").feasible).toBe(true);            // 64–128 MB
+      expect(entry(d, "L2").feasible).toBe(true); // 64–128 MB
     }
     expect(feasibleOf(decide({ constraints: { maxMemoryMb: 127 } }))).toEqual(["L3", "L4"]);
     expect(feasibleOf(decide({ constraints: { maxMemoryMb: 49 } }))).toEqual(["L4"]);
@@ -101,7 +107,7 @@ describe("rule 1: infeasibility", () => {
     expect(d.level).toBeNull();
     const l1 = entry(d, "L1").reasons.join(" | ");
     for (const word of [/edge/, /maxColdStartMs 5/, /maxMemoryMb 3/, /maxCpuOverheadPct 0.5/]) expect(l1).toMatch(word);
-    expect(entry(d, "L3").reasons).toHaveLength(4);   // cold start, memory, CPU, isolation
+    expect(entry(d, "L3").reasons).toHaveLength(4); // cold start, memory, CPU, isolation
   });
 
   describe("node runtimes → feasibility", () => {
@@ -113,10 +119,19 @@ describe("rule 1: infeasibility", () => {
       [["wasmedge"], ["L4"]],
       [["wasmtime"], ["L4"]],
       [["gvisor"], ["L4"]],
-      [["firecracker"], []],                        // firecracker alone does not give L4
-      [["firecracker", "kata"], ["L1", "L2"]],      // nor with kata: it needs /dev/kvm
-      [["firecracker", "kvm"], ["L1", "L2", "L4"]],
-      [["containerd", "wasmedge"], ["L3", "L4"]],
+      [["firecracker"], []], // firecracker alone does not give L4
+      [
+        ["firecracker", "kata"],
+        ["L1", "L2"],
+      ], // nor with kata: it needs /dev/kvm
+      [
+        ["firecracker", "kvm"],
+        ["L1", "L2", "L4"],
+      ],
+      [
+        ["containerd", "wasmedge"],
+        ["L3", "L4"],
+      ],
       [[...ALL_RUNTIMES], ["L1", "L2", "L3", "L4"]],
     ];
     it.each(cases)("runtimes %j → feasible %j", (runtimes, expected) => {
@@ -220,8 +235,8 @@ describe("rule 3: the best feasible level otherwise", () => {
   });
 
   it("else the best by score honouring weights", () => {
-    const base = { performance: "high-network" };       // L2 is out: no kvm/kata
-    expect(decide(base, ["containerd", "wasmedge"])).toMatchObject({ level: "L4", rule: "score" });   // network 5 vs 4
+    const base = { performance: "high-network" }; // L2 is out: no kvm/kata
+    expect(decide(base, ["containerd", "wasmedge"])).toMatchObject({ level: "L4", rule: "score" }); // network 5 vs 4
     expect(decide({ ...base, weights: { compatibility: 1 } }, ["containerd", "wasmedge"])).toMatchObject({ level: "L3", rule: "score" });
   });
 
@@ -230,11 +245,21 @@ describe("rule 3: the best feasible level otherwise", () => {
     // by different sums (L1 by compatibility alone, L4 by the needs' metrics), which differ in the
     // last bit; scores are compared at nine decimals, so this is a tie, and it goes to the higher
     // equal-weight score: L4's, far higher. The Rego policy (docs/OPA.md) must break it the same way.
-    const d = decide({ performance: ["high-utilization", "low-memory-overhead", "low-cpu-overhead"], weights: { compatibility: 0.16 } }, ["kvm", "gvisor", "wasmedge", "firecracker"]);
-    expect(d.ranking.slice(0, 2).map((r) => [r.level, r.score])).toEqual([["L4", 0.5], ["L1", 0.5]]);
+    const d = decide({ performance: ["high-utilization", "low-memory-overhead", "low-cpu-overhead"], weights: { compatibility: 0.16 } }, [
+      "kvm",
+      "gvisor",
+      "wasmedge",
+      "firecracker",
+    ]);
+    expect(d.ranking.slice(0, 2).map((r) => [r.level, r.score])).toEqual([
+      ["L4", 0.5],
+      ["L1", 0.5],
+    ]);
     expect(d).toMatchObject({ level: "L4", rule: "score", fallback: { level: "L1" } });
     // a security need and three cost needs: L1 and L2 tie at 0.25, L2 is the higher by equal weights
-    const cost = decide({ scenario: "microservices", security: "multi-tenant", cost: ["best-tco", "lowest-infrastructure-cost", "lowest-operations-cost"] }, ["kata"]);
+    const cost = decide({ scenario: "microservices", security: "multi-tenant", cost: ["best-tco", "lowest-infrastructure-cost", "lowest-operations-cost"] }, [
+      "kata",
+    ]);
     expect(cost).toMatchObject({ level: "L2", rule: "score", fallback: { level: "L1" } });
   });
 
@@ -276,23 +301,31 @@ describe("rule 5: weights order the fallback and ranking, never override rule 2"
     const weighted = decide({ performance: "fast-cold-start", weights: { isolation: 1 } }, LEVEL_FIGURES_NODE);
     expect(plain.level).toBe("L4");
     expect(weighted.level).toBe("L4");
-    expect(plain.fallback!.level).toBe("L3");     // cold start alone: L3 next
-    expect(weighted.fallback!.level).toBe("L2");  // with isolation weighed in: L2 next
+    expect(plain.fallback!.level).toBe("L3"); // cold start alone: L3 next
+    expect(weighted.fallback!.level).toBe("L2"); // with isolation weighed in: L2 next
     expect(plain.ranking.map((r) => r.level)).toEqual(["L4", "L3", "L2", "L1"]);
     expect(weighted.ranking.map((r) => r.level)).toEqual(["L4", "L2", "L1", "L3"]);
   });
 
   it("after the answer and fallback, feasible levels come best score first", () => {
-    fc.assert(fc.property(
-      fc.dictionary(fc.constantFrom("isolation", "coldStart", "memory", "cpu", "density", "network", "compatibility", "operability"),
-        fc.double({ min: 0, max: 100, noNaN: true })),
-      (weights) => {
-        const d = decide({ weights });
-        expectWellFormed(d);
-        const rest = d.ranking.slice(2).filter((r) => r.feasible).map((r) => r.score!);
-        expect(rest).toEqual([...rest].sort((a, b) => b - a));
-      },
-    ), { numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom("isolation", "coldStart", "memory", "cpu", "density", "network", "compatibility", "operability"),
+          fc.double({ min: 0, max: 100, noNaN: true }),
+        ),
+        (weights) => {
+          const d = decide({ weights });
+          expectWellFormed(d);
+          const rest = d.ranking
+            .slice(2)
+            .filter((r) => r.feasible)
+            .map((r) => r.score!);
+          expect(rest).toEqual([...rest].sort((a, b) => b - a));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 
@@ -306,7 +339,12 @@ describe("rank (POST /v1/rank)", () => {
   it("ranks every level once, best score first, infeasible last, honouring constraints and node", () => {
     const r = engine.rank({ weights: { coldStart: 1 }, constraints: { maxMemoryMb: 128 }, node: { runtimes: ["kvm", "containerd"] } });
     expect(r.best).toBe("L3");
-    expect(r.ranking.map((x) => [x.level, x.feasible])).toEqual([["L3", true], ["L2", true], ["L1", false], ["L4", false]]);
+    expect(r.ranking.map((x) => [x.level, x.feasible])).toEqual([
+      ["L3", true],
+      ["L2", true],
+      ["L1", false],
+      ["L4", false],
+    ]);
     const none = engine.rank({ weights: { coldStart: 1 }, constraints: { maxColdStartMs: 9 } });
     expect(none.best).toBeNull();
     expect(none.explanation).toMatch(/^0\/4 levels are available/);
@@ -316,53 +354,64 @@ describe("rank (POST /v1/rank)", () => {
 
 describe("every decision against the independent model", () => {
   const constraintSets: Constraints[] = [
-    {}, { maxColdStartMs: 50 }, { maxMemoryMb: 128 }, { maxMemoryMb: 64 }, { maxCpuOverheadPct: 5 },
-    { minIsolation: 4 }, { minIsolation: 5, maxMemoryMb: 1000 }, { maxColdStartMs: 5000, maxCpuOverheadPct: 3 },
+    {},
+    { maxColdStartMs: 50 },
+    { maxMemoryMb: 128 },
+    { maxMemoryMb: 64 },
+    { maxCpuOverheadPct: 5 },
+    { minIsolation: 4 },
+    { minIsolation: 5, maxMemoryMb: 1000 },
+    { maxColdStartMs: 5000, maxCpuOverheadPct: 3 },
   ];
   const perf = NEEDS.filter((n) => n.group === "performance").map((n) => n.id);
   const sec = NEEDS.filter((n) => n.group === "security").map((n) => n.id);
 
   it("feasibility (rule 1), the source's pick (rule 2), the second choice (rule 3), null (rule 4)", () => {
-    fc.assert(fc.property(
-      fc.option(fc.constantFrom(...SCENARIOS.map((s) => s.id)), { nil: undefined }),
-      fc.subarray(perf, { maxLength: 2 }), fc.subarray(sec, { maxLength: 2 }),
-      fc.constantFrom(...constraintSets), fc.subarray([...ALL_RUNTIMES]),
-      fc.option(fc.constantFrom(...ARTIFACTS), { nil: undefined }),
-      (scenario, performance, security, constraints, runtimes, artifact: Artifact | undefined) => {
-        const d = decide({ scenario, performance, security, constraints, artifact }, runtimes);
-        expectWellFormed(d);
-        expect(d.artifact).toBe(artifact ?? null);
-        const feasible = feasibleLevels(scenario, constraints, runtimes, artifact);
-        expect(feasibleOf(d)).toEqual(feasible);
-        for (const r of d.ranking.filter((x) => !x.feasible)) {
-          const sets = rejectionSets(r.level as Placeable, scenario, constraints, runtimes, artifact);
-          expect(sets.map((t) => t.length)).toContain(r.reasons.length);
-        }
-        for (const r of d.ranking) {
-          // the runtime each level would run on is on the node, provides it and runs the artifact
-          const can = runners(r.level as Placeable, runtimes, artifact).map((x) => x.id);
-          if (r.runtime === null) expect(can).toEqual([]);
-          else expect(can).toContain(r.runtime);
-        }
-        const pick = sourcePick(scenario, performance, security);
-        const second = secondChoice(scenario);
-        if (pick.levels.some((l) => feasible.includes(l))) {
-          expect(d.rule).toBe(pick.rule);
-          expect(pick.levels).toContain(d.level);
-        } else if (second && feasible.includes(second)) {
-          expect(d).toMatchObject({ level: second, rule: "second-choice" });
-        } else if (feasible.length) {
-          expect(d.rule).toBe("score");
-          const scores = d.ranking.filter((r) => r.feasible).map((r) => r.score!);
-          expect(d.ranking[0].score).toBe(Math.max(...scores));
-        } else {
-          expect(d.level).toBeNull();
-        }
-        if (d.level) {
-          expect(PROVIDERS[d.level as Placeable].some((g) => g[0] === d.runtime && g.every((r) => (runtimes as string[]).includes(r)))).toBe(true);
-          expect(d.runtime).toBe(d.ranking[0].runtime);
-        }
-      },
-    ), { numRuns: 800 });
+    fc.assert(
+      fc.property(
+        fc.option(fc.constantFrom(...SCENARIOS.map((s) => s.id)), { nil: undefined }),
+        fc.subarray(perf, { maxLength: 2 }),
+        fc.subarray(sec, { maxLength: 2 }),
+        fc.constantFrom(...constraintSets),
+        fc.subarray([...ALL_RUNTIMES]),
+        fc.option(fc.constantFrom(...ARTIFACTS), { nil: undefined }),
+        (scenario, performance, security, constraints, runtimes, artifact: Artifact | undefined) => {
+          const d = decide({ scenario, performance, security, constraints, artifact }, runtimes);
+          expectWellFormed(d);
+          expect(d.artifact).toBe(artifact ?? null);
+          const feasible = feasibleLevels(scenario, constraints, runtimes, artifact);
+          expect(feasibleOf(d)).toEqual(feasible);
+          for (const r of d.ranking.filter((x) => !x.feasible)) {
+            const sets = rejectionSets(r.level as Placeable, scenario, constraints, runtimes, artifact);
+            expect(sets.map((t) => t.length)).toContain(r.reasons.length);
+          }
+          for (const r of d.ranking) {
+            // the runtime each level would run on is on the node, provides it and runs the artifact
+            const can = runners(r.level as Placeable, runtimes, artifact).map((x) => x.id);
+            if (r.runtime === null) expect(can).toEqual([]);
+            else expect(can).toContain(r.runtime);
+          }
+          const pick = sourcePick(scenario, performance, security);
+          const second = secondChoice(scenario);
+          if (pick.levels.some((l) => feasible.includes(l))) {
+            expect(d.rule).toBe(pick.rule);
+            expect(pick.levels).toContain(d.level);
+          } else if (second && feasible.includes(second)) {
+            expect(d).toMatchObject({ level: second, rule: "second-choice" });
+          } else if (feasible.length) {
+            expect(d.rule).toBe("score");
+            const scores = d.ranking.filter((r) => r.feasible).map((r) => r.score!);
+            expect(d.ranking[0].score).toBe(Math.max(...scores));
+          } else {
+            expect(d.level).toBeNull();
+          }
+          if (d.level) {
+            expect(PROVIDERS[d.level as Placeable].some((g) => g[0] === d.runtime && g.every((r) => (runtimes as string[]).includes(r)))).toBe(true);
+            expect(d.runtime).toBe(d.ranking[0].runtime);
+          }
+        },
+      ),
+      { numRuns: 800 },
+    );
   });
 });

@@ -8,7 +8,9 @@ import { ALL_RUNTIMES, defaultEngine } from "./support/policy.ts";
 import { METRICS, NEEDS, SCENARIOS } from "./support/reference.ts";
 
 let engine: Engine;
-beforeAll(async () => { engine = await defaultEngine(); });
+beforeAll(async () => {
+  engine = await defaultEngine();
+});
 
 /** The errors a call throws; fails the test when it does not throw InvalidRequestError. */
 function errorsOf(call: () => unknown): FieldError[] {
@@ -45,8 +47,18 @@ describe("decide: the request's shape", () => {
 
   const unknownFields: [string, unknown, string, RegExp][] = [
     ["top level", { workload: {}, priority: 1 }, "", /unknown field "priority"; allowed: workload, node/],
-    ["workload", { workload: { scenario: "edge", gpu: true } }, "workload", /unknown field "gpu"; allowed: scenario, artifact, performance, security, cost, constraints, weights/],
-    ["constraints", { workload: { constraints: { maxDiskMb: 1 } } }, "workload.constraints", /unknown field "maxDiskMb"; allowed: maxColdStartMs, maxMemoryMb, maxCpuOverheadPct, minIsolation/],
+    [
+      "workload",
+      { workload: { scenario: "edge", gpu: true } },
+      "workload",
+      /unknown field "gpu"; allowed: scenario, artifact, performance, security, cost, constraints, weights/,
+    ],
+    [
+      "constraints",
+      { workload: { constraints: { maxDiskMb: 1 } } },
+      "workload.constraints",
+      /unknown field "maxDiskMb"; allowed: maxColdStartMs, maxMemoryMb, maxCpuOverheadPct, minIsolation/,
+    ],
     ["node", { node: { runtimes: [], arch: "arm64" } }, "node", /unknown field "arch"; allowed: runtimes/],
     ["__proto__ at the top", JSON.parse('{"__proto__": {"level": "L1"}}'), "", /unknown field "__proto__"/],
   ];
@@ -90,7 +102,11 @@ describe("decide: unknown ids name the allowed ids", () => {
       node: { runtimes: ["docker"] },
     });
     expect(errors.map((e) => e.path).sort()).toEqual([
-      "node.runtimes[0]", "workload.constraints.maxMemoryMb", "workload.performance[1]", "workload.scenario", "workload.weights.speed",
+      "node.runtimes[0]",
+      "workload.constraints.maxMemoryMb",
+      "workload.performance[1]",
+      "workload.scenario",
+      "workload.weights.speed",
     ]);
   });
 });
@@ -102,7 +118,12 @@ describe("decide: wrong types", () => {
     ["scenario as a number", { workload: { scenario: 1 } }, "workload.scenario", /scenario must be a string id; allowed: edge/],
     ["scenario null", { workload: { scenario: null } }, "workload.scenario", /scenario must be a string id/],
     ["scenario as a list", { workload: { scenario: ["edge"] } }, "workload.scenario", /scenario must be a string id/],
-    ["performance as an object", { workload: { performance: { id: "fast-cold-start" } } }, "workload.performance", /id or a list of ids; allowed: fast-cold-start/],
+    [
+      "performance as an object",
+      { workload: { performance: { id: "fast-cold-start" } } },
+      "workload.performance",
+      /id or a list of ids; allowed: fast-cold-start/,
+    ],
     ["security as a number", { workload: { security: 7 } }, "workload.security", /id or a list of ids/],
     ["a need list holding a number", { workload: { cost: ["best-tco", 3] } }, "workload.cost[1]", /cost need must be a string id/],
     ["a nested need list", { workload: { performance: [["fast-cold-start"]] } }, "workload.performance[0]", /string id/],
@@ -129,16 +150,25 @@ describe("decide: wrong types", () => {
 describe("decide: numbers out of range", () => {
   const constraint = (key: string, value: number) => ({ workload: { constraints: { [key]: value } } });
   it.each([
-    ["maxColdStartMs", -1, /≥ 0/], ["maxMemoryMb", -0.001, /≥ 0/], ["maxCpuOverheadPct", -100, /≥ 0/],
-    ["maxColdStartMs", Infinity, /finite/], ["maxMemoryMb", -Infinity, /finite/], ["maxCpuOverheadPct", NaN, /finite/],
-    ["minIsolation", 0, /1–5/], ["minIsolation", 5.5, /1–5/], ["minIsolation", -3, /1–5/], ["minIsolation", NaN, /1–5|number/],
+    ["maxColdStartMs", -1, /≥ 0/],
+    ["maxMemoryMb", -0.001, /≥ 0/],
+    ["maxCpuOverheadPct", -100, /≥ 0/],
+    ["maxColdStartMs", Infinity, /finite/],
+    ["maxMemoryMb", -Infinity, /finite/],
+    ["maxCpuOverheadPct", NaN, /finite/],
+    ["minIsolation", 0, /1–5/],
+    ["minIsolation", 5.5, /1–5/],
+    ["minIsolation", -3, /1–5/],
+    ["minIsolation", NaN, /1–5|number/],
   ])("%s = %d", (key, value, message) => {
     const errors = decideErrors(constraint(key, value));
     expect(errors).toEqual([{ path: `workload.constraints.${key}`, message: expect.stringMatching(message) }]);
   });
 
   it.each([[-1], [NaN], [Infinity], [-Infinity]])("a weight of %d", (value) => {
-    expect(decideErrors({ workload: { weights: { memory: value } } })).toEqual([{ path: "workload.weights.memory", message: expect.stringMatching(/weight must be/) }]);
+    expect(decideErrors({ workload: { weights: { memory: value } } })).toEqual([
+      { path: "workload.weights.memory", message: expect.stringMatching(/weight must be/) },
+    ]);
   });
 
   it("zero is a valid bound and a valid weight", () => {
@@ -178,17 +208,19 @@ describe("decide: deep and odd values", () => {
   });
 
   it("repeated ids are fine", () => {
-    expect(engine.decide({ workload: { performance: ["fast-cold-start", "fast-cold-start"] }, node: { runtimes: ["kvm", "kvm"] } }).node.runtimes).toEqual(["kvm"]);
+    expect(engine.decide({ workload: { performance: ["fast-cold-start", "fast-cold-start"] }, node: { runtimes: ["kvm", "kvm"] } }).node.runtimes).toEqual([
+      "kvm",
+    ]);
   });
 
-  it("a \"constructor\" or \"toString\" weight is an unknown metric", () => {
+  it('a "constructor" or "toString" weight is an unknown metric', () => {
     for (const key of ["constructor", "toString", "hasOwnProperty"]) {
       expect(decideErrors({ workload: { weights: { [key]: 1 } } })).toEqual([expect.objectContaining({ path: `workload.weights.${key}`, allowed: METRICS })]);
     }
   });
 
   // zod's z.record skips a "__proto__" key without an issue; the weights schema checks every own key.
-  it("a \"__proto__\" weight (from JSON.parse) is named as an unknown metric", () => {
+  it('a "__proto__" weight (from JSON.parse) is named as an unknown metric', () => {
     const proto = decideErrors(JSON.parse('{"workload":{"weights":{"coldStart":1,"__proto__":1}}}'));
     expect(proto).toEqual([expect.objectContaining({ path: "workload.weights.__proto__", allowed: METRICS })]);
   });
@@ -203,25 +235,40 @@ describe("decide: deep and odd values", () => {
 
   it("any JSON value at all: a decision or an InvalidRequestError, nothing else", () => {
     const scenario = fc.constantFrom(...SCENARIOS.map((s) => s.id), "edge ", "", "L4");
-    const workload = fc.record({
-      scenario: fc.oneof(scenario, fc.jsonValue({ maxDepth: 2 })),
-      performance: fc.oneof(fc.constantFrom(...ids("performance")), fc.array(fc.string(), { maxLength: 3 }), fc.jsonValue({ maxDepth: 2 })),
-      constraints: fc.dictionary(fc.constantFrom("maxColdStartMs", "maxMemoryMb", "maxCpuOverheadPct", "minIsolation", "x"), fc.oneof(fc.double(), fc.jsonValue({ maxDepth: 1 }))),
-      weights: fc.dictionary(fc.oneof(fc.constantFrom(...METRICS), fc.string()), fc.oneof(fc.double(), fc.jsonValue({ maxDepth: 1 }))),
-    }, { requiredKeys: [] });
+    const workload = fc.record(
+      {
+        scenario: fc.oneof(scenario, fc.jsonValue({ maxDepth: 2 })),
+        performance: fc.oneof(fc.constantFrom(...ids("performance")), fc.array(fc.string(), { maxLength: 3 }), fc.jsonValue({ maxDepth: 2 })),
+        constraints: fc.dictionary(
+          fc.constantFrom("maxColdStartMs", "maxMemoryMb", "maxCpuOverheadPct", "minIsolation", "x"),
+          fc.oneof(fc.double(), fc.jsonValue({ maxDepth: 1 })),
+        ),
+        weights: fc.dictionary(fc.oneof(fc.constantFrom(...METRICS), fc.string()), fc.oneof(fc.double(), fc.jsonValue({ maxDepth: 1 }))),
+      },
+      { requiredKeys: [] },
+    );
     const request = fc.oneof(
       fc.jsonValue({ maxDepth: 4 }),
-      fc.record({ workload: workload, node: fc.record({ runtimes: fc.array(fc.oneof(fc.constantFrom(...ALL_RUNTIMES), fc.jsonValue({ maxDepth: 1 })), { maxLength: 4 }) }) }, { requiredKeys: [] }),
+      fc.record(
+        {
+          workload: workload,
+          node: fc.record({ runtimes: fc.array(fc.oneof(fc.constantFrom(...ALL_RUNTIMES), fc.jsonValue({ maxDepth: 1 })), { maxLength: 4 }) }),
+        },
+        { requiredKeys: [] },
+      ),
     );
-    fc.assert(fc.property(request, (r) => {
-      try {
-        const d = engine.decide(r);
-        expect(d.ranking).toHaveLength(4);
-      } catch (err) {
-        expect(err).toBeInstanceOf(InvalidRequestError);
-        for (const e of (err as InvalidRequestError).errors) expect(e.path === "" || /^(workload|node)/.test(e.path)).toBe(true);
-      }
-    }), { numRuns: 600 });
+    fc.assert(
+      fc.property(request, (r) => {
+        try {
+          const d = engine.decide(r);
+          expect(d.ranking).toHaveLength(4);
+        } catch (err) {
+          expect(err).toBeInstanceOf(InvalidRequestError);
+          for (const e of (err as InvalidRequestError).errors) expect(e.path === "" || /^(workload|node)/.test(e.path)).toBe(true);
+        }
+      }),
+      { numRuns: 600 },
+    );
   });
 });
 
@@ -233,7 +280,10 @@ describe("rank", () => {
   });
 
   it("takes no workload fields", () => {
-    expect(errorsOf(() => engine.rank({ weights: { memory: 1 }, scenario: "edge" }))[0]).toMatchObject({ path: "", message: expect.stringMatching(/unknown field "scenario"/) });
+    expect(errorsOf(() => engine.rank({ weights: { memory: 1 }, scenario: "edge" }))[0]).toMatchObject({
+      path: "",
+      message: expect.stringMatching(/unknown field "scenario"/),
+    });
   });
 
   it("names unknown metrics, bad weights, constraints and runtimes", () => {
@@ -258,7 +308,9 @@ describe("rank", () => {
 
 describe("compare", () => {
   it("names an unknown level with the allowed ids", () => {
-    expect(errorsOf(() => engine.compare("L5", "L4"))).toEqual([{ path: "a", message: expect.stringMatching(/unknown level "L5"/), allowed: ["L0", "L1", "L2", "L3", "L4"] }]);
+    expect(errorsOf(() => engine.compare("L5", "L4"))).toEqual([
+      { path: "a", message: expect.stringMatching(/unknown level "L5"/), allowed: ["L0", "L1", "L2", "L3", "L4"] },
+    ]);
     expect(errorsOf(() => engine.compare("L3", "l4"))[0]).toMatchObject({ path: "b", allowed: ["L0", "L1", "L2", "L3", "L4"] });
   });
 

@@ -32,8 +32,11 @@ import { policyConfigMap, trustedKeysConfigMap } from "../../deploy/k3s/configma
 
 const DIR = join(PACKAGE_ROOT, "deploy/k3s");
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
-  "v1/Namespace": Namespace, "v1/Service": Service, "v1/ConfigMap": ConfigMap,
-  "apps/v1/DaemonSet": DaemonSet, "node.k8s.io/v1/RuntimeClass": RuntimeClass,
+  "v1/Namespace": Namespace,
+  "v1/Service": Service,
+  "v1/ConfigMap": ConfigMap,
+  "apps/v1/DaemonSet": DaemonSet,
+  "node.k8s.io/v1/RuntimeClass": RuntimeClass,
 };
 
 type Doc = Record<string, any>;
@@ -66,14 +69,16 @@ const policyFile = () => envOf(container, "ISOPLACE_POLICY");
 const mountOf = (volume: string) => container.volumeMounts.find((m: Doc) => m.name === volume);
 const volume = (name: string) => pod.volumes.find((v: Doc) => v.name === name);
 /** The mount a path in the container is on (the longest mountPath that holds it). */
-const mountHolding = (path: string) => container.volumeMounts
-  .filter((m: Doc) => path === m.mountPath || path.startsWith(`${m.mountPath}/`))
-  .sort((a: Doc, b: Doc) => b.mountPath.length - a.mountPath.length)[0];
+const mountHolding = (path: string) =>
+  container.volumeMounts
+    .filter((m: Doc) => path === m.mountPath || path.startsWith(`${m.mountPath}/`))
+    .sort((a: Doc, b: Doc) => b.mountPath.length - a.mountPath.length)[0];
 
 async function signedConfigMaps() {
   const keys = await generateKeyPair();
   const module = readFileSync(join(PACKAGE_ROOT, "dist/policies/default.wasm"));
-  const bytes = new Uint8Array(module), meta = readMeta(customSections(bytes, META_SECTION));
+  const bytes = new Uint8Array(module),
+    meta = readMeta(customSections(bytes, META_SECTION));
   const statement = { name: meta.name, version: meta.version, serial: 1, moduleSha256: await sha256Hex(bytes), issuedAt: new Date().toISOString() };
   const signature = envelopeJson(await signStatement(statement, [await importSigningKey(keys.privatePem)]));
   return { module, policy: policyConfigMap(module, signature) as Doc, keys: trustedKeysConfigMap(keys.publicPem) as Doc };
@@ -129,8 +134,10 @@ describe("the K3s manifests", () => {
     expect(classes.map((c) => c.metadata.name).sort()).toEqual([...new Set(wanted)].sort());
     const handler = Object.fromEntries(classes.map((c) => [c.metadata.name, c.handler]));
     expect(handler).toMatchObject({ gvisor: "runsc", "kata-fc": "kata-fc", kata: "kata", wasmedge: "wasmedge", wasmtime: "wasmtime" });
-    expect(all.filter((m) => m.doc.kind === "RuntimeClass" && ["wasmedge", "wasmtime"].includes(m.doc.metadata.name)).map((m) => m.file))
-      .toEqual(["runtimeclasses-wasm.yaml", "runtimeclasses-wasm.yaml"]);
+    expect(all.filter((m) => m.doc.kind === "RuntimeClass" && ["wasmedge", "wasmtime"].includes(m.doc.metadata.name)).map((m) => m.file)).toEqual([
+      "runtimeclasses-wasm.yaml",
+      "runtimeclasses-wasm.yaml",
+    ]);
   });
 
   it("the Service reaches the agent on the client's own node, on the port the agent listens on", () => {
@@ -195,7 +202,10 @@ describe("the K3s manifests", () => {
   });
 
   it("gives each agent its node's name (its bucket in a staged rollout) from the downward API", () => {
-    expect(container.env.find((e: Doc) => e.name === "ISOPLACE_NODE_NAME")).toEqual({ name: "ISOPLACE_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } });
+    expect(container.env.find((e: Doc) => e.name === "ISOPLACE_NODE_NAME")).toEqual({
+      name: "ISOPLACE_NODE_NAME",
+      valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } },
+    });
   });
 
   it("the Dockerfile builds the agent the DaemonSet runs: node:22-slim, multi-stage, non-root", () => {
@@ -235,7 +245,10 @@ describe("the DaemonSet's args start the agent", () => {
     // the ConfigMaps, written the way the kubelet presents them: one file per key
     const { module, policy, keys } = await signedConfigMaps();
     moduleSha = (await loadPolicy(new Uint8Array(module))).policy.sha256;
-    for (const [cm, volumeName] of [[policy, "policy"], [keys, "trusted-keys"]] as const) {
+    for (const [cm, volumeName] of [
+      [policy, "policy"],
+      [keys, "trusted-keys"],
+    ] as const) {
       const dir = moved(mountOf(volumeName).mountPath);
       mkdirSync(dir, { recursive: true });
       for (const [k, v] of Object.entries(cm.binaryData ?? {})) writeFileSync(join(dir, k), Buffer.from(v as string, "base64"));
@@ -250,7 +263,9 @@ describe("the DaemonSet's args start the agent", () => {
     chmodSync(shim, 0o755);
     const sock = join(hostRoot, "run/k3s/containerd/containerd.sock");
     mkdirSync(dirname(sock), { recursive: true });
-    socket = await new Promise<Server>((resolve) => { const s = createNetServer().listen(sock, () => resolve(s)); });
+    socket = await new Promise<Server>((resolve) => {
+      const s = createNetServer().listen(sock, () => resolve(s));
+    });
 
     // the port the manifest names becomes an ephemeral one (0); the process says which it got
     agent = startContainer(container, moved);
@@ -283,7 +298,11 @@ describe("the DaemonSet's args start the agent", () => {
   });
 
   it("detects the runtimes through the host mounts", async () => {
-    const res = await fetch(`${url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workload: { scenario: "edge" } }) });
+    const res = await fetch(`${url}/v1/decide`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ workload: { scenario: "edge" } }),
+    });
     const d = await res.json();
     expect(d.node.source).toBe("detected");
     expect(d.node.runtimes).toEqual(expect.arrayContaining(["containerd", "wasmedge"]));
@@ -323,7 +342,9 @@ describe.skipIf(!KUBECTL && !havePeers("kubectl"))(needsPeers("deploy/k3s-oci", 
     const c = oci.containers[0];
     expect(envOf(c, "ISOPLACE_POLICY")).toMatch(/^oci:\/\/[^/]+\/\S+:\S+$/);
     expect(c.args).toEqual(base.containers[0].args);
-    expect(c.env.filter((e: Doc) => !["ISOPLACE_POLICY", "DOCKER_CONFIG"].includes(e.name))).toEqual(base.containers[0].env.filter((e: Doc) => e.name !== "ISOPLACE_POLICY"));
+    expect(c.env.filter((e: Doc) => !["ISOPLACE_POLICY", "DOCKER_CONFIG"].includes(e.name))).toEqual(
+      base.containers[0].env.filter((e: Doc) => e.name !== "ISOPLACE_POLICY"),
+    );
   });
 
   it("mounts the registry Secret, optional, as DOCKER_CONFIG/config.json", () => {
@@ -338,7 +359,10 @@ describe.skipIf(!KUBECTL && !havePeers("kubectl"))(needsPeers("deploy/k3s-oci", 
     root = mkdtempSync(join(tmpdir(), "isoplace-k3s-oci-"));
     registry = await TestRegistry.start();
     // a policy other than the built-in one (the same module would leave nothing to activate)
-    const [module, keys] = await Promise.all([variantSource("2025.11.15-oci-overlay", "K3s + WasmEdge (overlay)").then(build), keyFiles(join(root, "signing"))]);
+    const [module, keys] = await Promise.all([
+      variantSource("2025.11.15-oci-overlay", "K3s + WasmEdge (overlay)").then(build),
+      keyFiles(join(root, "signing")),
+    ]);
     const ref = `oci://${registry.host}/isoplace/policy:stable`;
     await publish(ref, module, await sign(module, keys));
     const c = structuredClone(oci.containers[0]);
@@ -352,8 +376,15 @@ describe.skipIf(!KUBECTL && !havePeers("kubectl"))(needsPeers("deploy/k3s-oci", 
     for (const m of c.volumeMounts) if (["data", "registry-auth"].includes(m.name)) mkdirSync(moved(m.mountPath), { recursive: true });
     mkdirSync(moved(c.args[c.args.indexOf("--host-root") + 1]), { recursive: true });
     agent = startContainer(c, moved);
-    const activated = await agent.waitForLine((l) => l.includes('"msg":"policy activated"') || l.includes('"msg":"serving the last activated policy'), "the registry's policy activated", 25_000)
-      .catch((err) => { throw new Error(`${(err as Error).message}\n${agent!.output()}`); });
+    const activated = await agent
+      .waitForLine(
+        (l) => l.includes('"msg":"policy activated"') || l.includes('"msg":"serving the last activated policy'),
+        "the registry's policy activated",
+        25_000,
+      )
+      .catch((err) => {
+        throw new Error(`${(err as Error).message}\n${agent!.output()}`);
+      });
     expect(JSON.parse(activated)).toMatchObject({ source: `oci:${ref.slice("oci://".length)}`, policy: { version: "2025.11.15-oci-overlay" } });
   });
 });

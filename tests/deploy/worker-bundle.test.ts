@@ -22,13 +22,27 @@ interface Meta {
 
 /** `wrangler deploy --dry-run` of a Worker config into `out`: the bundle's esbuild metafile. */
 async function dryRun(out: string, config?: string): Promise<Meta> {
-  await run(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", out, "--metafile", join(out, "meta.json"), ...(config ? ["--config", config] : [])],
-    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" } });
+  await run(
+    process.execPath,
+    [
+      join(root, "node_modules/wrangler/bin/wrangler.js"),
+      "deploy",
+      "--dry-run",
+      "--outdir",
+      out,
+      "--metafile",
+      join(out, "meta.json"),
+      ...(config ? ["--config", config] : []),
+    ],
+    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" } },
+  );
   return JSON.parse(await readFile(join(out, "meta.json"), "utf8"));
 }
 
-const nodeImports = (m: Meta) => Object.values(m.inputs).flatMap((i) => i.imports.map((x) => x.path))
-  .filter((p) => p.startsWith("node:") || /^(fs|path|os|child_process|zlib|crypto|url|http|net)(\/|$)/.test(p));
+const nodeImports = (m: Meta) =>
+  Object.values(m.inputs)
+    .flatMap((i) => i.imports.map((x) => x.path))
+    .filter((p) => p.startsWith("node:") || /^(fs|path|os|child_process|zlib|crypto|url|http|net)(\/|$)/.test(p));
 
 let out: string;
 let meta: Meta;
@@ -68,7 +82,12 @@ describe("a caller's Worker using isoplace/client", () => {
   it("isoplace/client alone is the client: none of the engine, zod, Hono or the policy module", async () => {
     const r = await build({
       stdin: { contents: 'export { createClient } from "isoplace/client";', resolveDir: root, loader: "ts" },
-      bundle: true, write: false, metafile: true, format: "esm", platform: "neutral", conditions: ["workerd", "worker", "browser"],
+      bundle: true,
+      write: false,
+      metafile: true,
+      format: "esm",
+      platform: "neutral",
+      conditions: ["workerd", "worker", "browser"],
     });
     expect(Object.keys(r.metafile.inputs).filter((p) => p !== "<stdin>")).toEqual(["dist/host/client/options.js", "dist/host/client/index.js"]);
   });
@@ -84,7 +103,9 @@ describe("a caller's Worker using isoplace/client", () => {
       const external = Object.values(m.outputs).flatMap((o) => o.imports.filter((x) => x.external).map((x) => x.path));
       expect(external).toEqual([expect.stringMatching(/-default\.metered\.wasm$/)]);
       const wasm = (await readdir(callerOut)).filter((f) => f.endsWith(".wasm"));
-      expect(new Uint8Array(await readFile(join(callerOut, wasm[0])))).toEqual(new Uint8Array(await readFile(join(root, "dist/policies/default.metered.wasm"))));
+      expect(new Uint8Array(await readFile(join(callerOut, wasm[0])))).toEqual(
+        new Uint8Array(await readFile(join(root, "dist/policies/default.metered.wasm"))),
+      );
     } finally {
       await rm(callerOut, { recursive: true, force: true });
     }

@@ -15,7 +15,7 @@ describe("decision ids", () => {
   it("use every hex digit in every free position (no fixed or biased bits beyond version and variant)", () => {
     const ids = Array.from({ length: 4096 }, decisionId);
     for (let pos = 0; pos < 36; pos++) {
-      if ([8, 13, 18, 23, 14].includes(pos)) continue;  // dashes; the version digit
+      if ([8, 13, 18, 23, 14].includes(pos)) continue; // dashes; the version digit
       const seen = new Set(ids.map((id) => id[pos]));
       expect(seen.size, `position ${pos}`).toBe(pos === 19 ? 4 : 16);
     }

@@ -41,12 +41,25 @@ function requests(): fc.Arbitrary<unknown> {
   const workload = fc.record(
     {
       scenario: fc.oneof({ weight: 6, arbitrary: ids(c.scenarios) }, anyValue),
-      artifact: fc.oneof({ weight: 6, arbitrary: ids(ARTIFACT_IDS.map((id) => ({ id, zh: ARTIFACT_ALIASES[id][0] }))) }, fc.constantFrom(...Object.values(ARTIFACT_ALIASES).flat()), anyValue),
-      performance: need("performance"), security: need("security"), cost: need("cost"), constraints, weights, extra: anyValue },
+      artifact: fc.oneof(
+        { weight: 6, arbitrary: ids(ARTIFACT_IDS.map((id) => ({ id, zh: ARTIFACT_ALIASES[id][0] }))) },
+        fc.constantFrom(...Object.values(ARTIFACT_ALIASES).flat()),
+        anyValue,
+      ),
+      performance: need("performance"),
+      security: need("security"),
+      cost: need("cost"),
+      constraints,
+      weights,
+      extra: anyValue,
+    },
     { requiredKeys: [] },
   );
   const node = fc.oneof(
-    { weight: 6, arbitrary: fc.record({ runtimes: fc.oneof({ weight: 6, arbitrary: fc.array(ids(c.runtimes), { maxLength: 34 }) }, anyValue) }, { requiredKeys: [] }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({ runtimes: fc.oneof({ weight: 6, arbitrary: fc.array(ids(c.runtimes), { maxLength: 34 }) }, anyValue) }, { requiredKeys: [] }),
+    },
     fc.record({ runtimes: fc.array(ids(c.runtimes)), other: anyValue }),
     anyValue,
   );
@@ -60,16 +73,20 @@ function requests(): fc.Arbitrary<unknown> {
 
 describe("decide fast path", () => {
   it("agrees exactly with the schema whenever it answers", () => {
-    let answered = 0, valid = 0;
-    fc.assert(fc.property(requests(), (request) => {
-      const mine = fast.parse(request);
-      const theirs = engine.schemas.decide.safeParse(request);
-      if (theirs.success) valid++;
-      if (mine === undefined) return;
-      answered++;
-      expect(theirs.success, JSON.stringify(request)).toBe(true);
-      expect(mine).toStrictEqual(theirs.data);
-    }), { numRuns: 20_000 });
+    let answered = 0,
+      valid = 0;
+    fc.assert(
+      fc.property(requests(), (request) => {
+        const mine = fast.parse(request);
+        const theirs = engine.schemas.decide.safeParse(request);
+        if (theirs.success) valid++;
+        if (mine === undefined) return;
+        answered++;
+        expect(theirs.success, JSON.stringify(request)).toBe(true);
+        expect(mine).toStrictEqual(theirs.data);
+      }),
+      { numRuns: 20_000 },
+    );
     // The generator must reach both sides: many valid requests, most taken by the fast path.
     expect(valid).toBeGreaterThan(2_000);
     expect(answered / valid).toBeGreaterThan(0.9);
@@ -79,10 +96,15 @@ describe("decide fast path", () => {
     const well = [
       {},
       { workload: { scenario: "edge", performance: "fast-cold-start", security: ["zero-trust", "compliance"], cost: "best-tco" } },
-      { workload: { scenario: "边缘计算", constraints: { maxColdStartMs: 50, maxMemoryMb: 64, maxCpuOverheadPct: 3, minIsolation: 4 } }, node: { runtimes: ["containerd", "wasmedge"] } },
+      {
+        workload: { scenario: "边缘计算", constraints: { maxColdStartMs: 50, maxMemoryMb: 64, maxCpuOverheadPct: 3, minIsolation: 4 } },
+        node: { runtimes: ["containerd", "wasmedge"] },
+      },
       { workload: { weights: Object.fromEntries(METRIC_IDS.map((m, i) => [m, i / 10])) }, node: { runtimes: [] } },
       { workload: { scenario: "serverless", artifact: "container" }, node: { runtimes: ["containerd", "gvisor"] } },
-      { workload: { artifact: "oci" } }, { workload: { artifact: "wasm" } }, { workload: { artifact: "虚拟机镜像" } },
+      { workload: { artifact: "oci" } },
+      { workload: { artifact: "wasm" } },
+      { workload: { artifact: "虚拟机镜像" } },
     ];
     for (const request of well) {
       expect(fast.parse(request), JSON.stringify(request)).toStrictEqual(engine.schemas.decide.parse(request));
@@ -91,14 +113,22 @@ describe("decide fast path", () => {
 
   it("leaves every invalid request to the schema, whose errors name the field", () => {
     const bad = [
-      { workload: { scenario: "moon" } }, { workload: { performance: ["fast-cold-start", 3] } },
-      { workload: { constraints: { maxMemoryMb: -1 } } }, { workload: { constraints: { minIsolation: 6 } } },
-      { workload: { weights: { speed: 1 } } }, { workload: { weights: { memory: Number.NaN } } },
-      { node: {} }, { node: { runtimes: ["kvm"], extra: 1 } }, { workload: [] }, { extra: 1 },
+      { workload: { scenario: "moon" } },
+      { workload: { performance: ["fast-cold-start", 3] } },
+      { workload: { constraints: { maxMemoryMb: -1 } } },
+      { workload: { constraints: { minIsolation: 6 } } },
+      { workload: { weights: { speed: 1 } } },
+      { workload: { weights: { memory: Number.NaN } } },
+      { node: {} },
+      { node: { runtimes: ["kvm"], extra: 1 } },
+      { workload: [] },
+      { extra: 1 },
       { workload: { performance: Array.from({ length: 33 }, () => "fast-cold-start") } },
-      { workload: { artifact: "docker" } }, { workload: { artifact: ["wasm"] } }, { workload: { artifact: "Wasm" } },
+      { workload: { artifact: "docker" } },
+      { workload: { artifact: ["wasm"] } },
+      { workload: { artifact: "Wasm" } },
     ];
-    expect(fast.parse(new Date(0))).toBeUndefined();  // not a plain object: the schema's call
+    expect(fast.parse(new Date(0))).toBeUndefined(); // not a plain object: the schema's call
     for (const request of bad) {
       expect(fast.parse(request), JSON.stringify(request)).toBeUndefined();
       expect(() => engine.decide(request)).toThrow(/invalid request/);

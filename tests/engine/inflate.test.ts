@@ -16,19 +16,24 @@ const roundTrip = (bytes: Uint8Array, level = 9) => inflateRaw(deflate(bytes, le
 
 describe("inflateRaw", () => {
   it("round-trips text at a catalogue's ratio, at a high ratio, and stored blocks", () => {
-    const text = new TextEncoder().encode(JSON.stringify({ levels: Array.from({ length: 40 }, (_, i) => ({ id: `L${i % 5}`, note: `note ${i * 7919 % 1000}` })) }));
+    const text = new TextEncoder().encode(
+      JSON.stringify({ levels: Array.from({ length: 40 }, (_, i) => ({ id: `L${i % 5}`, note: `note ${(i * 7919) % 1000}` })) }),
+    );
     expect(roundTrip(text)).toEqual(text);
-    const zeros = new Uint8Array(200_000);                 // deflates about 1000:1
+    const zeros = new Uint8Array(200_000); // deflates about 1000:1
     expect(roundTrip(zeros)).toEqual(zeros);
     const noise = Uint8Array.from({ length: 5000 }, (_, i) => (i * 2654435761) >>> 24);
-    expect(roundTrip(noise, 0)).toEqual(noise);            // level 0: stored blocks
+    expect(roundTrip(noise, 0)).toEqual(noise); // level 0: stored blocks
     expect(roundTrip(new Uint8Array(0))).toEqual(new Uint8Array(0));
   });
 
   it("round-trips any bytes", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 4000 }), fc.integer({ min: 0, max: 9 }), (bytes, level) => {
-      expect(roundTrip(bytes, level)).toEqual(bytes);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 4000 }), fc.integer({ min: 0, max: 9 }), (bytes, level) => {
+        expect(roundTrip(bytes, level)).toEqual(bytes);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("rejects what is not DEFLATE", () => {
@@ -55,7 +60,7 @@ describe("inflateRaw", () => {
 });
 
 describe("a signed module's catalogue that inflates past the bound", () => {
-  it("is refused at activation with reason \"inflate\"", async () => {
+  it('is refused at activation with reason "inflate"', async () => {
     const bomb = deflate(new Uint8Array(16 * 1024 * 1024));
     const module = withCatalogue(new Uint8Array(readFileSync(join(PACKAGE_ROOT, "dist/policies/default.wasm"))), bomb);
     await expect(createEngine(module)).rejects.toMatchObject({ reason: "inflate", message: expect.stringMatching(/inflates to more than 1048576 bytes/) });
@@ -67,7 +72,9 @@ describe("the Node bundle's inflate (zlib in fflate's place: scripts/bundle/infl
     // @ts-expect-error a plain .mjs of the bundle's
     const { Inflate } = await import("../../scripts/bundle/inflate-node.mjs");
     let out: Uint8Array | undefined;
-    new Inflate(max === undefined ? undefined : { maxOutputLength: max }, (chunk: Uint8Array) => { out = chunk; }).push(deflated, true);
+    new Inflate(max === undefined ? undefined : { maxOutputLength: max }, (chunk: Uint8Array) => {
+      out = chunk;
+    }).push(deflated, true);
     return out!;
   };
 

@@ -28,9 +28,9 @@ describe("the metered default module answers as the shipped one", () => {
   let metered: Engine, plain: Engine;
   beforeAll(async () => {
     const bytes = new Uint8Array(readFileSync(join(PACKAGE_ROOT, "dist/policies/default.wasm")));
-    metered = await createEngine(bytes);                                  // bytes: metered by the engine
-    plain = await createEngine(await WebAssembly.compile(bytes as BufferSource));  // a compiled module: taken as is
-    expect(WebAssembly.Module.exports(metered.module).length).toBe(WebAssembly.Module.exports(plain.module).length + 2);  // the budget and its arm()
+    metered = await createEngine(bytes); // bytes: metered by the engine
+    plain = await createEngine(await WebAssembly.compile(bytes as BufferSource)); // a compiled module: taken as is
+    expect(WebAssembly.Module.exports(metered.module).length).toBe(WebAssembly.Module.exports(plain.module).length + 2); // the budget and its arm()
   });
 
   it("decide: the same answer for each of 4,000 random requests", () => {
@@ -53,29 +53,39 @@ describe("the metered default module answers as the shipped one", () => {
 
 describe("a module that runs away on some input", () => {
   let looping: Uint8Array;
-  beforeAll(async () => { looping = await fixture("looping.ts"); }, 120_000);
+  beforeAll(async () => {
+    looping = await fixture("looping.ts");
+  }, 120_000);
 
   const loop = { workload: { performance: "low-memory-overhead", security: "supply-chain" } };
   const fan = { workload: { performance: "low-cpu-overhead", security: "supply-chain" } };
 
-  it.each([["an endless loop", loop], ["recursion that fans out (2^48 calls, no loop)", fan]])(
-    "%s: PolicyTrapError naming the budget, within the bound; the next request is served", async (what, poison) => {
-      const engine = await createEngine(looping);
-      expect(engine.decide({ workload: { scenario: "edge" } }).level).toBe("L4");
-      for (let i = 0; i < 3; i++) {
-        const t0 = performance.now();
-        expect(() => engine.decide(poison)).toThrow(PolicyTrapError);
-        const ms = performance.now() - t0;
-        console.log(`meter: ${what} stopped in ${ms.toFixed(2)} ms (call ${i + 1}, instance replaced)`);
-        expect(engine.decide({ workload: { scenario: "serverless" } }).level).toBe("L4");
-      }
-      expect(() => engine.decide(poison)).toThrow(/did not return within its budget of 2,000,000 units/);
-    });
+  it.each([
+    ["an endless loop", loop],
+    ["recursion that fans out (2^48 calls, no loop)", fan],
+  ])("%s: PolicyTrapError naming the budget, within the bound; the next request is served", async (what, poison) => {
+    const engine = await createEngine(looping);
+    expect(engine.decide({ workload: { scenario: "edge" } }).level).toBe("L4");
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      expect(() => engine.decide(poison)).toThrow(PolicyTrapError);
+      const ms = performance.now() - t0;
+      console.log(`meter: ${what} stopped in ${ms.toFixed(2)} ms (call ${i + 1}, instance replaced)`);
+      expect(engine.decide({ workload: { scenario: "serverless" } }).level).toBe("L4");
+    }
+    expect(() => engine.decide(poison)).toThrow(/did not return within its budget of 2,000,000 units/);
+  });
 
   it("a trap that is not the budget keeps its own message", async () => {
     const trapping = await fixture("trapping.ts");
     const engine = await createEngine(trapping);
-    const err = (() => { try { engine.decide(loop); } catch (e) { return e as Error; } })();
+    const err = (() => {
+      try {
+        engine.decide(loop);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
     expect(err).toBeInstanceOf(PolicyTrapError);
     expect(err!.message).toMatch(/unreachable/);
     expect(err!.message).not.toMatch(/budget/);
@@ -107,7 +117,7 @@ describe("a module that runs away on some input", () => {
 });
 
 describe("a module whose self-test runs away", () => {
-  it("is refused at activation with reason \"budget\", in bounded time", async () => {
+  it('is refused at activation with reason "budget", in bounded time', async () => {
     const bytes = await fixture("looping-selftest.ts");
     const t0 = performance.now();
     const err = await createEngine(bytes).catch((e: unknown) => e);
@@ -117,7 +127,6 @@ describe("a module whose self-test runs away", () => {
     console.log(`meter: a runaway self-test refused in ${ms.toFixed(2)} ms (compile and checks included)`);
     expect(ms).toBeLessThan(5000);
   }, 120_000);
-
 });
 
 // Seen in code (issue 22): a module that runs memory.grow replaced its memory's buffer, leaving
@@ -139,7 +148,11 @@ describe("the budgets, against what the default module needs", () => {
     const engine = await createEngine(new Uint8Array(readFileSync(join(PACKAGE_ROOT, "dist/policies/default.wasm"))));
     const core = rawCore(engine.module, engine.catalogue.scenarios.length);
     const budget = (core.exports as unknown as Record<string, WebAssembly.Global>)[BUDGET_EXPORT];
-    const spend = (fn: () => unknown, limit: number) => { budget.value = limit; fn(); return limit - budget.value; };
+    const spend = (fn: () => unknown, limit: number) => {
+      budget.value = limit;
+      fn();
+      return limit - budget.value;
+    };
     const selfTest = spend(() => expect(core.exports.selfTest()).toBe(0), ACTIVATION_BUDGET);
     const mix = buildMix(engine, 20_000, 99);
     const decide = Math.max(...mix.codes.map((c) => spend(() => core.decide(c), CALL_BUDGET)));

@@ -37,12 +37,18 @@ class Pool {
         w.off("error", onError);
         resolve(r);
       };
-      const onMessage = (m: Done) => { if (m.id === job.id) done(m); };
-      const onError = (err: Error) => { this.worker = undefined; this.restarts++; done({ id: job.id, crashed: err.message }); };
+      const onMessage = (m: Done) => {
+        if (m.id === job.id) done(m);
+      };
+      const onError = (err: Error) => {
+        this.worker = undefined;
+        this.restarts++;
+        done({ id: job.id, crashed: err.message });
+      };
       const timer = setTimeout(() => {
         this.worker = undefined;
         this.restarts++;
-        void w.terminate();  // stops a runaway Wasm loop (V8 interrupts it); a SIGTERM handler never would
+        void w.terminate(); // stops a runaway Wasm loop (V8 interrupts it); a SIGTERM handler never would
         done({ id: job.id, hung: true });
       }, WATCHDOG_MS);
       w.on("message", onMessage);
@@ -50,12 +56,18 @@ class Pool {
       w.postMessage(job);
     });
   }
-  async close(): Promise<void> { await this.worker?.terminate(); }
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+  }
 }
 
 let pool: Pool;
-beforeAll(() => { pool = new Pool(); });
-afterAll(async () => { await pool.close(); });
+beforeAll(() => {
+  pool = new Pool();
+});
+afterAll(async () => {
+  await pool.close();
+});
 
 async function fuzz(kind: Job["kind"]) {
   const totals = { modules: 0, refused: {} as Record<string, number>, calls: 0, returned: 0, traps: 0, boundaries: 0, stopped: 0, startTrapped: 0, bytes: 0 };
@@ -64,13 +76,24 @@ async function fuzz(kind: Job["kind"]) {
     const seed = (SEED + i * 7919) >>> 0;
     const r = await pool.run({ id: i, kind, seed });
     const again = `ISOPLACE_METER_FUZZ_SEED=${SEED} (job ${i}, ${kind} seed ${seed})`;
-    if ("hung" in r) { findings.push(`${again}: no answer within ${WATCHDOG_MS} ms`); continue; }
-    if ("crashed" in r) { findings.push(`${again}: the worker crashed: ${r.crashed}`); continue; }
+    if ("hung" in r) {
+      findings.push(`${again}: no answer within ${WATCHDOG_MS} ms`);
+      continue;
+    }
+    if ("crashed" in r) {
+      findings.push(`${again}: the worker crashed: ${r.crashed}`);
+      continue;
+    }
     const rep = r.report;
     totals.modules++;
     totals.bytes += r.size;
     if (rep.refused) totals.refused[rep.refused] = (totals.refused[rep.refused] ?? 0) + 1;
-    totals.calls += rep.calls; totals.returned += rep.returned; totals.traps += rep.traps; totals.boundaries += rep.boundaries; totals.stopped += rep.stopped; totals.startTrapped += rep.startTrapped ? 1 : 0;
+    totals.calls += rep.calls;
+    totals.returned += rep.returned;
+    totals.traps += rep.traps;
+    totals.boundaries += rep.boundaries;
+    totals.stopped += rep.stopped;
+    totals.startTrapped += rep.startTrapped ? 1 : 0;
     for (const f of rep.findings) findings.push(`${again}: ${f}`);
   }
   return { totals, findings };
@@ -80,17 +103,25 @@ async function fuzz(kind: Job["kind"]) {
 const FOUND = [
   { seed: 46742736, what: "ref.as_non_null (0xd4), which the meter refused as an unknown instruction: now metered" },
   { seed: 49015489, what: "ref.as_non_null again, in another function" },
-  { seed: 2087067025, what: "a call that keeps calling back into itself through call-export-catch, catching its own traps: endless unmetered, stopped by the budget metered", stopped: true },
+  {
+    seed: 2087067025,
+    what: "a call that keeps calling back into itself through call-export-catch, catching its own traps: endless unmetered, stopped by the budget metered",
+    stopped: true,
+  },
 ];
 
 describe("cases the fuzz found", () => {
-  it.each(FOUND)("ttf seed $seed: $what", async ({ seed, stopped }) => {
-    const r = await pool.run({ id: -seed, kind: "ttf", seed });
-    if (!("report" in r)) throw new Error(`ttf seed ${seed}: ${"hung" in r ? "no answer" : r.crashed}`);
-    expect(r.report.refused).toBeUndefined();
-    expect(r.report.findings).toEqual([]);
-    if (stopped) expect(r.report.stopped).toBe(1);
-  }, 120_000);
+  it.each(FOUND)(
+    "ttf seed $seed: $what",
+    async ({ seed, stopped }) => {
+      const r = await pool.run({ id: -seed, kind: "ttf", seed });
+      if (!("report" in r)) throw new Error(`ttf seed ${seed}: ${"hung" in r ? "no answer" : r.crashed}`);
+      expect(r.report.refused).toBeUndefined();
+      expect(r.report.findings).toEqual([]);
+      if (stopped) expect(r.report.stopped).toBe(1);
+    },
+    120_000,
+  );
 
   it("a start function that never ends (as a mutation of the default module made one): metered, its instantiation stops on the budget, and the check never runs it unmetered", async () => {
     const r = await pool.run({ id: -1, kind: "module", bytes: loopingStartModule() });
@@ -100,24 +131,36 @@ describe("cases the fuzz found", () => {
 });
 
 describe(`the meter against Binaryen's random modules (${MODULES} of each kind, seed ${SEED})`, () => {
-  it("translate-to-fuzz modules: all metered, all valid metered, every parameterless export the same metered and unmetered, the budget error at each call's exact cost", async () => {
-    const { totals, findings } = await fuzz("ttf");
-    console.log(`meter fuzz (wasm-opt -ttf, seed ${SEED}): ${totals.modules} modules (${Math.round(totals.bytes / Math.max(1, totals.modules))} bytes on average), refused ${JSON.stringify(totals.refused)}; ` +
-      `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget, ${totals.startTrapped} modules whose metered start trapped (not run unmetered); ${totals.boundaries} exact-cost boundaries checked; ${findings.length} findings; worker restarts ${pool.restarts}`);
-    expect(findings).toEqual([]);
-    expect(totals.modules).toBe(MODULES);
-    expect(totals.refused).toEqual({});          // valid modules of the features the meter knows: every one metered
-    expect(totals.returned).toBeGreaterThan(MODULES);  // the check compared answers, not only traps
-    expect(totals.boundaries).toBeGreaterThan(MODULES);
-  }, Math.max(300_000, MODULES * 2_000));
+  it(
+    "translate-to-fuzz modules: all metered, all valid metered, every parameterless export the same metered and unmetered, the budget error at each call's exact cost",
+    async () => {
+      const { totals, findings } = await fuzz("ttf");
+      console.log(
+        `meter fuzz (wasm-opt -ttf, seed ${SEED}): ${totals.modules} modules (${Math.round(totals.bytes / Math.max(1, totals.modules))} bytes on average), refused ${JSON.stringify(totals.refused)}; ` +
+          `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget, ${totals.startTrapped} modules whose metered start trapped (not run unmetered); ${totals.boundaries} exact-cost boundaries checked; ${findings.length} findings; worker restarts ${pool.restarts}`,
+      );
+      expect(findings).toEqual([]);
+      expect(totals.modules).toBe(MODULES);
+      expect(totals.refused).toEqual({}); // valid modules of the features the meter knows: every one metered
+      expect(totals.returned).toBeGreaterThan(MODULES); // the check compared answers, not only traps
+      expect(totals.boundaries).toBeGreaterThan(MODULES);
+    },
+    Math.max(300_000, MODULES * 2_000),
+  );
 
-  it("random byte changes of the default module: refused (never an invalid one metered), or the same metered and unmetered", async () => {
-    const { totals, findings } = await fuzz("mutation");
-    const refused = Object.values(totals.refused).reduce((a, b) => a + b, 0);
-    console.log(`meter fuzz (mutations of the default module, seed ${SEED}): ${totals.modules} modules, refused ${JSON.stringify(totals.refused)}, ${totals.modules - refused} metered; ` +
-      `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget, ${totals.startTrapped} modules whose metered start trapped (not run unmetered); ${totals.boundaries} boundaries; ${findings.length} findings`);
-    expect(findings).toEqual([]);
-    expect(totals.modules).toBe(MODULES);
-    expect(refused).toBeGreaterThan(0);
-  }, Math.max(300_000, MODULES * 2_000));
+  it(
+    "random byte changes of the default module: refused (never an invalid one metered), or the same metered and unmetered",
+    async () => {
+      const { totals, findings } = await fuzz("mutation");
+      const refused = Object.values(totals.refused).reduce((a, b) => a + b, 0);
+      console.log(
+        `meter fuzz (mutations of the default module, seed ${SEED}): ${totals.modules} modules, refused ${JSON.stringify(totals.refused)}, ${totals.modules - refused} metered; ` +
+          `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget, ${totals.startTrapped} modules whose metered start trapped (not run unmetered); ${totals.boundaries} boundaries; ${findings.length} findings`,
+      );
+      expect(findings).toEqual([]);
+      expect(totals.modules).toBe(MODULES);
+      expect(refused).toBeGreaterThan(0);
+    },
+    Math.max(300_000, MODULES * 2_000),
+  );
 });

@@ -12,10 +12,25 @@ import { readMeta } from "../../host/engine/meta.ts";
 import { META_SECTION } from "../../host/engine/abi.ts";
 import { sha256Hex } from "../../host/engine/digest.ts";
 import { PACKAGE_ROOT } from "../../host/package.ts";
-import { atomicModule, buildModule, i32, loopingModule, loopingStartModule, mixedModule, refillingModule, s32, sectionsOf, tailCallModule, u32 } from "../fixtures/looping-bytes.ts";
+import {
+  atomicModule,
+  buildModule,
+  i32,
+  loopingModule,
+  loopingStartModule,
+  mixedModule,
+  refillingModule,
+  s32,
+  sectionsOf,
+  tailCallModule,
+  u32,
+} from "../fixtures/looping-bytes.ts";
 
 type Fn = (...args: number[]) => number;
-interface Metered { fns: Record<string, Fn>; budget: WebAssembly.Global }
+interface Metered {
+  fns: Record<string, Fn>;
+  budget: WebAssembly.Global;
+}
 
 function instantiate(bytes: Uint8Array, imports: WebAssembly.Imports = {}): Metered {
   const m = meter(bytes, { initial: CALL_BUDGET });
@@ -44,7 +59,7 @@ describe("the meter's charges", () => {
     const x = instantiate(loopingModule());
     const spent = [1, 2, 3, 100].map((n) => spend(x, CALL_BUDGET, () => expect(x.fns.count(n)).toBe(0)) as number);
     const perPass = spent[1] - spent[0];
-    expect(perPass).toBeGreaterThanOrEqual(6);            // the 7 instructions of the loop body
+    expect(perPass).toBeGreaterThanOrEqual(6); // the 7 instructions of the loop body
     expect(spent[2] - spent[1]).toBe(perPass);
     expect(spent[3] - spent[0]).toBe(99 * perPass);
     // a budget that cannot pay for the passes stops the call (leaving the budget negative); one that just can, does not
@@ -122,10 +137,13 @@ describe("what the meter leaves as it was", () => {
 describe("ref.as_non_null (0xd4), which Binaryen emits with reference types (found by the fuzz, refused before)", () => {
   it("is metered, and answers as unmetered", () => {
     // f() = ref.is_null(ref.as_non_null(ref.func 0)): 0; g() = ref.as_non_null(ref.null func): a trap
-    const bytes = buildModule({ types: [[[], [i32]]], funcs: [
-      { type: 0, export: "f", code: [0xd2, 0, 0xd4, 0xd1, 0x0b] },
-      { type: 0, export: "g", code: [0xd0, 0x70, 0xd4, 0xd1, 0x0b] },
-    ] });
+    const bytes = buildModule({
+      types: [[[], [i32]]],
+      funcs: [
+        { type: 0, export: "f", code: [0xd2, 0, 0xd4, 0xd1, 0x0b] },
+        { type: 0, export: "g", code: [0xd0, 0x70, 0xd4, 0xd1, 0x0b] },
+      ],
+    });
     // ref.func needs the function declared: an element segment (declarative, flags 3) naming function 0
     const code = sectionsOf(bytes).find((x) => x.id === 10)!;
     const withElem = new Uint8Array([...bytes.subarray(0, code.start), 9, 5, 1, 3, 0x00, 1, 0, ...bytes.subarray(code.start)]);
@@ -134,7 +152,7 @@ describe("ref.as_non_null (0xd4), which Binaryen emits with reference types (fou
     const x = instantiate(withElem);
     expect(x.fns.f()).toBe(plain.f());
     expect(() => x.fns.g()).toThrow(WebAssembly.RuntimeError);
-    expect(x.budget.value).toBeGreaterThanOrEqual(0);  // a trap of its own, not the budget's
+    expect(x.budget.value).toBeGreaterThanOrEqual(0); // a trap of its own, not the budget's
   });
 });
 
@@ -142,8 +160,8 @@ describe("what the meter refuses", () => {
   it.each([
     ["a tail call (0x12), which loops without a loop", tailCallModule(), /unknown instruction 0x12/],
     ["an atomic instruction (0xfe)", atomicModule(), /unknown instruction 0xfe/],
-  ])("%s: a MeterError, and the engine refuses the module with reason \"meter\"", async (_what, bytes, message) => {
-    expect(WebAssembly.validate(bytes as BufferSource)).toBe(true);  // valid Wasm: refused only because it cannot be bounded
+  ])('%s: a MeterError, and the engine refuses the module with reason "meter"', async (_what, bytes, message) => {
+    expect(WebAssembly.validate(bytes as BufferSource)).toBe(true); // valid Wasm: refused only because it cannot be bounded
     expect(() => meter(bytes, { initial: 1 })).toThrow(MeterError);
     expect(() => meter(bytes, { initial: 1 })).toThrow(message);
     await expect(createEngine(bytes)).rejects.toMatchObject({ name: "PolicyRejectedError", reason: "meter", message: expect.stringMatching(message) });
@@ -155,8 +173,20 @@ describe("what the meter refuses", () => {
   it("a valid module with a typed reference ((ref null func) in a type and a block): refused as unsupported, not misread", () => {
     const sec = (id: number, b: number[]) => [id, ...u32(b.length), ...b];
     const body = [0, 0x02, 0x63, 0x70, 0xd0, 0x70, 0x0b, 0x1a, 0x41, 7, 0x0b];
-    const typed = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-      ...sec(1, [2, 0x60, 1, 0x63, 0x70, 0, 0x60, 0, 1, 0x7f]), ...sec(3, [1, 1]), ...sec(7, [1, 1, 0x66, 0, 0]), ...sec(10, [1, body.length, ...body])]);
+    const typed = new Uint8Array([
+      0,
+      0x61,
+      0x73,
+      0x6d,
+      1,
+      0,
+      0,
+      0,
+      ...sec(1, [2, 0x60, 1, 0x63, 0x70, 0, 0x60, 0, 1, 0x7f]),
+      ...sec(3, [1, 1]),
+      ...sec(7, [1, 1, 0x66, 0, 0]),
+      ...sec(10, [1, body.length, ...body]),
+    ]);
     expect(WebAssembly.validate(typed as BufferSource)).toBe(true);
     expect(() => meter(typed, { initial: 1 })).toThrow(expect.objectContaining({ kind: "unsupported", message: expect.stringMatching(/typed reference/) }));
   });
@@ -166,7 +196,7 @@ describe("what the meter refuses", () => {
     expect(() => meter(bytes, { initial: 1 })).toThrow(/already exports __isoplace_budget/);
   });
 
-  it("bytes that are not Wasm are an \"invalid\" refusal, with the platform's message", async () => {
+  it('bytes that are not Wasm are an "invalid" refusal, with the platform\'s message', async () => {
     for (const bytes of [new Uint8Array([1, 2, 3]), new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 10, 99])]) {
       const err = await createEngine(bytes).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PolicyRejectedError);
@@ -184,23 +214,31 @@ describe("what the meter refuses", () => {
 describe("the meter on damaged modules", () => {
   it("random byte changes: a MeterError or a module that is valid whenever the original is — never another error", () => {
     const bytes = defaultModule();
-    let valid = 0, refused = 0;
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.option(fc.nat(bytes.length)), (edits, cut) => {
-      const damaged = bytes.slice(0, cut ?? bytes.length);
-      for (const [at, value] of edits) if (at < damaged.length) damaged[at] = value;
-      let metered: Uint8Array;
-      try {
-        metered = meter(damaged, { initial: CALL_BUDGET });
-      } catch (err) {
-        expect(err).toBeInstanceOf(MeterError);
-        refused++;
-        return;
-      }
-      if (WebAssembly.validate(damaged as BufferSource)) {
-        valid++;
-        expect(WebAssembly.validate(metered as BufferSource)).toBe(true);
-      }
-    }), { numRuns: Number(process.env.ISOPLACE_FUZZ_RUNS ?? 400) });
+    let valid = 0,
+      refused = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.option(fc.nat(bytes.length)),
+        (edits, cut) => {
+          const damaged = bytes.slice(0, cut ?? bytes.length);
+          for (const [at, value] of edits) if (at < damaged.length) damaged[at] = value;
+          let metered: Uint8Array;
+          try {
+            metered = meter(damaged, { initial: CALL_BUDGET });
+          } catch (err) {
+            expect(err).toBeInstanceOf(MeterError);
+            refused++;
+            return;
+          }
+          if (WebAssembly.validate(damaged as BufferSource)) {
+            valid++;
+            expect(WebAssembly.validate(metered as BufferSource)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: Number(process.env.ISOPLACE_FUZZ_RUNS ?? 400) },
+    );
     console.log(`meter: damaged modules: ${valid} still valid (and valid metered), ${refused} refused by the meter`);
   });
 });
@@ -231,7 +269,7 @@ describe("the meter on what AssemblyScript emits", () => {
     const plain = new WebAssembly.Instance(new WebAssembly.Module(wasm as BufferSource), { env: { abort: () => {} } }).exports as unknown as Record<string, Fn>;
     const x = instantiate(wasm, { env: { abort: () => {} } });
     const has = (op: number[]) => wasm.some((_, i) => op.every((b, j) => wasm[i + j] === b));
-    expect(has([0xfd, 0x11])).toBe(true);  // asc did emit SIMD (i32x4.splat)
+    expect(has([0xfd, 0x11])).toBe(true); // asc did emit SIMD (i32x4.splat)
     for (const v of [0, 1, -1, 127, 128, 300, -40000, 2 ** 31 - 1]) {
       expect(x.fns.lanes(v)).toBe(plain.lanes(v));
       expect(x.fns.narrow(v)).toBe(plain.narrow(v));
@@ -239,9 +277,9 @@ describe("the meter on what AssemblyScript emits", () => {
       expect(x.fns.saturate(v * 1e6)).toBe(plain.saturate(v * 1e6));
     }
     expect(x.fns.sum(1000) as unknown as bigint).toBe(plain.sum(1000) as unknown as bigint);
-    expect(plain.grow()).toBe(1);      // the memory had one page
-    expect(x.fns.grow()).toBe(-1);     // metered, its maximum is pinned to that page: memory.grow fails
-    expect(spend(x, CALL_BUDGET, () => x.fns.sum(2 ** 31 - 1))).toBe("exhausted");  // 2^31 passes: stopped
+    expect(plain.grow()).toBe(1); // the memory had one page
+    expect(x.fns.grow()).toBe(-1); // metered, its maximum is pinned to that page: memory.grow fails
+    expect(spend(x, CALL_BUDGET, () => x.fns.sum(2 ** 31 - 1))).toBe("exhausted"); // 2^31 passes: stopped
   }, 120_000);
 });
 
@@ -263,28 +301,49 @@ describe("nothing in the module can reach the meter's state", () => {
 
   it("the same trick in decide (any request could have set it off): refused at activation", async () => {
     const bytes = refillingModule(defaultModule(), "decide");
-    expect(() => meter(bytes, { initial: CALL_BUDGET })).toThrow(expect.objectContaining({ kind: "invalid" }));  // first: on a meter that takes it, the engine would spin
+    expect(() => meter(bytes, { initial: CALL_BUDGET })).toThrow(expect.objectContaining({ kind: "invalid" })); // first: on a meter that takes it, the engine would spin
     await expect(createEngine(bytes)).rejects.toMatchObject({ reason: "invalid" });
   });
 
   describe("its own index checks, on a platform whose validator would let them through", () => {
     // WebAssembly.validate runs first; these show the meter's own decoder refuses the same
     // modules on its own (a second line, not the first), so validate is made to say yes here.
-    afterEach(() => { vi.restoreAllMocks(); });
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
     const lenient = () => vi.spyOn(WebAssembly, "validate").mockReturnValue(true);
-    const G = 1;  // one global of its own: the budget would be global 1, arm() function 1
-    const base = { types: [[[], [i32]], [[i32], []]] as [number[], number[]][], memory: true, globals: [{ type: i32, init: 0 }] };
+    const G = 1; // one global of its own: the budget would be global 1, arm() function 1
+    const base = {
+      types: [
+        [[], [i32]],
+        [[i32], []],
+      ] as [number[], number[]][],
+      memory: true,
+      globals: [{ type: i32, init: 0 }],
+    };
     const cases: [string, Uint8Array, RegExp][] = [
-      ["global.set of the budget's index", buildModule({ ...base, funcs: [{ type: 0, export: "f", code: [0x41, ...s32(0x7fffffff), 0x24, G, 0x41, 0, 0x0b] }] }), /global 1 is not defined/],
+      [
+        "global.set of the budget's index",
+        buildModule({ ...base, funcs: [{ type: 0, export: "f", code: [0x41, ...s32(0x7fffffff), 0x24, G, 0x41, 0, 0x0b] }] }),
+        /global 1 is not defined/,
+      ],
       ["global.get of the budget's index", buildModule({ ...base, funcs: [{ type: 0, export: "f", code: [0x23, G, 0x0b] }] }), /global 1 is not defined/],
-      ["a call to arm()'s index", buildModule({ ...base, funcs: [{ type: 0, export: "f", code: [0x41, 1, 0x10, 1, 0x41, 0, 0x0b] }] }), /function 1 is not defined/],
+      [
+        "a call to arm()'s index",
+        buildModule({ ...base, funcs: [{ type: 0, export: "f", code: [0x41, 1, 0x10, 1, 0x41, 0, 0x0b] }] }),
+        /function 1 is not defined/,
+      ],
       ["ref.func of arm()", buildModule({ ...base, funcs: [{ type: 0, export: "f", code: [0xd2, 1, 0x1a, 0x41, 0, 0x0b] }] }), /function 1 is not defined/],
       ["a block of arm()'s type", buildModule({ ...base, funcs: [{ type: 0, export: "f", code: [0x02, 2, 0x0b, 0x41, 0, 0x0b] }] }), /type 2 is not defined/],
       ["the scratch local", buildModule({ ...base, funcs: [{ type: 0, export: "f", code: [0x20, 0, 0x0b] }] }), /names a local it does not have/],
-      ["a memory it does not have", buildModule({ ...base, memory: false, funcs: [{ type: 0, export: "f", code: [0x41, 0, 0x28, 2, 0, 0x0b] }] }), /memory 0 is not defined/],
+      [
+        "a memory it does not have",
+        buildModule({ ...base, memory: false, funcs: [{ type: 0, export: "f", code: [0x41, 0, 0x28, 2, 0, 0x0b] }] }),
+        /memory 0 is not defined/,
+      ],
       ["a start function at arm()'s index", buildModule({ ...base, funcs: [{ type: 0, code: [0x41, 0, 0x0b] }], start: 1 }), /function 1 is not defined/],
     ];
-    it.each(cases)("%s: MeterError \"invalid\"", (_what, bytes, message) => {
+    it.each(cases)('%s: MeterError "invalid"', (_what, bytes, message) => {
       lenient();
       expect(() => meter(bytes, { initial: 1 })).toThrow(expect.objectContaining({ kind: "invalid", message: expect.stringMatching(message) }));
     });
@@ -296,7 +355,8 @@ describe("nothing in the module can reach the meter's state", () => {
       const patched = m.slice();
       // the function export "f" (kind 0, index 0) becomes a global export of index 1
       const at = m.indexOf(0x66, exportSection.payload) + 1;
-      patched[at] = 0x03; patched[at + 1] = 1;
+      patched[at] = 0x03;
+      patched[at + 1] = 1;
       expect(() => meter(patched, { initial: 1 })).toThrow(/global 1 is not defined/);
     });
   });
@@ -313,7 +373,11 @@ describe("the module's memory", () => {
     return new Uint8Array([...m.subarray(0, fn.end), ...memory, ...m.subarray(fn.end)]);
   };
 
-  it.each([[1, undefined], [2, 10], [3, 3]])("min %i, max %s: memory.grow fails (-1) once metered; the same module unmetered grows", (min, max) => {
+  it.each([
+    [1, undefined],
+    [2, 10],
+    [3, 3],
+  ])("min %i, max %s: memory.grow fails (-1) once metered; the same module unmetered grows", (min, max) => {
     const plain = new WebAssembly.Instance(new WebAssembly.Module(growing(min, max) as BufferSource)).exports as unknown as Record<string, Fn>;
     expect(plain.grow()).toBe(min === max ? -1 : min);
     const x = instantiate(growing(min, max));

@@ -12,7 +12,7 @@ import { startAgent, type Agent } from "../../host/node/agent.ts";
 import { build, DEFAULT_VERSION, keyFiles, policyStatus, signHeader, silent, tempDir, variantSource, type KeyFiles } from "../shipping/support/fixtures.ts";
 import { spawnAgent } from "./support/agent-process.ts";
 
-const TOKEN = randomBytes(24).toString("hex");  // lower-case hex: its upper-case form is another token
+const TOKEN = randomBytes(24).toString("hex"); // lower-case hex: its upper-case form is another token
 const V2 = "2025.11.15-auth";
 let root: string, keys: KeyFiles, v2: Uint8Array;
 
@@ -25,7 +25,11 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 
 // each PUT carries a new statement (a higher serial): after a rollback, the one rolled back from is refused
 const put = async (url: string, headers: Record<string, string>, query = "") =>
-  fetch(`${url}/v1/policy${query}`, { method: "PUT", body: v2 as BufferSource, headers: { "content-type": "application/wasm", "isoplace-signature": await signHeader(v2, keys), ...headers } });
+  fetch(`${url}/v1/policy${query}`, {
+    method: "PUT",
+    body: v2 as BufferSource,
+    headers: { "content-type": "application/wasm", "isoplace-signature": await signHeader(v2, keys), ...headers },
+  });
 const rollback = (url: string, headers: Record<string, string>) => fetch(`${url}/v1/policy/rollback`, { method: "POST", headers });
 
 describe("`isoplace serve` without an admin token", () => {
@@ -50,11 +54,18 @@ describe("`isoplace serve` without an admin token", () => {
   });
 
   it("refuses to start with a token that is short or holds a space (and does not echo it)", async () => {
-    const short = "abc123", spaced = "abcdefgh ijklmnop qrstuvwx";
+    const short = "abc123",
+      spaced = "abcdefgh ijklmnop qrstuvwx";
     const spacedFile = join(root, "spaced.token");
     await writeFile(spacedFile, spaced);
-    for (const [args, env, secret] of [[[], { ISOPLACE_ADMIN_TOKEN: short }, short], [["--admin-token-file", spacedFile], {}, spaced]] as const) {
-      const err = await spawnAgent([...args], { env }).then(() => null, (e: Error) => e);
+    for (const [args, env, secret] of [
+      [[], { ISOPLACE_ADMIN_TOKEN: short }, short],
+      [["--admin-token-file", spacedFile], {}, spaced],
+    ] as const) {
+      const err = await spawnAgent([...args], { env }).then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(err?.message).toMatch(/exited \(2\) before listening/);
       expect(err?.message).toMatch(/the admin token must be at least 16 characters without spaces/);
       expect(err?.message).not.toContain(secret);

@@ -17,22 +17,31 @@ describe("random values into every export", () => {
   it("each call returns or traps as a WebAssembly.RuntimeError, and the instance keeps answering", async () => {
     const bytes = await readDefaultModule();
     // the raw instance: every export the module really has, none of the loader's helpers
-    const { instance } = await WebAssembly.instantiate(bytes as BufferSource, { env: { abort: () => { throw new WebAssembly.RuntimeError("abort"); } } });
+    const { instance } = await WebAssembly.instantiate(bytes as BufferSource, {
+      env: {
+        abort: () => {
+          throw new WebAssembly.RuntimeError("abort");
+        },
+      },
+    });
     // a fresh instance has no constraints until the host writes some: edge, every runtime → L4
     expect((instance.exports.decide as (...a: number[]) => number)(0, -1, -1, 0, 127, 0)).toBe(4);
     const fns = Object.entries(instance.exports).filter(([, v]) => typeof v === "function") as [string, (...a: number[]) => number][];
     expect(fns.map(([n]) => n)).toEqual(expect.arrayContaining(["decide", "rank", "compare", "selfTest", "abiVersion"]));
     const value = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-1, 0, 255, 256, 2 ** 31 - 1, -(2 ** 31), 2 ** 32 - 1, NaN, Infinity));
     let traps = 0;
-    await fc.assert(fc.asyncProperty(fc.constantFrom(...fns), fc.array(value, { minLength: 0, maxLength: 8 }), async ([, fn], args) => {
-      try {
-        const r = (fn as (...a: number[]) => unknown)(...args);
-        expect(typeof r === "number" || r === undefined).toBe(true);
-      } catch (err) {
-        traps++;
-        expect(err).toBeInstanceOf(WebAssembly.RuntimeError);
-      }
-    }), { numRuns: RUNS * 5 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...fns), fc.array(value, { minLength: 0, maxLength: 8 }), async ([, fn], args) => {
+        try {
+          const r = (fn as (...a: number[]) => unknown)(...args);
+          expect(typeof r === "number" || r === undefined).toBe(true);
+        } catch (err) {
+          traps++;
+          expect(err).toBeInstanceOf(WebAssembly.RuntimeError);
+        }
+      }),
+      { numRuns: RUNS * 5 },
+    );
     console.log(`module boundary: ${RUNS * 5} random calls, ${traps} traps (all WebAssembly.RuntimeError)`);
     // and it still decides correctly afterwards (decide(edge, …, every runtime) → L4)
     expect((instance.exports.decide as (...a: number[]) => number)(0, -1, -1, 0, 127, 0)).toBe(4);

@@ -8,10 +8,15 @@ import { startAgent, type Agent } from "../../host/node/agent.ts";
 import { silent } from "../shipping/support/fixtures.ts";
 import { BAD_ITEMS, batchOf } from "./support/bounds.ts";
 
-const KiB = 1024, MiB = 1024 * KiB;
+const KiB = 1024,
+  MiB = 1024 * KiB;
 let agent: Agent;
-beforeAll(async () => { agent = await startAgent({ port: 0, logger: silent }); });
-afterAll(async () => { await agent.close(); });
+beforeAll(async () => {
+  agent = await startAgent({ port: 0, logger: silent });
+});
+afterAll(async () => {
+  await agent.close();
+});
 
 const post = async (path: string, body: unknown) => {
   const res = await fetch(`${agent.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -43,7 +48,8 @@ describe("a batch: at most 10 errors an item, 100 in all", () => {
   it("the largest answer for a 64 KiB body of bad items is under 1 MiB; every item still says it is invalid and how many errors it has", async () => {
     const sizes: [string, number, number][] = [];
     for (const [what, item] of Object.entries(BAD_ITEMS)) {
-      const body = batchOf(item), n = body.items.length;
+      const body = batchOf(item),
+        n = body.items.length;
       expect(JSON.stringify(body).length).toBeLessThanOrEqual(64 * KiB);
       const r = await post("/v1/decide/batch", body);
       expect(r.status, what).toBe(200);
@@ -59,8 +65,10 @@ describe("a batch: at most 10 errors an item, 100 in all", () => {
       sizes.push([what, n, r.bytes]);
     }
     const [worst, items, bytes] = sizes.reduce((a, b) => (b[2] > a[2] ? b : a));
-    console.log(`bounds: the largest batch answer for a 64 KiB body of bad items: ${bytes} bytes (${(bytes / MiB).toFixed(2)} MiB; ${items} items of "${worst}")\n` +
-      sizes.map(([w, n, b]) => `  ${w}: ${n} items, ${b} bytes`).join("\n"));
+    console.log(
+      `bounds: the largest batch answer for a 64 KiB body of bad items: ${bytes} bytes (${(bytes / MiB).toFixed(2)} MiB; ${items} items of "${worst}")\n` +
+        sizes.map(([w, n, b]) => `  ${w}: ${n} items, ${b} bytes`).join("\n"),
+    );
     expect(bytes).toBeLessThanOrEqual(MiB);
   });
 
@@ -70,6 +78,10 @@ describe("a batch: at most 10 errors an item, 100 in all", () => {
     const results = r.json.results;
     expect(results.slice(0, 10).map((p: { errors: unknown[] }) => p.errors.length)).toEqual(Array(10).fill(10));
     expect(results[0].omittedErrors).toBe(2);
-    expect(results[10]).toMatchObject({ errors: [], omittedErrors: 12, detail: expect.stringMatching(/^Item 10 is invalid \(12 errors\).*send the item alone/) });
+    expect(results[10]).toMatchObject({
+      errors: [],
+      omittedErrors: 12,
+      detail: expect.stringMatching(/^Item 10 is invalid \(12 errors\).*send the item alone/),
+    });
   });
 });

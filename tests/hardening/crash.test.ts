@@ -16,14 +16,25 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { verifyStatement } from "../../host/delivery/statement.ts";
 import {
-  build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, edgeDecision, keyFiles, policyStatus, signHeader, tempDir, variantSource, type KeyFiles,
+  build,
+  DEFAULT_EDGE_STACK,
+  DEFAULT_VERSION,
+  edgeDecision,
+  keyFiles,
+  policyStatus,
+  signHeader,
+  tempDir,
+  variantSource,
+  type KeyFiles,
 } from "../shipping/support/fixtures.ts";
 import { spawnAgent, type AgentProcess } from "./support/agent-process.ts";
 
 const TRIALS = Number(process.env.ISOPLACE_CRASH_TRIALS ?? 16);
 const TOKEN = randomBytes(24).toString("hex");
 const VARIANTS: [string, string][] = [
-  ["2025.11.15-c2", "K3s + WasmEdge 0.15.0 (c2)"], ["2025.11.15-c3", "K3s + WasmEdge 0.15.0 (c3)"], ["2025.11.15-c4", "K3s + WasmEdge 0.15.0 (c4)"],
+  ["2025.11.15-c2", "K3s + WasmEdge 0.15.0 (c2)"],
+  ["2025.11.15-c3", "K3s + WasmEdge 0.15.0 (c3)"],
+  ["2025.11.15-c4", "K3s + WasmEdge 0.15.0 (c4)"],
 ];
 const STACK_OF: Record<string, string> = { [DEFAULT_VERSION]: DEFAULT_EDGE_STACK, ...Object.fromEntries(VARIANTS) };
 
@@ -37,10 +48,12 @@ beforeAll(async () => {
   keys = await keyFiles(join(root, "keys"));
   const tokenFile = join(root, "admin.token");
   await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
-  modules = await Promise.all(VARIANTS.map(async ([version, stack]) => {
-    const bytes = await build(await variantSource(version, stack));
-    return { version, bytes };
-  }));
+  modules = await Promise.all(
+    VARIANTS.map(async ([version, stack]) => {
+      const bytes = await build(await variantSource(version, stack));
+      return { version, bytes };
+    }),
+  );
   args = ["--data-dir", dataDir, "--trusted-key", keys.pub, "--admin-token-file", tokenFile];
 });
 afterAll(async () => {
@@ -94,13 +107,19 @@ async function checkServing(a: AgentProcess, allowed: Set<string>, highestSerial
 /** Sends an admin call on a fresh connection; `onSent` runs once the request is in the kernel's hands. */
 function adminCall(url: string, method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>, onSent: () => void) {
   return new Promise<{ status: number; body: string } | { error: string }>((resolve) => {
-    const req = request(`${url}${path}`, { method, agent: false, headers: { authorization: `Bearer ${TOKEN}`, ...headers, ...(body ? { "content-length": String(body.length) } : {}) } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c) => { text += c; });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on("error", (err) => resolve({ error: err.message }));
-    });
+    const req = request(
+      `${url}${path}`,
+      { method, agent: false, headers: { authorization: `Bearer ${TOKEN}`, ...headers, ...(body ? { "content-length": String(body.length) } : {}) } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => {
+          text += c;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on("error", (err) => resolve({ error: err.message }));
+      },
+    );
     req.on("error", (err) => resolve({ error: err.message }));
     req.on("finish", onSent);
     req.end(body);
@@ -136,72 +155,101 @@ async function armed(point: string | undefined) {
   return { a };
 }
 
-it(`${TRIALS} SIGKILLs at every point of a policy write: every restart serves the verified policy the point implies`, async () => {
-  // two policies activated first (unarmed), so a rollback always has somewhere to go
-  agent = (await armed(undefined)).a;
-  await checkServing(agent, new Set([DEFAULT_VERSION]));
-  const first = await put(agent, modules[0]);
-  const second = await put(agent, modules[1]);
-  expect([first.answer, second.answer]).toMatchObject([{ status: 200 }, { status: 200 }]);
-  let highest: number | undefined = serialOf(second.sig);
-  const oldest = { m: modules[0], sig: first.sig };
-  await agent.kill("SIGTERM");
+it(
+  `${TRIALS} SIGKILLs at every point of a policy write: every restart serves the verified policy the point implies`,
+  async () => {
+    // two policies activated first (unarmed), so a rollback always has somewhere to go
+    agent = (await armed(undefined)).a;
+    await checkServing(agent, new Set([DEFAULT_VERSION]));
+    const first = await put(agent, modules[0]);
+    const second = await put(agent, modules[1]);
+    expect([first.answer, second.answer]).toMatchObject([{ status: 200 }, { status: 200 }]);
+    let highest: number | undefined = serialOf(second.sig);
+    const oldest = { m: modules[0], sig: first.sig };
+    await agent.kill("SIGTERM");
 
-  let cur = await armed(PLAN[0]?.point);
-  agent = cur.a;
-  let status = await checkServing(agent, new Set([modules[1].version]), highest);
-  const tally = { puts: 0, rollbacks: 0, servedNew: 0, servedPrevious: 0, points: {} as Record<string, number>, tempLeftovers: {} as Record<string, number>, restartMs: [] as number[] };
-
-  for (let trial = 0; trial < TRIALS; trial++) {
-    const { rollback: doRollback, point } = PLAN[trial];
-    const running = agent;
-    const previous = status.active.version;
-    const others = modules.filter((m) => m.version !== previous);
-    const m = others[trial % others.length];
-    const target = doRollback ? status.history[0].version : m.version;
-    // the child announces the point and holds there: the kill lands exactly at it
-    const kill = running.waitForLine((l) => l === `isoplace-crash-point ${point}`, `the crash point ${point}`, 30_000).then(() => running.kill("SIGKILL"));
-    kill.catch(() => {}); // a write that never reaches its point fails the trial below
-    let sig: string | undefined;
-    const write = doRollback ? rollback(running) : put(running, m).then((r) => { sig = r.sig; return r.answer; });
-    const answer = await Promise.race([write, kill.then(() => ({ error: "killed" }))]);
-    if ("status" in answer) throw new Error(`trial ${trial}: the ${doRollback ? "rollback" : "PUT"} was answered ${answer.status} ${answer.body} without reaching ${point}`);
-    await running.exited;
-    tally[doRollback ? "rollbacks" : "puts"]++;
-    tally.points[point] = (tally.points[point] ?? 0) + 1;
-    for (const f of await tempFiles()) {
-      const kind = f.includes(".wasm.sig.") ? "signature" : f.includes(".wasm.") ? "module" : "state";
-      tally.tempLeftovers[kind] = (tally.tempLeftovers[kind] ?? 0) + 1;
-    }
-
-    const committed = COMMITTED.has(point);
-    if (committed && !doRollback) highest = serialOf(sig!);
-    cur = await armed(PLAN[trial + 1]?.point);
+    let cur = await armed(PLAN[0]?.point);
     agent = cur.a;
-    tally.restartMs.push(agent.startMs);
-    try {
-      status = await checkServing(agent, new Set([committed ? target : previous]), highest);
-    } catch (err) {
-      throw new Error(`trial ${trial} (${doRollback ? "rollback" : "PUT"} ${previous} → ${target}, killed at ${point}): ${(err as Error).message}\n${agent.output()}`);
-    }
-    tally[committed ? "servedNew" : "servedPrevious"]++;
-    if (doRollback && committed) expect(status.active).toMatchObject({ activatedBy: "rollback" });
-  }
+    let status = await checkServing(agent, new Set([modules[1].version]), highest);
+    const tally = {
+      puts: 0,
+      rollbacks: 0,
+      servedNew: 0,
+      servedPrevious: 0,
+      points: {} as Record<string, number>,
+      tempLeftovers: {} as Record<string, number>,
+      restartMs: [] as number[],
+    };
 
-  // the highest serial survived every kill: a replay of the first statement is still refused
-  {
-    expect(serialOf(oldest.sig)).toBeLessThan(highest);
-    const replay = await adminCall(agent.url, "PUT", "/v1/policy", oldest.m.bytes, { "content-type": "application/wasm", "isoplace-signature": oldest.sig }, () => {});
-    expect(replay).toMatchObject({ status: 422 });
-    expect(JSON.parse((replay as { body: string }).body).reason).toBe("serial-lower");
-  }
-  const { restartMs, ...counts } = tally;
-  console.log(`crash safety: ${TRIALS} trials, 0 failures; ${JSON.stringify(counts)}; ` +
-    `restart (spawn → listening) median ${median(restartMs).toFixed(0)} ms, max ${Math.max(...restartMs).toFixed(0)} ms`);
-  if (TRIALS >= PUT_POINTS.length * 4 / 3 + ROLLBACK_POINTS.length) {
-    expect(Object.keys(tally.points).sort()).toEqual([...new Set([...PUT_POINTS, ...ROLLBACK_POINTS])].sort());
-  }
-}, 60_000 + TRIALS * 6_000);
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const { rollback: doRollback, point } = PLAN[trial];
+      const running = agent;
+      const previous = status.active.version;
+      const others = modules.filter((m) => m.version !== previous);
+      const m = others[trial % others.length];
+      const target = doRollback ? status.history[0].version : m.version;
+      // the child announces the point and holds there: the kill lands exactly at it
+      const kill = running.waitForLine((l) => l === `isoplace-crash-point ${point}`, `the crash point ${point}`, 30_000).then(() => running.kill("SIGKILL"));
+      kill.catch(() => {}); // a write that never reaches its point fails the trial below
+      let sig: string | undefined;
+      const write = doRollback
+        ? rollback(running)
+        : put(running, m).then((r) => {
+            sig = r.sig;
+            return r.answer;
+          });
+      const answer = await Promise.race([write, kill.then(() => ({ error: "killed" }))]);
+      if ("status" in answer)
+        throw new Error(`trial ${trial}: the ${doRollback ? "rollback" : "PUT"} was answered ${answer.status} ${answer.body} without reaching ${point}`);
+      await running.exited;
+      tally[doRollback ? "rollbacks" : "puts"]++;
+      tally.points[point] = (tally.points[point] ?? 0) + 1;
+      for (const f of await tempFiles()) {
+        const kind = f.includes(".wasm.sig.") ? "signature" : f.includes(".wasm.") ? "module" : "state";
+        tally.tempLeftovers[kind] = (tally.tempLeftovers[kind] ?? 0) + 1;
+      }
+
+      const committed = COMMITTED.has(point);
+      if (committed && !doRollback) highest = serialOf(sig!);
+      cur = await armed(PLAN[trial + 1]?.point);
+      agent = cur.a;
+      tally.restartMs.push(agent.startMs);
+      try {
+        status = await checkServing(agent, new Set([committed ? target : previous]), highest);
+      } catch (err) {
+        throw new Error(
+          `trial ${trial} (${doRollback ? "rollback" : "PUT"} ${previous} → ${target}, killed at ${point}): ${(err as Error).message}\n${agent.output()}`,
+        );
+      }
+      tally[committed ? "servedNew" : "servedPrevious"]++;
+      if (doRollback && committed) expect(status.active).toMatchObject({ activatedBy: "rollback" });
+    }
+
+    // the highest serial survived every kill: a replay of the first statement is still refused
+    {
+      expect(serialOf(oldest.sig)).toBeLessThan(highest);
+      const replay = await adminCall(
+        agent.url,
+        "PUT",
+        "/v1/policy",
+        oldest.m.bytes,
+        { "content-type": "application/wasm", "isoplace-signature": oldest.sig },
+        () => {},
+      );
+      expect(replay).toMatchObject({ status: 422 });
+      expect(JSON.parse((replay as { body: string }).body).reason).toBe("serial-lower");
+    }
+    const { restartMs, ...counts } = tally;
+    console.log(
+      `crash safety: ${TRIALS} trials, 0 failures; ${JSON.stringify(counts)}; ` +
+        `restart (spawn → listening) median ${median(restartMs).toFixed(0)} ms, max ${Math.max(...restartMs).toFixed(0)} ms`,
+    );
+    if (TRIALS >= (PUT_POINTS.length * 4) / 3 + ROLLBACK_POINTS.length) {
+      expect(Object.keys(tally.points).sort()).toEqual([...new Set([...PUT_POINTS, ...ROLLBACK_POINTS])].sort());
+    }
+  },
+  60_000 + TRIALS * 6_000,
+);
 
 it("temporary files of interrupted writes (a half module, a half state) are ignored at start and removed", async () => {
   agent ??= await spawnAgent(args);
@@ -212,6 +260,6 @@ it("temporary files of interrupted writes (a half module, a half state) are igno
   await writeFile(join(dataDir, `state.json.${randomUUID()}.tmp`), '{"format":1,"kept":[{"moduleSha');
   expect(await tempFiles()).toHaveLength(2);
   agent = await spawnAgent(args);
-  const after = await checkServing(agent, new Set([before.active.version]));  // checks: no temporary file is left
+  const after = await checkServing(agent, new Set([before.active.version])); // checks: no temporary file is left
   expect(after.active.moduleSha256).toBe(before.active.moduleSha256);
 });

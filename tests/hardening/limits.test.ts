@@ -20,7 +20,9 @@ beforeAll(async () => {
   root = await tempDir("isoplace-limits-");
   keys = await keyFiles(join(root, "keys"));
 });
-afterEach(async () => { await Promise.all(agents.splice(0).map((a) => a.close())); });
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((a) => a.close()));
+});
 
 async function agent(o: Partial<AgentOptions> = {}): Promise<Agent> {
   const a = await startAgent({ port: 0, logger: silent, trustedKeys: keys.trusted, adminToken: TOKEN, ...o });
@@ -35,13 +37,14 @@ const paddedDecide = (size: number) => {
 };
 
 /** The body as a stream: sent chunked, without a Content-Length. */
-const streamed = (text: string) => new ReadableStream<Uint8Array>({
-  start(controller) {
-    const bytes = new TextEncoder().encode(text);
-    for (let at = 0; at < bytes.length; at += 8192) controller.enqueue(bytes.subarray(at, at + 8192));
-    controller.close();
-  },
-});
+const streamed = (text: string) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      const bytes = new TextEncoder().encode(text);
+      for (let at = 0; at < bytes.length; at += 8192) controller.enqueue(bytes.subarray(at, at + 8192));
+      controller.close();
+    },
+  });
 
 const decide = (url: string, body: BodyInit, extra: RequestInit = {}) =>
   fetch(`${url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json" }, body, ...extra } as RequestInit);
@@ -75,10 +78,12 @@ describe("request bodies: 64 KiB", () => {
 
   it(`a batch of ${MAX_BATCH} items is answered; ${MAX_BATCH + 1} is 400 naming items`, async () => {
     const a = await agent();
-    const batch = (n: number) => fetch(`${a.url}/v1/decide/batch`, {
-      method: "POST", headers: { "content-type": "application/json" },
-      body: JSON.stringify({ items: Array.from({ length: n }, () => ({ workload: { scenario: "edge" } })) }),
-    });
+    const batch = (n: number) =>
+      fetch(`${a.url}/v1/decide/batch`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ items: Array.from({ length: n }, () => ({ workload: { scenario: "edge" } })) }),
+      });
     const ok = await batch(MAX_BATCH);
     expect(ok.status).toBe(200);
     expect((await ok.json()).results).toHaveLength(MAX_BATCH);
@@ -91,10 +96,12 @@ describe("request bodies: 64 KiB", () => {
 describe("modules", () => {
   it("PUT /v1/policy: its limit is the module limit (1 MiB): over it is 413 even when signed by a trusted key; nothing changes", async () => {
     const a = await agent();
-    const put = async (body: Uint8Array) => fetch(`${a.url}/v1/policy`, {
-      method: "PUT", body,
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/wasm", "isoplace-signature": await sign(body, keys) },
-    });
+    const put = async (body: Uint8Array) =>
+      fetch(`${a.url}/v1/policy`, {
+        method: "PUT",
+        body,
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/wasm", "isoplace-signature": await sign(body, keys) },
+      });
     const big = new Uint8Array(MAX_MODULE_BYTES + 1);
     big.set([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
     const res = await put(big);
@@ -151,7 +158,9 @@ describe("modules", () => {
             sent.bytes += chunk.length;
             if (!res.write(chunk)) return void res.once("drain", pump);
           }
-          res.end(() => { sent.finished = true; });
+          res.end(() => {
+            sent.finished = true;
+          });
         };
         res.on("error", () => {});
         pump();
@@ -159,7 +168,13 @@ describe("modules", () => {
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/policy.wasm`;
     });
-    afterAll(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    afterAll(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
 
     for (const m of ["length", "chunked"] as const) {
       it(`${m === "length" ? "announced by Content-Length" : "streamed chunked, 16 MiB"}: refused (size)${m === "chunked" ? ", the download cut off" : ""}`, async () => {

@@ -42,10 +42,12 @@ it("the agent's output holds no token, no Authorization header and no key, at LO
   const v2 = await build(await variantSource("2025.11.15-logs", "K3s + WasmEdge 0.15.0 (logs)"));
   agent = await spawnAgent(["--admin-token-file", tokenFile, "--trusted-key", keys.pub, "--data-dir", join(root, "data")], { env: { LOG_LEVEL: "trace" } });
   const url = agent.url;
-  const put = (authorization: string | undefined, signature: string) => fetch(`${url}/v1/policy`, {
-    method: "PUT", body: v2 as BufferSource,
-    headers: { "content-type": "application/wasm", "isoplace-signature": signature, ...(authorization === undefined ? {} : { authorization }) },
-  });
+  const put = (authorization: string | undefined, signature: string) =>
+    fetch(`${url}/v1/policy`, {
+      method: "PUT",
+      body: v2 as BufferSource,
+      headers: { "content-type": "application/wasm", "isoplace-signature": signature, ...(authorization === undefined ? {} : { authorization }) },
+    });
   const bodies: string[] = [];
   const expectStatus = async (res: Response, status: number) => {
     bodies.push(await res.text());
@@ -59,7 +61,14 @@ it("the agent's output holds no token, no Authorization header and no key, at LO
   await expectStatus(await put(`Bearer ${TOKEN}`, await sign(v2, other)), 422);
   await expectStatus(await fetch(`${agent.url}/v1/policy/rollback`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } }), 200);
   await expectStatus(await fetch(`${agent.url}/v1/policy/rollback?token=${WRONG}`, { method: "POST" }), 401);
-  await expectStatus(await fetch(`${agent.url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${WRONG}` }, body: '{"workload":{"scenario":"edge"}}' }), 200);
+  await expectStatus(
+    await fetch(`${agent.url}/v1/decide`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${WRONG}` },
+      body: '{"workload":{"scenario":"edge"}}',
+    }),
+    200,
+  );
   await expectStatus(await fetch(`${agent.url}/v1/policy`), 200);
   expect(await agent.kill("SIGTERM")).toBe(0);
 
@@ -78,8 +87,8 @@ it("the agent's output holds no token, no Authorization header and no key, at LO
 
 it("the CLI's key commands print no private key; a private key given as a trusted key is refused without being echoed", async () => {
   // each with a deadline: `serve` given a private key must exit 2, and would otherwise run on
-  const cli = (...args: string[]) => runChild(process.execPath, [agentEntry(), ...args], { cwd: root, timeoutMs: 30_000 })
-    .then(({ code, stdout, stderr }) => ({ code, out: stdout + stderr }));
+  const cli = (...args: string[]) =>
+    runChild(process.execPath, [agentEntry(), ...args], { cwd: root, timeoutMs: 30_000 }).then(({ code, stdout, stderr }) => ({ code, out: stdout + stderr }));
   const wasm = join(root, "m.wasm");
   await writeFile(wasm, await build(await variantSource("2025.11.15-logs", "K3s + WasmEdge 0.15.0 (logs)")));
 
@@ -98,5 +107,10 @@ it("the CLI's key commands print no private key; a private key given as a truste
 
   const all = [keygen, sign, signWithPublic, serveWithPrivate].map((r) => r.out).join("\n");
   expect(secretsIn(all)).toEqual([]);
-  expect(all).not.toContain(cliKey.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "").slice(0, 24));
+  expect(all).not.toContain(
+    cliKey
+      .replace(/-----[A-Z ]+-----/g, "")
+      .replace(/\s+/g, "")
+      .slice(0, 24),
+  );
 });

@@ -39,14 +39,20 @@ it.each(["selfTest", "decide"])("a signed module that refills its own budget in 
   const t0 = performance.now();
   // a bound for the old agent, which never answered: the assertion below is the figure's
   const res = await fetch(`${url}/v1/policy`, {
-    method: "PUT", body: module as BufferSource, signal: AbortSignal.timeout(15_000),
+    method: "PUT",
+    body: module as BufferSource,
+    signal: AbortSignal.timeout(15_000),
     headers: { "content-type": "application/wasm", "isoplace-signature": signature, authorization: `Bearer ${TOKEN}` },
   });
   const body = await res.json();
   const ms = performance.now() - t0;
   console.log(`escape: the budget-refilling module (in ${fn}) refused by the agent in ${ms.toFixed(1)} ms: ${body.reason}`);
   expect(res.status).toBe(422);
-  expect(body).toMatchObject({ type: "urn:isoplace:problem:policy-rejected", reason: "invalid", detail: expect.stringMatching(/not a valid WebAssembly module/) });
+  expect(body).toMatchObject({
+    type: "urn:isoplace:problem:policy-rejected",
+    reason: "invalid",
+    detail: expect.stringMatching(/not a valid WebAssembly module/),
+  });
   expect(ms).toBeLessThanOrEqual(1000);
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
   const status = await (await fetch(`${url}/v1/policy`)).json();

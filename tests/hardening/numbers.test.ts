@@ -22,8 +22,25 @@ beforeAll(async () => {
 });
 
 const literal = fc.oneof(
-  fc.constantFrom("1e999", "-1e999", "1e308", "1.7976931348623157e308", "-1e308", "5e-324", "-5e-324", "1e-400", "-0", "0", "0.0",
-    "1e21", "123456789012345678901234567890", "9007199254740993", "1E2", "-1.5", "4.9999999999999999"),
+  fc.constantFrom(
+    "1e999",
+    "-1e999",
+    "1e308",
+    "1.7976931348623157e308",
+    "-1e308",
+    "5e-324",
+    "-5e-324",
+    "1e-400",
+    "-0",
+    "0",
+    "0.0",
+    "1e21",
+    "123456789012345678901234567890",
+    "9007199254740993",
+    "1E2",
+    "-1.5",
+    "4.9999999999999999",
+  ),
   fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: -400, max: 400 })).map(([m, e]) => `${m}e${e}`),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => d.toExponential()),
   fc.integer({ min: -10, max: 100 }).map(String),
@@ -31,8 +48,10 @@ const literal = fc.oneof(
 
 const CONSTRAINTS = ["maxColdStartMs", "maxMemoryMb", "maxCpuOverheadPct", "minIsolation"];
 /** `"key":literal` pairs for some of `keys`, as JSON text. */
-const fields = (keys: string[]) => fc.uniqueArray(fc.constantFrom(...keys), { minLength: 1, maxLength: keys.length })
-  .chain((ks) => fc.tuple(...ks.map((k) => literal.map((v) => `"${k}":${v}`))).map((pairs) => `{${pairs.join(",")}}`));
+const fields = (keys: string[]) =>
+  fc
+    .uniqueArray(fc.constantFrom(...keys), { minLength: 1, maxLength: keys.length })
+    .chain((ks) => fc.tuple(...ks.map((k) => literal.map((v) => `"${k}":${v}`))).map((pairs) => `{${pairs.join(",")}}`));
 
 async function send(path: string, text: string) {
   const res = await app.request(path, { method: "POST", body: text, headers: { "content-type": "application/json" } });
@@ -65,17 +84,29 @@ function check(r: { status: number; text: string }, kind: "decide" | "rank") {
 
 const withoutId = (t: string) => t.replace(/"decisionId":"[^"]+"/g, "");
 
-it(`hand-written numeric literals in every numeric field (${RUNS} runs): never a 5xx, coherent answers`, async () => {
-  const metrics = engine.catalogue.metrics.map((m) => m.id);
-  await fc.assert(fc.asyncProperty(fields(CONSTRAINTS), fields(metrics), fc.constantFrom(...engine.catalogue.scenarios.map((s) => s.id)), async (constraints, weights, scenario) => {
-    const decide = `{"workload":{"scenario":"${scenario}","constraints":${constraints},"weights":${weights}}}`;
-    const a = await send("/v1/decide", decide);
-    check(a, "decide");
-    if (a.status === 200) expect(withoutId((await send("/v1/decide", decide)).text)).toBe(withoutId(a.text));
-    const batch = await send("/v1/decide/batch", `{"items":[${decide},{"workload":{"weights":${weights}}}]}`);
-    expect(batch.status).toBe(200);
-    for (const item of JSON.parse(batch.text).results) check({ status: item.status ?? 200, text: JSON.stringify(item) }, "decide");
-    check(await send("/v1/rank", `{"weights":${weights},"constraints":${constraints}}`), "rank");
-  }), { numRuns: RUNS });
-  console.log(`numeric literals: ${tally.inputs} inputs, statuses ${JSON.stringify(tally.status)}`);
-}, 30_000 + RUNS * 20);
+it(
+  `hand-written numeric literals in every numeric field (${RUNS} runs): never a 5xx, coherent answers`,
+  async () => {
+    const metrics = engine.catalogue.metrics.map((m) => m.id);
+    await fc.assert(
+      fc.asyncProperty(
+        fields(CONSTRAINTS),
+        fields(metrics),
+        fc.constantFrom(...engine.catalogue.scenarios.map((s) => s.id)),
+        async (constraints, weights, scenario) => {
+          const decide = `{"workload":{"scenario":"${scenario}","constraints":${constraints},"weights":${weights}}}`;
+          const a = await send("/v1/decide", decide);
+          check(a, "decide");
+          if (a.status === 200) expect(withoutId((await send("/v1/decide", decide)).text)).toBe(withoutId(a.text));
+          const batch = await send("/v1/decide/batch", `{"items":[${decide},{"workload":{"weights":${weights}}}]}`);
+          expect(batch.status).toBe(200);
+          for (const item of JSON.parse(batch.text).results) check({ status: item.status ?? 200, text: JSON.stringify(item) }, "decide");
+          check(await send("/v1/rank", `{"weights":${weights},"constraints":${constraints}}`), "rank");
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    console.log(`numeric literals: ${tally.inputs} inputs, statuses ${JSON.stringify(tally.status)}`);
+  },
+  30_000 + RUNS * 20,
+);

@@ -24,15 +24,21 @@ beforeAll(async () => {
 
 describe("serial marks by policy name", () => {
   let agent: Agent;
-  afterAll(async () => { await agent?.close(); });
+  afterAll(async () => {
+    await agent?.close();
+  });
 
   it('a policy named "constructor": its mark is its own, so a lower serial after a higher one is refused (serial-lower)', async () => {
     const dataDir = join(root, "data");
     agent = await startAgent({ port: 0, logger: silent, trustedKeys: keys.trusted, adminToken: TOKEN, dataDir });
-    const put = async (serial: number) => (await fetch(`${agent.url}/v1/policy`, {
-      method: "PUT", body: named as BufferSource,
-      headers: { "content-type": "application/wasm", "isoplace-signature": await sign(named, keys, { serial }), authorization: `Bearer ${TOKEN}` },
-    })).json();
+    const put = async (serial: number) =>
+      (
+        await fetch(`${agent.url}/v1/policy`, {
+          method: "PUT",
+          body: named as BufferSource,
+          headers: { "content-type": "application/wasm", "isoplace-signature": await sign(named, keys, { serial }), authorization: `Bearer ${TOKEN}` },
+        })
+      ).json();
     expect(await put(10)).toMatchObject({ result: "activated" });
     expect(agent.manager.serialMark("constructor")).toMatchObject({ serial: 10 });
     expect(await put(5)).toMatchObject({ reason: "serial-lower" });
@@ -51,12 +57,17 @@ describe("the source", () => {
     const found: string[] = [];
     for (const file of readdirSync(host, { recursive: true, encoding: "utf8" })) {
       if (!file.endsWith(".ts")) continue;
-      readFileSync(join(host, file), "utf8").split("\n").forEach((line, i) => {
-        const code = line.replace(/\/\*.*?\*\//g, "").replace(/`[^`]*`|"[^"]*"|'[^']*'/g, '""').replace(/\/\/.*$/, "");
-        if (/^\s*(\*|\/\*)/.test(line) || /\bfor\s*\(\s*(const|let|var)\s+\w+\s+in\b/.test(code)) return;
-        // a name held in a variable (a literal key narrowing a union of our own objects is no lookup)
-        if (/[\w)\]]\s+in\s+[\w(]/.test(code)) found.push(`host/${file}:${i + 1}: ${line.trim()}`);
-      });
+      readFileSync(join(host, file), "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          const code = line
+            .replace(/\/\*.*?\*\//g, "")
+            .replace(/`[^`]*`|"[^"]*"|'[^']*'/g, '""')
+            .replace(/\/\/.*$/, "");
+          if (/^\s*(\*|\/\*)/.test(line) || /\bfor\s*\(\s*(const|let|var)\s+\w+\s+in\b/.test(code)) return;
+          // a name held in a variable (a literal key narrowing a union of our own objects is no lookup)
+          if (/[\w)\]]\s+in\s+[\w(]/.test(code)) found.push(`host/${file}:${i + 1}: ${line.trim()}`);
+        });
     }
     expect(found).toEqual([]);
   });

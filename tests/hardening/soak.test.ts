@@ -5,12 +5,15 @@
 import { expect, it } from "vitest";
 import { runSoak } from "../../bench/soak/run.ts";
 
-const SWAPS = 4, REQUESTS = 200;
+const SWAPS = 4,
+  REQUESTS = 200;
 
 it(`load until ${SWAPS} swaps, every bad class and ${REQUESTS} requests: no failed request, every bad class refused with its reason`, async () => {
   const r = await runSoak({ length: { swaps: SWAPS, requests: REQUESTS }, connections: 4, swapMs: 300, badMs: 200 });
-  console.log(`soak (short): ${r.requests.total} requests, ${r.requests.failed} failed, p99 ${r.requests.latencyMs.p99} ms; ` +
-    `${r.swaps.done} swaps; ${r.badUploads.rejected}/${r.badUploads.sent} bad uploads rejected, ${r.badUploads.classesTried} classes`);
+  console.log(
+    `soak (short): ${r.requests.total} requests, ${r.requests.failed} failed, p99 ${r.requests.latencyMs.p99} ms; ` +
+      `${r.swaps.done} swaps; ${r.badUploads.rejected}/${r.badUploads.sent} bad uploads rejected, ${r.badUploads.classesTried} classes`,
+  );
   expect(r.problems).toEqual([]);
   expect(r.requests.failed).toBe(0);
   expect(r.requests.total).toBeGreaterThanOrEqual(REQUESTS);

@@ -13,8 +13,8 @@ const HTTP = join(PACKAGE_ROOT, "host", "http");
 // `incoming`: @hono/node-server's binding of the IncomingMessage (c.env.incoming)
 const NODE_NAMES = new Set(["incoming", "IncomingMessage", "ServerResponse", "NodeJS", "Buffer", "process", "require", "__dirname", "__filename", "global"]);
 
-const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
-  .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
 
 /** What a file names of Node's: its imports (static, type-only, dynamic, /// references) and identifiers. */
 function nodeUses(file: string, text = readFileSync(file, "utf8")): string[] {
@@ -23,8 +23,14 @@ function nodeUses(file: string, text = readFileSync(file, "utf8")): string[] {
   for (const { fileName: spec } of [...pre.importedFiles, ...pre.typeReferenceDirectives, ...pre.referencedFiles]) {
     const bare = spec.replace(/^node:/, "").split("/")[0];
     const local = spec.startsWith(".") ? relative(PACKAGE_ROOT, resolve(dirname(file), spec)) : "";
-    if (spec.startsWith("node:") || builtinModules.includes(bare) || spec.startsWith("@hono/node-") || spec === "node"
-      || local.startsWith(join("host", "node"))) found.push(`imports ${spec}`);
+    if (
+      spec.startsWith("node:") ||
+      builtinModules.includes(bare) ||
+      spec.startsWith("@hono/node-") ||
+      spec === "node" ||
+      local.startsWith(join("host", "node"))
+    )
+      found.push(`imports ${spec}`);
   }
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const visit = (n: ts.Node): void => {

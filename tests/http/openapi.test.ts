@@ -46,9 +46,25 @@ describe("/openapi.json", () => {
   });
 
   it("names its schemas as components, every $ref resolving to one; the batch reuses the decide request", () => {
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining([
-      "DecideRequest", "DecideBatchRequest", "RankRequest", "LevelId", "Decision", "BatchAnswer", "RankAnswer", "Comparison", "Levels", "Scenarios", "PolicyStatus", "Problem", "FieldError", "Health", "Ready",
-    ]));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining([
+        "DecideRequest",
+        "DecideBatchRequest",
+        "RankRequest",
+        "LevelId",
+        "Decision",
+        "BatchAnswer",
+        "RankAnswer",
+        "Comparison",
+        "Levels",
+        "Scenarios",
+        "PolicyStatus",
+        "Problem",
+        "FieldError",
+        "Health",
+        "Ready",
+      ]),
+    );
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]);
     expect(refs.length).toBeGreaterThan(20);
     for (const r of refs) expect(doc.components.schemas[r.replace("#/components/schemas/", "")], r).toBeDefined();
@@ -62,10 +78,11 @@ describe("/openapi.json", () => {
     expect(doc.servers).toEqual([{ url: "/", description: expect.any(String) }]);
     const declared = doc.tags.map((t: any) => t.name);
     for (const t of doc.tags) expect(t.description, t.name).toBeTruthy();
-    for (const [path, ops] of Object.entries<any>(doc.paths)) for (const op of Object.values<any>(ops)) {
-      expect(op.tags, path).toHaveLength(1);
-      expect(declared, path).toContain(op.tags[0]);
-    }
+    for (const [path, ops] of Object.entries<any>(doc.paths))
+      for (const op of Object.values<any>(ops)) {
+        expect(op.tags, path).toHaveLength(1);
+        expect(declared, path).toContain(op.tags[0]);
+      }
     expect(doc.paths["/v1/decide"].post.tags).toEqual(["decisions"]);
     expect(doc.paths["/v1/levels"].get.tags).toEqual(["catalogue"]);
     expect(doc.paths["/readyz"].get.tags).toEqual(["operations"]);
@@ -80,7 +97,9 @@ describe("/openapi.json", () => {
     expect(answer).toMatchObject(JSON.parse(JSON.stringify(expected)));
     expect(() => S.decision.parse(answer)).not.toThrow();
     const rank = doc.paths["/v1/rank"].post;
-    expect(rank.responses["200"].content["application/json"].example).toEqual(JSON.parse(JSON.stringify(engine.rank(rank.requestBody.content["application/json"].example))));
+    expect(rank.responses["200"].content["application/json"].example).toEqual(
+      JSON.parse(JSON.stringify(engine.rank(rank.requestBody.content["application/json"].example))),
+    );
     const batch = doc.paths["/v1/decide/batch"].post;
     expect(batch.responses["200"].content["application/json"].example.results).toHaveLength(batch.requestBody.content["application/json"].example.items.length);
     const compare = doc.paths["/v1/compare"].get;

@@ -4,8 +4,7 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnAgent, type AgentProcess } from "../hardening/support/agent-process.ts";
 
-const post = (url: string, body: unknown) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 /** Prometheus text exposition, parsed line by line: every line must be a comment or a sample. */
 function parsePrometheus(text: string): Map<string, number> {
@@ -21,7 +20,9 @@ function parsePrometheus(text: string): Map<string, number> {
 
 describe("isoplace serve (a real process)", () => {
   let agent: AgentProcess;
-  beforeAll(async () => { agent = await spawnAgent(["--runtimes", "containerd,wasmedge"]); });
+  beforeAll(async () => {
+    agent = await spawnAgent(["--runtimes", "containerd,wasmedge"]);
+  });
   afterAll(() => agent?.kill());
 
   it("decides with the configured node profile", async () => {
@@ -30,7 +31,9 @@ describe("isoplace serve (a real process)", () => {
   });
 
   it("answers a batch in order", async () => {
-    const r = await (await post(`${agent.url}/v1/decide/batch`, { items: [{ workload: { scenario: "serverless" } }, { workload: { security: "multi-tenant" } }] })).json();
+    const r = await (
+      await post(`${agent.url}/v1/decide/batch`, { items: [{ workload: { scenario: "serverless" } }, { workload: { security: "multi-tenant" } }] })
+    ).json();
     // multi-tenant wants L1, which needs kvm: the best-isolating level this node has wins
     expect(r.results.map((x: { level: string | null }) => x.level)).toEqual(["L4", "L4"]);
     expect(r.results[1].rule).toBe("score");
@@ -51,7 +54,14 @@ describe("isoplace serve (a real process)", () => {
     const answer = await (await post(`${agent.url}/v1/decide`, { workload: { scenario: "microservices" } })).json();
     // the line of this very request, found by its decision id, whenever the logger writes it
     const line = await agent.waitForLine((l) => l.includes(answer.decisionId), "the request's log line", 10_000);
-    expect(JSON.parse(line)).toMatchObject({ msg: "request", method: "POST", route: "/v1/decide", status: 200, placement: "L3", decisionId: answer.decisionId });
+    expect(JSON.parse(line)).toMatchObject({
+      msg: "request",
+      method: "POST",
+      route: "/v1/decide",
+      status: 200,
+      placement: "L3",
+      decisionId: answer.decisionId,
+    });
     expect(agent.output()).not.toContain("microservices");
   });
 });
@@ -69,17 +79,28 @@ describe("graceful stop", () => {
     // the request is in flight. Half the body goes, then SIGTERM; the rest only once the agent
     // has logged that it is stopping.
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request({ host: hostname, port, method: "POST", path: "/v1/decide", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), expect: "100-continue" } }, (res) => {
-        let text = "";
-        res.on("data", (d) => (text += d));
-        res.on("end", () => resolve({ status: res.statusCode!, text }));
-      });
+      const req = request(
+        {
+          host: hostname,
+          port,
+          method: "POST",
+          path: "/v1/decide",
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), expect: "100-continue" },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => resolve({ status: res.statusCode!, text }));
+        },
+      );
       req.on("error", reject);
       req.on("continue", () => {
         req.write(body.slice(0, 10), () => {
           a.child.kill("SIGTERM");
-          a.waitForLine((l) => l.includes('"msg":"stopping: draining in-flight requests"'), "the stopping line", 10_000)
-            .then(() => req.end(body.slice(10)), reject);
+          a.waitForLine((l) => l.includes('"msg":"stopping: draining in-flight requests"'), "the stopping line", 10_000).then(
+            () => req.end(body.slice(10)),
+            reject,
+          );
         });
       });
       req.flushHeaders();

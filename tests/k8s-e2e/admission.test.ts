@@ -75,7 +75,10 @@ describe.skipIf(!havePeers(...CONTROL_PLANE_PEERS))(needsPeers("the webhook behi
     expect(again).toMatchObject({ outcome: "unchanged", decisionId: audit.decisionId });
     expect(again.uid).not.toBe(audit.uid);
     expect(created.metadata.annotations).toMatchObject({
-      ...TENANT, "isoplace.io/level": "L1", "isoplace.io/runtime": audit.runtime, "isoplace.io/decision-id": audit.decisionId,
+      ...TENANT,
+      "isoplace.io/level": "L1",
+      "isoplace.io/runtime": audit.runtime,
+      "isoplace.io/decision-id": audit.decisionId,
       "isoplace.io/policy": expect.stringMatching(/^default@/),
     });
     // what was stored is what was answered
@@ -149,9 +152,11 @@ describe.skipIf(!havePeers(...CONTROL_PLANE_PEERS))(needsPeers("the webhook behi
   it("a denial reaches kubectl naming the annotation and the allowed ids; no pod is created", async () => {
     const r = await create("fill", pod("bad-security", { "isoplace.io/security": "bulletproof" }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/admission webhook "pods\.isoplace\.io" denied the request: isoplace: invalid annotations on fill\/bad-security: isoplace\.io\/security/);
+    expect(r.stderr).toMatch(
+      /admission webhook "pods\.isoplace\.io" denied the request: isoplace: invalid annotations on fill\/bad-security: isoplace\.io\/security/,
+    );
     expect(r.stderr).toMatch(/bulletproof/);
-    expect(r.stderr).toMatch(/zero-trust/);   // one of the allowed ids, listed
+    expect(r.stderr).toMatch(/zero-trust/); // one of the allowed ids, listed
     const got = await c.cp.kubectl(["get", "pod", "-n", "fill", "bad-security"]);
     expect(got.stderr).toMatch(/NotFound/);
   });
@@ -186,42 +191,63 @@ describe.skipIf(!havePeers(...CONTROL_PLANE_PEERS))(needsPeers("the webhook behi
         const patch = labels["e2e.isoplace.io/labelled"] ? undefined : [{ op: "add", path: "/metadata/labels/e2e.isoplace.io~1labelled", value: "yes" }];
         if (patch) labelled++;
         res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({
-          apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview",
-          response: { uid: review.request.uid, allowed: true, ...(patch ? { patchType: "JSONPatch", patch: Buffer.from(JSON.stringify(patch)).toString("base64") } : {}) },
-        }));
+        res.end(
+          JSON.stringify({
+            apiVersion: "admission.k8s.io/v1",
+            kind: "AdmissionReview",
+            response: {
+              uid: review.request.uid,
+              allowed: true,
+              ...(patch ? { patchType: "JSONPatch", patch: Buffer.from(JSON.stringify(patch)).toString("base64") } : {}),
+            },
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => labeler.listen(0, "127.0.0.1", resolve));
     try {
       const port = (labeler.address() as AddressInfo).port;
       // named to sort after ours: the server calls configurations in name order
-      await c.cp.kubectlOk(["apply", "-f", "-"], JSON.stringify({
-        apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration",
-        metadata: { name: "zz-e2e-labeler" },
-        webhooks: [{
-          name: "labeler.e2e.isoplace.io", admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy: "Fail", timeoutSeconds: 5,
-          reinvocationPolicy: "Never",
-          clientConfig: { url: `https://127.0.0.1:${port}/`, caBundle: c.certs.caBundle },
-          rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }],
-          namespaceSelector: { matchLabels: { "e2e.isoplace.io/labeler": "on" } },
-        }],
-      }));
+      await c.cp.kubectlOk(
+        ["apply", "-f", "-"],
+        JSON.stringify({
+          apiVersion: "admissionregistration.k8s.io/v1",
+          kind: "MutatingWebhookConfiguration",
+          metadata: { name: "zz-e2e-labeler" },
+          webhooks: [
+            {
+              name: "labeler.e2e.isoplace.io",
+              admissionReviewVersions: ["v1"],
+              sideEffects: "None",
+              failurePolicy: "Fail",
+              timeoutSeconds: 5,
+              reinvocationPolicy: "Never",
+              clientConfig: { url: `https://127.0.0.1:${port}/`, caBundle: c.certs.caBundle },
+              rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }],
+              namespaceSelector: { matchLabels: { "e2e.isoplace.io/labeler": "on" } },
+            },
+          ],
+        }),
+      );
       await namespace(c.cp, "reinvoke", { [MODE_LABEL]: "fill", "e2e.isoplace.io/labeler": "on" });
       // the labeler is active once a dry run comes back labelled
-      let i = 0, last = "";
-      await pollOtherProcess(async () => {
-        const r = await c.cp.api("POST", "/api/v1/namespaces/reinvoke/pods?dryRun=All", pod(`probe-${i++}`, OPTED_IN));
-        last = r.text.slice(0, 300);
-        return r.json?.metadata?.labels?.["e2e.isoplace.io/labelled"] && r.json.metadata.annotations?.["isoplace.io/decision-id"];
-      }, { ms: 30_000, everyMs: 100, what: "the labeler called", last: () => last });
+      let i = 0,
+        last = "";
+      await pollOtherProcess(
+        async () => {
+          const r = await c.cp.api("POST", "/api/v1/namespaces/reinvoke/pods?dryRun=All", pod(`probe-${i++}`, OPTED_IN));
+          last = r.text.slice(0, 300);
+          return r.json?.metadata?.labels?.["e2e.isoplace.io/labelled"] && r.json.metadata.annotations?.["isoplace.io/decision-id"];
+        },
+        { ms: 30_000, everyMs: 100, what: "the labeler called", last: () => last },
+      );
       const r = await create("reinvoke", pod("relabelled", TENANT));
       expect(r.code, r.stderr).toBe(0);
       const created = JSON.parse(r.stdout);
       expect(created.metadata.labels["e2e.isoplace.io/labelled"]).toBe("yes");
       expect(created.spec.runtimeClassName).toBe("kata");
       const calls = await auditOf(hooks.fill, "reinvoke", "relabelled", 2);
-      expect(calls.map((a) => a.outcome)).toEqual(["mutated", "unchanged"]);   // called again, nothing more to change
+      expect(calls.map((a) => a.outcome)).toEqual(["mutated", "unchanged"]); // called again, nothing more to change
       expect(calls[1].decisionId).toBe(calls[0].decisionId);
       expect(created.metadata.annotations["isoplace.io/decision-id"]).toBe(calls[0].decisionId);
       expect(labelled).toBeGreaterThan(0);

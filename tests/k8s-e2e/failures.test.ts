@@ -48,9 +48,14 @@ describe.skipIf(!havePeers(...CONTROL_PLANE_PEERS))(needsPeers("the webhook fail
     const ca = readFileSync(c.certs.caCert);
     const before = await served(hook.port, ca);
     const renewed = makeCertificates({
-      service: SERVICE, namespace: NAMESPACE, outDir: join(c.dir, "renewed"), extraNames: ["127.0.0.1"], ca: { cert: c.certs.caCert, key: c.certs.caKey },
+      service: SERVICE,
+      namespace: NAMESPACE,
+      outDir: join(c.dir, "renewed"),
+      extraNames: ["127.0.0.1"],
+      ca: { cert: c.certs.caCert, key: c.certs.caKey },
     });
-    let renewing = true, after = 0;
+    let renewing = true,
+      after = 0;
     const results: { status: number; placed: boolean }[] = [];
     // four clients, until 40 creates after the webhook has reloaded
     const client = async () => {
@@ -87,7 +92,7 @@ describe.skipIf(!havePeers(...CONTROL_PLANE_PEERS))(needsPeers("the webhook fail
       expect(r.json.spec.runtimeClassName).toBeUndefined();
       expect(r.json.metadata.annotations["isoplace.io/decision-id"]).toBeUndefined();
       expect(ms).toBeGreaterThanOrEqual(timeoutSeconds() * 1000 - 50);
-      expect(ms).toBeLessThan(10_000);   // the server's default webhook timeout: the configuration's own applied
+      expect(ms).toBeLessThan(10_000); // the server's default webhook timeout: the configuration's own applied
       await c.cp.apiserver.waitForLine(/[Ff]ailed calling webhook, failing open pods\.isoplace\.io.*(deadline|timeout)/, "the API server's fail-open line");
     } finally {
       hook.child.process.kill("SIGCONT");

@@ -16,8 +16,10 @@ import { CONTROL_PLANE_PEERS, startControlPlane, type ControlPlane } from "./sup
 import { RUNTIME_CLASS_FILES } from "./support/webhook.ts";
 
 const NS = "plan";
-const classes = () => RUNTIME_CLASS_FILES.flatMap((f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS()))
-  .filter((d) => d?.kind === "RuntimeClass").map((d) => d.metadata.name as string);
+const classes = () =>
+  RUNTIME_CLASS_FILES.flatMap((f) => parseAllDocuments(readFileSync(f, "utf8")).map((d) => d.toJS()))
+    .filter((d) => d?.kind === "RuntimeClass")
+    .map((d) => d.metadata.name as string);
 
 describe.skipIf(!havePeers(...CONTROL_PLANE_PEERS))(needsPeers("isoplace plan against a real kube-apiserver", ...CONTROL_PLANE_PEERS), () => {
   let cp: ControlPlane;
@@ -28,18 +30,24 @@ describe.skipIf(!havePeers(...CONTROL_PLANE_PEERS))(needsPeers("isoplace plan ag
     await namespace(cp, NS);
   }, 240_000);
 
-  afterAll(async () => { await cp?.stop(); }, 60_000);
+  afterAll(async () => {
+    await cp?.stop();
+  }, 60_000);
 
   it("a plain scalar is a string for plan exactly where the API server stores one as an annotation", async () => {
     const values = [...STRINGS, ...NULLS, ...NOT_STRINGS];
     const server = new Map<string, string | null>();
     // a few kubectl processes at a time: each value in its own object, as one refused value would refuse a whole stream
     for (let i = 0; i < values.length; i += 8) {
-      await Promise.all(values.slice(i, i + 8).map(async (v) => {
-        const r = await cp.kubectl(["create", "--dry-run=server", "-n", NS, "-f", "-", "-o", "jsonpath={.metadata.annotations.x}"],
-          `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    x: ${v}\n`);
-        server.set(v, r.code === 0 ? r.stdout : null);
-      }));
+      await Promise.all(
+        values.slice(i, i + 8).map(async (v) => {
+          const r = await cp.kubectl(
+            ["create", "--dry-run=server", "-n", NS, "-f", "-", "-o", "jsonpath={.metadata.annotations.x}"],
+            `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    x: ${v}\n`,
+          );
+          server.set(v, r.code === 0 ? r.stdout : null);
+        }),
+      );
     }
     const planned = (v: string) => {
       const x = (parseManifestText(`x: ${v}\n`, "t.yaml").values[0] as { x: unknown }).x;
@@ -76,14 +84,18 @@ spec:
     spec:
       containers: [{name: api, image: registry.example/api:1.0.0}]
 `;
-    const r = await runChild(process.execPath, [agentEntry(), "plan", "-f", "-", "-n", NS, "--runtime-classes", classes().join(","), "-o", "yaml"], { cwd: PACKAGE_ROOT, input });
+    const r = await runChild(process.execPath, [agentEntry(), "plan", "-f", "-", "-n", NS, "--runtime-classes", classes().join(","), "-o", "yaml"], {
+      cwd: PACKAGE_ROOT,
+      input,
+    });
     expect(r.code, r.stderr).toBe(0);
     const created = await cp.kubectl(["create", "-n", NS, "-f", "-", "-o", "json"], r.stdout);
     expect(created.code, created.stderr).toBe(0);
     // the server's own JSON, as text: 9007199254740993 is beyond what JSON.parse keeps
     const pod = await cp.kubectlOk(["get", "pod", "-n", NS, "filter", "-o", "json"]);
     expect(pod).toContain('"terminationGracePeriodSeconds": 9007199254740993');
-    const p = JSON.parse(pod), d = JSON.parse(await cp.kubectlOk(["get", "deployment", "-n", NS, "tenant-api", "-o", "json"]));
+    const p = JSON.parse(pod),
+      d = JSON.parse(await cp.kubectlOk(["get", "deployment", "-n", NS, "tenant-api", "-o", "json"]));
     expect(p.spec.runtimeClassName).toBe("wasmedge");
     expect(p.metadata.annotations).toMatchObject({ "deploy.example.com/built": "2024-01-01", "isoplace.io/level": "L4", "isoplace.io/runtime": "wasmedge" });
     expect(d.spec.template.spec.runtimeClassName).toBe("kata");

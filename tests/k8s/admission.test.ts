@@ -13,8 +13,10 @@ let policy: string;
 
 beforeAll(async () => {
   [fill, override, advise, deny] = await Promise.all([
-    startTestWebhook({ mode: "fill" }), startTestWebhook({ mode: "override" }),
-    startTestWebhook({ mode: "advise" }), startTestWebhook({ denyInfeasible: true }),
+    startTestWebhook({ mode: "fill" }),
+    startTestWebhook({ mode: "override" }),
+    startTestWebhook({ mode: "advise" }),
+    startTestWebhook({ denyInfeasible: true }),
   ]);
   const p = fill.webhook.agent.policy.engine.policy;
   policy = `${p.name}@${p.version}`;
@@ -56,7 +58,11 @@ async function run(w: TestWebhook, r: ReviewOf, object?: Record<string, any>) {
 }
 
 describe("no isoplace.io/ annotation, or not a CREATE of a Pod: allowed, unchanged", () => {
-  it.each([["fill", () => fill], ["override", () => override], ["advise", () => advise]] as const)("a pod without annotations (%s)", async (_, w) => {
+  it.each([
+    ["fill", () => fill],
+    ["override", () => override],
+    ["advise", () => advise],
+  ] as const)("a pod without annotations (%s)", async (_, w) => {
     for (const annotations of [undefined, { "app.kubernetes.io/name": "web" }]) {
       const { response } = await run(w(), { annotations, runtimeClassName: undefined });
       expect(response).toEqual({ uid: UID, allowed: true });
@@ -144,7 +150,10 @@ describe("a decision with a runtime class", () => {
     const object = podOf({ annotations: serverless, runtimeClassName: "kata" });
     object.spec.overhead = { cpu: "250m", memory: "160Mi" };
     const { ops, pod } = await run(override, {}, object);
-    expect(ops.slice(0, 2)).toEqual([{ op: "replace", path: "/spec/runtimeClassName", value: "wasmedge" }, { op: "remove", path: "/spec/overhead" }]);
+    expect(ops.slice(0, 2)).toEqual([
+      { op: "replace", path: "/spec/runtimeClassName", value: "wasmedge" },
+      { op: "remove", path: "/spec/overhead" },
+    ]);
     expect(pod.spec.overhead).toBeUndefined();
     // fill keeps the pod's class, and so its overhead
     expect((await run(fill, {}, object)).ops).not.toContainEqual({ op: "remove", path: "/spec/overhead" });
@@ -306,7 +315,11 @@ describe("a body that is not an AdmissionReview: 400 problem JSON, never a 5xx",
     ["no request", { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview" }, "request"],
     ["no uid", { ...reviewOf(), request: { ...reviewOf().request, uid: undefined } }, "request.uid"],
     ["a pod that is not an object", { ...reviewOf(), request: { ...reviewOf().request, object: "pod" } }, "request.object"],
-    ["annotations that are not strings", reviewOf({}, { ...podOf(), metadata: { annotations: { "isoplace.io/scenario": 1 } } }), "request.object.metadata.annotations"],
+    [
+      "annotations that are not strings",
+      reviewOf({}, { ...podOf(), metadata: { annotations: { "isoplace.io/scenario": 1 } } }),
+      "request.object.metadata.annotations",
+    ],
   ])("%s", async (_, body, path) => {
     const res = await call(port(), fill.ca, "POST", "/v1/admission/pods", body);
     expect(res.status).toBe(400);
@@ -343,11 +356,17 @@ describe("the server", () => {
     const w = await startTestWebhook({ logger: pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l)) }) });
     await w.close();
     expect(lines.filter((l) => /planning|node profile/.test(l.msg))).toEqual([]);
-    expect(lines.find((l) => l.msg === "admission webhook ready")).toMatchObject({ scope: "cluster", clusterRuntimes: ["kata", "containerd", "wasmedge", "gvisor"] });
+    expect(lines.find((l) => l.msg === "admission webhook ready")).toMatchObject({
+      scope: "cluster",
+      clusterRuntimes: ["kata", "containerd", "wasmedge", "gvisor"],
+    });
   });
 
   it("answers HTTPS only", async () => {
-    const res = await fetch(`http://127.0.0.1:${fill.webhook.port}/healthz`).then(() => "answered", () => "refused");
+    const res = await fetch(`http://127.0.0.1:${fill.webhook.port}/healthz`).then(
+      () => "answered",
+      () => "refused",
+    );
     expect(res).toBe("refused");
   });
 });
@@ -398,7 +417,9 @@ describe("docs/ADMISSION.md's example Deployments", () => {
     const { Deployment } = await import("kubernetes-models/apps/v1");
     const text = readFileSync(new URL("../../docs/ADMISSION.md", import.meta.url), "utf8");
     const yaml = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).join("\n---\n");
-    const deployments = parseAllDocuments(yaml).map((d) => d.toJS()).filter((d) => d?.kind === "Deployment");
+    const deployments = parseAllDocuments(yaml)
+      .map((d) => d.toJS())
+      .filter((d) => d?.kind === "Deployment");
     const classes: Record<string, string> = {};
     for (const d of deployments) {
       new Deployment(d).validate();

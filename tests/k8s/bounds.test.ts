@@ -18,7 +18,9 @@ const lines: string[] = [];
 beforeAll(async () => {
   w = await startTestWebhook({ logger: pino({ level: "info" }, { write: (line: string) => void lines.push(line) }) });
 });
-afterAll(async () => { await w?.close(); });
+afterAll(async () => {
+  await w?.close();
+});
 
 describe("a 3 MiB review of unknown annotations", () => {
   it("is denied in an answer of at most 64 KiB, and its audit line is bounded", async () => {
@@ -30,7 +32,9 @@ describe("a 3 MiB review of unknown annotations", () => {
     const res = await call(w.webhook.port, w.ca, "POST", "/v1/admission/pods", body);
     const ms = performance.now() - t0;
     const bytes = Buffer.byteLength(res.text);
-    console.log(`bounds: a ${(body.length / 1024 / 1024).toFixed(2)} MiB review with ${count} unknown annotations denied in ${ms.toFixed(0)} ms, answer ${bytes} bytes`);
+    console.log(
+      `bounds: a ${(body.length / 1024 / 1024).toFixed(2)} MiB review with ${count} unknown annotations denied in ${ms.toFixed(0)} ms, answer ${bytes} bytes`,
+    );
     expect(res.status).toBe(200);
     const response = res.json.response;
     expect(response.allowed).toBe(false);
@@ -56,7 +60,10 @@ describe("annotation names are looked up among the webhook's own, never inherite
   it.each(["__proto__", "toString", "constructor", "hasOwnProperty"])("isoplace.io/%s is an unknown annotation: denied, naming it", async (name) => {
     const res = await admit(w, reviewOf({ annotations: { "isoplace.io/scenario": "edge", [`isoplace.io/${name}`]: "edge" } }));
     expect(res.status).toBe(200);
-    expect(res.json.response).toMatchObject({ allowed: false, status: { code: 400, message: expect.stringContaining(`unknown annotation isoplace.io/${name};`) } });
+    expect(res.json.response).toMatchObject({
+      allowed: false,
+      status: { code: 400, message: expect.stringContaining(`unknown annotation isoplace.io/${name};`) },
+    });
     expect(res.json.response.patch).toBeUndefined();
   });
 

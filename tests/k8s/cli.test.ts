@@ -9,8 +9,14 @@ import { runChild } from "../support/child.ts";
 
 const CLI = join(PACKAGE_ROOT, "dist/host/cli/main.js");
 const dirs: string[] = [];
-const tmp = () => { const d = mkdtempSync(join(tmpdir(), "isoplace-webhook-cli-")); dirs.push(d); return d; };
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "isoplace-webhook-cli-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 const isoplace = (...args: string[]) => runChild(process.execPath, [CLI, ...args], { timeoutMs: 30_000 });
 
@@ -54,7 +60,8 @@ describe("isoplace webhook", () => {
   });
 
   it("a certificate file that cannot be read, or a key that is not its own: exit 2 naming the file", async () => {
-    const a = tmp(), b = tmp();
+    const a = tmp(),
+      b = tmp();
     await isoplace("webhook", "certs", "--service", "s", "--namespace", "n", "--out", a);
     await isoplace("webhook", "certs", "--service", "s", "--namespace", "n", "--out", b);
     let r = await isoplace("webhook", "--tls-cert", join(a, "missing.crt"), "--tls-key", join(a, "tls.key"));

@@ -18,7 +18,10 @@ describe("admission decision ids", () => {
   });
 
   it("SHA-256 agrees with node:crypto on random input", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => hex(sha256(b)) === node(b)), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => hex(sha256(b)) === node(b)),
+      { numRuns: 300 },
+    );
   });
 
   it("an id is a version-8 UUID, the same for the same uid, another for another", () => {

@@ -31,6 +31,7 @@ describe("tags and keys, as the same API server stored them", () => {
 });
 
 it("a string is written plain only where it reads back as itself", () => {
-  for (const s of ["L4", "gvisor", "default@2025.11.15-1", "isoplace.io/level", "7ad95aac-29c0-8044-bc19-e2d4ebf1bf82", "2024-01-01"]) expect(isPlainString(s), s).toBe(true);
+  for (const s of ["L4", "gvisor", "default@2025.11.15-1", "isoplace.io/level", "7ad95aac-29c0-8044-bc19-e2d4ebf1bf82", "2024-01-01"])
+    expect(isPlainString(s), s).toBe(true);
   for (const s of [...NOT_STRINGS, ...NULLS, "a b", "a: b", "#x", "-x", "[x]", "x,y", "<<"]) expect(isPlainString(s), s).toBe(false);
 });

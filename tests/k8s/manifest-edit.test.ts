@@ -15,28 +15,74 @@ import { readManifests, type InputProblem } from "../../host/cli/manifests.ts";
 const RUNS = Number(process.env.ISOPLACE_FUZZ_RUNS ?? 300);
 
 const text = fc.oneof(
-  fc.constantFrom("L4", "gvisor", "yes", "on", "~", "0o17", "1e3", "2024-01-01", "1:20", "a: b", "# not a comment", "it's", 'say "hi"', "", " lead", "tail ", "multi\nline\n", "kept\n\n", "ünïcode", "<<"),
+  fc.constantFrom(
+    "L4",
+    "gvisor",
+    "yes",
+    "on",
+    "~",
+    "0o17",
+    "1e3",
+    "2024-01-01",
+    "1:20",
+    "a: b",
+    "# not a comment",
+    "it's",
+    'say "hi"',
+    "",
+    " lead",
+    "tail ",
+    "multi\nline\n",
+    "kept\n\n",
+    "ünïcode",
+    "<<",
+  ),
   fc.string({ maxLength: 12 }),
 );
-const key = fc.oneof(fc.constantFrom("isoplace.io/scenario", "isoplace.io/level", "example.com/note", "a", "yes"), fc.stringMatching(/^[a-z][a-z0-9.\/-]{0,10}$/));
+const key = fc.oneof(
+  fc.constantFrom("isoplace.io/scenario", "isoplace.io/level", "example.com/note", "a", "yes"),
+  fc.stringMatching(/^[a-z][a-z0-9./-]{0,10}$/),
+);
 
-const template = fc.record({
-  metadata: fc.record({ labels: fc.dictionary(key, text, { maxKeys: 2 }), annotations: fc.dictionary(key, text, { minKeys: 1, maxKeys: 4 }) }, { requiredKeys: ["annotations"] }),
-  spec: fc.option(fc.record({ runtimeClassName: fc.option(text), containers: fc.constant([]) }, { requiredKeys: ["containers"] }), { nil: undefined }),
-}, { requiredKeys: ["metadata"] });
+const template = fc.record(
+  {
+    metadata: fc.record(
+      { labels: fc.dictionary(key, text, { maxKeys: 2 }), annotations: fc.dictionary(key, text, { minKeys: 1, maxKeys: 4 }) },
+      { requiredKeys: ["annotations"] },
+    ),
+    spec: fc.option(fc.record({ runtimeClassName: fc.option(text), containers: fc.constant([]) }, { requiredKeys: ["containers"] }), { nil: undefined }),
+  },
+  { requiredKeys: ["metadata"] },
+);
 
 const layout = fc.oneof(
-  fc.record({ indent: fc.constantFrom(2, 4), flowLevel: fc.constantFrom(-1, 1, 2, 3, 4, 5), forceQuotes: fc.boolean(), quoteStyle: fc.constantFrom("single", "double"), lineWidth: fc.constantFrom(-1, 12, 80), seqNoIndent: fc.boolean() })
+  fc
+    .record({
+      indent: fc.constantFrom(2, 4),
+      flowLevel: fc.constantFrom(-1, 1, 2, 3, 4, 5),
+      forceQuotes: fc.boolean(),
+      quoteStyle: fc.constantFrom("single", "double"),
+      lineWidth: fc.constantFrom(-1, 12, 80),
+      seqNoIndent: fc.boolean(),
+    })
     .map((o) => (v: unknown) => dump(v, o as Parameters<typeof dump>[1])),
   fc.constantFrom(0, 2, 4).map((indent) => (v: unknown) => `${JSON.stringify(v, null, indent)}\n`),
 );
 
 /** The changes the webhook could make to this template, as edits of the object. */
 const changesFor = (t: { metadata: { annotations: Record<string, string> }; spec?: { runtimeClassName?: string | null } }, at: string[]) =>
-  fc.record({ annotations: fc.array(fc.tuple(fc.oneof(key, fc.constantFrom(...Object.keys(t.metadata.annotations))), text), { maxLength: 4 }), runtimeClassName: fc.option(text, { nil: undefined }) })
+  fc
+    .record({
+      annotations: fc.array(fc.tuple(fc.oneof(key, fc.constantFrom(...Object.keys(t.metadata.annotations))), text), { maxLength: 4 }),
+      runtimeClassName: fc.option(text, { nil: undefined }),
+    })
     .map(({ annotations, runtimeClassName }): Edit[] => [
       // in the webhook's order: the class, then the annotations
-      ...(runtimeClassName === undefined ? [] : t.spec ? [{ path: [...at, "spec", "runtimeClassName"], value: runtimeClassName }] : [{ path: [...at, "spec"], value: { runtimeClassName } }]),
+      ...(runtimeClassName === undefined
+        ? []
+        : t.spec
+          ? [{ path: [...at, "spec", "runtimeClassName"], value: runtimeClassName }]
+          : [{ path: [...at, "spec"], value: { runtimeClassName } }]),
       ...[...new Map(annotations)].map(([k, v]) => ({ path: [...at, "metadata", "annotations", k], value: v })),
     ]);
 
@@ -53,23 +99,29 @@ function within(a: string, b: string): boolean {
 }
 
 it("writes the webhook's changes into any layout: they read back exactly, the rest is kept", () => {
-  fc.assert(fc.property(template, fc.boolean(), layout, (t, asDeployment, write) => {
-    const object = asDeployment
-      ? { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" }, spec: { template: t } }
-      : { apiVersion: "v1", kind: "Pod", ...t, metadata: { name: "p", ...t.metadata } };
-    const at = asDeployment ? ["spec", "template"] : [];
-    const source = { name: "t.yaml", text: write(object) };
-    const problems: InputProblem[] = [];
-    const m = readManifests(source, problems);
-    // only layouts that read back as the object (the dumper's quoting covers the kube schema)
-    fc.pre(m !== undefined && problems.length === 0 && JSON.stringify(m.objects[0].value) === JSON.stringify(object));
-    fc.assert(fc.property(changesFor(t, at), (edits) => {
-      const written = writeManifests(m!, [{ obj: m!.objects[0], edits }], problems);
-      expect(problems, `${source.text}\n${JSON.stringify(edits)}`).toEqual([]);
-      const expected = edits.reduce((o, e) => setAt(o, e.path as string[], e.value), object as any);
-      expect(parse(written!, { version: "1.2" }), written).toEqual(expected);
-      const added = edits.every((e) => e.path.reduce((o: any, k) => o?.[k], object) === undefined);
-      if (added) expect(within(source.text, written!), written).toBe(true);
-    }), { numRuns: 5 });
-  }), { numRuns: RUNS });
+  fc.assert(
+    fc.property(template, fc.boolean(), layout, (t, asDeployment, write) => {
+      const object = asDeployment
+        ? { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" }, spec: { template: t } }
+        : { apiVersion: "v1", kind: "Pod", ...t, metadata: { name: "p", ...t.metadata } };
+      const at = asDeployment ? ["spec", "template"] : [];
+      const source = { name: "t.yaml", text: write(object) };
+      const problems: InputProblem[] = [];
+      const m = readManifests(source, problems);
+      // only layouts that read back as the object (the dumper's quoting covers the kube schema)
+      fc.pre(m !== undefined && problems.length === 0 && JSON.stringify(m.objects[0].value) === JSON.stringify(object));
+      fc.assert(
+        fc.property(changesFor(t, at), (edits) => {
+          const written = writeManifests(m!, [{ obj: m!.objects[0], edits }], problems);
+          expect(problems, `${source.text}\n${JSON.stringify(edits)}`).toEqual([]);
+          const expected = edits.reduce((o, e) => setAt(o, e.path as string[], e.value), object as any);
+          expect(parse(written!, { version: "1.2" }), written).toEqual(expected);
+          const added = edits.every((e) => e.path.reduce((o: any, k) => o?.[k], object) === undefined);
+          if (added) expect(within(source.text, written!), written).toBe(true);
+        }),
+        { numRuns: 5 },
+      );
+    }),
+    { numRuns: RUNS },
+  );
 });

@@ -26,13 +26,17 @@ import { certificates, reviewOf } from "./support/webhook.ts";
 const DIR = join(PACKAGE_ROOT, "deploy/k3s/webhook");
 type Doc = Record<string, any>;
 const files = readdirSync(DIR).filter((f) => f.endsWith(".yaml"));
-const all: { file: string; doc: Doc }[] = files.flatMap((file) => parseAllDocuments(readFileSync(join(DIR, file), "utf8")).map((d) => {
-  expect(d.errors, file).toEqual([]);
-  return { file, doc: d.toJS() as Doc };
-}));
+const all: { file: string; doc: Doc }[] = files.flatMap((file) =>
+  parseAllDocuments(readFileSync(join(DIR, file), "utf8")).map((d) => {
+    expect(d.errors, file).toEqual([]);
+    return { file, doc: d.toJS() as Doc };
+  }),
+);
 const one = (kind: string) => all.filter((m) => m.doc.kind === kind).map((m) => m.doc);
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
-  "apps/v1/Deployment": Deployment, "policy/v1/PodDisruptionBudget": PodDisruptionBudget, "v1/Service": Service,
+  "apps/v1/Deployment": Deployment,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "v1/Service": Service,
   "admissionregistration.k8s.io/v1/MutatingWebhookConfiguration": MutatingWebhookConfiguration,
 };
 const deployment = one("Deployment")[0];
@@ -49,7 +53,11 @@ const arg = (flag: string) => {
 const portNamed = (p: string | number) => container.ports.find((x: Doc) => x.name === p || x.containerPort === p);
 
 describe("deploy/k3s/webhook", () => {
-  it.each(all.filter((m) => !m.doc.apiVersion.startsWith("cert-manager.io/") && m.doc.kind !== "Kustomization").map((m) => [`${m.file}: ${m.doc.kind}`, m.doc] as const))("%s validates against the Kubernetes schema", (_, doc) => {
+  it.each(
+    all
+      .filter((m) => !m.doc.apiVersion.startsWith("cert-manager.io/") && m.doc.kind !== "Kustomization")
+      .map((m) => [`${m.file}: ${m.doc.kind}`, m.doc] as const),
+  )("%s validates against the Kubernetes schema", (_, doc) => {
     const Model = MODELS[`${doc.apiVersion}/${doc.kind}`];
     expect(Model, `${doc.apiVersion} ${doc.kind}`).toBeDefined();
     expect(() => new Model(doc).validate()).not.toThrow();
@@ -85,27 +93,39 @@ describe("deploy/k3s/webhook", () => {
   });
 
   it("the MutatingWebhookConfiguration: v1, no side effects, fail-open, 2 s, reinvoked, CREATE pods, opt-in only, not kube-system nor isoplace", () => {
-    expect(hook).toMatchObject({ admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy: "Ignore", timeoutSeconds: 2, reinvocationPolicy: "IfNeeded" });
+    expect(hook).toMatchObject({
+      admissionReviewVersions: ["v1"],
+      sideEffects: "None",
+      failurePolicy: "Ignore",
+      timeoutSeconds: 2,
+      reinvocationPolicy: "IfNeeded",
+    });
     expect(hook.rules).toEqual([{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }]);
     expect(hook.clientConfig.service).toEqual({ name: service.metadata.name, namespace: service.metadata.namespace, path: ADMISSION_PATH, port: 443 });
-    expect(hook.namespaceSelector.matchExpressions).toContainEqual({ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", deployment.metadata.namespace] });
+    expect(hook.namespaceSelector.matchExpressions).toContainEqual({
+      key: "kubernetes.io/metadata.name",
+      operator: "NotIn",
+      values: ["kube-system", deployment.metadata.namespace],
+    });
     expect(hook.matchConditions).toHaveLength(1);
     expect(hook.matchConditions[0].expression).toContain(`startsWith('${PREFIX}')`);
     expect(hook.matchConditions[0].expression).toMatch(/^has\(object\.metadata\.annotations\) && /);
   });
 
   it("the matchConditions CEL sends exactly the pods the webhook would act on (evaluated with a CEL implementation)", () => {
-    const sent = (annotations?: Record<string, string>) => evaluate(hook.matchConditions[0].expression, { object: { metadata: annotations ? { name: "p", annotations } : { name: "p" } } });
+    const sent = (annotations?: Record<string, string>) =>
+      evaluate(hook.matchConditions[0].expression, { object: { metadata: annotations ? { name: "p", annotations } : { name: "p" } } });
     expect(sent({ "isoplace.io/scenario": "edge" })).toBe(true);
     expect(sent({ team: "a", "isoplace.io/artifact": "wasm" })).toBe(true);
-    expect(sent({ "isoplace.io/level": "L4" })).toBe(true);     // the webhook then leaves it unchanged (output, never input)
+    expect(sent({ "isoplace.io/level": "L4" })).toBe(true); // the webhook then leaves it unchanged (output, never input)
     expect(sent({ team: "a", "example.com/isoplace.io": "x" })).toBe(false);
     expect(sent({})).toBe(false);
     expect(sent(undefined)).toBe(false);
   });
 
   it("cert-manager: a CA issues the serving certificate for the Service's name into the Secret the pods mount; the CA is injected", () => {
-    const certs = one("Certificate"), issuers = one("Issuer");
+    const certs = one("Certificate"),
+      issuers = one("Issuer");
     for (const o of [...certs, ...issuers]) {
       expect(o.apiVersion).toBe("cert-manager.io/v1");
       expect(o.metadata.namespace).toBe(deployment.metadata.namespace);
@@ -152,19 +172,31 @@ describe("the Deployment's args start the webhook", () => {
   let ca: Buffer;
   const moved = (path: string) => join(root, path);
 
-  const get = (method: string, path: string, body?: object) => new Promise<{ status: number; json: any }>((resolve, reject) => {
-    const payload = body ? JSON.stringify(body) : undefined;
-    const req = request({
-      host: "127.0.0.1", port, method, path, ca, agent: false, servername: `${service.metadata.name}.${service.metadata.namespace}.svc`,
-      headers: payload ? { "content-type": "application/json" } : {},
-    }, (res) => {
-      let text = "";
-      res.on("data", (d) => { text += d; });
-      res.on("end", () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
+  const get = (method: string, path: string, body?: object) =>
+    new Promise<{ status: number; json: any }>((resolve, reject) => {
+      const payload = body ? JSON.stringify(body) : undefined;
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          method,
+          path,
+          ca,
+          agent: false,
+          servername: `${service.metadata.name}.${service.metadata.namespace}.svc`,
+          headers: payload ? { "content-type": "application/json" } : {},
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => {
+            text += d;
+          });
+          res.on("end", () => resolve({ status: res.statusCode!, json: JSON.parse(text) }));
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
     });
-    req.on("error", reject);
-    req.end(payload);
-  });
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "isoplace-k3s-webhook-"));

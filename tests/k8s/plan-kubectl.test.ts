@@ -11,9 +11,18 @@ import { runChild } from "../support/child.ts";
 import { missingPeers, needsPeers, peerBin } from "../support/peers.ts";
 
 const IN_CI = /^(1|true)$/i.test(process.env.CI ?? "");
-const onPath = (name: string) => (process.env.PATH ?? "").split(delimiter).map((d) => join(d, name)).find((p) => {
-  try { accessSync(p, constants.X_OK); return true; } catch { return false; }
-});
+const onPath = (name: string) =>
+  (process.env.PATH ?? "")
+    .split(delimiter)
+    .map((d) => join(d, name))
+    .find((p) => {
+      try {
+        accessSync(p, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
 const kubectl = missingPeers("kubectl").length === 0 || IN_CI ? peerBin("kubectl") : onPath("kubectl");
 
 const bin: Record<string, string> = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")).bin;

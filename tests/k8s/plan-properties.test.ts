@@ -26,22 +26,38 @@ const CONFIGS = [
   { classes: ["gvisor", "kata-fc"], mode: "override" },
   { classes: ["wasmtime", "no-such-class"], mode: "advise", denyInfeasible: true },
 ];
-const flagsOf = (c: (typeof CONFIGS)[number]) => ["--runtime-classes", c.classes.join(","), "--mode", c.mode, ...(c.denyInfeasible ? ["--deny-infeasible"] : [])];
+const flagsOf = (c: (typeof CONFIGS)[number]) => [
+  "--runtime-classes",
+  c.classes.join(","),
+  "--mode",
+  c.mode,
+  ...(c.denyInfeasible ? ["--deny-infeasible"] : []),
+];
 
-interface Webhook { child: Child; port: number }
-let dir: string, ca: Buffer, webhooks: Webhook[] = [];
+interface Webhook {
+  child: Child;
+  port: number;
+}
+let dir: string,
+  ca: Buffer,
+  webhooks: Webhook[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "isoplace-plan-props-"));
   const files = await certificates(dir);
   ca = (await import("node:fs")).readFileSync(files.caCert);
-  webhooks = await Promise.all(CONFIGS.map(async (c) => {
-    // up to 40 reviews at once, each on its own connection: more than the webhook's default cap (16)
-    const child = spawnChild(process.execPath, [CLI, "webhook", "--host", "127.0.0.1", "--port", "0", "--tls-cert", files.cert, "--tls-key", files.key, "--max-connections", "64", ...flagsOf(c)],
-      { cwd: PACKAGE_ROOT, keep: (l) => !l.includes('"msg":"admission"') && !l.includes('"msg":"request"') });
-    const line = await child.waitForLine(/agent listening/, "the webhook listening", 60_000);
-    return { child, port: Number(new URL(JSON.parse(line).url).port) };
-  }));
+  webhooks = await Promise.all(
+    CONFIGS.map(async (c) => {
+      // up to 40 reviews at once, each on its own connection: more than the webhook's default cap (16)
+      const child = spawnChild(
+        process.execPath,
+        [CLI, "webhook", "--host", "127.0.0.1", "--port", "0", "--tls-cert", files.cert, "--tls-key", files.key, "--max-connections", "64", ...flagsOf(c)],
+        { cwd: PACKAGE_ROOT, keep: (l) => !l.includes('"msg":"admission"') && !l.includes('"msg":"request"') },
+      );
+      const line = await child.waitForLine(/agent listening/, "the webhook listening", 60_000);
+      return { child, port: Number(new URL(JSON.parse(line).url).port) };
+    }),
+  );
 }, 120_000);
 afterAll(async () => {
   await Promise.all(webhooks.map((w) => w.child.stop("SIGTERM")));
@@ -101,43 +117,51 @@ const withoutDecisionId = (a: Record<string, string> | undefined) => {
 describe("plan decides what the webhook decides (random annotated workloads, real processes on both sides)", () => {
   it("the same denial, warnings, level, runtime and RuntimeClass; -o yaml writes the pod the webhook's patch gives", async () => {
     const outcomes: Record<string, number> = {};
-    await fc.assert(fc.asyncProperty(fc.array(workload, { minLength: 10, maxLength: 40 }), async (ws) => {
-      const stream = ws.map((w) => stringify(manifestOf(w), { version: "1.1" })).join("---\n");
-      await Promise.all(CONFIGS.map(async (config, c) => {
-        const [asJson, asYaml, answers] = await Promise.all([
-          runChild(process.execPath, [CLI, "plan", "-f", "-", "-o", "json", ...flagsOf(config)], { cwd: PACKAGE_ROOT, input: stream }),
-          runChild(process.execPath, [CLI, "plan", "-f", "-", "-o", "yaml", ...flagsOf(config)], { cwd: PACKAGE_ROOT, input: stream }),
-          Promise.all(ws.map(async (w, i) => {
-            const review = reviewOf({ uid: `plan-${i}`, namespace: w.namespace ?? "default" }, podOf(w));
-            const res = await call(webhooks[c].port, ca, "POST", "/v1/admission/pods", review);
-            expect(res.status, res.text).toBe(200);
-            return { review, response: res.json.response };
-          })),
-        ]);
-        expect(asJson.code, asJson.stderr).toBe(0);
-        expect(asYaml.code, asYaml.stderr).toBe(0);
-        const { items } = JSON.parse(asJson.stdout);
-        const written = parseAllDocuments(asYaml.stdout, { version: "1.1" }).map((d) => d.toJS());
-        expect(items).toHaveLength(ws.length);
-        expect(written).toHaveLength(ws.length);
-        ws.forEach((w, i) => {
-          const item = items[i], { review, response: r } = answers[i];
-          const what = `${w.kind} ${JSON.stringify(w.annotations)} class ${w.runtimeClassName} (${config.mode}, ${config.classes})`;
-          expect(item.denied, what).toBe(r.allowed ? null : r.status.message);
-          expect(item.warnings, what).toEqual(r.warnings ?? []);
-          expect(item.level ?? "none", what).toBe(r.auditAnnotations?.level ?? "none");
-          expect(item.runtime ?? "none", what).toBe(r.auditAnnotations?.runtime ?? "none");
-          const pod = patched(review.request.object, r);
-          expect(item.runtimeClassName, what).toEqual({ before: w.runtimeClassName ?? null, after: pod.spec?.runtimeClassName ?? null });
-          expect(item.outcome === "mutated", what).toBe(r.patch !== undefined);
-          const t = templateIn(written[i], w.kind);
-          expect(withoutDecisionId(t.metadata.annotations), what).toEqual(withoutDecisionId(pod.metadata.annotations));
-          expect(t.spec, what).toEqual(pod.spec);
-          const key = `${config.mode} ${item.outcome}${item.runtimeClassName.before !== item.runtimeClassName.after ? " (class changed)" : ""}`;
-          outcomes[key] = (outcomes[key] ?? 0) + 1;
-        });
-      }));
-    }), { numRuns: RUNS, endOnFailure: true });  // no shrinking: each run is six processes, and the message names the workload
+    await fc.assert(
+      fc.asyncProperty(fc.array(workload, { minLength: 10, maxLength: 40 }), async (ws) => {
+        const stream = ws.map((w) => stringify(manifestOf(w), { version: "1.1" })).join("---\n");
+        await Promise.all(
+          CONFIGS.map(async (config, c) => {
+            const [asJson, asYaml, answers] = await Promise.all([
+              runChild(process.execPath, [CLI, "plan", "-f", "-", "-o", "json", ...flagsOf(config)], { cwd: PACKAGE_ROOT, input: stream }),
+              runChild(process.execPath, [CLI, "plan", "-f", "-", "-o", "yaml", ...flagsOf(config)], { cwd: PACKAGE_ROOT, input: stream }),
+              Promise.all(
+                ws.map(async (w, i) => {
+                  const review = reviewOf({ uid: `plan-${i}`, namespace: w.namespace ?? "default" }, podOf(w));
+                  const res = await call(webhooks[c].port, ca, "POST", "/v1/admission/pods", review);
+                  expect(res.status, res.text).toBe(200);
+                  return { review, response: res.json.response };
+                }),
+              ),
+            ]);
+            expect(asJson.code, asJson.stderr).toBe(0);
+            expect(asYaml.code, asYaml.stderr).toBe(0);
+            const { items } = JSON.parse(asJson.stdout);
+            const written = parseAllDocuments(asYaml.stdout, { version: "1.1" }).map((d) => d.toJS());
+            expect(items).toHaveLength(ws.length);
+            expect(written).toHaveLength(ws.length);
+            ws.forEach((w, i) => {
+              const item = items[i],
+                { review, response: r } = answers[i];
+              const what = `${w.kind} ${JSON.stringify(w.annotations)} class ${w.runtimeClassName} (${config.mode}, ${config.classes})`;
+              expect(item.denied, what).toBe(r.allowed ? null : r.status.message);
+              expect(item.warnings, what).toEqual(r.warnings ?? []);
+              expect(item.level ?? "none", what).toBe(r.auditAnnotations?.level ?? "none");
+              expect(item.runtime ?? "none", what).toBe(r.auditAnnotations?.runtime ?? "none");
+              const pod = patched(review.request.object, r);
+              expect(item.runtimeClassName, what).toEqual({ before: w.runtimeClassName ?? null, after: pod.spec?.runtimeClassName ?? null });
+              expect(item.outcome === "mutated", what).toBe(r.patch !== undefined);
+              const t = templateIn(written[i], w.kind);
+              expect(withoutDecisionId(t.metadata.annotations), what).toEqual(withoutDecisionId(pod.metadata.annotations));
+              expect(t.spec, what).toEqual(pod.spec);
+              const key = `${config.mode} ${item.outcome}${item.runtimeClassName.before !== item.runtimeClassName.after ? " (class changed)" : ""}`;
+              outcomes[key] = (outcomes[key] ?? 0) + 1;
+            });
+          }),
+        );
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    ); // no shrinking: each run is six processes, and the message names the workload
     console.log(`plan = webhook, random workloads compared in ${RUNS} runs, by mode and outcome: ${JSON.stringify(outcomes)}`);
   }, 600_000);
 });

@@ -18,7 +18,9 @@ const TREE = "tests/k8s/fixtures/plan/tree";
 const CLASSES = ["--runtime-classes", "wasmedge,gvisor,kata"];
 
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 function tmp(files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), "isoplace-plan-"));
   dirs.push(d);
@@ -42,14 +44,27 @@ describe.concurrent("isoplace plan over a fixture tree", () => {
     const { items, summary } = json(r);
     const byName = Object.fromEntries(items.map((i: any) => [`${i.kind}/${i.name}`, i]));
     expect(Object.keys(byName).sort()).toEqual([
-      "CronJob/report", "DaemonSet/agent", "Deployment/thumbnailer", "Job/resize", "Pod/filter", "Pod/probe-*",
-      "ReplicaSet/tenant-api", "ReplicationController/legacy-web", "StatefulSet/store",
+      "CronJob/report",
+      "DaemonSet/agent",
+      "Deployment/thumbnailer",
+      "Job/resize",
+      "Pod/filter",
+      "Pod/probe-*",
+      "ReplicaSet/tenant-api",
+      "ReplicationController/legacy-web",
+      "StatefulSet/store",
     ]);
     // each item's line is where its object starts
     for (const i of items) expect(lineOf(i.file, i.line), `${i.kind}/${i.name}`).toMatch(i.file.endsWith(".json") ? /^ *\{$/ : /^(- )?apiVersion:/);
     expect(byName["Deployment/thumbnailer"]).toMatchObject({
-      namespace: "functions", file: `${TREE}/apps.yaml`, line: 2, outcome: "mutated", level: "L4", runtime: "gvisor",
-      runtimeClassName: { before: null, after: "gvisor" }, denied: null,
+      namespace: "functions",
+      file: `${TREE}/apps.yaml`,
+      line: 2,
+      outcome: "mutated",
+      level: "L4",
+      runtime: "gvisor",
+      runtimeClassName: { before: null, after: "gvisor" },
+      denied: null,
     });
     expect(byName["Deployment/thumbnailer"].warnings[0]).toMatch(/^isoplace: RuntimeClass gvisor: L4/);
     expect(byName["Job/resize"]).toMatchObject({ file: `${TREE}/batch/jobs.yaml`, level: "L4", runtimeClassName: { before: null, after: "wasmedge" } });
@@ -57,20 +72,35 @@ describe.concurrent("isoplace plan over a fixture tree", () => {
     expect(byName["ReplicaSet/tenant-api"]).toMatchObject({ outcome: "unchanged", level: "L1", runtimeClassName: { before: "gvisor", after: "gvisor" } });
     expect(byName["ReplicaSet/tenant-api"].warnings).toContain("isoplace: the pod names runtimeClassName gvisor; kept (fill mode), the policy chose kata");
     // L3 runs on the default handler: no class, annotations only
-    expect(byName["StatefulSet/store"]).toMatchObject({ namespace: "default", outcome: "mutated", level: "L3", runtime: "containerd", runtimeClassName: { before: null, after: null } });
+    expect(byName["StatefulSet/store"]).toMatchObject({
+      namespace: "default",
+      outcome: "mutated",
+      level: "L3",
+      runtime: "containerd",
+      runtimeClassName: { before: null, after: null },
+    });
     // spec.jobTemplate.spec.template of a CronJob: a VM image has no RuntimeClass here
     expect(byName["CronJob/report"]).toMatchObject({ file: `${TREE}/batch/nightly/cronjob.yml`, outcome: "infeasible", level: null, denied: null });
     expect(byName["CronJob/report"].warnings[0]).toBe("isoplace: no feasible level for analytics/report-*; allowed unchanged");
     // an item of a List in a JSON file, denied as the webhook denies it
     expect(byName["ReplicationController/legacy-web"]).toMatchObject({ file: `${TREE}/legacy.json`, line: 5, outcome: "denied", level: null });
-    expect(byName["ReplicationController/legacy-web"].denied).toMatch(/^isoplace: invalid annotations on legacy\/legacy-web-\*: isoplace\.io\/scenario: unknown scenario "edg"; allowed: edge/);
+    expect(byName["ReplicationController/legacy-web"].denied).toMatch(
+      /^isoplace: invalid annotations on legacy\/legacy-web-\*: isoplace\.io\/scenario: unknown scenario "edg"; allowed: edge/,
+    );
     expect(byName["DaemonSet/agent"]).toMatchObject({ outcome: "not-opted-in", level: null, warnings: [], decisionId: null });
     expect(byName["Pod/probe-*"]).toMatchObject({ namespace: "default", outcome: "not-opted-in" });
     expect(summary).toMatchObject({
-      workloads: 9, files: 6, runtimeClassChanges: 3, denials: 1,
+      workloads: 9,
+      files: 6,
+      runtimeClassChanges: 3,
+      denials: 1,
       outcomes: { mutated: 4, unchanged: 1, denied: 1, infeasible: 1, "not-opted-in": 2 },
       skipped: { ConfigMap: 1, Service: 1, "Deployment.deploy.example.com": 1 },
-      policy: { name: "default" }, mode: "fill", runtimeClasses: ["wasmedge", "gvisor", "kata"], failOn: [], failed: [],
+      policy: { name: "default" },
+      mode: "fill",
+      runtimeClasses: ["wasmedge", "gvisor", "kata"],
+      failOn: [],
+      failed: [],
     });
   });
 
@@ -82,8 +112,10 @@ describe.concurrent("isoplace plan over a fixture tree", () => {
     expect(r.stdout).toMatch(/^Deployment +functions +thumbnailer +L4 +gvisor +– → gvisor +mutated +tests\/k8s\/fixtures\/plan\/tree\/apps\.yaml:2$/m);
     expect(r.stdout).toMatch(/^ReplicaSet +tenants +tenant-api +L1 +kata +gvisor +unchanged /m);
     expect(r.stdout).toMatch(/^ {2}denied: isoplace: invalid annotations on legacy\/legacy-web-\*/m);
-    expect(r.stdout.trim().split("\n").at(-1)).toBe("7 workloads in 4 files: 3 mutated (2 RuntimeClass changes), 1 unchanged, 1 denied, 0 infeasible, 2 not opted in; " +
-      "3 other objects skipped (ConfigMap 1, Deployment.deploy.example.com 1, Service 1); policy default 2025.11.15-1, mode fill, RuntimeClasses wasmedge, gvisor, kata");
+    expect(r.stdout.trim().split("\n").at(-1)).toBe(
+      "7 workloads in 4 files: 3 mutated (2 RuntimeClass changes), 1 unchanged, 1 denied, 0 infeasible, 2 not opted in; " +
+        "3 other objects skipped (ConfigMap 1, Deployment.deploy.example.com 1, Service 1); policy default 2025.11.15-1, mode fill, RuntimeClasses wasmedge, gvisor, kata",
+    );
   });
 
   it("--mode override replaces a class the pod names; advise sets none; -n is the namespace of objects without one", async () => {
@@ -174,12 +206,16 @@ describe.concurrent("isoplace plan -f - (a Helm-like stream on stdin)", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^isoplace: 2 workloads in 1 file: 2 mutated \(2 RuntimeClass changes\)/m);
     const out = r.stdout;
-    for (const comment of ["# Source: shop/templates/serviceaccount.yaml", "# Source: shop/templates/empty.yaml", "# Source: shop/templates/jobs.yaml"]) expect(out).toContain(comment);
-    expect(out).toContain('        isoplace.io/scenario: "edge"\n        isoplace.io/artifact: "wasm"\n        isoplace.io/level: L4\n        isoplace.io/runtime: wasmedge\n');
+    for (const comment of ["# Source: shop/templates/serviceaccount.yaml", "# Source: shop/templates/empty.yaml", "# Source: shop/templates/jobs.yaml"])
+      expect(out).toContain(comment);
+    expect(out).toContain(
+      '        isoplace.io/scenario: "edge"\n        isoplace.io/artifact: "wasm"\n        isoplace.io/level: L4\n        isoplace.io/runtime: wasmedge\n',
+    );
     expect(out).toContain('          image: "registry.example/shop-web:1.0.0"\n      runtimeClassName: wasmedge\n');
     const docs = parseAllDocuments(out).map((d) => d.toJS());
     expect(docs.map((d) => d?.kind ?? null)).toEqual(["ServiceAccount", null, "Deployment", "List"]);
-    const deployment = docs[2], job = docs[3].items[0];
+    const deployment = docs[2],
+      job = docs[3].items[0];
     expect(Object.keys(deployment)).toEqual(["apiVersion", "kind", "metadata", "spec"]);
     expect(deployment.spec.template.spec.runtimeClassName).toBe("wasmedge");
     expect(job.spec.template.spec.runtimeClassName).toBe("gvisor");
@@ -187,7 +223,13 @@ describe.concurrent("isoplace plan -f - (a Helm-like stream on stdin)", () => {
     new Deployment(deployment).validate();
     new Job(job).validate();
     expect(Object.keys(job.spec.template.metadata.annotations)).toEqual([
-      "isoplace.io/scenario", "isoplace.io/artifact", "isoplace.io/level", "isoplace.io/runtime", "isoplace.io/decision-id", "isoplace.io/policy"]);
+      "isoplace.io/scenario",
+      "isoplace.io/artifact",
+      "isoplace.io/level",
+      "isoplace.io/runtime",
+      "isoplace.io/decision-id",
+      "isoplace.io/policy",
+    ]);
     expect(job.spec.template.metadata.annotations["isoplace.io/policy"]).toMatch(/^default@/);
 
     // the GitOps check: the written manifests are what the webhook would leave them
@@ -198,7 +240,9 @@ describe.concurrent("isoplace plan -f - (a Helm-like stream on stdin)", () => {
   });
 
   it("-o yaml of a JSON file stays JSON; a pod without spec gets one", async () => {
-    const dir = tmp({ "pod.json": JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", annotations: { "isoplace.io/artifact": "wasm" } } }) });
+    const dir = tmp({
+      "pod.json": JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", annotations: { "isoplace.io/artifact": "wasm" } } }),
+    });
     const r = await plan(["-f", join(dir, "pod.json"), ...CLASSES, "-o", "yaml"]);
     expect(r.code, r.stderr).toBe(0);
     const pod = JSON.parse(r.stdout);
@@ -225,11 +269,32 @@ describe.concurrent("isoplace plan: bad input is exit 2, naming file, line and f
   it("fields the webhook cannot read, every one at once: a number as an annotation, no kind, no pod template, no name", async () => {
     const dir = tmp({
       "a.yaml": [
-        "apiVersion: apps/v1", "kind: Deployment", "metadata: { name: web }", "spec:", "  template:", "    metadata:", "      annotations:",
-        "        isoplace.io/scenario: edge", "        isoplace.io/max-memory-mb: 512", "    spec: { containers: [] }",
-        "---", "apiVersion: v1", "metadata: { name: kindless }",
-        "---", "apiVersion: batch/v1", "kind: CronJob", "metadata: { name: nightly }", "spec:", "  schedule: '@daily'", "  jobTemplate: {}",
-        "---", "apiVersion: apps/v1", "kind: DaemonSet", "metadata: { labels: { a: b } }", "spec: { template: { spec: {} } }", "",
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata: { name: web }",
+        "spec:",
+        "  template:",
+        "    metadata:",
+        "      annotations:",
+        "        isoplace.io/scenario: edge",
+        "        isoplace.io/max-memory-mb: 512",
+        "    spec: { containers: [] }",
+        "---",
+        "apiVersion: v1",
+        "metadata: { name: kindless }",
+        "---",
+        "apiVersion: batch/v1",
+        "kind: CronJob",
+        "metadata: { name: nightly }",
+        "spec:",
+        "  schedule: '@daily'",
+        "  jobTemplate: {}",
+        "---",
+        "apiVersion: apps/v1",
+        "kind: DaemonSet",
+        "metadata: { labels: { a: b } }",
+        "spec: { template: { spec: {} } }",
+        "",
       ].join("\n"),
     });
     const r = await plan(["-f", join(dir, "a.yaml")]);
@@ -243,7 +308,9 @@ describe.concurrent("isoplace plan: bad input is exit 2, naming file, line and f
   });
 
   it("YAML 1.1, as Kubernetes reads it: an unquoted yes is a boolean, not a string, whether the output is JSON or YAML", async () => {
-    const dir = tmp({ "p.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    isoplace.io/scenario: edge\n    isoplace.io/artifact: yes\n" });
+    const dir = tmp({
+      "p.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    isoplace.io/scenario: edge\n    isoplace.io/artifact: yes\n",
+    });
     const [asJson, asYaml] = await Promise.all([plan(["-f", join(dir, "p.yaml"), "-o", "json"]), plan(["-f", join(dir, "p.yaml"), "-o", "yaml"])]);
     for (const r of [asJson, asYaml]) {
       expect(r.code).toBe(2);
@@ -300,7 +367,8 @@ describe.concurrent("isoplace plan --fail-on", () => {
   });
 });
 
-const pod = (name: string, annotations = "{ isoplace.io/artifact: wasm }") => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  annotations: ${annotations}\nspec:\n  containers: []\n`;
+const pod = (name: string, annotations = "{ isoplace.io/artifact: wasm }") =>
+  `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  annotations: ${annotations}\nspec:\n  containers: []\n`;
 
 describe.concurrent("isoplace plan -R over symbolic links", () => {
   it("reads each directory and file once: a link back up the tree is no loop, a file linked twice no second copy", async () => {
@@ -453,8 +521,14 @@ spec:
     const shared = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: s\n  annotations: &a\n    isoplace.io/artifact: wasm\n  labels: *a\nspec: {containers: []}\n";
     const [m, s] = await Promise.all([plan(["-f", "-", ...CLASSES, "-o", "yaml"], merged), plan(["-f", "-", ...CLASSES, "-o", "yaml"], shared)]);
     expect(m.code, m.stderr).toBe(0);
-    expect(anyId(m.stdout)).toBe(merged.replace("wasm}\n", "wasm}\n    isoplace.io/level: L4\n    isoplace.io/runtime: wasmedge\n    isoplace.io/decision-id: ID\n    isoplace.io/policy: default@2025.11.15-1\n")
-      .replace("spec: {containers: []}", "spec: {containers: [], runtimeClassName: wasmedge}"));
+    expect(anyId(m.stdout)).toBe(
+      merged
+        .replace(
+          "wasm}\n",
+          "wasm}\n    isoplace.io/level: L4\n    isoplace.io/runtime: wasmedge\n    isoplace.io/decision-id: ID\n    isoplace.io/policy: default@2025.11.15-1\n",
+        )
+        .replace("spec: {containers: []}", "spec: {containers: [], runtimeClassName: wasmedge}"),
+    );
     expect(s.code).toBe(2);
     expect(s.stdout).toBe("");
     expect(s.stderr).toContain("<stdin>:1: -o yaml cannot write the webhook's changes to this object without changing other fields too");
@@ -463,8 +537,11 @@ spec:
 
 describe.concurrent("isoplace plan reads YAML as kubectl does (tests/k8s/kube-yaml.test.ts has the scalars)", () => {
   it("a date, a time and 1:20 are strings, a null annotation is empty, a key given twice is its last value", async () => {
-    const text = pod("p", "\n    isoplace.io/artifact: container\n    deploy.example.com/date: 2024-01-01\n    deploy.example.com/at: 2024-01-01T10:00:00Z\n" +
-      "    deploy.example.com/window: 1:20\n    deploy.example.com/none: ~\n    isoplace.io/artifact: wasm");
+    const text = pod(
+      "p",
+      "\n    isoplace.io/artifact: container\n    deploy.example.com/date: 2024-01-01\n    deploy.example.com/at: 2024-01-01T10:00:00Z\n" +
+        "    deploy.example.com/window: 1:20\n    deploy.example.com/none: ~\n    isoplace.io/artifact: wasm",
+    );
     const [asJson, asYaml] = await Promise.all([plan(["-f", "-", ...CLASSES, "-o", "json"], text), plan(["-f", "-", ...CLASSES, "-o", "yaml"], text)]);
     expect(json(asJson).items[0]).toMatchObject({ name: "p", level: "L4", runtime: "wasmedge", outcome: "mutated" });
     expect(asYaml.code, asYaml.stderr).toBe(0);
@@ -472,14 +549,20 @@ describe.concurrent("isoplace plan reads YAML as kubectl does (tests/k8s/kube-ya
   });
 
   it("0o17 and 1e3 are numbers to kubectl: a number where a string belongs, named", async () => {
-    const r = await plan(["-f", "-", "-o", "json"], pod("p", "\n    isoplace.io/artifact: wasm\n    isoplace.io/max-memory-mb: 0o17\n    isoplace.io/max-cold-start-ms: 1e3"));
+    const r = await plan(
+      ["-f", "-", "-o", "json"],
+      pod("p", "\n    isoplace.io/artifact: wasm\n    isoplace.io/max-memory-mb: 0o17\n    isoplace.io/max-cold-start-ms: 1e3"),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('<stdin>:7: metadata.annotations["isoplace.io/max-memory-mb"]: must be a string, got a number: quote the value');
     expect(r.stderr).toContain('<stdin>:8: metadata.annotations["isoplace.io/max-cold-start-ms"]: must be a string, got a number: quote the value');
   });
 
   it("an alias bomb is refused before it is expanded, whatever the output", async () => {
-    const levels = ["  a0: &a0 [x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 8 }, (_, i) => `  a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(", ")}]`)];
+    const levels = [
+      "  a0: &a0 [x, x, x, x, x, x, x, x, x]",
+      ...Array.from({ length: 8 }, (_, i) => `  a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(", ")}]`),
+    ];
     const bomb = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n${levels.join("\n")}\n`;
     for (const r of await Promise.all(["json", "yaml", "table"].map((o) => plan(["-f", "-", "-o", o], bomb)))) {
       expect(r.code).toBe(2);

@@ -48,7 +48,13 @@ beforeAll(async () => {
   const dir = await tempDir("isoplace-webhook-policy-");
   keys = await keyFiles(join(dir, "keys"));
   policyFile = join(dir, "policy.wasm");
-  w = await startTestWebhook({ runtimeClasses: ["wasmedge", "wasmedge-v2", "gvisor"], policy: policyFile, trustedKeys: keys.trusted, logger: pino({ level: "info" }, logStream), watch: { debounceMs: 20, pollMs: 60_000 } });
+  w = await startTestWebhook({
+    runtimeClasses: ["wasmedge", "wasmedge-v2", "gvisor"],
+    policy: policyFile,
+    trustedKeys: keys.trusted,
+    logger: pino({ level: "info" }, logStream),
+    watch: { debounceMs: 20, pollMs: 60_000 },
+  });
 }, 60_000);
 afterAll(async () => {
   await w?.close();
@@ -83,4 +89,3 @@ describe("policy delivery to the webhook", () => {
     expect(decodePatch(res.json.response)[0].value).toBe("wasmedge-v2");
   }, 60_000);
 });
-

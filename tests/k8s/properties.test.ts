@@ -15,7 +15,12 @@ beforeAll(async () => {
     { classes: ["gvisor", "kata-fc"], mode: "override" as const },
     { classes: ["wasmtime", "no-such-class"], mode: "advise" as const, denyInfeasible: true },
   ];
-  servers = await Promise.all(configs.map(async (c) => ({ classes: c.classes, w: await startTestWebhook({ runtimeClasses: c.classes, mode: c.mode, denyInfeasible: c.denyInfeasible }) })));
+  servers = await Promise.all(
+    configs.map(async (c) => ({
+      classes: c.classes,
+      w: await startTestWebhook({ runtimeClasses: c.classes, mode: c.mode, denyInfeasible: c.denyInfeasible }),
+    })),
+  );
 });
 afterAll(async () => {
   await Promise.all((servers ?? []).map((s) => s.w.close()));
@@ -24,33 +29,39 @@ afterAll(async () => {
 describe("random annotation sets", () => {
   it("never a 5xx, never a class not given, never an artifact on a runtime that cannot run it", async () => {
     let artifactsPlaced = 0;
-    await fc.assert(fc.asyncProperty(
-      fc.oneof(annotations, validAnnotations), fc.constantFrom(undefined, "kata", "gvisor", "wasmedge", "runc-custom"), fc.nat(servers.length - 1), fc.boolean(),
-      async (a, runtimeClassName, s, dryRun) => {
-        const { w, classes } = servers[s];
-        const review = reviewOf({ annotations: a, runtimeClassName, dryRun, uid: `uid-${s}-${JSON.stringify(a).length}` });
-        const res = await admit(w, review);
-        expect(res.status, res.text).toBe(200);
-        const r = res.json.response;
-        for (const warning of r.warnings ?? []) expect(warning.length).toBeLessThanOrEqual(120);
-        if (!r.allowed) {
-          expect([400, 403]).toContain(r.status.code);
-          expect(r.status.message).toMatch(/isoplace\.io\/|no feasible level/);
-          expect(r.patch).toBeUndefined();
-          return;
-        }
-        const pod = patched(review.request.object, r);
-        const ops = decodePatch(r);
-        if (ops.some((o) => o.path.startsWith("/spec"))) expect(classes).toContain(pod.spec.runtimeClassName);
-        const runtimeId = pod.metadata.annotations?.["isoplace.io/runtime"];
-        const artifact = a["isoplace.io/artifact"];
-        if (ops.length && runtimeId && artifact && ["container", "wasm", "vm"].includes(artifact.trim())) {
-          const runtime = w.webhook.agent.policy.engine.catalogue.runtimes.find((rt) => rt.id === runtimeId);
-          expect(runtime?.runs).toContain(artifact.trim());
-          artifactsPlaced++;
-        }
-      },
-    ), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(annotations, validAnnotations),
+        fc.constantFrom(undefined, "kata", "gvisor", "wasmedge", "runc-custom"),
+        fc.nat(servers.length - 1),
+        fc.boolean(),
+        async (a, runtimeClassName, s, dryRun) => {
+          const { w, classes } = servers[s];
+          const review = reviewOf({ annotations: a, runtimeClassName, dryRun, uid: `uid-${s}-${JSON.stringify(a).length}` });
+          const res = await admit(w, review);
+          expect(res.status, res.text).toBe(200);
+          const r = res.json.response;
+          for (const warning of r.warnings ?? []) expect(warning.length).toBeLessThanOrEqual(120);
+          if (!r.allowed) {
+            expect([400, 403]).toContain(r.status.code);
+            expect(r.status.message).toMatch(/isoplace\.io\/|no feasible level/);
+            expect(r.patch).toBeUndefined();
+            return;
+          }
+          const pod = patched(review.request.object, r);
+          const ops = decodePatch(r);
+          if (ops.some((o) => o.path.startsWith("/spec"))) expect(classes).toContain(pod.spec.runtimeClassName);
+          const runtimeId = pod.metadata.annotations?.["isoplace.io/runtime"];
+          const artifact = a["isoplace.io/artifact"];
+          if (ops.length && runtimeId && artifact && ["container", "wasm", "vm"].includes(artifact.trim())) {
+            const runtime = w.webhook.agent.policy.engine.catalogue.runtimes.find((rt) => rt.id === runtimeId);
+            expect(runtime?.runs).toContain(artifact.trim());
+            artifactsPlaced++;
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
     // the artifact rule was put to the test, not skipped by every random case
     expect(artifactsPlaced).toBeGreaterThan(0);
   });

@@ -14,7 +14,7 @@ import { admit, call, certificates, reviewOf, SERVICE, NAMESPACE, startTestWebho
 let w: TestWebhook;
 let spare: string;
 beforeAll(async () => {
-  w = await startTestWebhook({ tlsPollMs: 60_000 });   // the watch must see it, not the poll
+  w = await startTestWebhook({ tlsPollMs: 60_000 }); // the watch must see it, not the poll
   spare = mkdtempSync(join(tmpdir(), "isoplace-webhook-renewed-"));
 });
 afterAll(async () => {
@@ -66,7 +66,7 @@ describe("certificate renewal on disk", () => {
     })();
 
     const reloaded = once(w.webhook.certificates, "reload");
-    replace(w.files.key, readFileSync(renewed.key));     // the key first: a pair that does not match yet
+    replace(w.files.key, readFileSync(renewed.key)); // the key first: a pair that does not match yet
     replace(w.files.cert, readFileSync(renewed.cert));
     const [info] = await reloaded;
     expect(info.fingerprint256).toBe(next);

@@ -8,7 +8,9 @@ import { validationLoaded } from "../../host/engine/validation.ts";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
 
 let agent: Agent;
-beforeAll(async () => { agent = await startAgent({ port: 0, logger: pino({ level: "silent" }) }); });
+beforeAll(async () => {
+  agent = await startAgent({ port: 0, logger: pino({ level: "silent" }) });
+});
 afterAll(() => agent.close());
 
 const post = (path: string, body: unknown) =>
@@ -26,7 +28,9 @@ describe("before the request schemas are loaded", () => {
       post("/v1/decide", { workload: { scenario: "edge" } }),
     ]);
     expect(decide.status).toBe(400);
-    expect((await decide.json()).errors).toEqual([expect.objectContaining({ path: "workload.scenario", message: expect.stringMatching(/^unknown scenario "moon"; allowed: /) })]);
+    expect((await decide.json()).errors).toEqual([
+      expect.objectContaining({ path: "workload.scenario", message: expect.stringMatching(/^unknown scenario "moon"; allowed: /) }),
+    ]);
     expect(rank.status).toBe(400);
     expect((await rank.json()).errors).toEqual([{ path: "weights.isolation", message: "a weight must be ≥ 0" }]);
     expect(batch.status).toBe(200);
@@ -36,6 +40,6 @@ describe("before the request schemas are loaded", () => {
     expect(compare.status).toBe(400);
     expect((await compare.json()).errors).toEqual([expect.objectContaining({ path: "a" })]);
     expect(valid.status).toBe(200);
-    expect(validationLoaded()).toBe(true);  // loaded by the requests that needed them
+    expect(validationLoaded()).toBe(true); // loaded by the requests that needed them
   });
 });

@@ -29,7 +29,14 @@ const over64KiB = `{"workload":{}${" ".repeat(MAX_BODY_BYTES - 15)}}`;
 const poison = { workload: { performance: "low-memory-overhead", security: "supply-chain" } };
 const THROWS = "/test/throws";
 
-interface Case { name: string; method?: string; path: string; headers?: Record<string, string>; body?: string | Uint8Array | object; chunked?: boolean }
+interface Case {
+  name: string;
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array | object;
+  chunked?: boolean;
+}
 const CASES: Case[] = [
   ...contractCases.filter((c) => !c.hosts || c.hosts.includes("node")).map((c: ContractCase) => ({ ...c, name: `contract: ${c.name}` })),
   { name: "a decision, streamed without Content-Length", path: "/v1/decide", body: decide, chunked: true },
@@ -37,7 +44,12 @@ const CASES: Case[] = [
   { name: "a body without a content type", path: "/v1/decide", body: new TextEncoder().encode(JSON.stringify(decide)) },
   { name: "no body at all", method: "POST", path: "/v1/decide" },
   { name: "an empty JSON body", path: "/v1/decide", headers: JSON_TYPE, body: "" },
-  { name: "a +json content type with charset", path: "/v1/decide", headers: { "content-type": "application/vnd.isoplace+json; charset=utf-8" }, body: JSON.stringify(decide) },
+  {
+    name: "a +json content type with charset",
+    path: "/v1/decide",
+    headers: { "content-type": "application/vnd.isoplace+json; charset=utf-8" },
+    body: JSON.stringify(decide),
+  },
   { name: "one byte over 64 KiB", path: "/v1/decide", headers: JSON_TYPE, body: over64KiB },
   { name: "one byte over 64 KiB, streamed", path: "/v1/decide", headers: JSON_TYPE, body: over64KiB, chunked: true },
   { name: "a batch with a bad item", path: "/v1/decide/batch", body: { items: [decide, { workload: { cost: "free" } }] } },
@@ -57,13 +69,22 @@ const servedByLane = (c: Case) => (c.method ?? (c.body === undefined ? "GET" : "
 
 /** A json: route a host adds, whose operation fails unexpectedly: the plain 500. */
 const throws: RouteSpec = {
-  method: "post", path: THROWS, operationId: "testThrows", summary: "Fails (test)",
+  method: "post",
+  path: THROWS,
+  operationId: "testThrows",
+  summary: "Fails (test)",
   responses: { 200: { description: "never" } },
-  json: () => { throw new Error("injected failure"); },
+  json: () => {
+    throw new Error("injected failure");
+  },
 };
 
 /** An agent whose request entries (its log lines) arrive as events: a test waits for the one it caused. */
-interface Logged { agent: Agent; entries: Record<string, any>[]; next(): Promise<Record<string, any>> }
+interface Logged {
+  agent: Agent;
+  entries: Record<string, any>[];
+  next(): Promise<Record<string, any>>;
+}
 async function logged(jsonLane: boolean, builtIn: Uint8Array): Promise<Logged> {
   const entries: Record<string, any>[] = [];
   let waiting: ((e: Record<string, any>) => void)[] = [];
@@ -81,7 +102,10 @@ async function logged(jsonLane: boolean, builtIn: Uint8Array): Promise<Logged> {
     },
   });
   const agent = await startAgent({
-    port: 0, jsonLane, logger: pino({ base: { service: "isoplace" } }, sink), builtIn: async () => builtIn,
+    port: 0,
+    jsonLane,
+    logger: pino({ base: { service: "isoplace" } }, sink),
+    builtIn: async () => builtIn,
     routes: [admissionRoute({ runtimeClasses: CLASSES }), throws],
   });
   return { agent, entries, next: () => new Promise((resolve) => waiting.push(resolve)) };
@@ -90,14 +114,19 @@ async function logged(jsonLane: boolean, builtIn: Uint8Array): Promise<Logged> {
 let lane: Logged, app: Logged;
 beforeAll(async () => {
   const entry = readFileSync(join(PACKAGE_ROOT, "tests/fixtures/trapping.ts"), "utf8");
-  const trapping = (await buildPolicy(readFileSync(DEFAULT_POLICY_SOURCE, "utf8"), "default.yaml", { entry: "trapping.ts", files: { "trapping.ts": entry } })).wasm;
+  const trapping = (await buildPolicy(readFileSync(DEFAULT_POLICY_SOURCE, "utf8"), "default.yaml", { entry: "trapping.ts", files: { "trapping.ts": entry } }))
+    .wasm;
   [lane, app] = await Promise.all([logged(true, trapping), logged(false, trapping)]);
 }, 120_000);
 afterAll(() => Promise.all([lane?.agent.close(), app?.agent.close()]));
 
-const streamOf = (text: string) => new ReadableStream<Uint8Array>({
-  start(controller) { controller.enqueue(new TextEncoder().encode(text)); controller.close(); },
-});
+const streamOf = (text: string) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(text));
+      controller.close();
+    },
+  });
 
 function requestOf(c: Case, base: string): Request {
   const r = toRequest({ ...c, check: () => {} } as ContractCase, base);
@@ -112,10 +141,12 @@ async function answer(res: Response, path: string) {
   const headers = Object.fromEntries([...res.headers].filter(([k]) => k !== "date"));
   let body: unknown = text;
   if (path === "/metrics") {
-    body = text.split("\n").filter((l) => l.startsWith("# ")).join("\n");
+    body = text
+      .split("\n")
+      .filter((l) => l.startsWith("# "))
+      .join("\n");
     delete headers["content-length"];
-  }
-  else if (res.headers.get("content-type")?.includes("json")) {
+  } else if (res.headers.get("content-type")?.includes("json")) {
     body = JSON.parse(text, (k, v) => (k === "decisionId" ? "<id>" : typeof v === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) ? "<time>" : v));
   }
   return { status: res.status, headers, body };
@@ -154,7 +185,10 @@ describe("the JSON lane answers as the app does", () => {
       expect(thrown.answer).toMatchObject({ status: 500, body: { type: "urn:isoplace:problem:internal" } });
       expect((await exchange(to, { name: "", path: "/v1/decide", body: decide })).answer.status).toBe(200);
     }
-    expect(errors.mock.calls.map((c) => String(c[0]))).toEqual([`isoplace: unexpected error on POST ${THROWS}:`, `isoplace: unexpected error on POST ${THROWS}:`]);
+    expect(errors.mock.calls.map((c) => String(c[0]))).toEqual([
+      `isoplace: unexpected error on POST ${THROWS}:`,
+      `isoplace: unexpected error on POST ${THROWS}:`,
+    ]);
     errors.mockRestore();
   });
 
@@ -182,7 +216,10 @@ describe("the JSON lane answers as the app does", () => {
     const metrics = await (await fetch(`${lane.agent.url}/metrics`)).text();
     expect(metrics).toMatch(/isoplace_http_requests_total\{method="POST",route="\/v1\/rank",status="415"\} [1-9]/);
     expect(metrics).toMatch(/isoplace_decisions_total\{level="L4"\} [1-9]/);
-    expect(lane.entries.find((e) => e.route === "/v1/decide" && e.status === 200)).toMatchObject({ placement: "L4", decisionId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(lane.entries.find((e) => e.route === "/v1/decide" && e.status === 200)).toMatchObject({
+      placement: "L4",
+      decisionId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 
   it("the app has no middleware (the lane's requests would pass it by): Hono holds one handler per route, nothing else", () => {

@@ -7,7 +7,14 @@ import { msText, pinoRequestLog, requestLog } from "../../host/node/request-log.
 
 function capture(level: string) {
   const lines: string[] = [];
-  const logger = pino({ level, base: { service: "isoplace" } }, { write: (l: string) => { lines.push(l); } });
+  const logger = pino(
+    { level, base: { service: "isoplace" } },
+    {
+      write: (l: string) => {
+        lines.push(l);
+      },
+    },
+  );
   return { logger, lines };
 }
 const noTime = (l: string) => l.replace(/"time":\d+/, '"time":0');
@@ -24,10 +31,14 @@ const entries: ResponseEntry[] = [
 
 describe("request log line", () => {
   it("is pino's line for every entry: fields, order, escaping, numbers, null placement", () => {
-    const ours = capture("info"), theirs = capture("info");
+    const ours = capture("info"),
+      theirs = capture("info");
     const log = requestLog(ours.logger, (l) => ours.lines.push(l));
     const viaPino = pinoRequestLog(theirs.logger);
-    for (const e of entries) { log(e); viaPino(e); }
+    for (const e of entries) {
+      log(e);
+      viaPino(e);
+    }
     expect(ours.lines).toHaveLength(entries.length);
     expect(ours.lines.map(noTime)).toEqual(theirs.lines.map(noTime));
     for (const l of ours.lines) expect(JSON.parse(l)).toMatchObject({ level: 30, service: "isoplace", msg: "request" });
@@ -45,7 +56,9 @@ describe("request log line", () => {
 
   it("prints milliseconds as JSON does: every microsecond value up to 2 s, later ones, large ones, and values between microseconds", () => {
     const bad: string[] = [];
-    const check = (ms: number) => { if (msText(ms) !== JSON.stringify(ms)) bad.push(`${ms}: ${msText(ms)}`); };
+    const check = (ms: number) => {
+      if (msText(ms) !== JSON.stringify(ms)) bad.push(`${ms}: ${msText(ms)}`);
+    };
     for (let us = 0; us <= 2_000_000; us++) check(us / 1000);
     for (let us = 2_000_000; us <= 2 ** 31; us += 9_973) check(us / 1000);
     for (const us of [2 ** 31 - 1, 2 ** 31, 2 ** 40 + 7, 123_456_789_012]) check(us / 1000);

@@ -9,15 +9,21 @@ describe("UrlSource with a query in the URL", () => {
     const asked: string[] = [];
     const errors: string[] = [];
     const sink = {
-      offer: async () => ({ status: "unchanged" }), tag: () => undefined, noteCheck: () => undefined,
-      noteSourceError: (_key: string, message: string) => { errors.push(message); },
+      offer: async () => ({ status: "unchanged" }),
+      tag: () => undefined,
+      noteCheck: () => undefined,
+      noteSourceError: (_key: string, message: string) => {
+        errors.push(message);
+      },
       reject: () => ({ status: "rejected" }),
     } as unknown as PolicySink;
     const source = new UrlSource({
       url: "https://bundles.example/p/policy.wasm?X-Token=secret123",
       fetch: (async (url: string) => {
         asked.push(String(url));
-        return String(url).includes(".sig") ? new Response("c2ln", { status: 200 }) : new Response(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]), { status: 200 });
+        return String(url).includes(".sig")
+          ? new Response("c2ln", { status: 200 })
+          : new Response(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]), { status: 200 });
       }) as typeof fetch,
     });
     await source.poll(sink);

@@ -27,7 +27,9 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
     await isoplace(env, "policy", "keygen", "--out", join(dir, "other"));
     expect((await isoplace(env, "policy", "sign", wasm, "--key", join(dir, "keys", "policy.key"))).code).toBe(0);
   });
-  afterAll(async () => { await registry?.destroy(); });
+  afterAll(async () => {
+    await registry?.destroy();
+  });
 
   it("push prints the pinned reference; pull by tag and by digest gives the same bytes and signature; a second push uploads no blob again", async () => {
     const ref = `oci://${registry.host}/isoplace/policy:v1`;
@@ -60,7 +62,12 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
     const manifest = parseManifest((await repo.getManifest(pinnedRef.split("@")[1], CAPS.manifest))!.bytes, "m");
     expect(manifest.config.mediaType).toBe("application/vnd.wasm.config.v0+json");
     expect(manifest.layers.map((l) => l.mediaType)).toEqual(["application/wasm"]);
-    expect(Object.keys(manifest.annotations!).sort()).toEqual(["io.isoplace.policy.name", "org.opencontainers.image.created", "org.opencontainers.image.title", "org.opencontainers.image.version"]);
+    expect(Object.keys(manifest.annotations!).sort()).toEqual([
+      "io.isoplace.policy.name",
+      "org.opencontainers.image.created",
+      "org.opencontainers.image.title",
+      "org.opencontainers.image.version",
+    ]);
     const sig = parseManifest((await repo.getManifest(signatureTag(pinnedRef.split("@")[1]), CAPS.manifest))!.bytes, "s");
     expect(sig.artifactType).toBe("application/vnd.isoplace.policy.signature.v1+json");
     expect(sig.subject?.digest).toBe(pinnedRef.split("@")[1]);
@@ -79,12 +86,14 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
     const [s100, s50, other100] = await Promise.all([signed("s100", bytes, 100), signed("s50", bytes, 50), signed("other100", tamper(bytes), 100)]);
     const first = await isoplace(env, "policy", "push", s100, ref);
     expect(first.code).toBe(0);
-    const moduleBlob = parseManifest((await manifestOf(first.stdout.trim())), "m").layers[0].digest;
+    const moduleBlob = parseManifest(await manifestOf(first.stdout.trim()), "m").layers[0].digest;
 
     const from = registry.mark();
     const lower = await isoplace(env, "policy", "push", s50, ref);
     expect(lower.code).toBe(2);
-    expect(lower.stderr).toContain(`isoplace: ${ref} carries default 2025.11.15-1 with serial 100 (unverified: with --pub KEY only statements a trusted key signed count); every agent that has activated it would refuse this statement (serial-lower: serial 50 of default is lower than 100`);
+    expect(lower.stderr).toContain(
+      `isoplace: ${ref} carries default 2025.11.15-1 with serial 100 (unverified: with --pub KEY only statements a trusted key signed count); every agent that has activated it would refuse this statement (serial-lower: serial 50 of default is lower than 100`,
+    );
     expect(lower.stderr).toContain("or --force to move the tag anyway");
     // the check read the tag's manifest and its signature, never the module (nor the config)
     const read = registry.responses(from).filter((r) => r.method === "GET" && r.uri.includes("/blobs/"));
@@ -118,14 +127,18 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
 
   it("push over a tag that holds another tool's artifact warns that it was not checked for a downgrade, and pushes", async () => {
     const ref = `oci://${registry.host}/isoplace/foreign:v1`;
-    const r = parseReference(ref), repo = new Repository(r);
+    const r = parseReference(ref),
+      repo = new Repository(r);
     // an image manifest of another kind (what `oras push` of a plain file writes)
-    const config = new TextEncoder().encode("{}"), layer = new TextEncoder().encode("not a policy");
+    const config = new TextEncoder().encode("{}"),
+      layer = new TextEncoder().encode("not a policy");
     const d = async (mediaType: string, b: Uint8Array) => ({ mediaType, digest: `sha256:${createHash("sha256").update(b).digest("hex")}`, size: b.length });
     const [c, l] = await Promise.all([d("application/vnd.oci.empty.v1+json", config), d("text/plain", layer)]);
     await repo.putBlob(config, c);
     await repo.putBlob(layer, l);
-    const manifest = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: c, layers: [l] }));
+    const manifest = new TextEncoder().encode(
+      JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: c, layers: [l] }),
+    );
     await repo.putManifest(r.tag!, manifest, "application/vnd.oci.image.manifest.v1+json", `sha256:${createHash("sha256").update(manifest).digest("hex")}`);
     const push = await isoplace(env, "policy", "push", wasm, ref);
     expect(push.code, push.stderr).toBe(0);
@@ -204,7 +217,8 @@ describe.skipIf(!haveRegistry())("policy push | pull against a real registry", (
 
 describe.skipIf(!haveRegistry())("Basic auth with Docker's config.json", () => {
   let registry: TestRegistry, dir: string, wasm: string;
-  const user = "fleet", password = "s3cret-pass";
+  const user = "fleet",
+    password = "s3cret-pass";
   const config = async (name: string, auths: object) => {
     const d = join(dir, name);
     await mkdir(d, { recursive: true });
@@ -219,7 +233,9 @@ describe.skipIf(!haveRegistry())("Basic auth with Docker's config.json", () => {
     await isoplace({}, "policy", "keygen", "--out", join(dir, "keys"));
     await isoplace({}, "policy", "sign", wasm, "--key", join(dir, "keys", "policy.key"));
   });
-  afterAll(async () => { await registry?.destroy(); });
+  afterAll(async () => {
+    await registry?.destroy();
+  });
 
   it("push and pull with the base64 auth of config.json (as docker login writes it), and with username/password", async () => {
     const good = await config("good", { [registry.host]: { auth: Buffer.from(`${user}:${password}`).toString("base64") } });

@@ -7,9 +7,21 @@ import { parseChallenge } from "../../host/oci/auth.ts";
 
 describe("references", () => {
   it("parses tags, digests, ports and IPv6 hosts", () => {
-    expect(parseReference("oci://ghcr.io/acme/policies/edge:2025.11")).toEqual({ registry: "ghcr.io", hostname: "ghcr.io", repository: "acme/policies/edge", tag: "2025.11", digest: undefined });
+    expect(parseReference("oci://ghcr.io/acme/policies/edge:2025.11")).toEqual({
+      registry: "ghcr.io",
+      hostname: "ghcr.io",
+      repository: "acme/policies/edge",
+      tag: "2025.11",
+      digest: undefined,
+    });
     const d = `sha256:${"a".repeat(64)}`;
-    expect(parseReference(`oci://localhost:5000/p@${d}`)).toMatchObject({ registry: "localhost:5000", hostname: "localhost", repository: "p", digest: d, tag: undefined });
+    expect(parseReference(`oci://localhost:5000/p@${d}`)).toMatchObject({
+      registry: "localhost:5000",
+      hostname: "localhost",
+      repository: "p",
+      digest: d,
+      tag: undefined,
+    });
     expect(parseReference(`oci://[::1]:5000/p:v1@${d}`)).toMatchObject({ hostname: "::1", tag: "v1", digest: d });
   });
 
@@ -39,12 +51,17 @@ describe("references", () => {
 describe("credentials from config.json", () => {
   const b64 = (s: string) => Buffer.from(s).toString("base64");
   it("finds the entry by host[:port], whatever the key's scheme and path; auth, username/password, tokens", () => {
-    const config = parseDockerConfig(JSON.stringify({ auths: {
-      "registry.lan:5000": { auth: b64("u:p:with:colons") },
-      "https://ghcr.io/v2/": { username: "g", password: "q" },
-      "https://index.docker.io/v1/": { identitytoken: "refresh" },
-      "quay.io": { registrytoken: "tok" },
-    } }), "config.json");
+    const config = parseDockerConfig(
+      JSON.stringify({
+        auths: {
+          "registry.lan:5000": { auth: b64("u:p:with:colons") },
+          "https://ghcr.io/v2/": { username: "g", password: "q" },
+          "https://index.docker.io/v1/": { identitytoken: "refresh" },
+          "quay.io": { registrytoken: "tok" },
+        },
+      }),
+      "config.json",
+    );
     expect(credentialsFor(config, "registry.lan:5000")).toEqual({ kind: "basic", username: "u", password: "p:with:colons" });
     expect(credentialsFor(config, "registry.lan")).toBeUndefined();
     expect(credentialsFor(config, "ghcr.io")).toEqual({ kind: "basic", username: "g", password: "q" });
@@ -59,7 +76,8 @@ describe("credentials from config.json", () => {
   });
   it("parses Bearer and Basic challenges", () => {
     expect(parseChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"')).toEqual({
-      scheme: "bearer", params: { realm: "https://auth.example/token", service: "registry.example", scope: "repository:a/b:pull" },
+      scheme: "bearer",
+      params: { realm: "https://auth.example/token", service: "registry.example", scope: "repository:a/b:pull" },
     });
     expect(parseChallenge('Basic realm="isoplace-test"')).toEqual({ scheme: "basic", params: { realm: "isoplace-test" } });
   });
@@ -80,7 +98,10 @@ describe("Authorization and redirects", () => {
         return Response.json({ token: "T" });
       }
       if (auth !== "Bearer T" && url.host === "registry.example") {
-        return new Response("", { status: 401, headers: { "www-authenticate": 'Bearer realm="https://registry.example/token",service="registry.example",scope="repository:team/p:pull"' } });
+        return new Response("", {
+          status: 401,
+          headers: { "www-authenticate": 'Bearer realm="https://registry.example/token",service="registry.example",scope="repository:team/p:pull"' },
+        });
       }
       if (url.pathname.startsWith("/v2/team/p/blobs/")) return new Response(null, { status: 307, headers: { location: `${blobHost}/data/x?sig=1` } });
       return new Response("blob");
@@ -108,6 +129,8 @@ describe("Authorization and redirects", () => {
   it("refuses a redirect from HTTPS to plain HTTP on another host", async () => {
     const r = recorded("http://storage.example");
     const t = new Transport(ref, { fetch: r.fetch, credentials: { kind: "basic", username: "u", password: "p" } });
-    await expect(t.request("GET", `/v2/team/p/blobs/sha256:${"0".repeat(64)}`, "pull")).rejects.toThrow(/redirected .* to http:\/\/storage.example, which is not HTTPS/);
+    await expect(t.request("GET", `/v2/team/p/blobs/sha256:${"0".repeat(64)}`, "pull")).rejects.toThrow(
+      /redirected .* to http:\/\/storage.example, which is not HTTPS/,
+    );
   });
 });

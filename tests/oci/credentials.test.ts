@@ -13,10 +13,21 @@ const ALICE = `Basic ${Buffer.from("alice:s3cret").toString("base64")}`;
 const BLOB = `/v2/team/p/blobs/sha256:${"0".repeat(64)}`;
 const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => { s.closeAllConnections(); s.close(() => resolve()); })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.closeAllConnections();
+          s.close(() => resolve());
+        }),
+    ),
+  );
 });
 
-interface Seen { path: string; authorization: string | undefined }
+interface Seen {
+  path: string;
+  authorization: string | undefined;
+}
 
 async function server(handle: (req: IncomingMessage, res: ServerResponse, origin: string) => void): Promise<{ origin: string; host: string; seen: Seen[] }> {
   const seen: Seen[] = [];
@@ -47,7 +58,11 @@ function registry(elsewhere: () => string) {
   });
 }
 
-const transport = (host: string) => new Transport(parseReference(`oci://${host}/team/p:v1`), { credentials: { kind: "basic", username: "alice", password: "s3cret" }, credentialsFrom: "config.json" });
+const transport = (host: string) =>
+  new Transport(parseReference(`oci://${host}/team/p:v1`), {
+    credentials: { kind: "basic", username: "alice", password: "s3cret" },
+    credentialsFrom: "config.json",
+  });
 
 describe("credentials stay with the registry's origin", () => {
   it("a redirect target answering 401 with a Bearer challenge of its own realm: an error naming that host; it never sees a credential", async () => {
@@ -56,7 +71,9 @@ describe("credentials stay with the registry's origin", () => {
       res.writeHead(401, { "www-authenticate": `Bearer realm="${origin}/token",service="other"` }).end();
     });
     const reg = await registry(() => other.origin);
-    const err = await transport(reg.host).request("GET", BLOB, "pull").catch((e: unknown) => e);
+    const err = await transport(reg.host)
+      .request("GET", BLOB, "pull")
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: "OciError", message: expect.stringContaining(`redirected ${BLOB} to ${other.host}, which asks for authentication`) });
     expect(other.seen.filter((s) => s.path.startsWith("/token"))).toEqual([]);
     expect(other.seen.filter((s) => s.authorization !== undefined)).toEqual([]);

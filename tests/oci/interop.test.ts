@@ -18,7 +18,8 @@ const ORAS_VERSION = "v2025.11.15-oras";
 
 for (const impl of REGISTRIES) {
   describe.skipIf(!haveImpl(impl) || !havePeers("oras", "crane"))(
-    needsPeers(`isoplace, oras and crane on ${impl.title}`, ...[impl.peer, "oras", "crane"].filter((p): p is string => Boolean(p))), () => {
+    needsPeers(`isoplace, oras and crane on ${impl.title}`, ...[impl.peer, "oras", "crane"].filter((p): p is string => Boolean(p))),
+    () => {
       let registry: TestRegistry, dir: string, keys: KeyFiles, wasm: string, module: Uint8Array;
       const repo = (name: string) => `${registry.host}/interop/${name}`;
       const plain = ["--plain-http"];
@@ -30,7 +31,9 @@ for (const impl of REGISTRIES) {
         await writeFile(wasm, module);
         await writeFile(`${wasm}.sig`, `${await sign(module, keys)}\n`);
       });
-      afterAll(async () => { await registry?.destroy(); });
+      afterAll(async () => {
+        await registry?.destroy();
+      });
 
       it(`policy push puts the statement ${impl.referrersApi ? "as a referrer (no .sig tag)" : "under sha256-<hex>.sig (the referrers API answers 404)"}; policy pull finds it there`, async () => {
         const from = registry.mark();
@@ -39,7 +42,10 @@ for (const impl of REGISTRIES) {
         expect(push.stderr).toMatch(impl.referrersApi ? /signature \(a referrer of the policy's manifest\)/ : /signature \(tagged sha256-<hex>\.sig\)/);
         const asked = registry.responses(from).filter((r) => r.uri.startsWith(`/v2/interop/pushed/referrers/${digest}`));
         if (!impl.referrersApi) expect(asked.map((r) => r.status)).toEqual([404]);
-        const tags = ok(await peer("crane", ["ls", "--insecure", repo("pushed")]), "crane ls").stdout.split("\n").filter(Boolean).sort();
+        const tags = ok(await peer("crane", ["ls", "--insecure", repo("pushed")]), "crane ls")
+          .stdout.split("\n")
+          .filter(Boolean)
+          .sort();
         expect(tags).toEqual(impl.referrersApi ? ["v1"] : [`${digest.replace(":", "-")}.sig`, "v1"]);
 
         const pull = ok(await isoplace(["policy", "pull", `oci://${repo("pushed")}:v1`, "--out", join(dir, "pulled.wasm"), "--pub", keys.pub]), "policy pull");
@@ -59,9 +65,24 @@ for (const impl of REGISTRIES) {
         const byCrane = ok(await peer("crane", ["manifest", "--insecure", repo("layout") + ":v1"]), "crane manifest").stdout;
         expect(byCrane).toBe(byOras);
         const m = JSON.parse(byOras);
-        expect(m).toMatchObject({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.wasm.config.v0+json" } });
-        expect(m.layers).toEqual([{ mediaType: "application/wasm", digest: expect.stringMatching(/^sha256:/), size: module.length, annotations: { "org.opencontainers.image.title": "policy.wasm" } }]);
-        expect(m.annotations).toMatchObject({ "org.opencontainers.image.version": DEFAULT_VERSION, "org.opencontainers.image.title": "policy.wasm", "io.isoplace.policy.name": "default" });
+        expect(m).toMatchObject({
+          schemaVersion: 2,
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          config: { mediaType: "application/vnd.wasm.config.v0+json" },
+        });
+        expect(m.layers).toEqual([
+          {
+            mediaType: "application/wasm",
+            digest: expect.stringMatching(/^sha256:/),
+            size: module.length,
+            annotations: { "org.opencontainers.image.title": "policy.wasm" },
+          },
+        ]);
+        expect(m.annotations).toMatchObject({
+          "org.opencontainers.image.version": DEFAULT_VERSION,
+          "org.opencontainers.image.title": "policy.wasm",
+          "io.isoplace.policy.name": "default",
+        });
         expect(Date.parse(m.annotations["org.opencontainers.image.created"])).not.toBeNaN();
         const config = JSON.parse(ok(await peer("crane", ["config", "--insecure", repo("layout") + ":v1"]), "crane config").stdout);
         expect(config).toEqual({ architecture: "wasm", os: "wasip1", layerDigests: [m.layers[0].digest] });
@@ -79,18 +100,50 @@ for (const impl of REGISTRIES) {
         await mkdir(at, { recursive: true });
         await writeFile(join(at, "policy.wasm"), bytes);
         await writeFile(join(at, "config.json"), JSON.stringify({ architecture: "wasm", os: "wasip1" }));
-        const r = ok(await peer("oras", [
-          "push", ...plain, "--format", "json", "--config", "config.json:application/vnd.wasm.config.v0+json",
-          "--annotation", `org.opencontainers.image.version=${version}`, `${repo(name)}:live`, "policy.wasm:application/wasm",
-        ], { cwd: at }), "oras push");
+        const r = ok(
+          await peer(
+            "oras",
+            [
+              "push",
+              ...plain,
+              "--format",
+              "json",
+              "--config",
+              "config.json:application/vnd.wasm.config.v0+json",
+              "--annotation",
+              `org.opencontainers.image.version=${version}`,
+              `${repo(name)}:live`,
+              "policy.wasm:application/wasm",
+            ],
+            { cwd: at },
+          ),
+          "oras push",
+        );
         return JSON.parse(r.stdout).digest;
       }
 
       it("a module pushed by oras push, its statement pushed by oras under sha256-<hex>.sig (no subject), is pulled by isoplace through the tag", async () => {
         const digest = await orasPush("tagged", module, ORAS_VERSION);
         await writeFile(join(dir, "tagged", "policy.wasm.sig"), await readFile(`${wasm}.sig`));
-        ok(await peer("oras", ["push", ...plain, "--artifact-type", SIGNATURE_TYPE, `${repo("tagged")}:${digest.replace(":", "-")}.sig`, "policy.wasm.sig:application/vnd.dsse.envelope.v1+json"], { cwd: join(dir, "tagged") }), "oras push (signature)");
-        const pull = ok(await isoplace(["policy", "pull", `oci://${repo("tagged")}:live`, "--out", join(dir, "tagged.wasm"), "--pub", keys.pub]), "policy pull");
+        ok(
+          await peer(
+            "oras",
+            [
+              "push",
+              ...plain,
+              "--artifact-type",
+              SIGNATURE_TYPE,
+              `${repo("tagged")}:${digest.replace(":", "-")}.sig`,
+              "policy.wasm.sig:application/vnd.dsse.envelope.v1+json",
+            ],
+            { cwd: join(dir, "tagged") },
+          ),
+          "oras push (signature)",
+        );
+        const pull = ok(
+          await isoplace(["policy", "pull", `oci://${repo("tagged")}:live`, "--out", join(dir, "tagged.wasm"), "--pub", keys.pub]),
+          "policy pull",
+        );
         expect(pull.stderr).toMatch(/signature \(tagged sha256-<hex>\.sig\)/);
         expect(pull.stderr).toMatch(/valid statement by key/);
       });
@@ -99,12 +152,41 @@ for (const impl of REGISTRIES) {
         const v2 = await variantSource("2025.11.15-oras2", "K3s + WasmEdge 0.15.0 (oras)").then(build);
         const digest = await orasPush("attached", v2, "2025.11.15-oras2");
         await writeFile(join(dir, "attached", "policy.wasm.sig"), `${await sign(v2, keys)}\n`);
-        ok(await peer("oras", [
-          "attach", ...plain, ...(impl.referrersApi ? ["--distribution-spec", "v1.1-referrers-api"] : []), "--artifact-type", SIGNATURE_TYPE,
-          `${repo("attached")}@${digest}`, "policy.wasm.sig:application/vnd.dsse.envelope.v1+json",
-        ], { cwd: join(dir, "attached") }), "oras attach");
+        ok(
+          await peer(
+            "oras",
+            [
+              "attach",
+              ...plain,
+              ...(impl.referrersApi ? ["--distribution-spec", "v1.1-referrers-api"] : []),
+              "--artifact-type",
+              SIGNATURE_TYPE,
+              `${repo("attached")}@${digest}`,
+              "policy.wasm.sig:application/vnd.dsse.envelope.v1+json",
+            ],
+            { cwd: join(dir, "attached") },
+          ),
+          "oras attach",
+        );
         const port = await freePort();
-        const agent = spawnChild(process.execPath, [MAIN, "serve", "--host", "127.0.0.1", "--port", String(port), "--policy", `oci://${repo("attached")}:live`, "--trusted-key", keys.pub, "--poll-interval", "1"], { cwd: dir });
+        const agent = spawnChild(
+          process.execPath,
+          [
+            MAIN,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            String(port),
+            "--policy",
+            `oci://${repo("attached")}:live`,
+            "--trusted-key",
+            keys.pub,
+            "--poll-interval",
+            "1",
+          ],
+          { cwd: dir },
+        );
         try {
           await agent.waitForLine(/"msg":"policy activated"/, "the policy activated", 60_000);
           const status = await (await fetch(`http://127.0.0.1:${port}/v1/policy`)).json();
@@ -115,5 +197,6 @@ for (const impl of REGISTRIES) {
           await agent.stop("SIGTERM");
         }
       });
-    });
+    },
+  );
 }

@@ -21,7 +21,8 @@ import { haveImpl, REGISTRIES, startRegistry, type TestRegistry } from "./suppor
 import { isoplace } from "./support/tools.ts";
 
 const GGCR = REGISTRIES.find((r) => r.referrersApi)!;
-const V2 = "2025.11.15-ref2", V3 = "2025.11.15-ref3";
+const V2 = "2025.11.15-ref2",
+  V3 = "2025.11.15-ref3";
 const SIGNATURE = "application/vnd.isoplace.policy.signature.v1+json";
 
 describe.skipIf(!haveImpl(GGCR))(needsPeers(`several signatures on one policy, on ${GGCR.title}`, GGCR.peer!), () => {
@@ -35,19 +36,31 @@ describe.skipIf(!haveImpl(GGCR))(needsPeers(`several signatures on one policy, o
   beforeAll(async () => {
     dir = await tempDir("isoplace-referrers-");
     [registry, v1, v2, v3, keys, other] = await Promise.all([
-      startRegistry(GGCR), defaultSource().then(build), variantSource(V2, "K3s + WasmEdge 0.15.0 (ref v2)").then(build),
-      variantSource(V3, "K3s + WasmEdge 0.15.0 (ref v3)").then(build), keyFiles(join(dir, "keys")), keyFiles(join(dir, "other")),
+      startRegistry(GGCR),
+      defaultSource().then(build),
+      variantSource(V2, "K3s + WasmEdge 0.15.0 (ref v2)").then(build),
+      variantSource(V3, "K3s + WasmEdge 0.15.0 (ref v3)").then(build),
+      keyFiles(join(dir, "keys")),
+      keyFiles(join(dir, "other")),
     ]);
   });
   afterEach(async () => {
     await Promise.all(agents.splice(0).map((a) => a.close()));
     await Promise.all(fronts.splice(0).map((f) => f.close()));
   });
-  afterAll(async () => { await registry?.destroy(); });
+  afterAll(async () => {
+    await registry?.destroy();
+  });
 
   async function agent(policy: string): Promise<Agent & { source: OciSource }> {
     const a = await startAgent({
-      port: 0, logger: silent, builtIn: async () => v1, trustedKeys: keys.trusted, sourceOptions: { oci: {} }, policy, dataDir: join(dir, `data-${++n}`),
+      port: 0,
+      logger: silent,
+      builtIn: async () => v1,
+      trustedKeys: keys.trusted,
+      sourceOptions: { oci: {} },
+      policy,
+      dataDir: join(dir, `data-${++n}`),
       poll: { intervalMs: 300, jitter: 0.2, firstDelayMs: 0, maxBackoffMs: 300 },
     });
     agents.push(a);
@@ -110,7 +123,10 @@ describe.skipIf(!haveImpl(GGCR))(needsPeers(`several signatures on one policy, o
     const a = await agent(ref);
     const status = await firstPoll(a);
     expect(status.active.version).not.toBe(V2);
-    expect(status.lastError).toMatchObject({ reason: "expired", message: expect.stringMatching(/expired at .*\(none of the 2 signed statements found passes: (signature, expired|expired, signature)\)/) });
+    expect(status.lastError).toMatchObject({
+      reason: "expired",
+      message: expect.stringMatching(/expired at .*\(none of the 2 signed statements found passes: (signature, expired|expired, signature)\)/),
+    });
 
     await attach(ref, digest, await sign(v2, keys, { serial: 42 }));
     for (let polls = 0; (await policyStatus(a.url)).active.version !== V2; polls++) {
@@ -121,7 +137,7 @@ describe.skipIf(!haveImpl(GGCR))(needsPeers(`several signatures on one policy, o
     expect((await policyStatus(a.url)).active).toMatchObject({ version: V2, serial: 42, keyId: keys.trusted[0].id });
   });
 
-  it("a referrers list in pages (Link: rel=\"next\") is followed: the valid signature on the last page is found", async () => {
+  it('a referrers list in pages (Link: rel="next") is followed: the valid signature on the last page is found', async () => {
     const name = `paged${++n}`;
     const ref = tagOn(registry.host, name);
     const digest = await publish(ref, v2, await sign(v2, keys, { serial: 50 }));
@@ -159,20 +175,23 @@ describe.skipIf(!haveImpl(GGCR))(needsPeers(`several signatures on one policy, o
     expect(capped.stderr).toMatch(new RegExp(`the first of ${MAX_REFERRERS} found, unverified \\(--pub KEY keeps the one a trusted key signed\\)`));
   });
 
-  it.each([405, 400, 403])("a registry that answers %i (not 404) on the referrers endpoint: push writes the .sig tag and moves the tag; pull finds it there", async (status) => {
-    const name = `refused${status}`;
-    const front = await RegistryFront.start(registry.host, { kind: "status", status });
-    fronts.push(front);
-    const wasm = join(dir, `${name}.wasm`);
-    await writeFile(wasm, v3);
-    await writeFile(`${wasm}.sig`, `${await sign(v3, keys, { serial: 70 })}\n`);
-    const push = await isoplace(["policy", "push", wasm, tagOn(front.host, name)]);
-    expect(push.code, push.stderr).toBe(0);
-    expect(push.stderr).toMatch(/signature \(tagged sha256-<hex>\.sig\)/);
-    expect(front.referrersAsked.length).toBeGreaterThan(0);
-    const pull = await isoplace(["policy", "pull", tagOn(front.host, name), "--out", join(dir, `${name}-pulled.wasm`), "--pub", keys.pub]);
-    expect(pull.code, pull.stderr).toBe(0);
-    expect(pull.stderr).toMatch(/serial 70/);
-    expect(pull.stderr).toMatch(/signature \(tagged sha256-<hex>\.sig\)/);
-  });
+  it.each([405, 400, 403])(
+    "a registry that answers %i (not 404) on the referrers endpoint: push writes the .sig tag and moves the tag; pull finds it there",
+    async (status) => {
+      const name = `refused${status}`;
+      const front = await RegistryFront.start(registry.host, { kind: "status", status });
+      fronts.push(front);
+      const wasm = join(dir, `${name}.wasm`);
+      await writeFile(wasm, v3);
+      await writeFile(`${wasm}.sig`, `${await sign(v3, keys, { serial: 70 })}\n`);
+      const push = await isoplace(["policy", "push", wasm, tagOn(front.host, name)]);
+      expect(push.code, push.stderr).toBe(0);
+      expect(push.stderr).toMatch(/signature \(tagged sha256-<hex>\.sig\)/);
+      expect(front.referrersAsked.length).toBeGreaterThan(0);
+      const pull = await isoplace(["policy", "pull", tagOn(front.host, name), "--out", join(dir, `${name}-pulled.wasm`), "--pub", keys.pub]);
+      expect(pull.code, pull.stderr).toBe(0);
+      expect(pull.stderr).toMatch(/serial 70/);
+      expect(pull.stderr).toMatch(/signature \(tagged sha256-<hex>\.sig\)/);
+    },
+  );
 });

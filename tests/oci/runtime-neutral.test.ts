@@ -14,11 +14,14 @@ import { PACKAGE_ROOT } from "../../host/package.ts";
 async function typecheckWithWorkerTypes(files: string[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "isoplace-neutral-"));
   try {
-    await writeFile(join(dir, "tsconfig.json"), JSON.stringify({
-      extends: join(PACKAGE_ROOT, "host", "worker", "tsconfig.json"),
-      compilerOptions: { noEmit: true, typeRoots: [join(PACKAGE_ROOT, "node_modules", "@types"), join(PACKAGE_ROOT, "node_modules")] },
-      include: files.map((f) => join(PACKAGE_ROOT, f)),
-    }));
+    await writeFile(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        extends: join(PACKAGE_ROOT, "host", "worker", "tsconfig.json"),
+        compilerOptions: { noEmit: true, typeRoots: [join(PACKAGE_ROOT, "node_modules", "@types"), join(PACKAGE_ROOT, "node_modules")] },
+        include: files.map((f) => join(PACKAGE_ROOT, f)),
+      }),
+    );
     const tsc = join(PACKAGE_ROOT, "node_modules", "typescript", "bin", "tsc");
     const r = await promisify(execFile)(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")]).catch((e) => e as { code: number; stdout: string });
     return r.stdout;
@@ -47,8 +50,17 @@ it("host/k8s (the webhook's admission logic, plan's Planner and the kinds that m
   // Worker's types leave out, so this room is checked by its imports rather than typechecked)
   const entryPoints = (await readdir(join(PACKAGE_ROOT, "host/k8s"))).filter((f) => f.endsWith(".ts")).map((f) => join(PACKAGE_ROOT, "host/k8s", f));
   const r = await build({
-    entryPoints, bundle: true, write: false, metafile: true, format: "esm", platform: "neutral", outdir: "out",
-    mainFields: ["module", "main"], conditions: ["workerd", "worker", "browser"], external: ["node:*"], logLevel: "silent",
+    entryPoints,
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: "esm",
+    platform: "neutral",
+    outdir: "out",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser"],
+    external: ["node:*"],
+    logLevel: "silent",
   });
   const imports = Object.values(r.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
   expect(entryPoints.length).toBeGreaterThanOrEqual(8);
@@ -57,5 +69,13 @@ it("host/k8s (the webhook's admission logic, plan's Planner and the kinds that m
 });
 
 it("host/client (all but its Node entry) typechecks with the Worker's types only", async () => {
-  expect(await typecheckWithWorkerTypes(["host/client/index.ts", "host/client/options.ts", "host/client/types.ts", "host/client/embedded.ts", "host/client/embedded.workerd.ts"])).toBe("");
+  expect(
+    await typecheckWithWorkerTypes([
+      "host/client/index.ts",
+      "host/client/options.ts",
+      "host/client/types.ts",
+      "host/client/embedded.ts",
+      "host/client/embedded.workerd.ts",
+    ]),
+  ).toBe("");
 });

@@ -12,7 +12,16 @@ import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent
 import type { OciSource } from "../../host/delivery/source-oci.ts";
 import { parseManifest } from "../../host/oci/index.ts";
 import {
-  build, DEFAULT_VERSION, defaultSource, edgeDecision, keyFiles, policyStatus, sign, silent, tempDir, variantSource, type KeyFiles,
+  build,
+  defaultSource,
+  edgeDecision,
+  keyFiles,
+  policyStatus,
+  sign,
+  silent,
+  tempDir,
+  variantSource,
+  type KeyFiles,
 } from "../shipping/support/fixtures.ts";
 import { manifestBytes, publish, publishUnsigned, retag } from "./support/publish.ts";
 import { freePort, haveRegistry, TestRegistry } from "./support/registry.ts";
@@ -20,10 +29,14 @@ import { PACKAGE_ROOT } from "../../host/package.ts";
 
 const MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
 
-const V2 = "2025.11.15-oci2", V2_STACK = "K3s + WasmEdge 0.15.0 (oci v2)";
-const V3 = "2025.11.15-oci3", V3_STACK = "K3s + WasmEdge 0.15.0 (oci v3)";
-const V4 = "2025.11.15-oci4", V4_STACK = "K3s + WasmEdge 0.15.0 (oci v4)";
-const INTERVAL_MS = 400, JITTER = 0.2;
+const V2 = "2025.11.15-oci2",
+  V2_STACK = "K3s + WasmEdge 0.15.0 (oci v2)";
+const V3 = "2025.11.15-oci3",
+  V3_STACK = "K3s + WasmEdge 0.15.0 (oci v3)";
+const V4 = "2025.11.15-oci4",
+  V4_STACK = "K3s + WasmEdge 0.15.0 (oci v4)";
+const INTERVAL_MS = 400,
+  JITTER = 0.2;
 
 describe.skipIf(!haveRegistry())("serve --policy oci://… against a real registry", () => {
   let registry: TestRegistry, root: string, keys: KeyFiles, other: KeyFiles;
@@ -33,11 +46,18 @@ describe.skipIf(!haveRegistry())("serve --policy oci://… against a real regist
   beforeAll(async () => {
     root = await tempDir("isoplace-oci-serve-");
     [registry, v1, v2, v3, v4, keys, other] = await Promise.all([
-      TestRegistry.start(), defaultSource().then(build), variantSource(V2, V2_STACK).then(build), variantSource(V3, V3_STACK).then(build),
-      variantSource(V4, V4_STACK).then(build), keyFiles(join(root, "keys")), keyFiles(join(root, "other")),
+      TestRegistry.start(),
+      defaultSource().then(build),
+      variantSource(V2, V2_STACK).then(build),
+      variantSource(V3, V3_STACK).then(build),
+      variantSource(V4, V4_STACK).then(build),
+      keyFiles(join(root, "keys")),
+      keyFiles(join(root, "other")),
     ]);
   });
-  afterEach(async () => { await Promise.all(agents.splice(0).map((a) => a.close())); });
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.close()));
+  });
   afterAll(async () => {
     await registry?.destroy();
     await rm(root, { recursive: true, force: true });
@@ -45,8 +65,13 @@ describe.skipIf(!haveRegistry())("serve --policy oci://… against a real regist
 
   async function agent(o: Partial<AgentOptions>): Promise<Agent & { source: OciSource }> {
     const a = await startAgent({
-      port: 0, logger: silent, builtIn: async () => v1, trustedKeys: keys.trusted, sourceOptions: { oci: {} },
-      poll: { intervalMs: INTERVAL_MS, jitter: JITTER, firstDelayMs: 0, maxBackoffMs: INTERVAL_MS }, ...o,
+      port: 0,
+      logger: silent,
+      builtIn: async () => v1,
+      trustedKeys: keys.trusted,
+      sourceOptions: { oci: {} },
+      poll: { intervalMs: INTERVAL_MS, jitter: JITTER, firstDelayMs: 0, maxBackoffMs: INTERVAL_MS },
+      ...o,
     });
     agents.push(a);
     return a as Agent & { source: OciSource };
@@ -85,10 +110,17 @@ describe.skipIf(!haveRegistry())("serve --policy oci://… against a real regist
     expect(a.source.stats.downloads).toBe(before.downloads + 1);
     // a new version costs six GETs besides the HEAD, this registry having no referrers API: the manifest, the
     // module, the API's 404, the .sig tag's manifest, its envelope, the referrers tag schema index's 404
-    const gets = registry.responses(fetching).filter((r) => r.method === "GET").map((r) => `${r.uri.replace(/sha256[:-][a-f0-9]{64}/g, "D")} ${r.status}`);
+    const gets = registry
+      .responses(fetching)
+      .filter((r) => r.method === "GET")
+      .map((r) => `${r.uri.replace(/sha256[:-][a-f0-9]{64}/g, "D")} ${r.status}`);
     expect(gets.sort()).toEqual([
-      "/v2/isoplace/edge/blobs/D 200", "/v2/isoplace/edge/blobs/D 200", "/v2/isoplace/edge/manifests/D 200", "/v2/isoplace/edge/manifests/D 404",
-      "/v2/isoplace/edge/manifests/D.sig 200", `/v2/isoplace/edge/referrers/D?artifactType=${encodeURIComponent("application/vnd.isoplace.policy.signature.v1+json")} 404`,
+      "/v2/isoplace/edge/blobs/D 200",
+      "/v2/isoplace/edge/blobs/D 200",
+      "/v2/isoplace/edge/manifests/D 200",
+      "/v2/isoplace/edge/manifests/D 404",
+      "/v2/isoplace/edge/manifests/D.sig 200",
+      `/v2/isoplace/edge/referrers/D?artifactType=${encodeURIComponent("application/vnd.isoplace.policy.signature.v1+json")} 404`,
     ]);
 
     // the registry saw conditional HEADs answered 304, and one GET of each module's blob
@@ -102,7 +134,9 @@ describe.skipIf(!haveRegistry())("serve --policy oci://… against a real regist
     const ref = `oci://${registry.host}/isoplace/guarded:live`;
     await publish(ref, v3, await sign(v3, keys, { serial: 5000 }));
     const a = await agent({ policy: ref, dataDir: join(root, "data-guarded") });
-    await afterPolls(a, 3, async () => (await policyStatus(a.url)).active.version === V3).catch(async (e) => { throw new Error(`${e.message} ${JSON.stringify(await policyStatus(a.url))} ${JSON.stringify(a.source.stats)}`); });
+    await afterPolls(a, 3, async () => (await policyStatus(a.url)).active.version === V3).catch(async (e) => {
+      throw new Error(`${e.message} ${JSON.stringify(await policyStatus(a.url))} ${JSON.stringify(a.source.stats)}`);
+    });
 
     const refused = async (what: string, reason: RegExp, message: RegExp) => {
       await afterPolls(a, 3, async () => reason.test((await policyStatus(a.url)).lastError?.reason ?? "")).catch(async (err) => {
@@ -217,7 +251,11 @@ describe.skipIf(!haveRegistry())("isoplace serve --policy oci://… (the command
     expect(push.stdout).toMatch(/@sha256:/);
 
     const port = await freePort();
-    child = spawn(process.execPath, [MAIN, "serve", "--port", String(port), "--policy", ref, "--trusted-key", keys.pub, "--poll-interval", "0.5", "--insecure-registry", "registry.lan:5000"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(
+      process.execPath,
+      [MAIN, "serve", "--port", String(port), "--policy", ref, "--trusted-key", keys.pub, "--poll-interval", "0.5", "--insecure-registry", "registry.lan:5000"],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     const activated = new Promise<void>((resolve, reject) => {
       child!.stdout!.on("data", (c: Buffer) => {
@@ -225,7 +263,9 @@ describe.skipIf(!haveRegistry())("isoplace serve --policy oci://… (the command
         if (out.includes(V2)) resolve();
       });
       let err = "";
-      child!.stderr!.on("data", (c: Buffer) => { err += c.toString(); });
+      child!.stderr!.on("data", (c: Buffer) => {
+        err += c.toString();
+      });
       child!.once("exit", (code) => reject(new Error(`serve exited ${code}: ${out} ${err}`)));
     });
     await activated;

@@ -20,7 +20,9 @@ async function withYouki(): Promise<string> {
   const text = await readFile(DEFAULT_POLICY_SOURCE, "utf8");
   const line = text.split("\n").find((l) => /^\s*- \{ id: containerd,/.test(l));
   if (!line) throw new Error("the default policy source has no containerd runtime line: update tests/operator/detect.test.ts");
-  const youki = line.replace("id: containerd", "id: youki").replace("name: containerd", "name: youki")
+  const youki = line
+    .replace("id: containerd", "id: youki")
+    .replace("name: containerd", "name: youki")
     .replace(/detect: \{[^}]*\}/, `detect: { binary: [${BINARY}] }`);
   return text.replace(line, `${line}\n${youki}`);
 }
@@ -64,7 +66,10 @@ it("probes again, with the new rules, when a policy adding a runtime is activate
 it("finding no runtime is a warning naming what it looked for (and the agent stays ready)", async () => {
   const engine = await createEngine(await readFile(join(PACKAGE_ROOT, "dist/policies/default.wasm")));
   // KVM's device is looked for at its own path too (a pod gets it there): moved under the empty root
-  const catalogue = { ...engine.catalogue, runtimes: engine.catalogue.runtimes.map((r) => (r.detect?.device ? { ...r, detect: { device: "/dev/isoplace-test-none" } } : r)) };
+  const catalogue = {
+    ...engine.catalogue,
+    runtimes: engine.catalogue.runtimes.map((r) => (r.detect?.device ? { ...r, detect: { device: "/dev/isoplace-test-none" } } : r)),
+  };
   const lines: { level: number; msg: string; looked?: Record<string, string[]>; hostRoot?: string }[] = [];
   const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   const empty = await mkdtemp(join(tmpdir(), "isoplace-detect-none-"));
@@ -74,7 +79,9 @@ it("finding no runtime is a warning naming what it looked for (and the agent sta
     await rm(empty, { recursive: true, force: true });
   }
   const warning = lines.find((l) => l.level === 40);
-  expect(warning?.msg).toBe("--detect found no runtime: every decision is \"none\" until one is installed (or --runtimes names them); check --host-root and the mounts");
+  expect(warning?.msg).toBe(
+    '--detect found no runtime: every decision is "none" until one is installed (or --runtimes names them); check --host-root and the mounts',
+  );
   expect(warning?.hostRoot).toBe(empty);
   expect(warning?.looked?.containerd).toContain("/run/containerd/containerd.sock");
   expect(warning?.looked?.kvm).toEqual(["/dev/isoplace-test-none"]);

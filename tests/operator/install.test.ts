@@ -52,7 +52,9 @@ it("puts isoplace on PATH, and it works outside the checkout: version, decide, l
 it("without the compiler, policy build and policy test of a source say how to add it (exit 2)", async () => {
   const built = await isoplace("policy", "build", "--out", "x.wasm");
   expect(built.code).toBe(2);
-  expect(built.stderr).toMatch(/^isoplace: policy build needs the AssemblyScript compiler, .* npm install assemblyscript@0\.28\.20 \(with -g for a global isoplace\)/);
+  expect(built.stderr).toMatch(
+    /^isoplace: policy build needs the AssemblyScript compiler, .* npm install assemblyscript@0\.28\.20 \(with -g for a global isoplace\)/,
+  );
   const tested = await isoplace("policy", "test");
   expect(tested.code).toBe(2);
   expect(tested.stderr).toMatch(/policy test of a source needs the AssemblyScript compiler, .*; a built module \(\.wasm\) needs no compiler/);

@@ -15,7 +15,9 @@ function systemNode(): { path: string; version: string } | undefined {
       accessSync(path, constants.X_OK);
       const version = execFileSync(path, ["-p", "process.versions.node"], { encoding: "utf8", timeout: 10_000 }).trim();
       if (path !== process.execPath) return { path, version };
-    } catch { /* not there, or not runnable */ }
+    } catch {
+      /* not there, or not runnable */
+    }
   }
   return undefined;
 }
@@ -31,7 +33,9 @@ it.skipIf(!old)("an old Node gets the versions needed and found, exit 2", async 
     const r = await run(args, { node: found!.path });
     expect(r.code, r.stderr).toBe(2);
     // (the path shown is the executable's own, which may be where found.path links to)
-    expect(r.stderr).toMatch(new RegExp(`^isoplace: needs Node\\.js 22\\.12 or newer; this is Node\\.js ${found!.version.replaceAll(".", "\\.")} \\(/.+\\)\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^isoplace: needs Node\\.js 22\\.12 or newer; this is Node\\.js ${found!.version.replaceAll(".", "\\.")} \\(/.+\\)\n$`),
+    );
     expect(r.stdout).toBe("");
   }
 });

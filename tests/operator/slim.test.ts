@@ -11,7 +11,8 @@ import { ok, run as runCommand } from "../support/cli.ts";
 import { run, startServe, type RunOptions } from "./support/run.ts";
 
 const LIMIT_BYTES = 30_000_000;
-let app: string, bytes = 0;
+let app: string,
+  bytes = 0;
 
 /** The bytes of every file under dir (what a copy or an image layer carries). */
 async function sizeOf(dir: string): Promise<number> {
@@ -24,9 +25,13 @@ async function sizeOf(dir: string): Promise<number> {
 
 beforeAll(async () => {
   app = await mkdtemp(join(tmpdir(), "isoplace-slim-"));
-  for (const p of ["package.json", "package-lock.json", "dist", "policies", "assembly", "asconfig.json"]) await cp(join(PACKAGE_ROOT, p), join(app, p), { recursive: true });
+  for (const p of ["package.json", "package-lock.json", "dist", "policies", "assembly", "asconfig.json"])
+    await cp(join(PACKAGE_ROOT, p), join(app, p), { recursive: true });
   // npm's cache holds every package after the repository's own npm ci, so this stays local
-  ok(await runCommand("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, timeoutMs: 240_000 }), "npm ci");
+  ok(
+    await runCommand("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, timeoutMs: 240_000 }),
+    "npm ci",
+  );
   bytes = await sizeOf(join(app, "node_modules"));
   console.log(`tests/operator/slim: production node_modules ${(bytes / 1e6).toFixed(1)} MB (limit ${LIMIT_BYTES / 1e6} MB)`);
 }, 300_000);
@@ -36,7 +41,7 @@ afterAll(() => rm(app, { recursive: true, force: true }));
 const inApp = (): RunOptions => ({ cwd: app, main: join(app, "dist/host/cli/main.js") });
 
 it("is at most 30 MB of node_modules, without the compiler", async () => {
-  expect(bytes).toBeGreaterThan(1_000_000);  // it did install
+  expect(bytes).toBeGreaterThan(1_000_000); // it did install
   expect(bytes).toBeLessThanOrEqual(LIMIT_BYTES);
   const names = await readdir(join(app, "node_modules"));
   expect(names).not.toContain("assemblyscript");
@@ -55,9 +60,15 @@ it("decides, inspects and signs from it", async () => {
 
   const keys = join(app, "keys");
   expect((await run(["policy", "keygen", "--out", keys], inApp())).code).toBe(0);
-  const signed = await run(["policy", "sign", "dist/policies/default.wasm", "--key", join(keys, "policy.key"), "--out", join(keys, "default.wasm.sig")], inApp());
+  const signed = await run(
+    ["policy", "sign", "dist/policies/default.wasm", "--key", join(keys, "policy.key"), "--out", join(keys, "default.wasm.sig")],
+    inApp(),
+  );
   expect(signed.code, signed.stderr).toBe(0);
-  const verified = await run(["policy", "verify", "dist/policies/default.wasm", "--pub", join(keys, "policy.pub"), "--sig", join(keys, "default.wasm.sig")], inApp());
+  const verified = await run(
+    ["policy", "verify", "dist/policies/default.wasm", "--pub", join(keys, "policy.pub"), "--sig", join(keys, "default.wasm.sig")],
+    inApp(),
+  );
   expect(verified.code, verified.stderr).toBe(0);
 }, 60_000);
 
@@ -67,7 +78,11 @@ it("serves from it: decide, metrics, policy status, OpenAPI, the console, with -
   await mkdir(join(app, "host-root"), { recursive: true });
   const agent = await startServe(["--detect", "--host-root", join(app, "host-root"), "--data-dir", join(app, "data"), "--admin-token-file", token], inApp());
   try {
-    const decided = await fetch(`${agent.url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workload: { scenario: "edge" }, node: { runtimes: ["wasmedge"] } }) });
+    const decided = await fetch(`${agent.url}/v1/decide`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ workload: { scenario: "edge" }, node: { runtimes: ["wasmedge"] } }),
+    });
     expect(decided.status).toBe(200);
     expect(await decided.json()).toMatchObject({ level: "L4", runtime: "wasmedge" });
     for (const path of ["/healthz", "/readyz", "/metrics", "/v1/policy", "/openapi.json", "/"]) {
@@ -92,7 +107,13 @@ it("policy build without the compiler says how to get it, exit 2", async () => {
 it("policy build works there once the compiler is installed as it says", async () => {
   const how = /npm install (assemblyscript@\S+)/.exec((await run(["policy", "build", "--out", join(app, "out.wasm")], inApp())).stderr);
   expect(how).not.toBeNull();
-  ok(await runCommand("npm", ["install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", how![1]], { cwd: app, timeoutMs: 240_000 }), "npm install");
+  ok(
+    await runCommand("npm", ["install", "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline", how![1]], {
+      cwd: app,
+      timeoutMs: 240_000,
+    }),
+    "npm install",
+  );
   const r = await run(["policy", "build", "--out", join(app, "out.wasm")], { ...inApp(), timeoutMs: 120_000 });
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/out\.wasm: \d+ bytes, policy default /);

@@ -20,7 +20,15 @@ const label = (d: Decision) => (d.level === null ? "none" : `${d.level}/${d.runt
 function canonical(r: Req): string {
   const w = r.workload;
   const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-  return JSON.stringify([w.scenario ?? null, w.artifact ?? null, list(w.performance), list(w.security), list(w.cost), w.constraints ?? {}, r.node ? [...r.node.runtimes].sort() : null]);
+  return JSON.stringify([
+    w.scenario ?? null,
+    w.artifact ?? null,
+    list(w.performance),
+    list(w.security),
+    list(w.cost),
+    w.constraints ?? {},
+    r.node ? [...r.node.runtimes].sort() : null,
+  ]);
 }
 
 /**
@@ -32,9 +40,10 @@ function bruteForceSpace(a: Engine, b: Engine, scenario: string): Req[] {
   const needs = a.catalogue.needs;
   const sets: Record<string, string[]>[] = [{}, ...needs.map((n) => ({ [n.group]: [n.id] }))];
   const simple = sets.length;
-  for (let i = 0; i < needs.length; i++) for (let j = i + 1; j < needs.length; j++) {
-    if (needs[i].group !== needs[j].group) sets.push({ [needs[i].group]: [needs[i].id], [needs[j].group]: [needs[j].id] });
-  }
+  for (let i = 0; i < needs.length; i++)
+    for (let j = i + 1; j < needs.length; j++) {
+      if (needs[i].group !== needs[j].group) sets.push({ [needs[i].group]: [needs[i].id], [needs[j].group]: [needs[j].id] });
+    }
   // the need sets of the policies' own vectors with two needs or more (the source's example)
   for (const v of a.vectors()) {
     const w = v.request.workload as Record<string, string[]>;
@@ -45,11 +54,22 @@ function bruteForceSpace(a: Engine, b: Engine, scenario: string): Req[] {
   for (let m = 0; m < 1 << CONTRACT_RUNTIMES.length; m++) profiles.push(CONTRACT_RUNTIMES.filter((_, i) => (m >> i) & 1));
   const artifacts: (string | null)[] = [null, ...ARTIFACT_IDS];
   const thresholds: [string, number][] = [];
-  for (const [key, metric, end] of [["maxColdStartMs", "coldStart", "max"], ["maxMemoryMb", "memory", "max"], ["maxCpuOverheadPct", "cpu", "max"], ["minIsolation", "isolation", "min"]] as const) {
+  for (const [key, metric, end] of [
+    ["maxColdStartMs", "coldStart", "max"],
+    ["maxMemoryMb", "memory", "max"],
+    ["maxCpuOverheadPct", "cpu", "max"],
+    ["minIsolation", "isolation", "min"],
+  ] as const) {
     // the figure ends of L1–L4 and of every runtime's own figures, in both policies
-    const figures = [a, b].flatMap((e) => e.levels().levels.slice(1).flatMap((l) => [l.figures[metric], ...l.runtimes.map((r) => r.figures[metric])]));
+    const figures = [a, b].flatMap((e) =>
+      e
+        .levels()
+        .levels.slice(1)
+        .flatMap((l) => [l.figures[metric], ...l.runtimes.map((r) => r.figures[metric])]),
+    );
     const ends = [...new Set(figures.map((f) => f?.[end]).filter((v): v is number => typeof v === "number"))].sort((x, y) => x - y);
-    const lo = key === "minIsolation" ? 1 : 0, hi = key === "minIsolation" ? 5 : Infinity;
+    const lo = key === "minIsolation" ? 1 : 0,
+      hi = key === "minIsolation" ? 5 : Infinity;
     const values = new Set<number>();
     ends.forEach((e, i) => {
       const prev = i === 0 ? lo : ends[i - 1];
@@ -76,10 +96,18 @@ describe("diffPolicies", () => {
   beforeAll(async () => {
     // each variant built once for this file
     [base, serverless, coldStart, batch] = await Promise.all([
-      defaultSource().then(build).then((w) => createEngine(w)),
-      variant("2025.11.15-serverless-l3", ...SERVERLESS_L3).then(build).then((w) => createEngine(w)),
-      variant("2025.11.15-gvisor-300ms", GVISOR_COLD_START_300).then(build).then((w) => createEngine(w)),
-      variant("2025.11.15-batch", BATCH_SCENARIO).then(build).then((w) => createEngine(w)),
+      defaultSource()
+        .then(build)
+        .then((w) => createEngine(w)),
+      variant("2025.11.15-serverless-l3", ...SERVERLESS_L3)
+        .then(build)
+        .then((w) => createEngine(w)),
+      variant("2025.11.15-gvisor-300ms", GVISOR_COLD_START_300)
+        .then(build)
+        .then((w) => createEngine(w)),
+      variant("2025.11.15-batch", BATCH_SCENARIO)
+        .then(build)
+        .then((w) => createEngine(w)),
     ]);
   }, 120_000);
 
@@ -110,7 +138,8 @@ describe("diffPolicies", () => {
     const bruteChanged = new Set<string>();
     const requests = bruteForceSpace(base, serverless, "serverless");
     for (const req of requests) {
-      const x = base.decide(req), y = serverless.decide(req);
+      const x = base.decide(req),
+        y = serverless.decide(req);
       if (JSON.stringify(placed(x)) === JSON.stringify(placed(y))) continue;
       bruteChanged.add(canonical(req));
       const key = `${label(x)} → ${label(y)}`;
@@ -130,7 +159,10 @@ describe("diffPolicies", () => {
   }, 180_000);
 
   it("every example reproduces its change through engine.decide under each policy", () => {
-    for (const [old, next] of [[base, serverless], [coldStart, base]]) {
+    for (const [old, next] of [
+      [base, serverless],
+      [coldStart, base],
+    ]) {
       const d = diffPolicies(old, next, { maxExamples: 2 });
       expect(d.transitions.length).toBeGreaterThan(0);
       for (const t of d.transitions) {
@@ -140,7 +172,9 @@ describe("diffPolicies", () => {
           expect(placed(e.a)).not.toEqual(placed(e.b));
         }
         const [first] = t.examples;
-        expect(`${first.a!.level ? `${first.a!.level}/${first.a!.runtime}` : "none"} → ${first.b!.level ? `${first.b!.level}/${first.b!.runtime}` : "none"}`).toBe(t.label);
+        expect(
+          `${first.a!.level ? `${first.a!.level}/${first.a!.runtime}` : "none"} → ${first.b!.level ? `${first.b!.level}/${first.b!.runtime}` : "none"}`,
+        ).toBe(t.label);
       }
     }
   }, 180_000);
@@ -201,7 +235,9 @@ describe("isoplace policy diff", () => {
   it("a module against a source: the transitions with examples and the catalogue side by side; --fail-on-change exits 1", async () => {
     const r = await isoplace("policy", "diff", join(dir, "old.wasm"), join(dir, "new.yaml"), "--max-examples", "2");
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/\n {2}L4\/wasmedge → L3\/containerd: [\d,]+\n {4}e\.g\. \{"workload":\{"scenario":"serverless"\}\}\n {6}old: L4\/wasmedge \(RuntimeClass wasmedge\) · Knative \+ WasmEdge 0\.14\.1\n {6}new: L3\/containerd · Knative \+ containerd 2\.0\n {4}e\.g\. /);
+    expect(r.stdout).toMatch(
+      /\n {2}L4\/wasmedge → L3\/containerd: [\d,]+\n {4}e\.g\. \{"workload":\{"scenario":"serverless"\}\}\n {6}old: L4\/wasmedge \(RuntimeClass wasmedge\) · Knative \+ WasmEdge 0\.14\.1\n {6}new: L3\/containerd · Knative \+ containerd 2\.0\n {4}e\.g\. /,
+    );
     expect(r.stdout).toMatch(/scenarios\.serverless\.first +L4 +L3/);
 
     const json = await isoplace("policy", "diff", join(dir, "old.wasm"), join(dir, "new.wasm"), "--json", "--fail-on-change");

@@ -29,8 +29,12 @@ describe("a version bump touches only its own runtime's stacks", () => {
   let base: Engine, bumped: Engine;
   beforeAll(async () => {
     [base, bumped] = await Promise.all([
-      defaultSource().then(build).then((w) => createEngine(w)),
-      variant("2025.11.15-wasmedge-0.15", WASMEDGE_0_15).then(build).then((w) => createEngine(w)),
+      defaultSource()
+        .then(build)
+        .then((w) => createEngine(w)),
+      variant("2025.11.15-wasmedge-0.15", WASMEDGE_0_15)
+        .then(build)
+        .then((w) => createEngine(w)),
     ]);
   }, 180_000);
 
@@ -63,17 +67,26 @@ describe("policy build refuses stack texts and versions that disagree", () => {
     expect(more).toEqual([]);
     expect(e.path).toBe("scenarios.2.levels.L4.stack");
     expect(e.line).toBeGreaterThan(0);
-    expect(e.message).toBe('"Knative + WasmEdge 0.15.0" names WasmEdge, a runtime of L4: write the stack as { orchestrator: Knative, runtime: wasmedge } and versions.wasmedge: 0.15.0, so its version comes from versions.wasmedge and an answer on another L4 runtime names that one');
+    expect(e.message).toBe(
+      '"Knative + WasmEdge 0.15.0" names WasmEdge, a runtime of L4: write the stack as { orchestrator: Knative, runtime: wasmedge } and versions.wasmedge: 0.15.0, so its version comes from versions.wasmedge and an answer on another L4 runtime names that one',
+    );
   });
 
   it("stack text naming a runtime of its level without a version: refused too (an answer on gVisor would name WasmEdge)", async () => {
     const text = (await defaultSource()).replace(SERVERLESS_L4, "stack: Knative + WasmEdge }");
-    expect(refusal(text).map((e) => e.message)).toEqual([expect.stringMatching(/^"Knative \+ WasmEdge" names WasmEdge, a runtime of L4: write the stack as \{ orchestrator: Knative, runtime: wasmedge \}, so/)]);
+    expect(refusal(text).map((e) => e.message)).toEqual([
+      expect.stringMatching(/^"Knative \+ WasmEdge" names WasmEdge, a runtime of L4: write the stack as \{ orchestrator: Knative, runtime: wasmedge \}, so/),
+    ]);
   });
 
   it("a runtime of another level named with a version versions does not give it", async () => {
     const text = (await defaultSource()).replace("stack: KVM + virtio }", "stack: KVM + virtio + containerd 1.7 }");
-    expect(refusal(text)).toMatchObject([{ path: "scenarios.0.levels.L2.stack", message: '"KVM + virtio + containerd 1.7" names containerd 1.7, but versions.containerd is 2.0: stack texts and versions must agree' }]);
+    expect(refusal(text)).toMatchObject([
+      {
+        path: "scenarios.0.levels.L2.stack",
+        message: '"KVM + virtio + containerd 1.7" names containerd 1.7, but versions.containerd is 2.0: stack texts and versions must agree',
+      },
+    ]);
     // the same text with the policy's own version is fine
     const agreeing = (await defaultSource()).replace("stack: KVM + virtio }", "stack: KVM + virtio + containerd 2.0 }");
     expect(() => parsePolicySource(agreeing)).not.toThrow();
@@ -81,10 +94,12 @@ describe("policy build refuses stack texts and versions that disagree", () => {
 
   it("parts built on a runtime that does not provide the level, or naming a runtime in their own text", async () => {
     const source = await defaultSource();
-    expect(refusal(source.replace(SERVERLESS_L4, "stack: { orchestrator: Knative, runtime: containerd } }")))
-      .toMatchObject([{ path: "scenarios.2.levels.L4.stack", message: 'runtime "containerd" does not provide L4; allowed: wasmedge, wasmtime, gvisor, firecracker' }]);
-    expect(refusal(source.replace(SERVERLESS_L4, "stack: { orchestrator: Knative + gVisor, runtime: wasmedge } }"))[0].message)
-      .toMatch(/^"Knative \+ gVisor" names gVisor, a runtime of L4: write the stack as \{ orchestrator: Knative, runtime: gvisor \}/);
+    expect(refusal(source.replace(SERVERLESS_L4, "stack: { orchestrator: Knative, runtime: containerd } }"))).toMatchObject([
+      { path: "scenarios.2.levels.L4.stack", message: 'runtime "containerd" does not provide L4; allowed: wasmedge, wasmtime, gvisor, firecracker' },
+    ]);
+    expect(refusal(source.replace(SERVERLESS_L4, "stack: { orchestrator: Knative + gVisor, runtime: wasmedge } }"))[0].message).toMatch(
+      /^"Knative \+ gVisor" names gVisor, a runtime of L4: write the stack as \{ orchestrator: Knative, runtime: gvisor \}/,
+    );
   });
 });
 
@@ -92,7 +107,8 @@ describe("stacks of a module built before they had parts", () => {
   const catalogue = async (text: string) => generate(parsePolicySource(text), "0".repeat(64), "test", (b) => deflateRawSync(b)).catalogue;
   /** The catalogue as an older build wrote it: every stack as its text. */
   const asText = (c: Catalogue): Catalogue => ({
-    ...c, scenarios: c.scenarios.map((s, si) => ({ ...s, levels: s.levels.map((row, li) => ({ ...row, stack: recommendedStack(c, si, li + 1) })) })),
+    ...c,
+    scenarios: c.scenarios.map((s, si) => ({ ...s, levels: s.levels.map((row, li) => ({ ...row, stack: recommendedStack(c, si, li + 1) })) })),
   });
 
   it("answer as they did: the same stack for every scenario, level and runtime", async () => {

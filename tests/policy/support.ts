@@ -18,10 +18,14 @@ export async function variant(version: string, ...edits: [string, string][]): Pr
 
 /** serverless: first choice L3, second L4 (was L4, then L3); its own test that expected L4 for serverless follows. */
 export const SERVERLESS_L3: [string, string][] = [
-  ["  - id: serverless\n    name: serverless\n    zh: Serverless\n    first: L4\n    second: L3\n",
-    "  - id: serverless\n    name: serverless\n    zh: Serverless\n    first: L3\n    second: L4\n"],
-  ["    request: { workload: { scenario: serverless, artifact: container }, node: { runtimes: [containerd, wasmedge, gvisor] } }\n    expect: L4\n    runtime: gvisor\n",
-    "    request: { workload: { scenario: serverless, artifact: container }, node: { runtimes: [containerd, wasmedge, gvisor] } }\n    expect: L3\n    runtime: containerd\n"],
+  [
+    "  - id: serverless\n    name: serverless\n    zh: Serverless\n    first: L4\n    second: L3\n",
+    "  - id: serverless\n    name: serverless\n    zh: Serverless\n    first: L3\n    second: L4\n",
+  ],
+  [
+    "    request: { workload: { scenario: serverless, artifact: container }, node: { runtimes: [containerd, wasmedge, gvisor] } }\n    expect: L4\n    runtime: gvisor\n",
+    "    request: { workload: { scenario: serverless, artifact: container }, node: { runtimes: [containerd, wasmedge, gvisor] } }\n    expect: L3\n    runtime: containerd\n",
+  ],
 ];
 
 /**

@@ -14,7 +14,11 @@ import { build, defaultSource, isoplace, tempDir, variant } from "./support.ts";
 
 const DEFAULT_TESTS = join(PACKAGE_ROOT, "policies", "default.test.yaml");
 
-interface Report { cases: { name: string; origin: string; pass: boolean; got: { level: string | null }; explanation: string }[]; passed: number; failed: number }
+interface Report {
+  cases: { name: string; origin: string; pass: boolean; got: { level: string | null }; explanation: string }[];
+  passed: number;
+  failed: number;
+}
 
 describe("isoplace policy test", () => {
   let dir: string, module: string, engine: Engine, shipped: { name: string }[];
@@ -36,11 +40,13 @@ describe("isoplace policy test", () => {
     expect(report.cases.map((c) => c.name)).toEqual([...vectors.map((v) => v.name), ...shipped.map((c) => c.name)]);
     expect(report.failed).toBe(0);
     // the shipped file covers every scenario × artifact (and every scenario with no artifact)
-    const covered = new Set(shipped.map((c) => {
-      const w = (c as { request: { workload?: { scenario?: string; artifact?: string } } }).request.workload ?? {};
-      const scenario = engine.catalogue.scenarios.find((s) => s.id === w.scenario || s.zh === w.scenario)?.id;
-      return `${scenario}×${w.artifact ?? "any"}`;
-    }));
+    const covered = new Set(
+      shipped.map((c) => {
+        const w = (c as { request: { workload?: { scenario?: string; artifact?: string } } }).request.workload ?? {};
+        const scenario = engine.catalogue.scenarios.find((s) => s.id === w.scenario || s.zh === w.scenario)?.id;
+        return `${scenario}×${w.artifact ?? "any"}`;
+      }),
+    );
     for (const s of engine.catalogue.scenarios) for (const a of ["any", ...ARTIFACT_IDS]) expect(covered, `${s.id} × ${a}`).toContain(`${s.id}×${a}`);
   }, 120_000);
 
@@ -48,7 +54,9 @@ describe("isoplace policy test", () => {
     const vectors = engine.vectors().length;
     const shippedRun = await isoplace("policy", "test", DEFAULT_POLICY_SOURCE);
     expect(shippedRun.code, shippedRun.stderr).toBe(0);
-    expect(shippedRun.stdout).toContain(`\nran ${vectors} from the module's self-test vectors, ${shipped.length} from policies/default.test.yaml\n${vectors + shipped.length} cases:`);
+    expect(shippedRun.stdout).toContain(
+      `\nran ${vectors} from the module's self-test vectors, ${shipped.length} from policies/default.test.yaml\n${vectors + shipped.length} cases:`,
+    );
     expect(shippedRun.stdout).not.toContain("not found");
 
     await mkdir(join(dir, "copy"));
@@ -57,7 +65,9 @@ describe("isoplace policy test", () => {
     const r = await isoplace("policy", "test", copy);
     expect(r.code, r.stderr).toBe(0);
     const missing = [join(dir, "copy", "edge-policy.test.yaml"), join(dir, "copy", "default.test.yaml")];
-    expect(r.stdout).toContain(`\nran ${vectors} from the module's self-test vectors\nnot found: ${missing.join(", ")} (every *.test.yaml beside the policy is run)\n`);
+    expect(r.stdout).toContain(
+      `\nran ${vectors} from the module's self-test vectors\nnot found: ${missing.join(", ")} (every *.test.yaml beside the policy is run)\n`,
+    );
     // the JSON report says the same (a module copied without its test file)
     await copyFile(module, join(dir, "copy", "edge.wasm"));
     const json = JSON.parse((await isoplace("policy", "test", join(dir, "copy", "edge.wasm"), "--json")).stdout) as { ran: unknown; missing: string[] };
@@ -81,8 +91,10 @@ describe("isoplace policy test", () => {
   it("a source whose own test expects the wrong level fails with exit 1, naming the case and saying why", async () => {
     const src = join(dir, "wrong", "policy.yaml");
     await mkdir(join(dir, "wrong"));
-    const text = await variant("2025.11.15-wrong", ["    request: { workload: { scenario: edge, performance: fast-cold-start, security: zero-trust, cost: lowest-infrastructure-cost } }\n    expect: L4\n",
-      "    request: { workload: { scenario: edge, performance: fast-cold-start, security: zero-trust, cost: lowest-infrastructure-cost } }\n    expect: L1\n"]);
+    const text = await variant("2025.11.15-wrong", [
+      "    request: { workload: { scenario: edge, performance: fast-cold-start, security: zero-trust, cost: lowest-infrastructure-cost } }\n    expect: L4\n",
+      "    request: { workload: { scenario: edge, performance: fast-cold-start, security: zero-trust, cost: lowest-infrastructure-cost } }\n    expect: L1\n",
+    ]);
     await writeFile(src, text);
     const r = await isoplace("policy", "test", src);
     expect(r.code).toBe(1);
@@ -97,15 +109,18 @@ describe("isoplace policy test", () => {
     const d = join(dir, "wrong-file");
     await mkdir(d);
     await writeFile(join(d, "p.wasm"), await readFile(module));
-    await writeFile(join(d, "mine.test.yaml"), [
-      "- name: edge is L4",
-      "  request: { workload: { scenario: edge } }",
-      "  expect: L4",
-      "- name: microservices on gVisor",
-      "  request: { workload: { scenario: microservices } }",
-      "  expect: { level: L3, runtime: gvisor }",
-      "",
-    ].join("\n"));
+    await writeFile(
+      join(d, "mine.test.yaml"),
+      [
+        "- name: edge is L4",
+        "  request: { workload: { scenario: edge } }",
+        "  expect: L4",
+        "- name: microservices on gVisor",
+        "  request: { workload: { scenario: microservices } }",
+        "  expect: { level: L3, runtime: gvisor }",
+        "",
+      ].join("\n"),
+    );
     const r = await isoplace("policy", "test", join(d, "p.wasm"), "--json");
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as Report;
@@ -119,15 +134,18 @@ describe("isoplace policy test", () => {
     await mkdir(d);
     await writeFile(join(d, "p.wasm"), await readFile(module));
     const file = join(d, "bad.test.yaml");
-    await writeFile(file, [
-      "- name: fine",
-      "  request: { workload: { scenario: edge } }",
-      "  expect: L4",
-      "- name: a level that does not exist",
-      "  request: { workload: { scenario: edge } }",
-      "  expect: L7",
-      "",
-    ].join("\n"));
+    await writeFile(
+      file,
+      [
+        "- name: fine",
+        "  request: { workload: { scenario: edge } }",
+        "  expect: L4",
+        "- name: a level that does not exist",
+        "  request: { workload: { scenario: edge } }",
+        "  expect: L7",
+        "",
+      ].join("\n"),
+    );
     const r = await isoplace("policy", "test", join(d, "p.wasm"));
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
@@ -148,7 +166,9 @@ describe("isoplace policy test", () => {
 
 describe("test files, in-process", () => {
   let engine: Engine;
-  beforeAll(async () => { engine = await createEngine(await build(await defaultSource())); });
+  beforeAll(async () => {
+    engine = await createEngine(await build(await defaultSource()));
+  });
 
   const problems = (text: string) => {
     try {
@@ -162,25 +182,36 @@ describe("test files, in-process", () => {
 
   it("names each bad field with its line", () => {
     expect(problems("- { name: a, request: {}, expect: L3 }\n- { name: a, request: {}, expect: L3 }\n")).toEqual([
-      { line: 2, path: "[1].name", message: "\"a\" is also the name of case 1" },
+      { line: 2, path: "[1].name", message: '"a" is also the name of case 1' },
     ]);
     expect(problems("- name: x\n  request: {}\n  expect: { runtime: docker }\n")[0]).toMatchObject({ line: 3, path: "[0].expect.runtime" });
     expect(problems("- name: x\n  request: {}\n  expect: { rule: vibes }\n")[0]).toMatchObject({ line: 3, path: "[0].expect" });
     expect(problems("- name: x\n  request: {}\n")[0]).toMatchObject({ line: 1, path: "[0].expect" });
     expect(problems("name: x\n")[0]).toMatchObject({ path: "" });
-    expect(problems("- name: x\n  request: { node: { runtimes: [containerd, docker] } }\n  expect: null\n")[0])
-      .toMatchObject({ line: 2, path: "[0].request.node.runtimes[1]" });
+    expect(problems("- name: x\n  request: { node: { runtimes: [containerd, docker] } }\n  expect: null\n")[0]).toMatchObject({
+      line: 2,
+      path: "[0].request.node.runtimes[1]",
+    });
   });
 
   it("an object expectation checks each field it names; null expects nothing feasible", () => {
-    const cases = parseCases([
-      "- { name: rule, request: { workload: { scenario: edge }, node: { runtimes: [containerd] } }, expect: { level: L3, rule: second-choice, runtimeClassName: null } }",
-      "- { name: wrong rule, request: { workload: { scenario: edge } }, expect: { rule: score } }",
-      "- { name: none, request: { node: { runtimes: [] } }, expect: null }",
-      "- { name: not none, request: {}, expect: null }",
-      "",
-    ].join("\n"), "t.test.yaml", engine);
-    expect(runCases(engine, cases).cases.map((c) => [c.name, c.pass])).toEqual([["rule", true], ["wrong rule", false], ["none", true], ["not none", false]]);
+    const cases = parseCases(
+      [
+        "- { name: rule, request: { workload: { scenario: edge }, node: { runtimes: [containerd] } }, expect: { level: L3, rule: second-choice, runtimeClassName: null } }",
+        "- { name: wrong rule, request: { workload: { scenario: edge } }, expect: { rule: score } }",
+        "- { name: none, request: { node: { runtimes: [] } }, expect: null }",
+        "- { name: not none, request: {}, expect: null }",
+        "",
+      ].join("\n"),
+      "t.test.yaml",
+      engine,
+    );
+    expect(runCases(engine, cases).cases.map((c) => [c.name, c.pass])).toEqual([
+      ["rule", true],
+      ["wrong rule", false],
+      ["none", true],
+      ["not none", false],
+    ]);
     // an empty test file adds nothing to the module's own vectors
     expect(testPolicy(engine, [{ file: "t.test.yaml", text: "" }]).cases).toHaveLength(engine.vectors().length);
   });

@@ -8,12 +8,26 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
 import { checkCandidate, MAX_MODULE_BYTES } from "../../host/delivery/pipeline.ts";
 import {
-  build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, edgeDecision, failingSelfTestSource, keyFiles, policyStatus,
-  signHeader as sign, silent, tamper, tempDir, variantSource, withMeta, type KeyFiles,
+  build,
+  DEFAULT_EDGE_STACK,
+  DEFAULT_VERSION,
+  defaultSource,
+  edgeDecision,
+  failingSelfTestSource,
+  keyFiles,
+  policyStatus,
+  signHeader as sign,
+  silent,
+  tamper,
+  tempDir,
+  variantSource,
+  withMeta,
+  type KeyFiles,
 } from "./support/fixtures.ts";
 
 const TOKEN = "test-admin-token-0123456789abcdef";
-const V2 = "2025.11.15-2", V2_STACK = "K3s + WasmEdge 0.15.0 (v2)";
+const V2 = "2025.11.15-2",
+  V2_STACK = "K3s + WasmEdge 0.15.0 (v2)";
 
 let v1: Uint8Array, v2: Uint8Array, selfTestBad: Uint8Array;
 let trusted: KeyFiles, untrusted: KeyFiles, root: string;
@@ -22,8 +36,11 @@ const agents: Agent[] = [];
 beforeAll(async () => {
   root = await tempDir();
   [v1, v2, selfTestBad, trusted, untrusted] = await Promise.all([
-    defaultSource().then(build), variantSource(V2, V2_STACK).then(build), failingSelfTestSource().then(build),
-    keyFiles(join(root, "trusted")), keyFiles(join(root, "untrusted")),
+    defaultSource().then(build),
+    variantSource(V2, V2_STACK).then(build),
+    failingSelfTestSource().then(build),
+    keyFiles(join(root, "trusted")),
+    keyFiles(join(root, "untrusted")),
   ]);
 });
 
@@ -39,7 +56,8 @@ async function agent(o: Partial<AgentOptions> = {}): Promise<Agent> {
 
 const put = (a: Agent, body: Uint8Array, signature?: string, token: string | null = TOKEN, type = "application/wasm") =>
   fetch(`${a.url}/v1/policy`, {
-    method: "PUT", body: body as BufferSource,
+    method: "PUT",
+    body: body as BufferSource,
     headers: { "content-type": type, ...(signature ? { "isoplace-signature": signature } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
   });
 const rollback = (a: Agent, token: string | null = TOKEN) =>
@@ -58,17 +76,22 @@ describe("bad modules are rejected; the active policy and its answers stay", () 
     ["unsigned", async () => ({ body: v2 }), "signature"],
     ["one tampered byte (the statement is for the original bytes)", async () => ({ body: tamper(v2), sig: await sign(v2, trusted) }), "digest"],
     ["signed by an untrusted key", async () => ({ body: v2, sig: await sign(v2, untrusted) }), "signature"],
-    ["wrong ABI version (isoplace.meta says abi 99)", async () => {
-      const body = withMeta(v2, (m) => ({ ...m, abi: 99 }));
-      return { body, sig: await sign(body, trusted) };
-    }, "abi"],
+    [
+      "wrong ABI version (isoplace.meta says abi 99)",
+      async () => {
+        const body = withMeta(v2, (m) => ({ ...m, abi: 99 }));
+        return { body, sig: await sign(body, trusted) };
+      },
+      "abi",
+    ],
     ["failing its own self-test", async () => ({ body: selfTestBad, sig: await sign(selfTestBad, trusted) }), "self-test"],
   ];
 
   for (const [name, make, reason] of classes) {
     it(`${name} → 422 ${reason}`, async () => {
       const a = await agent();
-      const before = await policyStatus(a.url), answer = await edgeDecision(a.url);
+      const before = await policyStatus(a.url),
+        answer = await edgeDecision(a.url);
       const { body, sig } = await make();
       const res = await put(a, body, sig);
       expect(res.status).toBe(422);

@@ -37,12 +37,19 @@ describe("policy keygen | sign | verify | inspect", () => {
     const before = Math.floor(Date.now() / 1000);
     expect((await isoplace("policy", "sign", wasm, "--key", join(dir, "keys", "policy.key"))).code).toBe(0);
     const envelope = JSON.parse(await readFile(`${wasm}.sig`, "utf8"));
-    expect(envelope).toMatchObject({ payloadType: "application/vnd.in-toto+json", signatures: [{ keyid: expect.stringMatching(/^[0-9a-f]{64}$/), sig: expect.any(String) }] });
+    expect(envelope).toMatchObject({
+      payloadType: "application/vnd.in-toto+json",
+      signatures: [{ keyid: expect.stringMatching(/^[0-9a-f]{64}$/), sig: expect.any(String) }],
+    });
     const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8"));
-    const sha256 = createHash("sha256").update(await readFile(wasm)).digest("hex");
+    const sha256 = createHash("sha256")
+      .update(await readFile(wasm))
+      .digest("hex");
     expect(statement).toMatchObject({
-      _type: "https://in-toto.io/Statement/v1", subject: [{ name: "policy.wasm", digest: { sha256 } }],
-      predicateType: "https://isoplace.dev/policy-statement/v1", predicate: { name: "default", version: DEFAULT_VERSION },
+      _type: "https://in-toto.io/Statement/v1",
+      subject: [{ name: "policy.wasm", digest: { sha256 } }],
+      predicateType: "https://isoplace.dev/policy-statement/v1",
+      predicate: { name: "default", version: DEFAULT_VERSION },
     });
     expect(statement.predicate.serial).toBeGreaterThanOrEqual(before); // default serial: the signing time in Unix seconds
     expect(statement.predicate.serial).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
@@ -111,9 +118,20 @@ describe("policy keygen | sign | verify | inspect", () => {
     const { pae, LEGACY_STATEMENT_TYPE } = await import("../../host/delivery/statement.ts");
     const k = await kf(join(dir, "old-format-keys"));
     const bytes = new Uint8Array(await readFile(wasm));
-    const payload = Buffer.from(JSON.stringify({ name: "default", version: DEFAULT_VERSION, serial: 5, moduleSha256: createHash("sha256").update(bytes).digest("hex"), issuedAt: new Date().toISOString() }));
+    const payload = Buffer.from(
+      JSON.stringify({
+        name: "default",
+        version: DEFAULT_VERSION,
+        serial: 5,
+        moduleSha256: createHash("sha256").update(bytes).digest("hex"),
+        issuedAt: new Date().toISOString(),
+      }),
+    );
     const sig = toBase64(await signBytes(pae(LEGACY_STATEMENT_TYPE, payload), k.signer.key));
-    await writeFile(join(dir, "old.sig"), JSON.stringify({ payloadType: LEGACY_STATEMENT_TYPE, payload: payload.toString("base64"), signatures: [{ keyid: k.signer.fingerprint, sig }] }));
+    await writeFile(
+      join(dir, "old.sig"),
+      JSON.stringify({ payloadType: LEGACY_STATEMENT_TYPE, payload: payload.toString("base64"), signatures: [{ keyid: k.signer.fingerprint, sig }] }),
+    );
     const r = await isoplace("policy", "verify", wasm, "--pub", k.pub, "--sig", join(dir, "old.sig"));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/valid statement by key [0-9a-f]{16}: default \S+, serial 5/);
@@ -123,7 +141,7 @@ describe("policy keygen | sign | verify | inspect", () => {
   });
 
   it("sign --serial --expires: inspect shows the statement; verify refuses it once expired", async () => {
-    const key = join(dir, "keys", "policy.key"), pub = join(dir, "keys", "policy.pub");
+    const key = join(dir, "keys", "policy.key");
     const r = await isoplace("policy", "sign", wasm, "--key", key, "--serial", "42", "--expires", "30d", "--out", join(dir, "s42.sig"));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/serial 42, expires \d{4}-/);

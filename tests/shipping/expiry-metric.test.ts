@@ -12,7 +12,11 @@ let v1: Uint8Array, v2: Uint8Array, keys: KeyFiles, root: string, agent: Agent |
 
 beforeAll(async () => {
   root = await tempDir("isoplace-expiry-");
-  [v1, v2, keys] = await Promise.all([defaultSource().then(build), variantSource("2025.11.15-expiry", "K3s + WasmEdge (expiry)").then(build), keyFiles(join(root, "keys"))]);
+  [v1, v2, keys] = await Promise.all([
+    defaultSource().then(build),
+    variantSource("2025.11.15-expiry", "K3s + WasmEdge (expiry)").then(build),
+    keyFiles(join(root, "keys")),
+  ]);
 }, 180_000);
 afterAll(async () => {
   await agent?.close();
@@ -24,7 +28,14 @@ const series = async (a: Agent) => (await (await fetch(`${a.url}/metrics`)).text
 it("no series on the built-in policy; the statement's expiry once a policy signed with one is active", async () => {
   await mkdir(join(root, "p"));
   const file = join(root, "p", "policy.wasm");
-  agent = await startAgent({ port: 0, logger: silent, builtIn: async () => v1, trustedKeys: keys.trusted, policy: file, watch: { debounceMs: 20, pollMs: 60_000 } });
+  agent = await startAgent({
+    port: 0,
+    logger: silent,
+    builtIn: async () => v1,
+    trustedKeys: keys.trusted,
+    policy: file,
+    watch: { debounceMs: 20, pollMs: 60_000 },
+  });
   expect(await series(agent)).toEqual([]);
 
   const expires = "2030-01-31T12:00:00.000Z";

@@ -9,14 +9,20 @@ import { simulateFleet, type FleetResult } from "../../bench/fleet/simulate.ts";
 import { serverlessMovedSource } from "../../bench/fleet/variants.ts";
 import { build, DEFAULT_VERSION, defaultSource, keyFiles, sign, tempDir, variantSource } from "./support/fixtures.ts";
 
-const AGENTS = 50, V2 = "2025.11.15-2";
+const AGENTS = 50,
+  V2 = "2025.11.15-2";
 let result: FleetResult;
 
 beforeAll(async () => {
   const keys = await keyFiles(join(await tempDir(), "keys"));
   const [v1, v2] = await Promise.all([defaultSource().then(build), variantSource(V2, "K3s + WasmEdge 0.15.0 (v2)").then(build)]);
   result = await simulateFleet({
-    agents: AGENTS, kind: "full", intervalMs: 300, jitter: 0.2, builtIn: v1, trustedKeys: keys.trusted,
+    agents: AGENTS,
+    kind: "full",
+    intervalMs: 300,
+    jitter: 0.2,
+    builtIn: v1,
+    trustedKeys: keys.trusted,
     // v1 is served signed: the agents activate it from the URL (a new activation, not the built-in)
     v1: { bytes: v1, signature: await sign(v1, keys), version: DEFAULT_VERSION },
     v2: { bytes: v2, signature: await sign(v2, keys), version: V2 },
@@ -50,11 +56,22 @@ describe("a staged rollout across a small fleet (bench/fleet/rollout.ts)", () =>
   let r: RolloutResult;
   beforeAll(async () => {
     const keys = await keyFiles(join(await tempDir(), "rollout-keys"));
-    const [v1, v2, moved] = await Promise.all([defaultSource().then(build), variantSource(V2, "K3s + WasmEdge 0.15.0 (v2)").then(build), serverlessMovedSource("2025.11.15-moved").then(build)]);
+    const [v1, v2, moved] = await Promise.all([
+      defaultSource().then(build),
+      variantSource(V2, "K3s + WasmEdge 0.15.0 (v2)").then(build),
+      serverlessMovedSource("2025.11.15-moved").then(build),
+    ]);
     r = await runRollouts({
-      agents: 40, intervalMs: 300, jitter: 0.2, percents: [10, 50, 100], stepMs: 2000,
-      guard: { maxChangedShare: 0.05, minShadowDecisions: 20, bake: 1 }, requestsPerAgentPerS: 40,
-      modules: { v1, v2, moved }, key: keys.signer, trustedKeys: keys.trusted,
+      agents: 40,
+      intervalMs: 300,
+      jitter: 0.2,
+      percents: [10, 50, 100],
+      stepMs: 2000,
+      guard: { maxChangedShare: 0.05, minShadowDecisions: 20, bake: 1 },
+      requestsPerAgentPerS: 40,
+      modules: { v1, v2, moved },
+      key: keys.signer,
+      trustedKeys: keys.trusted,
     });
   }, 120_000);
 

@@ -22,7 +22,8 @@ afterAll(() => agent?.close());
 it("a signed 100 KiB module (padded with a custom section) is accepted by PUT /v1/policy", async () => {
   expect(padded.length).toBeGreaterThan(100 * 1024);
   const res = await fetch(`${agent.url}/v1/policy`, {
-    method: "PUT", body: padded as BufferSource,
+    method: "PUT",
+    body: padded as BufferSource,
     headers: { "content-type": "application/wasm", "isoplace-signature": await signHeader(padded, keys), authorization: `Bearer ${TOKEN}` },
   });
   expect(res.status, await res.clone().text()).toBe(200);

@@ -16,7 +16,8 @@ import { haveRegistry, TestRegistry } from "../oci/support/registry.ts";
 import { build, keyFiles, sign, tamper, tempDir, variantSource, type KeyFiles } from "./support/fixtures.ts";
 
 const MAIN = agentEntry();
-const VERSION = "2025.11.15-77", STACK = "K3s + WasmEdge 0.14.1 (candidate)";
+const VERSION = "2025.11.15-77",
+  STACK = "K3s + WasmEdge 0.14.1 (candidate)";
 const isoplace = (...args: string[]): Promise<Ran> =>
   runChild(process.execPath, [MAIN, ...args], { cwd: PACKAGE_ROOT, env: { ...process.env, ISOPLACE_RUNTIMES: "" }, timeoutMs: 60_000 });
 
@@ -43,7 +44,10 @@ beforeAll(async () => {
   await writeFile(join(dir, "unsigned.wasm"), bytes);
   // a module whose decide never returns for one input (tests/fixtures/looping.ts)
   const entry = "looping.ts";
-  const loop = await buildPolicy(await variantSource("2025.11.15-78", STACK), "default.yaml", { entry, files: { [entry]: readFileSync(join(PACKAGE_ROOT, "tests/fixtures", entry), "utf8") } });
+  const loop = await buildPolicy(await variantSource("2025.11.15-78", STACK), "default.yaml", {
+    entry,
+    files: { [entry]: readFileSync(join(PACKAGE_ROOT, "tests/fixtures", entry), "utf8") },
+  });
   looping = join(dir, "looping.wasm");
   await writeFile(looping, loop.wasm);
 }, 180_000);
@@ -57,7 +61,9 @@ describe.concurrent("--policy FILE.wasm", () => {
   it("without --trusted-key: answered by that module, and stderr says it is not verified", async ({ expect }) => {
     const r = await isoplace("decide", "--scenario", "edge", "--json", "--policy", candidate);
     expect(json(r)).toMatchObject({ level: "L4", stack: STACK, policy: { name: "default", version: VERSION } });
-    expect(r.stderr).toBe(`isoplace: warning: --policy ${candidate} is not verified (no --trusted-key): default ${VERSION}, run under the meter; its answers are only as trustworthy as whoever built it\n`);
+    expect(r.stderr).toBe(
+      `isoplace: warning: --policy ${candidate} is not verified (no --trusted-key): default ${VERSION}, run under the meter; its answers are only as trustworthy as whoever built it\n`,
+    );
   });
 
   it("with --trusted-key: checked as an agent checks it, said so, then answered by it", async ({ expect }) => {
@@ -137,7 +143,9 @@ describe.skipIf(!haveRegistry())("--policy oci://… against a real registry", (
     const bytes = new Uint8Array(readFileSync(candidate));
     await publish(ref, bytes, await sign(bytes, keys));
   }, 60_000);
-  afterAll(async () => { await registry?.destroy(); });
+  afterAll(async () => {
+    await registry?.destroy();
+  });
 
   it("with --trusted-key: pulled, every digest and the statement checked, answered by it", async () => {
     const r = await isoplace("decide", "--scenario", "edge", "--json", "--policy", ref, "--trusted-key", keys.pub);

@@ -17,7 +17,9 @@ beforeAll(async () => {
   root = await tempDir("isoplace-require-");
   [v1, v2, keys] = await Promise.all([defaultSource().then(build), variantSource(V2, "K3s + WasmEdge (required)").then(build), keyFiles(join(root, "keys"))]);
 }, 180_000);
-afterEach(async () => { await Promise.all(agents.splice(0).map((a) => a.close())); });
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((a) => a.close()));
+});
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 async function agent(o: Partial<AgentOptions>): Promise<Agent> {
@@ -28,7 +30,7 @@ async function agent(o: Partial<AgentOptions>): Promise<Agent> {
 
 const readyz = async (a: Agent) => {
   const res = await fetch(`${a.url}/readyz`);
-  return { status: res.status, type: res.headers.get("content-type"), body: await res.json() as Record<string, any> };
+  return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as Record<string, any> };
 };
 
 describe("--require-policy", () => {
@@ -57,7 +59,9 @@ describe("--require-policy", () => {
     // and stays ready when something else replaces it later: an admin PUT, then a rollback
     const admin = { authorization: `Bearer ${TOKEN}` };
     const put = await fetch(`${a.url}/v1/policy`, {
-      method: "PUT", body: v1 as BufferSource, headers: { ...admin, "content-type": "application/wasm", "isoplace-signature": await signHeader(v1, keys) },
+      method: "PUT",
+      body: v1 as BufferSource,
+      headers: { ...admin, "content-type": "application/wasm", "isoplace-signature": await signHeader(v1, keys) },
     });
     expect(put.status).toBe(200);
     expect((await put.json()).active).toMatchObject({ version: DEFAULT_VERSION, source: "admin" });

@@ -31,7 +31,8 @@ async function dataDir(name: string, modules: Uint8Array[]): Promise<string> {
   try {
     for (const m of modules) {
       const res = await fetch(`${agent.url}/v1/policy`, {
-        method: "PUT", body: m as BufferSource,
+        method: "PUT",
+        body: m as BufferSource,
         headers: { "content-type": "application/wasm", "isoplace-signature": await sign(m, trusted), authorization: `Bearer ${TOKEN}` },
       });
       if (res.status !== 200) throw new Error(`PUT: ${res.status} ${await res.text()}`);
@@ -54,17 +55,28 @@ async function tamper(dir: string, module: Uint8Array): Promise<void> {
 beforeAll(async () => {
   root = await tempDir("isoplace-restore-");
   [trusted, other, youki, later] = await Promise.all([
-    keyFiles(join(root, "trusted")), keyFiles(join(root, "other")),
-    youkiVariant(), variantSource("2025.11.15-later", "K3s + WasmEdge 0.14.1 (later)").then(build),
+    keyFiles(join(root, "trusted")),
+    keyFiles(join(root, "other")),
+    youkiVariant(),
+    variantSource("2025.11.15-later", "K3s + WasmEdge 0.14.1 (later)").then(build),
   ]);
 }, 180_000);
 
-afterAll(async () => { await rm(root, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
 
 /** `serve` to its first sign: the exit (with its output), or listening (then it is killed and that is said). */
 async function serveOutcome(args: string[]): Promise<{ code: number | null; output: string } | { listening: string }> {
-  const c = spawnChild(process.execPath, [agentEntry(), "serve", "--port", "0", ...args], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" } });
-  const listening = c.waitForLine((l) => l.includes('"msg":"isoplace agent listening"'), "listening", 60_000).then((line) => ({ line }), () => undefined);
+  const c = spawnChild(process.execPath, [agentEntry(), "serve", "--port", "0", ...args], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+  });
+  const listening = c
+    .waitForLine((l) => l.includes('"msg":"isoplace agent listening"'), "listening", 60_000)
+    .then(
+      (line) => ({ line }),
+      () => undefined,
+    );
   const first = await Promise.race([c.exited.then((e) => ({ exit: e })), listening]);
   if (first && "line" in first) {
     await c.stop("SIGKILL");
@@ -76,7 +88,9 @@ async function serveOutcome(args: string[]): Promise<{ code: number | null; outp
 
 describe("serve --runtimes with --data-dir: the stored policy's runtime ids count only once its statement verifies", () => {
   let dir: string;
-  beforeAll(async () => { dir = await dataDir("youki", [youki]); }, 60_000);
+  beforeAll(async () => {
+    dir = await dataDir("youki", [youki]);
+  }, 60_000);
 
   it("signed by a key trusted now: youki is a runtime of this node", async () => {
     const agent = await spawnAgent(["--runtimes", "youki,containerd", "--data-dir", dir, "--trusted-key", trusted.pub]);
@@ -123,7 +137,7 @@ describe("at start, a stored module whose bytes no longer match its statement", 
       expect((await fetch(`${agent.url}/readyz`)).status).toBe(200);
       const status = await (await fetch(`${agent.url}/v1/policy`)).json();
       expect(status.active).toMatchObject({ version: "2025.11.15-youki", source: "admin" });
-      expect(status.history.map((h: { source: string }) => h.source)).toEqual(["built-in"]);  // the altered one dropped
+      expect(status.history.map((h: { source: string }) => h.source)).toEqual(["built-in"]); // the altered one dropped
       expect(status.lastError).toMatchObject({ reason: "digest" });
       const metrics = await (await fetch(`${agent.url}/metrics`)).text();
       expect(metrics).toMatch(/isoplace_policy_rejections_total\{reason="digest"\} 1/);

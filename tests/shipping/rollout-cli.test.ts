@@ -29,11 +29,28 @@ beforeAll(async () => {
 describe("policy sign --rollout --guard, policy inspect", () => {
   it("signs the plan and the guard into the statement; inspect shows when each step opens", async () => {
     const before = Date.now();
-    const r = await isoplace("policy", "sign", wasm, "--key", key, "--rollout", "1%@0s,10%@30m,50%@2h,100%@6h", "--guard", "max-changed=5%,min-decisions=200,bake=10m");
+    const r = await isoplace(
+      "policy",
+      "sign",
+      wasm,
+      "--key",
+      key,
+      "--rollout",
+      "1%@0s,10%@30m,50%@2h,100%@6h",
+      "--guard",
+      "max-changed=5%,min-decisions=200,bake=10m",
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/rollout 1% at .*, 10% at .*, 50% at .*, 100% at .*, guard max-changed 5% of min 200 decisions, bake 10m/);
     const st = await payloadOf(`${wasm}.sig`);
-    expect(st.rollout).toEqual({ steps: [{ percent: 1, after: 0 }, { percent: 10, after: 1800 }, { percent: 50, after: 7200 }, { percent: 100, after: 21_600 }] });
+    expect(st.rollout).toEqual({
+      steps: [
+        { percent: 1, after: 0 },
+        { percent: 10, after: 1800 },
+        { percent: 50, after: 7200 },
+        { percent: 100, after: 21_600 },
+      ],
+    });
     expect(st.guard).toEqual({ maxChangedShare: 0.05, minShadowDecisions: 200, bake: 600 });
     expect((await isoplace("policy", "verify", wasm, "--pub", pub)).code).toBe(0);
 
@@ -53,9 +70,27 @@ describe("policy sign --rollout --guard, policy inspect", () => {
   });
 
   it("--rollout-start moves the plan's start", async () => {
-    const r = await isoplace("policy", "sign", wasm, "--key", key, "--rollout", "50%@0s,100%@1h", "--rollout-start", "2030-01-01T00:00:00Z", "--out", join(dir, "later.sig"));
+    const r = await isoplace(
+      "policy",
+      "sign",
+      wasm,
+      "--key",
+      key,
+      "--rollout",
+      "50%@0s,100%@1h",
+      "--rollout-start",
+      "2030-01-01T00:00:00Z",
+      "--out",
+      join(dir, "later.sig"),
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect((await payloadOf(join(dir, "later.sig"))).rollout).toEqual({ start: "2030-01-01T00:00:00.000Z", steps: [{ percent: 50, after: 0 }, { percent: 100, after: 3600 }] });
+    expect((await payloadOf(join(dir, "later.sig"))).rollout).toEqual({
+      start: "2030-01-01T00:00:00.000Z",
+      steps: [
+        { percent: 50, after: 0 },
+        { percent: 100, after: 3600 },
+      ],
+    });
   });
 
   const mistakes: [string[], string, RegExp][] = [
@@ -101,7 +136,10 @@ describe("serve --node-name", () => {
     const served = join(dir, "served");
     await writeFile(`${served}.wasm`, await readFile(wasm));
     expect((await isoplace("policy", "sign", `${served}.wasm`, "--key", key, "--rollout", "100%@1d")).code).toBe(0);
-    const agent = await startServe(["--policy", `${served}.wasm`, "--trusted-key", pub, "--node-name", "edge-node-17"], { main: MAIN, env: { LOG_LEVEL: "info" } });
+    const agent = await startServe(["--policy", `${served}.wasm`, "--trusted-key", pub, "--node-name", "edge-node-17"], {
+      main: MAIN,
+      env: { LOG_LEVEL: "info" },
+    });
     try {
       await agent.waitForLine((l) => l.includes('"msg":"policy pending: held until its rollout step opens"'), "the pending candidate");
       const { pending: status } = await (await fetch(`${agent.url}/v1/policy`)).json();

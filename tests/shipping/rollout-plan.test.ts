@@ -4,7 +4,17 @@
 // clock, and the guard's verdicts.
 import { describe, expect, it } from "vitest";
 import {
-  formatDuration, judge, parseDuration, parseGuardFlag, parseRolloutFlag, planClock, rolloutBucket, rolloutProblem, StagingFlagError, stepFor, type Staged,
+  formatDuration,
+  judge,
+  parseDuration,
+  parseGuardFlag,
+  parseRolloutFlag,
+  planClock,
+  rolloutBucket,
+  rolloutProblem,
+  StagingFlagError,
+  stepFor,
+  type Staged,
 } from "../../host/delivery/rollout.ts";
 import { signBytes, toBase64 } from "../../host/delivery/signing.ts";
 import { inTotoStatement, pae, signStatement, STATEMENT_TYPE, verifyStatement } from "../../host/delivery/statement.ts";
@@ -37,9 +47,15 @@ describe("the bucket: a stable hash of node name and policy name onto [0, 100)",
 describe("--rollout and --guard, as policy sign reads them", () => {
   it("reads steps and durations", () => {
     expect(parseRolloutFlag("1%@0s,10%@30m,50%@2h,100%@6h")).toEqual([
-      { percent: 1, after: 0 }, { percent: 10, after: 1800 }, { percent: 50, after: 7200 }, { percent: 100, after: 21_600 },
+      { percent: 1, after: 0 },
+      { percent: 10, after: 1800 },
+      { percent: 50, after: 7200 },
+      { percent: 100, after: 21_600 },
     ]);
-    expect(parseRolloutFlag("0.5%@0s, 100%@1d")).toEqual([{ percent: 0.5, after: 0 }, { percent: 100, after: 86_400 }]);
+    expect(parseRolloutFlag("0.5%@0s, 100%@1d")).toEqual([
+      { percent: 0.5, after: 0 },
+      { percent: 100, after: 86_400 },
+    ]);
     expect(parseRolloutFlag("100%@0s")).toEqual([{ percent: 100, after: 0 }]);
     expect(parseGuardFlag("max-changed=5%,min-decisions=200,bake=10m")).toEqual({ maxChangedShare: 0.05, minShadowDecisions: 200, bake: 600 });
     expect(parseGuardFlag("bake=0s, min-decisions=0, max-changed=0.5%")).toEqual({ maxChangedShare: 0.005, minShadowDecisions: 0, bake: 0 });
@@ -97,19 +113,48 @@ describe("the plan and the guard inside a signed statement", () => {
       const st = { ...(await statementFor(bytes)), ...fields };
       // signed as it is (signStatement refuses a malformed statement): what a hand-made envelope would carry
       const payload = Buffer.from(JSON.stringify(inTotoStatement(st)));
-      const envelope = { payloadType: STATEMENT_TYPE, payload: payload.toString("base64"), signatures: [{ keyid: keys.signer.fingerprint, sig: toBase64(await signBytes(pae(STATEMENT_TYPE, payload), keys.signer.key)) }] };
+      const envelope = {
+        payloadType: STATEMENT_TYPE,
+        payload: payload.toString("base64"),
+        signatures: [{ keyid: keys.signer.fingerprint, sig: toBase64(await signBytes(pae(STATEMENT_TYPE, payload), keys.signer.key)) }],
+      };
       const check = await verifyStatement(JSON.stringify(envelope), keys.trusted);
       expect(check, JSON.stringify(fields)).toMatchObject({ ok: false, reason: "statement", message: expect.stringMatching(message) });
       expect(rolloutProblem(st)).toMatch(message);
     }
-    const good = await signStatement(await statementFor(bytes, { rollout: { steps: [{ percent: 1, after: 0 }, { percent: 100, after: 3600 }] }, guard: { maxChangedShare: 0.05, minShadowDecisions: 200, bake: 600 } }), [keys.signer]);
-    expect(await verifyStatement(JSON.stringify(good), keys.trusted)).toMatchObject({ ok: true, statement: { rollout: { steps: [{ percent: 1 }, { percent: 100 }] }, guard: { bake: 600 } } });
+    const good = await signStatement(
+      await statementFor(bytes, {
+        rollout: {
+          steps: [
+            { percent: 1, after: 0 },
+            { percent: 100, after: 3600 },
+          ],
+        },
+        guard: { maxChangedShare: 0.05, minShadowDecisions: 200, bake: 600 },
+      }),
+      [keys.signer],
+    );
+    expect(await verifyStatement(JSON.stringify(good), keys.trusted)).toMatchObject({
+      ok: true,
+      statement: { rollout: { steps: [{ percent: 1 }, { percent: 100 }] }, guard: { bake: 600 } },
+    });
   });
 });
 
 describe("when an agent adopts", () => {
-  const issuedAt = "2026-12-01T12:00:00.000Z", t0 = Date.parse(issuedAt);
-  const plan: Staged = { issuedAt, rollout: { steps: [{ percent: 1, after: 0 }, { percent: 10, after: 1800 }, { percent: 50, after: 7200 }, { percent: 100, after: 21_600 }] } };
+  const issuedAt = "2026-12-01T12:00:00.000Z",
+    t0 = Date.parse(issuedAt);
+  const plan: Staged = {
+    issuedAt,
+    rollout: {
+      steps: [
+        { percent: 1, after: 0 },
+        { percent: 10, after: 1800 },
+        { percent: 50, after: 7200 },
+        { percent: 100, after: 21_600 },
+      ],
+    },
+  };
   const none = { decisions: 0, changed: 0 };
 
   it("its step is the first whose percent is above its bucket", () => {
@@ -132,21 +177,43 @@ describe("when an agent adopts", () => {
     expect(planClock(plan, t0 - 3_600_000)).toBe(t0);
     expect(judge(plan, 0.5, t0, none, t0 - 3_600_000)).toMatchObject({ kind: "adopt" });
     // one step of 100 % at 0 s, no guard: today's behaviour, adopted on receipt whatever the clock
-    expect(judge({ issuedAt, rollout: { steps: [{ percent: 100, after: 0 }] } }, 99, t0, none, t0 - 86_400_000)).toMatchObject({ kind: "adopt", guard: "none" });
+    expect(judge({ issuedAt, rollout: { steps: [{ percent: 100, after: 0 }] } }, 99, t0, none, t0 - 86_400_000)).toMatchObject({
+      kind: "adopt",
+      guard: "none",
+    });
   });
 
   it("with a guard: waits out the bake, then passes, refuses, or cannot speak", () => {
     const guarded: Staged = { ...plan, guard: { maxChangedShare: 0.05, minShadowDecisions: 200, bake: 600 } };
-    const opens = t0 + 1800_000, baked = opens + 600_000;
+    const opens = t0 + 1800_000,
+      baked = opens + 600_000;
     expect(judge(guarded, 5, t0, none, opens)).toEqual({ kind: "wait", until: baked });
     // held only after its step opened: the bake counts from then
     expect(judge(guarded, 5, opens + 3_600_000, none, opens + 3_600_000)).toEqual({ kind: "wait", until: opens + 4_200_000 });
-    expect(judge(guarded, 5, t0, { decisions: 400, changed: 20 }, baked)).toMatchObject({ kind: "adopt", guard: "passed", message: /20 of 400 shadow decisions changed \(5%\)/ });
-    expect(judge(guarded, 5, t0, { decisions: 400, changed: 21 }, baked)).toMatchObject({ kind: "refuse", message: /21 of 400 shadow decisions changed \(5\.25%\); at most 5% of at least 200/ });
+    expect(judge(guarded, 5, t0, { decisions: 400, changed: 20 }, baked)).toMatchObject({
+      kind: "adopt",
+      guard: "passed",
+      message: /20 of 400 shadow decisions changed \(5%\)/,
+    });
+    expect(judge(guarded, 5, t0, { decisions: 400, changed: 21 }, baked)).toMatchObject({
+      kind: "refuse",
+      message: /21 of 400 shadow decisions changed \(5\.25%\); at most 5% of at least 200/,
+    });
     // fewer than 200: the guard cannot vouch for it, but still refuses a share seen above 5 %
-    expect(judge(guarded, 5, t0, { decisions: 0, changed: 0 }, baked)).toMatchObject({ kind: "adopt", guard: "silent", message: /could not speak: 0 shadow decisions/ });
-    expect(judge(guarded, 5, t0, { decisions: 150, changed: 7 }, baked)).toMatchObject({ kind: "adopt", guard: "silent", message: /150 shadow decisions seen \(7 changed\) of the 200/ });
-    expect(judge(guarded, 5, t0, { decisions: 150, changed: 8 }, baked)).toMatchObject({ kind: "refuse", message: /8 of only 150 shadow decisions changed \(5\.33%\)/ });
+    expect(judge(guarded, 5, t0, { decisions: 0, changed: 0 }, baked)).toMatchObject({
+      kind: "adopt",
+      guard: "silent",
+      message: /could not speak: 0 shadow decisions/,
+    });
+    expect(judge(guarded, 5, t0, { decisions: 150, changed: 7 }, baked)).toMatchObject({
+      kind: "adopt",
+      guard: "silent",
+      message: /150 shadow decisions seen \(7 changed\) of the 200/,
+    });
+    expect(judge(guarded, 5, t0, { decisions: 150, changed: 8 }, baked)).toMatchObject({
+      kind: "refuse",
+      message: /8 of only 150 shadow decisions changed \(5\.33%\)/,
+    });
     expect(judge(guarded, 5, t0, { decisions: 1, changed: 1 }, baked).kind).toBe("refuse");
     // short of decisions because it was too busy to decide them all (unsampled), not for want of traffic: it waits for more
     expect(judge(guarded, 5, t0, { decisions: 0, changed: 0, unsampled: 5000 }, baked)).toMatchObject({ kind: "wait" });

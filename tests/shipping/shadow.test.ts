@@ -12,13 +12,21 @@ let active: Engine, moved: Engine, requests: unknown[];
 const turn = () => new Promise((r) => setImmediate(r));
 
 beforeAll(async () => {
-  [active, moved] = await Promise.all([defaultSource().then(build).then((b) => createEngine(b)), serverlessMovedSource("2025.11.15-moved").then(build).then((b) => createEngine(b))]);
+  [active, moved] = await Promise.all([
+    defaultSource()
+      .then(build)
+      .then((b) => createEngine(b)),
+    serverlessMovedSource("2025.11.15-moved")
+      .then(build)
+      .then((b) => createEngine(b)),
+  ]);
   requests = liveMix(active, 2000);
 }, 120_000);
 
 function feed(shadow: Shadow, from: number, n: number): void {
   for (let i = from; i < from + n; i++) {
-    const r = requests[i % requests.length], d = active.decide(r);
+    const r = requests[i % requests.length],
+      d = active.decide(r);
     shadow.observe(r, d.level, d.runtime);
   }
 }
@@ -26,15 +34,22 @@ function feed(shadow: Shadow, from: number, n: number): void {
 describe("shadow evaluation", () => {
   it("decides after the turn, and counts each change by transition with its first request", async () => {
     const seen: string[] = [];
-    const shadow = new Shadow(moved, { budgetShare: 1, onDecision: (from, to) => { if (from !== to) seen.push(`${from}>${to}`); } });
+    const shadow = new Shadow(moved, {
+      budgetShare: 1,
+      onDecision: (from, to) => {
+        if (from !== to) seen.push(`${from}>${to}`);
+      },
+    });
     feed(shadow, 0, 200);
-    expect(shadow.decisions).toBe(0);   // nothing decided inside observe(): off the answer path
+    expect(shadow.decisions).toBe(0); // nothing decided inside observe(): off the answer path
     await turn();
     const counts = shadow.counts();
     expect(counts.decisions).toBe(200);
     const serverless = requests.slice(0, 200).filter((r) => (r as { workload: { scenario: string } }).workload.scenario === "serverless").length;
     expect(counts.changed).toBe(serverless);
-    expect(counts.transitions).toEqual([{ from: "L4/wasmedge", to: "L3/containerd", count: serverless, example: expect.stringContaining('"scenario":"serverless"') }]);
+    expect(counts.transitions).toEqual([
+      { from: "L4/wasmedge", to: "L3/containerd", count: serverless, example: expect.stringContaining('"scenario":"serverless"') },
+    ]);
     expect(seen.length).toBe(serverless);
     // the same policy in the shadow changes nothing
     const same = new Shadow(active, { budgetShare: 1 });
@@ -61,7 +76,10 @@ describe("shadow evaluation", () => {
   });
 
   it("carries counts over (a restart) and stops deciding once stopped", async () => {
-    const shadow = new Shadow(moved, { budgetShare: 1, counts: { decisions: 10, changed: 3, unsampled: 1, transitions: [{ from: "L4/wasmedge", to: "L3/containerd", count: 3, example: "{}" }] } });
+    const shadow = new Shadow(moved, {
+      budgetShare: 1,
+      counts: { decisions: 10, changed: 3, unsampled: 1, transitions: [{ from: "L4/wasmedge", to: "L3/containerd", count: 3, example: "{}" }] },
+    });
     feed(shadow, 0, 50);
     await turn();
     const counts = shadow.counts();

@@ -8,13 +8,27 @@ import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BundleServer } from "../../bench/fleet/bundle-server.ts";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
-import { UrlSource } from "../../host/delivery/source-url.ts";
+import type { UrlSource } from "../../host/delivery/source-url.ts";
 import { registeredSchemes, sourceFor } from "../../host/node/sources.ts";
 import {
-  afterChecks, build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, edgeDecision, keyFiles, policyStatus, sign, silent, tamper, tempDir, variantSource, type KeyFiles,
+  afterChecks,
+  build,
+  DEFAULT_EDGE_STACK,
+  DEFAULT_VERSION,
+  defaultSource,
+  edgeDecision,
+  keyFiles,
+  policyStatus,
+  sign,
+  silent,
+  tamper,
+  tempDir,
+  variantSource,
+  type KeyFiles,
 } from "./support/fixtures.ts";
 
-const V2 = "2025.11.15-2", V2_STACK = "K3s + WasmEdge 0.15.0 (v2)";
+const V2 = "2025.11.15-2",
+  V2_STACK = "K3s + WasmEdge 0.15.0 (v2)";
 let v1: Uint8Array, v2: Uint8Array, sig1: string, sig2: string;
 let keys: KeyFiles, root: string;
 const agents: Agent[] = [];

@@ -16,9 +16,11 @@ import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent
 import { admit, call, reviewOf, startTestWebhook, type TestWebhook } from "../k8s/support/webhook.ts";
 import { build, DEFAULT_VERSION, defaultSource, keyFiles, sign, silent, tempDir, variantSource, type KeyFiles } from "./support/fixtures.ts";
 
-const V2 = "2025.11.15-2", MOVED = "2025.11.15-moved";
+const V2 = "2025.11.15-2",
+  MOVED = "2025.11.15-moved";
 const TOKEN = "test-admin-token-0123456789abcdef";
-const MIN = 60_000, HOUR = 60 * MIN;
+const MIN = 60_000,
+  HOUR = 60 * MIN;
 
 let v1: Uint8Array, v2: Uint8Array, moved: Uint8Array, keys: KeyFiles, requests: unknown[];
 const servers: BundleServer[] = [];
@@ -27,8 +29,10 @@ const agents: { close(): Promise<void> }[] = [];
 beforeAll(async () => {
   const dir = await tempDir();
   [v1, v2, moved, keys] = await Promise.all([
-    defaultSource().then(build), variantSource(V2, "K3s + WasmEdge 0.15.0 (v2)").then(build),
-    serverlessMovedSource(MOVED).then(build), keyFiles(join(dir, "keys")),
+    defaultSource().then(build),
+    variantSource(V2, "K3s + WasmEdge 0.15.0 (v2)").then(build),
+    serverlessMovedSource(MOVED).then(build),
+    keyFiles(join(dir, "keys")),
   ]);
   requests = liveMix(await createEngine(v1), 400);
 }, 120_000);
@@ -39,7 +43,10 @@ afterEach(async () => {
 });
 
 /** An agent's clock: the real one moved by `shift` (the test moves it). */
-interface Clock { shift: number; now: () => Date }
+interface Clock {
+  shift: number;
+  now: () => Date;
+}
 function clock(skew = 0): Clock {
   const c: Clock = { shift: skew, now: () => new Date(Date.now() + c.shift) };
   return c;
@@ -48,7 +55,12 @@ function clock(skew = 0): Clock {
 /** Log lines of an agent, parsed. */
 function logLines(): { logger: pino.Logger; lines: Record<string, any>[] } {
   const lines: Record<string, any>[] = [];
-  const stream = new Writable({ write(chunk, _e, done) { for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l)); done(); } });
+  const stream = new Writable({
+    write(chunk, _e, done) {
+      for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
+      done();
+    },
+  });
   return { logger: pino({ level: "info" }, stream), lines };
 }
 
@@ -60,8 +72,14 @@ async function server(): Promise<BundleServer> {
 
 async function agent(s: BundleServer, o: Partial<AgentOptions> = {}): Promise<Agent> {
   const a = await startAgent({
-    port: 0, logger: silent, builtIn: async () => v1, trustedKeys: keys.trusted, policy: s.url,
-    poll: { intervalMs: 40, jitter: 0, firstDelayMs: 0 }, adminToken: TOKEN, ...o,
+    port: 0,
+    logger: silent,
+    builtIn: async () => v1,
+    trustedKeys: keys.trusted,
+    policy: s.url,
+    poll: { intervalMs: 40, jitter: 0, firstDelayMs: 0 },
+    adminToken: TOKEN,
+    ...o,
   });
   agents.push(a);
   await polled(a);
@@ -74,7 +92,12 @@ async function polled(a: Agent): Promise<void> {
   await a.manager.idle();
 }
 
-async function publish(agentsToWait: Agent[], s: BundleServer, bytes: Uint8Array, over: { serial?: number; rollout?: Rollout; guard?: Guard; issuedAt?: string } = {}): Promise<{ serial: number; issuedAt: string }> {
+async function publish(
+  agentsToWait: Agent[],
+  s: BundleServer,
+  bytes: Uint8Array,
+  over: { serial?: number; rollout?: Rollout; guard?: Guard; issuedAt?: string } = {},
+): Promise<{ serial: number; issuedAt: string }> {
   const sig = await sign(bytes, keys, over);
   s.publish(bytes, sig);
   await Promise.all(agentsToWait.map(polled));
@@ -82,12 +105,19 @@ async function publish(agentsToWait: Agent[], s: BundleServer, bytes: Uint8Array
   return { serial: predicate.serial, issuedAt: predicate.issuedAt };
 }
 
-const put = async (a: Agent, bytes: Uint8Array, over: { serial?: number; rollout?: Rollout; guard?: Guard }) => fetch(`${a.url}/v1/policy`, {
-  method: "PUT", body: bytes as BufferSource,
-  headers: { "content-type": "application/wasm", authorization: `Bearer ${TOKEN}`, "isoplace-signature": Buffer.from(await sign(bytes, keys, over)).toString("base64") },
-});
+const put = async (a: Agent, bytes: Uint8Array, over: { serial?: number; rollout?: Rollout; guard?: Guard }) =>
+  fetch(`${a.url}/v1/policy`, {
+    method: "PUT",
+    body: bytes as BufferSource,
+    headers: {
+      "content-type": "application/wasm",
+      authorization: `Bearer ${TOKEN}`,
+      "isoplace-signature": Buffer.from(await sign(bytes, keys, over)).toString("base64"),
+    },
+  });
 const status = async (a: { url: string }) => (await fetch(`${a.url}/v1/policy`)).json() as Promise<Record<string, any>>;
-const decide = (a: Agent, body: unknown) => fetch(`${a.url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json());
+const decide = (a: Agent, body: unknown) =>
+  fetch(`${a.url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => r.json());
 
 /** Live requests until the shadow has decided `n` more of them (it may sample: it decides after the answers, within its budget). */
 async function traffic(a: Agent, n: number): Promise<void> {
@@ -124,11 +154,29 @@ describe("a candidate whose step has not opened", () => {
     const s = await server();
     const c = clock();
     const a = await agent(s, { rolloutBucket: 50, now: c.now });
-    const { serial, issuedAt } = await publish([a], s, v2, { rollout: { steps: [{ percent: 10, after: 0 }, { percent: 60, after: 3600 }, { percent: 100, after: 7200 }] }, guard: GUARD });
+    const { serial, issuedAt } = await publish([a], s, v2, {
+      rollout: {
+        steps: [
+          { percent: 10, after: 0 },
+          { percent: 60, after: 3600 },
+          { percent: 100, after: 7200 },
+        ],
+      },
+      guard: GUARD,
+    });
     const opensAt = new Date(Date.parse(issuedAt) + HOUR).toISOString();
     let st = await status(a);
     expect(st.active.version).toBe(DEFAULT_VERSION);
-    expect(st.pending).toMatchObject({ name: "default", version: V2, serial, bucket: 50, percent: 60, opensAt, guard: GUARD, shadow: { decisions: 0, changed: 0 } });
+    expect(st.pending).toMatchObject({
+      name: "default",
+      version: V2,
+      serial,
+      bucket: 50,
+      percent: 60,
+      opensAt,
+      guard: GUARD,
+      shadow: { decisions: 0, changed: 0 },
+    });
     expect(await metric(a, new RegExp(`^isoplace_policy_pending_info\\{name="default",version="${V2}",serial="${serial}",bucket="50.00"\\}`))).toBe(1);
     expect((await decide(a, requests[0])).policy.version).toBe(DEFAULT_VERSION);
 
@@ -138,17 +186,28 @@ describe("a candidate whose step has not opened", () => {
     expect(st.pending.shadow).toMatchObject({ changed: 0, transitions: [] });
     expect(await metric(a, /^isoplace_shadow_decisions_total /)).toBeGreaterThanOrEqual(60);
 
-    c.shift = HOUR - 1000;                 // a second before its step opens
+    c.shift = HOUR - 1000; // a second before its step opens
     await a.manager.review();
     expect((await status(a)).pending?.version).toBe(V2);
-    c.shift = HOUR + 5 * MIN;              // open, still baking
+    c.shift = HOUR + 5 * MIN; // open, still baking
     await a.manager.review();
     expect((await status(a)).pending?.version).toBe(V2);
-    c.shift = HOUR + 10 * MIN + 1000;      // the bake has passed
+    c.shift = HOUR + 10 * MIN + 1000; // the bake has passed
     await a.manager.review();
     st = await status(a);
     expect(st.pending).toBeNull();
-    expect(st.active).toMatchObject({ version: V2, serial, adoption: { guard: "passed", bucket: 50, percent: 60, opensAt, changed: 0, message: expect.stringMatching(/the guard passed: 0 of \d+ shadow decisions changed/) } });
+    expect(st.active).toMatchObject({
+      version: V2,
+      serial,
+      adoption: {
+        guard: "passed",
+        bucket: 50,
+        percent: 60,
+        opensAt,
+        changed: 0,
+        message: expect.stringMatching(/the guard passed: 0 of \d+ shadow decisions changed/),
+      },
+    });
     expect(st.active.adoption.decisions).toBeGreaterThanOrEqual(60);
     expect((await decide(a, requests[0])).policy.version).toBe(V2);
     expect(await metric(a, /^isoplace_policy_pending_info\{/)).toBeUndefined();
@@ -158,12 +217,23 @@ describe("a candidate whose step has not opened", () => {
     const s = await server();
     const c = clock();
     const a = await agent(s, { rolloutBucket: 0, now: c.now });
-    await publish([a], s, v2, { rollout: { steps: [{ percent: 1, after: 0 }, { percent: 100, after: 3600 }] }, guard: GUARD });
+    await publish([a], s, v2, {
+      rollout: {
+        steps: [
+          { percent: 1, after: 0 },
+          { percent: 100, after: 3600 },
+        ],
+      },
+      guard: GUARD,
+    });
     expect((await status(a)).pending?.version).toBe(V2);
     c.shift = 10 * MIN + 1000;
     await a.manager.review();
     const st = await status(a);
-    expect(st.active).toMatchObject({ version: V2, adoption: { guard: "silent", decisions: 0, message: expect.stringMatching(/the guard could not speak: 0 shadow decisions seen/) } });
+    expect(st.active).toMatchObject({
+      version: V2,
+      adoption: { guard: "silent", decisions: 0, message: expect.stringMatching(/the guard could not speak: 0 shadow decisions seen/) },
+    });
   });
 });
 
@@ -173,10 +243,22 @@ describe("the guard", () => {
     const c = clock();
     const { logger, lines } = logLines();
     const a = await agent(s, { rolloutBucket: 0, now: c.now, logger });
-    const { serial } = await publish([a], s, moved, { rollout: { steps: [{ percent: 1, after: 0 }, { percent: 100, after: 3600 }] }, guard: GUARD });
+    const { serial } = await publish([a], s, moved, {
+      rollout: {
+        steps: [
+          { percent: 1, after: 0 },
+          { percent: 100, after: 3600 },
+        ],
+      },
+      guard: GUARD,
+    });
     await traffic(a, 80);
     const pending = (await status(a)).pending;
-    expect(pending.shadow.transitions[0]).toMatchObject({ from: "L4/wasmedge", to: "L3/containerd", example: expect.stringContaining('"scenario":"serverless"') });
+    expect(pending.shadow.transitions[0]).toMatchObject({
+      from: "L4/wasmedge",
+      to: "L3/containerd",
+      example: expect.stringContaining('"scenario":"serverless"'),
+    });
     expect(pending.shadow.changed).toBe(pending.shadow.transitions[0].count);
 
     c.shift = 10 * MIN + 1000;
@@ -185,16 +267,32 @@ describe("the guard", () => {
     expect(st.active.version).toBe(DEFAULT_VERSION);
     expect(st.pending).toBeNull();
     expect(st.lastError).toMatchObject({
-      reason: "guard", message: expect.stringMatching(new RegExp(`${MOVED} \\(serial ${serial}\\) is not adopted and not tried again: the guard refused it: \\d+ of \\d+ shadow decisions changed`)),
+      reason: "guard",
+      message: expect.stringMatching(
+        new RegExp(`${MOVED} \\(serial ${serial}\\) is not adopted and not tried again: the guard refused it: \\d+ of \\d+ shadow decisions changed`),
+      ),
       transitions: [{ from: "L4/wasmedge", to: "L3/containerd", count: pending.shadow.changed, example: expect.stringContaining("serverless") }],
     });
     expect(await metric(a, /^isoplace_policy_rejections_total\{reason="guard"\}/)).toBe(1);
     expect(await metric(a, /^isoplace_shadow_changed_total\{from="L4\/wasmedge",to="L3\/containerd"\}/)).toBeGreaterThanOrEqual(pending.shadow.changed);
     const refusal = lines.find((l) => l.msg === "policy refused by its guard");
-    expect(refusal).toMatchObject({ reason: "guard", serial, transitions: [{ from: "L4/wasmedge", to: "L3/containerd", example: expect.stringContaining("serverless") }] });
+    expect(refusal).toMatchObject({
+      reason: "guard",
+      serial,
+      transitions: [{ from: "L4/wasmedge", to: "L3/containerd", example: expect.stringContaining("serverless") }],
+    });
 
     // the same serial again (the admin, here) is refused at once; the URL is not offered again
-    const again = await put(a, moved, { serial, rollout: { steps: [{ percent: 1, after: 0 }, { percent: 100, after: 3600 }] }, guard: GUARD });
+    const again = await put(a, moved, {
+      serial,
+      rollout: {
+        steps: [
+          { percent: 1, after: 0 },
+          { percent: 100, after: 3600 },
+        ],
+      },
+      guard: GUARD,
+    });
     expect(again.status).toBe(422);
     expect(await again.json()).toMatchObject({ reason: "guard", detail: expect.stringMatching(/refused by its guard .* not tried again/) });
     c.shift = 2 * HOUR;
@@ -213,7 +311,14 @@ describe("the guard", () => {
   it("speaks for the webhook's replicas too: admissions are decided in the shadow and the candidate refused", async () => {
     const s = await server();
     const c = clock();
-    const w: TestWebhook = await startTestWebhook({ policy: s.url, trustedKeys: keys.trusted, builtIn: async () => v1, poll: { intervalMs: 40, jitter: 0, firstDelayMs: 0 }, rolloutBucket: 0, now: c.now });
+    const w: TestWebhook = await startTestWebhook({
+      policy: s.url,
+      trustedKeys: keys.trusted,
+      builtIn: async () => v1,
+      poll: { intervalMs: 40, jitter: 0, firstDelayMs: 0 },
+      rolloutBucket: 0,
+      now: c.now,
+    });
     agents.push(w);
     const a = w.webhook.agent;
     const status = async () => (await call(w.webhook.port, w.ca, "GET", "/v1/policy")).json;
@@ -243,14 +348,24 @@ describe("halt", () => {
     const later = await agent(s, { rolloutBucket: 50, now: c.now, logger });
     // the fleet runs v2 (signed); the candidate is staged: the canary adopts it at once, the other holds it
     const running = await publish([canary, later], s, v2);
-    const { serial } = await publish([canary, later], s, moved, { rollout: { steps: [{ percent: 1, after: 0 }, { percent: 100, after: 3600 }] } });
+    const { serial } = await publish([canary, later], s, moved, {
+      rollout: {
+        steps: [
+          { percent: 1, after: 0 },
+          { percent: 100, after: 3600 },
+        ],
+      },
+    });
     expect((await status(canary)).active).toMatchObject({ version: MOVED, adoption: { guard: "none" } });
     expect((await status(later)).pending?.version).toBe(MOVED);
 
     // what `policy halt v2.wasm` publishes: the module the fleet ran, under a higher serial, no plan
     await publish([canary, later], s, v2, { serial: serial + 1 });
     expect((await status(later)).pending).toBeNull();
-    expect(lines.find((l) => l.msg === "staged rollout halted: a newer statement supersedes the pending candidate")).toMatchObject({ serial, by: { serial: serial + 1 } });
+    expect(lines.find((l) => l.msg === "staged rollout halted: a newer statement supersedes the pending candidate")).toMatchObject({
+      serial,
+      by: { serial: serial + 1 },
+    });
     expect((await status(later)).active).toMatchObject({ version: V2, serial: serial + 1 });
     expect((await status(canary)).active).toMatchObject({ version: V2, serial: serial + 1 });
     expect(running.serial).toBeLessThan(serial);
@@ -268,11 +383,27 @@ describe("the pending module signed again", () => {
     const s = await server();
     const c = clock();
     const a = await agent(s, { rolloutBucket: 50, now: c.now });
-    await publish([a], s, v2, { rollout: { steps: [{ percent: 10, after: 0 }, { percent: 100, after: 3600 }] }, guard: GUARD });
+    await publish([a], s, v2, {
+      rollout: {
+        steps: [
+          { percent: 10, after: 0 },
+          { percent: 100, after: 3600 },
+        ],
+      },
+      guard: GUARD,
+    });
     await traffic(a, 20);
     const before = (await status(a)).pending;
     // slowed down: its step now opens after two hours
-    const { serial } = await publish([a], s, v2, { rollout: { steps: [{ percent: 10, after: 0 }, { percent: 100, after: 7200 }] }, guard: GUARD });
+    const { serial } = await publish([a], s, v2, {
+      rollout: {
+        steps: [
+          { percent: 10, after: 0 },
+          { percent: 100, after: 7200 },
+        ],
+      },
+      guard: GUARD,
+    });
     const after = (await status(a)).pending;
     expect(after).toMatchObject({ serial, since: before.since, shadow: { decisions: before.shadow.decisions } });
     expect(Date.parse(after.opensAt) - Date.parse(before.opensAt)).toBeGreaterThanOrEqual(HOUR);
@@ -288,7 +419,15 @@ describe("a restart while a candidate is pending", () => {
     const c = clock();
     const dataDir = await tempDir("isoplace-staged-data-");
     let a = await agent(s, { rolloutBucket: 50, now: c.now, dataDir });
-    const { serial } = await publish([a], s, v2, { rollout: { steps: [{ percent: 10, after: 0 }, { percent: 100, after: 3600 }] }, guard: GUARD });
+    const { serial } = await publish([a], s, v2, {
+      rollout: {
+        steps: [
+          { percent: 10, after: 0 },
+          { percent: 100, after: 3600 },
+        ],
+      },
+      guard: GUARD,
+    });
     await traffic(a, 30);
     const before = (await status(a)).pending;
     await a.close();
@@ -313,7 +452,8 @@ describe("a restart while a candidate is pending", () => {
 describe("clock skew", () => {
   it("an agent whose clock is behind adopts late; one whose clock is ahead adopts early by no more than its skew", async () => {
     const s = await server();
-    const behind = clock(-HOUR), ahead = clock(5 * MIN);
+    const behind = clock(-HOUR),
+      ahead = clock(5 * MIN);
     const late = await agent(s, { rolloutBucket: 50, now: behind.now });
     const early = await agent(s, { rolloutBucket: 50, now: ahead.now });
     // one step, two hours after the signing
@@ -325,9 +465,9 @@ describe("clock skew", () => {
       return [(await status(late)).active.version, (await status(early)).active.version];
     };
     expect(await at(2 * HOUR - 6 * MIN)).toEqual([DEFAULT_VERSION, DEFAULT_VERSION]);
-    expect(await at(2 * HOUR - 5 * MIN + 1000)).toEqual([DEFAULT_VERSION, V2]);   // early by its 5 minutes, not more
-    expect(await at(2 * HOUR + 1000)).toEqual([DEFAULT_VERSION, V2]);              // the step has opened; the clock behind still says 1 h
-    expect(await at(3 * HOUR + 1000)).toEqual([V2, V2]);                           // late by its hour
+    expect(await at(2 * HOUR - 5 * MIN + 1000)).toEqual([DEFAULT_VERSION, V2]); // early by its 5 minutes, not more
+    expect(await at(2 * HOUR + 1000)).toEqual([DEFAULT_VERSION, V2]); // the step has opened; the clock behind still says 1 h
+    expect(await at(3 * HOUR + 1000)).toEqual([V2, V2]); // late by its hour
   });
 });
 

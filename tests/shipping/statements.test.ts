@@ -6,15 +6,22 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { envelopeHeader, inTotoStatement, LEGACY_STATEMENT_TYPE, pae, STATEMENT_TYPE, type Envelope, type InTotoStatement } from "../../host/delivery/statement.ts";
+import {
+  envelopeHeader,
+  inTotoStatement,
+  LEGACY_STATEMENT_TYPE,
+  pae,
+  STATEMENT_TYPE,
+  type Envelope,
+  type InTotoStatement,
+} from "../../host/delivery/statement.ts";
 import { signBytes, toBase64 } from "../../host/delivery/signing.ts";
 import { startAgent, type Agent, type AgentOptions } from "../../host/node/agent.ts";
-import {
-  build, defaultSource, keyFiles, policyStatus, signHeader, silent, statementFor, tempDir, variantSource, type KeyFiles,
-} from "./support/fixtures.ts";
+import { build, defaultSource, keyFiles, policyStatus, signHeader, silent, statementFor, tempDir, variantSource, type KeyFiles } from "./support/fixtures.ts";
 
 const TOKEN = "statements-admin-token-0123456789";
-const V2 = "2025.11.15-2", V3 = "2025.11.15-3";
+const V2 = "2025.11.15-2",
+  V3 = "2025.11.15-3";
 let v1: Uint8Array, v2: Uint8Array, v3: Uint8Array;
 let keys: KeyFiles, next: KeyFiles, root: string;
 const agents: Agent[] = [];
@@ -22,11 +29,16 @@ const agents: Agent[] = [];
 beforeAll(async () => {
   root = await tempDir();
   [v1, v2, v3, keys, next] = await Promise.all([
-    defaultSource().then(build), variantSource(V2, "K3s + WasmEdge 0.15.0 (v2)").then(build), variantSource(V3, "K3s + WasmEdge 0.16.0 (v3)").then(build),
-    keyFiles(join(root, "keys")), keyFiles(join(root, "next")),
+    defaultSource().then(build),
+    variantSource(V2, "K3s + WasmEdge 0.15.0 (v2)").then(build),
+    variantSource(V3, "K3s + WasmEdge 0.16.0 (v3)").then(build),
+    keyFiles(join(root, "keys")),
+    keyFiles(join(root, "next")),
   ]);
 });
-afterEach(async () => { await Promise.all(agents.splice(0).map((a) => a.close())); });
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((a) => a.close()));
+});
 
 async function agent(o: Partial<AgentOptions> = {}): Promise<Agent> {
   const a = await startAgent({ port: 0, logger: silent, builtIn: async () => v1, trustedKeys: keys.trusted, adminToken: TOKEN, ...o });
@@ -34,10 +46,12 @@ async function agent(o: Partial<AgentOptions> = {}): Promise<Agent> {
   return a;
 }
 
-const put = (a: Agent, body: Uint8Array, signature: string) => fetch(`${a.url}/v1/policy`, {
-  method: "PUT", body: body as BufferSource,
-  headers: { "content-type": "application/wasm", "isoplace-signature": signature, authorization: `Bearer ${TOKEN}` },
-});
+const put = (a: Agent, body: Uint8Array, signature: string) =>
+  fetch(`${a.url}/v1/policy`, {
+    method: "PUT",
+    body: body as BufferSource,
+    headers: { "content-type": "application/wasm", "isoplace-signature": signature, authorization: `Bearer ${TOKEN}` },
+  });
 const rollback = (a: Agent) => fetch(`${a.url}/v1/policy/rollback`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
 
 async function rejections(a: Agent, reason: string): Promise<number> {
@@ -97,13 +111,29 @@ describe("each statement check refuses with its own reason; the active policy st
   it.each([
     ["a predicate with a bad serial", (s: InTotoStatement) => ({ ...s, predicate: { ...s.predicate, serial: -1 } }), /serial must be a positive integer/],
     // Date.parse reads "12/31/2099" in the agent's own time zone, and "2030-02-30" as 2 March
-    ["an expiry that is not RFC 3339 (a local-time date)", (s: InTotoStatement) => ({ ...s, predicate: { ...s.predicate, expires: "12/31/2099" } }), /expires must be an RFC 3339 time with Z or an offset/],
-    ["an issue time on a day that does not exist", (s: InTotoStatement) => ({ ...s, predicate: { ...s.predicate, issuedAt: "2030-02-30T00:00:00Z" } }), /issuedAt must be an RFC 3339 time/],
-    ["another predicate type", (s: InTotoStatement) => ({ ...s, predicateType: "https://slsa.dev/provenance/v1" }), /predicateType must be "https:\/\/isoplace.dev\/policy-statement\/v1"/],
+    [
+      "an expiry that is not RFC 3339 (a local-time date)",
+      (s: InTotoStatement) => ({ ...s, predicate: { ...s.predicate, expires: "12/31/2099" } }),
+      /expires must be an RFC 3339 time with Z or an offset/,
+    ],
+    [
+      "an issue time on a day that does not exist",
+      (s: InTotoStatement) => ({ ...s, predicate: { ...s.predicate, issuedAt: "2030-02-30T00:00:00Z" } }),
+      /issuedAt must be an RFC 3339 time/,
+    ],
+    [
+      "another predicate type",
+      (s: InTotoStatement) => ({ ...s, predicateType: "https://slsa.dev/provenance/v1" }),
+      /predicateType must be "https:\/\/isoplace.dev\/policy-statement\/v1"/,
+    ],
     ["no in-toto _type", (s: InTotoStatement) => ({ ...s, _type: undefined }), /_type must be "https:\/\/in-toto.io\/Statement\/v1"/],
     ["two subjects", (s: InTotoStatement) => ({ ...s, subject: [...s.subject, ...s.subject] }), /exactly one module/],
     ["a subject without a sha256 digest", (s: InTotoStatement) => ({ ...s, subject: [{ name: "p.wasm", digest: { sha512: "ab" } }] }), /exactly one module/],
-    ["the flat statement of before, under the in-toto payload type", (s: InTotoStatement) => ({ ...s.predicate, moduleSha256: s.subject[0].digest.sha256 }), /_type must be/],
+    [
+      "the flat statement of before, under the in-toto payload type",
+      (s: InTotoStatement) => ({ ...s.predicate, moduleSha256: s.subject[0].digest.sha256 }),
+      /_type must be/,
+    ],
   ])("statement: a validly signed in-toto payload that is not our statement (%s)", async (_, change, message) => {
     const a = await agent();
     await refused(a, v2, await signedPayload(STATEMENT_TYPE, change(inTotoStatement(await statementFor(v2)))), "statement", message);
@@ -164,7 +194,9 @@ describe("serials over time", () => {
     expect((await res.json()).result).toBe("unchanged");
     const serial = JSON.parse(atob(JSON.parse(atob(renewed)).payload)).predicate.serial;
     expect((await policyStatus(a.url)).active).toMatchObject({ version: V2, serial, expires });
-    expect(await readFile(join(dataDir, "modules", `${(await policyStatus(a.url)).active.moduleSha256}.wasm.sig`), "utf8")).toContain(JSON.parse(atob(renewed)).payload);
+    expect(await readFile(join(dataDir, "modules", `${(await policyStatus(a.url)).active.moduleSha256}.wasm.sig`), "utf8")).toContain(
+      JSON.parse(atob(renewed)).payload,
+    );
     await refused(a, v3, between, "serial-lower", /downgrade/);
   });
 
@@ -188,7 +220,8 @@ describe("serials over time", () => {
 
   it("the serial mark survives even when the data directory's policy no longer verifies", async () => {
     const dataDir = join(root, "data-untrusted");
-    const older = await signHeader(v2, next), newer = await signHeader(v3, next);
+    const older = await signHeader(v2, next),
+      newer = await signHeader(v3, next);
     const first = await agent({ dataDir, trustedKeys: next.trusted });
     expect((await put(first, v2, older)).status).toBe(200);
     expect((await put(first, v3, newer)).status).toBe(200);
@@ -205,13 +238,18 @@ describe("serials over time", () => {
   it("the admin rollback goes back to a lower serial, says so, and re-delivering the rolled-back statement does not undo it", async () => {
     const dataDir = join(root, "data-rollback");
     const a = await agent({ dataDir });
-    const s2 = await signHeader(v2, keys), s3 = await signHeader(v3, keys);
+    const s2 = await signHeader(v2, keys),
+      s3 = await signHeader(v3, keys);
     expect((await put(a, v2, s2)).status).toBe(200);
     expect((await put(a, v3, s3)).status).toBe(200);
     const res = await rollback(a);
     expect(res.status).toBe(200);
     const status = await res.json();
-    expect(status.active).toMatchObject({ version: V2, activatedBy: "rollback", rollback: { from: { name: "default", version: V3, serial: expect.any(Number) } } });
+    expect(status.active).toMatchObject({
+      version: V2,
+      activatedBy: "rollback",
+      rollback: { from: { name: "default", version: V3, serial: expect.any(Number) } },
+    });
     const state = JSON.parse(await readFile(join(dataDir, "state.json"), "utf8"));
     expect(state.kept[0].rollback.from.version).toBe(V3);
     expect(state.serials.default.rolledBack).toBe(true);
@@ -227,7 +265,14 @@ describe("serials over time", () => {
 describe("the statement format before in-toto", () => {
   it("is accepted for one release, and the log says so once per activation", async () => {
     const lines: Record<string, unknown>[] = [];
-    const logger = pino({ level: "info" }, { write: (l: string) => { lines.push(JSON.parse(l)); } });
+    const logger = pino(
+      { level: "info" },
+      {
+        write: (l: string) => {
+          lines.push(JSON.parse(l));
+        },
+      },
+    );
     const notes = () => lines.filter((l) => l.statementFormat === "legacy");
     const dataDir = join(root, "data-legacy");
     const a = await agent({ logger, dataDir });
@@ -236,7 +281,12 @@ describe("the statement format before in-toto", () => {
     expect((await put(a, v2, legacy)).status).toBe(200);
     expect((await policyStatus(a.url)).active).toMatchObject({ version: V2, serial: st.serial });
     expect(notes()).toHaveLength(1);
-    expect(notes()[0]).toMatchObject({ level: 40, msg: expect.stringMatching(/old format \(payloadType application\/vnd.isoplace.policy.statement\+json\), which this release is the last to accept: re-sign it with `isoplace policy sign/) });
+    expect(notes()[0]).toMatchObject({
+      level: 40,
+      msg: expect.stringMatching(
+        /old format \(payloadType application\/vnd.isoplace.policy.statement\+json\), which this release is the last to accept: re-sign it with `isoplace policy sign/,
+      ),
+    });
     // the same delivery again activates nothing and says nothing
     expect((await (await put(a, v2, legacy)).json()).result).toBe("unchanged");
     expect(notes()).toHaveLength(1);

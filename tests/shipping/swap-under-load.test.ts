@@ -5,11 +5,24 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startAgent, type Agent } from "../../host/node/agent.ts";
-import { build, DEFAULT_EDGE_STACK, DEFAULT_VERSION, defaultSource, keyFiles, signHeader, silent, type KeyFiles, tempDir, variantSource } from "./support/fixtures.ts";
+import {
+  build,
+  DEFAULT_EDGE_STACK,
+  DEFAULT_VERSION,
+  defaultSource,
+  keyFiles,
+  signHeader,
+  silent,
+  type KeyFiles,
+  tempDir,
+  variantSource,
+} from "./support/fixtures.ts";
 
 const TOKEN = "swap-test-token-0123456789abcdef";
-const V2 = "2025.11.15-2", V2_STACK = "K3s + WasmEdge 0.15.0 (v2)";
-const SWAPS = 24, CLIENTS = 4;
+const V2 = "2025.11.15-2",
+  V2_STACK = "K3s + WasmEdge 0.15.0 (v2)";
+const SWAPS = 24,
+  CLIENTS = 4;
 const STACK_OF: Record<string, string> = { [DEFAULT_VERSION]: DEFAULT_EDGE_STACK, [V2]: V2_STACK };
 
 let agent: Agent;
@@ -29,15 +42,21 @@ it(`${CLIENTS} clients, ${SWAPS} swaps: zero failed requests, every answer consi
   const failures: string[] = [];
   // a swap is waited on until a client's answer names the version it activated
   let awaited: { version: string; resolve: () => void } | undefined;
-  const answeredBy = (version: string) => new Promise<void>((resolve) => { awaited = { version, resolve }; });
+  const answeredBy = (version: string) =>
+    new Promise<void>((resolve) => {
+      awaited = { version, resolve };
+    });
 
   const client = async (k: number) => {
     while (swapping) {
       try {
         const batch = k % 2 === 1;
         const res = await fetch(`${agent.url}/v1/decide${batch ? "/batch" : ""}`, {
-          method: "POST", headers: { "content-type": "application/json" },
-          body: JSON.stringify(batch ? { items: [{ workload: { scenario: "edge" } }, { workload: { scenario: "edge" } }] } : { workload: { scenario: "edge" } }),
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(
+            batch ? { items: [{ workload: { scenario: "edge" } }, { workload: { scenario: "edge" } }] } : { workload: { scenario: "edge" } },
+          ),
         });
         if (res.status !== 200) {
           failures.push(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
@@ -61,7 +80,11 @@ it(`${CLIENTS} clients, ${SWAPS} swaps: zero failed requests, every answer consi
   // each PUT is a new statement (a higher serial), as a publisher alternating two policies would sign
   const put = async (bytes: Uint8Array) => {
     const sig = await signHeader(bytes, keys);
-    const res = await fetch(`${agent.url}/v1/policy`, { method: "PUT", body: bytes as BufferSource, headers: { "content-type": "application/wasm", "isoplace-signature": sig, authorization: `Bearer ${TOKEN}` } });
+    const res = await fetch(`${agent.url}/v1/policy`, {
+      method: "PUT",
+      body: bytes as BufferSource,
+      headers: { "content-type": "application/wasm", "isoplace-signature": sig, authorization: `Bearer ${TOKEN}` },
+    });
     expect(res.status).toBe(200);
     expect((await res.json()).result).toBe("activated");
   };

@@ -25,25 +25,39 @@ beforeAll(async () => {
   [keys, v2] = await Promise.all([keyFiles(join(root, "keys")), variantSource(V2, "K3s + WasmEdge 0.14.1 (redirects)").then(build)]);
   sig2 = await sign(v2, keys);
 }, 180_000);
-afterEach(async () => { for (const close of closers.splice(0).reverse()) await close(); });
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-interface Seen { path: string; authorization: string | undefined }
+interface Seen {
+  path: string;
+  authorization: string | undefined;
+}
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return `127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 /** A server that records every request and answers with `handle`. */
-async function server(handle: (req: IncomingMessage, res: ServerResponse) => void, tls?: { cert: Buffer; key: Buffer }): Promise<{ origin: string; seen: Seen[] }> {
+async function server(
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+  tls?: { cert: Buffer; key: Buffer },
+): Promise<{ origin: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     seen.push({ path: req.url!, authorization: req.headers.authorization });
     handle(req, res);
   };
-  const s = tls ? createHttpsServer(tls, listener) as unknown as Server : createServer(listener);
+  const s = tls ? (createHttpsServer(tls, listener) as unknown as Server) : createServer(listener);
   return { origin: `${tls ? "https" : "http"}://${await listen(s)}`, seen };
 }
 
@@ -77,13 +91,14 @@ it("credentials in the URL go to its own origin as Basic, never to the origin it
 });
 
 it(`at most ${MAX_REDIRECTS} redirects: ${MAX_REDIRECTS} are followed, one more is an error naming the limit`, async () => {
-  const hops = (n: number) => server((req, res) => {
-    const m = /^\/hop(\d+)(\/.*)$/.exec(req.url!);
-    if (!m) return void res.writeHead(302, { location: `/hop1${req.url}` }).end();
-    const k = Number(m[1]);
-    if (k < n) return void res.writeHead(302, { location: `/hop${k + 1}${m[2]}` }).end();
-    bundle(res, m[2]);
-  });
+  const hops = (n: number) =>
+    server((req, res) => {
+      const m = /^\/hop(\d+)(\/.*)$/.exec(req.url!);
+      if (!m) return void res.writeHead(302, { location: `/hop1${req.url}` }).end();
+      const k = Number(m[1]);
+      if (k < n) return void res.writeHead(302, { location: `/hop${k + 1}${m[2]}` }).end();
+      bundle(res, m[2]);
+    });
   const ok = await hops(MAX_REDIRECTS);
   const a = await agent(`${ok.origin}/policy.wasm`);
   await afterChecks(a, (s) => s.active.version === V2);
@@ -99,10 +114,16 @@ it(`at most ${MAX_REDIRECTS} redirects: ${MAX_REDIRECTS} are followed, one more 
 it("never from HTTPS to plain HTTP: a real TLS server redirecting to an http:// origin is refused, and that origin is never asked", async () => {
   const certs = await makeCertificates({ service: "bundles", namespace: "test", outDir: join(root, "tls"), extraNames: ["127.0.0.1"] });
   const plain = await server((req, res) => bundle(res, req.url!));
-  const secure = await server((req, res) => res.writeHead(302, { location: `${plain.origin}${req.url}` }).end(),
-    { cert: await readFile(certs.cert), key: await readFile(certs.key) });
-  const agentProcess = await spawnAgent(["--policy", `${secure.origin}/policy.wasm`, "--trusted-key", keys.pub, "--poll-interval", "1"], { env: { NODE_EXTRA_CA_CERTS: certs.caCert } });
-  closers.push(async () => { await agentProcess.kill(); });
+  const secure = await server((req, res) => res.writeHead(302, { location: `${plain.origin}${req.url}` }).end(), {
+    cert: await readFile(certs.cert),
+    key: await readFile(certs.key),
+  });
+  const agentProcess = await spawnAgent(["--policy", `${secure.origin}/policy.wasm`, "--trusted-key", keys.pub, "--poll-interval", "1"], {
+    env: { NODE_EXTRA_CA_CERTS: certs.caCert },
+  });
+  closers.push(async () => {
+    await agentProcess.kill();
+  });
   await agentProcess.waitForLine((l) => l.includes('"msg":"policy poll failed"'), "the failed poll's warning");
   const err = (await policyStatus(agentProcess.url)).lastError;
   expect(err).toMatchObject({ reason: "source", message: expect.stringMatching(/redirected from HTTPS to plain HTTP/) });

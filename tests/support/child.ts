@@ -4,7 +4,10 @@
 // running when the test file's process ends is killed with it.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 
-export interface Exit { code: number | null; signal: NodeJS.Signals | null }
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 export interface Child {
   process: ChildProcess;
@@ -22,7 +25,9 @@ export interface Child {
 }
 
 const live = new Set<ChildProcess>();
-process.once("exit", () => { for (const c of live) c.kill("SIGKILL"); });
+process.once("exit", () => {
+  for (const c of live) c.kill("SIGKILL");
+});
 
 const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 
@@ -44,9 +49,14 @@ export function spawnChild(command: string, args: string[], o: ChildOptions = {}
       resolve({ code, signal });
     });
     // a command that cannot be started never emits "exit"
-    proc.once("error", () => { live.delete(proc); resolve({ code: null, signal: null }); });
+    proc.once("error", () => {
+      live.delete(proc);
+      resolve({ code: null, signal: null });
+    });
   });
-  void exited.then(() => { for (const w of waiters) w(null); });
+  void exited.then(() => {
+    for (const w of waiters) w(null);
+  });
 
   for (const stream of [proc.stdout, proc.stderr]) {
     let partial = "";
@@ -64,13 +74,14 @@ export function spawnChild(command: string, args: string[], o: ChildOptions = {}
   const output = () => lines.join("\n");
   const waitForLine: Child["waitForLine"] = (match, what, timeoutMs = 30_000) => {
     const test = typeof match === "function" ? match : (l: string) => match.test(l);
-    const seen = lines.find(test);  // a line not kept was seen by no waiter either: ask before it can come
+    const seen = lines.find(test); // a line not kept was seen by no waiter either: ask before it can come
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise<string>((resolve, reject) => {
       const done = (err: Error | null, line?: string) => {
         clearTimeout(timer);
         waiters.delete(waiter);
-        if (err) reject(err); else resolve(line!);
+        if (err) reject(err);
+        else resolve(line!);
       };
       const waiter = (line: string | null) => {
         if (line === null) done(new Error(`the process exited (${proc.exitCode ?? proc.signalCode}) before ${what}:\n${output()}`));
@@ -86,7 +97,12 @@ export function spawnChild(command: string, args: string[], o: ChildOptions = {}
   };
 
   return {
-    process: proc, lines, exited, waitForLine, output, lineCount: () => count,
+    process: proc,
+    lines,
+    exited,
+    waitForLine,
+    output,
+    lineCount: () => count,
     stop: (signal = "SIGKILL") => {
       if (running(proc)) proc.kill(signal);
       return exited;
@@ -94,24 +110,40 @@ export function spawnChild(command: string, args: string[], o: ChildOptions = {}
   };
 }
 
-export interface Ran { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface Ran {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a command to its end with standard input given and a deadline: past it the command is killed and the run rejects. */
 export function runChild(command: string, args: string[], o: SpawnOptions & { input?: string; timeoutMs?: number } = {}): Promise<Ran> {
   const { input, timeoutMs = 60_000, ...options } = o;
   const proc = spawn(command, args, { ...options, stdio: ["pipe", "pipe", "pipe"] });
   live.add(proc);
-  let stdout = "", stderr = "";
-  proc.stdout!.on("data", (d) => { stdout += d; });
-  proc.stderr!.on("data", (d) => { stderr += d; });
-  proc.stdin!.on("error", () => { /* the command may exit without reading its input */ });
+  let stdout = "",
+    stderr = "";
+  proc.stdout!.on("data", (d) => {
+    stdout += d;
+  });
+  proc.stderr!.on("data", (d) => {
+    stderr += d;
+  });
+  proc.stdin!.on("error", () => {
+    /* the command may exit without reading its input */
+  });
   proc.stdin!.end(input ?? "");
   return new Promise<Ran>((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");
       reject(new Error(`${command} ${args.join(" ")} did not finish within ${timeoutMs} ms:\n${stdout}${stderr}`));
     }, timeoutMs);
-    proc.once("error", (err) => { clearTimeout(timer); live.delete(proc); reject(err); });
+    proc.once("error", (err) => {
+      clearTimeout(timer);
+      live.delete(proc);
+      reject(err);
+    });
     proc.once("close", (code, signal) => {
       clearTimeout(timer);
       live.delete(proc);

@@ -7,7 +7,11 @@ import { runChild } from "./child.ts";
 export const SOURCE_MAIN = join(PACKAGE_ROOT, "host", "cli", "main.ts");
 export const BUILT_MAIN = join(PACKAGE_ROOT, "dist", "host", "cli", "main.js");
 
-export interface Ran { code: number; stdout: string; stderr: string }
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export interface RunOptions {
   /** The whole environment of the command (default: this process's). */
@@ -24,8 +28,7 @@ export async function run(command: string, args: string[], o: RunOptions = {}): 
 }
 
 /** `isoplace ARGS` under this Node: from the sources, or `main` (the built dist/). */
-export const isoplace = (args: string[], o: RunOptions & { main?: string } = {}): Promise<Ran> =>
-  run(process.execPath, [o.main ?? SOURCE_MAIN, ...args], o);
+export const isoplace = (args: string[], o: RunOptions & { main?: string } = {}): Promise<Ran> => run(process.execPath, [o.main ?? SOURCE_MAIN, ...args], o);
 
 /** The run, or an error showing its output when it failed. */
 export function ok(r: Ran, what: string): Ran {

@@ -21,14 +21,17 @@ export function startContainer(container: Container, moved: (path: string) => st
     return a.startsWith("/") ? moved(a) : a;
   });
   // a variable naming a file or directory (ISOPLACE_POLICY, DOCKER_CONFIG) is moved like a path in the args
-  const env = Object.fromEntries((container.env ?? []).map((e) => {
-    if (e.value === undefined) {
-      const field = e.valueFrom?.fieldRef?.fieldPath;
-      if (!field || !Object.hasOwn(POD_FIELDS, field)) throw new Error(`${e.name}: only the downward API's ${Object.keys(POD_FIELDS).join(", ")} are filled here`);
-      return [e.name, POD_FIELDS[field]];
-    }
-    return [e.name, e.value.startsWith("/") ? moved(e.value) : e.value];
-  }));
+  const env = Object.fromEntries(
+    (container.env ?? []).map((e) => {
+      if (e.value === undefined) {
+        const field = e.valueFrom?.fieldRef?.fieldPath;
+        if (!field || !Object.hasOwn(POD_FIELDS, field))
+          throw new Error(`${e.name}: only the downward API's ${Object.keys(POD_FIELDS).join(", ")} are filled here`);
+        return [e.name, POD_FIELDS[field]];
+      }
+      return [e.name, e.value.startsWith("/") ? moved(e.value) : e.value];
+    }),
+  );
   // as the image runs it: node with its entrypoint's flags, then the script (NODE_OPTIONS from env)
   const { nodeFlags, script } = imageEntrypoint(PACKAGE_ROOT);
   return spawnChild(process.execPath, [...nodeFlags, join(PACKAGE_ROOT, script), ...args], { env: { ...env, PATH: "" } });

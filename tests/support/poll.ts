@@ -3,7 +3,10 @@
 // its API. Everything an in-process agent or a child's output can tell is waited on as an event.
 
 /** `probe`'s first truthy answer, asked every `everyMs`; past `ms` an error naming `what` and the last answer. */
-export async function pollOtherProcess<T>(probe: () => Promise<T>, o: { ms: number; everyMs: number; what: string; last?: () => string }): Promise<NonNullable<T>> {
+export async function pollOtherProcess<T>(
+  probe: () => Promise<T>,
+  o: { ms: number; everyMs: number; what: string; last?: () => string },
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + o.ms;
   for (;;) {
     const v = await probe();

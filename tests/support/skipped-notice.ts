@@ -19,8 +19,10 @@ export default class SkippedNotice implements Reporter {
     const browserSkipped = browser ? allSkipped(browser) : 0;
     if (browserSkipped) {
       const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-      notes.push(`NOTE: ${browserSkipped} browser tests of the web console were SKIPPED: no Chromium at ${chromium}. ` +
-        "Enable them with `apt-get install -y chromium` (or set CHROMIUM_PATH), then run npm test again.");
+      notes.push(
+        `NOTE: ${browserSkipped} browser tests of the web console were SKIPPED: no Chromium at ${chromium}. ` +
+          "Enable them with `apt-get install -y chromium` (or set CHROMIUM_PATH), then run npm test again.",
+      );
     }
     const peers = new Set<string>();
     let skipped = 0;
@@ -34,8 +36,10 @@ export default class SkippedNotice implements Reporter {
       }
     }
     if (skipped) {
-      notes.push(`NOTE: ${skipped} integration tests were SKIPPED: they need ${[...peers].sort().join(", ")} in .peers/bin. ` +
-        "Enable them with `npm run peers` (builds the real peers; see README), then run npm test again.");
+      notes.push(
+        `NOTE: ${skipped} integration tests were SKIPPED: they need ${[...peers].sort().join(", ")} in .peers/bin. ` +
+          "Enable them with `npm run peers` (builds the real peers; see README), then run npm test again.",
+      );
     }
     if (notes.length) process.stdout.write(`\n${notes.map((n) => `  ${n}`).join("\n")}\n\n`);
   }

@@ -24,7 +24,9 @@ export async function startStalled(): Promise<Stalled> {
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`, requests, events,
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    events,
     close: async () => {
       server.closeAllConnections();
       server.close();

@@ -22,7 +22,11 @@ afterAll(stopWasiHost);
 it("builds the command from the source, which answers with that policy; sign, verify and inspect take it", async () => {
   const built = await isoplace("policy", "build", join(dir, "edge.yaml"), "--wasi", "--out", command);
   expect(built.code, built.stderr).toBe(0);
-  expect(built.stdout).toMatch(new RegExp(`^${command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: \\d+ bytes, the WASI command of policy default ${VERSION}, whose \\d+ self-test vectors pass, module sha256 [0-9a-f]{64}\\n`));
+  expect(built.stdout).toMatch(
+    new RegExp(
+      `^${command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: \\d+ bytes, the WASI command of policy default ${VERSION}, whose \\d+ self-test vectors pass, module sha256 [0-9a-f]{64}\\n`,
+    ),
+  );
   expect(built.stdout).toContain(`isoplace policy sign ${command} --key KEY`);
   const module = new WebAssembly.Module(await readFile(command));
   expect(WebAssembly.Module.imports(module).every((i) => i.module === "wasi_snapshot_preview1")).toBe(true);
@@ -31,8 +35,11 @@ it("builds the command from the source, which answers with that policy; sign, ve
   const run = await runWasi(["decide", "--scenario", "edge"], "", { ISOPLACE_RUNTIMES: "containerd,wasmedge" }, "node:wasi", command);
   expect(run.code, run.stderr).toBe(0);
   expect(JSON.parse(run.stdout)).toMatchObject({
-    level: "L4", runtime: "wasmedge", stack: "K3s + WasmEdge 0.15.0 (custom)",
-    node: { source: "configured", runtimes: ["containerd", "wasmedge"] }, policy: { name: "default", version: VERSION },
+    level: "L4",
+    runtime: "wasmedge",
+    stack: "K3s + WasmEdge 0.15.0 (custom)",
+    node: { source: "configured", runtimes: ["containerd", "wasmedge"] },
+    policy: { name: "default", version: VERSION },
   });
 
   expect((await isoplace("policy", "keygen", "--out", join(dir, "keys"))).code).toBe(0);

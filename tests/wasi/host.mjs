@@ -19,7 +19,15 @@ function run({ args, stdin = "", env = {} }) {
   writeFileSync(paths[0], stdin);
   const fds = [openSync(paths[0], "r"), openSync(paths[1], "w"), openSync(paths[2], "w")];
   try {
-    const wasi = new WASI({ version: "preview1", args: ["isoplace.wasi.wasm", ...args], env, stdin: fds[0], stdout: fds[1], stderr: fds[2], returnOnExit: true });
+    const wasi = new WASI({
+      version: "preview1",
+      args: ["isoplace.wasi.wasm", ...args],
+      env,
+      stdin: fds[0],
+      stdout: fds[1],
+      stderr: fds[2],
+      returnOnExit: true,
+    });
     kept.push(wasi);
     const code = wasi.start(new WebAssembly.Instance(module, wasi.getImportObject()));
     return { code, stdout: readFileSync(paths[1], "utf8"), stderr: readFileSync(paths[2], "utf8") };

@@ -8,7 +8,11 @@ export function serveLines(run) {
   createInterface({ input: process.stdin }).on("line", (line) => {
     const call = JSON.parse(line);
     let answer;
-    try { answer = { id: call.id, ...run(call) }; } catch (err) { answer = { id: call.id, error: String(err?.stack ?? err) }; }
+    try {
+      answer = { id: call.id, ...run(call) };
+    } catch (err) {
+      answer = { id: call.id, error: String(err?.stack ?? err) };
+    }
     process.stdout.write(`${JSON.stringify(answer)}\n`);
   });
 }

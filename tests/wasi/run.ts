@@ -24,7 +24,11 @@ export function wasiModule(): WebAssembly.Module {
   return compiled;
 }
 
-export interface Run { code: number; stdout: string; stderr: string }
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export type RuntimeName = "node:wasi" | "wasmtime" | "wasmer-js";
 
@@ -50,11 +54,25 @@ function wasmtimeVersion(): string {
 
 export const RUNTIMES: WasiRuntime[] = [
   { name: "node:wasi", title: `node:wasi (Node ${process.versions.node})`, available: true, command: (file) => [process.execPath, [here("host.mjs"), file]] },
-  { name: "wasmtime", title: `Wasmtime (PyPI wasmtime ${wasmtimeVersion()})`, available: havePeers("python-wasmtime"), command: (file) => [peerBin("python-wasmtime"), [here("wasmtime_host.py"), file]] },
-  { name: "wasmer-js", title: `Wasmer's WASI for JavaScript (@wasmer/wasi ${wasmerVersion()})`, available: true, command: (file) => [process.execPath, [here("wasmer-host.mjs"), file]] },
+  {
+    name: "wasmtime",
+    title: `Wasmtime (PyPI wasmtime ${wasmtimeVersion()})`,
+    available: havePeers("python-wasmtime"),
+    command: (file) => [peerBin("python-wasmtime"), [here("wasmtime_host.py"), file]],
+  },
+  {
+    name: "wasmer-js",
+    title: `Wasmer's WASI for JavaScript (@wasmer/wasi ${wasmerVersion()})`,
+    available: true,
+    command: (file) => [process.execPath, [here("wasmer-host.mjs"), file]],
+  },
 ];
 
-interface Host { child: Child; pending: Map<number, { resolve: (r: Run) => void; reject: (e: Error) => void }>; sent: number }
+interface Host {
+  child: Child;
+  pending: Map<number, { resolve: (r: Run) => void; reject: (e: Error) => void }>;
+  sent: number;
+}
 /** One host per runtime and command file (dist/isoplace.wasi.wasm, or one `policy build --wasi` wrote). */
 const hosts = new Map<string, Host>();
 const retired = new Set<Host>();
@@ -76,16 +94,18 @@ function wasiHost(runtime: RuntimeName, file: string): Host {
   }
   if (file === WASI_COMMAND) wasiModule();
   const [command, args] = RUNTIMES.find((r) => r.name === runtime)!.command(file);
-  const child = spawnChild(command, args, { stdio: ["pipe", "pipe", "pipe"], keep: (l) => !l.startsWith("{\"id\"") });
+  const child = spawnChild(command, args, { stdio: ["pipe", "pipe", "pipe"], keep: (l) => !l.startsWith('{"id"') });
   const h: Host = { child, pending: new Map(), sent: 0 };
   createInterface({ input: child.process.stdout! }).on("line", (line) => {
     const a = JSON.parse(line);
     const p = h.pending.get(a.id);
     h.pending.delete(a.id);
-    if (a.error) p?.reject(new Error(`${runtime}: ${a.error}`)); else p?.resolve({ code: a.code, stdout: a.stdout, stderr: a.stderr });
+    if (a.error) p?.reject(new Error(`${runtime}: ${a.error}`));
+    else p?.resolve({ code: a.code, stdout: a.stdout, stderr: a.stderr });
   });
   void child.exited.then((e) => {
-    for (const p of h.pending.values()) p.reject(new Error(`the ${runtime} WASI host exited (${e.code ?? e.signal}) with ${h.pending.size} call(s) unanswered:\n${child.output()}`));
+    for (const p of h.pending.values())
+      p.reject(new Error(`the ${runtime} WASI host exited (${e.code ?? e.signal}) with ${h.pending.size} call(s) unanswered:\n${child.output()}`));
     h.pending.clear();
     retired.delete(h);
     if (hosts.get(key) === h) hosts.delete(key);
@@ -96,7 +116,8 @@ function wasiHost(runtime: RuntimeName, file: string): Host {
 
 /** `isoplace.wasi.wasm ...args` (or another command file) under a WASI implementation, with `stdin` on its standard input. */
 export function runWasi(args: string[], stdin = "", env: Record<string, string> = {}, runtime: RuntimeName = "node:wasi", file = WASI_COMMAND): Promise<Run> {
-  const h = wasiHost(runtime, file), id = nextId++;
+  const h = wasiHost(runtime, file),
+    id = nextId++;
   h.sent++;
   return new Promise<Run>((resolve, reject) => {
     h.pending.set(id, { resolve, reject });
@@ -112,12 +133,16 @@ export async function stopWasiHost(): Promise<void> {
 type Request = { workload?: Record<string, unknown>; node?: { runtimes: string[] } };
 const list = (v: unknown) => (Array.isArray(v) ? v.join(",") : String(v));
 const FLAG: Record<string, string> = {
-  maxColdStartMs: "--max-cold-start-ms", maxMemoryMb: "--max-memory-mb", maxCpuOverheadPct: "--max-cpu-overhead-pct", minIsolation: "--min-isolation",
+  maxColdStartMs: "--max-cold-start-ms",
+  maxMemoryMb: "--max-memory-mb",
+  maxCpuOverheadPct: "--max-cpu-overhead-pct",
+  minIsolation: "--min-isolation",
 };
 
 /** The CLI flags that say the same as a decide request. */
 export function flagsOf(r: Request): string[] {
-  const w = r.workload ?? {}, out: string[] = [];
+  const w = r.workload ?? {},
+    out: string[] = [];
   if (w.scenario !== undefined) out.push("--scenario", String(w.scenario));
   if (w.artifact !== undefined) out.push("--artifact", String(w.artifact));
   for (const g of ["performance", "security", "cost"]) if (w[g] !== undefined) out.push(`--${g}`, list(w[g]));

@@ -2,7 +2,9 @@
 // policy as its fallback: POST a decide request, get the placement and where it came from.
 import { createClient } from "isoplace/client/embedded";
 
-export interface Env { ISOPLACE: Fetcher }
+export interface Env {
+  ISOPLACE: Fetcher;
+}
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {

@@ -20,8 +20,10 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), "isoplace-worker-client-"));
-  await promisify(execFile)(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", dir],
-    { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" } });
+  await promisify(execFile)(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", dir], {
+    cwd: root,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+  });
   const wasm = (await readdir(dir)).find((f) => f.endsWith(".wasm"));
   if (!wasm) throw new Error(`wrangler left no .wasm module in ${dir}`);
   project.provide("isoplaceWorker", { dir, script: "index.js", wasm });

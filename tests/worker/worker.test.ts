@@ -6,8 +6,7 @@ import { version } from "../../package.json";
 import worker from "../../host/worker/index.ts";
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://isoplace.test${path}`, init));
-const post = (path: string, body: unknown) =>
-  call(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) => call(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("the Worker", () => {
   it("decides with the bundled default policy, in planning mode", async () => {
@@ -28,7 +27,11 @@ describe("the Worker", () => {
 
   it("has no /metrics and no policy admin routes", async () => {
     expect((await call("/metrics")).status).toBe(404);
-    const put = await call("/v1/policy", { method: "PUT", headers: { "content-type": "application/wasm", authorization: "Bearer x" }, body: new Uint8Array([0, 97, 115, 109]) });
+    const put = await call("/v1/policy", {
+      method: "PUT",
+      headers: { "content-type": "application/wasm", authorization: "Bearer x" },
+      body: new Uint8Array([0, 97, 115, 109]),
+    });
     expect(put.status).toBe(405);
     expect((await call("/v1/policy/rollback", { method: "POST" })).status).toBe(404);
     const doc = await (await call("/openapi.json")).json<{ paths: Record<string, Record<string, unknown>> }>();
@@ -46,7 +49,12 @@ describe("the Worker", () => {
 describe("the Worker's node profile", () => {
   it("comes from ISOPLACE_RUNTIMES when set (configured), for requests without node", async () => {
     const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
-    const request = () => new Request("http://isoplace.test/v1/decide", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workload: { scenario: "edge" } }) });
+    const request = () =>
+      new Request("http://isoplace.test/v1/decide", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ workload: { scenario: "edge" } }),
+      });
     const configured = await (await worker.fetch(request(), { ISOPLACE_RUNTIMES: "containerd, kvm" }, ctx)).json<Record<string, any>>();
     expect(configured.node).toEqual({ source: "configured", runtimes: ["containerd", "kvm"] });
     expect(configured).toMatchObject({ level: "L3", runtime: "containerd", rule: "second-choice" });

@@ -40,19 +40,30 @@ export function sampleSpace(engine: Engine, count: number, seed = 25): { request
 export function differences(isoplace: Decision, opa: OpaDecision | undefined): string[] {
   if (!opa) return ["OPA gave no decision"];
   const out: string[] = [];
-  const same = (field: string, a: unknown, b: unknown) => { if (a !== b) out.push(`${field}: isoplace ${JSON.stringify(a)}, OPA ${JSON.stringify(b)}`); };
+  const same = (field: string, a: unknown, b: unknown) => {
+    if (a !== b) out.push(`${field}: isoplace ${JSON.stringify(a)}, OPA ${JSON.stringify(b)}`);
+  };
   same("level", isoplace.level, opa.level);
   same("runtime", isoplace.runtime, opa.runtime);
   same("rule", isoplace.rule, opa.rule);
   same("fallback", isoplace.fallback?.level ?? null, opa.fallback?.level ?? null);
   same("fallback runtime", isoplace.fallback?.runtime ?? null, opa.fallback?.runtime ?? null);
-  const ranking = (r: OpaDecision["ranking"]) => r.map((e) => `${e.level}${e.feasible ? "" : "✗"}:${e.runtime}@${e.score === null ? null : round(e.score)}`).join(" ");
+  const ranking = (r: OpaDecision["ranking"]) =>
+    r.map((e) => `${e.level}${e.feasible ? "" : "✗"}:${e.runtime}@${e.score === null ? null : round(e.score)}`).join(" ");
   same("ranking", ranking(isoplace.ranking), ranking(opa.ranking));
   return out;
 }
 
-export interface Mismatch { request: unknown; differences: string[] }
-export interface Equivalence { checked: number; mismatches: Mismatch[]; byRule: Record<string, number>; infeasible: number }
+export interface Mismatch {
+  request: unknown;
+  differences: string[];
+}
+export interface Equivalence {
+  checked: number;
+  mismatches: Mismatch[];
+  byRule: Record<string, number>;
+  infeasible: number;
+}
 
 /** Every request through both; the mismatches, with what differs. */
 export function checkEquivalence(engine: Engine, requests: readonly unknown[], opa: (request: unknown) => OpaDecision | undefined): Equivalence {

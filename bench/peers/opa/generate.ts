@@ -42,7 +42,8 @@ function opaData(policy: PolicySource): { policy: Record<string, unknown> } {
   // A level on a runtime: the runtime's own figure where it has one, else the level's (rule 6).
   const on = (level: FigureRow, runtime: FigureRow, m: number, row: keyof FigureRow) => (Number.isNaN(runtime.best[m]) ? level[row][m] : runtime[row][m]);
   const placement = (l: number, r: number) => {
-    const level = figures.levels[l], runtime = figures.runtimes[r];
+    const level = figures.levels[l],
+      runtime = figures.runtimes[r];
     const norms = METRIC_IDS.map((_, m) => on(level, runtime, m, "norm"));
     // summed in metric order, as the module sums it: the same number
     const balanced = norms.reduce((a, b) => a + b, 0);
@@ -54,31 +55,47 @@ function opaData(policy: PolicySource): { policy: Record<string, unknown> } {
       // a need's score: its metrics' mean; with needs only, a score is the mean of theirs
       need_score: Object.fromEntries(needMetrics.map((n) => [n.id, n.metrics.reduce((sum, m) => sum + (1 / n.metrics.length) * norms[m], 0)])),
       balanced,
-      max: Object.fromEntries(Object.entries(CONSTRAINED).map(([metric, m]) => {
-        const worst = on(level, runtime, m, "worst");
-        return [metric, worst === Infinity ? null : worst];
-      })),
+      max: Object.fromEntries(
+        Object.entries(CONSTRAINED).map(([metric, m]) => {
+          const worst = on(level, runtime, m, "worst");
+          return [metric, worst === Infinity ? null : worst];
+        }),
+      ),
       isolation: on(level, runtime, ISOLATION, "best"),
     };
   };
   return {
     policy: {
-      name: policy.name, version: policy.version,
+      name: policy.name,
+      version: policy.version,
       placeable: [...PLACEABLE_LEVELS],
       default_level: policy.defaultLevel,
       levels: Object.fromEntries(PLACEABLE_LEVELS.map((id) => [id, { name: policy.levels[levelIndex(id)].name }])),
-      scenarios: Object.fromEntries(policy.scenarios.map((s) => [s.id, {
-        first: s.first, ...(s.second ? { second: s.second } : {}),
-        unsuitable: PLACEABLE_LEVELS.filter((l) => s.levels[l].fit === FIT_SYMBOLS[0]),
-      }])),
+      scenarios: Object.fromEntries(
+        policy.scenarios.map((s) => [
+          s.id,
+          {
+            first: s.first,
+            ...(s.second ? { second: s.second } : {}),
+            unsuitable: PLACEABLE_LEVELS.filter((l) => s.levels[l].fit === FIT_SYMBOLS[0]),
+          },
+        ]),
+      ),
       needs: Object.fromEntries(policy.needs.map((n) => [n.id, { levels: n.levels }])),
       runtimes: catalogue.runtimes.map((r) => ({ id: r.id, runtimeClassName: r.runtimeClassName, runs: r.runs, requires: r.requires })),
       // Per level, each runtime that provides it (policy order: rule 6's tie-break), with what
       // the level is decided by on it.
-      placements: Object.fromEntries(PLACEABLE_LEVELS.map((id) => [id, catalogue.runtimes.flatMap((r, k) => ((r.levels as string[]).includes(id) ? [placement(levelIndex(id), k)] : []))])),
+      placements: Object.fromEntries(
+        PLACEABLE_LEVELS.map((id) => [id, catalogue.runtimes.flatMap((r, k) => ((r.levels as string[]).includes(id) ? [placement(levelIndex(id), k)] : []))]),
+      ),
       aliases: {
-        scenario: aliases(tables.scenario), performance: aliases(tables.performance), security: aliases(tables.security), cost: aliases(tables.cost),
-        metric: aliases(tables.metric), runtime: aliases(tables.runtime), artifact: aliases(tables.artifact),
+        scenario: aliases(tables.scenario),
+        performance: aliases(tables.performance),
+        security: aliases(tables.security),
+        cost: aliases(tables.cost),
+        metric: aliases(tables.metric),
+        runtime: aliases(tables.runtime),
+        artifact: aliases(tables.artifact),
       },
     },
   };
@@ -94,11 +111,16 @@ export const defaultOpaDataText = (): string => opaDataText(readFileSync(DEFAULT
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: "string" }, check: { type: "boolean", default: false } } });
-  const source = positionals[0] ?? DEFAULT_POLICY, out = values.out ?? DATA_PATH;
+  const source = positionals[0] ?? DEFAULT_POLICY,
+    out = values.out ?? DATA_PATH;
   const text = opaDataText(readFileSync(source, "utf8"), source);
   if (values.check) {
     let current = "";
-    try { current = readFileSync(out, "utf8"); } catch { /* missing: stale */ }
+    try {
+      current = readFileSync(out, "utf8");
+    } catch {
+      /* missing: stale */
+    }
     if (current !== text) {
       console.error(`${out} is not what ${source} gives: run node bench/peers/opa/generate.ts`);
       process.exit(1);

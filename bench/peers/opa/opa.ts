@@ -9,7 +9,11 @@ import { loadPolicy, type LoadedPolicy } from "@open-policy-agent/opa-wasm";
 import { DATA_PATH, ENTRYPOINT, REGO_PATH } from "./generate.ts";
 
 /** What `opa build -t wasm` makes of the rules: the module and the data document it evaluates against. */
-export interface WasmBuild { wasm: Uint8Array<ArrayBuffer>; data: unknown; version: string }
+export interface WasmBuild {
+  wasm: Uint8Array<ArrayBuffer>;
+  data: unknown;
+  version: string;
+}
 
 /** The opa binary's version line ("Version: 1.22.4"). */
 function opaVersion(opa: string): string {
@@ -24,7 +28,11 @@ export function buildWasm(opa: string, optimize = 0): WasmBuild {
     const bundle = join(dir, "bundle.tar.gz");
     execFileSync(opa, ["build", "-t", "wasm", "-e", ENTRYPOINT, `-O=${optimize}`, "-o", bundle, REGO_PATH, DATA_PATH], { stdio: ["ignore", "ignore", "pipe"] });
     execFileSync("tar", ["-xzf", bundle, "-C", dir, "/policy.wasm", "/data.json"], { stdio: ["ignore", "ignore", "pipe"] });
-    return { wasm: new Uint8Array(readFileSync(join(dir, "policy.wasm"))), data: JSON.parse(readFileSync(join(dir, "data.json"), "utf8")), version: opaVersion(opa) };
+    return {
+      wasm: new Uint8Array(readFileSync(join(dir, "policy.wasm"))),
+      data: JSON.parse(readFileSync(join(dir, "data.json"), "utf8")),
+      version: opaVersion(opa),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -44,7 +52,9 @@ export function decideWasm(policy: LoadedPolicy, request: unknown): OpaDecision 
 
 /** What the Rego answers (placement.rego's `decision`), as far as the comparison reads it. */
 export interface OpaDecision {
-  level: string | null; runtime: string | null; rule: string;
+  level: string | null;
+  runtime: string | null;
+  rule: string;
   fallback: { level: string; runtime: string | null } | null;
   ranking: { level: string; feasible: boolean; runtime: string | null; score: number | null }[];
 }

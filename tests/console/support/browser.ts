@@ -8,8 +8,14 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // The flags of shared/notes/TOOLCHAIN.md; playwright gives each launch a fresh temporary profile.
 export const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 export const IN_CI = /^(1|true|yes)$/i.test(process.env.CI ?? "");
 const present = existsSync(CHROMIUM);
@@ -25,7 +31,13 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A page on the console with every request it makes and every console error it logs. */
-export interface Watched { origin: string; context: BrowserContext; page: Page; requests: string[]; problems: string[] }
+export interface Watched {
+  origin: string;
+  context: BrowserContext;
+  page: Page;
+  requests: string[];
+  problems: string[];
+}
 
 export async function openConsole(browser: Browser, origin: string, viewport = { width: 1280, height: 900 }): Promise<Watched> {
   const context = await browser.newContext({ viewport });
@@ -35,7 +47,9 @@ export async function openConsole(browser: Browser, origin: string, viewport = {
   // Nothing may leave the machine: whatever is not the test server is recorded, then refused.
   await context.route("**/*", (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort()));
   const page = await context.newPage();
-  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`); });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+  });
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto(`${origin}/`);
   await page.waitForSelector("body[data-ready=true]", { timeout: 10_000 });

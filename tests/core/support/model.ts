@@ -2,7 +2,12 @@
 // candidates, over the literal REFERENCE tables and runtime figures, to check the engine against.
 import { CORE, NEEDS, RUNTIMES, SCENARIOS, upper, type Artifact, type Placeable, type Range } from "./reference.ts";
 
-export interface Constraints { maxColdStartMs?: number; maxMemoryMb?: number; maxCpuOverheadPct?: number; minIsolation?: number }
+export interface Constraints {
+  maxColdStartMs?: number;
+  maxMemoryMb?: number;
+  maxCpuOverheadPct?: number;
+  minIsolation?: number;
+}
 
 const PLACEABLE: Placeable[] = ["L1", "L2", "L3", "L4"];
 const idx = (l: Placeable) => Number(l[1]);
@@ -19,7 +24,8 @@ export function runners(level: Placeable, runtimes: readonly string[], artifact?
 
 /** The constraints a level breaks on one runtime, against its worst case, with the runtime's own figures. */
 export function broken(level: Placeable, runtime: (typeof RUNTIMES)[number], k: Constraints): string[] {
-  const i = idx(level), out: string[] = [];
+  const i = idx(level),
+    out: string[] = [];
   const fig = (m: "coldStart" | "memory" | "cpu"): Range => runtime.figures[m] ?? CORE[m][i];
   if (k.maxColdStartMs !== undefined && upper(fig("coldStart")) > k.maxColdStartMs) out.push("coldStart");
   if (k.maxMemoryMb !== undefined && upper(fig("memory")) > k.maxMemoryMb) out.push("memory");

@@ -5,15 +5,35 @@
 export type Level = "L0" | "L1" | "L2" | "L3" | "L4";
 export type Placeable = Exclude<Level, "L0">;
 export type Metric =
-  | "isolation" | "coldStart" | "memory" | "cpu" | "utilization" | "density"
-  | "network" | "storage" | "compatibility" | "portability" | "compliance" | "operability";
+  | "isolation"
+  | "coldStart"
+  | "memory"
+  | "cpu"
+  | "utilization"
+  | "density"
+  | "network"
+  | "storage"
+  | "compatibility"
+  | "portability"
+  | "compliance"
+  | "operability";
 
 /** [min, max]; max null = open upper end ("128 MB +"); the whole figure null = N/A. */
 export type Range = [number, number | null] | null;
 
 export const UNITS: Record<Metric, string> = {
-  isolation: "stars", coldStart: "ms", memory: "MB", cpu: "%", utilization: "stars", density: "scale",
-  network: "stars", storage: "stars", compatibility: "stars", portability: "stars", compliance: "stars", operability: "stars",
+  isolation: "stars",
+  coldStart: "ms",
+  memory: "MB",
+  cpu: "%",
+  utilization: "stars",
+  density: "scale",
+  network: "stars",
+  storage: "stars",
+  compatibility: "stars",
+  portability: "stars",
+  compliance: "stars",
+  operability: "stars",
 };
 
 /** Cold start, memory and CPU are better lower; every other metric higher (docs/API.md). */
@@ -26,9 +46,15 @@ export const CORE: Record<Metric, [Range, Range, Range, Range, Range]> = {
   isolation: [s(5), s(5), s(4), s(3), s(5)],
   coldStart: [null, [5000, 30000], [3000, 10000], [1000, 5000], [0, 10]],
   memory: [null, [128, null], [64, 128], [10, 50], [1, 5]],
-  cpu: [[0, 1], [5, 10], [2, 5], [1, 3], [0, 1]],
+  cpu: [
+    [0, 1],
+    [5, 10],
+    [2, 5],
+    [1, 3],
+    [0, 1],
+  ],
   utilization: [null, s(2), s(3), s(5), s(5)],
-  density: [null, s(1), s(2), s(3), s(4)],          // low, medium, high, very high
+  density: [null, s(1), s(2), s(3), s(4)], // low, medium, high, very high
   network: [null, s(3), s(5), s(4), s(5)],
   storage: [null, s(3), s(4), s(5), s(5)],
   compatibility: [null, s(5), s(4), s(5), s(3)],
@@ -65,12 +91,27 @@ export const TECHNICAL: [string, [string, string, string, string, string]][] = [
 
 /** Metric ids of docs/API.md with the source's Chinese term. */
 export const METRIC_ZH: Record<Metric, string> = {
-  isolation: "隔离强度", coldStart: "冷启动时间", memory: "内存开销", cpu: "CPU开销", utilization: "资源利用率",
-  density: "部署密度", network: "网络性能", storage: "存储性能", compatibility: "兼容性", portability: "可移植性",
-  compliance: "安全合规", operability: "运维复杂度",
+  isolation: "隔离强度",
+  coldStart: "冷启动时间",
+  memory: "内存开销",
+  cpu: "CPU开销",
+  utilization: "资源利用率",
+  density: "部署密度",
+  network: "网络性能",
+  storage: "存储性能",
+  compatibility: "兼容性",
+  portability: "可移植性",
+  compliance: "安全合规",
+  operability: "运维复杂度",
 };
 
-export interface Need { id: string; group: "performance" | "security" | "cost"; zh: string; levels: Placeable[]; reason: string }
+export interface Need {
+  id: string;
+  group: "performance" | "security" | "cost";
+  zh: string;
+  levels: Placeable[];
+  reason: string;
+}
 
 /** Selection by need: 15 needs with the source's level(s) and reason. */
 export const NEEDS: Need[] = [
@@ -94,36 +135,54 @@ export const NEEDS: Need[] = [
 export type Fit = "❌" | "⚠️" | "✅" | "✅✅" | "✅✅✅";
 
 export interface Scenario {
-  id: string; zh: string; recommended: Placeable;
+  id: string;
+  zh: string;
+  recommended: Placeable;
   /** Suitability and the source's stack (without versions) per level; null: the source has none. */
   levels: Record<Placeable, { fit: Fit; stack: string | null }> | null;
-  first?: { level: Placeable; stack: string }; second?: { level: Placeable; stack: string };
+  first?: { level: Placeable; stack: string };
+  second?: { level: Placeable; stack: string };
 }
 
 export const SCENARIOS: Scenario[] = [
   {
-    id: "edge", zh: "边缘计算", recommended: "L4",
+    id: "edge",
+    zh: "边缘计算",
+    recommended: "L4",
     levels: {
-      L1: { fit: "❌", stack: null }, L2: { fit: "⚠️", stack: "KVM + virtio" },
-      L3: { fit: "✅✅", stack: "K3s + containerd" }, L4: { fit: "✅✅✅", stack: "K3s + WasmEdge" },
+      L1: { fit: "❌", stack: null },
+      L2: { fit: "⚠️", stack: "KVM + virtio" },
+      L3: { fit: "✅✅", stack: "K3s + containerd" },
+      L4: { fit: "✅✅✅", stack: "K3s + WasmEdge" },
     },
-    first: { level: "L4", stack: "K3s + WasmEdge 0.14.1" }, second: { level: "L3", stack: "K3s + containerd 2.0" },
+    first: { level: "L4", stack: "K3s + WasmEdge 0.14.1" },
+    second: { level: "L3", stack: "K3s + containerd 2.0" },
   },
   {
-    id: "microservices", zh: "微服务", recommended: "L3",
+    id: "microservices",
+    zh: "微服务",
+    recommended: "L3",
     levels: {
-      L1: { fit: "⚠️", stack: "K8s + KVM" }, L2: { fit: "⚠️", stack: "K8s + KVM + virtio" },
-      L3: { fit: "✅✅✅", stack: "K8s + containerd" }, L4: { fit: "✅✅", stack: "K8s + WasmEdge" },
+      L1: { fit: "⚠️", stack: "K8s + KVM" },
+      L2: { fit: "⚠️", stack: "K8s + KVM + virtio" },
+      L3: { fit: "✅✅✅", stack: "K8s + containerd" },
+      L4: { fit: "✅✅", stack: "K8s + WasmEdge" },
     },
-    first: { level: "L3", stack: "K8s + containerd 2.0" }, second: { level: "L4", stack: "K8s + WasmEdge 0.14.1" },
+    first: { level: "L3", stack: "K8s + containerd 2.0" },
+    second: { level: "L4", stack: "K8s + WasmEdge 0.14.1" },
   },
   {
-    id: "serverless", zh: "Serverless", recommended: "L4",
+    id: "serverless",
+    zh: "Serverless",
+    recommended: "L4",
     levels: {
-      L1: { fit: "❌", stack: null }, L2: { fit: "❌", stack: null },
-      L3: { fit: "✅", stack: "Knative + containerd" }, L4: { fit: "✅✅✅", stack: "Knative + WasmEdge" },
+      L1: { fit: "❌", stack: null },
+      L2: { fit: "❌", stack: null },
+      L3: { fit: "✅", stack: "Knative + containerd" },
+      L4: { fit: "✅✅✅", stack: "Knative + WasmEdge" },
     },
-    first: { level: "L4", stack: "Knative + WasmEdge 0.14.1" }, second: { level: "L3", stack: "Knative + containerd 2.0" },
+    first: { level: "L4", stack: "Knative + WasmEdge 0.14.1" },
+    second: { level: "L3", stack: "Knative + containerd 2.0" },
   },
   { id: "ai-inference", zh: "AI推理", recommended: "L4", levels: null },
 ];
@@ -168,7 +227,13 @@ export const ARTIFACTS: Artifact[] = ["container", "wasm", "vm"];
  * transcribed by hand: what each runtime provides, needs and runs, and its own figures where
  * they differ from its level's ([min, max], max null = open). In policy order.
  */
-export const RUNTIMES: { id: string; levels: Placeable[]; requires: string[]; runs: Artifact[]; figures: Partial<Record<"coldStart" | "memory" | "cpu", Range>> }[] = [
+export const RUNTIMES: {
+  id: string;
+  levels: Placeable[];
+  requires: string[];
+  runs: Artifact[];
+  figures: Partial<Record<"coldStart" | "memory" | "cpu", Range>>;
+}[] = [
   { id: "kvm", levels: ["L1", "L2"], requires: [], runs: ["vm"], figures: {} },
   { id: "kata", levels: ["L1", "L2"], requires: [], runs: ["container"], figures: { coldStart: [850, 950] } },
   { id: "containerd", levels: ["L3"], requires: [], runs: ["container"], figures: {} },

@@ -13,8 +13,15 @@ const WASM_OPT = join(PACKAGE_ROOT, "node_modules/binaryen/bin/wasm-opt");
 
 /** The features the meter knows (meter.ts): the generator uses these and no others. */
 export const TTF_FEATURES = [
-  "--mvp-features", "--enable-mutable-globals", "--enable-sign-ext", "--enable-nontrapping-float-to-int",
-  "--enable-bulk-memory", "--enable-bulk-memory-opt", "--enable-simd", "--enable-reference-types", "--enable-multivalue",
+  "--mvp-features",
+  "--enable-mutable-globals",
+  "--enable-sign-ext",
+  "--enable-nontrapping-float-to-int",
+  "--enable-bulk-memory",
+  "--enable-bulk-memory-opt",
+  "--enable-simd",
+  "--enable-reference-types",
+  "--enable-multivalue",
 ];
 
 export interface Ttf {
@@ -28,14 +35,22 @@ export async function loadTtf(): Promise<Ttf> {
   if (text.startsWith("#!")) text = `//${text}`;
   const messages: string[] = [];
   const Module: Record<string, unknown> = { noInitialRun: true, print: (s: string) => messages.push(s), printErr: (s: string) => messages.push(s) };
-  const ready = new Promise<void>((resolve) => { Module.onRuntimeInitialized = resolve; });
+  const ready = new Promise<void>((resolve) => {
+    Module.onRuntimeInitialized = resolve;
+  });
   // the script's own top level, with callMain (not exported by this build) handed out
   new Function("Module", "require", "__filename", "__dirname", "process", `${text}\n;Module.callMain = callMain;`)(
-    Module, createRequire(WASM_OPT), WASM_OPT, dirname(WASM_OPT), process);
+    Module,
+    createRequire(WASM_OPT),
+    WASM_OPT,
+    dirname(WASM_OPT),
+    process,
+  );
   await ready;
   const callMain = Module.callMain as (args: string[]) => number;
   const dir = mkdtempSync(join(tmpdir(), "isoplace-ttf-"));
-  const input = join(dir, "seed.bin"), output = join(dir, "out.wasm");
+  const input = join(dir, "seed.bin"),
+    output = join(dir, "out.wasm");
   return {
     generate(seed) {
       writeFileSync(input, seed);
@@ -48,6 +63,8 @@ export async function loadTtf(): Promise<Ttf> {
         throw new Error(`wasm-opt -ttf wrote no module (exit ${code}): ${messages.join("\n")}`);
       }
     },
-    close() { rmSync(dir, { recursive: true, force: true }); },
+    close() {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

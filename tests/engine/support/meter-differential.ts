@@ -18,7 +18,10 @@ export const AMPLE = 4_000_000;
 /** The one externref value handed to both instances, so they can be compared. */
 const EXTERN = Object.freeze({ extern: "isoplace-fuzz" });
 
-export interface CallPlan { name: string; args: unknown[] }
+export interface CallPlan {
+  name: string;
+  args: unknown[];
+}
 export interface Report {
   /** Set when the meter refused the module: its kind ("invalid", "unsupported", "memory"). */
   refused?: string;
@@ -71,18 +74,26 @@ class Run {
       return;
     }
     const x = this.instance.exports;
-    this.budget = x[BUDGET_EXPORT] instanceof WebAssembly.Global ? x[BUDGET_EXPORT] as WebAssembly.Global : undefined;
+    this.budget = x[BUDGET_EXPORT] instanceof WebAssembly.Global ? (x[BUDGET_EXPORT] as WebAssembly.Global) : undefined;
     for (const e of shape.exports) if (e.kind === 0) this.functions.push(x[e.name] as (...a: unknown[]) => unknown);
   }
 
-  exhausted(): boolean { return this.budget !== undefined && this.budget.value < 0; }
+  exhausted(): boolean {
+    return this.budget !== undefined && this.budget.value < 0;
+  }
 
   private imports(): WebAssembly.Imports {
     const out: Record<string, Record<string, unknown>> = {};
     for (const imp of this.shape.imports) {
       const ns = (out[imp.module] ??= {});
-      if (imp.kind === "global") ns[imp.name] = imp.valtype === "v128" ? 0 : new WebAssembly.Global({ value: imp.valtype as "i32", mutable: imp.mutable }, zero(imp.valtype) as number);
-      else if (imp.kind === "table") ns[imp.name] = new WebAssembly.Table({ element: imp.reftype === "funcref" ? "anyfunc" : "externref", initial: imp.min, ...(imp.max !== undefined ? { maximum: imp.max } : {}) });
+      if (imp.kind === "global")
+        ns[imp.name] = imp.valtype === "v128" ? 0 : new WebAssembly.Global({ value: imp.valtype as "i32", mutable: imp.mutable }, zero(imp.valtype) as number);
+      else if (imp.kind === "table")
+        ns[imp.name] = new WebAssembly.Table({
+          element: imp.reftype === "funcref" ? "anyfunc" : "externref",
+          initial: imp.min,
+          ...(imp.max !== undefined ? { maximum: imp.max } : {}),
+        });
       else if (imp.kind === "memory") ns[imp.name] = new WebAssembly.Memory({ initial: imp.min, ...(imp.max !== undefined ? { maximum: imp.max } : {}) });
       else ns[imp.name] = this.hostFunction(imp.name, imp.type);
     }
@@ -94,8 +105,11 @@ class Run {
     const result = () => (type.results.length === 1 ? zero(type.results[0]) : type.results.length ? type.results.map(zero) : undefined);
     const guarded = (call: () => unknown, catching: boolean) => {
       if (!catching) return call();
-      try { call(); return 0; } catch (err) {
-        if (this.exhausted()) throw err;  // the budget error is not the module's to catch
+      try {
+        call();
+        return 0;
+      } catch (err) {
+        if (this.exhausted()) throw err; // the budget error is not the module's to catch
         this.log.push(`caught ${errorText(err)}`);
         return 1;
       }
@@ -103,21 +117,32 @@ class Run {
     return (...args: unknown[]) => {
       this.log.push(`${name}(${args.map(show).join(", ")})`);
       switch (name) {
-        case "call-export": case "call-export-catch": {
+        case "call-export":
+        case "call-export-catch": {
           const f = this.functions[Number(args[0]) >>> 0];
-          return guarded(() => { if (!f) throw new Error(`no export ${args[0]}`); return f(); }, name.endsWith("catch"));
+          return guarded(() => {
+            if (!f) throw new Error(`no export ${args[0]}`);
+            return f();
+          }, name.endsWith("catch"));
         }
-        case "call-ref": case "call-ref-catch":
-          return guarded(() => { if (typeof args[0] !== "function") throw new Error("null reference"); return (args[0] as () => unknown)(); }, name.endsWith("catch"));
-        case "sleep": return args[1];
-        case "table-get": case "table-set": {
+        case "call-ref":
+        case "call-ref-catch":
+          return guarded(() => {
+            if (typeof args[0] !== "function") throw new Error("null reference");
+            return (args[0] as () => unknown)();
+          }, name.endsWith("catch"));
+        case "sleep":
+          return args[1];
+        case "table-get":
+        case "table-set": {
           const table = Object.values(this.instance?.exports ?? {}).find((v) => v instanceof WebAssembly.Table) as WebAssembly.Table | undefined;
           if (!table) throw new Error("no table");
           if (name === "table-get") return table.get(Number(args[0]) >>> 0);
           table.set(Number(args[0]) >>> 0, args[1] as never);
           return undefined;
         }
-        default: return result();
+        default:
+          return result();
       }
     };
   }
@@ -138,8 +163,13 @@ class Run {
     const parts: string[] = [];
     for (const [name, v] of Object.entries(this.instance!.exports)) {
       if (name === BUDGET_EXPORT) continue;
-      if (v instanceof WebAssembly.Global) { try { parts.push(`${name}=${show(v.value)}`); } catch (err) { parts.push(`${name}: ${errorText(err)}`); } }
-      else if (v instanceof WebAssembly.Memory) parts.push(`${name}: ${v.buffer.byteLength} bytes, ${digest(new Uint8Array(v.buffer))}`);
+      if (v instanceof WebAssembly.Global) {
+        try {
+          parts.push(`${name}=${show(v.value)}`);
+        } catch (err) {
+          parts.push(`${name}: ${errorText(err)}`);
+        }
+      } else if (v instanceof WebAssembly.Memory) parts.push(`${name}: ${v.buffer.byteLength} bytes, ${digest(new Uint8Array(v.buffer))}`);
       else if (v instanceof WebAssembly.Table) parts.push(`${name}: ${Array.from({ length: v.length }, (_, i) => show(v.get(i))).join(",")}`);
     }
     return parts.join("; ");
@@ -205,7 +235,8 @@ export function differential(bytes: Uint8Array, o: DifferentialOptions = {}): Re
     return report;
   }
   if (!plain.instance || !m.instance) return report;
-  const spent: number[] = [], outcomes: { text: string; threw: boolean }[] = [];
+  const spent: number[] = [],
+    outcomes: { text: string; threw: boolean }[] = [];
   for (const [i, p] of plan.entries()) {
     const b = m.call(p, ample);
     report.calls++;
@@ -219,24 +250,35 @@ export function differential(bytes: Uint8Array, o: DifferentialOptions = {}): Re
     if (a.text !== b.text) report.findings.push(`call ${i} (${p.name}): unmetered ${a.text}, metered ${b.text}`);
     else if (a.threw) report.traps++;
     else report.returned++;
-    if (plain.log.join("\n") !== m.log.join("\n")) report.findings.push(`call ${i} (${p.name}): the import calls differ:\n  ${plain.log.slice(-5).join("; ")}\n  ${m.log.slice(-5).join("; ")}`);
-    const sa = plain.state(), sb = m.state();
+    if (plain.log.join("\n") !== m.log.join("\n"))
+      report.findings.push(`call ${i} (${p.name}): the import calls differ:\n  ${plain.log.slice(-5).join("; ")}\n  ${m.log.slice(-5).join("; ")}`);
+    const sa = plain.state(),
+      sb = m.state();
     if (sa !== sb) report.findings.push(`call ${i} (${p.name}): the exported state differs: ${sa} | ${sb}`);
     if (report.findings.length) return report;
   }
 
   // the budget error at the exact boundary, for the calls that returned and cost the most
-  const chosen = outcomes.map((_, i) => i).filter((i) => !outcomes[i].threw && spent[i] > 0).sort((x, y) => spent[y] - spent[x]).slice(0, o.boundaries ?? 4);
+  const chosen = outcomes
+    .map((_, i) => i)
+    .filter((i) => !outcomes[i].threw && spent[i] > 0)
+    .sort((x, y) => spent[y] - spent[x])
+    .slice(0, o.boundaries ?? 4);
   for (const i of chosen) {
-    const short = fresh(), exact = fresh();
+    const short = fresh(),
+      exact = fresh();
     for (const run of [short, exact]) for (let k = 0; k < i; k++) run.call(plan[k], ample);
     const s = short.call(plan[i], spent[i] - 1);
     if (!s.threw || !short.exhausted() || !/RuntimeError/.test(s.text)) {
-      report.findings.push(`call ${i} (${plan[i].name}) spends ${spent[i]} units, yet with ${spent[i] - 1} it answered ${s.text} (budget ${short.budget!.value}), not the budget error`);
+      report.findings.push(
+        `call ${i} (${plan[i].name}) spends ${spent[i]} units, yet with ${spent[i] - 1} it answered ${s.text} (budget ${short.budget!.value}), not the budget error`,
+      );
     }
     const e = exact.call(plan[i], spent[i]);
     if (e.text !== outcomes[i].text || exact.budget!.value !== 0) {
-      report.findings.push(`call ${i} (${plan[i].name}) with exactly ${spent[i]} units answered ${e.text} with ${exact.budget!.value} left, not ${outcomes[i].text} with 0`);
+      report.findings.push(
+        `call ${i} (${plan[i].name}) with exactly ${spent[i]} units answered ${e.text} with ${exact.budget!.value} left, not ${outcomes[i].text} with 0`,
+      );
     }
     report.boundaries++;
   }
@@ -250,12 +292,20 @@ export function parameterless(shape: Shape): CallPlan[] {
 
 /** Every exported function with a few argument lists of the right kinds (zeros, small numbers, `random`'s). */
 export function withArguments(random: () => number) {
-  return (shape: Shape): CallPlan[] => shape.exports.filter((e) => e.kind === 0 && e.type).flatMap((e) => {
-    const params = e.type!.params;
-    const lists = params.length === 0 ? [[]] : [0, 1, 2].map((v) => params.map((t) => {
-      const n = v === 0 ? 0 : v === 1 ? 1 + Math.floor(random() * 8) : (random() * 2 ** 32) | 0;
-      return t === "i64" ? BigInt(n) : t === "f32" || t === "f64" ? n / 7 : t === "funcref" ? null : t === "externref" ? EXTERN : n;
-    }));
-    return lists.map((args) => ({ name: e.name, args }));
-  });
+  return (shape: Shape): CallPlan[] =>
+    shape.exports
+      .filter((e) => e.kind === 0 && e.type)
+      .flatMap((e) => {
+        const params = e.type!.params;
+        const lists =
+          params.length === 0
+            ? [[]]
+            : [0, 1, 2].map((v) =>
+                params.map((t) => {
+                  const n = v === 0 ? 0 : v === 1 ? 1 + Math.floor(random() * 8) : (random() * 2 ** 32) | 0;
+                  return t === "i64" ? BigInt(n) : t === "f32" || t === "f64" ? n / 7 : t === "funcref" ? null : t === "externref" ? EXTERN : n;
+                }),
+              );
+        return lists.map((args) => ({ name: e.name, args }));
+      });
 }

@@ -10,7 +10,11 @@ import { loadTtf } from "./binaryen-ttf.ts";
 import { differential, withArguments, type Report } from "./meter-differential.ts";
 
 export type Job = { id: number; kind: "ttf" | "mutation"; seed: number } | { id: number; kind: "module"; bytes: Uint8Array };
-export interface Done { id: number; report: Report; size: number }
+export interface Done {
+  id: number;
+  report: Report;
+  size: number;
+}
 
 /** mulberry32: a small seeded generator, so a failing job can be made again from its seed alone. */
 export function random(seed: number): () => number {

@@ -4,27 +4,49 @@
 // compared with, written here independently of the meter. A plain reader of valid modules only.
 
 export type ValType = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" | "externref";
-export interface FuncType { params: ValType[]; results: ValType[] }
+export interface FuncType {
+  params: ValType[];
+  results: ValType[];
+}
 export type Import =
   | { module: string; name: string; kind: "function"; type: FuncType }
   | { module: string; name: string; kind: "global"; valtype: ValType; mutable: boolean }
   | { module: string; name: string; kind: "table"; reftype: ValType; min: number; max?: number }
   | { module: string; name: string; kind: "memory"; min: number; max?: number };
-export interface Shape { imports: Import[]; exports: { name: string; kind: number; index: number; type?: FuncType }[] }
+export interface Shape {
+  imports: Import[];
+  exports: { name: string; kind: number; index: number; type?: FuncType }[];
+}
 
 const VALTYPES: Record<number, ValType> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128", 0x70: "funcref", 0x6f: "externref" };
 
 class Bytes {
   readonly b: Uint8Array;
   at: number;
-  constructor(b: Uint8Array, at = 0) { this.b = b; this.at = at; }
-  byte(): number { return this.b[this.at++]; }
+  constructor(b: Uint8Array, at = 0) {
+    this.b = b;
+    this.at = at;
+  }
+  byte(): number {
+    return this.b[this.at++];
+  }
   u32(): number {
-    let r = 0, shift = 0, b: number;
-    do { b = this.b[this.at++]; r += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    let r = 0,
+      shift = 0,
+      b: number;
+    do {
+      b = this.b[this.at++];
+      r += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
     return r;
   }
-  name(): string { const n = this.u32(); const s = new TextDecoder().decode(this.b.subarray(this.at, this.at + n)); this.at += n; return s; }
+  name(): string {
+    const n = this.u32();
+    const s = new TextDecoder().decode(this.b.subarray(this.at, this.at + n));
+    this.at += n;
+    return s;
+  }
   valtype(): ValType {
     const t = this.byte();
     const v = VALTYPES[t];
@@ -32,7 +54,9 @@ class Bytes {
     return v;
   }
   limits(): { min: number; max?: number; at: number; end: number } {
-    const at = this.at, flags = this.byte(), min = this.u32();
+    const at = this.at,
+      flags = this.byte(),
+      min = this.u32();
     const max = flags & 1 ? this.u32() : undefined;
     return { min, max, at, end: this.at };
   }
@@ -42,7 +66,9 @@ function sections(bytes: Uint8Array): { id: number; start: number; payload: numb
   const out = [];
   const r = new Bytes(bytes, 8);
   while (r.at < bytes.length) {
-    const start = r.at, id = r.byte(), size = r.u32();
+    const start = r.at,
+      id = r.byte(),
+      size = r.u32();
     out.push({ id, start, payload: r.at, end: r.at + size });
     r.at += size;
   }
@@ -50,7 +76,9 @@ function sections(bytes: Uint8Array): { id: number; start: number; payload: numb
 }
 
 export function shapeOf(bytes: Uint8Array): Shape {
-  const types: FuncType[] = [], funcs: FuncType[] = [], imports: Import[] = [];
+  const types: FuncType[] = [],
+    funcs: FuncType[] = [],
+    imports: Import[] = [];
   const exports: Shape["exports"] = [];
   for (const s of sections(bytes)) {
     const r = new Bytes(bytes, s.payload);
@@ -63,17 +91,32 @@ export function shapeOf(bytes: Uint8Array): Shape {
       }
     } else if (s.id === 2) {
       for (let n = r.u32(); n > 0; n--) {
-        const module = r.name(), name = r.name(), kind = r.byte();
-        if (kind === 0) { const type = types[r.u32()]; funcs.push(type); imports.push({ module, name, kind: "function", type }); }
-        else if (kind === 1) { const reftype = r.valtype(); const { min, max } = r.limits(); imports.push({ module, name, kind: "table", reftype, min, max }); }
-        else if (kind === 2) { const { min, max } = r.limits(); imports.push({ module, name, kind: "memory", min, max }); }
-        else { const valtype = r.valtype(); imports.push({ module, name, kind: "global", valtype, mutable: r.byte() === 1 }); }
+        const module = r.name(),
+          name = r.name(),
+          kind = r.byte();
+        if (kind === 0) {
+          const type = types[r.u32()];
+          funcs.push(type);
+          imports.push({ module, name, kind: "function", type });
+        } else if (kind === 1) {
+          const reftype = r.valtype();
+          const { min, max } = r.limits();
+          imports.push({ module, name, kind: "table", reftype, min, max });
+        } else if (kind === 2) {
+          const { min, max } = r.limits();
+          imports.push({ module, name, kind: "memory", min, max });
+        } else {
+          const valtype = r.valtype();
+          imports.push({ module, name, kind: "global", valtype, mutable: r.byte() === 1 });
+        }
       }
     } else if (s.id === 3) {
       for (let n = r.u32(); n > 0; n--) funcs.push(types[r.u32()]);
     } else if (s.id === 7) {
       for (let n = r.u32(); n > 0; n--) {
-        const name = r.name(), kind = r.byte(), index = r.u32();
+        const name = r.name(),
+          kind = r.byte(),
+          index = r.u32();
         exports.push({ name, kind, index, ...(kind === 0 ? { type: funcs[index] } : {}) });
       }
     }
@@ -83,7 +126,12 @@ export function shapeOf(bytes: Uint8Array): Shape {
 
 const u32 = (n: number): number[] => {
   const out: number[] = [];
-  do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n);
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
   return out;
 };
 
@@ -94,6 +142,9 @@ export function pinMemory(bytes: Uint8Array): Uint8Array {
   const r = new Bytes(bytes, memory.payload);
   const n = r.u32();
   const body = [...u32(n)];
-  for (let i = 0; i < n; i++) { const { min } = r.limits(); body.push(0x01, ...u32(min), ...u32(min)); }
+  for (let i = 0; i < n; i++) {
+    const { min } = r.limits();
+    body.push(0x01, ...u32(min), ...u32(min));
+  }
   return new Uint8Array([...bytes.subarray(0, memory.start), 5, ...u32(body.length), ...body, ...bytes.subarray(memory.end)]);
 }

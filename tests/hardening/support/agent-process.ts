@@ -13,7 +13,11 @@ const SOURCE_MAIN = join(PACKAGE_ROOT, "host/cli/main.ts");
 
 function distIsCurrent(): boolean {
   let built: number;
-  try { built = statSync(DIST_MAIN).mtimeMs; } catch { return false; }
+  try {
+    built = statSync(DIST_MAIN).mtimeMs;
+  } catch {
+    return false;
+  }
   const host = join(PACKAGE_ROOT, "host");
   return readdirSync(host, { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".ts") && !f.startsWith("worker"))
@@ -21,8 +25,7 @@ function distIsCurrent(): boolean {
 }
 
 let entry: string | undefined;
-export const agentEntry = (): string =>
-  (entry ??= process.env.ISOPLACE_AGENT_ENTRY !== "source" && distIsCurrent() ? DIST_MAIN : SOURCE_MAIN);
+export const agentEntry = (): string => (entry ??= process.env.ISOPLACE_AGENT_ENTRY !== "source" && distIsCurrent() ? DIST_MAIN : SOURCE_MAIN);
 
 export interface AgentProcessOptions {
   /** Extra environment (the parent's ISOPLACE_* and LOG_LEVEL are not passed on). */
@@ -57,7 +60,8 @@ export async function spawnAgent(args: string[], o: AgentProcessOptions = {}): P
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("ISOPLACE_") && k !== "LOG_LEVEL") env[k] = v;
   const started = performance.now();
   const c = spawnChild(process.execPath, [agentEntry(), o.command ?? "serve", "--port", "0", ...args], {
-    cwd: PACKAGE_ROOT, env: { ...env, ...o.env },
+    cwd: PACKAGE_ROOT,
+    env: { ...env, ...o.env },
     keep: o.keepRequestLogs === false ? (l) => !l.includes('"msg":"request"') : undefined,
   });
   if (o.onOutput) {
@@ -76,8 +80,13 @@ export async function spawnAgent(args: string[], o: AgentProcessOptions = {}): P
   }
   const at = performance.now();
   return {
-    url: JSON.parse(listening).url, child: c.process, startMs: at - started, output, lines: c.lineCount,
-    waitForLine: c.waitForLine, exited,
+    url: JSON.parse(listening).url,
+    child: c.process,
+    startMs: at - started,
+    output,
+    lines: c.lineCount,
+    waitForLine: c.waitForLine,
+    exited,
     kill: (signal = "SIGKILL") => c.stop(signal).then((e) => e.code ?? e.signal ?? "unknown"),
   };
 }

@@ -29,23 +29,30 @@ export function batchOf(item: unknown, bytes = 64 * 1024, max = 1000): { items: 
 export function floodedReview(bytes: number): { review: Record<string, any>; count: number } {
   const annotations: Record<string, string> = {};
   const review = {
-    apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview",
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
     request: {
       uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
-      kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" },
-      operation: "CREATE", namespace: "apps", userInfo: { username: "admin", groups: ["system:authenticated"] },
+      kind: { group: "", version: "v1", kind: "Pod" },
+      resource: { group: "", version: "v1", resource: "pods" },
+      operation: "CREATE",
+      namespace: "apps",
+      userInfo: { username: "admin", groups: ["system:authenticated"] },
       object: {
-        apiVersion: "v1", kind: "Pod",
+        apiVersion: "v1",
+        kind: "Pod",
         metadata: { name: "flood", labels: { app: "web" }, annotations },
         spec: { containers: [{ name: "app", image: "registry.example/app:1.0" }] },
       },
-      oldObject: null, dryRun: false,
+      oldObject: null,
+      dryRun: false,
     },
   };
-  let size = JSON.stringify(review).length, count = 0;
+  let size = JSON.stringify(review).length,
+    count = 0;
   for (;;) {
     const key = `isoplace.io/u${count.toString(36)}`;
-    const add = key.length + 3 + 3 + 1;  // "key":"x",
+    const add = key.length + 3 + 3 + 1; // "key":"x",
     if (size + add > bytes) break;
     annotations[key] = "x";
     size += add;

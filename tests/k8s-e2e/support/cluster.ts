@@ -7,7 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pollOtherProcess } from "../../support/poll.ts";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
-import { configurationFor, renderWebhook, RUNTIME_CLASS_FILES, startWebhookProcess, webhookCertificates, type Rendered, type WebhookProcess } from "./webhook.ts";
+import {
+  configurationFor,
+  renderWebhook,
+  RUNTIME_CLASS_FILES,
+  startWebhookProcess,
+  webhookCertificates,
+  type Rendered,
+  type WebhookProcess,
+} from "./webhook.ts";
 
 export const MODE_LABEL = "e2e.isoplace.io/mode";
 
@@ -24,7 +32,10 @@ export async function startCluster(name: string): Promise<Cluster> {
   const [cp, rendered, certs] = await Promise.all([startControlPlane(name), renderWebhook(), webhookCertificates(join(dir, "tls"))]);
   await cp.kubectlOk(["apply", ...RUNTIME_CLASS_FILES.flatMap((f) => ["-f", f])]);
   return {
-    cp, rendered, certs, dir,
+    cp,
+    rendered,
+    certs,
+    dir,
     stop: async () => {
       await cp.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -41,7 +52,9 @@ export async function namespace(cp: ControlPlane, name: string, labels: Record<s
   await cp.kubectlOk(["apply", "-f", "-"], docs.map((d) => JSON.stringify(d)).join("\n"));
 }
 
-export interface Installed extends WebhookProcess { configuration: any }
+export interface Installed extends WebhookProcess {
+  configuration: any;
+}
 
 /** `isoplace webhook` in `mode` (the Deployment's when not given) and its MutatingWebhookConfiguration for namespaces labelled with the mode. */
 export async function installWebhook(c: Cluster, o: { mode: string; port?: number }): Promise<Installed> {
@@ -49,7 +62,10 @@ export async function installWebhook(c: Cluster, o: { mode: string; port?: numbe
   mkdirSync(dataDir, { recursive: true });
   const w = await startWebhookProcess({ args: c.rendered.args, certs: c.certs, dataDir, mode: o.mode, port: o.port });
   const configuration = configurationFor(c.rendered, {
-    url: w.url, caBundle: c.certs.caBundle, name: `${c.rendered.configuration.metadata.name}-${o.mode}`, namespaceLabel: [MODE_LABEL, o.mode],
+    url: w.url,
+    caBundle: c.certs.caBundle,
+    name: `${c.rendered.configuration.metadata.name}-${o.mode}`,
+    namespaceLabel: [MODE_LABEL, o.mode],
   });
   await c.cp.kubectlOk(["apply", "-f", "-"], JSON.stringify(configuration));
   return { ...w, configuration };
@@ -58,7 +74,8 @@ export async function installWebhook(c: Cluster, o: { mode: string; port?: numbe
 /** A pod as a user writes it. */
 export function pod(name: string, annotations: Record<string, string> = {}, spec: Record<string, unknown> = {}): any {
   return {
-    apiVersion: "v1", kind: "Pod",
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: { name, labels: { app: name }, ...(Object.keys(annotations).length ? { annotations } : {}) },
     spec: { containers: [{ name: "app", image: "registry.example/app:1.0" }], ...spec },
   };
@@ -72,10 +89,14 @@ export const OPTED_IN = { "isoplace.io/scenario": "serverless", "isoplace.io/art
  * Each try is a real admission; bounded.
  */
 export async function webhookActive(cp: ControlPlane, ns: string): Promise<void> {
-  let i = 0, last = "";
-  await pollOtherProcess(async () => {
-    const r = await cp.api("POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, pod(`probe-${i++}`, OPTED_IN));
-    last = `${r.status} ${r.text.slice(0, 300)}`;
-    return r.status === 201 && r.json.metadata.annotations?.["isoplace.io/decision-id"];
-  }, { ms: 30_000, everyMs: 100, what: `the webhook for ${ns} called`, last: () => last });
+  let i = 0,
+    last = "";
+  await pollOtherProcess(
+    async () => {
+      const r = await cp.api("POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, pod(`probe-${i++}`, OPTED_IN));
+      last = `${r.status} ${r.text.slice(0, 300)}`;
+      return r.status === 201 && r.json.metadata.annotations?.["isoplace.io/decision-id"];
+    },
+    { ms: 30_000, everyMs: 100, what: `the webhook for ${ns} called`, last: () => last },
+  );
 }

@@ -18,7 +18,12 @@ import { pollOtherProcess } from "../../support/poll.ts";
 
 export const CONTROL_PLANE_PEERS = ["etcd", "kube-apiserver", "kubectl"];
 
-export interface ApiAnswer { status: number; json: any; text: string; warnings: string[] }
+export interface ApiAnswer {
+  status: number;
+  json: any;
+  text: string;
+  warnings: string[];
+}
 
 export interface ControlPlane {
   dir: string;
@@ -55,13 +60,27 @@ async function start(dir: string, started: Child[]): Promise<ControlPlane> {
   const pki = join(dir, "pki");
   mkdirSync(pki);
 
-  const etcd = spawnChild(peerBin("etcd"), [
-    "--name", "e2e", "--data-dir", join(dir, "etcd"),
-    "--listen-client-urls", `http://127.0.0.1:${etcdClient}`, "--advertise-client-urls", `http://127.0.0.1:${etcdClient}`,
-    "--listen-peer-urls", `http://127.0.0.1:${etcdPeer}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${etcdPeer}`,
-    "--initial-cluster", `e2e=http://127.0.0.1:${etcdPeer}`,
-    "--unsafe-no-fsync",                   // a throw-away store: no fsync per write
-  ], { keep: (l) => !l.includes('"level":"info"') || l.includes("ready to serve") });
+  const etcd = spawnChild(
+    peerBin("etcd"),
+    [
+      "--name",
+      "e2e",
+      "--data-dir",
+      join(dir, "etcd"),
+      "--listen-client-urls",
+      `http://127.0.0.1:${etcdClient}`,
+      "--advertise-client-urls",
+      `http://127.0.0.1:${etcdClient}`,
+      "--listen-peer-urls",
+      `http://127.0.0.1:${etcdPeer}`,
+      "--initial-advertise-peer-urls",
+      `http://127.0.0.1:${etcdPeer}`,
+      "--initial-cluster",
+      `e2e=http://127.0.0.1:${etcdPeer}`,
+      "--unsafe-no-fsync", // a throw-away store: no fsync per write
+    ],
+    { keep: (l) => !l.includes('"level":"info"') || l.includes("ready to serve") },
+  );
   started.push(etcd);
 
   // while etcd starts: the API server's serving certificate (the project's own certificate code),
@@ -76,62 +95,104 @@ async function start(dir: string, started: Child[]): Promise<ControlPlane> {
   await etcd.waitForLine(line(/ready to serve client requests|serving client traffic/), "etcd serving", 60_000);
 
   const url = `https://127.0.0.1:${securePort}`;
-  const apiserver = spawnChild(peerBin("kube-apiserver"), [
-    "--etcd-servers", `http://127.0.0.1:${etcdClient}`,
-    "--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1", "--secure-port", String(securePort),
-    "--tls-cert-file", certs.cert, "--tls-private-key-file", certs.key, "--client-ca-file", certs.caCert,
-    "--token-auth-file", join(pki, "tokens.csv"),
-    "--authorization-mode", "RBAC",
-    "--service-account-issuer", url,
-    "--service-account-key-file", join(pki, "sa.pub"), "--service-account-signing-key-file", join(pki, "sa.key"),
-    "--service-cluster-ip-range", "10.0.0.0/24",
-    "--allow-privileged=true",
-    "--endpoint-reconciler-type", "none",   // no `kubernetes` Service endpoints for a loopback address
-    "--cert-dir", join(dir, "cert-dir"),
-  ], { keep: (l) => !/^I\d{4} /.test(l) || /Serving securely|webhook|admission/i.test(l) });
+  const apiserver = spawnChild(
+    peerBin("kube-apiserver"),
+    [
+      "--etcd-servers",
+      `http://127.0.0.1:${etcdClient}`,
+      "--bind-address",
+      "127.0.0.1",
+      "--advertise-address",
+      "127.0.0.1",
+      "--secure-port",
+      String(securePort),
+      "--tls-cert-file",
+      certs.cert,
+      "--tls-private-key-file",
+      certs.key,
+      "--client-ca-file",
+      certs.caCert,
+      "--token-auth-file",
+      join(pki, "tokens.csv"),
+      "--authorization-mode",
+      "RBAC",
+      "--service-account-issuer",
+      url,
+      "--service-account-key-file",
+      join(pki, "sa.pub"),
+      "--service-account-signing-key-file",
+      join(pki, "sa.key"),
+      "--service-cluster-ip-range",
+      "10.0.0.0/24",
+      "--allow-privileged=true",
+      "--endpoint-reconciler-type",
+      "none", // no `kubernetes` Service endpoints for a loopback address
+      "--cert-dir",
+      join(dir, "cert-dir"),
+    ],
+    { keep: (l) => !/^I\d{4} /.test(l) || /Serving securely|webhook|admission/i.test(l) },
+  );
   started.push(apiserver);
   await apiserver.waitForLine(line(/Serving securely on 127\.0\.0\.1:/), "kube-apiserver serving", 120_000);
 
   const kubeconfig = join(dir, "kubeconfig");
-  writeFileSync(kubeconfig, stringify({
-    apiVersion: "v1", kind: "Config", "current-context": "e2e",
-    clusters: [{ name: "e2e", cluster: { server: url, "certificate-authority": certs.caCert } }],
-    users: [{ name: "e2e-admin", user: { token } }],
-    contexts: [{ name: "e2e", context: { cluster: "e2e", user: "e2e-admin" } }],
-  }), { mode: 0o600 });
+  writeFileSync(
+    kubeconfig,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": "e2e",
+      clusters: [{ name: "e2e", cluster: { server: url, "certificate-authority": certs.caCert } }],
+      users: [{ name: "e2e-admin", user: { token } }],
+      contexts: [{ name: "e2e", context: { cluster: "e2e", user: "e2e-admin" } }],
+    }),
+    { mode: 0o600 },
+  );
 
   const ca = readFileSync(certs.caCert);
   const agent = new Agent({ keepAlive: true, maxSockets: 16, ca });
   const api: ControlPlane["api"] = (method, path, body) =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(`${url}${path}`, {
-        method, agent,
-        headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(payload ? { "content-type": "application/json" } : {}) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let json: unknown;
-          try { json = JSON.parse(text); } catch { json = undefined; }
-          const w = res.headers.warning;
-          const warnings = (Array.isArray(w) ? w : w ? [w] : []).flatMap((h) => h.split(/,(?=\s*299 )/)).map((h) => h.trim());
-          resolve({ status: res.statusCode!, json, text, warnings });
-        });
-        res.on("error", reject);
-      });
+      const req = request(
+        `${url}${path}`,
+        {
+          method,
+          agent,
+          headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(payload ? { "content-type": "application/json" } : {}) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            let json: unknown;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
+            const w = res.headers.warning;
+            const warnings = (Array.isArray(w) ? w : w ? [w] : []).flatMap((h) => h.split(/,(?=\s*299 )/)).map((h) => h.trim());
+            resolve({ status: res.statusCode!, json, text, warnings });
+          });
+          res.on("error", reject);
+        },
+      );
       req.on("error", reject);
       req.end(payload);
     });
 
   // Serving is not ready: the post-start hooks (RBAC bootstrap, the default namespaces) run after
   // the line above, and /readyz?wait… does not exist: it is asked until it answers 200, bounded.
-  await pollOtherProcess(async () => (await api("GET", "/readyz").catch(() => undefined))?.status === 200,
-    { ms: 120_000, everyMs: 200, what: "kube-apiserver ready", last: () => apiserver.output().slice(-4000) });
+  await pollOtherProcess(async () => (await api("GET", "/readyz").catch(() => undefined))?.status === 200, {
+    ms: 120_000,
+    everyMs: 200,
+    what: "kube-apiserver ready",
+    last: () => apiserver.output().slice(-4000),
+  });
 
-  const kubectl = (args: string[], input?: string) =>
-    runChild(peerBin("kubectl"), ["--kubeconfig", kubeconfig, ...args], { input, timeoutMs: 60_000 });
+  const kubectl = (args: string[], input?: string) => runChild(peerBin("kubectl"), ["--kubeconfig", kubeconfig, ...args], { input, timeoutMs: 60_000 });
   const kubectlOk = async (args: string[], input?: string) => {
     const r = await kubectl(args, input);
     if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.code}:\n${r.stderr}${r.stdout}`);
@@ -139,7 +200,14 @@ async function start(dir: string, started: Child[]): Promise<ControlPlane> {
   };
 
   return {
-    dir, url, kubeconfig, etcd, apiserver, kubectl, kubectlOk, api,
+    dir,
+    url,
+    kubeconfig,
+    etcd,
+    apiserver,
+    kubectl,
+    kubectlOk,
+    api,
     stop: async () => {
       agent.destroy();
       await apiserver.stop("SIGTERM");

@@ -16,9 +16,15 @@ import { pollOtherProcess } from "../../support/poll.ts";
 export const CLI = join(PACKAGE_ROOT, "dist/host/cli/main.js");
 export const WEBHOOK_DIR = join(PACKAGE_ROOT, "deploy/k3s/webhook");
 export const RUNTIME_CLASS_FILES = ["deploy/k3s/runtimeclasses.yaml", "deploy/k3s/runtimeclasses-wasm.yaml"].map((f) => join(PACKAGE_ROOT, f));
-export const SERVICE = "isoplace-webhook", NAMESPACE = "isoplace";
+export const SERVICE = "isoplace-webhook",
+  NAMESPACE = "isoplace";
 
-export interface Rendered { documents: any[]; configuration: any; deployment: any; args: string[] }
+export interface Rendered {
+  documents: any[];
+  configuration: any;
+  deployment: any;
+  args: string[];
+}
 
 /** `kubectl kustomize deploy/k3s/webhook` (the real kubectl, offline) and its documents. */
 export async function renderWebhook(): Promise<Rendered> {
@@ -40,10 +46,15 @@ export const argOf = (args: string[], flag: string): string => {
 
 /** `isoplace webhook certs` for the Service's name, plus 127.0.0.1 (where the test's API server calls it). */
 export async function webhookCertificates(dir: string): Promise<{ cert: string; key: string; caCert: string; caKey: string; caBundle: string }> {
-  const r = await runChild(process.execPath, [CLI, "webhook", "certs", "--service", SERVICE, "--namespace", NAMESPACE, "--out", dir, "--name", "127.0.0.1"], { timeoutMs: 30_000 });
+  const r = await runChild(process.execPath, [CLI, "webhook", "certs", "--service", SERVICE, "--namespace", NAMESPACE, "--out", dir, "--name", "127.0.0.1"], {
+    timeoutMs: 30_000,
+  });
   if (r.code !== 0) throw new Error(`isoplace webhook certs: ${r.stderr}`);
   return {
-    cert: join(dir, "tls.crt"), key: join(dir, "tls.key"), caCert: join(dir, "ca.crt"), caKey: join(dir, "ca.key"),
+    cert: join(dir, "tls.crt"),
+    key: join(dir, "tls.key"),
+    caCert: join(dir, "ca.crt"),
+    caKey: join(dir, "ca.key"),
     caBundle: readFileSync(join(dir, "ca-bundle.txt"), "utf8").trim(),
   };
 }
@@ -61,7 +72,7 @@ export interface ConfigurationFor {
 export function configurationFor(rendered: Rendered, o: ConfigurationFor): any {
   const c = structuredClone(rendered.configuration);
   if (o.name) c.metadata.name = o.name;
-  delete c.metadata.annotations?.["cert-manager.io/inject-ca-from"];   // no cert-manager here: the caBundle is given
+  delete c.metadata.annotations?.["cert-manager.io/inject-ca-from"]; // no cert-manager here: the caBundle is given
   for (const hook of c.webhooks) {
     const path = hook.clientConfig.service.path;
     hook.clientConfig = { url: `${o.url}${path}`, caBundle: o.caBundle };
@@ -94,16 +105,27 @@ export interface WebhookProcessOptions {
 /** `isoplace webhook` with the Deployment's arguments, its paths and address made local. */
 export async function startWebhookProcess(o: WebhookProcessOptions): Promise<WebhookProcess> {
   const local: Record<string, string> = {
-    "--tls-cert": o.certs.cert, "--tls-key": o.certs.key, "--host": "127.0.0.1", "--port": String(o.port ?? 0),
-    "--data-dir": o.dataDir, ...(o.mode ? { "--mode": o.mode } : {}),
+    "--tls-cert": o.certs.cert,
+    "--tls-key": o.certs.key,
+    "--host": "127.0.0.1",
+    "--port": String(o.port ?? 0),
+    "--data-dir": o.dataDir,
+    ...(o.mode ? { "--mode": o.mode } : {}),
   };
   // the published policy and its key come from a ConfigMap the test has none of: the built-in default, as an install before its first publish
   const dropped = new Set(["--policy", "--trusted-key"]);
   const args: string[] = [];
   for (let i = 0; i < o.args.length; i++) {
     const flag = o.args[i];
-    if (dropped.has(flag)) { i++; continue; }
-    if (flag in local) { args.push(flag, local[flag]); i++; continue; }
+    if (dropped.has(flag)) {
+      i++;
+      continue;
+    }
+    if (flag in local) {
+      args.push(flag, local[flag]);
+      i++;
+      continue;
+    }
     args.push(flag);
   }
   const child = spawnChild(process.execPath, [CLI, ...args], {
@@ -119,7 +141,9 @@ export async function startWebhookProcess(o: WebhookProcessOptions): Promise<Web
     new Promise<number>((resolve, reject) => {
       const req = request({ host: "127.0.0.1", port, path: "/metrics", ca, servername: `${SERVICE}.${NAMESPACE}.svc`, agent: false }, (res) => {
         let text = "";
-        res.on("data", (d) => { text += d; });
+        res.on("data", (d) => {
+          text += d;
+        });
         res.on("end", () => {
           const counts = [...text.matchAll(/^isoplace_admissions_total\{[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]));
           if (counts.length === 0) reject(new Error(`no isoplace_admissions_total in /metrics:\n${text.slice(0, 500)}`));
@@ -133,11 +157,21 @@ export async function startWebhookProcess(o: WebhookProcessOptions): Promise<Web
   // kube-apiserver's pooled keep-alive connections can hold every slot until they idle out:
   // a refused scrape asks again (nothing in this process hears when one closes)
   let refused = "";
-  const admissions = async () => (await pollOtherProcess(() => scrape().then((n) => ({ n }), (err: NodeJS.ErrnoException) => {
-    if (err.code !== "ECONNRESET") throw err;
-    refused = err.message;
-    return undefined;
-  }), { ms: 30_000, everyMs: 250, what: "a free connection for GET /metrics on the webhook", last: () => refused })).n;
+  const admissions = async () =>
+    (
+      await pollOtherProcess(
+        () =>
+          scrape().then(
+            (n) => ({ n }),
+            (err: NodeJS.ErrnoException) => {
+              if (err.code !== "ECONNRESET") throw err;
+              refused = err.message;
+              return undefined;
+            },
+          ),
+        { ms: 30_000, everyMs: 250, what: "a free connection for GET /metrics on the webhook", last: () => refused },
+      )
+    ).n;
   const audit = () => child.lines.filter((l) => l.includes('"msg":"admission"')).map((l) => JSON.parse(l));
   return { child, port, url, admissions, audit };
 }

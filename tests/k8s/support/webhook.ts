@@ -11,24 +11,39 @@ import pino from "pino";
 import { makeCertificates, type CertificateFiles } from "../../../host/node/certs.ts";
 import { startWebhook, type Webhook, type WebhookOptions } from "../../../host/node/webhook.ts";
 
-export const SERVICE = "isoplace-webhook", NAMESPACE = "isoplace";
+export const SERVICE = "isoplace-webhook",
+  NAMESPACE = "isoplace";
 export const CLASSES = ["wasmedge", "gvisor", "kata"];
 
 export async function certificates(dir: string, ca?: { cert: string; key: string }): Promise<CertificateFiles> {
   return makeCertificates({ service: SERVICE, namespace: NAMESPACE, outDir: dir, extraNames: ["127.0.0.1"], ca });
 }
 
-export interface TestWebhook { webhook: Webhook; ca: Buffer; dir: string; files: CertificateFiles; close(): Promise<void> }
+export interface TestWebhook {
+  webhook: Webhook;
+  ca: Buffer;
+  dir: string;
+  files: CertificateFiles;
+  close(): Promise<void>;
+}
 
 export async function startTestWebhook(options: Partial<WebhookOptions> = {}): Promise<TestWebhook> {
   const dir = mkdtempSync(join(tmpdir(), "isoplace-webhook-"));
   const files = await certificates(dir);
   const webhook = await startWebhook({
-    tlsCert: files.cert, tlsKey: files.key, host: "127.0.0.1", port: 0,
-    runtimeClasses: CLASSES, logger: pino({ level: "silent" }), ...options,
+    tlsCert: files.cert,
+    tlsKey: files.key,
+    host: "127.0.0.1",
+    port: 0,
+    runtimeClasses: CLASSES,
+    logger: pino({ level: "silent" }),
+    ...options,
   });
   return {
-    webhook, dir, files, ca: readFileSync(files.caCert),
+    webhook,
+    dir,
+    files,
+    ca: readFileSync(files.caCert),
     close: async () => {
       await webhook.close();
       rmSync(dir, { recursive: true, force: true });
@@ -36,27 +51,46 @@ export async function startTestWebhook(options: Partial<WebhookOptions> = {}): P
   };
 }
 
-export interface Answer { status: number; contentType: string; json: any; text: string; fingerprint256: string }
+export interface Answer {
+  status: number;
+  contentType: string;
+  json: any;
+  text: string;
+  fingerprint256: string;
+}
 
 /** One request on a new TLS connection that verifies the server against `ca` (for the service's name). */
 export function call(port: number, ca: Buffer, method: string, path: string, body?: string | object, contentType = "application/json"): Promise<Answer> {
   const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: "127.0.0.1", port, method, path, ca, servername: `${SERVICE}.${NAMESPACE}.svc`, agent: false,
-      headers: payload === undefined ? {} : { "content-type": contentType, "content-length": Buffer.byteLength(payload) },
-    }, (res) => {
-      const fingerprint256 = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
-      const chunks: Buffer[] = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json: unknown;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode!, contentType: String(res.headers["content-type"] ?? ""), json, text, fingerprint256 });
-      });
-      res.on("error", reject);
-    });
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method,
+        path,
+        ca,
+        servername: `${SERVICE}.${NAMESPACE}.svc`,
+        agent: false,
+        headers: payload === undefined ? {} : { "content-type": contentType, "content-length": Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const fingerprint256 = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+        const chunks: Buffer[] = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode!, contentType: String(res.headers["content-type"] ?? ""), json, text, fingerprint256 });
+        });
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   });
@@ -71,15 +105,16 @@ export interface ReviewOf {
   operation?: string;
   kind?: { group: string; version: string; kind: string };
   subResource?: string;
-  namespace?: string;           // request.namespace
-  podNamespace?: string;        // metadata.namespace
+  namespace?: string; // request.namespace
+  podNamespace?: string; // metadata.namespace
   name?: string;
   dryRun?: boolean;
 }
 
 export function podOf(r: ReviewOf = {}): Record<string, any> {
   return {
-    apiVersion: "v1", kind: "Pod",
+    apiVersion: "v1",
+    kind: "Pod",
     metadata: {
       ...(r.name === undefined ? { generateName: "web-" } : { name: r.name }),
       ...(r.podNamespace ? { namespace: r.podNamespace } : {}),
@@ -95,7 +130,8 @@ export function podOf(r: ReviewOf = {}): Record<string, any> {
 
 export function reviewOf(r: ReviewOf = {}, object: Record<string, any> = podOf(r)): Record<string, any> {
   return {
-    apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview",
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
     request: {
       uid: r.uid ?? "705ab4f5-6393-11e8-b7cc-42010a800002",
       kind: r.kind ?? { group: "", version: "v1", kind: "Pod" },

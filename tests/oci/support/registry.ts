@@ -10,7 +10,8 @@ export { freePort, RegistryServer as TestRegistry, REGISTRY_BIN } from "../../..
 
 const IN_CI = /^(1|true)$/i.test(process.env.CI ?? "");
 const present = installed();
-if (!present && !IN_CI) console.warn(`tests/oci: registry tests SKIPPED, no ${REGISTRY_BIN} (apt-get install -y docker-registry). With CI=true they fail instead.`);
+if (!present && !IN_CI)
+  console.warn(`tests/oci: registry tests SKIPPED, no ${REGISTRY_BIN} (apt-get install -y docker-registry). With CI=true they fail instead.`);
 
 /** Whether to run the registry tests: the registry is installed, or this is CI (where its absence is a failure). */
 export const haveRegistry = () => present || IN_CI;
@@ -35,4 +36,5 @@ export const REGISTRIES: RegistryImpl[] = [
 /** Whether a registry implementation is there to test (or this is CI). */
 export const haveImpl = (r: RegistryImpl) => (r.peer ? havePeers(r.peer) : haveRegistry());
 
-export const startRegistry = (r: RegistryImpl, o: RegistryOptions = {}) => RegistryServer.start({ ...o, kind: r.kind, ...(r.peer ? { bin: peerBin(r.peer) } : {}) });
+export const startRegistry = (r: RegistryImpl, o: RegistryOptions = {}) =>
+  RegistryServer.start({ ...o, kind: r.kind, ...(r.peer ? { bin: peerBin(r.peer) } : {}) });

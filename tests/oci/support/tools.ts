@@ -6,7 +6,10 @@ import { peerBin } from "../../support/peers.ts";
 export { ok, type Ran };
 export const MAIN = SOURCE_MAIN;
 
-export interface RunOptions { env?: Record<string, string>; cwd?: string }
+export interface RunOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+}
 
 const options = (o: RunOptions) => ({ cwd: o.cwd, env: { ...process.env, ...o.env }, timeoutMs: 120_000 });
 

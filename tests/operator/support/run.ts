@@ -17,8 +17,11 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export const cleanEnv = (extra: Record<string, string> = {}): Record<string, string> =>
-  ({ PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...extra });
+export const cleanEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+  PATH: process.env.PATH ?? "",
+  HOME: process.env.HOME ?? "/tmp",
+  ...extra,
+});
 
 /** Runs the CLI to its end; past the deadline it is killed and the run rejects with its output. */
 export function run(args: string[], o: RunOptions = {}): Promise<Ran> {
@@ -36,8 +39,13 @@ export interface Served {
 
 /** `serve --port 0 …` until its "listening" line; rejects with its output when it exits or the deadline passes first. */
 export async function startServe(args: string[], o: RunOptions = {}): Promise<Served> {
-  const c = spawnChild(o.node ?? process.execPath, [o.main ?? BUILT_MAIN, "serve", "--port", "0", ...args], { cwd: o.cwd ?? PACKAGE_ROOT, env: cleanEnv(o.env) });
-  const stop = async () => { await c.stop("SIGKILL"); };
+  const c = spawnChild(o.node ?? process.execPath, [o.main ?? BUILT_MAIN, "serve", "--port", "0", ...args], {
+    cwd: o.cwd ?? PACKAGE_ROOT,
+    env: cleanEnv(o.env),
+  });
+  const stop = async () => {
+    await c.stop("SIGKILL");
+  };
   try {
     const listening = await c.waitForLine((l) => l.includes('"msg":"isoplace agent listening"'), "the listening line", o.timeoutMs ?? 30_000);
     return { url: JSON.parse(listening).url, child: c.process, output: c.output, waitForLine: c.waitForLine, stop };

@@ -35,23 +35,27 @@ export async function variantSource(version: string, edgeStack: string): Promise
   const text = await defaultSource();
   const parts = /^K3s \+ WasmEdge(?: (\d[\w.+-]*))?(?: (.+))?$/.exec(edgeStack);
   if (!parts) throw new Error(`variantSource: "${edgeStack}" is not "K3s + WasmEdge[ VERSION][ EXTRA]"`);
-  if (![`version: ${DEFAULT_VERSION}`, EDGE_L4_STACK, WASMEDGE_VERSION].every((s) => text.includes(s))) throw new Error("the default policy source changed: update tests/shipping/support/fixtures.ts");
+  if (![`version: ${DEFAULT_VERSION}`, EDGE_L4_STACK, WASMEDGE_VERSION].every((s) => text.includes(s)))
+    throw new Error("the default policy source changed: update tests/shipping/support/fixtures.ts");
   const [, wasmedge, extra] = parts;
-  return text.replace(`version: ${DEFAULT_VERSION}`, `version: ${version}`)
+  return text
+    .replace(`version: ${DEFAULT_VERSION}`, `version: ${version}`)
     .replace(EDGE_L4_STACK, `stack: { orchestrator: K3s, runtime: wasmedge${extra ? `, extra: ${JSON.stringify(extra)}` : ""} } }`)
     .replace(WASMEDGE_VERSION, wasmedge ? `  wasmedge: ${wasmedge}\n` : WASMEDGE_VERSION);
 }
 
 /** The default source whose own first test expects the wrong level: a module that fails its self-test. */
 export async function failingSelfTestSource(): Promise<string> {
-  const text = (await variantSource("2025.11.15-selftest", DEFAULT_EDGE_STACK));
+  const text = await variantSource("2025.11.15-selftest", DEFAULT_EDGE_STACK);
   const marker = "    expect: L4\n";
   if (!text.includes(marker)) throw new Error("the default policy's tests changed: update tests/shipping/support/fixtures.ts");
   return text.replace(marker, "    expect: L1\n");
 }
 
 async function buildInputsHash(text: string): Promise<string> {
-  const h = createHash("sha256").update(text).update(COMPILER_FLAGS.join(" "))
+  const h = createHash("sha256")
+    .update(text)
+    .update(COMPILER_FLAGS.join(" "))
     .update(await readFile(join(PACKAGE_ROOT, "package.json"))) // the package version is in the metadata
     .update(await readFile(join(PACKAGE_ROOT, "node_modules", "assemblyscript", "package.json")));
   for (const dir of [ASSEMBLY_DIR, join(PACKAGE_ROOT, "host", "policy"), join(PACKAGE_ROOT, "host", "engine")]) {
@@ -66,7 +70,9 @@ export async function build(text: string): Promise<Uint8Array> {
   const file = join(cache, `${await buildInputsHash(text)}.wasm`);
   try {
     return new Uint8Array(await readFile(file));
-  } catch { /* not built yet */ }
+  } catch {
+    /* not built yet */
+  }
   const wasm = (await buildPolicy(text, "test-policy.yaml")).wasm;
   await mkdir(cache, { recursive: true });
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
@@ -99,8 +105,14 @@ function walkSections(bytes: Uint8Array): { id: number; name?: string; start: nu
   const out = [];
   let at = 8;
   const leb = () => {
-    let r = 0, shift = 0, b;
-    do { b = bytes[at++]; r += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    let r = 0,
+      shift = 0,
+      b;
+    do {
+      b = bytes[at++];
+      r += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
     return r;
   };
   while (at < bytes.length) {
@@ -118,13 +130,20 @@ function walkSections(bytes: Uint8Array): { id: number; name?: string; start: nu
   return out;
 }
 
-export interface KeyFiles { dir: string; key: string; pub: string; signer: SigningKey; trusted: TrustedKey[] }
+export interface KeyFiles {
+  dir: string;
+  key: string;
+  pub: string;
+  signer: SigningKey;
+  trusted: TrustedKey[];
+}
 
 /** A key pair written to real files (as `policy keygen` does), with the public key loaded as the agent loads it. */
 export async function keyFiles(dir: string): Promise<KeyFiles> {
   await mkdir(dir, { recursive: true });
   const pair = await generateKeyPair();
-  const key = join(dir, "policy.key"), pub = join(dir, "policy.pub");
+  const key = join(dir, "policy.key"),
+    pub = join(dir, "policy.pub");
   await writeFile(key, pair.privatePem, { mode: 0o600 });
   await writeFile(pub, pair.publicPem);
   return { dir, key, pub, signer: await importSigningKey(pair.privatePem), trusted: await loadTrustedKeys([pub]) };
@@ -138,7 +157,11 @@ let nextSerial = 1000;
 export async function statementFor(bytes: Uint8Array, over: Partial<Statement> = {}): Promise<Statement> {
   // bytes that are no policy module (size tests) get a statement all the same
   let meta = { name: "not-a-policy", version: "0" };
-  try { meta = readMeta(customSections(bytes, META_SECTION)); } catch { /* keep the placeholder */ }
+  try {
+    meta = readMeta(customSections(bytes, META_SECTION));
+  } catch {
+    /* keep the placeholder */
+  }
   return { name: meta.name, version: meta.version, serial: nextSerial++, moduleSha256: await sha256Hex(bytes), issuedAt: new Date().toISOString(), ...over };
 }
 
@@ -157,7 +180,10 @@ export async function signHeader(bytes: Uint8Array, k: KeyFiles | KeyFiles[], ov
 export const tempDir = (prefix = "isoplace-shipping-") => mkdtemp(join(tmpdir(), prefix));
 
 /** What an in-process agent offers to wait on: its policy manager and its source's finished checks. */
-export interface Checked { manager: { status(): PolicyStatus }; source?: { readonly checks?: CheckCount } }
+export interface Checked {
+  manager: { status(): PolicyStatus };
+  source?: { readonly checks?: CheckCount };
+}
 type PolicyStatus = ReturnType<PolicyManager["status"]>;
 
 /**
@@ -176,11 +202,20 @@ export async function afterChecks<T>(a: Checked, probe: (status: PolicyStatus) =
 }
 
 export async function edgeDecision(url: string): Promise<{ stack: string; policy: { version: string }; [k: string]: unknown }> {
-  const res = await fetch(`${url}/v1/decide`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ workload: { scenario: "edge" } }) });
+  const res = await fetch(`${url}/v1/decide`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ workload: { scenario: "edge" } }),
+  });
   if (res.status !== 200) throw new Error(`decide: HTTP ${res.status}`);
   return res.json() as never;
 }
 
-export async function policyStatus(url: string): Promise<{ active: Record<string, string>; history: Record<string, string>[]; lastCheck: string | null; lastError: { reason: string; message: string; at: string } | null }> {
+export async function policyStatus(url: string): Promise<{
+  active: Record<string, string>;
+  history: Record<string, string>[];
+  lastCheck: string | null;
+  lastError: { reason: string; message: string; at: string } | null;
+}> {
   return (await fetch(`${url}/v1/policy`)).json() as never;
 }

@@ -9,4 +9,6 @@ export type Scenarios = ReturnType<Engine["scenarios"]>;
 export type { Comparison, Decision };
 
 /** What the console shows of GET /v1/policy. */
-export interface PolicyStatus { active: { name: string; version: string; source: string } }
+export interface PolicyStatus {
+  active: { name: string; version: string; source: string };
+}

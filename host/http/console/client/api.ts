@@ -6,7 +6,7 @@ export class ApiError extends Error {
   readonly status: number;
   readonly problem: Partial<Problem> | null;
   constructor(status: number, problem: Partial<Problem> | null) {
-    super(problem && problem.detail ? problem.detail : "the server answered HTTP " + status);
+    super(problem?.detail ? problem.detail : "the server answered HTTP " + status);
     this.status = status;
     this.problem = problem;
   }
@@ -15,7 +15,11 @@ export class ApiError extends Error {
 export async function api<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(path, Object.assign({ headers: { accept: "application/json" } }, init));
   let body = null;
-  try { body = await res.json(); } catch (_) { body = null; }
+  try {
+    body = await res.json();
+  } catch (_) {
+    body = null;
+  }
   if (!res.ok) throw new ApiError(res.status, body);
   return body;
 }

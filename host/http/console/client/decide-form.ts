@@ -22,7 +22,10 @@ const ARTIFACTS = [
 type Need = Scenarios["needs"][number];
 /** need group → the need ids in the order they were ticked (the first counts most). */
 export type NeedOrders = Record<string, string[]>;
-export interface DecideBody { workload?: Record<string, unknown>; node?: { runtimes: string[] } }
+export interface DecideBody {
+  workload?: Record<string, unknown>;
+  node?: { runtimes: string[] };
+}
 
 function field(path: string, label: string, control: HTMLInputElement | HTMLSelectElement, hint?: string): HTMLDivElement {
   const hintNode = hint ? h("p", { class: "hint", id: uniqueId("hint") }, hint) : null;
@@ -34,7 +37,7 @@ function needGroups(sc: Scenarios): { id: string; needs: Need[] }[] {
   const groups: { id: string; needs: Need[] }[] = [];
   for (const n of sc.needs) {
     let g = groups.find((x) => x.id === n.group);
-    if (!g) groups.push(g = { id: n.group, needs: [] });
+    if (!g) groups.push((g = { id: n.group, needs: [] }));
     g.needs.push(n);
   }
   return groups;
@@ -45,68 +48,127 @@ function needFieldset(group: { id: string; needs: Need[] }, order: string[]): HT
   const orderLine = h("p", { class: "order" });
   const names = new Map(group.needs.map((n) => [n.id, n.name]));
   const showOrder = () => {
-    orderLine.textContent = order.length ? "Sent in this order: " + order.map((id, i) => (i + 1) + ". " + names.get(id)).join(", ") : "";
+    orderLine.textContent = order.length ? "Sent in this order: " + order.map((id, i) => i + 1 + ". " + names.get(id)).join(", ") : "";
   };
   const onchange = (ev: Event) => {
     const box = ev.target as HTMLInputElement;
-    const id = box.value, at = order.indexOf(id);
+    const id = box.value,
+      at = order.indexOf(id);
     if (box.checked && at < 0) order.push(id);
     if (!box.checked && at >= 0) order.splice(at, 1);
     showOrder();
   };
   const boxes = group.needs.map((n) => {
     const id = uniqueId("need");
-    return h("div", { class: "choice" },
+    return h(
+      "div",
+      { class: "choice" },
       h("input", { type: "checkbox", id, name: group.id, value: n.id, onchange }),
-      h("label", { for: id }, n.name, " ", h("span", { class: "zh", lang: "zh" }, n.zh),
-        h("span", { class: "hint" }, "→ " + n.levels.join(" or ") + ": " + n.reason)));
+      h(
+        "label",
+        { for: id },
+        n.name,
+        " ",
+        h("span", { class: "zh", lang: "zh" }, n.zh),
+        h("span", { class: "hint" }, "→ " + n.levels.join(" or ") + ": " + n.reason),
+      ),
+    );
   });
-  const fieldset = h("fieldset", { class: "choices", "data-path": "workload." + group.id },
-    h("legend", null, group.id.charAt(0).toUpperCase() + group.id.slice(1) + " needs"), boxes, orderLine, errorSlot());
-  fieldset.addEventListener("reset-order", () => { order.length = 0; showOrder(); });
+  const fieldset = h(
+    "fieldset",
+    { class: "choices", "data-path": "workload." + group.id },
+    h("legend", null, group.id.charAt(0).toUpperCase() + group.id.slice(1) + " needs"),
+    boxes,
+    orderLine,
+    errorSlot(),
+  );
+  fieldset.addEventListener("reset-order", () => {
+    order.length = 0;
+    showOrder();
+  });
   return fieldset;
 }
 
 function runtimeFieldset(sc: Scenarios): HTMLFieldSetElement {
-  const hint = h("p", { class: "hint", id: uniqueId("hint") },
-    "None ticked: the agent's own node profile (planning mode, every runtime counted, when it has none).");
-  return h("fieldset", { class: "choices", "data-path": "node.runtimes", "aria-describedby": hint.id },
-    h("legend", null, "Node runtimes"), hint,
+  const hint = h(
+    "p",
+    { class: "hint", id: uniqueId("hint") },
+    "None ticked: the agent's own node profile (planning mode, every runtime counted, when it has none).",
+  );
+  return h(
+    "fieldset",
+    { class: "choices", "data-path": "node.runtimes", "aria-describedby": hint.id },
+    h("legend", null, "Node runtimes"),
+    hint,
     sc.runtimes.map((r) => {
       const id = uniqueId("rt");
-      return h("div", { class: "choice" },
+      return h(
+        "div",
+        { class: "choice" },
         h("input", { type: "checkbox", id, name: "runtime", value: r.id }),
-        h("label", { for: id }, r.name, r.name.toLowerCase() === r.id ? null : [" ", h("code", null, r.id)],
-          h("span", { class: "hint" }, "→ " + r.levels.join(", ") + (r.runs ? "; runs " + r.runs.join(", ") : "")
-            + (r.requires.length ? "; needs " + r.requires.join(" + ") : ""))));
-    }), errorSlot());
+        h(
+          "label",
+          { for: id },
+          r.name,
+          r.name.toLowerCase() === r.id ? null : [" ", h("code", null, r.id)],
+          h(
+            "span",
+            { class: "hint" },
+            "→ " + r.levels.join(", ") + (r.runs ? "; runs " + r.runs.join(", ") : "") + (r.requires.length ? "; needs " + r.requires.join(" + ") : ""),
+          ),
+        ),
+      );
+    }),
+    errorSlot(),
+  );
 }
 
 export function buildDecideForm(form: HTMLFormElement, sc: Scenarios): NeedOrders {
-  const scenario = h("select", { id: uniqueId("scenario"), name: "scenario" },
+  const scenario = h(
+    "select",
+    { id: uniqueId("scenario"), name: "scenario" },
     h("option", { value: "" }, "— none —"),
-    sc.scenarios.map((s) => h("option", { value: s.id }, s.name + (s.added ? " †" : ""))));
-  const artifact = h("select", { id: uniqueId("artifact"), name: "artifact" },
+    sc.scenarios.map((s) => h("option", { value: s.id }, s.name + (s.added ? " †" : ""))),
+  );
+  const artifact = h(
+    "select",
+    { id: uniqueId("artifact"), name: "artifact" },
     h("option", { value: "" }, "— any —"),
-    ARTIFACTS.map((a) => h("option", { value: a.id }, a.label)));
+    ARTIFACTS.map((a) => h("option", { value: a.id }, a.label)),
+  );
   const orders: NeedOrders = {};
-  const groups = needGroups(sc).map((g) => needFieldset(g, orders[g.id] = []));
-  const constraints = h("fieldset", { class: "constraints", "data-path": "workload.constraints" },
+  const groups = needGroups(sc).map((g) => needFieldset(g, (orders[g.id] = [])));
+  const constraints = h(
+    "fieldset",
+    { class: "constraints", "data-path": "workload.constraints" },
     h("legend", null, "Constraints"),
     h("p", { class: "hint" }, "Leave empty for none. A level is checked against its worst case (the upper end of its range)."),
-    CONSTRAINTS.map((c) => field("workload.constraints." + c.key, c.label,
-      h("input", {
-        type: "number", id: uniqueId(c.key), name: c.key, inputmode: "decimal", min: c.min, max: c.max === undefined ? null : c.max, step: c.step,
-      }))),
-    errorSlot());
+    CONSTRAINTS.map((c) =>
+      field(
+        "workload.constraints." + c.key,
+        c.label,
+        h("input", {
+          type: "number",
+          id: uniqueId(c.key),
+          name: c.key,
+          inputmode: "decimal",
+          min: c.min,
+          max: c.max === undefined ? null : c.max,
+          step: c.step,
+        }),
+      ),
+    ),
+    errorSlot(),
+  );
   form.replaceChildren(
     field("workload.scenario", "Scenario", scenario, "The workload's scenario; the levels it marks not suitable are infeasible."),
     field("workload.artifact", "Artifact", artifact, "What the workload ships as: only runtimes that run it count (any: every runtime)."),
-    ...groups, constraints, runtimeFieldset(sc),
+    ...groups,
+    constraints,
+    runtimeFieldset(sc),
     h("div", { class: "form-error", "data-path": "" }, errorSlot()),
-    h("div", { class: "actions" },
-      h("button", { type: "submit" }, "Decide"),
-      h("button", { type: "reset", class: "secondary" }, "Clear")));
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Decide"), h("button", { type: "reset", class: "secondary" }, "Clear")),
+  );
   form.addEventListener("reset", () => {
     clearErrors(form);
     groups.forEach((g) => g.dispatchEvent(new Event("reset-order")));
@@ -116,7 +178,8 @@ export function buildDecideForm(form: HTMLFormElement, sc: Scenarios): NeedOrder
 
 /** The request body from the form, or the fields the browser already knows are not numbers. */
 export function readDecideForm(form: HTMLFormElement, orders: NeedOrders): { body: DecideBody; problems: { path: string; message: string }[] } {
-  const workload: Record<string, unknown> = {}, problems: { path: string; message: string }[] = [];
+  const workload: Record<string, unknown> = {},
+    problems: { path: string; message: string }[] = [];
   const scenario = (form.elements.namedItem("scenario") as HTMLSelectElement).value;
   if (scenario) workload.scenario = scenario;
   const artifact = (form.elements.namedItem("artifact") as HTMLSelectElement).value;

@@ -25,7 +25,9 @@ export function setupDecide(form: HTMLFormElement, summary: HTMLElement, result:
     form.setAttribute("aria-busy", "true");
     try {
       const d = await api<Decision>("v1/decide", {
-        method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify(body),
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(body),
       });
       const shown = renderDecision(d, body);
       summary.replaceChildren(...shown.summary);
@@ -33,7 +35,7 @@ export function setupDecide(form: HTMLFormElement, summary: HTMLElement, result:
     } catch (err) {
       result.replaceChildren();
       const errors = err instanceof ApiError && err.problem && err.problem.errors;
-      if (errors && errors.length) {
+      if (errors?.length) {
         showErrors(form, errors);
         say("The request was refused: " + errors.map((e) => (e.path ? e.path + ": " : "") + e.message).join("; "), "alert");
       } else {

@@ -7,22 +7,33 @@ export function errorSlot(): HTMLParagraphElement {
 }
 
 export function clearErrors(form: HTMLFormElement): void {
-  for (const slot of form.querySelectorAll<HTMLElement>(".field-error")) { slot.hidden = true; slot.replaceChildren(); }
+  for (const slot of form.querySelectorAll<HTMLElement>(".field-error")) {
+    slot.hidden = true;
+    slot.replaceChildren();
+  }
   for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
   for (const el of form.querySelectorAll<HTMLElement>("[data-error-for]")) {
-    const rest = (el.getAttribute("aria-describedby") || "").split(" ").filter((x) => x !== el.dataset.errorFor).join(" ");
-    if (rest) el.setAttribute("aria-describedby", rest); else el.removeAttribute("aria-describedby");
+    const rest = (el.getAttribute("aria-describedby") || "")
+      .split(" ")
+      .filter((x) => x !== el.dataset.errorFor)
+      .join(" ");
+    if (rest) el.setAttribute("aria-describedby", rest);
+    else el.removeAttribute("aria-describedby");
     el.removeAttribute("data-error-for");
   }
 }
 
 /** The element whose data-path is the longest prefix of the error's path ("node.runtimes[0]" → node.runtimes). */
 function targetFor(form: HTMLFormElement, path: string): HTMLElement {
-  let best = form.querySelector<HTMLElement>(".form-error")!, bestLength = -1;
+  let best = form.querySelector<HTMLElement>(".form-error")!,
+    bestLength = -1;
   for (const el of form.querySelectorAll<HTMLElement>("[data-path]")) {
     const p = el.dataset.path!;
     const matches = p === "" || path === p || path.startsWith(p + ".") || path.startsWith(p + "[");
-    if (matches && p.length > bestLength) { best = el; bestLength = p.length; }
+    if (matches && p.length > bestLength) {
+      best = el;
+      bestLength = p.length;
+    }
   }
   return best;
 }

@@ -25,9 +25,16 @@ function drawn(kind: Mark): SVGSVGElement {
 function glyphNode(run: string): HTMLSpanElement {
   const text = h("span", { class: "glyph-text" }, run);
   const c = run[0];
-  const label = c === "★" ? run.length + (run.length === 1 ? " star" : " stars")
-    : c === "✅" ? FIT_WORDS[run.length] || run.length + " ticks"
-    : c === "⚠" ? "usable with caveats" : c === "❌" ? "not suitable" : "better";
+  const label =
+    c === "★"
+      ? run.length + (run.length === 1 ? " star" : " stars")
+      : c === "✅"
+        ? FIT_WORDS[run.length] || run.length + " ticks"
+        : c === "⚠"
+          ? "usable with caveats"
+          : c === "❌"
+            ? "not suitable"
+            : "better";
   const kind = MARK_OF[c];
   const marks = c === "★" || c === "✅" ? [...run].map(() => drawn(kind)) : [drawn(kind)];
   return h("span", { class: "glyph", role: "img", "aria-label": label }, text, marks);
@@ -59,9 +66,11 @@ function decorateGlyphs(root: Node): void {
 export function watchGlyphs(root: HTMLElement): void {
   decorateGlyphs(root);
   new MutationObserver((records) => {
-    for (const r of records) for (const added of r.addedNodes) {
-      if (added.nodeType === Node.TEXT_NODE) { if (added.parentElement) decorateGlyphs(added.parentElement); }
-      else if (added.nodeType === Node.ELEMENT_NODE) decorateGlyphs(added);
-    }
+    for (const r of records)
+      for (const added of r.addedNodes) {
+        if (added.nodeType === Node.TEXT_NODE) {
+          if (added.parentElement) decorateGlyphs(added.parentElement);
+        } else if (added.nodeType === Node.ELEMENT_NODE) decorateGlyphs(added);
+      }
   }).observe(root, { childList: true, subtree: true });
 }
