@@ -97,7 +97,8 @@ function answerOf(url: string, ca: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const u = new URL(PATH, url);
     const req = request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: "POST", ca, servername: "isoplace-webhook.isoplace.svc", headers: HEADERS },
+      // its own connection, closed after the answer: a kept-alive one would hold one of the webhook's slots, and autocannon needs all of them
+      { host: u.hostname, port: u.port, path: u.pathname, method: "POST", ca, servername: "isoplace-webhook.isoplace.svc", headers: HEADERS, agent: false },
       (res) => {
         let text = "";
         res.on("data", (d) => {
