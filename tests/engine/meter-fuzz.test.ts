@@ -70,7 +70,18 @@ afterAll(async () => {
 });
 
 async function fuzz(kind: Job["kind"]) {
-  const totals = { modules: 0, refused: {} as Record<string, number>, calls: 0, returned: 0, traps: 0, boundaries: 0, stopped: 0, startTrapped: 0, bytes: 0 };
+  const totals = {
+    modules: 0,
+    refused: {} as Record<string, number>,
+    calls: 0,
+    returned: 0,
+    traps: 0,
+    boundaries: 0,
+    stopped: 0,
+    startTrapped: 0,
+    stackBound: 0,
+    bytes: 0,
+  };
   const findings: string[] = [];
   for (let i = 0; i < MODULES; i++) {
     const seed = (SEED + i * 7919) >>> 0;
@@ -94,6 +105,7 @@ async function fuzz(kind: Job["kind"]) {
     totals.boundaries += rep.boundaries;
     totals.stopped += rep.stopped;
     totals.startTrapped += rep.startTrapped ? 1 : 0;
+    totals.stackBound += rep.stackBound ? 1 : 0;
     for (const f of rep.findings) findings.push(`${again}: ${f}`);
   }
   return { totals, findings };
@@ -137,7 +149,7 @@ describe(`the meter against Binaryen's random modules (${MODULES} of each kind, 
       const { totals, findings } = await fuzz("ttf");
       console.log(
         `meter fuzz (wasm-opt -ttf, seed ${SEED}): ${totals.modules} modules (${Math.round(totals.bytes / Math.max(1, totals.modules))} bytes on average), refused ${JSON.stringify(totals.refused)}; ` +
-          `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget, ${totals.startTrapped} modules whose metered start trapped (not run unmetered); ${totals.boundaries} exact-cost boundaries checked; ${findings.length} findings; worker restarts ${pool.restarts}`,
+          `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget, ${totals.startTrapped} modules whose metered start trapped (not run unmetered), ${totals.stackBound} compared up to a stack overflow; ${totals.boundaries} exact-cost boundaries checked; ${findings.length} findings; worker restarts ${pool.restarts}`,
       );
       expect(findings).toEqual([]);
       expect(totals.modules).toBe(MODULES);
@@ -155,7 +167,7 @@ describe(`the meter against Binaryen's random modules (${MODULES} of each kind, 
       const refused = Object.values(totals.refused).reduce((a, b) => a + b, 0);
       console.log(
         `meter fuzz (mutations of the default module, seed ${SEED}): ${totals.modules} modules, refused ${JSON.stringify(totals.refused)}, ${totals.modules - refused} metered; ` +
-          `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget, ${totals.startTrapped} modules whose metered start trapped (not run unmetered); ${totals.boundaries} boundaries; ${findings.length} findings`,
+          `${totals.calls} calls: ${totals.returned} answered, ${totals.traps} trapped alike, ${totals.stopped} stopped by the budget, ${totals.startTrapped} modules whose metered start trapped (not run unmetered), ${totals.stackBound} compared up to a stack overflow; ${totals.boundaries} boundaries; ${findings.length} findings`,
       );
       expect(findings).toEqual([]);
       expect(totals.modules).toBe(MODULES);

@@ -25,6 +25,8 @@ export interface CallPlan {
 export interface Report {
   /** Set when the meter refused the module: its kind ("invalid", "unsupported", "memory"). */
   refused?: string;
+  /** Set when a call ran out of stack on either side: the module was compared up to that call. */
+  stackBound?: boolean;
   /** Set when the metered module's start function trapped (the budget's stop or its own trap): the unmetered one is not run. */
   startTrapped?: boolean;
   calls: number;
@@ -57,6 +59,8 @@ function errorText(err: unknown): string {
 }
 
 /** One instance of a module (plain or metered) with its own imports and a log of the calls into them. */
+const STACK_OVERFLOW = "Maximum call stack size exceeded";
+
 class Run {
   readonly log: string[] = [];
   instance: WebAssembly.Instance | undefined;
@@ -245,13 +249,24 @@ export function differential(bytes: Uint8Array, o: DifferentialOptions = {}): Re
       break;
     }
     const a = plain.call(p);
+    // how deep a call may recurse is the engine's to choose, and a metered frame is larger: once
+    // either side ran out of stack the two runs may part ways, so the module is compared no further
+    if ([a.text, b.text, ...plain.log, ...m.log].some((x) => x.includes(STACK_OVERFLOW))) {
+      report.stackBound = true;
+      break;
+    }
     spent.push(ample - (m.budget!.value as number));
     outcomes.push(b);
     if (a.text !== b.text) report.findings.push(`call ${i} (${p.name}): unmetered ${a.text}, metered ${b.text}`);
     else if (a.threw) report.traps++;
     else report.returned++;
-    if (plain.log.join("\n") !== m.log.join("\n"))
-      report.findings.push(`call ${i} (${p.name}): the import calls differ:\n  ${plain.log.slice(-5).join("; ")}\n  ${m.log.slice(-5).join("; ")}`);
+    if (plain.log.join("\n") !== m.log.join("\n")) {
+      const at = plain.log.findIndex((x, k) => x !== m.log[k]);
+      const first = at < 0 ? plain.log.length : at;
+      report.findings.push(
+        `call ${i} (${p.name}): the import calls differ from the ${first}th (of ${plain.log.length} unmetered, ${m.log.length} metered):\n  ${plain.log.slice(first, first + 5).join("; ")}\n  ${m.log.slice(first, first + 5).join("; ")}`,
+      );
+    }
     const sa = plain.state(),
       sb = m.state();
     if (sa !== sb) report.findings.push(`call ${i} (${p.name}): the exported state differs: ${sa} | ${sb}`);
