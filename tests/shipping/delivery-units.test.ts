@@ -190,17 +190,17 @@ describe("keys", () => {
         },
       ],
       ["a long-form length on an INTEGER", () => seq([0x02, 0x81, 33, 0, ...r], derInt(minimal(s)))],
-      ["a byte after the SEQUENCE", () => new Uint8Array([...seq(int([0, ...r]), int(minimal(s))), 0])],
-      ["a third INTEGER inside the SEQUENCE", () => seq(int([0, ...r]), int(minimal(s)), int([1]))],
+      ["a byte after the SEQUENCE", () => new Uint8Array([...seq(derInt([0, ...r]), derInt(minimal(s))), 0])],
+      ["a third INTEGER inside the SEQUENCE", () => seq(derInt([0, ...r]), derInt(minimal(s)), derInt([1]))],
       [
         "a SET instead of a SEQUENCE",
         () => {
-          const d = seq(int([0, ...r]), int(minimal(s)));
+          const d = seq(derInt([0, ...r]), derInt(minimal(s)));
           d[0] = 0x31;
           return d;
         },
       ],
-      ["an empty INTEGER", () => seq(int([]), int(minimal(s)))],
+      ["an empty INTEGER", () => seq(derInt([]), derInt(minimal(s)))],
     ])("refuses %s", async (_, make) => {
       const sig = make();
       expect(ecdsaDerToRaw(sig)).toBeNull();
@@ -211,11 +211,11 @@ describe("keys", () => {
       const der = (a: bigint, b: bigint) => {
         const x = minimal(bytesOf(a)),
           y = minimal(bytesOf(b));
-        return seq(int(x[0] & 0x80 ? [0, ...x] : x), int(y[0] & 0x80 ? [0, ...y] : y));
+        return seq(derInt(x[0] & 0x80 ? [0, ...x] : x), derInt(y[0] & 0x80 ? [0, ...y] : y));
       };
       for (const sig of [der(0n, bigOf(s)), der(bigOf(r), 0n), der(N, bigOf(s)), der(bigOf(r), N)]) expect(ecdsaDerToRaw(sig)).toBeNull();
       const over = Uint8Array.from(Buffer.from((N + bigOf(s)).toString(16).padStart(66, "0"), "hex"));
-      expect(ecdsaDerToRaw(seq(int([0, ...r]), int(minimal(over))))).toBeNull();
+      expect(ecdsaDerToRaw(seq(derInt([0, ...r]), derInt(minimal(over))))).toBeNull();
     });
   });
 });
