@@ -9,7 +9,7 @@ import type { Decision, Engine } from "../../host/engine/engine.ts";
 import type { InvalidRequestError } from "../../host/engine/errors.ts";
 import { loadPolicy } from "../../host/index.ts";
 import { needsPeers } from "../support/peers.ts";
-import { flagsOf, RUNTIMES, runWasi, stopWasiHost, wasiModule, type WasiRuntime } from "./run.ts";
+import { flagsOf, nodeWasiCrashes, RUNTIMES, runWasi, stopWasiHost, wasiModule, type WasiRuntime } from "./run.ts";
 
 type Request = { workload?: Record<string, unknown>; node?: { runtimes: string[] } };
 
@@ -18,7 +18,11 @@ beforeAll(async () => {
   engine = await loadPolicy();
   wasiModule();
 });
-afterAll(stopWasiHost);
+afterAll(async () => {
+  if (nodeWasiCrashes.hosts)
+    console.log(`node:wasi's host died of SIGSEGV ${nodeWasiCrashes.hosts} time(s); ${nodeWasiCrashes.callsSentAgain} call(s) sent again to a fresh one`);
+  await stopWasiHost();
+});
 
 /** The parts of an answer both must agree on; the engine's reasons (sentences) are counted against the command's codes. */
 function essentials(d: Decision | Record<string, any>, reasons: "reasons" | "rejectedBy") {
