@@ -2,8 +2,8 @@
 // Builds the shared context (the default policy module, an engine, the TypeScript baselines, the
 // request mix), checks that the Wasm module, the baselines and the engine agree on every request
 // of the mix (else aborts), runs the sections, prints one table, writes every figure of this one
-// run to bench/results.json (never merged with an earlier run) and regenerates the README's
-// figures from it (scripts/figures.mjs). --quick: tiny counts for CI; it checks that every
+// run to bench/results.json (never merged with an earlier run) and regenerates the generated
+// figures from it: the README's headline, docs/PERFORMANCE.md, docs/SECURITY.md (scripts/figures.mjs). --quick: tiny counts for CI; it checks that every
 // figure is produced (exit 1 otherwise), never its value, and writes no file unless --out is
 // given. --only runs some sections; their figures go only to an --out file.
 import { execFileSync } from "node:child_process";
