@@ -34,7 +34,7 @@ export function setupDecide(form: HTMLFormElement, summary: HTMLElement, result:
       result.replaceChildren(shown.details);
     } catch (err) {
       result.replaceChildren();
-      const errors = err instanceof ApiError && err.problem && err.problem.errors;
+      const errors = err instanceof ApiError ? err.problem?.errors : undefined;
       if (errors?.length) {
         showErrors(form, errors);
         say("The request was refused: " + errors.map((e) => (e.path ? e.path + ": " : "") + e.message).join("; "), "alert");
