@@ -210,13 +210,15 @@ export class Engine {
     });
     const s: Situation = {
       scenario: p.scenario,
-      scope: options?.scope,
       performance: p.performance,
       security: p.security,
       constraints: p.constraints,
       node: node.info,
       artifact: p.artifact,
     };
+    // set only when given (the webhook's cluster): one more field on every situation costs the
+    // agent's decisions their fastest object shape
+    if (options?.scope) s.scope = options.scope;
     return this.explain.decision(r, s, this.policyRef, options?.decisionId ?? decisionId());
   }
 
