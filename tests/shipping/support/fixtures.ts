@@ -11,6 +11,7 @@ import { buildPolicy, COMPILER_FLAGS } from "../../../host/policy/compile.ts";
 import { appendCustomSection } from "../../../host/policy/section.ts";
 import { sha256Hex } from "../../../host/engine/digest.ts";
 import { customSections, readMeta } from "../../../host/engine/meta.ts";
+import { sectionsOf } from "../../fixtures/looping-bytes.ts";
 import { generateKeyPair, importSigningKey, type SigningKey, type TrustedKey } from "../../../host/delivery/signing.ts";
 import { envelopeHeader, envelopeJson, signStatement, type Statement } from "../../../host/delivery/statement.ts";
 import { loadTrustedKeys } from "../../../host/node/keys.ts";
@@ -83,50 +84,21 @@ export async function build(text: string): Promise<Uint8Array> {
 
 /** The module with its isoplace.meta section's JSON changed (e.g. another ABI version). */
 export function withMeta(wasm: Uint8Array, change: (meta: Record<string, unknown>) => Record<string, unknown>): Uint8Array {
-  const sections = walkSections(wasm);
+  const sections = sectionsOf(wasm);
   const meta = sections.find((s) => s.name === META_SECTION);
   if (!meta) throw new Error("no isoplace.meta section");
-  const json = JSON.parse(new TextDecoder().decode(wasm.subarray(meta.payloadStart, meta.end)));
+  const json = JSON.parse(new TextDecoder().decode(wasm.subarray(meta.payload, meta.end)));
   const without = new Uint8Array([...wasm.subarray(0, meta.start), ...wasm.subarray(meta.end)]);
   return appendCustomSection(without, META_SECTION, new TextEncoder().encode(JSON.stringify(change(json))));
 }
 
 /** A copy with one byte flipped inside the code section (not in a custom section). */
 export function tamper(wasm: Uint8Array): Uint8Array {
-  const code = walkSections(wasm).find((s) => s.id === 10);
+  const code = sectionsOf(wasm).find((s) => s.id === 10);
   if (!code) throw new Error("no code section");
   const out = wasm.slice();
-  const at = code.payloadStart + Math.floor((code.end - code.payloadStart) / 2);
+  const at = code.payload + Math.floor((code.end - code.payload) / 2);
   out[at] ^= 0x01;
-  return out;
-}
-
-function walkSections(bytes: Uint8Array): { id: number; name?: string; start: number; payloadStart: number; end: number }[] {
-  const out = [];
-  let at = 8;
-  const leb = () => {
-    let r = 0,
-      shift = 0,
-      b;
-    do {
-      b = bytes[at++];
-      r += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
-    return r;
-  };
-  while (at < bytes.length) {
-    const start = at;
-    const id = bytes[at++];
-    const size = leb();
-    const end = at + size;
-    if (id === 0) {
-      const len = leb();
-      const name = new TextDecoder().decode(bytes.subarray(at, at + len));
-      out.push({ id, name, start, payloadStart: at + len, end });
-    } else out.push({ id, start, payloadStart: at, end });
-    at = end;
-  }
   return out;
 }
 
