@@ -2,12 +2,13 @@
 // - per decision, in this process over the request mix: the live decision (engine.decide), the
 //   hot path's own part (Shadow.observe: a request queued), and a shadow decision (the candidate's
 //   engine.placeCode with the transition counted, as Shadow.drain runs it after the turn);
-// - POST /v1/decide throughput: two agents in their own processes, as deployed (dist CLI, the
-//   deployed node flags, logs at info to /dev/null, metrics on), one holding a pending candidate
-//   that changes the request's placement (every shadow decision a change), two others none (the
-//   second, "control", shows the spread between two identical agents on this machine); autocannon
-//   rounds rotating, same body, same connections; and how many live decisions the pending agent
-//   decided in the shadow and how many its budget left unsampled.
+// - POST /v1/decide throughput: fresh agents in their own processes, as deployed (dist CLI, the
+//   deployed node flags, logs at info to /dev/null, metrics on), each compared with itself in
+//   pairs of rounds, with a candidate pending that changes the request's placement (every shadow
+//   decision a change) and without (halted: the running module signed again). Identical agents
+//   differ here by up to ~20 % for their whole life, so two agents cannot resolve a 10 % effect;
+//   and how many live decisions the pending candidates decided in the shadow and how many their
+//   budget left unsampled.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -17,8 +18,9 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { createEngine } from "../../host/engine/engine.ts";
 import { generateKeyPair, importSigningKey } from "../../host/delivery/signing.ts";
-import { envelopeJson, signModuleStatement } from "../../host/delivery/statement.ts";
-import { DEFAULT_BUDGET_SHARE, Shadow } from "../../host/delivery/shadow.ts";
+import { envelopeHeader, signModuleStatement } from "../../host/delivery/statement.ts";
+import { DEFAULT_BUDGET_SHARE, Shadow, type ShadowCounts } from "../../host/delivery/shadow.ts";
+import { SIGNATURE_HEADER } from "../../host/node/admin.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
 import { deployedNodeFlags } from "../deployed-flags.ts";
 import { serverlessMovedSource } from "../fleet/variants.ts";
@@ -29,8 +31,8 @@ import { round, summarise } from "../stats.ts";
 export const BODY = JSON.stringify({ workload: { scenario: "serverless", performance: "fast-cold-start" } });
 const HEADERS = { "content-type": "application/json" };
 const CONNECTIONS = 32;
-type Side = "plain" | "pending" | "control";
-const SIDES: Side[] = ["plain", "pending", "control"];
+const ADMIN_TOKEN = "bench-shadow-admin-token";
+type Side = "plain" | "pending";
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -154,66 +156,97 @@ export const shadowSection: Section = {
       drain = summarise(drainSamples);
     const changedShare = round(changed / decided, 3);
 
-    // ---- POST /v1/decide throughput, two agents ----------------------------------------------
+    // ---- POST /v1/decide throughput: the same agent with and without a candidate pending ------
     const dir = mkdtempSync(join(tmpdir(), "isoplace-bench-shadow-"));
     const pair = await generateKeyPair();
     writeFileSync(join(dir, "policy.pub"), pair.publicPem);
-    const policy = join(dir, "candidate.wasm");
-    writeFileSync(policy, candidateBytes);
-    // held for a day: the plan's only step opens in 24 h; the guard keeps the shadow deciding
-    writeFileSync(
-      `${policy}.sig`,
-      envelopeJson(
-        await signModuleStatement(candidateBytes, [await importSigningKey(pair.privatePem)], {
-          rollout: { steps: [{ percent: 100, after: 86_400 }] },
-          guard: { maxChangedShare: 0.05, minShadowDecisions: 200, bake: 600 },
-        }),
-      ),
-    );
+    const signingKey = await importSigningKey(pair.privatePem);
+    const runningBytes = readFileSync(join(ctx.root, "dist/policies/default.wasm"));
+    let serial = Math.floor(Date.now() / 1000);
+    // the candidate held for a day (its plan's only step opens in 24 h; a guard keeps the shadow
+    // deciding), or the running module re-signed with a higher serial: the operator's halt
+    const offer = async (url: string, side: Side) => {
+      const bytes = side === "pending" ? candidateBytes : runningBytes;
+      const staged =
+        side === "pending"
+          ? { rollout: { steps: [{ percent: 100, after: 86_400 }] }, guard: { maxChangedShare: 0.05, minShadowDecisions: 200, bake: 600 } }
+          : {};
+      const envelope = await signModuleStatement(bytes, [signingKey], { serial: ++serial, ...staged });
+      const res = await fetch(`${url}/v1/policy`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/wasm", [SIGNATURE_HEADER]: envelopeHeader(envelope) },
+        body: bytes as BodyInit,
+      });
+      const status = (await res.json()) as { pending: { shadow: Tally } | null };
+      if ((side === "pending") !== (status.pending !== null))
+        throw new Error(`shadow: PUT /v1/policy for ${side} left pending = ${JSON.stringify(status.pending)}`);
+    };
     const flags = deployedNodeFlags(ctx.root);
-    const servers = {} as Record<Side, { child: ChildProcess; url: string }>;
-    const result = { plain: [] as Round[], pending: [] as Round[], control: [] as Round[] };
-    const seconds = ctx.quick ? 1 : 5,
-      loadRounds = ctx.quick ? 1 : 8;
-    let pendingStatus: { shadow: { decisions: number; changed: number; unsampled: number } } | null = null;
+    const result = { plain: [] as Round[][], pending: [] as Round[][] };
+    type Tally = Omit<ShadowCounts, "transitions">;
+    const shadowCounts: Tally = { decisions: 0, changed: 0, unsampled: 0 };
+    const seconds = ctx.quick ? 1 : 2,
+      agents = ctx.quick ? 1 : 3,
+      pairs = ctx.quick ? 1 : 8;
+    ctx.log(`shadow: ${agents} agents, each ${pairs} × (a round with a candidate pending, a round without), ${seconds} s a round, ${CONNECTIONS} connections`);
     try {
-      for (const side of SIDES) {
+      for (let a = 0; a < agents; a++) {
         const port = await freePort();
-        const args = side === "pending" ? ["--policy", policy, "--trusted-key", join(dir, "policy.pub")] : [];
-        const child = spawn(process.execPath, [...flags, join(ctx.root, "dist/host/cli/main.js"), "serve", "--port", String(port), ...args], {
-          stdio: "ignore",
-          env: { ...process.env, NODE_OPTIONS: undefined, LOG_LEVEL: "info", NODE_DISABLE_COMPILE_CACHE: "1" },
-        });
-        servers[side] = { child, url: `http://127.0.0.1:${port}` };
-        await firstAnswer(servers[side].url, child);
+        const child = spawn(
+          process.execPath,
+          [...flags, join(ctx.root, "dist/host/cli/main.js"), "serve", "--port", String(port), "--trusted-key", join(dir, "policy.pub")],
+          {
+            stdio: "ignore",
+            env: { ...process.env, NODE_OPTIONS: undefined, LOG_LEVEL: "info", NODE_DISABLE_COMPILE_CACHE: "1", ISOPLACE_ADMIN_TOKEN: ADMIN_TOKEN },
+          },
+        );
+        const url = `http://127.0.0.1:${port}`;
+        try {
+          await firstAnswer(url, child);
+          await load(url, 2, child.pid!); // warm-up
+          const rs = { plain: [] as Round[], pending: [] as Round[] };
+          for (let i = 0; i < 2 * pairs; i++) {
+            // pending, plain, plain, pending, …: neither side always first
+            const side: Side = (i + (i >> 1)) % 2 ? "plain" : "pending";
+            await offer(url, side);
+            rs[side].push(await load(url, seconds, child.pid!));
+            if (side === "pending") {
+              const shadow = ((await (await fetch(`${url}/v1/policy`)).json()) as { pending: { shadow: Tally } }).pending.shadow;
+              shadowCounts.decisions += shadow.decisions;
+              shadowCounts.changed += shadow.changed;
+              shadowCounts.unsampled += shadow.unsampled;
+            }
+          }
+          result.plain.push(rs.plain);
+          result.pending.push(rs.pending);
+        } finally {
+          child.kill("SIGTERM");
+        }
       }
-      const status = (await (await fetch(`${servers.pending.url}/v1/policy`)).json()) as { pending: unknown };
-      if (!status.pending) throw new Error("shadow: the agent holds no pending candidate");
-      for (const side of SIDES) await load(servers[side].url, 1, servers[side].child.pid!); // warm-up
-      ctx.log(`shadow: ${loadRounds} rounds of ${seconds} s per agent, ${CONNECTIONS} connections, alternating`);
-      for (let i = 0; i < loadRounds; i++) {
-        // each round in another order: no side always follows the same one
-        const order = SIDES.map((_, k) => SIDES[(k + i) % SIDES.length]);
-        for (const side of i % 2 ? order.reverse() : order) result[side].push(await load(servers[side].url, seconds, servers[side].child.pid!));
-      }
-      pendingStatus = ((await (await fetch(`${servers.pending.url}/v1/policy`)).json()) as { pending: typeof pendingStatus }).pending;
     } finally {
-      for (const s of Object.values(servers)) s.child.kill("SIGTERM");
       rmSync(dir, { recursive: true, force: true });
     }
     const median = (xs: number[]) => summarise(xs).p50;
+    // a pair: two rounds one after the other on one agent, one with the candidate pending; the
+    // verdict: the median pair's ratio (pairs cancel the machine's drift; agents, a process's luck)
+    const pairRatios = (key: "rps" | "cpuUsPerRequest", a: number) => result.pending[a].map((r, k) => r[key] / result.plain[a][k][key]);
+    const perAgent = result.plain.map((plainRounds, a) => ({
+      plainRps: Math.round(median(plainRounds.map((r) => r.rps))),
+      pendingRps: Math.round(median(result.pending[a].map((r) => r.rps))),
+      rps: round(median(pairRatios("rps", a)), 3),
+      cpuPerRequest: round(median(pairRatios("cpuUsPerRequest", a)), 3),
+    }));
+    const allPairs = (key: "rps" | "cpuUsPerRequest") => result.plain.flatMap((_, a) => pairRatios(key, a));
     const side = (s: Side) => ({
-      rps: Math.round(median(result[s].map((r) => r.rps))),
-      p99Ms: median(result[s].map((r) => r.p99)),
-      cpuUsPerRequest: round(median(result[s].map((r) => r.cpuUsPerRequest)), 1),
-      failed: result[s].reduce((n, r) => n + r.failed, 0),
-      rounds: result[s].map((r) => Math.round(r.rps)),
+      rps: Math.round(median(result[s].flat().map((r) => r.rps))),
+      p99Ms: median(result[s].flat().map((r) => r.p99)),
+      cpuUsPerRequest: round(median(result[s].flat().map((r) => r.cpuUsPerRequest)), 1),
+      failed: result[s].flat().reduce((n, r) => n + r.failed, 0),
     });
     const plain = side("plain"),
-      pending = side("pending"),
-      control = side("control");
-    const sh = pendingStatus!.shadow;
-    const seen = sh.decisions + sh.unsampled;
+      pending = side("pending");
+    const plainRps = perAgent.map((a) => a.plainRps);
+    const seen = shadowCounts.decisions + shadowCounts.unsampled;
     const figures = {
       perDecision: {
         decideNs: decide,
@@ -230,21 +263,22 @@ export const shadowSection: Section = {
       http: {
         plain,
         pending,
-        control,
+        agents: perAgent,
         ratio: {
-          rps: round(pending.rps / plain.rps, 3),
-          cpuPerRequest: round(pending.cpuUsPerRequest / plain.cpuUsPerRequest, 3),
-          controlRps: round(control.rps / plain.rps, 3),
-          controlCpuPerRequest: round(control.cpuUsPerRequest / plain.cpuUsPerRequest, 3),
+          rps: round(median(allPairs("rps")), 3),
+          cpuPerRequest: round(median(allPairs("cpuUsPerRequest")), 3),
+          // why each agent is compared with itself: the slowest agent without a candidate over the fastest
+          agentSpread: round(Math.min(...plainRps) / Math.max(...plainRps), 3),
         },
-        shadow: { decisions: sh.decisions, changed: sh.changed, unsampled: sh.unsampled, sampledShare: seen ? round(sh.decisions / seen, 3) : null },
+        shadow: { ...shadowCounts, sampledShare: seen ? round(shadowCounts.decisions / seen, 3) : null },
+        pairsPerAgent: pairs,
         budgetShare: DEFAULT_BUDGET_SHARE,
         connections: CONNECTIONS,
         secondsPerRound: seconds,
         nodeFlags: flags.join(" "),
       },
       method:
-        "in process: ns per call over the bench's request mix (engine.decide: the live decision; engine.placeCode: the candidate's placement alone; Shadow.observe: what the hot path adds; Shadow.drain per request: a shadow decision with the candidate, transitions counted), medians of per-round means; over HTTP: three `node dist/host/cli/main.js serve` processes with the deployed node flags, one holding a pending candidate (plan: one step in 24 h; a guard) that moves the body's placement, two none (plain, and control: the spread between identical agents); autocannon in the bench process, rounds rotating, medians",
+        "in process: ns per call over the bench's request mix (engine.decide: the live decision; engine.placeCode: the candidate's placement alone; Shadow.observe: what the hot path adds; Shadow.drain per request: a shadow decision with the candidate, transitions counted), medians of per-round means; over HTTP: fresh `node dist/host/cli/main.js serve` processes with the deployed node flags and an admin token, each compared with itself: pairs of rounds, one with a candidate pending (PUT /v1/policy; plan: one step in 24 h; a guard) that moves the body's placement, one without (the running module signed again with a higher serial: the operator's halt), the order alternating pair by pair (pending-plain, plain-pending); autocannon in the bench process; the verdict is the median of all pairs' ratios (identical agents differ here by up to ~20 % for their whole life, so agents are never compared with each other)",
     };
     return {
       figures: { shadow: figures },
@@ -269,21 +303,21 @@ export const shadowSection: Section = {
           value: figures.http.ratio.rps,
           unit: "×",
           target: { op: ">=", limit: 0.9 },
-          note: `${pending.rps} vs ${plain.rps} req/s; ${pending.failed + plain.failed} failed; a second agent without: ${figures.http.ratio.controlRps}×`,
+          note: `the median of ${agents} × ${pairs} pairs of rounds, each agent against itself (agents' medians ${perAgent.map((a) => a.rps).join(", ")}); ${pending.rps} vs ${plain.rps} req/s; ${pending.failed + plain.failed} failed`,
         },
         {
           id: "shadow.http.ratio.cpuPerRequest",
           label: "server CPU per request, pending / without",
           value: figures.http.ratio.cpuPerRequest,
           unit: "×",
-          note: `${pending.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} µs; the second agent without: ${control.cpuUsPerRequest} µs (${figures.http.ratio.controlCpuPerRequest}×)`,
+          note: `${pending.cpuUsPerRequest} vs ${plain.cpuUsPerRequest} µs`,
         },
         {
           id: "shadow.http.sampledShare",
           label: "live decisions decided in the shadow under that load",
           value: figures.http.shadow.sampledShare,
           unit: "",
-          note: `${sh.decisions} decided, ${sh.unsampled} unsampled (budget ${DEFAULT_BUDGET_SHARE * 100} % of wall time)`,
+          note: `${shadowCounts.decisions} decided, ${shadowCounts.unsampled} unsampled (budget ${DEFAULT_BUDGET_SHARE * 100} % of wall time)`,
         },
       ],
     };
