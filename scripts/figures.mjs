@@ -152,7 +152,7 @@ export function figuresBlock(r) {
       "—",
     ]);
     rows.push([
-      "`POST /v1/decide` throughput with a pending candidate vs without (own processes)",
+      "`POST /v1/decide` throughput with a pending candidate vs without (the same agent, in turns)",
       `${num(sh.http.pending.rps)} vs ${num(sh.http.plain.rps)} req/s: **${ratio(sh.http.ratio.rps)}** (each of ${sh.http.agents.length} agents with and without, in turns; the median agent); ${num(sh.http.shadow.sampledShare * 100, 1)} % of the decisions decided in the shadow`,
       verdict("shadow.http.ratio.rps", (x) => `${x}×`),
     ]);
