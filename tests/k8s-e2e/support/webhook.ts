@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { deployedNodeFlags } from "../../../bench/deployed-flags.ts";
 import { PACKAGE_ROOT } from "../../../host/package.ts";
 import { runChild, spawnChild, type Child } from "../../support/child.ts";
 import { peerBin } from "../../support/peers.ts";
@@ -128,7 +129,8 @@ export async function startWebhookProcess(o: WebhookProcessOptions): Promise<Web
     }
     args.push(flag);
   }
-  const child = spawnChild(process.execPath, [CLI, ...args], {
+  // the node flags the Deployment runs it with (the image's entrypoint's and its NODE_OPTIONS)
+  const child = spawnChild(process.execPath, [...deployedNodeFlags(PACKAGE_ROOT, "deploy/k3s/webhook/deployment.yaml"), CLI, ...args], {
     env: { ...process.env, LOG_LEVEL: "info", NODE_OPTIONS: "" },
     keep: (l) => !l.includes('"msg":"request"'),
   });
