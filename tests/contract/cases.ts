@@ -28,7 +28,7 @@ const JSON_TYPE = { "content-type": "application/json" };
 export function toRequest(c: ContractCase, base = "http://isoplace.test"): Request {
   const body = c.body === undefined ? undefined : typeof c.body === "string" || c.body instanceof Uint8Array ? c.body : JSON.stringify(c.body);
   const headers = { ...(c.body !== undefined && typeof c.body === "object" && !(c.body instanceof Uint8Array) ? JSON_TYPE : {}), ...c.headers };
-  return new Request(base + c.path, { method: c.method ?? (c.body === undefined ? "GET" : "POST"), headers, body });
+  return new Request(base + c.path, { method: c.method ?? (c.body === undefined ? "GET" : "POST"), headers, body: body as BodyInit | undefined });
 }
 
 export async function answerOf(res: Response): Promise<Answer> {

@@ -328,7 +328,7 @@ describe.skipIf(!KUBECTL && !havePeers("kubectl"))(needsPeers("deploy/k3s-oci", 
     const r = spawnSync(KUBECTL ?? peerBin("kubectl"), ["kustomize", join(PACKAGE_ROOT, "deploy/k3s-oci")], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     rendered = parseAllDocuments(r.stdout).map((d) => d.toJS());
-    oci = rendered.find((d) => d.kind === "DaemonSet").spec.template.spec;
+    oci = rendered.find((d) => d.kind === "DaemonSet")!.spec.template.spec;
     base = daemonSet.spec.template.spec;
   });
   afterAll(async () => {

@@ -99,7 +99,7 @@ describe("modules", () => {
     const put = async (body: Uint8Array) =>
       fetch(`${a.url}/v1/policy`, {
         method: "PUT",
-        body,
+        body: body as BodyInit,
         headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/wasm", "isoplace-signature": await sign(body, keys) },
       });
     const big = new Uint8Array(MAX_MODULE_BYTES + 1);

@@ -42,7 +42,7 @@ describe("isoplace policy test", () => {
     // the shipped file covers every scenario × artifact (and every scenario with no artifact)
     const covered = new Set(
       shipped.map((c) => {
-        const w = (c as { request: { workload?: { scenario?: string; artifact?: string } } }).request.workload ?? {};
+        const w = (c as unknown as { request: { workload?: { scenario?: string; artifact?: string } } }).request.workload ?? {};
         const scenario = engine.catalogue.scenarios.find((s) => s.id === w.scenario || s.zh === w.scenario)?.id;
         return `${scenario}×${w.artifact ?? "any"}`;
       }),

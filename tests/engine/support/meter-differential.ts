@@ -101,7 +101,7 @@ class Run {
       else if (imp.kind === "memory") ns[imp.name] = new WebAssembly.Memory({ initial: imp.min, ...(imp.max !== undefined ? { maximum: imp.max } : {}) });
       else ns[imp.name] = this.hostFunction(imp.name, imp.type);
     }
-    return out;
+    return out as WebAssembly.Imports;
   }
 
   /** The host functions Binaryen's fuzzer imports (fuzzing-support.*), the same for both runs; anything else logs and answers zero. */

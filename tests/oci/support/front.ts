@@ -14,11 +14,14 @@ export class RegistryFront {
   readonly host: string;
   /** The referrers requests it answered, their paths and queries. */
   readonly referrersAsked: string[] = [];
-  private constructor(
-    private readonly server: Server,
-    private readonly target: string,
-    private readonly mode: ReferrersMode,
-  ) {
+  private readonly server: Server;
+  private readonly target: string;
+  private readonly mode: ReferrersMode;
+
+  private constructor(server: Server, target: string, mode: ReferrersMode) {
+    this.server = server;
+    this.target = target;
+    this.mode = mode;
     this.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
