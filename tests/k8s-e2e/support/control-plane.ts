@@ -6,13 +6,14 @@
 // answer after the server says it is serving.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent, request } from "node:https";
+import { Agent } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { makeCertificates } from "../../../host/node/certs.ts";
 import { freePort } from "../../../bench/fleet/registry-server.ts";
 import { runChild, spawnChild, type Child, type Ran } from "../../support/child.ts";
+import { httpsJson } from "../../support/https-json.ts";
 import { peerBin } from "../../support/peers.ts";
 import { pollOtherProcess } from "../../support/poll.ts";
 
@@ -151,37 +152,14 @@ async function start(dir: string, started: Child[]): Promise<ControlPlane> {
 
   const ca = readFileSync(certs.caCert);
   const agent = new Agent({ keepAlive: true, maxSockets: 16, ca });
-  const api: ControlPlane["api"] = (method, path, body) =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
-        `${url}${path}`,
-        {
-          method,
-          agent,
-          headers: { authorization: `Bearer ${token}`, accept: "application/json", ...(payload ? { "content-type": "application/json" } : {}) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c) => chunks.push(c));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            let json: unknown;
-            try {
-              json = JSON.parse(text);
-            } catch {
-              json = undefined;
-            }
-            const w = res.headers.warning;
-            const warnings = (Array.isArray(w) ? w : w ? [w] : []).flatMap((h) => h.split(/,(?=\s*299 )/)).map((h) => h.trim());
-            resolve({ status: res.statusCode!, json, text, warnings });
-          });
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(payload);
-    });
+  const api: ControlPlane["api"] = async (method, path, body) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = { authorization: `Bearer ${token}`, accept: "application/json", ...(payload ? { "content-type": "application/json" } : {}) };
+    const a = await httpsJson(`${url}${path}`, { method, agent, headers }, payload);
+    const w = a.headers.warning;
+    const warnings = (Array.isArray(w) ? w : w ? [w] : []).flatMap((h) => h.split(/,(?=\s*299 )/)).map((h) => h.trim());
+    return { status: a.status, json: a.json, text: a.text, warnings };
+  };
 
   // Serving is not ready: the post-start hooks (RBAC bootstrap, the default namespaces) run after
   // the line above, and /readyz?wait… does not exist: it is asked until it answers 200, bounded.

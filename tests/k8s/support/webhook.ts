@@ -1,15 +1,14 @@
 // A real webhook on a real HTTPS port (127.0.0.1, port 0), its certificates made in the test with
 // `isoplace webhook certs`' own code (openssl), and a client that trusts only that CA.
-import { request } from "node:https";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TLSSocket } from "node:tls";
 import fastJsonPatch from "fast-json-patch";
 import { Pod } from "kubernetes-models/v1";
 import pino from "pino";
 import { makeCertificates, type CertificateFiles } from "../../../host/node/certs.ts";
 import { startWebhook, type Webhook, type WebhookOptions } from "../../../host/node/webhook.ts";
+import { httpsJson } from "../../support/https-json.ts";
 
 export const SERVICE = "isoplace-webhook",
   NAMESPACE = "isoplace";
@@ -60,40 +59,20 @@ export interface Answer {
 }
 
 /** One request on a new TLS connection that verifies the server against `ca` (for the service's name). */
-export function call(port: number, ca: Buffer, method: string, path: string, body?: string | object, contentType = "application/json"): Promise<Answer> {
+export async function call(port: number, ca: Buffer, method: string, path: string, body?: string | object, contentType = "application/json"): Promise<Answer> {
   const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method,
-        path,
-        ca,
-        servername: `${SERVICE}.${NAMESPACE}.svc`,
-        agent: false,
-        headers: payload === undefined ? {} : { "content-type": contentType, "content-length": Buffer.byteLength(payload) },
-      },
-      (res) => {
-        const fingerprint256 = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
-        const chunks: Buffer[] = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode!, contentType: String(res.headers["content-type"] ?? ""), json, text, fingerprint256 });
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(payload);
-  });
+  const a = await httpsJson(
+    `https://127.0.0.1:${port}${path}`,
+    {
+      method,
+      ca,
+      servername: `${SERVICE}.${NAMESPACE}.svc`,
+      agent: false,
+      headers: payload === undefined ? {} : { "content-type": contentType, "content-length": Buffer.byteLength(payload) },
+    },
+    payload,
+  );
+  return { status: a.status, contentType: String(a.headers["content-type"] ?? ""), json: a.json, text: a.text, fingerprint256: a.fingerprint256 };
 }
 
 export const admit = (w: TestWebhook, review: object) => call(w.webhook.port, w.ca, "POST", "/v1/admission/pods", review);
