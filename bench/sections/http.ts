@@ -13,11 +13,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer } from "node:net";
 import { join } from "node:path";
 // @ts-expect-error autocannon ships no types
 import autocannon from "autocannon";
 import { deployedNodeFlags } from "../deployed-flags.ts";
+import { freePort } from "../fleet/registry-server.ts";
 import type { BenchContext, Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
 
@@ -30,15 +30,6 @@ export const CONNECTIONS = 32;
 
 export type Side = "bare" | "agent";
 const SIDES: Side[] = ["bare", "agent"];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export const proc = (pid: number) => ({
   rssMb: Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024,

@@ -9,13 +9,10 @@
 //   differ here by up to ~20 % for their whole life, so two agents cannot resolve a 10 % effect;
 //   and how many live decisions the pending candidates decided in the shadow and how many their
 //   budget left unsampled.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-// @ts-expect-error autocannon ships no types
-import autocannon from "autocannon";
 import { createEngine } from "../../host/engine/engine.ts";
 import { generateKeyPair, importSigningKey } from "../../host/delivery/signing.ts";
 import { envelopeHeader, signModuleStatement } from "../../host/delivery/statement.ts";
@@ -23,28 +20,17 @@ import { DEFAULT_BUDGET_SHARE, Shadow, type ShadowCounts } from "../../host/deli
 import { SIGNATURE_HEADER } from "../../host/node/admin.ts";
 import { buildPolicy } from "../../host/policy/compile.ts";
 import { deployedNodeFlags } from "../deployed-flags.ts";
+import { freePort } from "../fleet/registry-server.ts";
 import { serverlessMovedSource } from "../fleet/variants.ts";
 import type { BenchContext, Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
+import { CONNECTIONS, firstDecision, loadRound, type Round } from "./http.ts";
 
 /** A serverless request: the candidate moves its placement (L4/wasmedge → L3/containerd). */
 export const BODY = JSON.stringify({ workload: { scenario: "serverless", performance: "fast-cold-start" } });
 const HEADERS = { "content-type": "application/json" };
-const CONNECTIONS = 32;
 const ADMIN_TOKEN = "bench-shadow-admin-token";
 type Side = "plain" | "pending";
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-const cpuMsOf = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
 
 /** ns per call of `fn` over `items`: the mean of each of `rounds` passes over the list, then their median and p99. */
 function perCall<T>(items: T[], fn: (x: T, i: number) => void, rounds: number): { p50: number; p99: number } {
@@ -58,42 +44,7 @@ function perCall<T>(items: T[], fn: (x: T, i: number) => void, rounds: number): 
   return { p50: round(s.p50), p99: round(s.p99) };
 }
 
-async function firstAnswer(url: string, child: ChildProcess): Promise<void> {
-  const t0 = performance.now();
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/v1/decide`, { method: "POST", headers: HEADERS, body: BODY });
-      if (res.status === 200) {
-        await res.arrayBuffer();
-        return;
-      }
-    } catch {
-      /* not listening yet */
-    }
-    if (child.exitCode !== null) throw new Error(`shadow: the agent exited (${child.exitCode}) before answering`);
-    if (performance.now() - t0 > 30_000) throw new Error("shadow: no answer within 30 s");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-interface Round {
-  rps: number;
-  p99: number;
-  failed: number;
-  cpuUsPerRequest: number;
-}
-
-async function load(url: string, seconds: number, pid: number): Promise<Round> {
-  const cpu0 = cpuMsOf(pid);
-  const r = await autocannon({ url: `${url}/v1/decide`, method: "POST", headers: HEADERS, body: BODY, connections: CONNECTIONS, duration: seconds });
-  const cpuMs = cpuMsOf(pid) - cpu0;
-  return {
-    rps: r.requests.average,
-    p99: r.latency.p99,
-    failed: r.errors + r.timeouts + r.non2xx,
-    cpuUsPerRequest: r.requests.total ? (cpuMs * 1000) / r.requests.total : NaN,
-  };
-}
+const load = (url: string, seconds: number, pid: number) => loadRound(pid, seconds, { url: `${url}/v1/decide`, method: "POST", headers: HEADERS, body: BODY });
 
 export const shadowSection: Section = {
   name: "shadow",
@@ -202,7 +153,7 @@ export const shadowSection: Section = {
         );
         const url = `http://127.0.0.1:${port}`;
         try {
-          await firstAnswer(url, child);
+          await firstDecision(url, performance.now(), child, "/v1/decide", BODY);
           await load(url, 2, child.pid!); // warm-up
           const rs = { plain: [] as Round[], pending: [] as Round[] };
           for (let i = 0; i < 2 * pairs; i++) {
