@@ -17,10 +17,14 @@ export function decisionId(): string {
     crypto.getRandomValues(POOL);
     next = 0;
   }
-  const b = POOL,
-    i = next;
+  const i = next;
   next += 16;
-  const version = (b[i + 6] & 0x0f) | 0x40,
+  return uuidOf(POOL, i, 4);
+}
+
+/** The 16 bytes of `b` at `i` as a UUID string of `version`, its variant RFC 9562's (the bytes' own bits otherwise). */
+export function uuidOf(b: Uint8Array, i: number, version: number): string {
+  const v = (b[i + 6] & 0x0f) | (version << 4),
     variant = (b[i + 8] & 0x3f) | 0x80;
   return String.fromCharCode(
     HIGH[b[i]],
@@ -37,8 +41,8 @@ export function decisionId(): string {
     HIGH[b[i + 5]],
     LOW[b[i + 5]],
     DASH,
-    HIGH[version],
-    LOW[version],
+    HIGH[v],
+    LOW[v],
     HIGH[b[i + 7]],
     LOW[b[i + 7]],
     DASH,

@@ -2,6 +2,8 @@
 // "custom"), so the API server's second call for the same admission gets the same id and the
 // same patch. SHA-256 in plain code, synchronously: WebCrypto's digest is asynchronous and cost
 // ~80 µs a call here (a thread-pool round trip), several times the rest of an admission.
+import { uuidOf } from "../engine/decision-id.ts";
+
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74,
   0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d,
@@ -12,7 +14,6 @@ const K = new Uint32Array([
 const W = new Int32Array(64);
 const H = new Int32Array(8);
 const utf8 = new TextEncoder();
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 /** SHA-256 (FIPS 180-4) of a short message. Plain locals and 32-bit integer arithmetic: no destructuring, closures or allocation per block. */
 export function sha256(message: Uint8Array): Uint8Array {
@@ -90,9 +91,5 @@ export function sha256(message: Uint8Array): Uint8Array {
 }
 
 export function admissionDecisionId(uid: string): string {
-  const b = sha256(utf8.encode(`isoplace.io/admission:${uid}`));
-  b[6] = (b[6] & 0x0f) | 0x80; // version 8
-  b[8] = (b[8] & 0x3f) | 0x80; // RFC 9562 variant
-  const h = (i: number) => HEX[b[i]];
-  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+  return uuidOf(sha256(utf8.encode(`isoplace.io/admission:${uid}`)), 0, 8); // version 8: "custom"
 }
