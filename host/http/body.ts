@@ -4,23 +4,15 @@
 // bytes is a BodyReader: the web Request's here (the Worker, app.request), Node's IncomingMessage
 // in host/node/incoming-body.ts, handed to the app through its options (AppOptions.body).
 import type { Context } from "hono";
-import { invalidRequest, problemOf, type Problem } from "./problem.ts";
+import { invalidRequest, ProblemError, problemOf, type Problem } from "./problem.ts";
 import type { AppEnv } from "./types.ts";
 
 /** The API's limit for request bodies. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export class BodyProblem extends Error {
-  readonly problem: Problem;
-  constructor(problem: Problem) {
-    super(problem.detail);
-    this.problem = problem;
-  }
-}
-
 export const tooLarge = (limit: number): Problem => problemOf(413, "body-too-large", "Body too large", `The body is over ${limit} bytes.`);
-export const incompleteBody = (): BodyProblem =>
-  new BodyProblem(problemOf(400, "incomplete-body", "Incomplete body", "The client closed the connection before the body ended."));
+export const incompleteBody = (): ProblemError =>
+  new ProblemError(problemOf(400, "incomplete-body", "Incomplete body", "The client closed the connection before the body ended."));
 
 /**
  * How one runtime's request gives its headers and body. Functions over the request rather than
@@ -33,7 +25,7 @@ export interface BodyReader<R> {
   streamed(req: R): boolean;
   /**
    * The body's bytes, at most `limit`, to `done` once: with the bytes, or with an error (a
-   * BodyProblem over the limit, or for a client gone before the end).
+   * ProblemError over the limit, or for a client gone before the end).
    */
   read(req: R, limit: number, done: (err: unknown, bytes?: Uint8Array) => void): void;
 }
@@ -60,7 +52,7 @@ async function readWeb(request: Request, limit: number): Promise<Uint8Array> {
     size += value.length;
     if (size > limit) {
       void reader.cancel().catch(() => {});
-      throw new BodyProblem(tooLarge(limit));
+      throw new ProblemError(tooLarge(limit));
     }
     chunks.push(value);
   }
@@ -78,9 +70,9 @@ export const webBody: BodyReader<Context<AppEnv>> = {
  * before 415 or 401, as a body-limit middleware would answer. The one place it is checked (the
  * app's handlers and the JSON operations, whichever adapter serves them, come through here).
  */
-export function declaredTooLarge<R>(reader: BodyReader<R>, req: R, limit: number): BodyProblem | undefined {
+export function declaredTooLarge<R>(reader: BodyReader<R>, req: R, limit: number): ProblemError | undefined {
   const length = reader.header(req, "content-length");
-  return length !== undefined && /^\d+$/.test(length) && Number(length) > limit ? new BodyProblem(tooLarge(limit)) : undefined;
+  return length !== undefined && /^\d+$/.test(length) && Number(length) > limit ? new ProblemError(tooLarge(limit)) : undefined;
 }
 
 const isJson = (type: string) => /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type);
@@ -92,7 +84,7 @@ function parseJson(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new BodyProblem({
+    throw new ProblemError({
       ...invalidRequest([{ path: "", message: `malformed JSON: ${(err as Error).message.slice(0, 200)}` }], "The body is not valid JSON."),
       type: "urn:isoplace:problem:malformed-json",
       title: "Malformed JSON",
@@ -112,7 +104,7 @@ export function readJsonThen<R>(reader: BodyReader<R>, req: R, limit: number, do
     const length = reader.header(req, "content-length");
     if (!type && (length !== undefined ? length === "0" : !reader.streamed(req))) return done(undefined, {});
     return done(
-      new BodyProblem(
+      new ProblemError(
         problemOf(
           415,
           "unsupported-media-type",

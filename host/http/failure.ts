@@ -2,12 +2,11 @@
 // served it (Hono's app or the Node agent's JSON lane). Anything unexpected is logged and is a
 // plain 500 that says nothing of the inside.
 import { InvalidRequestError, PolicyTrapError } from "../engine/errors.ts";
-import { BodyProblem } from "./body.ts";
-import { invalidRequest, problemOf, type Problem } from "./problem.ts";
+import { invalidRequest, ProblemError, problemOf, type Problem } from "./problem.ts";
 
 export function problemForError(err: unknown, method: string, path: string): Problem {
   if (err instanceof InvalidRequestError) return invalidRequest(err.errors);
-  if (err instanceof BodyProblem) return err.problem;
+  if (err instanceof ProblemError) return err.problem;
   if (err instanceof PolicyTrapError)
     return problemOf(
       500,

@@ -1,6 +1,7 @@
 // A JSON operation's whole handling, once, for every adapter that serves it: the engine for the
-// request, the size limit (declared, then counted), the body read and parsed, the operation run
-// under the request schemas, errors as problems, the log/metrics entry, and the last-resort guard.
+// request, the size limit (declared, then counted), the body read and parsed (a GET has none), the
+// operation run under the request schemas, errors as problems, the log/metrics entry, and the
+// last-resort guard.
 // The Hono app (app.ts) serves it through a handler; the Node agent's JSON lane
 // (host/node/json-lane.ts) straight from node:http, without the web Request, Context and Response
 // Hono's adapter builds for every request. Each gives a BodyReader for its request and a
@@ -20,6 +21,16 @@ export interface JsonReply<S> {
 }
 
 const JSON_TYPE = "application/json";
+
+/** What an operation returns to answer another type than JSON (GET /metrics: Prometheus text). */
+export class TextAnswer {
+  readonly type: string;
+  readonly text: string;
+  constructor(type: string, text: string) {
+    this.type = type;
+    this.text = text;
+  }
+}
 
 /** One route's JSON operation, ready to serve requests of any adapter. */
 export class JsonRoute {
@@ -47,6 +58,7 @@ export class JsonRoute {
     const x = new Exchange(this, reply, sink);
     try {
       x.call = { engine: this.engine() };
+      if (this.method === "GET") return x.respond(undefined);
       const tooLarge = declaredTooLarge(reader, req, this.limit);
       if (tooLarge) return x.fail(tooLarge);
       // the body's callback may run in a stream event: nothing may throw out of it
@@ -104,6 +116,7 @@ class Exchange<S> {
   }
 
   ok(result: unknown): void {
+    if (result instanceof TextAnswer) return this.answer(200, result.type, result.text);
     let text: string;
     try {
       text = JSON.stringify(result);

@@ -12,6 +12,15 @@ export interface Problem {
   omittedErrors?: number;
 }
 
+/** An error that is its answer: the problem, as it is (a body over the limit, not ready). */
+export class ProblemError extends Error {
+  readonly problem: Problem;
+  constructor(problem: Problem) {
+    super(problem.detail);
+    this.problem = problem;
+  }
+}
+
 const TYPE_BASE = "urn:isoplace:problem:";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { InvalidRequestError, MAX_LISTED_ERRORS } from "../engine/errors.ts";
 import { loadValidation, validation } from "../engine/validation.ts";
 import { consoleRoutes } from "./console/routes.ts";
-import { invalidRequest, problemOf } from "./problem.ts";
+import { invalidRequest, ProblemError, problemOf } from "./problem.ts";
 import type { AppOptions, RouteSpec } from "./types.ts";
 
 export const MAX_BATCH = 1000;
@@ -115,7 +115,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       operationId: "levels",
       summary: "Both matrices for every level, figures with ranges and units",
       responses: { 200: { description: "The levels", schema: "levels" } },
-      handler: (c) => c.json(c.get("engine").levels()),
+      json: (_, { engine }) => engine.levels(),
     },
     {
       method: "get",
@@ -123,7 +123,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       operationId: "scenarios",
       summary: "Scenarios with suitability, stacks and first/second choices; needs; runtimes",
       responses: { 200: { description: "The scenarios", schema: "scenarios" } },
-      handler: (c) => c.json(c.get("engine").scenarios()),
+      json: (_, { engine }) => engine.scenarios(),
     },
     {
       method: "get",
@@ -131,15 +131,13 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       operationId: "policy",
       summary: "The active policy and the previous ones kept for rollback",
       responses: { 200: { description: "Policy status", schema: "policyStatus" } },
-      handler: (c) =>
-        c.json(
-          options.policyStatus?.() ?? {
-            active: { ...c.get("engine").policy, activatedAt: startedAt(), source: "built-in" },
-            history: [],
-            lastCheck: null,
-            lastError: null,
-          },
-        ),
+      json: (_, { engine }) =>
+        options.policyStatus?.() ?? {
+          active: { ...engine.policy, activatedAt: startedAt(), source: "built-in" },
+          history: [],
+          lastCheck: null,
+          lastError: null,
+        },
     },
     {
       method: "get",
@@ -147,7 +145,7 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
       operationId: "healthz",
       summary: "Alive",
       responses: { 200: { description: "Alive", schema: "health" } },
-      handler: (c) => c.json({ status: "ok" }),
+      json: () => ({ status: "ok" }),
     },
     {
       method: "get",
@@ -158,14 +156,11 @@ export function coreRoutes(options: AppOptions): RouteSpec[] {
         200: { description: "Ready", schema: "ready" },
         503: { description: "No verified policy yet", schema: "problem", contentType: "application/problem+json" },
       },
-      handler: (c) => {
-        if (options.ready && !options.ready()) {
-          return c.json(problemOf(503, "not-ready", "Not ready", options.notReadyDetail?.() ?? "No verified policy is active yet."), 503, {
-            "content-type": "application/problem+json",
-          });
-        }
-        const { name, version, sha256 } = c.get("engine").policy;
-        return c.json({ status: "ready", policy: { name, version, sha256 } });
+      json: (_, { engine }) => {
+        if (options.ready && !options.ready())
+          throw new ProblemError(problemOf(503, "not-ready", "Not ready", options.notReadyDetail?.() ?? "No verified policy is active yet."));
+        const { name, version, sha256 } = engine.policy;
+        return { status: "ready", policy: { name, version, sha256 } };
       },
     },
     ...consoleRoutes(),

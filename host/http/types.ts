@@ -74,9 +74,10 @@ export interface JsonCall {
 /**
  * A route whose whole work is JSON in, JSON out (200): the body, read and parsed by the host
  * (content type, size limit and malformed JSON answered as problems), is handed over and the value
- * returned is the answer; errors (InvalidRequestError …) become problems. Hono runs it through a
- * handler (createApp), the Node agent straight from node:http (host/node/json-lane.ts), both
- * through json-operation.ts.
+ * returned is the answer (a TextAnswer for another type); errors (InvalidRequestError,
+ * ProblemError …) become problems. A GET operation gets no body. Hono runs it through a handler
+ * (createApp), the Node agent straight from node:http (host/node/json-lane.ts), both through
+ * json-operation.ts.
  */
 export type JsonOperation = (body: unknown, call: JsonCall) => unknown;
 
@@ -92,7 +93,7 @@ export interface RouteSpec {
   headers?: Record<string, { description: string; required?: boolean }>;
   security?: boolean;
   responses: Record<number, ResponseSpec>;
-  /** The route's work as a JSON operation (POST/PUT routes): a handler is made from it. */
+  /** The route's work as a JSON operation: a handler is made from it. */
   json?: JsonOperation;
   /** The route's handler (required unless `json` is given). */
   handler?: (c: Context<AppEnv>) => Response | Promise<Response>;

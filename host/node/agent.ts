@@ -1,16 +1,16 @@
-// The Node agent: the Hono app on @hono/node-server, with the node's profile, pino logs,
+// The Node agent: the Hono app on node:http behind the JSON lane, with the node's profile, pino logs,
 // Prometheus metrics, sane timeouts and a graceful stop; its policy comes through the
 // PolicyManager (data directory, watched file, polled URL, admin PUT, rollback). Its server's
 // limits hold: header and request timeouts checked every second, and a cap on connections.
 import type { AddressInfo } from "node:net";
-import { createServer as createHttpServer, type RequestListener, type Server, type ServerOptions } from "node:http";
+import { createServer as createHttpServer, type Server, type ServerOptions } from "node:http";
 import { hostname } from "node:os";
 import type { createServer as createHttpsServer, ServerOptions as HttpsServerOptions } from "node:https";
-import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import type { Engine, NodeProfile } from "../engine/engine.ts";
 import { deferValidation, loadValidation } from "../engine/validation.ts";
 import { apiRoutes, createApp } from "../http/app.ts";
+import { TextAnswer } from "../http/json-operation.ts";
 import type { AppOptions, RouteSpec } from "../http/types.ts";
 import { readDefaultModule } from "../index.ts";
 import type { ActivePolicy } from "../delivery/active.ts";
@@ -20,6 +20,7 @@ import type { TrustedKey } from "../delivery/signing.ts";
 import type { PolicySource, SourceContext } from "../delivery/source.ts";
 import { detectRuntimes, redetectOnActivate } from "./detect.ts";
 import { PACKAGE_VERSION } from "../package.ts";
+import { honoListener } from "./hono-listener.ts";
 import { honoIncomingBody } from "./incoming-body.ts";
 import { jsonLane } from "./json-lane.ts";
 import { stdoutDestination, type LogDestination } from "./log-destination.ts";
@@ -71,7 +72,7 @@ export interface AgentOptions {
   sourceOptions?: SourceContext["options"];
   /** More routes, served and documented like the API's own (for embedding; the bench's baseline route). */
   routes?: RouteSpec[];
-  /** Another server than node:http (the webhook's node:https): @hono/node-server's createServer and its options. */
+  /** Another server than node:http (the webhook's node:https): its createServer and options. */
   server?: { createServer: typeof createHttpsServer; options: HttpsServerOptions; scheme: "https" };
   /** Header and request timeouts and the connection cap (default SERVER_LIMITS). */
   limits?: Partial<ServerLimits>;
@@ -185,7 +186,7 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     operationId: "metrics",
     summary: "Prometheus metrics (Node agent)",
     responses: { 200: { description: "Prometheus text exposition", contentType: "text/plain" } },
-    handler: async (c) => c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
+    json: async () => new TextAnswer(metrics.registry.contentType, await metrics.registry.metrics()),
   };
   // the admin routes load only when they are enabled
   const admin = o.adminToken ? (await import("./admin.ts")).adminRoutes(() => manager, o.adminToken) : [];
@@ -214,27 +215,20 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
   const createServer = (o.server?.createServer ?? createHttpServer) as typeof createHttpServer;
   const limits: ServerLimits = { ...SERVER_LIMITS, ...o.limits };
 
+  const serverOptions: ServerOptions = {
+    ...o.server?.options,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: TIMEOUTS.keepAliveMs,
+    connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+  };
+  // the app's listener behind the JSON lane, which serves the JSON operations itself
+  const listener = o.jsonLane === false ? honoListener(app) : jsonLane(api, appOptions, honoListener(app));
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: app.fetch,
-        hostname: o.host ?? "127.0.0.1",
-        port: o.port ?? 8787,
-        // the app's listener behind the JSON lane, which serves the JSON operations itself
-        createServer: (options: ServerOptions, listener: RequestListener) =>
-          createServer(options, o.jsonLane === false ? listener : jsonLane(api, appOptions, listener)),
-        serverOptions: {
-          ...o.server?.options,
-          headersTimeout: limits.headersTimeoutMs,
-          requestTimeout: limits.requestTimeoutMs,
-          keepAliveTimeout: TIMEOUTS.keepAliveMs,
-          connectionsCheckingInterval: TIMEOUT_CHECK_MS,
-        },
-      } as Parameters<typeof serve>[0],
-      () => resolve(s as Server),
-    ) as Server;
+    const s = createServer(serverOptions, listener);
     s.maxConnections = limits.maxConnections;
     s.once("error", reject);
+    s.listen(o.port ?? 8787, o.host ?? "127.0.0.1", () => resolve(s));
   }).catch(async (err) => {
     // nothing listens: let the process end (the caller says why)
     await manager.idle();

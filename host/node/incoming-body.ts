@@ -5,7 +5,8 @@
 import type { IncomingMessage } from "node:http";
 import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
-import { BodyProblem, concat, incompleteBody, tooLarge, type BodyReader } from "../http/body.ts";
+import { concat, incompleteBody, tooLarge, type BodyReader } from "../http/body.ts";
+import { ProblemError } from "../http/problem.ts";
 import type { AppEnv } from "../http/types.ts";
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -30,7 +31,7 @@ function read(req: IncomingMessage, limit: number, done: (err: unknown, bytes?: 
   req.on("data", (chunk: Uint8Array) => {
     if (!chunks) return;
     size += chunk.length;
-    if (size > limit) fail(new BodyProblem(tooLarge(limit)));
+    if (size > limit) fail(new ProblemError(tooLarge(limit)));
     else chunks.push(chunk);
   });
   req.on("end", () => {

@@ -1,6 +1,7 @@
 // The agent's JSON lane: the routes that are JSON operations (POST /v1/decide, /v1/decide/batch,
-// /v1/rank, the webhook's admission route) served straight from node:http, every other request
-// handed to the Hono app. Only the routing and the writing are the lane's: the handling itself
+// /v1/rank, the webhook's admission route; GET /healthz, /readyz, /metrics, /v1/levels,
+// /v1/scenarios, /v1/policy) served straight from node:http, every other request handed to the
+// Hono app (hono-listener.ts). Only the routing and the writing are the lane's: the handling itself
 // (limits, body, problems, log/metrics entry, last resort) is json-operation.ts's, the app's too.
 // What the lane leaves out is the web Request, Context and Response that Hono's adapter builds
 // for every request. It is why the app may have no middleware (app.ts).
@@ -28,7 +29,7 @@ export function jsonLane(routes: RouteSpec[], options: Pick<AppOptions, "engine"
   // by method, then by the exact path: a query string, a trailing slash or an absolute-form URL is the app's to answer
   const lanes = new Map<string, Map<string, JsonRoute>>();
   for (const r of routes) {
-    if (!r.json || r.handler || r.method === "get") continue;
+    if (!r.json || r.handler) continue;
     const route = new JsonRoute(r, options, "node");
     if (!lanes.has(route.method)) lanes.set(route.method, new Map());
     lanes.get(route.method)!.set(route.path, route);
