@@ -202,6 +202,9 @@ export function figuresBlock(r) {
       `**${ms(apis.addedMs.p50, 2)}** p50, **${ms(apis.addedMs.p99, 2)}** p99 (${ms(apis.withWebhook.p50Ms, 2)} vs ${ms(apis.withoutWebhook.p50Ms, 2)} p50)` +
         (apis.cpuMsPerCreate
           ? `; where it goes: the call as kube-apiserver times it ${ms(apis.webhookCallMsSeenByApiserver, 2)} (mean), CPU per create kube-apiserver ${ms(apis.cpuMsPerCreate.withWebhook.apiserver, 2)} vs ${ms(apis.cpuMsPerCreate.withoutWebhook.apiserver, 2)}, the webhook ${ms(apis.cpuMsPerCreate.withWebhook.webhook, 2)}; one client: ${ms(apis.oneClientAddedMs.p50, 2)} added at p50`
+          : "") +
+        (apis.floorAddedMs
+          ? `; floors in the same run (bench/admission-floor.mjs): a webhook that changes nothing adds ${ms(apis.floorAddedMs.p50, 2)} p50, one answering isoplace's patch without computing it ${ms(apis.patchFloorAddedMs.p50, 2)} (kube-apiserver CPU per create ${ms(apis.cpuMsPerCreate.withFloor.apiserver, 2)} and ${ms(apis.cpuMsPerCreate.withPatchFloor.apiserver, 2)})`
           : ""),
       `${verdict("apiserver.addedMs.p50", (x) => ms(x, 1))}; p99 ${verdict("apiserver.addedMs.p99", (x) => ms(x))}`,
     ]);
