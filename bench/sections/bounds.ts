@@ -20,6 +20,7 @@ import { WEBHOOK_LIMITS } from "../../host/node/server-limits.ts";
 import { refillingModule } from "../../tests/fixtures/looping-bytes.ts";
 import { BAD_ITEMS, batchOf, floodedReview } from "../../tests/hardening/support/bounds.ts";
 import { deployedNodeFlags } from "../deployed-flags.ts";
+import { RUNTIME_CLASSES } from "./admission.ts";
 import type { Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
 
@@ -136,7 +137,13 @@ export const boundsSection: Section = {
       const ca = readFileSync(certs.caCert);
       child = spawn(
         process.execPath,
-        [...deployedNodeFlags(ctx.root, "deploy/k3s/webhook/deployment.yaml"), join(ctx.root, "bench/admission-server.mjs"), certs.cert, certs.key],
+        [
+          ...deployedNodeFlags(ctx.root, "deploy/k3s/webhook/deployment.yaml"),
+          join(ctx.root, "bench/admission-server.mjs"),
+          certs.cert,
+          certs.key,
+          RUNTIME_CLASSES.join(","),
+        ],
         { stdio: ["ignore", "ignore", "pipe"] },
       );
       const url = await new Promise<string>((resolve, reject) => {

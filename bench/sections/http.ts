@@ -101,12 +101,12 @@ export interface Round {
 }
 
 /**
- * One autocannon round (`send`: its url and what to send) against a server process, with
- * CONNECTIONS connections; also the server's CPU time per answered request (robust to a busy machine).
+ * One autocannon round (`send`: its url and what to send; CONNECTIONS connections unless it says)
+ * against a server process; also the server's CPU time per answered request (robust to a busy machine).
  */
 export async function loadRound(pid: number, seconds: number, send: Record<string, unknown>): Promise<Round> {
   const cpu0 = proc(pid).cpuMs;
-  const r = await autocannon({ ...send, connections: CONNECTIONS, duration: seconds });
+  const r = await autocannon({ connections: CONNECTIONS, ...send, duration: seconds });
   const cpuMs = proc(pid).cpuMs - cpu0;
   return {
     rps: r.requests.average,
