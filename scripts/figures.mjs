@@ -195,6 +195,17 @@ export function figuresBlock(r) {
       ],
     );
   }
+  const adm = r.admission;
+  if (adm) {
+    rows.push([
+      "admission over HTTPS, `isoplace webhook` vs a bare Hono HTTPS route answering the same review in its own process",
+      `${num(adm.webhook.rps)} vs ${num(adm.bare.rps)} req/s: **${ratio(adm.ratio)}**; p99 ${ms(adm.webhook.p99Ms)} vs ${ms(adm.bare.p99Ms)}` +
+        (adm.admissionWorkUsInProcess !== undefined
+          ? `; server CPU per request ${num(adm.webhook.cpuUsPerRequest, 1)} vs ${num(adm.bare.cpuUsPerRequest, 1)} µs; the admission's own work per review (checks, decision, patch, id, answer JSON) ${num(adm.admissionWorkUsInProcess, 1)} µs in process`
+          : ""),
+      `${verdict("admission.ratio", (x) => `${x}×`)}; p99 ${verdict("admission.webhook.p99Ms", (x) => ms(x))}`,
+    ]);
+  }
   const apis = r.apiserver;
   if (apis) {
     rows.push([
