@@ -190,7 +190,7 @@ export function figuresBlock(r) {
       ],
       [
         "RSS, `isoplace serve` vs `opa run --server`",
-        `after start ${num(oi.rssAfterStartMb, 1)} vs ${num(oo.rssAfterStartMb, 1)} MB: **${ratio(o.ratio.rssAfterStart)}**; under load ${num(oi.peakRssMb, 1)} vs ${num(oo.peakRssMb, 1)} MB: ${ratio(o.ratio.rssUnderLoad)}; start → first answer ${ms(oi.startMs)} vs ${ms(oo.startMs)}`,
+        `after start ${num(oi.rssAfterStartMb, 1)} vs ${num(oo.rssAfterStartMb, 1)} MB: **${ratio(o.ratio.rssAfterStart)}**${o.http.nodeFloor ? ` (Node's floor, a bare \`node:http\` server with the same flags: ${num(o.http.nodeFloor.rssAfterStartMb, 1)} MB, ${ratio(o.ratio.nodeFloorRssAfterStart)})` : ""}; under load ${num(oi.peakRssMb, 1)} vs ${num(oo.peakRssMb, 1)} MB: ${ratio(o.ratio.rssUnderLoad)}; start → first answer ${ms(oi.startMs)} vs ${ms(oo.startMs)}`,
         `${verdict("opa.ratio.rssAfterStart", x)}; under load ${verdict("opa.ratio.rssUnderLoad", x)}`,
       ],
     );

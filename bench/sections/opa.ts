@@ -12,9 +12,11 @@
 //   default logging, info) and OPA once more at `--log-level error`, as many deployments run it;
 //   the same requests (OPA's data API takes them as `input`), autocannon with the same
 //   connections, rounds alternating; RSS after the first answer and peak under load; spawn →
-//   first answer in fresh processes; OPA's GOMAXPROCS, from its metrics.
+//   first answer in fresh processes, and Node's own floor there (bench/node-floor.mjs, a bare
+//   node:http server with the agent's flags); OPA's GOMAXPROCS, from its metrics.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createEngine } from "../../host/engine/engine.ts";
 import { missingPeers, peerBin } from "../../tests/support/peers.ts";
 import { deployedNodeFlags } from "../deployed-flags.ts";
@@ -113,13 +115,20 @@ function startServer(ctx: BenchContext, server: Server, port: number, flags: str
   return spawn(peerBin("opa"), serverArgs(port, ...(server === "opaLogError" ? ["--log-level", "error"] : [])), { stdio: "ignore" });
 }
 
-/** A fresh process: spawn → first 200 to the first request of the mix; its RSS then. */
-async function startOnce(ctx: BenchContext, side: Side, flags: string[], first: unknown): Promise<{ ms: number; rssMb: number }> {
+/** A fresh process: spawn → first 200 to the first request of the mix; its RSS then. "node": Node's floor, with the agent's flags. */
+async function startOnce(ctx: BenchContext, side: Side | "node", flags: string[], first: unknown): Promise<{ ms: number; rssMb: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = startServer(ctx, side, port, flags);
+  const child =
+    side === "node"
+      ? spawn(process.execPath, [...flags, join(ctx.root, "bench/node-floor.mjs")], {
+          stdio: "ignore",
+          env: { ...process.env, NODE_OPTIONS: undefined, PORT: String(port) },
+        })
+      : startServer(ctx, side, port, flags);
+  const route = ROUTE[side === "node" ? "isoplace" : side];
   try {
-    const ms = await firstDecision(`http://127.0.0.1:${port}`, t0, child, ROUTE[side].path, ROUTE[side].body(first));
+    const ms = await firstDecision(`http://127.0.0.1:${port}`, t0, child, route.path, route.body(first));
     return { ms, rssMb: proc(child.pid!).rssMb };
   } finally {
     child.kill("SIGKILL");
@@ -171,9 +180,10 @@ export const opaSection: Section = {
     // Over HTTP.
     const flags = deployedNodeFlags(ctx.root);
     const samples = ctx.quick ? 1 : 7;
-    const starts = { isoplace: [] as { ms: number; rssMb: number }[], opa: [] as { ms: number; rssMb: number }[] };
-    ctx.log(`opa: start → first answer, ${samples} fresh processes per side, alternating`);
-    for (let i = 0; i < samples; i++) for (const side of SIDES) starts[side].push(await startOnce(ctx, side, flags, httpMix[0]));
+    const starts = { isoplace: [] as { ms: number; rssMb: number }[], opa: [] as { ms: number; rssMb: number }[], node: [] as { ms: number; rssMb: number }[] };
+    ctx.log(`opa: start → first answer, ${samples} fresh processes per side (and of Node's floor), alternating`);
+    for (let i = 0; i < samples; i++) for (const side of [...SIDES, "node" as const]) starts[side].push(await startOnce(ctx, side, flags, httpMix[0]));
+    const nodeFloor = { rssAfterStartMb: round(median(starts.node.map((x) => x.rssMb)), 1), startMs: round(median(starts.node.map((x) => x.ms)), 1) };
 
     const rounds = ctx.quick ? 1 : 5,
       seconds = ctx.quick ? 1 : 5;
@@ -233,6 +243,7 @@ export const opaSection: Section = {
       p99LogError: ratio(hi.p99Ms, hq.p99Ms),
       cpuPerRequestLogError: ratio(hi.cpuUsPerRequest, hq.cpuUsPerRequest),
       rssAfterStart: ratio(hi.rssAfterStartMb, ho.rssAfterStartMb),
+      nodeFloorRssAfterStart: ratio(nodeFloor.rssAfterStartMb, ho.rssAfterStartMb),
       rssUnderLoad: ratio(hi.peakRssMb, ho.peakRssMb),
       start: ratio(hi.startMs, ho.startMs),
     };
@@ -258,6 +269,7 @@ export const opaSection: Section = {
             isoplace: hi,
             opa: ho,
             opaLogError: hq,
+            nodeFloor,
             opaGomaxprocs: gomaxprocs,
             connections: CONNECTIONS,
             requests: httpMix.length,
@@ -348,6 +360,13 @@ export const opaSection: Section = {
           unit: "×",
           target: { op: "<=", limit: 1.5 },
           note: `${hi.rssAfterStartMb} vs ${ho.rssAfterStartMb} MB`,
+        },
+        {
+          id: "opa.ratio.nodeFloorRssAfterStart",
+          label: "RSS after the first answer, Node's floor (bare node:http, same flags) / OPA",
+          value: ratios.nodeFloorRssAfterStart,
+          unit: "×",
+          note: `${nodeFloor.rssAfterStartMb} vs ${ho.rssAfterStartMb} MB`,
         },
         {
           id: "opa.ratio.rssUnderLoad",
