@@ -15,7 +15,7 @@ import { admissionRoute } from "../../host/k8s/route.ts";
 import { makeCertificates } from "../../host/node/certs.ts";
 import { WEBHOOK_LIMITS } from "../../host/node/server-limits.ts";
 import { deployedNodeFlags } from "../deployed-flags.ts";
-import type { Section } from "../section.ts";
+import type { BenchContext, Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
 import { loadRound, type Round } from "./http.ts";
 
@@ -123,7 +123,7 @@ const load = (server: { url: string; child: ChildProcess }, seconds: number): Pr
   loadRound(server.child.pid!, seconds, { url: `${server.url}${PATH}`, method: "POST", headers: HEADERS, body: REVIEW, connections: CONNECTIONS });
 
 /** The admission's own work per review, in this process: the parsed review in, the answer's JSON out (the webhook's classes, no log or metrics hook). */
-async function admissionWorkUs(ctx: Parameters<Section["run"]>[0], runtimeClasses: string[], n: number): Promise<number> {
+async function admissionWorkUs(ctx: BenchContext, runtimeClasses: string[], n: number): Promise<number> {
   await loadValidation();
   const route = admissionRoute({ runtimeClasses });
   const call = { engine: ctx.engine };

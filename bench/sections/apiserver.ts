@@ -22,14 +22,9 @@ import { missingPeers } from "../../tests/support/peers.ts";
 import { pollOtherProcess } from "../../tests/support/poll.ts";
 import type { Section } from "../section.ts";
 import { round, summarise } from "../stats.ts";
+import { proc } from "./http.ts";
 
 const CLIENTS = 8;
-
-/** A process's CPU time so far (utime + stime), in ms. */
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
 
 /** kube-apiserver's own count and summed seconds of its calls to the webhook `name` (its admission metrics). */
 function webhookCalls(metrics: string, name: string): { count: number; seconds: number } {
@@ -144,7 +139,7 @@ export const apiserverSection: Section = {
         floor: floor.child.process.pid!,
       };
       type Cpu = Record<keyof typeof processes, number>;
-      const cpuNow = () => Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuMs(pid)])) as Cpu;
+      const cpuNow = () => Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, proc(pid).cpuMs])) as Cpu;
       const cpu = Object.fromEntries(SIDES.map((ns) => [ns, { apiserver: 0, etcd: 0, webhook: 0, patchFloor: 0, floor: 0 }])) as Record<string, Cpu>;
       const measured = async (ns: string, count: number): Promise<number[]> => {
         const before = cpuNow();
@@ -185,22 +180,23 @@ export const apiserverSection: Section = {
         withP50Ms: round(summarise(single.with).p50, 2),
         withoutP50Ms: round(summarise(single.without).p50, 2),
       };
-      const addedP50 = withHook.p50 - without.p50,
-        addedP99 = withHook.p99 - without.p99;
-      const added = (side: typeof withHook) => ({ p50: round(side.p50 - without.p50, 2), p99: round(side.p99 - without.p99, 2) });
-      const floorAdded = added(withFloor),
+      const added = (side: typeof withHook) => ({ p50: side.p50 - without.p50, p99: side.p99 - without.p99 });
+      const hookAdded = added(withHook),
+        floorAdded = added(withFloor),
         patchFloorAdded = added(withPatchFloor);
+      const ms = (x: { p50: number; p99: number }) => ({ p50: round(x.p50, 2), p99: round(x.p99, 2) });
+      const createFigures = (side: typeof withHook) => ({ p50Ms: round(side.p50, 2), p99Ms: round(side.p99, 2), creates: side.n });
       const admissions = await hook.admissions();
       return {
         figures: {
           apiserver: {
-            withWebhook: { p50Ms: round(withHook.p50, 2), p99Ms: round(withHook.p99, 2), creates: withHook.n },
-            withoutWebhook: { p50Ms: round(without.p50, 2), p99Ms: round(without.p99, 2), creates: without.n },
-            withPatchFloor: { p50Ms: round(withPatchFloor.p50, 2), p99Ms: round(withPatchFloor.p99, 2), creates: withPatchFloor.n },
-            withFloor: { p50Ms: round(withFloor.p50, 2), p99Ms: round(withFloor.p99, 2), creates: withFloor.n },
-            addedMs: { p50: round(addedP50, 2), p99: round(addedP99, 2) },
-            patchFloorAddedMs: patchFloorAdded,
-            floorAddedMs: floorAdded,
+            withWebhook: createFigures(withHook),
+            withoutWebhook: createFigures(without),
+            withPatchFloor: createFigures(withPatchFloor),
+            withFloor: createFigures(withFloor),
+            addedMs: ms(hookAdded),
+            patchFloorAddedMs: ms(patchFloorAdded),
+            floorAddedMs: ms(floorAdded),
             clients: CLIENTS,
             rounds,
             createsPerRound: perRound,
@@ -228,21 +224,21 @@ export const apiserverSection: Section = {
             unit: "ms",
             note: `p99 ${round(without.p99, 2)} ms, ${without.n} creates`,
           },
-          { id: "apiserver.addedMs.p50", label: "added by the webhook, p50", value: addedP50, unit: "ms", target: { op: "<=", limit: 1.5 } },
-          { id: "apiserver.addedMs.p99", label: "added by the webhook, p99", value: addedP99, unit: "ms", target: { op: "<=", limit: 5 } },
+          { id: "apiserver.addedMs.p50", label: "added by the webhook, p50", value: hookAdded.p50, unit: "ms", target: { op: "<=", limit: 1.5 } },
+          { id: "apiserver.addedMs.p99", label: "added by the webhook, p99", value: hookAdded.p99, unit: "ms", target: { op: "<=", limit: 5 } },
           {
             id: "apiserver.floorAddedMs.p50",
             label: "added by a floor webhook that changes nothing, p50",
             value: floorAdded.p50,
             unit: "ms",
-            note: `p99 +${floorAdded.p99} ms; CPU per create kube-apiserver ${cpuFloor.apiserver} ms, etcd ${cpuFloor.etcd} ms, the floor ${cpuFloor.floor} ms`,
+            note: `p99 +${round(floorAdded.p99, 2)} ms; CPU per create kube-apiserver ${cpuFloor.apiserver} ms, etcd ${cpuFloor.etcd} ms, the floor ${cpuFloor.floor} ms`,
           },
           {
             id: "apiserver.patchFloorAddedMs.p50",
             label: "added by a floor webhook answering isoplace's patch, p50",
             value: patchFloorAdded.p50,
             unit: "ms",
-            note: `p99 +${patchFloorAdded.p99} ms; CPU per create kube-apiserver ${cpuPatchFloor.apiserver} ms, etcd ${cpuPatchFloor.etcd} ms, the floor ${cpuPatchFloor.patchFloor} ms`,
+            note: `p99 +${round(patchFloorAdded.p99, 2)} ms; CPU per create kube-apiserver ${cpuPatchFloor.apiserver} ms, etcd ${cpuPatchFloor.etcd} ms, the floor ${cpuPatchFloor.patchFloor} ms`,
           },
           {
             id: "apiserver.webhookCallMsSeenByApiserver",

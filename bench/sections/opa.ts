@@ -109,7 +109,13 @@ interface Running {
   url: string;
 }
 
-function startServer(ctx: BenchContext, server: Server, port: number, flags: string[]): ChildProcess {
+/** A server as a process: one of those compared, or "node", Node's floor with the agent's flags. */
+function startServer(ctx: BenchContext, server: Server | "node", port: number, flags: string[]): ChildProcess {
+  if (server === "node")
+    return spawn(process.execPath, [...flags, join(ctx.root, "bench/node-floor.mjs")], {
+      stdio: "ignore",
+      env: { ...process.env, NODE_OPTIONS: undefined, PORT: String(port) },
+    });
   if (server === "isoplace")
     return launch(ctx, { side: "agent", env: { NODE_DISABLE_COMPILE_CACHE: "1", NODE_COMPILE_CACHE: undefined }, flags, answer: "" }, port);
   return spawn(peerBin("opa"), serverArgs(port, ...(server === "opaLogError" ? ["--log-level", "error"] : [])), { stdio: "ignore" });
@@ -119,13 +125,7 @@ function startServer(ctx: BenchContext, server: Server, port: number, flags: str
 async function startOnce(ctx: BenchContext, side: Side | "node", flags: string[], first: unknown): Promise<{ ms: number; rssMb: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const child =
-    side === "node"
-      ? spawn(process.execPath, [...flags, join(ctx.root, "bench/node-floor.mjs")], {
-          stdio: "ignore",
-          env: { ...process.env, NODE_OPTIONS: undefined, PORT: String(port) },
-        })
-      : startServer(ctx, side, port, flags);
+  const child = startServer(ctx, side, port, flags);
   const route = ROUTE[side === "node" ? "isoplace" : side];
   try {
     const ms = await firstDecision(`http://127.0.0.1:${port}`, t0, child, route.path, route.body(first));

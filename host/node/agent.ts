@@ -223,7 +223,8 @@ export async function startAgent(o: AgentOptions = {}): Promise<Agent> {
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
   };
   // the app's listener behind the JSON lane, which serves the JSON operations itself
-  const listener = o.jsonLane === false ? honoListener(app) : jsonLane(api, appOptions, honoListener(app));
+  const appListener = honoListener(app);
+  const listener = o.jsonLane === false ? appListener : jsonLane(api, appOptions, appListener);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = createServer(serverOptions, listener);
     s.maxConnections = limits.maxConnections;
